@@ -1,0 +1,330 @@
+"""Build the demo site: home, programme, a call open now, its FAQ, news.
+
+Idempotent: run twice, the second run finds every page and changes nothing.
+``--reset`` deletes the demo pages first and rebuilds them (the call's dates
+are then relative to today again).
+"""
+
+import datetime as dt
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+from wagtail.models import Page, Site
+
+from cms_pages.factories import (
+    CallPageFactory,
+    FaqPageFactory,
+    HomePageFactory,
+    NewsArticlePageFactory,
+    NewsIndexPageFactory,
+    ProgrammePageFactory,
+    paragraph,
+)
+from cms_pages.models import HomePage, SiteIdentity
+
+HOME_SLUG = "accueil"
+
+PHASES = [
+    {
+        "code": "investigation",
+        "title": "Investigation",
+        "min_duration": 6,
+        "max_duration": 9,
+        "duration_unit": "weeks",
+        "description": "Cerner le problème, rencontrer les personnes concernées et formuler "
+        "les hypothèses de solution les plus prometteuses.",
+    },
+    {
+        "code": "construction",
+        "title": "Construction",
+        "min_duration": 6,
+        "max_duration": 12,
+        "duration_unit": "months",
+        "description": "Mettre une première version entre les mains de vrais utilisateurs, "
+        "sur un périmètre restreint, et apprendre de leurs retours.",
+    },
+    {
+        "code": "acceleration",
+        "title": "Accélération",
+        "min_duration": 12,
+        "max_duration": 24,
+        "duration_unit": "months",
+        "description": "Quand l'utilité est démontrée, améliorer le service et l'étendre pour "
+        "en maximiser l'impact.",
+    },
+    {
+        "code": "consolidation",
+        "title": "Consolidation ou transfert",
+        "min_duration": 6,
+        "max_duration": 6,
+        "duration_unit": "months",
+        "description": "Trouver la meilleure façon de pérenniser le service dans une structure "
+        "qui garde l'usager au centre.",
+    },
+]
+
+CRITERIA = [
+    {
+        "label": "Ampleur du problème",
+        "description": "Combien de personnes le problème touche-t-il, et avec quelle gravité "
+        "pour les usagers ou les agents ?",
+        "weight": 2,
+    },
+    {
+        "label": "Motivation et connaissance du terrain",
+        "description": "Votre envie de vous impliquer et votre expérience concrète de la situation.",
+        "weight": 1,
+    },
+    {
+        "label": "Idée de solution",
+        "description": "Les premiers contours d'une réponse, même modestes : ils seront mis à "
+        "l'épreuve pendant l'investigation.",
+        "weight": 1,
+    },
+]
+
+FAQ = [
+    (
+        "L'appel à candidatures",
+        [
+            (
+                "Qui peut proposer un problème ?",
+                "<p>Toute personne travaillant dans l'administration, quels que soient son "
+                "service et son poste. Il n'est pas nécessaire de savoir coder ni d'avoir une "
+                "compétence informatique.</p>",
+            ),
+            (
+                "Puis-je déposer plusieurs candidatures ?",
+                "<p>Oui. Chaque problème fait l'objet d'une candidature distincte ; vous "
+                "pouvez en déposer autant que vous le souhaitez avant la clôture.</p>",
+            ),
+            (
+                "Que faut-il écrire dans la candidature ?",
+                "<p>Décrivez brièvement le problème, ses conséquences pour les usagers ou les "
+                "agents, et l'idée que vous vous faites d'une solution. Quelques paragraphes "
+                "suffisent.</p>",
+            ),
+            (
+                "Combien de projets seront retenus ?",
+                "<p>Un jury pluridisciplinaire pré-sélectionne une quinzaine de projets dans "
+                "les jours qui suivent la clôture, puis un comité choisit les lauréats.</p>",
+            ),
+        ],
+    ),
+    (
+        "L'accompagnement",
+        [
+            (
+                "En quoi consiste l'accompagnement ?",
+                "<p>Chaque équipe lauréate mène une investigation de 6 à 9 semaines, aidée par "
+                "un coach (une demi-journée par équipe et par semaine) et par un designer "
+                "(environ six jours), avec deux points d'étape partagés avec les autres "
+                "équipes et un comité final.</p>",
+            ),
+            (
+                "Quel engagement pour mon administration ?",
+                "<p>Elle désigne un référent, libère les agents mobilisés (par exemple deux "
+                "jours par semaine pendant trois mois) et leur laisse l'autonomie de tester "
+                "leurs idées auprès des usagers.</p>",
+            ),
+            (
+                "Que se passe-t-il à la fin de l'investigation ?",
+                "<p>L'équipe remet une synthèse et des recommandations concrètes. Quatre "
+                "suites sont possibles : arrêter, poursuivre l'expérimentation en interne, "
+                "déployer une solution qui existe déjà ailleurs, ou construire un service "
+                "numérique avec l'incubateur.</p>",
+            ),
+        ],
+    ),
+]
+
+
+def paris(day, hour, minute=0, second=0):
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute, second)))
+
+
+class Command(BaseCommand):
+    help = "Charge le contenu de démonstration (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="Supprime les pages de démonstration puis les recrée.",
+        )
+
+    @transaction.atomic
+    def handle(self, *args, reset=False, **options):
+        root = Page.get_first_root_node()
+        if reset:
+            for home in HomePage.objects.child_of(root).filter(slug=HOME_SLUG):
+                home.delete()
+
+        home = HomePageFactory(
+            parent=root,
+            slug=HOME_SLUG,
+            title="Atelier numérique",
+            introduction="Vous connaissez un problème que rencontrent les usagers ou les agents "
+            "de votre administration ? Proposez-le : nous vous aidons à l'investiguer.",
+            body=[
+                paragraph(
+                    "<p>L'atelier accompagne des agents publics qui veulent améliorer le "
+                    "service public de l'intérieur, avec la méthode des Startups d'État.</p>"
+                )
+            ],
+        )
+        created_site = self.attach_default_site(home)
+
+        programme = ProgrammePageFactory(
+            parent=home,
+            slug="programme",
+            title="Le programme",
+            show_in_menus=True,
+            introduction="De l'investigation d'un problème à un service public numérique qui "
+            "a fait ses preuves, en quatre phases.",
+            body=[
+                paragraph(
+                    "<p>Chaque phase se termine par une décision prise sur des faits : ce que "
+                    "les usagers ont dit, ce que l'équipe a mesuré.</p>"
+                )
+            ],
+            committee_description="<p>Tous les six mois, un comité d'investissement regarde "
+            "l'impact mesuré du service et décide de continuer ou d'arrêter.</p>",
+            phases=PHASES,
+        )
+
+        today = timezone.localdate()
+        opens = today - dt.timedelta(days=5)
+        closes = today + dt.timedelta(days=6)
+        call = CallPageFactory(
+            parent=programme,
+            slug="appel-a-candidatures",
+            title=f"Appel à candidatures {today.year}",
+            show_in_menus=True,
+            introduction="Vous constatez un problème récurrent dans le service rendu au public ? "
+            "Proposez-le avant la clôture : les projets retenus seront investigués avec l'appui "
+            "d'un coach et d'un designer.",
+            opens_at=paris(opens, 9),
+            closes_at=paris(closes, 23, 59, 59),
+            preselection_date=closes + dt.timedelta(days=4),
+            selection_date=closes + dt.timedelta(days=7),
+            investigations_start=closes + dt.timedelta(days=49),
+            eligibility="<p>Tous les agents de l'administration, titulaires ou contractuels, "
+            "quel que soit leur service. Aucune compétence informatique n'est requise.</p>",
+            target_preselected=15,
+            target_laureates=10,
+            body=[
+                {"type": "heading", "value": {"text": "Objectifs", "level": "h2"}},
+                paragraph(
+                    "<ul><li>Investiguer des problèmes de politique publique</li>"
+                    "<li>Repérer des agents motivés et les entourer de petites équipes "
+                    "autonomes</li><li>Expérimenter des services numériques simples et utiles"
+                    "</li><li>Diffuser de nouvelles façons de travailler</li></ul>"
+                ),
+                {
+                    "type": "callout",
+                    "value": {
+                        "title": "Comment candidater ?",
+                        "text": "Remplissez le formulaire en ligne : le problème en quelques "
+                        "lignes, ses conséquences pour les usagers, et l'idée de solution que "
+                        "vous avez en tête.",
+                        "link": {"label": "", "page": None, "url": "", "style": "primary"},
+                    },
+                },
+            ],
+            criteria=CRITERIA,
+        )
+
+        FaqPageFactory(
+            parent=call,
+            slug="questions-frequentes",
+            title="Questions fréquentes",
+            introduction="Ce qu'il faut savoir avant de candidater.",
+            body=FaqPageFactory.body_from_sections(FAQ),
+        )
+
+        news = NewsIndexPageFactory(
+            parent=home, slug="actualites", title="Actualités", show_in_menus=True
+        )
+        NewsArticlePageFactory(
+            parent=news,
+            slug="ouverture-de-l-appel",
+            title="L'appel à candidatures est ouvert",
+            date=opens,
+            introduction="Jusqu'à la clôture, chaque agent peut proposer un ou plusieurs "
+            "problèmes à investiguer.",
+            body=[
+                paragraph(
+                    "<p>Une quinzaine de projets seront pré-sélectionnés par un jury "
+                    "pluridisciplinaire, puis un comité désignera les lauréats. Les "
+                    "investigations démarreront quelques semaines plus tard.</p>"
+                )
+            ],
+            tags=["Appel à candidatures"],
+        )
+        NewsArticlePageFactory(
+            parent=news,
+            slug="la-methode-essaime",
+            title="La méthode essaime dans les territoires",
+            date=opens - dt.timedelta(days=30),
+            introduction="Onze collectivités ont ouvert la démarche à leurs agents : une "
+            "soixantaine de personnes ont mené une investigation de neuf semaines.",
+            body=[
+                paragraph(
+                    "<p>Vingt problèmes ont été investigués en un an : isolement des "
+                    "personnes âgées, logement insalubre, inclusion numérique… À l'issue de "
+                    "chaque investigation, l'équipe a choisi entre arrêter, continuer en "
+                    "interne, déployer une solution existante ou construire un service.</p>"
+                )
+            ],
+            tags=["Territoires", "Investigations"],
+        )
+
+        self.configure_identity(home)
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Contenu de démonstration prêt"
+                + (" (site par défaut rattaché à l'accueil)." if created_site else ".")
+            )
+        )
+
+    def attach_default_site(self, home):
+        """Point the default site at the demo home, and drop Wagtail's welcome page."""
+        site = Site.objects.filter(is_default_site=True).first()
+        if site is None:
+            Site.objects.create(
+                hostname="localhost", port=80, root_page=home, is_default_site=True,
+                site_name="Atelier numérique",
+            )
+            return True
+        if site.root_page_id == home.pk:
+            return False
+        previous = site.root_page.specific
+        site.root_page = home
+        site.site_name = site.site_name or "Atelier numérique"
+        site.save()
+        welcome = type(previous) is Page and previous.depth == 2 and not previous.get_children().exists()
+        if welcome:
+            previous.delete()
+        return True
+
+    def configure_identity(self, home):
+        site = Site.objects.get(root_page=home)
+        identity = SiteIdentity.for_site(site)
+        if identity.contact_email:
+            return
+        identity.name_lines = "Ministère\nde la Démonstration"
+        identity.service_title = "Atelier numérique"
+        identity.tagline = "L'incubateur des agents qui améliorent le service public"
+        identity.contact_email = "atelier-numerique@example.org"
+        identity.footer_description = (
+            "L'atelier numérique accompagne les agents publics qui veulent résoudre un "
+            "problème rencontré par les usagers."
+        )
+        identity.personal_data_notice = (
+            "<p>Les informations saisies dans une candidature servent uniquement à "
+            "l'instruire. Elles sont lues par l'équipe du programme et par les membres du "
+            "jury, et conservées le temps de l'appel puis de l'investigation éventuelle.</p>"
+        )
+        identity.save()

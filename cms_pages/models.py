@@ -1,0 +1,587 @@
+"""The pages the communications team edits, and the per-site identity."""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey
+from taggit.models import TaggedItemBase
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.api import APIField
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from .blocks import (
+    RICH_TEXT_FEATURES,
+    CallStreamBlock,
+    FaqStreamBlock,
+    HomeStreamBlock,
+    LinkBlock,
+    NewsStreamBlock,
+    ProgrammeStreamBlock,
+)
+from .choices import DurationUnit, PhaseCode
+
+
+class IntroductionMixin(models.Model):
+    """A lead paragraph ("chapô") shown under the title and in listings."""
+
+    introduction = models.TextField(
+        _("chapô"),
+        blank=True,
+        help_text=_("Un ou deux phrases qui résument la page, affichées sous le titre."),
+    )
+
+    content_panels = [FieldPanel("introduction")]
+    search_fields = [index.SearchField("introduction")]
+
+    class Meta:
+        abstract = True
+
+
+# Site identity -------------------------------------------------------------
+
+
+@register_setting(icon="site")
+class SiteIdentity(BaseSiteSetting):
+    """Who runs this site: the ministry or authority, the incubator, contacts.
+
+    Every public template reads these; nothing of it is written in code.
+    """
+
+    name_lines = models.TextField(
+        _("bloc-marque"),
+        default="République\nfrançaise",
+        help_text=_(
+            "Nom officiel de l'administration, une ligne par ligne du bloc-marque "
+            "(par exemple « République » puis « française », ou le nom du ministère)."
+        ),
+    )
+    service_title = models.CharField(
+        _("nom du service"),
+        max_length=120,
+        default="Amorce",
+        help_text=_("Nom de l'incubateur ou du programme, affiché dans l'en-tête."),
+    )
+    tagline = models.CharField(_("devise du service"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("adresse de contact"), blank=True)
+    footer_description = models.TextField(_("présentation en pied de page"), blank=True)
+    footer_links = StreamField(
+        [("link", LinkBlock())],
+        verbose_name=_("liens du pied de page"),
+        blank=True,
+    )
+    personal_data_notice = RichTextField(
+        _("notice sur les données personnelles"),
+        blank=True,
+        features=RICH_TEXT_FEATURES,
+        help_text=_(
+            "Qui traite les données des candidatures, pour quoi, combien de temps, "
+            "et comment exercer ses droits. Publiée sur la page « Données personnelles »."
+        ),
+    )
+    accessibility_status = models.CharField(
+        _("conformité RGAA"),
+        max_length=20,
+        choices=[
+            ("none", _("non conforme")),
+            ("partial", _("partiellement conforme")),
+            ("full", _("totalement conforme")),
+        ],
+        default="partial",
+    )
+
+    panels = [
+        MultiFieldPanel(
+            [FieldPanel("name_lines"), FieldPanel("service_title"), FieldPanel("tagline")],
+            heading=_("En-tête"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("contact_email"),
+                FieldPanel("footer_description"),
+                FieldPanel("footer_links"),
+                FieldPanel("accessibility_status"),
+            ],
+            heading=_("Pied de page"),
+        ),
+        FieldPanel("personal_data_notice"),
+    ]
+
+    class Meta:
+        verbose_name = _("identité du site")
+        verbose_name_plural = _("identités des sites")
+
+    @property
+    def name_line_list(self):
+        return [line.strip() for line in self.name_lines.splitlines() if line.strip()]
+
+
+# Home ----------------------------------------------------------------------
+
+
+class HomePage(IntroductionMixin, Page):
+    body = StreamField(HomeStreamBlock(), verbose_name=_("contenu"), blank=True)
+
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["cms_pages.ProgrammePage", "cms_pages.NewsIndexPage", "cms_pages.FaqPage"]
+    max_count = None  # one per Wagtail Site, and an instance may hold several sites
+
+    content_panels = Page.content_panels + IntroductionMixin.content_panels + [FieldPanel("body")]
+    search_fields = Page.search_fields + IntroductionMixin.search_fields
+    api_fields = [APIField("introduction"), APIField("body")]
+
+    class Meta:
+        verbose_name = _("page d'accueil")
+        verbose_name_plural = _("pages d'accueil")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["calls"] = CallPage.objects.live().public().descendant_of(self).order_by("-opens_at")[:3]
+        context["news"] = NewsArticlePage.objects.live().public().descendant_of(self).order_by("-date")[:3]
+        return context
+
+
+# Programme -----------------------------------------------------------------
+
+
+class ProgrammePage(IntroductionMixin, Page):
+    """The programme: its phases and its investment committee."""
+
+    body = StreamField(ProgrammeStreamBlock(), verbose_name=_("contenu"), blank=True)
+    committee_interval_months = models.PositiveSmallIntegerField(
+        _("fréquence du comité d'investissement (mois)"),
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(24)],
+    )
+    committee_description = RichTextField(
+        _("comité d'investissement"), blank=True, features=RICH_TEXT_FEATURES
+    )
+
+    parent_page_types = ["cms_pages.HomePage"]
+    subpage_types = ["cms_pages.CallPage", "cms_pages.FaqPage"]
+    max_count = None
+
+    content_panels = (
+        Page.content_panels
+        + IntroductionMixin.content_panels
+        + [
+            FieldPanel("body"),
+            InlinePanel("phases", heading=_("Phases du programme"), label=_("Phase")),
+            MultiFieldPanel(
+                [FieldPanel("committee_interval_months"), FieldPanel("committee_description")],
+                heading=_("Comité d'investissement"),
+            ),
+        ]
+    )
+    search_fields = Page.search_fields + IntroductionMixin.search_fields
+    api_fields = [
+        APIField("introduction"),
+        APIField("body"),
+        APIField("phases"),
+        APIField("committee_interval_months"),
+        APIField("committee_description"),
+    ]
+
+    class Meta:
+        verbose_name = _("page programme")
+        verbose_name_plural = _("pages programme")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["phases"] = self.phases.all()
+        context["calls"] = CallPage.objects.live().public().child_of(self).order_by("-opens_at")
+        return context
+
+
+class ProgrammePhase(Orderable):
+    page = ParentalKey(ProgrammePage, on_delete=models.CASCADE, related_name="phases")
+    code = models.CharField(_("phase"), max_length=30, choices=PhaseCode.choices)
+    title = models.CharField(_("intitulé"), max_length=120)
+    min_duration = models.PositiveSmallIntegerField(_("durée minimale"))
+    max_duration = models.PositiveSmallIntegerField(_("durée maximale"))
+    duration_unit = models.CharField(
+        _("unité"), max_length=10, choices=DurationUnit.choices, default=DurationUnit.MONTHS
+    )
+    description = models.TextField(_("objectif de la phase"), blank=True)
+
+    panels = [
+        FieldRowPanel([FieldPanel("code"), FieldPanel("title")]),
+        FieldRowPanel(
+            [FieldPanel("min_duration"), FieldPanel("max_duration"), FieldPanel("duration_unit")]
+        ),
+        FieldPanel("description"),
+    ]
+    api_fields = [
+        APIField("code"),
+        APIField("title"),
+        APIField("min_duration"),
+        APIField("max_duration"),
+        APIField("duration_unit"),
+        APIField("description"),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("phase")
+        verbose_name_plural = _("phases")
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        super().clean()
+        if (
+            self.min_duration is not None
+            and self.max_duration is not None
+            and self.min_duration > self.max_duration
+        ):
+            raise ValidationError(
+                {"max_duration": _("La durée maximale doit être au moins égale à la durée minimale.")}
+            )
+
+    @property
+    def duration_display(self):
+        unit = self.get_duration_unit_display()
+        if self.min_duration == self.max_duration:
+            return f"{self.min_duration} {unit}"
+        return _("%(min)s à %(max)s %(unit)s") % {
+            "min": self.min_duration,
+            "max": self.max_duration,
+            "unit": unit,
+        }
+
+
+# Call ----------------------------------------------------------------------
+
+
+class CallStatus(models.TextChoices):
+    UPCOMING = "upcoming", _("À venir")
+    OPEN = "open", _("Ouvert")
+    CLOSED = "closed", _("Clos")
+
+
+class CallPage(IntroductionMixin, Page):
+    """A call for applications: its text, its dates, its criteria."""
+
+    body = StreamField(CallStreamBlock(), verbose_name=_("contenu"), blank=True)
+    opens_at = models.DateTimeField(
+        _("ouverture des candidatures"), help_text=_("Date et heure, heure de Paris.")
+    )
+    closes_at = models.DateTimeField(
+        _("clôture des candidatures"),
+        help_text=_("Date et heure, heure de Paris : une candidature reçue à cette seconde compte encore."),
+    )
+    preselection_date = models.DateField(_("pré-sélection par le jury"), null=True, blank=True)
+    selection_date = models.DateField(_("sélection par le comité"), null=True, blank=True)
+    investigations_start = models.DateField(_("lancement des investigations"), null=True, blank=True)
+    eligibility = RichTextField(_("qui peut candidater"), blank=True, features=RICH_TEXT_FEATURES)
+    target_preselected = models.PositiveSmallIntegerField(
+        _("nombre de projets pré-sélectionnés visé"), null=True, blank=True
+    )
+    target_laureates = models.PositiveSmallIntegerField(
+        _("nombre de lauréats visé"), null=True, blank=True
+    )
+
+    parent_page_types = ["cms_pages.ProgrammePage"]
+    subpage_types = ["cms_pages.FaqPage"]
+    max_count = None
+
+    content_panels = (
+        Page.content_panels
+        + IntroductionMixin.content_panels
+        + [
+            MultiFieldPanel(
+                [
+                    FieldRowPanel([FieldPanel("opens_at"), FieldPanel("closes_at")]),
+                    FieldRowPanel(
+                        [
+                            FieldPanel("preselection_date"),
+                            FieldPanel("selection_date"),
+                            FieldPanel("investigations_start"),
+                        ]
+                    ),
+                ],
+                heading=_("Calendrier"),
+            ),
+            FieldPanel("body"),
+            FieldPanel("eligibility"),
+            FieldRowPanel([FieldPanel("target_preselected"), FieldPanel("target_laureates")]),
+            InlinePanel(
+                "criteria",
+                heading=_("Critères de sélection"),
+                label=_("Critère"),
+                min_num=1,
+                help_text=_("Affichés sur la page publique et repris dans la grille du jury."),
+            ),
+        ]
+    )
+    search_fields = Page.search_fields + IntroductionMixin.search_fields + [
+        index.SearchField("eligibility"),
+        index.FilterField("opens_at"),
+        index.FilterField("closes_at"),
+    ]
+    api_fields = [
+        APIField("introduction"),
+        APIField("body"),
+        APIField("opens_at"),
+        APIField("closes_at"),
+        APIField("preselection_date"),
+        APIField("selection_date"),
+        APIField("investigations_start"),
+        APIField("eligibility"),
+        APIField("target_preselected"),
+        APIField("target_laureates"),
+        APIField("criteria"),
+    ]
+
+    class Meta:
+        verbose_name = _("appel à candidatures")
+        verbose_name_plural = _("appels à candidatures")
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            errors["closes_at"] = _("La clôture doit être postérieure à l'ouverture.")
+        closes_on = self.closes_at and timezone.localdate(self.closes_at)
+        ordered = [
+            ("preselection_date", self.preselection_date),
+            ("selection_date", self.selection_date),
+            ("investigations_start", self.investigations_start),
+        ]
+        previous_label, previous = _("la clôture"), closes_on
+        labels = {
+            "preselection_date": _("la pré-sélection"),
+            "selection_date": _("la sélection"),
+            "investigations_start": _("le lancement des investigations"),
+        }
+        for name, value in ordered:
+            if value is None:
+                continue
+            if previous is not None and value < previous:
+                errors[name] = _("Cette date ne peut pas précéder %(previous)s.") % {
+                    "previous": previous_label
+                }
+            previous_label, previous = labels[name], value
+        if errors:
+            raise ValidationError(errors)
+
+    def status_at(self, moment):
+        """Open from ``opens_at`` to ``closes_at``, both included."""
+        if moment < self.opens_at:
+            return CallStatus.UPCOMING
+        if moment > self.closes_at:
+            return CallStatus.CLOSED
+        return CallStatus.OPEN
+
+    @property
+    def status(self):
+        return self.status_at(timezone.now())
+
+    @property
+    def is_open(self):
+        return self.status == CallStatus.OPEN
+
+    @property
+    def key_dates(self):
+        """The call's calendar, in order, for the timeline and the API."""
+        dates = [
+            (timezone.localtime(self.opens_at), timezone.localtime(self.closes_at), _("Dépôt des candidatures")),
+            (self.preselection_date, None, _("Pré-sélection par un jury pluridisciplinaire")),
+            (self.selection_date, None, _("Sélection des lauréats par le comité")),
+            (self.investigations_start, None, _("Lancement des investigations")),
+        ]
+        return [
+            {"date": start, "end_date": end, "label": label}
+            for start, end, label in dates
+            if start is not None
+        ]
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["criteria"] = self.criteria.all()
+        context["faq_pages"] = FaqPage.objects.live().public().child_of(self)
+        return context
+
+
+class SelectionCriterion(Orderable):
+    """A criterion of a call, written once: shown publicly, scored by the jury."""
+
+    page = ParentalKey(CallPage, on_delete=models.CASCADE, related_name="criteria")
+    label = models.CharField(_("critère"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    weight = models.DecimalField(
+        _("pondération"),
+        max_digits=5,
+        decimal_places=2,
+        default=1,
+        validators=[MinValueValidator(0.01)],
+        help_text=_("Poids relatif dans la note pondérée (1 par défaut)."),
+    )
+    scale_min = models.PositiveSmallIntegerField(_("note minimale"), default=0)
+    scale_max = models.PositiveSmallIntegerField(
+        _("note maximale"), default=5, validators=[MaxValueValidator(100)]
+    )
+
+    panels = [
+        FieldPanel("label"),
+        FieldPanel("description"),
+        FieldRowPanel([FieldPanel("weight"), FieldPanel("scale_min"), FieldPanel("scale_max")]),
+    ]
+    api_fields = [
+        APIField("label"),
+        APIField("description"),
+        APIField("weight"),
+        APIField("scale_min"),
+        APIField("scale_max"),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("critère de sélection")
+        verbose_name_plural = _("critères de sélection")
+
+    def __str__(self):
+        return self.label
+
+    def clean(self):
+        super().clean()
+        if (
+            self.scale_min is not None
+            and self.scale_max is not None
+            and self.scale_min >= self.scale_max
+        ):
+            raise ValidationError(
+                {"scale_max": _("La note maximale doit être supérieure à la note minimale.")}
+            )
+
+
+# FAQ -----------------------------------------------------------------------
+
+
+class FaqPage(IntroductionMixin, Page):
+    body = StreamField(FaqStreamBlock(), verbose_name=_("questions et réponses"), blank=True)
+
+    parent_page_types = ["cms_pages.CallPage", "cms_pages.ProgrammePage", "cms_pages.HomePage"]
+    subpage_types = []
+    max_count = None
+
+    content_panels = Page.content_panels + IntroductionMixin.content_panels + [FieldPanel("body")]
+    search_fields = Page.search_fields + IntroductionMixin.search_fields + [index.SearchField("body")]
+    api_fields = [APIField("introduction"), APIField("body")]
+
+    class Meta:
+        verbose_name = _("foire aux questions")
+        verbose_name_plural = _("foires aux questions")
+
+    @property
+    def questions(self):
+        for block in self.body:
+            if block.block_type == "section":
+                yield from block.value["questions"]
+
+    def get_json_ld(self):
+        """schema.org FAQPage, for search engines."""
+        return {
+            "@context": "https://schema.org",
+            "@type": "FAQPage",
+            "mainEntity": [
+                {
+                    "@type": "Question",
+                    "name": item["question"],
+                    "acceptedAnswer": {"@type": "Answer", "text": str(item["answer"])},
+                }
+                for item in self.questions
+            ],
+        }
+
+
+# News ----------------------------------------------------------------------
+
+
+class NewsIndexPage(IntroductionMixin, Page):
+    parent_page_types = ["cms_pages.HomePage"]
+    subpage_types = ["cms_pages.NewsArticlePage"]
+    max_count = None
+    max_count_per_parent = 1
+
+    content_panels = Page.content_panels + IntroductionMixin.content_panels
+    search_fields = Page.search_fields + IntroductionMixin.search_fields
+    api_fields = [APIField("introduction")]
+
+    articles_per_page = 10
+
+    class Meta:
+        verbose_name = _("liste des actualités")
+        verbose_name_plural = _("listes des actualités")
+
+    def get_articles(self, tag=None):
+        articles = NewsArticlePage.objects.live().public().child_of(self).order_by("-date", "-pk")
+        if tag:
+            articles = articles.filter(tags__slug=tag)
+        return articles.prefetch_related("tags")
+
+    def get_context(self, request, *args, **kwargs):
+        from django.core.paginator import Paginator
+
+        context = super().get_context(request, *args, **kwargs)
+        tag = request.GET.get("tag") or None
+        paginator = Paginator(self.get_articles(tag), self.articles_per_page)
+        context["articles"] = paginator.get_page(request.GET.get("page"))
+        context["current_tag"] = tag
+        return context
+
+
+class NewsArticleTag(TaggedItemBase):
+    content_object = ParentalKey(
+        "cms_pages.NewsArticlePage", on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+
+class NewsArticlePage(IntroductionMixin, Page):
+    date = models.DateField(_("date de publication"), default=dt.date.today)
+    image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    body = StreamField(NewsStreamBlock(), verbose_name=_("contenu"), blank=True)
+    tags = ClusterTaggableManager(through=NewsArticleTag, blank=True, verbose_name=_("thèmes"))
+
+    parent_page_types = ["cms_pages.NewsIndexPage"]
+    subpage_types = []
+    max_count = None
+
+    content_panels = (
+        Page.content_panels
+        + [FieldPanel("date")]
+        + IntroductionMixin.content_panels
+        + [FieldPanel("image"), FieldPanel("body"), FieldPanel("tags")]
+    )
+    search_fields = Page.search_fields + IntroductionMixin.search_fields + [
+        index.SearchField("body"),
+        index.FilterField("date"),
+    ]
+    api_fields = [
+        APIField("date"),
+        APIField("introduction"),
+        APIField("body"),
+        APIField("tag_names"),
+    ]
+
+    class Meta:
+        verbose_name = _("actualité")
+        verbose_name_plural = _("actualités")
+
+    @cached_property
+    def tag_names(self) -> list[str]:
+        return [tag.name for tag in self.tags.all()]

@@ -1,0 +1,17 @@
+"""Local development: the settings ``make run`` uses."""
+
+import os
+
+from .base import *  # noqa: F403
+from .base import env_bool
+
+DEBUG = env_bool("DEBUG", True)
+# A development key, never valid in production (production.py refuses to start
+# without SECRET_KEY).
+SECRET_KEY = os.environ.get("SECRET_KEY") or "django-insecure-amorce-dev-only"  # noqa: S105
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
+STORAGES["staticfiles"]["BACKEND"] = (  # noqa: F405
+    "django.contrib.staticfiles.storage.StaticFilesStorage"
+)
