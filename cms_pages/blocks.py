@@ -60,7 +60,9 @@ class LinkBlock(blocks.StructBlock):
             return value
         errors = {}
         if not label:
-            errors["label"] = blocks.BlockValidationError(_("Indiquez le libellé du lien."))
+            errors["label"] = blocks.BlockValidationError(
+                _("Indiquez le libellé du lien.")
+            )
         if bool(page) == bool(url):
             errors["url"] = blocks.BlockValidationError(
                 _("Choisissez soit une page du site, soit une adresse externe.")
@@ -113,8 +115,12 @@ class CalloutBlock(blocks.StructBlock):
 
 class QuoteBlock(blocks.StructBlock):
     text = blocks.TextBlock(label=_("Citation"))
-    author = blocks.CharBlock(label=_("Auteur ou autrice"), max_length=200, required=False)
-    source = blocks.CharBlock(label=_("Fonction ou source"), max_length=200, required=False)
+    author = blocks.CharBlock(
+        label=_("Auteur ou autrice"), max_length=200, required=False
+    )
+    source = blocks.CharBlock(
+        label=_("Fonction ou source"), max_length=200, required=False
+    )
 
     class Meta:
         icon = "openquote"

@@ -25,6 +25,7 @@ class HomePageFactory(wagtail_factories.PageFactory):
     class Meta:
         model = models.HomePage
         django_get_or_create = ("slug", "parent")
+        skip_postgeneration_save = True
 
 
 class ProgrammePageFactory(wagtail_factories.PageFactory):
@@ -36,6 +37,7 @@ class ProgrammePageFactory(wagtail_factories.PageFactory):
     class Meta:
         model = models.ProgrammePage
         django_get_or_create = ("slug", "parent")
+        skip_postgeneration_save = True
 
     @factory.post_generation
     def phases(obj, create, extracted, **kwargs):
@@ -43,7 +45,9 @@ class ProgrammePageFactory(wagtail_factories.PageFactory):
         if not create or not extracted or obj.phases.exists():
             return
         for sort_order, phase in enumerate(extracted):
-            models.ProgrammePhase.objects.create(page=obj, sort_order=sort_order, **phase)
+            models.ProgrammePhase.objects.create(
+                page=obj, sort_order=sort_order, **phase
+            )
 
 
 class SelectionCriterionFactory(factory.django.DjangoModelFactory):
@@ -72,7 +76,9 @@ class CallPageFactory(wagtail_factories.PageFactory):
     preselection_date = factory.LazyAttribute(
         lambda o: timezone.localdate(o.closes_at) + dt.timedelta(days=4)
     )
-    selection_date = factory.LazyAttribute(lambda o: o.preselection_date + dt.timedelta(days=3))
+    selection_date = factory.LazyAttribute(
+        lambda o: o.preselection_date + dt.timedelta(days=3)
+    )
     investigations_start = factory.LazyAttribute(
         lambda o: o.selection_date + dt.timedelta(days=45)
     )
@@ -82,6 +88,7 @@ class CallPageFactory(wagtail_factories.PageFactory):
     class Meta:
         model = models.CallPage
         django_get_or_create = ("slug", "parent")
+        skip_postgeneration_save = True
 
     @factory.post_generation
     def criteria(obj, create, extracted, **kwargs):
@@ -102,6 +109,7 @@ class FaqPageFactory(wagtail_factories.PageFactory):
     class Meta:
         model = models.FaqPage
         django_get_or_create = ("slug", "parent")
+        skip_postgeneration_save = True
 
     @classmethod
     def body_from_sections(cls, sections):
@@ -112,7 +120,8 @@ class FaqPageFactory(wagtail_factories.PageFactory):
                 "value": {
                     "title": title,
                     "questions": [
-                        {"question": question, "answer": answer} for question, answer in questions
+                        {"question": question, "answer": answer}
+                        for question, answer in questions
                     ],
                 },
             }
@@ -127,6 +136,7 @@ class NewsIndexPageFactory(wagtail_factories.PageFactory):
     class Meta:
         model = models.NewsIndexPage
         django_get_or_create = ("slug", "parent")
+        skip_postgeneration_save = True
 
 
 class NewsArticlePageFactory(wagtail_factories.PageFactory):
@@ -139,6 +149,7 @@ class NewsArticlePageFactory(wagtail_factories.PageFactory):
     class Meta:
         model = models.NewsArticlePage
         django_get_or_create = ("slug", "parent")
+        skip_postgeneration_save = True
 
     @factory.post_generation
     def tags(obj, create, extracted, **kwargs):

@@ -10,6 +10,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
+from rest_framework import serializers
 from taggit.models import TaggedItemBase
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.api import APIField
@@ -36,7 +37,9 @@ class IntroductionMixin(models.Model):
     introduction = models.TextField(
         _("chapô"),
         blank=True,
-        help_text=_("Un ou deux phrases qui résument la page, affichées sous le titre."),
+        help_text=_(
+            "Un ou deux phrases qui résument la page, affichées sous le titre."
+        ),
     )
 
     content_panels = [FieldPanel("introduction")]
@@ -100,7 +103,11 @@ class SiteIdentity(BaseSiteSetting):
 
     panels = [
         MultiFieldPanel(
-            [FieldPanel("name_lines"), FieldPanel("service_title"), FieldPanel("tagline")],
+            [
+                FieldPanel("name_lines"),
+                FieldPanel("service_title"),
+                FieldPanel("tagline"),
+            ],
             heading=_("En-tête"),
         ),
         MultiFieldPanel(
@@ -127,14 +134,20 @@ class SiteIdentity(BaseSiteSetting):
 # Home ----------------------------------------------------------------------
 
 
-class HomePage(IntroductionMixin, Page):
+class HomePage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
     body = StreamField(HomeStreamBlock(), verbose_name=_("contenu"), blank=True)
 
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types = ["cms_pages.ProgrammePage", "cms_pages.NewsIndexPage", "cms_pages.FaqPage"]
+    subpage_types = [
+        "cms_pages.ProgrammePage",
+        "cms_pages.NewsIndexPage",
+        "cms_pages.FaqPage",
+    ]
     max_count = None  # one per Wagtail Site, and an instance may hold several sites
 
-    content_panels = Page.content_panels + IntroductionMixin.content_panels + [FieldPanel("body")]
+    content_panels = (
+        Page.content_panels + IntroductionMixin.content_panels + [FieldPanel("body")]
+    )
     search_fields = Page.search_fields + IntroductionMixin.search_fields
     api_fields = [APIField("introduction"), APIField("body")]
 
@@ -144,15 +157,25 @@ class HomePage(IntroductionMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["calls"] = CallPage.objects.live().public().descendant_of(self).order_by("-opens_at")[:3]
-        context["news"] = NewsArticlePage.objects.live().public().descendant_of(self).order_by("-date")[:3]
+        context["calls"] = (
+            CallPage.objects.live()
+            .public()
+            .descendant_of(self)
+            .order_by("-opens_at")[:3]
+        )
+        context["news"] = (
+            NewsArticlePage.objects.live()
+            .public()
+            .descendant_of(self)
+            .order_by("-date")[:3]
+        )
         return context
 
 
 # Programme -----------------------------------------------------------------
 
 
-class ProgrammePage(IntroductionMixin, Page):
+class ProgrammePage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
     """The programme: its phases and its investment committee."""
 
     body = StreamField(ProgrammeStreamBlock(), verbose_name=_("contenu"), blank=True)
@@ -176,7 +199,10 @@ class ProgrammePage(IntroductionMixin, Page):
             FieldPanel("body"),
             InlinePanel("phases", heading=_("Phases du programme"), label=_("Phase")),
             MultiFieldPanel(
-                [FieldPanel("committee_interval_months"), FieldPanel("committee_description")],
+                [
+                    FieldPanel("committee_interval_months"),
+                    FieldPanel("committee_description"),
+                ],
                 heading=_("Comité d'investissement"),
             ),
         ]
@@ -197,7 +223,9 @@ class ProgrammePage(IntroductionMixin, Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["phases"] = self.phases.all()
-        context["calls"] = CallPage.objects.live().public().child_of(self).order_by("-opens_at")
+        context["calls"] = (
+            CallPage.objects.live().public().child_of(self).order_by("-opens_at")
+        )
         return context
 
 
@@ -208,14 +236,21 @@ class ProgrammePhase(Orderable):
     min_duration = models.PositiveSmallIntegerField(_("durée minimale"))
     max_duration = models.PositiveSmallIntegerField(_("durée maximale"))
     duration_unit = models.CharField(
-        _("unité"), max_length=10, choices=DurationUnit.choices, default=DurationUnit.MONTHS
+        _("unité"),
+        max_length=10,
+        choices=DurationUnit.choices,
+        default=DurationUnit.MONTHS,
     )
     description = models.TextField(_("objectif de la phase"), blank=True)
 
     panels = [
         FieldRowPanel([FieldPanel("code"), FieldPanel("title")]),
         FieldRowPanel(
-            [FieldPanel("min_duration"), FieldPanel("max_duration"), FieldPanel("duration_unit")]
+            [
+                FieldPanel("min_duration"),
+                FieldPanel("max_duration"),
+                FieldPanel("duration_unit"),
+            ]
         ),
         FieldPanel("description"),
     ]
@@ -243,7 +278,11 @@ class ProgrammePhase(Orderable):
             and self.min_duration > self.max_duration
         ):
             raise ValidationError(
-                {"max_duration": _("La durée maximale doit être au moins égale à la durée minimale.")}
+                {
+                    "max_duration": _(
+                        "La durée maximale doit être au moins égale à la durée minimale."
+                    )
+                }
             )
 
     @property
@@ -267,7 +306,7 @@ class CallStatus(models.TextChoices):
     CLOSED = "closed", _("Clos")
 
 
-class CallPage(IntroductionMixin, Page):
+class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
     """A call for applications: its text, its dates, its criteria."""
 
     body = StreamField(CallStreamBlock(), verbose_name=_("contenu"), blank=True)
@@ -276,12 +315,22 @@ class CallPage(IntroductionMixin, Page):
     )
     closes_at = models.DateTimeField(
         _("clôture des candidatures"),
-        help_text=_("Date et heure, heure de Paris : une candidature reçue à cette seconde compte encore."),
+        help_text=_(
+            "Date et heure, heure de Paris : une candidature reçue à cette seconde compte encore."
+        ),
     )
-    preselection_date = models.DateField(_("pré-sélection par le jury"), null=True, blank=True)
-    selection_date = models.DateField(_("sélection par le comité"), null=True, blank=True)
-    investigations_start = models.DateField(_("lancement des investigations"), null=True, blank=True)
-    eligibility = RichTextField(_("qui peut candidater"), blank=True, features=RICH_TEXT_FEATURES)
+    preselection_date = models.DateField(
+        _("pré-sélection par le jury"), null=True, blank=True
+    )
+    selection_date = models.DateField(
+        _("sélection par le comité"), null=True, blank=True
+    )
+    investigations_start = models.DateField(
+        _("lancement des investigations"), null=True, blank=True
+    )
+    eligibility = RichTextField(
+        _("qui peut candidater"), blank=True, features=RICH_TEXT_FEATURES
+    )
     target_preselected = models.PositiveSmallIntegerField(
         _("nombre de projets pré-sélectionnés visé"), null=True, blank=True
     )
@@ -312,21 +361,29 @@ class CallPage(IntroductionMixin, Page):
             ),
             FieldPanel("body"),
             FieldPanel("eligibility"),
-            FieldRowPanel([FieldPanel("target_preselected"), FieldPanel("target_laureates")]),
+            FieldRowPanel(
+                [FieldPanel("target_preselected"), FieldPanel("target_laureates")]
+            ),
             InlinePanel(
                 "criteria",
                 heading=_("Critères de sélection"),
                 label=_("Critère"),
                 min_num=1,
-                help_text=_("Affichés sur la page publique et repris dans la grille du jury."),
+                help_text=_(
+                    "Affichés sur la page publique et repris dans la grille du jury."
+                ),
             ),
         ]
     )
-    search_fields = Page.search_fields + IntroductionMixin.search_fields + [
-        index.SearchField("eligibility"),
-        index.FilterField("opens_at"),
-        index.FilterField("closes_at"),
-    ]
+    search_fields = (
+        Page.search_fields
+        + IntroductionMixin.search_fields
+        + [
+            index.SearchField("eligibility"),
+            index.FilterField("opens_at"),
+            index.FilterField("closes_at"),
+        ]
+    )
     api_fields = [
         APIField("introduction"),
         APIField("body"),
@@ -339,6 +396,12 @@ class CallPage(IntroductionMixin, Page):
         APIField("target_preselected"),
         APIField("target_laureates"),
         APIField("criteria"),
+        APIField(
+            "status",
+            serializer=serializers.ChoiceField(
+                choices=CallStatus.choices, read_only=True
+            ),
+        ),
     ]
 
     class Meta:
@@ -393,8 +456,16 @@ class CallPage(IntroductionMixin, Page):
     def key_dates(self):
         """The call's calendar, in order, for the timeline and the API."""
         dates = [
-            (timezone.localtime(self.opens_at), timezone.localtime(self.closes_at), _("Dépôt des candidatures")),
-            (self.preselection_date, None, _("Pré-sélection par un jury pluridisciplinaire")),
+            (
+                timezone.localtime(self.opens_at),
+                timezone.localtime(self.closes_at),
+                _("Dépôt des candidatures"),
+            ),
+            (
+                self.preselection_date,
+                None,
+                _("Pré-sélection par un jury pluridisciplinaire"),
+            ),
             (self.selection_date, None, _("Sélection des lauréats par le comité")),
             (self.investigations_start, None, _("Lancement des investigations")),
         ]
@@ -433,7 +504,9 @@ class SelectionCriterion(Orderable):
     panels = [
         FieldPanel("label"),
         FieldPanel("description"),
-        FieldRowPanel([FieldPanel("weight"), FieldPanel("scale_min"), FieldPanel("scale_max")]),
+        FieldRowPanel(
+            [FieldPanel("weight"), FieldPanel("scale_min"), FieldPanel("scale_max")]
+        ),
     ]
     api_fields = [
         APIField("label"),
@@ -458,22 +531,38 @@ class SelectionCriterion(Orderable):
             and self.scale_min >= self.scale_max
         ):
             raise ValidationError(
-                {"scale_max": _("La note maximale doit être supérieure à la note minimale.")}
+                {
+                    "scale_max": _(
+                        "La note maximale doit être supérieure à la note minimale."
+                    )
+                }
             )
 
 
 # FAQ -----------------------------------------------------------------------
 
 
-class FaqPage(IntroductionMixin, Page):
-    body = StreamField(FaqStreamBlock(), verbose_name=_("questions et réponses"), blank=True)
+class FaqPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
+    body = StreamField(
+        FaqStreamBlock(), verbose_name=_("questions et réponses"), blank=True
+    )
 
-    parent_page_types = ["cms_pages.CallPage", "cms_pages.ProgrammePage", "cms_pages.HomePage"]
+    parent_page_types = [
+        "cms_pages.CallPage",
+        "cms_pages.ProgrammePage",
+        "cms_pages.HomePage",
+    ]
     subpage_types = []
     max_count = None
 
-    content_panels = Page.content_panels + IntroductionMixin.content_panels + [FieldPanel("body")]
-    search_fields = Page.search_fields + IntroductionMixin.search_fields + [index.SearchField("body")]
+    content_panels = (
+        Page.content_panels + IntroductionMixin.content_panels + [FieldPanel("body")]
+    )
+    search_fields = (
+        Page.search_fields
+        + IntroductionMixin.search_fields
+        + [index.SearchField("body")]
+    )
     api_fields = [APIField("introduction"), APIField("body")]
 
     class Meta:
@@ -505,7 +594,7 @@ class FaqPage(IntroductionMixin, Page):
 # News ----------------------------------------------------------------------
 
 
-class NewsIndexPage(IntroductionMixin, Page):
+class NewsIndexPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
     parent_page_types = ["cms_pages.HomePage"]
     subpage_types = ["cms_pages.NewsArticlePage"]
     max_count = None
@@ -522,7 +611,12 @@ class NewsIndexPage(IntroductionMixin, Page):
         verbose_name_plural = _("listes des actualités")
 
     def get_articles(self, tag=None):
-        articles = NewsArticlePage.objects.live().public().child_of(self).order_by("-date", "-pk")
+        articles = (
+            NewsArticlePage.objects.live()
+            .public()
+            .child_of(self)
+            .order_by("-date", "-pk")
+        )
         if tag:
             articles = articles.filter(tags__slug=tag)
         return articles.prefetch_related("tags")
@@ -540,11 +634,13 @@ class NewsIndexPage(IntroductionMixin, Page):
 
 class NewsArticleTag(TaggedItemBase):
     content_object = ParentalKey(
-        "cms_pages.NewsArticlePage", on_delete=models.CASCADE, related_name="tagged_items"
+        "cms_pages.NewsArticlePage",
+        on_delete=models.CASCADE,
+        related_name="tagged_items",
     )
 
 
-class NewsArticlePage(IntroductionMixin, Page):
+class NewsArticlePage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
     date = models.DateField(_("date de publication"), default=dt.date.today)
     image = models.ForeignKey(
         "wagtailimages.Image",
@@ -555,7 +651,9 @@ class NewsArticlePage(IntroductionMixin, Page):
         related_name="+",
     )
     body = StreamField(NewsStreamBlock(), verbose_name=_("contenu"), blank=True)
-    tags = ClusterTaggableManager(through=NewsArticleTag, blank=True, verbose_name=_("thèmes"))
+    tags = ClusterTaggableManager(
+        through=NewsArticleTag, blank=True, verbose_name=_("thèmes")
+    )
 
     parent_page_types = ["cms_pages.NewsIndexPage"]
     subpage_types = []
@@ -567,10 +665,14 @@ class NewsArticlePage(IntroductionMixin, Page):
         + IntroductionMixin.content_panels
         + [FieldPanel("image"), FieldPanel("body"), FieldPanel("tags")]
     )
-    search_fields = Page.search_fields + IntroductionMixin.search_fields + [
-        index.SearchField("body"),
-        index.FilterField("date"),
-    ]
+    search_fields = (
+        Page.search_fields
+        + IntroductionMixin.search_fields
+        + [
+            index.SearchField("body"),
+            index.FilterField("date"),
+        ]
+    )
     api_fields = [
         APIField("date"),
         APIField("introduction"),

@@ -17,8 +17,12 @@ def main_menu_items(context):
     site = Site.find_for_request(request) if request else None
     if site is None:
         return Page.objects.none()
-    return site.root_page.get_children().live().public().in_menu().only(
-        "id", "path", "depth", "title", "url_path", "slug"
+    return (
+        site.root_page.get_children()
+        .live()
+        .public()
+        .in_menu()
+        .only("id", "path", "depth", "title", "url_path", "slug")
     )
 
 
@@ -62,4 +66,6 @@ def json_ld(data):
     payload = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(
         _JSON_LD_ESCAPES
     )
-    return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))  # noqa: S308
+    # The payload is JSON with <, > and & escaped: it cannot close the script.
+    safe_payload = mark_safe(payload)  # noqa: S308
+    return format_html('<script type="application/ld+json">{}</script>', safe_payload)

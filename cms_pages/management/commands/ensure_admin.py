@@ -18,8 +18,12 @@ class Command(BaseCommand):
     help = "Crée le compte administrateur local s'il n'existe pas et affiche ses identifiants."
 
     def add_arguments(self, parser):
-        parser.add_argument("--username", default=os.environ.get("AMORCE_ADMIN_USERNAME", "admin"))
-        parser.add_argument("--email", default=os.environ.get("AMORCE_ADMIN_EMAIL", "admin@example.org"))
+        parser.add_argument(
+            "--username", default=os.environ.get("AMORCE_ADMIN_USERNAME", "admin")
+        )
+        parser.add_argument(
+            "--email", default=os.environ.get("AMORCE_ADMIN_EMAIL", "admin@example.org")
+        )
 
     def handle(self, *args, username, email, **options):
         password_file = Path(settings.BASE_DIR) / "var" / "admin-password"
@@ -35,8 +39,13 @@ class Command(BaseCommand):
         User = get_user_model()
         user, created = User.objects.get_or_create(
             username=username,
-            defaults={"email": email, "is_staff": True, "is_superuser": True,
-                      "first_name": "Admin", "last_name": "Local"},
+            defaults={
+                "email": email,
+                "is_staff": True,
+                "is_superuser": True,
+                "first_name": "Admin",
+                "last_name": "Local",
+            },
         )
         if created or not user.check_password(password):
             user.set_password(password)
@@ -44,7 +53,7 @@ class Command(BaseCommand):
 
         base_url = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
         self.stdout.write("")
-        self.stdout.write(self.style.SUCCESS("Administration : %s/admin/" % base_url))
-        self.stdout.write(self.style.SUCCESS("Identifiant    : %s" % username))
-        self.stdout.write(self.style.SUCCESS("Mot de passe   : %s" % password))
+        self.stdout.write(self.style.SUCCESS(f"Administration : {base_url}/admin/"))
+        self.stdout.write(self.style.SUCCESS(f"Identifiant    : {username}"))
+        self.stdout.write(self.style.SUCCESS(f"Mot de passe   : {password}"))
         self.stdout.write("")

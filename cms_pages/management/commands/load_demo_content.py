@@ -6,7 +6,9 @@ are then relative to today again).
 """
 
 import datetime as dt
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -229,7 +231,12 @@ class Command(BaseCommand):
                         "text": "Remplissez le formulaire en ligne : le problème en quelques "
                         "lignes, ses conséquences pour les usagers, et l'idée de solution que "
                         "vous avez en tête.",
-                        "link": {"label": "", "page": None, "url": "", "style": "primary"},
+                        "link": {
+                            "label": "",
+                            "page": None,
+                            "url": "",
+                            "style": "primary",
+                        },
                     },
                 },
             ],
@@ -282,6 +289,7 @@ class Command(BaseCommand):
         )
 
         self.configure_identity(home)
+        self.publish_new_pages(home)
         self.stdout.write(
             self.style.SUCCESS(
                 "Contenu de démonstration prêt"
@@ -289,12 +297,25 @@ class Command(BaseCommand):
             )
         )
 
+    def publish_new_pages(self, home):
+        """Give each page built here a first revision, as if published in the admin."""
+        for page in (
+            home.get_descendants(inclusive=True).filter(latest_revision=None).specific()
+        ):
+            page.save_revision().publish()
+
     def attach_default_site(self, home):
         """Point the default site at the demo home, and drop Wagtail's welcome page."""
+        base_url = urlsplit(settings.WAGTAILADMIN_BASE_URL)
+        hostname = base_url.hostname or "localhost"
+        port = base_url.port or (443 if base_url.scheme == "https" else 80)
         site = Site.objects.filter(is_default_site=True).first()
         if site is None:
             Site.objects.create(
-                hostname="localhost", port=80, root_page=home, is_default_site=True,
+                hostname=hostname,
+                port=port,
+                root_page=home,
+                is_default_site=True,
                 site_name="Atelier numérique",
             )
             return True
@@ -302,9 +323,14 @@ class Command(BaseCommand):
             return False
         previous = site.root_page.specific
         site.root_page = home
+        site.hostname, site.port = hostname, port
         site.site_name = site.site_name or "Atelier numérique"
         site.save()
-        welcome = type(previous) is Page and previous.depth == 2 and not previous.get_children().exists()
+        welcome = (
+            type(previous) is Page
+            and previous.depth == 2
+            and not previous.get_children().exists()
+        )
         if welcome:
             previous.delete()
         return True

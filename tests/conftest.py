@@ -1,0 +1,92 @@
+import pytest
+from wagtail.models import Page, Site
+
+from cms_pages.factories import (
+    CallPageFactory,
+    FaqPageFactory,
+    HomePageFactory,
+    NewsArticlePageFactory,
+    NewsIndexPageFactory,
+    ProgrammePageFactory,
+)
+
+
+@pytest.fixture
+def site(db):
+    """Wagtail's default site, rooted at a fresh home page."""
+    root = Page.get_first_root_node()
+    home = HomePageFactory(parent=root, slug="accueil-test", title="Accueil test")
+    default = Site.objects.get(is_default_site=True)
+    default.root_page = home
+    default.save()
+    return default
+
+
+@pytest.fixture
+def home(site):
+    return site.root_page.specific
+
+
+@pytest.fixture
+def programme(home):
+    return ProgrammePageFactory(
+        parent=home,
+        slug="programme",
+        phases=[
+            {
+                "code": "investigation",
+                "title": "Investigation",
+                "min_duration": 6,
+                "max_duration": 9,
+                "duration_unit": "weeks",
+            },
+            {
+                "code": "construction",
+                "title": "Construction",
+                "min_duration": 6,
+                "max_duration": 12,
+                "duration_unit": "months",
+            },
+        ],
+    )
+
+
+@pytest.fixture
+def call(programme):
+    return CallPageFactory(
+        parent=programme,
+        slug="appel",
+        title="Appel de test",
+        criteria=[
+            {"label": "Ampleur du problème", "weight": 2},
+            {"label": "Motivation", "weight": 1},
+            {"label": "Idée de solution", "weight": 1, "scale_max": 10},
+        ],
+    )
+
+
+@pytest.fixture
+def faq(call):
+    return FaqPageFactory(
+        parent=call,
+        slug="faq",
+        title="Questions fréquentes",
+        body=FaqPageFactory.body_from_sections(
+            [("Candidater", [("Qui peut candidater ?", "<p>Tous les agents.</p>")])]
+        ),
+    )
+
+
+@pytest.fixture
+def news_index(home):
+    return NewsIndexPageFactory(parent=home)
+
+
+@pytest.fixture
+def article(news_index):
+    return NewsArticlePageFactory(
+        parent=news_index,
+        slug="une-actualite",
+        title="Une actualité",
+        tags=["Territoires"],
+    )

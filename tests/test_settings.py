@@ -1,0 +1,58 @@
+"""Configuration comes from the environment, and production refuses to start half-set."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SETTINGS = ROOT / "site" / "amorce" / "settings"
+
+
+def read_variables():
+    pattern = re.compile(r"""(?:os\.environ\.get|env_bool|env_list)\(\s*["']([A-Z_]+)["']""")
+    names = set()
+    for path in SETTINGS.glob("*.py"):
+        names |= set(pattern.findall(path.read_text()))
+    return names
+
+
+def test_env_example_documents_every_variable():
+    """Every variable the settings read is in .env.example."""
+    documented = (ROOT / ".env.example").read_text()
+    missing = sorted(name for name in read_variables() if name not in documented)
+    assert not missing, f"not in .env.example: {missing}"
+
+
+def run_production_settings(**env):
+    base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS"}}
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env={
+            **base,
+            "DJANGO_SETTINGS_MODULE": "amorce.settings.production",
+            "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'site'}",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+
+
+def test_production_refuses_to_start_without_secret_key():
+    result = run_production_settings(ALLOWED_HOSTS="example.org")
+    assert result.returncode != 0
+    assert "SECRET_KEY doit être défini" in result.stderr
+
+
+def test_production_refuses_to_start_without_allowed_hosts():
+    result = run_production_settings(SECRET_KEY="x" * 50)
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS doit être défini" in result.stderr
+
+
+def test_production_starts_when_both_are_set():
+    result = run_production_settings(SECRET_KEY="x" * 50, ALLOWED_HOSTS="example.org")
+    assert result.returncode == 0, result.stderr
