@@ -100,6 +100,14 @@ class SiteIdentity(BaseSiteSetting):
         ],
         default="partial",
     )
+    accessibility_statement_url = models.CharField(
+        _("déclaration d'accessibilité"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "Adresse de la déclaration d'accessibilité (page du site ou lien externe)."
+        ),
+    )
 
     panels = [
         MultiFieldPanel(
@@ -116,6 +124,7 @@ class SiteIdentity(BaseSiteSetting):
                 FieldPanel("footer_description"),
                 FieldPanel("footer_links"),
                 FieldPanel("accessibility_status"),
+                FieldPanel("accessibility_statement_url"),
             ],
             heading=_("Pied de page"),
         ),

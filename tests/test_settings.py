@@ -11,7 +11,9 @@ SETTINGS = ROOT / "site" / "amorce" / "settings"
 
 
 def read_variables():
-    pattern = re.compile(r"""(?:os\.environ\.get|env_bool|env_list)\(\s*["']([A-Z_]+)["']""")
+    pattern = re.compile(
+        r"""(?:os\.environ\.get|env_bool|env_list)\(\s*["']([A-Z_]+)["']"""
+    )
     names = set()
     for path in SETTINGS.glob("*.py"):
         names |= set(pattern.findall(path.read_text()))
@@ -26,7 +28,9 @@ def test_env_example_documents_every_variable():
 
 
 def run_production_settings(**env):
-    base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS"}}
+    base = {
+        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS"}
+    }
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
         env={

@@ -155,3 +155,16 @@ def test_health_endpoint(client, db):
     response = client.get("/sante/")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+
+
+def test_public_site_stays_french_for_an_english_browser(client, faq):
+    """The content is French: an English browser gets French dates and labels too."""
+    response = client.get(faq.url, HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    soup = BeautifulSoup(response.content, "html.parser")
+    assert soup.html["lang"] == "fr"
+    assert soup.select(".fr-breadcrumb__link")[0].get_text(strip=True) == "Accueil"
+
+
+def test_home_page_has_no_breadcrumb(client, home):
+    soup = get_soup(client, home.url)
+    assert not soup.select(".fr-breadcrumb")

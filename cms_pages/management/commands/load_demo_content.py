@@ -191,8 +191,8 @@ class Command(BaseCommand):
                     "les usagers ont dit, ce que l'équipe a mesuré.</p>"
                 )
             ],
-            committee_description="<p>Tous les six mois, un comité d'investissement regarde "
-            "l'impact mesuré du service et décide de continuer ou d'arrêter.</p>",
+            committee_description="<p>Il examine l'impact mesuré de chaque service et décide "
+            "de le poursuivre ou de l'arrêter, et des moyens à lui allouer.</p>",
             phases=PHASES,
         )
 
@@ -228,9 +228,8 @@ class Command(BaseCommand):
                     "type": "callout",
                     "value": {
                         "title": "Comment candidater ?",
-                        "text": "Remplissez le formulaire en ligne : le problème en quelques "
-                        "lignes, ses conséquences pour les usagers, et l'idée de solution que "
-                        "vous avez en tête.",
+                        "text": "Décrivez en quelques lignes le problème, ses conséquences "
+                        "pour les usagers, et l'idée de solution que vous avez en tête.",
                         "link": {
                             "label": "",
                             "page": None,
