@@ -6,6 +6,7 @@ representation. Each page family gets its own StreamBlock so that changing one
 family's list migrates only that family's pages.
 """
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.images.blocks import ImageChooserBlock
@@ -60,11 +61,9 @@ class LinkBlock(blocks.StructBlock):
             return value
         errors = {}
         if not label:
-            errors["label"] = blocks.BlockValidationError(
-                _("Indiquez le libellé du lien.")
-            )
+            errors["label"] = ValidationError(_("Indiquez le libellé du lien."))
         if bool(page) == bool(url):
-            errors["url"] = blocks.BlockValidationError(
+            errors["url"] = ValidationError(
                 _("Choisissez soit une page du site, soit une adresse externe.")
             )
         if errors:

@@ -69,3 +69,12 @@ def json_ld(data):
     # The payload is JSON with <, > and & escaped: it cannot close the script.
     safe_payload = mark_safe(payload)  # noqa: S308
     return format_html('<script type="application/ld+json">{}</script>', safe_payload)
+
+
+@register.simple_tag(takes_context=True)
+def link_href(context, value):
+    """The address of a LinkBlock value: its page's URL, or its external URL."""
+    page = value.get("page")
+    if page:
+        return page.get_url(context.get("request")) or ""
+    return value.get("url") or ""

@@ -50,3 +50,11 @@ def test_jury_and_programme_team_reach_the_admin_but_no_page(client, call):
         client.force_login(user)
         assert client.get("/admin/").status_code == 200
         assert not call.permissions_for_user(user).can_edit()
+
+
+def test_admin_speaks_french(client, db):
+    response = client.get("/admin/login/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'lang="fr"' in html
+    assert "Se connecter" in html
