@@ -57,4 +57,4 @@ def test_admin_speaks_french(client, db):
     assert response.status_code == 200
     html = response.content.decode()
     assert 'lang="fr"' in html
-    assert "Se connecter" in html
+    assert "Connexion" in html
