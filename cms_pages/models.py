@@ -3,7 +3,7 @@
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -100,6 +100,17 @@ class SiteIdentity(BaseSiteSetting):
         ],
         default="partial",
     )
+    reference_prefix = models.CharField(
+        _("préfixe des références"),
+        max_length=12,
+        default="AMO",
+        validators=[
+            RegexValidator(r"^[A-Za-z0-9]+$", _("Lettres et chiffres seulement."))
+        ],
+        help_text=_(
+            "Les candidatures sont numérotées PRÉFIXE-ANNÉE-NNNN, par exemple AMO-2026-0042."
+        ),
+    )
     accessibility_statement_url = models.CharField(
         _("déclaration d'accessibilité"),
         max_length=300,
@@ -129,6 +140,7 @@ class SiteIdentity(BaseSiteSetting):
             heading=_("Pied de page"),
         ),
         FieldPanel("personal_data_notice"),
+        FieldPanel("reference_prefix"),
     ]
 
     class Meta:
@@ -325,7 +337,8 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
     closes_at = models.DateTimeField(
         _("clôture des candidatures"),
         help_text=_(
-            "Date et heure, heure de Paris : une candidature reçue à cette seconde compte encore."
+            "Date et heure, heure de Paris. La minute indiquée compte encore : "
+            "« 23:59 » accepte les candidatures jusqu'à 23:59:59."
         ),
     )
     preselection_date = models.DateField(
@@ -348,7 +361,7 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
     )
 
     parent_page_types = ["cms_pages.ProgrammePage"]
-    subpage_types = ["cms_pages.FaqPage"]
+    subpage_types = ["cms_pages.FaqPage", "forms.CandidatureFormPage"]
     max_count = None
 
     content_panels = (
@@ -445,11 +458,25 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
         if errors:
             raise ValidationError(errors)
 
+    @property
+    def closing_limit(self):
+        """The last second at which a submission counts.
+
+        Closing times are inclusive to the precision they were entered with: the
+        admin takes minutes, so "23:59" accepts until 23:59:59; a time given to
+        the second (the API, the demo) accepts until that second.
+        """
+        limit = self.closes_at.replace(microsecond=0)
+        if limit.second == 0:
+            limit += dt.timedelta(seconds=59)
+        return limit
+
     def status_at(self, moment):
-        """Open from ``opens_at`` to ``closes_at``, both included."""
-        if moment < self.opens_at:
+        """Upcoming before the opening second, closed after the closing limit."""
+        moment = moment.replace(microsecond=0)
+        if moment < self.opens_at.replace(microsecond=0):
             return CallStatus.UPCOMING
-        if moment > self.closes_at:
+        if moment > self.closing_limit:
             return CallStatus.CLOSED
         return CallStatus.OPEN
 
@@ -488,7 +515,14 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
         context = super().get_context(request, *args, **kwargs)
         context["criteria"] = self.criteria.all()
         context["faq_pages"] = FaqPage.objects.live().public().child_of(self)
+        context["form_page"] = self.candidature_form_page
         return context
+
+    @cached_property
+    def candidature_form_page(self):
+        from forms.models import CandidatureFormPage
+
+        return CandidatureFormPage.objects.live().public().child_of(self).first()
 
 
 class SelectionCriterion(Orderable):

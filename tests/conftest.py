@@ -90,3 +90,36 @@ def article(news_index):
         title="Une actualité",
         tags=["Territoires"],
     )
+
+
+@pytest.fixture
+def form_page(call):
+    from forms.factories import CandidatureFormPageFactory
+
+    return CandidatureFormPageFactory(
+        parent=call,
+        slug="candidater",
+        notification_emails="programme@example.org",
+        fields=[
+            {"label": "Le problème", "field_type": "multiline", "max_length": 500},
+            {
+                "label": "Public concerné",
+                "field_type": "dropdown",
+                "choices": "Agents\nUsagers",
+            },
+            {"label": "Idée", "field_type": "singleline", "required": False},
+            {
+                "label": "Contexte",
+                "field_type": "section",
+                "help_text": "Des pièces utiles",
+            },
+            {
+                "label": "Pièces jointes",
+                "field_type": "file",
+                "required": False,
+                "max_files": 2,
+                "max_file_size_mb": 1,
+                "allowed_file_types": "pdf,docx,png",
+            },
+        ],
+    )

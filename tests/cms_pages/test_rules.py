@@ -17,6 +17,7 @@ from cms_pages.models import (
     ProgrammePhase,
     SelectionCriterion,
 )
+from forms.models import CandidatureFormPage
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,7 @@ def test_subpage_rules():
         FaqPage,
     }
     assert set(ProgrammePage.allowed_subpage_models()) == {CallPage, FaqPage}
-    assert set(CallPage.allowed_subpage_models()) == {FaqPage}
+    assert set(CallPage.allowed_subpage_models()) == {FaqPage, CandidatureFormPage}
     assert set(NewsIndexPage.allowed_subpage_models()) == {NewsArticlePage}
     assert NewsArticlePage.allowed_subpage_models() == []
     assert FaqPage.allowed_subpage_models() == []
@@ -82,6 +83,10 @@ def test_call_dates_must_follow_each_other(call):
 
 def test_call_status_edges_are_inclusive(call):
     """Open from the opening second to the closing second, both included."""
+    call.opens_at = call.opens_at.replace(microsecond=0)
+    call.closes_at = call.closes_at.replace(
+        hour=22, minute=59, second=59, microsecond=0
+    )
     assert call.status_at(call.opens_at - dt.timedelta(seconds=1)) == "upcoming"
     assert call.status_at(call.opens_at) == "open"
     assert call.status_at(call.closes_at) == "open"
@@ -155,3 +160,13 @@ def test_call_edited_in_admin_with_bad_dates_shows_french_error(admin_client, ca
     )
     call.refresh_from_db()
     assert call.closes_at > call.opens_at
+
+
+def test_a_closing_time_in_minutes_includes_its_last_minute(call):
+    """Entered as 23:59 in the admin, the call accepts until 23:59:59."""
+    call.closes_at = call.closes_at.replace(second=0, microsecond=0)
+    assert (
+        call.status_at(call.closes_at + dt.timedelta(seconds=59, microseconds=999_999))
+        == "open"
+    )
+    assert call.status_at(call.closes_at + dt.timedelta(seconds=60)) == "closed"

@@ -24,6 +24,7 @@ from cms_pages.factories import (
     paragraph,
 )
 from cms_pages.models import HomePage, SiteIdentity
+from forms.factories import DEMO_FIELDS, CandidatureFormPageFactory
 
 HOME_SLUG = "accueil"
 
@@ -248,6 +249,14 @@ class Command(BaseCommand):
             title="Questions fréquentes",
             introduction="Ce qu'il faut savoir avant de candidater.",
             body=FaqPageFactory.body_from_sections(FAQ),
+        )
+
+        CandidatureFormPageFactory(
+            parent=call,
+            slug="candidater",
+            title="Déposer une candidature",
+            notification_emails="programme@example.org",
+            fields=DEMO_FIELDS,
         )
 
         news = NewsIndexPageFactory(

@@ -39,6 +39,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "cms_pages",
+    "forms",
     "dsfr",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -211,6 +212,24 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 
 # django-dsfr: the State design system's assets are served locally.
 DSFR_USE_INTEGRITY_CHECKSUMS = True
+# The DSFR marks optional fields, not required ones.
+DSFR_MARK_OPTIONAL_FIELDS = True
+
+# Candidatures.
+# At most N candidatures per client address in a window of S seconds ("N/S").
+_rate = os.environ.get("AMORCE_SUBMISSION_RATE_LIMIT", "20/3600").split("/")
+AMORCE_SUBMISSION_RATE_LIMIT = (
+    int(_rate[0]),
+    int(_rate[1]) if len(_rate) > 1 else 3600,
+)
+# Largest accepted request (all files together), in bytes.
+AMORCE_MAX_REQUEST_SIZE = int(
+    os.environ.get("AMORCE_MAX_REQUEST_SIZE", str(60 * 1024 * 1024))
+)
+# How many reverse proxies in front of the app add X-Forwarded-For (0: trust none).
+AMORCE_TRUSTED_PROXIES = int(os.environ.get("AMORCE_TRUSTED_PROXIES", "0"))
+# Origins allowed to call the API from a browser (CORS), comma-separated.
+AMORCE_API_ALLOWED_ORIGINS = env_list("AMORCE_API_ALLOWED_ORIGINS")
 
 # Public theme: "dsfr" (State services only) or "neutral" (local authorities).
 AMORCE_THEME = os.environ.get("AMORCE_THEME", "dsfr")

@@ -15,3 +15,11 @@ EMAIL_BACKEND = os.environ.get(
 STORAGES["staticfiles"]["BACKEND"] = (  # noqa: F405
     "django.contrib.staticfiles.storage.StaticFilesStorage"
 )
+# No worker to run on a laptop: tasks (emails, Wagtail's own) run in the request.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"
+        )
+    }
+}

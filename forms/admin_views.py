@@ -1,0 +1,134 @@
+"""Admin views over candidatures: the list, the dossier, the status change."""
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
+from wagtail.admin.views import generic
+
+from cms_pages.models import CallPage
+
+from .choices import REASON_REQUIRED, TRANSITIONS, Status
+from .models import Candidature
+from .services import change_status
+
+
+class CandidatureFilterSet(WagtailFilterSet):
+    status = django_filters.MultipleChoiceFilter(
+        label=_("Statut"), choices=Status.choices, widget=forms.CheckboxSelectMultiple
+    )
+    call = django_filters.ModelChoiceFilter(
+        label=_("Appel"),
+        queryset=CallPage.objects.order_by("-opens_at"),
+        empty_label=_("Tous"),
+    )
+    administration = django_filters.CharFilter(
+        label=_("Administration"), lookup_expr="icontains"
+    )
+    submit_time = django_filters.DateFromToRangeFilter(
+        label=_("Reçue entre"), widget=DateRangePickerWidget
+    )
+
+    class Meta:
+        model = Candidature
+        fields = ["status", "call", "administration", "submit_time"]
+
+
+class StatusColumn(Column):
+    cell_template_name = "forms/admin/status_cell.html"
+
+
+class CandidatureIndexView(generic.IndexView):
+    def get_base_queryset(self):
+        return super().get_base_queryset().select_related("call")
+
+
+class CandidatureInspectView(generic.InspectView):
+    template_name = "forms/admin/candidature_inspect.html"
+
+    def get_object(self, queryset=None):
+        return (
+            Candidature.objects.select_related("call", "definition", "page")
+            .prefetch_related("attachments", "status_changes__user")
+            .get(pk=self.pk)
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["answers"] = self.object.answers()
+        context["status_changes"] = self.object.status_changes.all()
+        return context
+
+
+class CandidatureStatusForm(WagtailAdminModelForm):
+    reason = forms.CharField(
+        label=_("Motif"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Obligatoire pour une décision négative ou un retrait ; gardé dans l'historique."
+        ),
+    )
+
+    class Meta:
+        model = Candidature
+        fields = ["status"]
+        labels = {"status": _("Nouveau statut")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = Status(self.instance.status)
+        allowed = [current, *sorted(TRANSITIONS[current], key=list(Status).index)]
+        self.fields["status"].choices = [(s.value, s.label) for s in allowed]
+        self.initial_status = current
+
+    def clean(self):
+        cleaned_data = super().clean()
+        new_status = cleaned_data.get("status")
+        if (
+            new_status
+            and new_status != self.initial_status
+            and (
+                new_status in REASON_REQUIRED
+                and not cleaned_data.get("reason", "").strip()
+            )
+        ):
+            self.add_error("reason", _("Indiquez le motif de cette décision."))
+        return cleaned_data
+
+
+class CandidatureStatusView(generic.EditView):
+    page_title = _("Changer le statut")
+    success_message = _("Statut de la candidature %(object)s mis à jour.")
+    error_message = _(
+        "Le statut n'a pas pu être changé : corrigez les erreurs ci-dessous."
+    )
+
+    def get_form_class(self):
+        return CandidatureStatusForm
+
+    def save_instance(self):
+        candidature = Candidature.objects.get(pk=self.form.instance.pk)
+        try:
+            return change_status(
+                candidature,
+                self.form.cleaned_data["status"],
+                user=self.request.user,
+                reason=self.form.cleaned_data.get("reason", ""),
+            )
+        except ValidationError as error:  # pragma: no cover - the form checked it first
+            self.form.add_error(None, error)
+            raise
+
+
+COLUMNS = [
+    TitleColumn("reference", label=_("Référence"), url_name="candidatures:inspect"),
+    Column("applicant_name", label=_("Nom"), sort_key="applicant_name"),
+    Column("administration", label=_("Administration"), sort_key="administration"),
+    Column("call", label=_("Appel")),
+    StatusColumn("status", label=_("Statut"), sort_key="status"),
+    DateColumn("submit_time", label=_("Reçue le"), sort_key="submit_time"),
+]

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FormsConfig(AppConfig):
+    name = "forms"
+    label = "forms"
+    verbose_name = _("Candidatures")
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,247 @@
+"""Build the applicant's form from the fields the programme team defined.
+
+Wagtail's ``FormBuilder`` is extended with file uploads and non-input blocks
+(section headings, explanations), and every form starts with the same
+identity block. The form renders with the DSFR's field templates.
+"""
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from dsfr.forms import DsfrBaseForm
+from wagtail.contrib.forms.forms import BaseForm, FormBuilder
+
+from .choices import DEFAULT_FILE_KINDS, FieldType
+from .files import check_upload
+
+IDENTITY_FIELDS = {
+    "identity_name": _("Prénom et nom"),
+    "identity_email": _("Adresse électronique professionnelle"),
+    "identity_administration": _("Administration"),
+    "identity_service": _("Service"),
+}
+IDENTITY_PREFIX = "identity_"
+HONEYPOT_FIELD = "site_web"
+TOKEN_FIELD = "jeton"  # noqa: S105 - a form field name, not a secret
+
+DEFAULT_MAX_LENGTH = {FieldType.SINGLELINE: 255, FieldType.MULTILINE: 10_000}
+
+
+class NothingWidget(forms.Widget):
+    """Renders nothing and reads nothing: the field's template shows the text."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        return ""
+
+    def value_from_datadict(self, data, files, name):
+        return None
+
+
+class NonInputField(forms.Field):
+    """A heading or an explanation placed among the fields: nothing to enter."""
+
+    widget = NothingWidget
+
+    def __init__(self, *, text="", level="section", **kwargs):
+        kwargs.update(required=False, label=kwargs.get("label", ""))
+        super().__init__(**kwargs)
+        self.text = text
+        self.level = level
+        self.template_name = f"forms/fields/{level}.html"
+
+    def clean(self, value):
+        return None
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """One or several files, each checked by content, size and name."""
+
+    template_name = "forms/fields/file.html"
+
+    @property
+    def max_size_display(self):
+        megabytes = self.max_size / 1024 / 1024
+        return f"{megabytes:.1f}".rstrip("0").rstrip(".").replace(".", ",") + " Mo"
+
+    @property
+    def allowed_display(self):
+        return ", ".join(kind.upper() for kind in self.allowed_kinds)
+
+    def __init__(self, *, allowed_kinds, max_size, max_files=1, **kwargs):
+        self.allowed_kinds = list(allowed_kinds)
+        self.max_size = max_size
+        self.max_files = max_files
+        widget = MultipleFileInput if max_files > 1 else forms.ClearableFileInput
+        accept = ",".join(f".{kind}" for kind in self.allowed_kinds)
+        kwargs.setdefault(
+            "widget", widget(attrs={"accept": accept, "class": "fr-upload"})
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        files = [f for f in files if f]
+        if not files:
+            if self.required:
+                raise ValidationError(self.error_messages["required"], code="required")
+            return []
+        if len(files) > self.max_files:
+            raise ValidationError(
+                _("Vous pouvez joindre %(max)s fichier(s) au plus."),
+                code="too_many_files",
+                params={"max": self.max_files},
+            )
+        errors = []
+        for upload in files:
+            try:
+                super().clean(upload, initial)
+                upload.amorce_kind = check_upload(
+                    upload, self.allowed_kinds, self.max_size
+                )
+            except ValidationError as error:
+                errors.extend(error.error_list)
+        if errors:
+            raise ValidationError(errors)
+        return files
+
+
+class CandidatureForm(BaseForm, DsfrBaseForm):
+    """The base of every candidature form: Wagtail's kwargs, DSFR rendering."""
+
+    template_name = "forms/candidature_form_fields.html"
+
+    def get_context(self):
+        context = forms.Form.get_context(self)
+        # The DSFR recommends marking the optional fields, not the required ones.
+        context["DSFR_MARK_OPTIONAL_FIELDS"] = True
+        return context
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.data.get(HONEYPOT_FIELD):
+            raise ValidationError(
+                _(
+                    "Votre envoi a été refusé. Si vous êtes une personne, videz le champ « site web » et réessayez."
+                ),
+                code="honeypot",
+            )
+        return cleaned_data
+
+    @property
+    def answer_fields(self):
+        """Names of the fields whose answers are stored, in form order."""
+        return [
+            name
+            for name, field in self.fields.items()
+            if not isinstance(field, NonInputField)
+            and not name.startswith(IDENTITY_PREFIX)
+            and name not in (HONEYPOT_FIELD, TOKEN_FIELD)
+        ]
+
+
+class CandidatureFormBuilder(FormBuilder):
+    def __init__(self, fields, *, max_lengths=None):
+        super().__init__(fields)
+
+    def get_field_options(self, field):
+        options = super().get_field_options(field)
+        # Wagtail stores an empty default as ""; a date field cannot take it.
+        if not options.get("initial"):
+            options.pop("initial", None)
+        return options
+
+    def create_singleline_field(self, field, options):
+        options["max_length"] = (
+            field.max_length or DEFAULT_MAX_LENGTH[FieldType.SINGLELINE]
+        )
+        return forms.CharField(**options)
+
+    def create_multiline_field(self, field, options):
+        options["max_length"] = (
+            field.max_length or DEFAULT_MAX_LENGTH[FieldType.MULTILINE]
+        )
+        options.setdefault("widget", forms.Textarea(attrs={"rows": 6}))
+        return forms.CharField(**options)
+
+    def create_dropdown_field(self, field, options):
+        options["choices"] = [
+            ("", _("Sélectionner une option"))
+        ] + self.get_formatted_field_choices(field)
+        return forms.ChoiceField(**options)
+
+    def create_date_field(self, field, options):
+        options.setdefault("widget", forms.DateInput(attrs={"type": "date"}))
+        return forms.DateField(**options)
+
+    def create_datetime_field(self, field, options):
+        options.setdefault(
+            "widget", forms.DateTimeInput(attrs={"type": "datetime-local"})
+        )
+        return forms.DateTimeField(**options)
+
+    def create_file_field(self, field, options):
+        options.pop("initial", None)
+        return MultipleFileField(
+            allowed_kinds=field.allowed_file_kinds or DEFAULT_FILE_KINDS,
+            max_size=int((field.max_file_size_mb or 10) * 1024 * 1024),
+            max_files=field.max_files or 1,
+            **options,
+        )
+
+    def create_section_field(self, field, options):
+        return NonInputField(label=field.label, text=field.help_text, level="section")
+
+    def create_explanation_field(self, field, options):
+        return NonInputField(
+            label=field.label, text=field.help_text, level="explanation"
+        )
+
+    @property
+    def formfields(self):
+        identity = {
+            "identity_section": NonInputField(label=_("Vous"), level="section"),
+            "identity_name": forms.CharField(
+                label=IDENTITY_FIELDS["identity_name"], max_length=200
+            ),
+            "identity_email": forms.EmailField(
+                label=IDENTITY_FIELDS["identity_email"],
+                max_length=254,
+                help_text=_(
+                    "Nous y enverrons l'accusé de réception. Format attendu : nom@domaine.fr"
+                ),
+            ),
+            "identity_administration": forms.CharField(
+                label=IDENTITY_FIELDS["identity_administration"],
+                max_length=200,
+                help_text=_("Ministère, direction, collectivité ou établissement."),
+            ),
+            "identity_service": forms.CharField(
+                label=IDENTITY_FIELDS["identity_service"],
+                max_length=200,
+                required=False,
+            ),
+            "answers_section": NonInputField(
+                label=_("Votre candidature"), level="section"
+            ),
+        }
+        fields = {**identity, **super().formfields}
+        fields[HONEYPOT_FIELD] = forms.CharField(
+            required=False,
+            label=_("Site web (ne pas remplir)"),
+            widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+        )
+        fields[HONEYPOT_FIELD].template_name = "forms/fields/honeypot.html"
+        fields[TOKEN_FIELD] = forms.UUIDField(required=False, widget=forms.HiddenInput)
+        return fields
+
+    def get_form_class(self):
+        return type("CandidatureForm", (CandidatureForm,), self.formfields)
+
+
+def max_request_size():
+    return getattr(settings, "AMORCE_MAX_REQUEST_SIZE", 60 * 1024 * 1024)

@@ -1,0 +1,81 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from wagtail.contrib.forms.models import FORM_FIELD_CHOICES
+
+
+class FieldType(models.TextChoices):
+    """Wagtail's field types, plus file upload and non-input blocks."""
+
+    SINGLELINE = "singleline", _("Texte court")
+    MULTILINE = "multiline", _("Texte long")
+    EMAIL = "email", _("Adresse électronique")
+    NUMBER = "number", _("Nombre")
+    URL = "url", _("Adresse web")
+    CHECKBOX = "checkbox", _("Case à cocher")
+    CHECKBOXES = "checkboxes", _("Cases à cocher")
+    DROPDOWN = "dropdown", _("Liste déroulante")
+    MULTISELECT = "multiselect", _("Liste à choix multiples")
+    RADIO = "radio", _("Boutons radio")
+    DATE = "date", _("Date")
+    DATETIME = "datetime", _("Date et heure")
+    HIDDEN = "hidden", _("Champ caché")
+    FILE = "file", _("Fichier(s) joint(s)")
+    SECTION = "section", _("Titre de section (sans saisie)")
+    EXPLANATION = "explanation", _("Texte explicatif (sans saisie)")
+
+
+assert {value for value, _label in FORM_FIELD_CHOICES} <= set(FieldType.values)  # noqa: S101
+
+NON_INPUT_TYPES = {FieldType.SECTION, FieldType.EXPLANATION}
+
+
+class FileKind(models.TextChoices):
+    PDF = "pdf", "PDF"
+    DOCX = "docx", "Word (.docx)"
+    ODT = "odt", "OpenDocument texte (.odt)"
+    XLSX = "xlsx", "Excel (.xlsx)"
+    ODS = "ods", "OpenDocument tableur (.ods)"
+    PPTX = "pptx", "PowerPoint (.pptx)"
+    ODP = "odp", "OpenDocument présentation (.odp)"
+    PNG = "png", "PNG"
+    JPEG = "jpg", "JPEG"
+    TXT = "txt", _("Texte brut (.txt)")
+    CSV = "csv", "CSV"
+
+
+DEFAULT_FILE_KINDS = ["pdf", "docx", "odt", "png", "jpg"]
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", _("Reçue")
+    ELIGIBLE = "eligible", _("Recevable")
+    INELIGIBLE = "ineligible", _("Irrecevable")
+    PRESELECTED = "preselected", _("Pré-sélectionnée")
+    NOT_PRESELECTED = "not_preselected", _("Non pré-sélectionnée")
+    SELECTED = "selected", _("Lauréate")
+    NOT_SELECTED = "not_selected", _("Non retenue")
+    WITHDRAWN = "withdrawn", _("Retirée")
+
+
+# Which status may follow which; ``withdrawn`` is reachable from anywhere.
+TRANSITIONS = {
+    Status.RECEIVED: {Status.ELIGIBLE, Status.INELIGIBLE},
+    Status.ELIGIBLE: {Status.PRESELECTED, Status.NOT_PRESELECTED, Status.INELIGIBLE},
+    Status.INELIGIBLE: {Status.ELIGIBLE},
+    Status.PRESELECTED: {Status.SELECTED, Status.NOT_SELECTED, Status.NOT_PRESELECTED},
+    Status.NOT_PRESELECTED: {Status.PRESELECTED},
+    Status.SELECTED: {Status.NOT_SELECTED},
+    Status.NOT_SELECTED: {Status.SELECTED},
+    Status.WITHDRAWN: set(),
+}
+for _targets in TRANSITIONS.values():
+    _targets.add(Status.WITHDRAWN)
+TRANSITIONS[Status.WITHDRAWN].discard(Status.WITHDRAWN)
+
+# A refusal must say why.
+REASON_REQUIRED = {
+    Status.INELIGIBLE,
+    Status.NOT_PRESELECTED,
+    Status.NOT_SELECTED,
+    Status.WITHDRAWN,
+}

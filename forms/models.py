@@ -1,0 +1,451 @@
+"""Candidature forms (Wagtail form pages under a call) and the candidatures."""
+
+import hashlib
+import json
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
+from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.forms.models import (
+    AbstractForm,
+    AbstractFormField,
+    AbstractFormSubmission,
+    validate_to_address,
+)
+from wagtail.fields import RichTextField
+from wagtail.search import index
+
+from cms_pages.blocks import RICH_TEXT_FEATURES
+
+from .builder import IDENTITY_FIELDS, IDENTITY_PREFIX, CandidatureFormBuilder
+from .choices import DEFAULT_FILE_KINDS, NON_INPUT_TYPES, FieldType, FileKind, Status
+from .fields import FileKindsField
+
+
+def private_storage():
+    return storages["private"]
+
+
+class CandidatureFormField(AbstractFormField):
+    page = ParentalKey(
+        "forms.CandidatureFormPage",
+        on_delete=models.CASCADE,
+        related_name="form_fields",
+    )
+    field_type = models.CharField(
+        _("type de champ"), max_length=16, choices=FieldType.choices
+    )
+    field_type.required_on_save = True
+    max_length = models.PositiveIntegerField(
+        _("longueur maximale"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100_000)],
+        help_text=_("En caractères, pour les textes (255 et 10 000 par défaut)."),
+    )
+    allowed_file_types = FileKindsField(
+        _("types de fichiers acceptés"),
+        help_text=_(
+            "Pour les fichiers joints. Par défaut : PDF, Word, OpenDocument, PNG, JPEG."
+        ),
+    )
+    max_file_size_mb = models.DecimalField(
+        _("taille maximale par fichier (Mo)"),
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0.1), MaxValueValidator(50)],
+    )
+    max_files = models.PositiveSmallIntegerField(
+        _("nombre de fichiers"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text=_("1 par défaut."),
+    )
+
+    panels = AbstractFormField.panels + [
+        FieldPanel("max_length"),
+        FieldRowPanel([FieldPanel("max_file_size_mb"), FieldPanel("max_files")]),
+        FieldPanel("allowed_file_types"),
+    ]
+
+    class Meta(AbstractFormField.Meta):
+        verbose_name = _("champ du formulaire")
+        verbose_name_plural = _("champs du formulaire")
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def allowed_file_kinds(self):
+        kinds = (self.allowed_file_types or "").split(",")
+        return [kind for kind in kinds if kind in FileKind.values]
+
+    @property
+    def is_input(self):
+        return self.field_type not in NON_INPUT_TYPES
+
+    def clean(self):
+        super().clean()
+        if self.get_field_clean_name().startswith(IDENTITY_PREFIX):
+            raise ValidationError(
+                {"label": _("Ce libellé est réservé au bloc d'identité.")}
+            )
+        unknown = set(filter(None, (self.allowed_file_types or "").split(","))) - set(
+            FileKind.values
+        )
+        if unknown:
+            raise ValidationError(
+                {
+                    "allowed_file_types": _("Types inconnus : %s")
+                    % ", ".join(sorted(unknown))
+                }
+            )
+
+    def definition(self):
+        """What a candidature keeps of this field: enough to read its answer later."""
+        return {
+            "name": self.clean_name or self.get_field_clean_name(),
+            "label": self.label,
+            "type": self.field_type,
+            "choices": self.choices,
+            "help_text": self.help_text,
+        }
+
+
+class CandidatureFormPage(AbstractForm):
+    """The form agents fill to apply to the call this page sits under."""
+
+    introduction = models.TextField(_("chapô"), blank=True)
+    confirmation_text = RichTextField(
+        _("message de confirmation"),
+        blank=True,
+        features=RICH_TEXT_FEATURES,
+        help_text=_("Affiché après l'envoi, avec la référence de la candidature."),
+    )
+    confirmation_email_subject = models.CharField(
+        _("objet du courriel de confirmation"),
+        max_length=200,
+        default=_("Votre candidature {reference} a bien été reçue"),
+        help_text=_("« {reference} » est remplacé par la référence de la candidature."),
+    )
+    confirmation_email_body = models.TextField(
+        _("texte du courriel de confirmation"),
+        blank=True,
+        default=_(
+            "Bonjour,\n\nNous avons bien reçu votre candidature. Conservez sa référence, "
+            "{reference}, pour toute question.\n\nVoici le résumé de vos réponses."
+        ),
+        help_text=_("Le résumé des réponses est ajouté à la suite."),
+    )
+    notification_emails = models.CharField(
+        _("notifier l'équipe programme"),
+        max_length=500,
+        blank=True,
+        validators=[validate_to_address],
+        help_text=_(
+            "Adresses séparées par des virgules, prévenues de chaque nouvelle candidature."
+        ),
+    )
+
+    form_builder = CandidatureFormBuilder
+
+    parent_page_types = ["cms_pages.CallPage"]
+    subpage_types = []
+    max_count = None
+    max_count_per_parent = 1
+
+    content_panels = AbstractForm.content_panels + [
+        FieldPanel("introduction"),
+        InlinePanel("form_fields", heading=_("Champs du formulaire"), label=_("Champ")),
+        MultiFieldPanel(
+            [
+                FieldPanel("confirmation_text"),
+                FieldPanel("confirmation_email_subject"),
+                FieldPanel("confirmation_email_body"),
+                FieldPanel("notification_emails"),
+            ],
+            heading=_("Après l'envoi"),
+        ),
+    ]
+    search_fields = AbstractForm.search_fields + [index.SearchField("introduction")]
+
+    class Meta:
+        verbose_name = _("formulaire de candidature")
+        verbose_name_plural = _("formulaires de candidature")
+
+    @cached_property
+    def call(self):
+        return self.get_parent().specific
+
+    @cached_property
+    def cached_form_fields(self):
+        return list(self.form_fields.all())
+
+    def get_form_fields(self):
+        return self.cached_form_fields
+
+    def get_data_fields(self):
+        data_fields = [
+            ("submit_time", _("Date d'envoi")),
+            ("reference", _("Référence")),
+        ]
+        data_fields += list(IDENTITY_FIELDS.items())
+        data_fields += [
+            (f.clean_name, f.label) for f in self.get_form_fields() if f.is_input
+        ]
+        return data_fields
+
+    def get_submission_class(self):
+        return Candidature
+
+    def get_definition(self):
+        """The current form definition, stored once and shared by candidatures."""
+        fields = [f.definition() for f in self.get_form_fields() if f.is_input]
+        return FormDefinition.for_fields(self, fields)
+
+    def serve(self, request, *args, **kwargs):
+        from .views import serve_candidature_form
+
+        return serve_candidature_form(self, request, *args, **kwargs)
+
+    def process_form_submission(self, form):
+        from .services import submit_candidature
+
+        candidature, _created = submit_candidature(
+            self,
+            form.cleaned_data,
+            answer_fields=form.answer_fields,
+            token=form.cleaned_data.get("jeton"),
+            client_key=getattr(form, "client_key", ""),
+        )
+        return candidature
+
+
+class FormDefinition(models.Model):
+    """A version of a form's fields, as candidatures were answered against it."""
+
+    page = models.ForeignKey(
+        CandidatureFormPage, on_delete=models.CASCADE, related_name="definitions"
+    )
+    digest = models.CharField(max_length=64)
+    fields = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("version du formulaire")
+        verbose_name_plural = _("versions du formulaire")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["page", "digest"], name="unique_form_definition"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.page_id}:{self.digest[:8]}"
+
+    @classmethod
+    def for_fields(cls, page, fields):
+        payload = json.dumps(fields, sort_keys=True, ensure_ascii=False)
+        digest = hashlib.sha256(payload.encode()).hexdigest()
+        definition, _created = cls.objects.get_or_create(
+            page=page, digest=digest, defaults={"fields": fields}
+        )
+        return definition
+
+
+class ReferenceSequence(models.Model):
+    """The last number given for a reference prefix and year: never goes back."""
+
+    key = models.CharField(max_length=40, unique=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("séquence de références")
+        verbose_name_plural = _("séquences de références")
+
+    def __str__(self):
+        return f"{self.key}: {self.last_number}"
+
+
+class CandidatureQuerySet(models.QuerySet):
+    def for_call(self, call):
+        return self.filter(call=call)
+
+
+class Candidature(AbstractFormSubmission):
+    """One submission to a call's candidature form."""
+
+    call = models.ForeignKey(
+        "cms_pages.CallPage",
+        verbose_name=_("appel"),
+        on_delete=models.PROTECT,
+        related_name="candidatures",
+    )
+    reference = models.CharField(_("référence"), max_length=40, unique=True)
+    definition = models.ForeignKey(
+        FormDefinition,
+        on_delete=models.PROTECT,
+        related_name="candidatures",
+        verbose_name=_("version du formulaire"),
+    )
+    applicant_name = models.CharField(_("nom"), max_length=200)
+    applicant_email = models.EmailField(_("adresse électronique"), max_length=254)
+    administration = models.CharField(_("administration"), max_length=200)
+    service = models.CharField(_("service"), max_length=200, blank=True)
+    status = models.CharField(
+        _("statut"), max_length=20, choices=Status.choices, default=Status.RECEIVED
+    )
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+    submission_token = models.UUIDField(
+        null=True, blank=True, unique=True, editable=False
+    )
+    client_key = models.CharField(
+        max_length=64, blank=True, editable=False, db_index=True
+    )
+    confirmation_sent_at = models.DateTimeField(
+        _("accusé de réception envoyé le"), null=True, blank=True
+    )
+    notification_sent_at = models.DateTimeField(
+        _("équipe notifiée le"), null=True, blank=True
+    )
+    email_error = models.TextField(_("dernière erreur d'envoi"), blank=True)
+
+    objects = CandidatureQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("candidature")
+        verbose_name_plural = _("candidatures")
+        ordering = ["-submit_time", "-pk"]
+        indexes = [
+            models.Index(fields=["call", "status"]),
+            models.Index(fields=["call", "-submit_time"]),
+            models.Index(fields=["applicant_email"]),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} — {self.applicant_name}"
+
+    def get_data(self):
+        return {
+            **self.form_data,
+            "submit_time": self.submit_time,
+            "reference": self.reference,
+            "identity_name": self.applicant_name,
+            "identity_email": self.applicant_email,
+            "identity_administration": self.administration,
+            "identity_service": self.service,
+        }
+
+    def answers(self):
+        """(label, value, field type) in the order of the form it was answered against.
+
+        Answers to fields that no longer exist in the form stay readable: the
+        labels come from the definition kept with the candidature.
+        """
+        attachments = {}
+        for attachment in self.attachments.all():
+            attachments.setdefault(attachment.field_name, []).append(attachment)
+        rows = []
+        for field in self.definition.fields:
+            value = self.form_data.get(field["name"])
+            if field["type"] == FieldType.FILE:
+                value = attachments.get(field["name"], [])
+            rows.append(
+                {
+                    "name": field["name"],
+                    "label": field["label"],
+                    "type": field["type"],
+                    "value": value,
+                }
+            )
+        return rows
+
+
+class CandidatureAttachment(models.Model):
+    """A file joined to a candidature, kept in private storage."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    candidature = models.ForeignKey(
+        Candidature, on_delete=models.CASCADE, related_name="attachments"
+    )
+    field_name = models.CharField(max_length=255)
+    file = models.FileField(
+        storage=private_storage, upload_to="candidatures/%Y/%m/", max_length=300
+    )
+    original_name = models.CharField(_("nom du fichier"), max_length=255)
+    content_type = models.CharField(max_length=120)
+    size = models.PositiveBigIntegerField(_("taille"))
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("pièce jointe")
+        verbose_name_plural = _("pièces jointes")
+        ordering = ["field_name", "original_name"]
+
+    def __str__(self):
+        return self.original_name
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("forms:attachment", args=[self.pk])
+
+
+class CandidatureStatusChange(models.Model):
+    """Who moved a candidature from which status to which, when and why."""
+
+    candidature = models.ForeignKey(
+        Candidature, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    from_status = models.CharField(
+        _("ancien statut"), max_length=20, choices=Status.choices
+    )
+    to_status = models.CharField(
+        _("nouveau statut"), max_length=20, choices=Status.choices
+    )
+    reason = models.TextField(_("motif"), blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("date"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("changement de statut")
+        verbose_name_plural = _("changements de statut")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.candidature_id}: {self.from_status} → {self.to_status}"
+
+
+def answers_json(data):
+    """Answers as stored: JSON-safe (dates as ISO strings, decimals as strings)."""
+    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+
+
+__all__ = [
+    "DEFAULT_FILE_KINDS",
+    "Candidature",
+    "CandidatureAttachment",
+    "CandidatureFormField",
+    "CandidatureFormPage",
+    "CandidatureStatusChange",
+    "FormDefinition",
+    "ReferenceSequence",
+    "answers_json",
+]

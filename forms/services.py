@@ -1,0 +1,234 @@
+"""Storing a candidature: one transaction, a unique reference, then the emails.
+
+Used by the HTML form and by the API alike.
+"""
+
+import datetime as dt
+import hashlib
+import hmac
+import logging
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from wagtail.log_actions import log
+
+from .builder import TOKEN_FIELD
+from .choices import FieldType, Status
+from .models import (
+    Candidature,
+    CandidatureAttachment,
+    CandidatureStatusChange,
+    ReferenceSequence,
+    answers_json,
+)
+
+logger = logging.getLogger("amorce.forms")
+
+
+def client_key_for(request):
+    """A keyed hash of the client's address: enough to rate-limit, not to identify."""
+    address = request.META.get("REMOTE_ADDR", "")
+    proxies = getattr(settings, "AMORCE_TRUSTED_PROXIES", 0)
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if len(hops) >= proxies:
+            address = hops[-proxies]
+    return hmac.new(
+        settings.SECRET_KEY.encode(), address.encode(), hashlib.sha256
+    ).hexdigest()
+
+
+def rate_limited(client_key):
+    """True when this client sent too many candidatures in the current window."""
+    count, seconds = getattr(settings, "AMORCE_SUBMISSION_RATE_LIMIT", (20, 3600))
+    if not client_key or not count:
+        return False
+    since = timezone.now() - dt.timedelta(seconds=seconds)
+    return (
+        Candidature.objects.filter(
+            client_key=client_key, submit_time__gte=since
+        ).count()
+        >= count
+    )
+
+
+def reference_prefix_for(call):
+    from cms_pages.models import SiteIdentity
+
+    site = call.get_site()
+    prefix = SiteIdentity.for_site(site).reference_prefix if site else ""
+    return (prefix or "AMO").upper()
+
+
+def next_reference(call):
+    """``PREFIX-YEAR-NNNN``: the next number of its sequence, in the caller's transaction.
+
+    The sequence row is locked by the update until the transaction ends, so two
+    submissions at once get two numbers; a rolled-back one gives its number
+    back before anyone saw it, and a stored one is never given again.
+    """
+    year = timezone.localtime(call.opens_at).year
+    key = f"{reference_prefix_for(call)}-{year}"
+    for _attempt in range(5):
+        updated = ReferenceSequence.objects.filter(key=key).update(
+            last_number=F("last_number") + 1
+        )
+        if updated:
+            number = ReferenceSequence.objects.values_list(
+                "last_number", flat=True
+            ).get(key=key)
+            break
+        try:
+            with transaction.atomic():
+                ReferenceSequence.objects.create(key=key, last_number=1)
+            number = 1
+            break
+        except IntegrityError:
+            continue
+    else:  # pragma: no cover - five lost races in a row
+        raise RuntimeError("could not reserve a reference number")
+    return f"{key}-{number:04d}"
+
+
+def submit_candidature(page, cleaned_data, *, answer_fields, token=None, client_key=""):
+    """Store a candidature and its files; return ``(candidature, created)``.
+
+    With a token already used, return the candidature it made: a double click
+    or a resent form never makes two.
+    """
+    if token:
+        existing = Candidature.objects.filter(submission_token=token).first()
+        if existing:
+            return existing, False
+
+    field_types = {f.clean_name: f.field_type for f in page.get_form_fields()}
+    answers, uploads = {}, []
+    for name in answer_fields:
+        value = cleaned_data.get(name)
+        if field_types.get(name) == FieldType.FILE:
+            files = value or []
+            answers[name] = [upload.name for upload in files]
+            uploads.extend((name, upload) for upload in files)
+        else:
+            answers[name] = value
+
+    stored_files = []
+    try:
+        with transaction.atomic():
+            candidature = Candidature.objects.create(
+                page=page,
+                call=page.call,
+                reference=next_reference(page.call),
+                definition=page.get_definition(),
+                form_data=answers_json(answers),
+                applicant_name=cleaned_data["identity_name"],
+                applicant_email=cleaned_data["identity_email"],
+                administration=cleaned_data["identity_administration"],
+                service=cleaned_data.get("identity_service") or "",
+                status=Status.RECEIVED,
+                submission_token=token,
+                client_key=client_key,
+            )
+            for name, upload in uploads:
+                attachment = store_attachment(candidature, name, upload)
+                stored_files.append(attachment.file.name)
+            transaction.on_commit(lambda: enqueue_emails(candidature.pk))
+    except IntegrityError:
+        for name in stored_files:
+            CandidatureAttachment.file.field.storage.delete(name)
+        if token:
+            existing = Candidature.objects.filter(submission_token=token).first()
+            if existing:
+                return existing, False
+        raise
+    except Exception:
+        for name in stored_files:
+            CandidatureAttachment.file.field.storage.delete(name)
+        raise
+    logger.info("candidature %s stored", candidature.reference)
+    return candidature, True
+
+
+def store_attachment(candidature, field_name, upload):
+    from .files import CONTENT_TYPES
+
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    original_name = upload.name
+    kind = getattr(upload, "amorce_kind", None)
+    attachment = CandidatureAttachment(
+        candidature=candidature,
+        field_name=field_name,
+        original_name=original_name,
+        content_type=CONTENT_TYPES.get(kind, "application/octet-stream"),
+        size=upload.size,
+        sha256=digest.hexdigest(),
+    )
+    # The stored name is random: nothing of the applicant's file name reaches the disk.
+    extension = (
+        original_name.rsplit(".", 1)[-1].lower() if "." in original_name else "bin"
+    )
+    attachment.file.save(f"{attachment.pk}.{extension}", upload, save=False)
+    attachment.save()
+    return attachment
+
+
+def enqueue_emails(candidature_id):
+    from .tasks import send_candidature_emails
+
+    try:
+        send_candidature_emails.enqueue(candidature_id)
+    except Exception:  # the candidature is stored; `retry_candidature_emails` will send
+        logger.exception(
+            "could not enqueue the emails of candidature %s", candidature_id
+        )
+
+
+def change_status(candidature, new_status, *, user=None, reason=""):
+    """Move a candidature to ``new_status``, with its history and Wagtail's log."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    from .choices import REASON_REQUIRED, TRANSITIONS
+
+    old_status = candidature.status
+    if new_status == old_status:
+        return candidature
+    if new_status not in TRANSITIONS[Status(old_status)]:
+        raise ValidationError(
+            _("Une candidature « %(old)s » ne peut pas passer à « %(new)s ».")
+            % {"old": Status(old_status).label, "new": Status(new_status).label}
+        )
+    if new_status in REASON_REQUIRED and not reason.strip():
+        raise ValidationError(_("Indiquez le motif de cette décision."))
+    with transaction.atomic():
+        candidature.status = new_status
+        candidature.save(update_fields=["status", "updated_at"])
+        CandidatureStatusChange.objects.create(
+            candidature=candidature,
+            from_status=old_status,
+            to_status=new_status,
+            reason=reason,
+            user=user,
+        )
+        log(
+            candidature,
+            "amorce.candidature.status",
+            user=user,
+            data={"from": old_status, "to": new_status, "reason": reason},
+        )
+    return candidature
+
+
+__all__ = [
+    "TOKEN_FIELD",
+    "change_status",
+    "client_key_for",
+    "rate_limited",
+    "submit_candidature",
+]

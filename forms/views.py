@@ -1,0 +1,123 @@
+"""The public candidature form, and the permission-checked file downloads."""
+
+import uuid
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from cms_pages.models import CallStatus
+
+from .builder import max_request_size
+from .models import CandidatureAttachment
+from .services import client_key_for, rate_limited
+
+CLOSED_STATUS_CODES = {CallStatus.UPCOMING: 409, CallStatus.CLOSED: 410}
+
+
+def render_form_page(page, request, form=None, *, status=200, error=None):
+    context = page.get_context(request)
+    context.update(
+        {
+            "form": form,
+            "call": page.call,
+            "call_status": page.call.status,
+            "form_error": error,
+        }
+    )
+    return TemplateResponse(request, page.get_template(request), context, status=status)
+
+
+def serve_candidature_form(page, request, *args, **kwargs):
+    """Wagtail's FormMixin.serve, with the call's dates, limits and one-time token."""
+    response = _serve_candidature_form(page, request, *args, **kwargs)
+    add_never_cache_headers(response)
+    return response
+
+
+def _serve_candidature_form(page, request, *args, **kwargs):
+    call_status = page.call.status
+    if call_status != CallStatus.OPEN:
+        error = None
+        if request.method == "POST":
+            error = (
+                _(
+                    "Cet appel n'est pas encore ouvert : votre candidature n'a pas été enregistrée."
+                )
+                if call_status == CallStatus.UPCOMING
+                else _(
+                    "Cet appel est clos : votre candidature n'a pas été enregistrée."
+                )
+            )
+        status = CLOSED_STATUS_CODES[call_status] if request.method == "POST" else 200
+        return render_form_page(page, request, None, status=status, error=error)
+
+    if request.method != "POST":
+        form = page.get_form(
+            page=page, user=request.user, initial={"jeton": uuid.uuid4()}
+        )
+        return render_form_page(page, request, form)
+
+    too_big_error = _(
+        "Votre envoi est trop volumineux (%(max)s Mo au plus en tout) : réduisez la taille des fichiers joints."
+    ) % {"max": max_request_size() // (1024 * 1024)}
+    if int(request.META.get("CONTENT_LENGTH") or 0) > max_request_size():
+        form = page.get_form(
+            page=page, user=request.user, initial={"jeton": uuid.uuid4()}
+        )
+        return render_form_page(page, request, form, status=413, error=too_big_error)
+    try:
+        form = page.get_form(request.POST, request.FILES, page=page, user=request.user)
+    except RequestDataTooBig:
+        form = page.get_form(
+            page=page, user=request.user, initial={"jeton": uuid.uuid4()}
+        )
+        return render_form_page(page, request, form, status=413, error=too_big_error)
+
+    client_key = client_key_for(request)
+    if rate_limited(client_key):
+        error = _(
+            "Trop de candidatures ont été envoyées depuis votre connexion en peu de temps. "
+            "Réessayez dans une heure ; vos réponses sont conservées ci-dessous."
+        )
+        form.is_valid()
+        return render_form_page(page, request, form, status=429, error=error)
+
+    if not form.is_valid():
+        return render_form_page(page, request, form)
+
+    form.client_key = client_key
+    candidature = page.process_form_submission(form)
+    return page.render_landing_page(request, candidature, *args, **kwargs)
+
+
+@never_cache
+@login_required
+def download_attachment(request, pk):
+    """Serve a candidature's file to those allowed to read the candidature."""
+    from .permissions import can_view_candidature
+
+    attachment = get_object_or_404(
+        CandidatureAttachment.objects.select_related("candidature"), pk=pk
+    )
+    if not can_view_candidature(request.user, attachment.candidature):
+        raise PermissionDenied
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404 from error
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,69 @@
+from django.contrib.contenttypes.models import ContentType
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.viewsets.model import ModelViewSet
+
+from . import admin_views
+from .models import Candidature, CandidatureFormPage
+
+
+class CandidatureViewSet(ModelViewSet):
+    model = Candidature
+    icon = "form"
+    menu_label = _("Candidatures")
+    menu_order = 150
+    add_to_admin_menu = True
+    url_prefix = "candidatures"
+    name = "candidatures"
+    list_per_page = 50
+    ordering = ["-submit_time", "-pk"]
+    filterset_class = admin_views.CandidatureFilterSet
+    search_fields = [
+        "reference",
+        "applicant_name",
+        "applicant_email",
+        "administration",
+        "service",
+        "form_data",
+    ]
+    search_backend_name = None  # plain SQL: no index to keep in step with 10,000 rows
+    copy_view_enabled = False
+    inspect_view_enabled = True
+    index_view_class = admin_views.CandidatureIndexView
+    inspect_view_class = admin_views.CandidatureInspectView
+    edit_view_class = admin_views.CandidatureStatusView
+    list_display = admin_views.COLUMNS
+    form_fields = ["status"]
+
+
+candidature_viewset = CandidatureViewSet()
+
+
+@hooks.register("register_admin_viewset")
+def register_candidature_viewset():
+    return candidature_viewset
+
+
+@hooks.register("register_log_actions")
+def register_candidature_log_actions(actions):
+    actions.register_action(
+        "amorce.candidature.status",
+        _("Changement de statut"),
+        _("Statut de la candidature changé"),
+    )
+
+
+@hooks.register("filter_form_submissions_for_user")
+def hide_candidatures_from_form_listing(user, editable_forms):
+    """Wagtail lists a form's submissions to whoever edits the page: not candidatures."""
+    if user.has_perm("forms.view_candidature"):
+        return editable_forms
+    return editable_forms.exclude(
+        content_type=ContentType.objects.get_for_model(CandidatureFormPage)
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_attachment_urls():
+    return [path("candidatures/fichiers/", include("forms.urls", namespace="forms"))]
