@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from cms_pages.models import CallStatus
 
 from .builder import max_request_size
-from .models import CandidatureAttachment
+from .models import Candidature, CandidatureAttachment
 from .services import client_key_for, rate_limited
 
 CLOSED_STATUS_CODES = {CallStatus.UPCOMING: 409, CallStatus.CLOSED: 410}
@@ -78,6 +78,18 @@ def _serve_candidature_form(page, request, *args, **kwargs):
             page=page, user=request.user, initial={"jeton": uuid.uuid4()}
         )
         return render_form_page(page, request, form, status=413, error=too_big_error)
+
+    token = request.POST.get("jeton")
+    replayed = None
+    if token:
+        try:
+            replayed = Candidature.objects.filter(
+                submission_token=uuid.UUID(token)
+            ).first()
+        except ValueError:
+            replayed = None
+    if replayed:
+        return page.render_landing_page(request, replayed, *args, **kwargs)
 
     client_key = client_key_for(request)
     if rate_limited(client_key):

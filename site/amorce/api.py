@@ -7,10 +7,14 @@ same ``api`` instance so that everything shows in ``/api/v3/openapi.json``.
 
 from wagtail.api.v3.urls import api
 
+from forms.api import router as forms_router
+
 api.title = "Amorce API"
 api.description = (
     "Pages publiées (appels à candidatures, programme, FAQ, actualités) et, "
     "selon les modules installés, formulaires de candidature."
 )
+
+api.add_router("/forms/", forms_router)
 
 __all__ = ["api"]
