@@ -46,6 +46,9 @@ def bench_env():
             "PRIVATE_MEDIA_ROOT": str(RESULTS / "private"),
             "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
             "WAGTAILADMIN_BASE_URL": "http://127.0.0.1",
+            "AMORCE_BENCH": "1",
+            "DATABASE_CONN_MAX_AGE": "60",
+            "AMORCE_SUBMISSION_RATE_LIMIT": "0/3600",
             "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "site")]),
         }
     )
@@ -146,7 +149,171 @@ def bench_pages(rows):
     )
 
 
-BENCHMARKS = {"pages": bench_pages}
+STOCK_FORM_SCRIPT = """
+from wagtail.models import Site
+from bench.stockforms.models import StockFormField, StockFormPage
+from forms.factories import DEMO_FIELDS
+from cms_pages.models import CallPage
+call = CallPage.objects.get(slug="appel-a-candidatures")  # same depth as our form, same routing cost
+if not StockFormPage.objects.filter(slug="formulaire-stock").exists():
+    page = call.add_child(instance=StockFormPage(title="Formulaire stock", slug="formulaire-stock"))
+    identity = [
+        {"label": "Prénom et nom", "field_type": "singleline"},
+        {"label": "Adresse électronique", "field_type": "email"},
+        {"label": "Administration", "field_type": "singleline"},
+        {"label": "Service", "field_type": "singleline", "required": False},
+    ]
+    for order, field in enumerate(identity + [f for f in DEMO_FIELDS if f["field_type"] not in ("file", "section")]):
+        StockFormField.objects.create(
+            page=page, sort_order=order, label=field["label"], field_type=field["field_type"],
+            required=field.get("required", True), choices=field.get("choices", ""),
+        )
+"""
+
+ANSWERS = {
+    "problem": "Les usagers attendent trois mois pour obtenir un rendez-vous en préfecture. "
+    * 10,
+    "consequences": "Des droits non exercés, des déplacements inutiles, des appels en nombre. "
+    * 10,
+    "solution": "Un agenda partagé entre services, ouvert aux usagers en ligne. " * 10,
+}
+
+
+def csrf_for(port, path):
+    import http.client
+    import re
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", path)
+    response = conn.getresponse()
+    html = response.read().decode()
+    cookie = response.getheader("Set-Cookie", "").split(";", 1)[0]
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    conn.close()
+    return cookie, token
+
+
+def postgres_url():
+    """The local PostgreSQL for benchmarks, if one answers."""
+    url = os.environ.get(
+        "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/amorce_bench"
+    )
+    try:
+        import psycopg
+
+        admin = url.rsplit("/", 1)[0] + "/postgres"
+        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
+            name = url.rsplit("/", 1)[1]
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except Exception:  # no PostgreSQL here: SQLite only
+        return None
+    return url
+
+
+def submission_payloads():
+    ours = {
+        "identity_name": "Camille Martin",
+        "identity_email": "camille@example.gouv.fr",
+        "identity_administration": "Préfecture de l'Exemple",
+        "identity_service": "Accueil",
+        "le_probleme": ANSWERS["problem"],
+        "ses_consequences_pour_les_usagers": ANSWERS["consequences"],
+        "combien_de_personnes_sont_concernees": "Plus de 100 000",
+        "votre_idee_de_solution": ANSWERS["solution"],
+        "je_suis_disponible_pour_linvestigation_si_mon_projet_est_retenu": "on",
+    }
+    stock = {
+        "prenom_et_nom": ours["identity_name"],
+        "adresse_electronique": ours["identity_email"],
+        "administration": ours["identity_administration"],
+        "service": ours["identity_service"],
+        **{
+            key: value for key, value in ours.items() if not key.startswith("identity_")
+        },
+    }
+    return ours, stock
+
+
+def measure_submissions(database_url, total, concurrency, rounds):
+    """Interleaved rounds (stock, ours, stock, ours…) so that neither runs on a bigger table."""
+    from urllib.parse import urlencode
+
+    env = bench_env()
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    else:
+        (RESULTS / "bench.sqlite3").unlink(missing_ok=True)
+    prepare_site(env)
+    manage(env, "shell", "-c", STOCK_FORM_SCRIPT)
+    ours_data, stock_data = submission_payloads()
+    targets = {
+        "stock": ("/programme/appel-a-candidatures/formulaire-stock/", stock_data),
+        "ours": ("/programme/appel-a-candidatures/candidater/", ours_data),
+    }
+    elapsed = {"stock": 0.0, "ours": 0.0}
+    per_round = max(1, total // rounds)
+    with gunicorn(env) as port:
+        prepared = {}
+        for name, (path, data) in targets.items():
+            cookie, token = csrf_for(port, path)
+            body = urlencode({**data, "csrfmiddlewaretoken": token}).encode()
+            headers = {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Cookie": cookie,
+            }
+            prepared[name] = (path, body, headers)
+            hammer(
+                "127.0.0.1",
+                port,
+                path,
+                20,
+                concurrency,
+                method="POST",
+                body=body,
+                headers=headers,
+            )
+        for _round in range(rounds):
+            for name, (path, body, headers) in prepared.items():
+                rps, statuses = hammer(
+                    "127.0.0.1",
+                    port,
+                    path,
+                    per_round,
+                    concurrency,
+                    method="POST",
+                    body=body,
+                    headers=headers,
+                )
+                if set(statuses) != {200}:
+                    raise RuntimeError(f"{path}: {statuses}")
+                elapsed[name] += per_round / rps
+    return {name: per_round * rounds / seconds for name, seconds in elapsed.items()}
+
+
+def bench_submissions(rows):
+    """Our candidature form vs Wagtail's stock form page, submissions per second."""
+    total = int(os.environ.get("BENCH_SUBMISSIONS", "600"))
+    concurrency = int(os.environ.get("BENCH_CONCURRENCY", "4"))
+    databases = [("SQLite", None)]
+    if url := postgres_url():
+        databases.append(("PostgreSQL", url))
+    for label, url in databases:
+        results = measure_submissions(url, total, concurrency, rounds=4)
+        rows.append(
+            (
+                f"Dépôt de candidature, {label} (envois/s)",
+                f"{results['ours']:.0f}",
+                f"{results['stock']:.0f}",
+                f"{results['ours'] / results['stock']:.2f}",
+                f"formulaire Wagtail stock, mêmes champs et même profondeur ; {total} envois chacun en 4 "
+                f"tours alternés, {concurrency} clients ; Amorce fait en plus : référence, version du "
+                "formulaire, courriels mis en file",
+            )
+        )
+
+
+BENCHMARKS = {"pages": bench_pages, "submissions": bench_submissions}
 
 
 def main():

@@ -518,6 +518,18 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
         context["form_page"] = self.candidature_form_page
         return context
 
+    def route(self, request, path_components):
+        """Hand this call to the form page below it: routing loaded it already."""
+        result = super().route(request, path_components)
+        page = result[0] if result else None
+        if (
+            page is not None
+            and page.depth == self.depth + 1
+            and page.path.startswith(self.path)
+        ):
+            page.__dict__["call"] = self
+        return result
+
     @cached_property
     def candidature_form_page(self):
         from forms.models import CandidatureFormPage

@@ -158,6 +158,20 @@ class CandidatureFormPage(AbstractForm):
         ),
     )
 
+    # The definition of the live fields, kept in step when the page is saved, so
+    # that a submission finds it without a query.
+    current_definition = models.ForeignKey(
+        "forms.FormDefinition",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    current_definition_digest = models.CharField(
+        max_length=64, blank=True, editable=False
+    )
+
     form_builder = CandidatureFormBuilder
 
     parent_page_types = ["cms_pages.CallPage"]
@@ -186,7 +200,10 @@ class CandidatureFormPage(AbstractForm):
 
     @cached_property
     def call(self):
-        return self.get_parent().specific
+        """The call this form sits under, in one query."""
+        from cms_pages.models import CallPage
+
+        return CallPage.objects.get(path=self.path[: -self.steplen])
 
     @cached_property
     def cached_form_fields(self):
@@ -212,7 +229,20 @@ class CandidatureFormPage(AbstractForm):
     def get_definition(self):
         """The current form definition, stored once and shared by candidatures."""
         fields = [f.definition() for f in self.get_form_fields() if f.is_input]
-        return FormDefinition.for_fields(self, fields)
+        digest = FormDefinition.digest_of(fields)
+        if self.current_definition_id and self.current_definition_digest == digest:
+            return FormDefinition(
+                pk=self.current_definition_id, page=self, digest=digest, fields=fields
+            )
+        definition = FormDefinition.for_fields(self, fields)
+        type(self).objects.filter(pk=self.pk).update(
+            current_definition=definition, current_definition_digest=digest
+        )
+        self.current_definition_id, self.current_definition_digest = (
+            definition.pk,
+            digest,
+        )
+        return definition
 
     def serve(self, request, *args, **kwargs):
         from .views import serve_candidature_form
@@ -228,6 +258,7 @@ class CandidatureFormPage(AbstractForm):
             answer_fields=form.answer_fields,
             token=form.cleaned_data.get("jeton"),
             client_key=getattr(form, "client_key", ""),
+            request=getattr(form, "request", None),
         )
         return candidature
 
@@ -254,10 +285,15 @@ class FormDefinition(models.Model):
     def __str__(self):
         return f"{self.page_id}:{self.digest[:8]}"
 
+    @staticmethod
+    def digest_of(fields):
+        payload = json.dumps(fields, sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(payload.encode()).hexdigest()
+
     @classmethod
     def for_fields(cls, page, fields):
-        payload = json.dumps(fields, sort_keys=True, ensure_ascii=False)
-        digest = hashlib.sha256(payload.encode()).hexdigest()
+        """The stored definition for these fields, created the first time."""
+        digest = cls.digest_of(fields)
         definition, _created = cls.objects.get_or_create(
             page=page, digest=digest, defaults={"fields": fields}
         )
@@ -286,11 +322,13 @@ class CandidatureQuerySet(models.QuerySet):
 class Candidature(AbstractFormSubmission):
     """One submission to a call's candidature form."""
 
+    # No index of its own: the (call, status) and (call, submit_time) indexes lead with it.
     call = models.ForeignKey(
         "cms_pages.CallPage",
         verbose_name=_("appel"),
         on_delete=models.PROTECT,
         related_name="candidatures",
+        db_index=False,
     )
     reference = models.CharField(_("référence"), max_length=40, unique=True)
     definition = models.ForeignKey(
@@ -298,6 +336,7 @@ class Candidature(AbstractFormSubmission):
         on_delete=models.PROTECT,
         related_name="candidatures",
         verbose_name=_("version du formulaire"),
+        db_index=False,  # read through the candidature, never searched by
     )
     applicant_name = models.CharField(_("nom"), max_length=200)
     applicant_email = models.EmailField(_("adresse électronique"), max_length=254)

@@ -9,8 +9,7 @@ import hmac
 import logging
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from wagtail.log_actions import log
 
@@ -55,15 +54,26 @@ def rate_limited(client_key):
     )
 
 
-def reference_prefix_for(call):
+def reference_prefix_for(call, request=None):
+    """The reference prefix of the call's site (cached on the request when given)."""
     from cms_pages.models import SiteIdentity
 
-    site = call.get_site()
-    prefix = SiteIdentity.for_site(site).reference_prefix if site else ""
+    if request is not None:
+        identity = SiteIdentity.for_request(request)
+    else:
+        site = call.get_site()
+        identity = SiteIdentity.for_site(site) if site else None
+    prefix = identity.reference_prefix if identity else ""
     return (prefix or "AMO").upper()
 
 
-def next_reference(call):
+_NEXT_NUMBER_SQL = (
+    "UPDATE forms_referencesequence SET last_number = last_number + 1 "
+    "WHERE key = %s RETURNING last_number"
+)
+
+
+def next_reference(call, prefix=None):
     """``PREFIX-YEAR-NNNN``: the next number of its sequence, in the caller's transaction.
 
     The sequence row is locked by the update until the transaction ends, so two
@@ -71,15 +81,13 @@ def next_reference(call):
     back before anyone saw it, and a stored one is never given again.
     """
     year = timezone.localtime(call.opens_at).year
-    key = f"{reference_prefix_for(call)}-{year}"
+    key = f"{prefix or reference_prefix_for(call)}-{year}"
     for _attempt in range(5):
-        updated = ReferenceSequence.objects.filter(key=key).update(
-            last_number=F("last_number") + 1
-        )
-        if updated:
-            number = ReferenceSequence.objects.values_list(
-                "last_number", flat=True
-            ).get(key=key)
+        with connection.cursor() as cursor:
+            cursor.execute(_NEXT_NUMBER_SQL, [key])
+            row = cursor.fetchone()
+        if row:
+            number = row[0]
             break
         try:
             with transaction.atomic():
@@ -93,7 +101,9 @@ def next_reference(call):
     return f"{key}-{number:04d}"
 
 
-def submit_candidature(page, cleaned_data, *, answer_fields, token=None, client_key=""):
+def submit_candidature(
+    page, cleaned_data, *, answer_fields, token=None, client_key="", request=None
+):
     """Store a candidature and its files; return ``(candidature, created)``.
 
     With a token already used, return the candidature it made: a double click
@@ -115,14 +125,18 @@ def submit_candidature(page, cleaned_data, *, answer_fields, token=None, client_
         else:
             answers[name] = value
 
+    # Reads first: the transaction below holds the reference sequence's lock
+    # (SQLite: the write lock) for as short a time as possible.
+    prefix = reference_prefix_for(page.call, request)
+    definition = page.get_definition()
     stored_files = []
     try:
         with transaction.atomic():
             candidature = Candidature.objects.create(
                 page=page,
                 call=page.call,
-                reference=next_reference(page.call),
-                definition=page.get_definition(),
+                reference=next_reference(page.call, prefix),
+                definition=definition,
                 form_data=answers_json(answers),
                 applicant_name=cleaned_data["identity_name"],
                 applicant_email=cleaned_data["identity_email"],
@@ -148,7 +162,7 @@ def submit_candidature(page, cleaned_data, *, answer_fields, token=None, client_
         for name in stored_files:
             CandidatureAttachment.file.field.storage.delete(name)
         raise
-    logger.info("candidature %s stored", candidature.reference)
+    logger.debug("candidature %s stored", candidature.reference)
     return candidature, True
 
 

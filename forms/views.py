@@ -104,6 +104,7 @@ def _serve_candidature_form(page, request, *args, **kwargs):
         return render_form_page(page, request, form)
 
     form.client_key = client_key
+    form.request = request
     candidature = page.process_form_submission(form)
     return page.render_landing_page(request, candidature, *args, **kwargs)
 

@@ -29,6 +29,7 @@ class CandidatureViewSet(ModelViewSet):
     ]
     search_backend_name = None  # plain SQL: no index to keep in step with 10,000 rows
     copy_view_enabled = False
+    add_to_reference_index = False  # a candidature links to nothing editors reuse
     inspect_view_enabled = True
     index_view_class = admin_views.CandidatureIndexView
     inspect_view_class = admin_views.CandidatureInspectView

@@ -232,6 +232,10 @@ AMORCE_TRUSTED_PROXIES = int(os.environ.get("AMORCE_TRUSTED_PROXIES", "0"))
 # Origins allowed to call the API from a browser (CORS), comma-separated.
 AMORCE_API_ALLOWED_ORIGINS = env_list("AMORCE_API_ALLOWED_ORIGINS")
 
+# The benchmarks add Wagtail's stock form page to compare against (never in production).
+if env_bool("AMORCE_BENCH", False):
+    INSTALLED_APPS.append("bench.stockforms")
+
 # Public theme: "dsfr" (State services only) or "neutral" (local authorities).
 AMORCE_THEME = os.environ.get("AMORCE_THEME", "dsfr")
 
