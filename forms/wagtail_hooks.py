@@ -1,8 +1,15 @@
+import datetime as dt
+
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Q
 from django.urls import include, path
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from laces.components import Component
 from wagtail import hooks
 from wagtail.admin.viewsets.model import ModelViewSet
+
+from cms_pages.models import CallPage
 
 from . import admin_views
 from .models import Candidature, CandidatureFormPage
@@ -68,3 +75,36 @@ def hide_candidatures_from_form_listing(user, editable_forms):
 @hooks.register("register_admin_urls")
 def register_attachment_urls():
     return [path("candidatures/fichiers/", include("forms.urls", namespace="forms"))]
+
+
+class OpenCallsPanel(Component):
+    """The calls open now, with their candidatures: what the programme team checks first."""
+
+    name = "amorce_open_calls"
+    template_name = "forms/admin/open_calls_panel.html"
+    order = 50
+
+    def get_context_data(self, parent_context=None):
+        since = timezone.now() - dt.timedelta(days=1)
+        now = timezone.now()
+        calls = (
+            CallPage.objects.live()
+            .filter(closes_at__gte=now - dt.timedelta(days=30))
+            .annotate(
+                total=Count("candidatures"),
+                last_day=Count(
+                    "candidatures", filter=Q(candidatures__submit_time__gte=since)
+                ),
+                to_check=Count(
+                    "candidatures", filter=Q(candidatures__status="received")
+                ),
+            )
+            .order_by("closes_at")
+        )
+        return {"calls": calls, "now": now}
+
+
+@hooks.register("construct_homepage_panels")
+def add_open_calls_panel(request, panels):
+    if request.user.has_perm("forms.view_candidature"):
+        panels.append(OpenCallsPanel())

@@ -43,13 +43,22 @@ def test_communication_cannot_touch_settings_users_or_groups(
             assert response.url == "/admin/", url
 
 
-def test_jury_and_programme_team_reach_the_admin_but_no_page(client, call):
-    for name in ("Jury", "Équipe programme"):
-        user = User.objects.create_user(name, f"{len(name)}@example.org", "x")
-        user.groups.add(Group.objects.get(name=name))
-        client.force_login(user)
-        assert client.get("/admin/").status_code == 200
-        assert not call.permissions_for_user(user).can_edit()
+def test_jury_reaches_the_admin_but_no_page(client, call):
+    user = User.objects.create_user("juré", "jure@example.org", "x")
+    user.groups.add(Group.objects.get(name="Jury"))
+    client.force_login(user)
+    assert client.get("/admin/").status_code == 200
+    assert not call.permissions_for_user(user).can_edit()
+
+
+def test_programme_team_builds_the_form_under_its_call(client, call):
+    """The programme team may add and publish the candidature form page."""
+    user = User.objects.create_user("prog", "prog@example.org", "x")
+    user.groups.add(Group.objects.get(name="Équipe programme"))
+    client.force_login(user)
+    response = client.get(f"/admin/pages/add/forms/candidatureformpage/{call.pk}/")
+    assert response.status_code == 200
+    assert call.permissions_for_user(user).can_publish()
 
 
 def test_admin_speaks_french(client, db):

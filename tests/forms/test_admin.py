@@ -155,3 +155,16 @@ def test_files_are_not_under_a_public_url(client, candidature, settings):
     attachment = candidature.attachments.get()
     assert not attachment.file.name.startswith(settings.MEDIA_URL.strip("/"))
     assert client.get(settings.MEDIA_URL + attachment.file.name).status_code == 404
+
+
+def test_dashboard_shows_open_calls_with_counts(programme_client, candidature):
+    html = programme_client.get("/admin/").content.decode()
+    assert "Appels en cours" in html
+    soup = BeautifulSoup(html, "html.parser")
+    row = soup.find("a", string=candidature.call.title).find_parent("tr")
+    assert [td.get_text(strip=True) for td in row.select("td")][2:] == ["1", "1", "1"]
+
+
+def test_dashboard_panel_hidden_from_communication(client, candidature):
+    client.force_login(member_of("Communication", "comm"))
+    assert "Appels en cours" not in client.get("/admin/").content.decode()
