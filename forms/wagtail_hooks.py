@@ -8,11 +8,30 @@ from django.utils.translation import gettext_lazy as _
 from laces.components import Component
 from wagtail import hooks
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.log_actions import LogFormatter
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 
 from cms_pages.models import CallPage
 
 from . import admin_views
+from .choices import Status
 from .models import Candidature, CandidatureFormPage
+
+
+class CandidaturePermissionPolicy(ModelPermissionPolicy):
+    """Candidatures come from applicants: nobody adds them here, nobody deletes them here.
+
+    Erasing personal data goes through its own logged command.
+    """
+
+    def user_has_permission(self, user, action):
+        if action in ("add", "delete"):
+            return False
+        return super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)
 
 
 class CandidatureViewSet(ModelViewSet):
@@ -45,6 +64,7 @@ class CandidatureViewSet(ModelViewSet):
     form_fields = ["status"]
 
 
+register_permission_policy(Candidature, CandidaturePermissionPolicy(Candidature))
 candidature_viewset = CandidatureViewSet()
 
 
@@ -53,13 +73,24 @@ def register_candidature_viewset():
     return candidature_viewset
 
 
+class StatusChangeFormatter(LogFormatter):
+    label = _("Changement de statut")
+
+    def format_message(self, log_entry):
+        data = log_entry.data or {}
+        labels = dict(Status.choices)
+        message = _("Statut : %(old)s → %(new)s") % {
+            "old": labels.get(data.get("from"), data.get("from")),
+            "new": labels.get(data.get("to"), data.get("to")),
+        }
+        if data.get("reason"):
+            message += " — " + _("motif : %(reason)s") % {"reason": data["reason"]}
+        return message
+
+
 @hooks.register("register_log_actions")
 def register_candidature_log_actions(actions):
-    actions.register_action(
-        "amorce.candidature.status",
-        _("Changement de statut"),
-        _("Statut de la candidature changé"),
-    )
+    actions.register_action("amorce.candidature.status")(StatusChangeFormatter)
 
 
 @hooks.register("filter_form_submissions_for_user")

@@ -112,7 +112,7 @@ def test_status_change_needs_a_reason_for_a_refusal_and_is_logged(
     history = programme_client.get(
         f"/admin/candidatures/history/{candidature.pk}/"
     ).content.decode()
-    assert "Statut de la candidature changé" in history
+    assert "Reçue → Irrecevable" in history
 
 
 def test_a_status_cannot_jump_the_process(programme_client, candidature):
@@ -168,3 +168,28 @@ def test_dashboard_shows_open_calls_with_counts(programme_client, candidature):
 def test_dashboard_panel_hidden_from_communication(client, candidature):
     client.force_login(member_of("Communication", "comm"))
     assert "Appels en cours" not in client.get("/admin/").content.decode()
+
+
+def test_nobody_adds_or_deletes_candidatures_in_the_admin(admin_client, candidature):
+    """Not even a superuser: candidatures come from applicants; erasure has its own command."""
+    assert admin_client.get("/admin/candidatures/new/").status_code in (302, 403)
+    assert admin_client.post(
+        f"/admin/candidatures/delete/{candidature.pk}/"
+    ).status_code in (302, 403)
+    assert Candidature.objects.filter(pk=candidature.pk).exists()
+    assert (
+        "/admin/candidatures/new/"
+        not in admin_client.get("/admin/candidatures/").content.decode()
+    )
+
+
+def test_history_says_from_which_status_to_which_and_why(programme_client, candidature):
+    programme_client.post(
+        f"/admin/candidatures/edit/{candidature.pk}/",
+        {"status": "ineligible", "reason": "Hors périmètre"},
+    )
+    html = programme_client.get(
+        f"/admin/candidatures/history/{candidature.pk}/"
+    ).content.decode()
+    assert "Reçue → Irrecevable" in html
+    assert "Hors périmètre" in html

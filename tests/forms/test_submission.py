@@ -236,3 +236,17 @@ def test_rate_limit_per_client(client, form_page, settings):
     other = post_form(client, form_page, REMOTE_ADDR="10.9.8.7")
     assert other.status_code == 200
     assert Candidature.objects.count() == 3
+
+
+def test_file_errors_are_announced_with_the_field(client, form_page):
+    response = post_form(
+        client, form_page, files={"pieces_jointes": upload("photo.png", b"just text")}
+    )
+    soup = BeautifulSoup(response.content, "html.parser")
+    field = soup.select_one("#id_pieces_jointes")
+    described = field["aria-describedby"].split()
+    assert field["aria-invalid"] == "true"
+    assert "ne correspond pas" in " ".join(
+        soup.find(id=i).get_text() for i in described
+    )
+    assert any("Formats acceptés" in soup.find(id=i).get_text() for i in described)

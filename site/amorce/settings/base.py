@@ -210,6 +210,8 @@ WAGTAILAPI_LIMIT_MAX = 100
 WAGTAILAPI_DOCS_ENABLED = True
 WAGTAILAPI_RICH_TEXT_FORMAT = "html"
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# No avatar fetched from Gravatar: it would send a hash of each admin's email abroad.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # django-dsfr: the State design system's assets are served locally.
 DSFR_USE_INTEGRITY_CHECKSUMS = True
