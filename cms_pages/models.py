@@ -2,6 +2,8 @@
 
 import datetime as dt
 
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -514,8 +516,23 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["criteria"] = self.criteria.all()
-        context["faq_pages"] = FaqPage.objects.live().public().child_of(self)
-        context["form_page"] = self.candidature_form_page
+        # One query for both kinds of child page (their title and URL are all we show).
+        faq_type = ContentType.objects.get_for_model(FaqPage)
+        form_type = ContentType.objects.get_for_model(
+            apps.get_model("forms", "CandidatureFormPage")
+        )
+        children = list(
+            self.get_children()
+            .live()
+            .public()
+            .filter(content_type__in=[faq_type, form_type])
+        )
+        context["faq_pages"] = [
+            child for child in children if child.content_type_id == faq_type.pk
+        ]
+        context["form_page"] = next(
+            (c for c in children if c.content_type_id == form_type.pk), None
+        )
         return context
 
     def route(self, request, path_components):
