@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.forms.models import (
     AbstractForm,
@@ -21,6 +22,7 @@ from wagtail.contrib.forms.models import (
     validate_to_address,
 )
 from wagtail.fields import RichTextField
+from wagtail.models import Orderable
 from wagtail.search import index
 
 from cms_pages.blocks import RICH_TEXT_FEATURES
@@ -488,3 +490,140 @@ __all__ = [
     "ReferenceSequence",
     "answers_json",
 ]
+
+
+# Review rounds and evaluations ---------------------------------------------
+
+
+class RoundKind(models.TextChoices):
+    PRESELECTION = "preselection", _("Pré-sélection (jury)")
+    SELECTION = "selection", _("Sélection (comité)")
+
+
+class ReviewRound(ClusterableModel):
+    """A stage of a call: the jury's pre-selection or the committee's selection."""
+
+    call = models.ForeignKey(
+        "cms_pages.CallPage",
+        verbose_name=_("appel"),
+        on_delete=models.CASCADE,
+        related_name="review_rounds",
+    )
+    kind = models.CharField(_("étape"), max_length=20, choices=RoundKind.choices)
+    starts_on = models.DateField(_("début des évaluations"), null=True, blank=True)
+    ends_on = models.DateField(_("date de la réunion"), null=True, blank=True)
+    candidatures = models.ManyToManyField(
+        Candidature,
+        verbose_name=_("candidatures examinées"),
+        related_name="review_rounds",
+        blank=True,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    panels = [
+        FieldPanel("call"),
+        FieldPanel("kind"),
+        FieldRowPanel([FieldPanel("starts_on"), FieldPanel("ends_on")]),
+        InlinePanel("memberships", heading=_("Membres"), label=_("Membre")),
+    ]
+
+    class Meta:
+        verbose_name = _("tour d'examen")
+        verbose_name_plural = _("tours d'examen")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["call", "kind"], name="one_round_per_kind_per_call"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.call.title}"
+
+    @property
+    def source_status(self):
+        """The status a candidature must have to enter this round."""
+        return (
+            Status.ELIGIBLE
+            if self.kind == RoundKind.PRESELECTION
+            else Status.PRESELECTED
+        )
+
+    def get_source_status_display(self):
+        return Status(self.source_status).label
+
+    def member_ids(self):
+        return [membership.user_id for membership in self.memberships.all()]
+
+
+class RoundMember(Orderable):
+    round = ParentalKey(
+        ReviewRound, on_delete=models.CASCADE, related_name="memberships"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("membre"),
+        on_delete=models.CASCADE,
+        related_name="round_memberships",
+    )
+    administration = models.CharField(
+        _("administration du membre"),
+        max_length=200,
+        blank=True,
+        help_text=_("Sert à signaler les conflits d'intérêts probables."),
+    )
+
+    panels = [FieldRowPanel([FieldPanel("user"), FieldPanel("administration")])]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("membre")
+        verbose_name_plural = _("membres")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "user"], name="one_membership_per_round"
+            )
+        ]
+
+    def __str__(self):
+        return str(self.user)
+
+
+class Evaluation(models.Model):
+    """One member's scores for one candidature in one round."""
+
+    round = models.ForeignKey(
+        ReviewRound, on_delete=models.CASCADE, related_name="evaluations"
+    )
+    candidature = models.ForeignKey(
+        Candidature, on_delete=models.CASCADE, related_name="evaluations"
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("membre"),
+        on_delete=models.CASCADE,
+        related_name="evaluations",
+    )
+    scores = models.JSONField(_("notes"), default=dict, blank=True)
+    comment = models.TextField(_("commentaire"), blank=True)
+    conflict_of_interest = models.BooleanField(_("conflit d'intérêts"), default=False)
+    conflict_note = models.CharField(
+        _("précision sur le conflit"), max_length=300, blank=True
+    )
+    submitted_at = models.DateTimeField(
+        _("évaluation rendue le"), null=True, blank=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("évaluation")
+        verbose_name_plural = _("évaluations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "candidature", "member"],
+                name="one_evaluation_per_member",
+            )
+        ]
+        indexes = [models.Index(fields=["round", "member"])]
+
+    def __str__(self):
+        return f"{self.candidature_id} / {self.member_id} ({self.round_id})"

@@ -2,11 +2,12 @@ import datetime as dt
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Q
-from django.urls import include, path
+from django.urls import include, path, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from laces.components import Component
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.log_actions import LogFormatter
 from wagtail.permission_policies import ModelPermissionPolicy
@@ -14,9 +15,10 @@ from wagtail.permissions import register_permission_policy
 
 from cms_pages.models import CallPage
 
-from . import admin_views
+from . import admin_views, round_views
 from .choices import Status
-from .models import Candidature, CandidatureFormPage
+from .models import Candidature, CandidatureFormPage, ReviewRound
+from .permissions import rounds_of
 
 
 class CandidaturePermissionPolicy(ModelPermissionPolicy):
@@ -64,6 +66,35 @@ class CandidatureViewSet(ModelViewSet):
     form_fields = ["status"]
 
 
+class ReviewRoundViewSet(ModelViewSet):
+    model = ReviewRound
+    icon = "group"
+    menu_label = _("Tours d'examen")
+    menu_order = 160
+    add_to_admin_menu = True
+    url_prefix = "tours"
+    name = "review_rounds"
+    copy_view_enabled = False
+    list_display = ["__str__", "ends_on", "created_at"]
+    list_filter = ["kind"]
+    panels = ReviewRound.panels
+
+    def get_urlpatterns(self):
+        return super().get_urlpatterns() + [
+            path(
+                "<int:pk>/classement/",
+                round_views.RoundRankingView.as_view(),
+                name="ranking",
+            ),
+            path("<int:pk>/remplir/", round_views.FillRoundView.as_view(), name="fill"),
+        ]
+
+
+@hooks.register("register_admin_viewset")
+def register_review_round_viewset():
+    return ReviewRoundViewSet()
+
+
 register_permission_policy(Candidature, CandidaturePermissionPolicy(Candidature))
 candidature_viewset = CandidatureViewSet()
 
@@ -105,7 +136,22 @@ def hide_candidatures_from_form_listing(user, editable_forms):
 
 @hooks.register("register_admin_urls")
 def register_attachment_urls():
-    return [path("candidatures/fichiers/", include("forms.urls", namespace="forms"))]
+    return [
+        path("candidatures/fichiers/", include("forms.urls", namespace="forms")),
+        path("jury/", include("forms.jury_urls", namespace="jury")),
+    ]
+
+
+class JuryMenuItem(MenuItem):
+    def is_shown(self, request):
+        return rounds_of(request.user).exists()
+
+
+@hooks.register("register_admin_menu_item")
+def register_jury_menu_item():
+    return JuryMenuItem(
+        _("Mes évaluations"), reverse_lazy("jury:rounds"), icon_name="tasks", order=140
+    )
 
 
 class OpenCallsPanel(Component):

@@ -1,0 +1,247 @@
+"""The jury's and committee's screens: their rounds, their dossiers, their scores."""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import TemplateView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from .models import Candidature, Evaluation, ReviewRound
+from .permissions import juror_candidatures, rounds_of
+from .scoring import clean_scores, criteria_of, likely_conflict, weighted_score
+
+
+class JuryMixin(WagtailAdminTemplateMixin):
+    header_icon = "tasks"
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [
+            {"url": reverse("jury:rounds"), "label": _("Mes évaluations")}
+        ]
+
+
+def progress_for(user, review_round):
+    dossiers = juror_candidatures(user, review_round)
+    total = dossiers.count()
+    done = Evaluation.objects.filter(
+        round=review_round,
+        member=user,
+        submitted_at__isnull=False,
+        conflict_of_interest=False,
+        candidature__in=dossiers,
+    ).count()
+    return done, total
+
+
+class MyRoundsView(JuryMixin, TemplateView):
+    template_name = "forms/jury/rounds.html"
+    page_title = gettext_lazy("Mes évaluations")
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [{"url": "", "label": _("Mes évaluations")}]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        rounds = (
+            rounds_of(self.request.user).select_related("call").order_by("-created_at")
+        )
+        context["rounds"] = [(r, *progress_for(self.request.user, r)) for r in rounds]
+        return context
+
+
+def member_round(user, round_id):
+    """The round, if the user sits on it; 404 otherwise (nothing to learn by guessing)."""
+    review_round = get_object_or_404(
+        ReviewRound.objects.select_related("call"), pk=round_id
+    )
+    membership = (
+        review_round.memberships.filter(user=user).select_related("user").first()
+    )
+    if membership is None:
+        raise Http404
+    return review_round, membership
+
+
+class RoundDossiersView(JuryMixin, TemplateView):
+    template_name = "forms/jury/round.html"
+
+    def get_page_title(self):
+        return str(self.review_round)
+
+    def dispatch(self, request, *args, **kwargs):
+        self.review_round, self.membership = member_round(
+            request.user, kwargs["round_id"]
+        )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        dossiers = list(
+            juror_candidatures(user, self.review_round).order_by("reference")
+        )
+        mine = {
+            e.candidature_id: e
+            for e in Evaluation.objects.filter(
+                round=self.review_round, member=user, candidature__in=dossiers
+            )
+        }
+        context["rows"] = [
+            (c, mine.get(c.pk), likely_conflict(self.membership, c)) for c in dossiers
+        ]
+        context["done"], context["total"] = progress_for(user, self.review_round)
+        context["review_round"] = self.review_round
+        return context
+
+
+class EvaluationForm(forms.Form):
+    comment = forms.CharField(
+        label=gettext_lazy("Commentaire"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    conflict_of_interest = forms.BooleanField(
+        label=gettext_lazy("Je suis en conflit d'intérêts pour ce dossier"),
+        required=False,
+        help_text=gettext_lazy(
+            "Le dossier vous sera alors retiré ; vous ne le noterez pas."
+        ),
+    )
+    conflict_note = forms.CharField(
+        label=gettext_lazy("Précision (facultatif)"), required=False, max_length=300
+    )
+
+    def __init__(self, *args, criteria, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria = criteria
+        for criterion in criteria:
+            choices = [("", "—")] + [
+                (str(v), str(v))
+                for v in range(criterion.scale_min, criterion.scale_max + 1)
+            ]
+            self.fields[f"score_{criterion.pk}"] = forms.ChoiceField(
+                label=f"{criterion.label} (× {criterion.weight.normalize()})",
+                help_text=criterion.description,
+                choices=choices,
+                required=False,
+            )
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if cleaned_data.get("conflict_of_interest"):
+            cleaned_data["scores"] = {}
+            return cleaned_data
+        raw = {str(c.pk): cleaned_data.get(f"score_{c.pk}") for c in self.criteria}
+        try:
+            cleaned_data["scores"] = clean_scores(raw, self.criteria)
+        except ValidationError as error:
+            for criterion_id, messages_ in error.message_dict.items():
+                self.add_error(f"score_{criterion_id}", messages_)
+        return cleaned_data
+
+
+class EvaluateView(JuryMixin, TemplateView):
+    template_name = "forms/jury/evaluate.html"
+
+    def get_page_title(self):
+        return self.candidature.reference
+
+    def dispatch(self, request, *args, **kwargs):
+        self.review_round, self.membership = member_round(
+            request.user, kwargs["round_id"]
+        )
+        self.candidature = get_object_or_404(
+            juror_candidatures(request.user, self.review_round).select_related(
+                "definition", "call"
+            ),
+            pk=kwargs["candidature_id"],
+        )
+        self.criteria = criteria_of(self.review_round.call)
+        self.evaluation = Evaluation.objects.filter(
+            round=self.review_round, candidature=self.candidature, member=request.user
+        ).first()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form(self):
+        initial = {}
+        if self.evaluation:
+            initial = {
+                f"score_{k}": str(int(v)) for k, v in self.evaluation.scores.items()
+            }
+            initial["comment"] = self.evaluation.comment
+        data = self.request.POST if self.request.method == "POST" else None
+        return EvaluationForm(data, initial=initial, criteria=self.criteria)
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        evaluation, _created = Evaluation.objects.update_or_create(
+            round=self.review_round,
+            candidature=self.candidature,
+            member=request.user,
+            defaults={
+                "scores": form.cleaned_data["scores"],
+                "comment": form.cleaned_data["comment"],
+                "conflict_of_interest": form.cleaned_data["conflict_of_interest"],
+                "conflict_note": form.cleaned_data["conflict_note"],
+                "submitted_at": timezone.now(),
+            },
+        )
+        if evaluation.conflict_of_interest:
+            messages.success(
+                request,
+                _("Conflit d'intérêts noté : le dossier %s vous est retiré.")
+                % self.candidature.reference,
+            )
+            return redirect("jury:round", round_id=self.review_round.pk)
+        messages.success(
+            request,
+            _("Évaluation du dossier %s enregistrée.") % self.candidature.reference,
+        )
+        return redirect(
+            "jury:evaluate",
+            round_id=self.review_round.pk,
+            candidature_id=self.candidature.pk,
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            review_round=self.review_round,
+            candidature=self.candidature,
+            answers=self.candidature.answers(),
+            form=kwargs.get("form") or self.get_form(),
+            evaluation=self.evaluation,
+            likely_conflict=likely_conflict(self.membership, self.candidature),
+        )
+        if self.evaluation and self.evaluation.submitted_at:
+            context["my_score"] = weighted_score(self.evaluation.scores, self.criteria)
+            others = (
+                Evaluation.objects.filter(
+                    round=self.review_round,
+                    candidature=self.candidature,
+                    submitted_at__isnull=False,
+                    conflict_of_interest=False,
+                )
+                .exclude(member=self.request.user)
+                .select_related("member")
+            )
+            context["others"] = [
+                (
+                    e.member.get_full_name() or e.member.get_username(),
+                    weighted_score(e.scores, self.criteria),
+                    e.comment,
+                )
+                for e in others
+            ]
+        return context
+
+
+__all__ = ["Candidature", "EvaluateView", "MyRoundsView", "RoundDossiersView"]

@@ -1,0 +1,167 @@
+"""The programme team's round screens: fill a round, rank it, decide."""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import TemplateView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from .choices import REASON_REQUIRED, Status
+from .models import Candidature, ReviewRound
+from .permissions import is_programme_team
+from .scoring import round_aggregates, to_discuss_first
+from .services import change_status
+
+SORTS = {
+    "note": lambda a: (a.mean is None, -(a.mean or 0)),
+    "ecart": lambda a: (a.spread is None, -(a.spread or 0)),
+    "reference": lambda a: a.candidature.reference,
+    "evaluations": lambda a: -a.count,
+}
+
+
+class DecisionForm(forms.Form):
+    DECISIONS = [
+        (s.value, s.label)
+        for s in (
+            Status.PRESELECTED,
+            Status.NOT_PRESELECTED,
+            Status.SELECTED,
+            Status.NOT_SELECTED,
+            Status.WITHDRAWN,
+        )
+    ]
+    candidatures = forms.ModelMultipleChoiceField(
+        queryset=Candidature.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    status = forms.ChoiceField(label=gettext_lazy("Décision"), choices=DECISIONS)
+    reason = forms.CharField(
+        label=gettext_lazy("Motif"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, review_round, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["candidatures"].queryset = review_round.candidatures.all()
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if (
+            cleaned_data.get("status") in REASON_REQUIRED
+            and not cleaned_data.get("reason", "").strip()
+        ):
+            self.add_error("reason", _("Indiquez le motif de cette décision."))
+        return cleaned_data
+
+
+class RoundRankingView(WagtailAdminTemplateMixin, TemplateView):
+    template_name = "forms/rounds/ranking.html"
+    header_icon = "list-ol"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not is_programme_team(request.user):
+            raise PermissionDenied
+        self.review_round = get_object_or_404(
+            ReviewRound.objects.select_related("call"), pk=kwargs["pk"]
+        )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_page_title(self):
+        return _("Classement — %s") % self.review_round
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [
+            {"url": reverse("review_rounds:index"), "label": _("Tours d'examen")},
+            {"url": "", "label": self.get_page_title()},
+        ]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        aggregates = round_aggregates(self.review_round)
+        status_filter = self.request.GET.get("statut")
+        if status_filter:
+            aggregates = [
+                a for a in aggregates if a.candidature.status == status_filter
+            ]
+        ranked = list(enumerate(aggregates, start=1))
+        sort = self.request.GET.get("ordre", "note")
+        if sort in SORTS and sort != "note":
+            ranked.sort(key=lambda pair: SORTS[sort](pair[1]))
+        context.update(
+            review_round=self.review_round,
+            ranked=ranked,
+            discuss=to_discuss_first(aggregates),
+            sort=sort,
+            status_filter=status_filter,
+            statuses=Status.choices,
+            form=kwargs.get("form") or DecisionForm(review_round=self.review_round),
+            members=self.review_round.memberships.select_related("user"),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        if not request.user.has_perm("forms.change_candidature"):
+            raise PermissionDenied
+        form = DecisionForm(request.POST, review_round=self.review_round)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        new_status = form.cleaned_data["status"]
+        failures = []
+        with transaction.atomic():
+            for candidature in form.cleaned_data["candidatures"]:
+                try:
+                    change_status(
+                        candidature,
+                        new_status,
+                        user=request.user,
+                        reason=form.cleaned_data["reason"],
+                    )
+                except ValidationError as error:
+                    failures.append(
+                        f"{candidature.reference} : {' '.join(error.messages)}"
+                    )
+            if failures:
+                transaction.set_rollback(True)
+        if failures:
+            messages.error(
+                request, _("Aucune décision enregistrée : %s") % " ; ".join(failures)
+            )
+            return self.render_to_response(self.get_context_data(form=form))
+        messages.success(
+            request,
+            _("%(count)s candidature(s) : %(status)s.")
+            % {
+                "count": len(form.cleaned_data["candidatures"]),
+                "status": Status(new_status).label,
+            },
+        )
+        return redirect(request.get_full_path())
+
+
+def fill_round(review_round):
+    """Put in the round every candidature of its call that has the entry status."""
+    candidatures = Candidature.objects.filter(
+        call=review_round.call, status=review_round.source_status
+    )
+    review_round.candidatures.add(*candidatures)
+    return candidatures.count()
+
+
+class FillRoundView(WagtailAdminTemplateMixin, TemplateView):
+    def post(self, request, pk):
+        if not request.user.has_perm("forms.change_reviewround"):
+            raise PermissionDenied
+        review_round = get_object_or_404(ReviewRound, pk=pk)
+        count = fill_round(review_round)
+        messages.success(
+            request,
+            _("%(count)s candidature(s) « %(status)s » ajoutée(s) au tour.")
+            % {"count": count, "status": Status(review_round.source_status).label},
+        )
+        return redirect("review_rounds:ranking", pk=pk)

@@ -1,0 +1,169 @@
+"""Weighted scores, aggregates per round, rankings, and likely conflicts of interest.
+
+A member's score for a dossier is the weighted mean of their criterion
+scores, each brought to 0–100 on its own scale (so that a criterion scored
+out of 5 and another out of 10 weigh as their weights say). A dossier's
+aggregate in a round is the mean of its members' scores, their count and
+their spread (standard deviation); a wide spread flags a disagreement.
+"""
+
+import math
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from .models import Evaluation
+
+
+def criteria_of(call):
+    return list(call.criteria.all())
+
+
+def clean_scores(raw, criteria):
+    """Scores as {criterion id: number}, each on its criterion's scale; French errors."""
+    scores, errors = {}, {}
+    for criterion in criteria:
+        value = raw.get(str(criterion.pk), raw.get(criterion.pk))
+        if value in (None, ""):
+            errors[str(criterion.pk)] = _("Notez « %(label)s ».") % {
+                "label": criterion.label
+            }
+            continue
+        try:
+            number = Decimal(str(value).replace(",", "."))
+        except ArithmeticError:
+            number = None
+        if (
+            number is None
+            or not number.is_finite()
+            or not criterion.scale_min <= number <= criterion.scale_max
+        ):
+            errors[str(criterion.pk)] = _(
+                "« %(label)s » se note de %(min)s à %(max)s."
+            ) % {
+                "label": criterion.label,
+                "min": criterion.scale_min,
+                "max": criterion.scale_max,
+            }
+            continue
+        scores[str(criterion.pk)] = float(number)
+    if errors:
+        raise ValidationError(errors)
+    return scores
+
+
+def weighted_score(scores, criteria):
+    """0–100, or None when a criterion is missing."""
+    total_weight = sum(float(c.weight) for c in criteria)
+    if not criteria or not total_weight:
+        return None
+    acc = 0.0
+    for criterion in criteria:
+        value = scores.get(str(criterion.pk))
+        if value is None:
+            return None
+        span = criterion.scale_max - criterion.scale_min
+        acc += float(criterion.weight) * (float(value) - criterion.scale_min) / span
+    return round(100 * acc / total_weight, 2)
+
+
+@dataclass
+class Aggregate:
+    candidature: object
+    scores: list = field(default_factory=list)  # (member, weighted score)
+    conflicts: list = field(default_factory=list)  # members who declared one
+
+    @property
+    def count(self):
+        return len(self.scores)
+
+    @property
+    def mean(self):
+        return (
+            round(sum(s for _m, s in self.scores) / self.count, 2)
+            if self.scores
+            else None
+        )
+
+    @property
+    def spread(self):
+        if self.count < 2:
+            return 0.0 if self.scores else None
+        mean = sum(s for _m, s in self.scores) / self.count
+        return round(
+            math.sqrt(sum((s - mean) ** 2 for _m, s in self.scores) / self.count), 2
+        )
+
+    @property
+    def minimum(self):
+        return min((s for _m, s in self.scores), default=None)
+
+    @property
+    def maximum(self):
+        return max((s for _m, s in self.scores), default=None)
+
+    @property
+    def disagreement(self):
+        spread = self.spread
+        return spread is not None and spread >= getattr(
+            settings, "AMORCE_DISAGREEMENT_SPREAD", 15
+        )
+
+
+def round_aggregates(review_round):
+    """One Aggregate per candidature of the round, best first (unscored last).
+
+    Three queries whatever the number of dossiers and members.
+    """
+    criteria = criteria_of(review_round.call)
+    candidatures = list(review_round.candidatures.all())
+    by_id = {c.pk: Aggregate(candidature=c) for c in candidatures}
+    evaluations = Evaluation.objects.filter(
+        round=review_round, submitted_at__isnull=False
+    ).select_related("member")
+    for evaluation in evaluations:
+        aggregate = by_id.get(evaluation.candidature_id)
+        if aggregate is None:
+            continue
+        if evaluation.conflict_of_interest:
+            aggregate.conflicts.append(evaluation.member)
+            continue
+        score = weighted_score(evaluation.scores, criteria)
+        if score is not None:
+            aggregate.scores.append((evaluation.member, score))
+    return sorted(
+        by_id.values(),
+        key=lambda a: (a.mean is None, -(a.mean or 0), a.candidature.reference),
+    )
+
+
+def to_discuss_first(aggregates, limit=10):
+    """The dossiers on which members disagree most: widest spread first."""
+    scored = [a for a in aggregates if a.count >= 2]
+    return sorted(scored, key=lambda a: -a.spread)[:limit]
+
+
+def _normalise(text):
+    text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode()
+    return " ".join(text.casefold().replace("-", " ").split())
+
+
+def likely_conflict(membership, candidature):
+    """Why a member may be in a conflict of interest for a dossier, or None."""
+    member_domain = (membership.user.email or "").rpartition("@")[2].casefold()
+    applicant_domain = (candidature.applicant_email or "").rpartition("@")[2].casefold()
+    if member_domain and member_domain == applicant_domain:
+        return _("même domaine de messagerie (%(domain)s)") % {"domain": member_domain}
+    mine, theirs = (
+        _normalise(membership.administration),
+        _normalise(candidature.administration),
+    )
+    if mine and theirs and (mine == theirs or mine in theirs or theirs in mine):
+        return _("même administration (%(administration)s)") % {
+            "administration": candidature.administration
+        }
+    return None

@@ -1,0 +1,331 @@
+"""Rounds, weighted scores, what each juror sees, the ranking and the decisions."""
+
+import pytest
+from bs4 import BeautifulSoup
+from django.contrib.auth.models import Group, User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from forms.factories import CandidatureFactory
+from forms.models import Candidature, Evaluation, ReviewRound, RoundMember
+from forms.scoring import round_aggregates, weighted_score
+
+pytestmark = pytest.mark.django_db
+
+
+def user_in(group, username, email=None):
+    user = User.objects.create_user(
+        username,
+        email or f"{username}@jury.example.org",
+        "x",
+        first_name=username.capitalize(),
+    )
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def criteria(call):
+    return list(call.criteria.all())  # weights 2, 1, 1; scales 0–5, 0–5, 0–10
+
+
+@pytest.fixture
+def jurors(db):
+    return user_in("Jury", "alice"), user_in("Jury", "bruno")
+
+
+@pytest.fixture
+def dossiers(form_page):
+    return [
+        CandidatureFactory(
+            page=form_page,
+            status="eligible",
+            applicant_email=f"agent{i}@prefecture.example.gouv.fr",
+        )
+        for i in range(3)
+    ]
+
+
+@pytest.fixture
+def preselection(call, jurors, dossiers):
+    review_round = ReviewRound.objects.create(call=call, kind="preselection")
+    for juror in jurors:
+        RoundMember.objects.create(round=review_round, user=juror)
+    review_round.candidatures.add(*dossiers[:2])
+    return review_round
+
+
+def evaluate(review_round, candidature, member, values, criteria, conflict=False):
+    return Evaluation.objects.create(
+        round=review_round,
+        candidature=candidature,
+        member=member,
+        scores={str(c.pk): v for c, v in zip(criteria, values, strict=True)},
+        conflict_of_interest=conflict,
+        submitted_at=timezone.now(),
+    )
+
+
+def test_weighted_score_on_known_numbers(criteria):
+    def scores(values):
+        return {str(c.pk): v for c, v in zip(criteria, values, strict=True)}
+
+    assert weighted_score(scores([5, 5, 10]), criteria) == 100
+    assert weighted_score(scores([0, 0, 0]), criteria) == 0
+    assert (
+        weighted_score(scores([4, 2, 5]), criteria) == 62.5
+    )  # (2×0.8 + 0.4 + 0.5) / 4
+    assert weighted_score(scores([3, 3, 5]), criteria) == 57.5
+    assert weighted_score({str(criteria[0].pk): 5}, criteria) is None
+
+
+def test_aggregates_mean_count_spread_and_disagreement(
+    preselection, dossiers, jurors, criteria
+):
+    alice, bruno = jurors
+    evaluate(preselection, dossiers[0], alice, [4, 2, 5], criteria)
+    evaluate(preselection, dossiers[0], bruno, [3, 3, 5], criteria)
+    evaluate(preselection, dossiers[1], alice, [5, 5, 10], criteria)
+    evaluate(preselection, dossiers[1], bruno, [0, 0, 0], criteria)
+    first, second = round_aggregates(preselection)
+    assert (
+        first.candidature,
+        first.mean,
+        first.count,
+        first.spread,
+        first.disagreement,
+    ) == (dossiers[0], 60.0, 2, 2.5, False)
+    assert (second.candidature, second.mean, second.spread, second.disagreement) == (
+        dossiers[1],
+        50.0,
+        50.0,
+        True,
+    )
+
+
+def test_a_declared_conflict_is_left_out_of_the_aggregate(
+    preselection, dossiers, jurors, criteria
+):
+    alice, bruno = jurors
+    evaluate(preselection, dossiers[0], alice, [5, 5, 10], criteria)
+    evaluate(preselection, dossiers[0], bruno, [0, 0, 0], criteria, conflict=True)
+    aggregate = round_aggregates(preselection)[0]
+    assert (aggregate.mean, aggregate.count, aggregate.conflicts) == (100.0, 1, [bruno])
+
+
+def test_juror_sees_only_the_dossiers_of_their_round(
+    client, preselection, dossiers, jurors
+):
+    alice, _bruno = jurors
+    client.force_login(alice)
+    page = client.get(f"/admin/jury/{preselection.pk}/").content.decode()
+    assert dossiers[0].reference in page and dossiers[1].reference in page
+    assert dossiers[2].reference not in page, "not in the round"
+    assert "0/2 évalués" in page
+    assert (
+        client.get(f"/admin/jury/{preselection.pk}/{dossiers[2].pk}/").status_code
+        == 404
+    )
+    for url in (
+        "/admin/candidatures/",
+        f"/admin/candidatures/inspect/{dossiers[0].pk}/",
+    ):
+        assert client.get(url).status_code in (302, 403)
+
+
+def test_a_juror_cannot_reach_another_rounds_dossier(
+    client, call, preselection, dossiers, jurors
+):
+    outsider = user_in("Jury", "chloe")
+    other = ReviewRound.objects.create(call=call, kind="selection")
+    RoundMember.objects.create(round=other, user=outsider)
+    client.force_login(outsider)
+    assert client.get(f"/admin/jury/{preselection.pk}/").status_code == 404
+    assert (
+        client.get(f"/admin/jury/{preselection.pk}/{dossiers[0].pk}/").status_code
+        == 404
+    )
+    assert client.get(f"/admin/jury/{other.pk}/{dossiers[0].pk}/").status_code == 404
+
+
+def test_scoring_then_seeing_the_others(
+    client, preselection, dossiers, jurors, criteria
+):
+    alice, bruno = jurors
+    evaluate(
+        preselection, dossiers[0], bruno, [3, 3, 5], criteria
+    ).__class__.objects.filter(member=bruno).update(comment="Très convaincant")
+    client.force_login(alice)
+    url = f"/admin/jury/{preselection.pk}/{dossiers[0].pk}/"
+    before = client.get(url).content.decode()
+    assert "Très convaincant" not in before, (
+        "others' scores stay hidden until one's own is in"
+    )
+
+    missing = client.post(url, {f"score_{criteria[0].pk}": "4", "comment": ""})
+    assert missing.status_code == 200
+    assert "Notez « Motivation »." in missing.content.decode()
+    assert not Evaluation.objects.filter(member=alice).exists()
+
+    done = client.post(
+        url,
+        {f"score_{c.pk}": v for c, v in zip(criteria, ["4", "2", "5"], strict=True)},
+    )
+    assert done.status_code == 302
+    after = client.get(url).content.decode()
+    assert "Très convaincant" in after
+    assert "Ma note pondérée : 62,5/100" in after
+    assert (
+        "1/2 évalués" in client.get(f"/admin/jury/{preselection.pk}/").content.decode()
+    )
+
+
+def test_out_of_scale_score_is_refused(
+    client, preselection, dossiers, jurors, criteria
+):
+    client.force_login(jurors[0])
+    url = f"/admin/jury/{preselection.pk}/{dossiers[0].pk}/"
+    response = client.post(
+        url,
+        {f"score_{c.pk}": v for c, v in zip(criteria, ["9", "2", "5"], strict=True)},
+    )
+    assert response.status_code == 200
+    assert not Evaluation.objects.exists()
+
+
+def test_declaring_a_conflict_removes_the_dossier(
+    client, preselection, dossiers, jurors
+):
+    alice, _ = jurors
+    client.force_login(alice)
+    attachment_free_url = f"/admin/jury/{preselection.pk}/{dossiers[0].pk}/"
+    response = client.post(
+        attachment_free_url,
+        {"conflict_of_interest": "on", "conflict_note": "Mon service"},
+    )
+    assert response.status_code == 302
+    assert client.get(attachment_free_url).status_code == 404
+    listing = BeautifulSoup(
+        client.get(f"/admin/jury/{preselection.pk}/").content, "html.parser"
+    )
+    assert dossiers[0].reference not in listing.select_one("table.listing").get_text()
+    assert "0/1 évalués" in listing.get_text()
+
+
+def test_likely_conflict_is_flagged_by_email_domain(client, preselection, dossiers):
+    insider = user_in("Jury", "denis", email="denis@prefecture.example.gouv.fr")
+    RoundMember.objects.create(round=preselection, user=insider)
+    client.force_login(insider)
+    page = BeautifulSoup(
+        client.get(f"/admin/jury/{preselection.pk}/").content, "html.parser"
+    ).get_text(" ")
+    assert (
+        "Conflit d'intérêts probable : même domaine de messagerie (prefecture.example.gouv.fr)"
+        in page
+    )
+
+
+def test_programme_team_fills_ranks_and_decides(
+    client, call, form_page, jurors, criteria
+):
+    programme = user_in("Équipe programme", "paula")
+    eligible = [CandidatureFactory(page=form_page, status="eligible") for _ in range(3)]
+    CandidatureFactory(page=form_page, status="received")
+    client.force_login(programme)
+    review_round = ReviewRound.objects.create(call=call, kind="preselection")
+    RoundMember.objects.create(round=review_round, user=jurors[0])
+    client.post(f"/admin/tours/{review_round.pk}/remplir/")
+    assert set(review_round.candidatures.all()) == set(eligible)
+    evaluate(review_round, eligible[1], jurors[0], [5, 5, 10], criteria)
+    evaluate(review_round, eligible[0], jurors[0], [1, 1, 1], criteria)
+
+    ranking = BeautifulSoup(
+        client.get(f"/admin/tours/{review_round.pk}/classement/").content, "html.parser"
+    )
+    rows = [
+        [td.get_text(" ", strip=True) for td in tr.select("td")]
+        for tr in ranking.select(".amorce-ranking tbody tr")
+    ]
+    assert (
+        rows[0][1] == "1"
+        and eligible[1].reference in rows[0][2]
+        and rows[0][5] == "100,0"
+    )
+    assert eligible[2].reference in rows[2][2] and rows[2][5] == "—"
+
+    refused = client.post(
+        f"/admin/tours/{review_round.pk}/classement/",
+        {"candidatures": [eligible[0].pk], "status": "not_preselected", "reason": ""},
+    )
+    assert "Indiquez le motif de cette décision." in refused.content.decode()
+    client.post(
+        f"/admin/tours/{review_round.pk}/classement/",
+        {"candidatures": [eligible[1].pk, eligible[2].pk], "status": "preselected"},
+    )
+    assert set(Candidature.objects.filter(status="preselected")) == {
+        eligible[1],
+        eligible[2],
+    }
+
+
+def test_a_bulk_decision_is_all_or_nothing(client, call, form_page, jurors):
+    programme = user_in("Équipe programme", "paula")
+    client.force_login(programme)
+    ok = CandidatureFactory(page=form_page, status="eligible")
+    not_yet = CandidatureFactory(page=form_page, status="received")
+    review_round = ReviewRound.objects.create(call=call, kind="preselection")
+    review_round.candidatures.add(ok, not_yet)
+    response = client.post(
+        f"/admin/tours/{review_round.pk}/classement/",
+        {"candidatures": [ok.pk, not_yet.pk], "status": "preselected"},
+    )
+    assert "Aucune décision enregistrée" in response.content.decode()
+    assert Candidature.objects.filter(status="preselected").count() == 0
+
+
+def test_jurors_cannot_open_the_ranking(client, preselection, jurors):
+    client.force_login(jurors[0])
+    assert client.get(f"/admin/tours/{preselection.pk}/classement/").status_code in (
+        302,
+        403,
+    )
+
+
+def count_queries(client, url):
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_ranking_and_lists_cost_the_same_queries_for_more_rows(
+    client, call, form_page, jurors, criteria
+):
+    programme = user_in("Équipe programme", "paula")
+    client.force_login(programme)
+    review_round = ReviewRound.objects.create(call=call, kind="preselection")
+    for juror in jurors:
+        RoundMember.objects.create(round=review_round, user=juror)
+
+    def add(n):
+        for _ in range(n):
+            candidature = CandidatureFactory(page=form_page, status="eligible")
+            review_round.candidatures.add(candidature)
+            for juror in jurors:
+                evaluate(review_round, candidature, juror, [3, 3, 5], criteria)
+
+    add(3)
+    urls = [
+        f"/admin/tours/{review_round.pk}/classement/",
+        "/admin/candidatures/",
+        f"/admin/jury/{review_round.pk}/",
+    ]
+    few = {}
+    for url in urls:
+        client.force_login(jurors[0] if "/jury/" in url else programme)
+        few[url] = count_queries(client, url)
+    add(30)
+    for url in urls:
+        client.force_login(jurors[0] if "/jury/" in url else programme)
+        assert count_queries(client, url) == few[url], url
