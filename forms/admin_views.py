@@ -3,11 +3,14 @@
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views import generic
+from wagtail.admin.widgets.button import Button
 
 from cms_pages.models import CallPage
 
@@ -37,6 +40,14 @@ class CandidatureFilterSet(WagtailFilterSet):
         fields = ["status", "call", "administration", "submit_time"]
 
 
+EXPORT_LABELS = {
+    "xlsx": _("Exporter en XLSX (Excel)"),
+    "ods": _("Exporter en ODS (LibreOffice)"),
+    "csv": _("Exporter en CSV"),
+    "json": _("Exporter en JSON"),
+}
+
+
 class StatusColumn(Column):
     cell_template_name = "forms/admin/status_cell.html"
 
@@ -44,6 +55,23 @@ class StatusColumn(Column):
 class CandidatureIndexView(generic.IndexView):
     def get_base_queryset(self):
         return super().get_base_queryset().select_related("call")
+
+    @cached_property
+    def header_more_buttons(self):
+        buttons = super().header_more_buttons
+        query = self.request.GET.copy()
+        query.pop("p", None)
+        for order, (fmt, label) in enumerate(EXPORT_LABELS.items()):
+            query["format"] = fmt
+            buttons.append(
+                Button(
+                    label,
+                    url=f"{reverse('exports:candidatures')}?{query.urlencode()}",
+                    icon_name="download",
+                    priority=50 + order,
+                )
+            )
+        return buttons
 
 
 class CandidatureInspectView(generic.InspectView):

@@ -40,6 +40,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 INSTALLED_APPS = [
     "cms_pages",
     "forms",
+    "exports",
     "dsfr",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -237,6 +238,11 @@ AMORCE_API_ALLOWED_ORIGINS = env_list("AMORCE_API_ALLOWED_ORIGINS")
 # The benchmarks add Wagtail's stock form page to compare against (never in production).
 if env_bool("AMORCE_BENCH", False):
     INSTALLED_APPS.append("bench.stockforms")
+
+# Exports larger than this many rows run as background tasks.
+AMORCE_EXPORT_SYNC_LIMIT = int(os.environ.get("AMORCE_EXPORT_SYNC_LIMIT", "2000"))
+# Spread (standard deviation, on 100) from which a dossier's scores count as a disagreement.
+AMORCE_DISAGREEMENT_SPREAD = float(os.environ.get("AMORCE_DISAGREEMENT_SPREAD", "15"))
 
 # Public theme: "dsfr" (State services only) or "neutral" (local authorities).
 AMORCE_THEME = os.environ.get("AMORCE_THEME", "dsfr")

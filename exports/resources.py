@@ -1,0 +1,268 @@
+"""django-import-export resources: what each spreadsheet holds, column by column.
+
+Resources work on light row dictionaries (read with ``values()``, in chunks)
+rather than model instances, so that 10,000 candidatures export in constant
+memory. Every text cell is neutralised: a cell starting with ``=``, ``+``,
+``-`` or ``@`` cannot be read as a formula by a spreadsheet program.
+"""
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from import_export import resources
+from import_export.fields import Field
+
+from forms.choices import FieldType, Status
+from forms.models import Candidature, Evaluation, FormDefinition
+from forms.scoring import round_aggregates, weighted_score
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+STATUS_LABELS = dict(Status.choices)
+CHUNK = 2000
+
+
+def neutralise(value):
+    """Text that a spreadsheet would run as a formula is prefixed with an apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def paris(moment):
+    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M") if moment else ""
+
+
+def answer_text(value):
+    if value is None:
+        return ""
+    if value is True:
+        return _("Oui")
+    if value is False:
+        return _("Non")
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
+class RowResource(resources.Resource):
+    """A resource over dictionaries; subclasses say which rows and which columns."""
+
+    def export_field(self, field, instance, **kwargs):
+        return neutralise(field.get_value(instance))
+
+    def headers(self):
+        return [str(field.column_name) for field in self.get_export_fields()]
+
+    def rows(self):
+        fields = self.get_export_fields()
+        for row in self.iter_rows():
+            yield [
+                neutralise(field.get_value(row)) if field.attribute else ""
+                for field in fields
+            ]
+
+    def iter_rows(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class CandidatureResource(RowResource):
+    """Identity, status, one column per form field (form order, its label; file fields give
+    the names of the files joined), then each round's aggregates."""
+
+    reference = Field(attribute="reference", column_name=_("Référence"))
+    submitted = Field(attribute="submitted", column_name=_("Reçue le"))
+    status = Field(attribute="status_label", column_name=_("Statut"))
+    call = Field(attribute="call_title", column_name=_("Appel"))
+    name = Field(attribute="applicant_name", column_name=_("Nom"))
+    email = Field(attribute="applicant_email", column_name=_("Adresse électronique"))
+    administration = Field(attribute="administration", column_name=_("Administration"))
+    service = Field(attribute="service", column_name=_("Service"))
+
+    def __init__(self, queryset=None, **kwargs):
+        super().__init__(**kwargs)
+        self.queryset = (
+            queryset if queryset is not None else Candidature.objects.all()
+        ).order_by("submit_time", "pk")
+        self.answer_columns = self._answer_columns()
+        for name, label in self.answer_columns:
+            self.fields[f"answer__{name}"] = Field(
+                attribute=f"answers__{name}", column_name=label
+            )
+        self.rounds = self._rounds()
+        for review_round in self.rounds:
+            label = review_round.get_kind_display()
+            self.fields[f"round{review_round.pk}_mean"] = Field(
+                attribute=f"rounds__{review_round.pk}__mean",
+                column_name=_("%s : note pondérée /100") % label,
+            )
+            self.fields[f"round{review_round.pk}_count"] = Field(
+                attribute=f"rounds__{review_round.pk}__count",
+                column_name=_("%s : évaluations") % label,
+            )
+            self.fields[f"round{review_round.pk}_spread"] = Field(
+                attribute=f"rounds__{review_round.pk}__spread",
+                column_name=_("%s : écart-type") % label,
+            )
+
+    def get_export_order(self):
+        return list(self.fields)
+
+    def _answer_columns(self):
+        """Every field any exported candidature answered, the newest form's order first."""
+        definition_ids = (
+            self.queryset.order_by().values_list("definition_id", flat=True).distinct()
+        )
+        definitions = FormDefinition.objects.filter(pk__in=definition_ids).order_by(
+            "page_id", "-created_at"
+        )
+        columns, seen = [], set()
+        for definition in definitions:
+            for field in definition.fields:
+                if field["name"] not in seen:
+                    seen.add(field["name"])
+                    columns.append((field["name"], field["label"], field["type"]))
+        self.file_fields = {
+            name for name, _label, kind in columns if kind == FieldType.FILE
+        }
+        return [(name, label) for name, label, _kind in columns]
+
+    def _rounds(self):
+        from forms.models import ReviewRound
+
+        call_ids = self.queryset.order_by().values_list("call_id", flat=True).distinct()
+        return list(
+            ReviewRound.objects.filter(call_id__in=call_ids)
+            .select_related("call")
+            .order_by("pk")
+        )
+
+    def iter_rows(self):
+        aggregates = {}
+        for review_round in self.rounds:
+            for aggregate in round_aggregates(review_round):
+                aggregates[(review_round.pk, aggregate.candidature.pk)] = {
+                    "mean": aggregate.mean,
+                    "count": aggregate.count,
+                    "spread": aggregate.spread,
+                }
+        values = self.queryset.values(
+            "pk",
+            "reference",
+            "submit_time",
+            "status",
+            "call__title",
+            "applicant_name",
+            "applicant_email",
+            "administration",
+            "service",
+            "form_data",
+        )
+        for row in values.iterator(chunk_size=CHUNK):
+            answers = row["form_data"] or {}
+            yield {
+                **row,
+                "submitted": paris(row["submit_time"]),
+                "status_label": str(STATUS_LABELS.get(row["status"], row["status"])),
+                "call_title": row["call__title"],
+                "answers": {
+                    name: answer_text(answers.get(name))
+                    for name, _label in self.answer_columns
+                    if name not in self.file_fields
+                }
+                | {
+                    name: ", ".join(answers.get(name) or [])
+                    for name in self.file_fields
+                },
+                "rounds": {
+                    str(review_round.pk): aggregates.get(
+                        (review_round.pk, row["pk"]), {}
+                    )
+                    for review_round in self.rounds
+                },
+            }
+
+
+class EvaluationResource(RowResource):
+    """One row per member per dossier, one column per criterion."""
+
+    reference = Field(attribute="reference", column_name=_("Référence"))
+    applicant = Field(attribute="applicant", column_name=_("Candidat ou candidate"))
+    member = Field(attribute="member", column_name=_("Membre"))
+    member_email = Field(attribute="member_email", column_name=_("Adresse du membre"))
+
+    def __init__(self, review_round, **kwargs):
+        super().__init__(**kwargs)
+        self.review_round = review_round
+        self.criteria = list(review_round.call.criteria.all())
+        for criterion in self.criteria:
+            self.fields[f"criterion{criterion.pk}"] = Field(
+                attribute=f"scores__{criterion.pk}",
+                column_name=f"{criterion.label} ({criterion.scale_min}–{criterion.scale_max})",
+            )
+        for name, attribute, label in (
+            ("weighted", "weighted", _("Note pondérée /100")),
+            ("comment", "comment", _("Commentaire")),
+            ("conflict", "conflict", _("Conflit d'intérêts")),
+            ("submitted", "submitted", _("Rendue le")),
+        ):
+            self.fields[name] = Field(attribute=attribute, column_name=label)
+
+    def get_export_order(self):
+        return list(self.fields)
+
+    def iter_rows(self):
+        evaluations = (
+            Evaluation.objects.filter(round=self.review_round)
+            .select_related("candidature", "member")
+            .order_by("candidature__reference", "member__last_name", "member__username")
+        )
+        for evaluation in evaluations.iterator(chunk_size=CHUNK):
+            yield {
+                "reference": evaluation.candidature.reference,
+                "applicant": evaluation.candidature.applicant_name,
+                "member": evaluation.member.get_full_name()
+                or evaluation.member.get_username(),
+                "member_email": evaluation.member.email,
+                "scores": {str(k): v for k, v in evaluation.scores.items()},
+                "weighted": None
+                if evaluation.conflict_of_interest
+                else weighted_score(evaluation.scores, self.criteria),
+                "comment": evaluation.comment,
+                "conflict": _("Oui") if evaluation.conflict_of_interest else _("Non"),
+                "submitted": paris(evaluation.submitted_at),
+            }
+
+
+class RankingResource(RowResource):
+    rank = Field(attribute="rank", column_name=_("Rang"))
+    reference = Field(attribute="reference", column_name=_("Référence"))
+    applicant = Field(attribute="applicant", column_name=_("Candidat ou candidate"))
+    administration = Field(attribute="administration", column_name=_("Administration"))
+    status = Field(attribute="status", column_name=_("Statut"))
+    mean = Field(attribute="mean", column_name=_("Note pondérée /100"))
+    count = Field(attribute="count", column_name=_("Évaluations"))
+    spread = Field(attribute="spread", column_name=_("Écart-type"))
+    disagreement = Field(attribute="disagreement", column_name=_("Désaccord"))
+
+    def __init__(self, review_round, **kwargs):
+        super().__init__(**kwargs)
+        self.review_round = review_round
+
+    def get_export_order(self):
+        return list(self.fields)
+
+    def iter_rows(self):
+        for rank, aggregate in enumerate(round_aggregates(self.review_round), start=1):
+            candidature = aggregate.candidature
+            yield {
+                "rank": rank,
+                "reference": candidature.reference,
+                "applicant": candidature.applicant_name,
+                "administration": candidature.administration,
+                "status": str(
+                    STATUS_LABELS.get(candidature.status, candidature.status)
+                ),
+                "mean": aggregate.mean,
+                "count": aggregate.count,
+                "spread": aggregate.spread,
+                "disagreement": _("Oui") if aggregate.disagreement else _("Non"),
+            }

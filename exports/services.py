@@ -1,0 +1,94 @@
+"""Run an export: synchronously for small ones, as a background task for large ones."""
+
+import datetime as dt
+import tempfile
+
+from django.core.files import File
+from django.utils import timezone
+from django.utils.text import slugify
+
+from forms.models import Candidature, ReviewRound
+
+from .models import ExportJob
+from .resources import CandidatureResource, EvaluationResource, RankingResource
+from .writers import FORMATS, write
+
+
+def build_resource(kind, params):
+    if kind == "candidatures":
+        queryset = (
+            Candidature.objects.filter(pk__in=params["ids"])
+            if "ids" in params
+            else Candidature.objects.all()
+        )
+        if "call" in params:
+            queryset = queryset.filter(call_id=params["call"])
+        if params.get("status"):
+            queryset = queryset.filter(status__in=params["status"])
+        return CandidatureResource(queryset), queryset.count()
+    review_round = ReviewRound.objects.select_related("call").get(pk=params["round"])
+    if kind == "evaluations":
+        return EvaluationResource(review_round), review_round.evaluations.count()
+    if kind == "ranking":
+        return RankingResource(review_round), review_round.candidatures.count()
+    raise ValueError(kind)
+
+
+def export_to(resource, fmt, output, progress=None):
+    rows = resource.rows()
+    if progress is not None:
+        rows = _counting(rows, progress)
+    write(fmt, resource.headers(), rows, output)
+
+
+def _counting(rows, progress, every=500):
+    for index, row in enumerate(rows, start=1):
+        if index % every == 0:
+            progress(index)
+        yield row
+
+
+def filename_for(kind, label, fmt):
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return f"{slugify(kind)}-{slugify(label)[:40]}-{stamp}.{FORMATS[fmt][1]}"
+
+
+def run_job(job_id):
+    job = ExportJob.objects.get(pk=job_id)
+    ExportJob.objects.filter(pk=job.pk).update(state=ExportJob.State.RUNNING)
+    try:
+        resource, total = build_resource(job.kind, job.params)
+        ExportJob.objects.filter(pk=job.pk).update(total=total)
+
+        def progress(done):
+            ExportJob.objects.filter(pk=job.pk).update(done=done)
+
+        with tempfile.TemporaryFile() as output:
+            export_to(resource, job.format, output, progress=progress)
+            output.seek(0)
+            job.file.save(
+                filename_for(job.kind, job.label, job.format), File(output), save=False
+            )
+        ExportJob.objects.filter(pk=job.pk).update(
+            file=job.file.name,
+            state=ExportJob.State.DONE,
+            done=total,
+            finished_at=timezone.now(),
+        )
+    except Exception as error:
+        ExportJob.objects.filter(pk=job.pk).update(
+            state=ExportJob.State.FAILED,
+            error=f"{type(error).__name__}: {error}",
+            finished_at=timezone.now(),
+        )
+        raise
+
+
+def purge_old_jobs(days=7):
+    """Exports hold personal data: they do not stay longer than needed."""
+    for job in ExportJob.objects.filter(
+        created_at__lt=timezone.now() - dt.timedelta(days=days)
+    ):
+        if job.file:
+            job.file.delete(save=False)
+        job.delete()

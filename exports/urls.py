@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "exports"
+
+urlpatterns = [
+    path("", views.JobsView.as_view(), name="jobs"),
+    path("candidatures/", views.export_candidatures, name="candidatures"),
+    path("tours/<int:pk>/<str:kind>/", views.export_round, name="round"),
+    path("fichiers/<uuid:pk>/", views.download_job, name="download"),
+]

@@ -1,0 +1,122 @@
+"""Export views: from the candidature list (with its filters), from a round; the jobs page."""
+
+import tempfile
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import TemplateView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from forms.admin_views import CandidatureFilterSet
+from forms.models import Candidature, ReviewRound
+from forms.permissions import is_programme_team
+
+from .models import ExportJob
+from .services import build_resource, export_to, filename_for
+from .tasks import run_export
+from .writers import FORMATS
+
+
+def requested_format(request):
+    fmt = request.GET.get("format", "xlsx")
+    if fmt not in FORMATS:
+        raise Http404
+    return fmt
+
+
+def respond_or_queue(request, kind, label, params, fmt, total):
+    if total > settings.AMORCE_EXPORT_SYNC_LIMIT:
+        job = ExportJob.objects.create(
+            user=request.user,
+            kind=kind,
+            label=label,
+            params=params,
+            format=fmt,
+            total=total,
+        )
+        run_export.enqueue(str(job.pk))
+        messages.success(
+            request,
+            _("L'export de %(count)s lignes est en préparation.") % {"count": total},
+        )
+        return redirect("exports:jobs")
+    resource, _total = build_resource(kind, params)
+    output = tempfile.TemporaryFile()
+    export_to(resource, fmt, output)
+    output.seek(0)
+    return FileResponse(
+        output,
+        as_attachment=True,
+        filename=filename_for(kind, label, fmt),
+        content_type=FORMATS[fmt][0],
+    )
+
+
+def export_candidatures(request):
+    """The candidature list as filtered in the admin, as a spreadsheet."""
+    if not is_programme_team(request.user):
+        raise PermissionDenied
+    fmt = requested_format(request)
+    filterset = CandidatureFilterSet(request.GET, queryset=Candidature.objects.all())
+    queryset = filterset.qs
+    if query := request.GET.get("q"):
+        from django.db.models import Q
+
+        queryset = queryset.filter(
+            Q(reference__icontains=query)
+            | Q(applicant_name__icontains=query)
+            | Q(applicant_email__icontains=query)
+            | Q(administration__icontains=query)
+            | Q(service__icontains=query)
+            | Q(form_data__icontains=query)
+        )
+    ids = list(queryset.values_list("pk", flat=True))
+    return respond_or_queue(
+        request, "candidatures", _("candidatures"), {"ids": ids}, fmt, len(ids)
+    )
+
+
+def export_round(request, pk, kind):
+    if not is_programme_team(request.user) or kind not in ("evaluations", "ranking"):
+        raise PermissionDenied
+    review_round = get_object_or_404(ReviewRound.objects.select_related("call"), pk=pk)
+    fmt = requested_format(request)
+    resource, total = build_resource(kind, {"round": review_round.pk})
+    return respond_or_queue(
+        request, kind, str(review_round), {"round": review_round.pk}, fmt, total
+    )
+
+
+class JobsView(WagtailAdminTemplateMixin, TemplateView):
+    template_name = "exports/jobs.html"
+    page_title = gettext_lazy("Mes exports")
+    header_icon = "download"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["jobs"] = ExportJob.objects.filter(user=self.request.user)[:50]
+        context["refresh"] = any(
+            job.state in ("pending", "running") for job in context["jobs"]
+        )
+        return context
+
+
+def download_job(request, pk):
+    job = get_object_or_404(
+        ExportJob, pk=pk, user=request.user, state=ExportJob.State.DONE
+    )
+    if not is_programme_team(request.user):
+        raise PermissionDenied
+    response = FileResponse(
+        job.file.open("rb"),
+        as_attachment=True,
+        filename=job.file.name.rsplit("/", 1)[-1],
+        content_type=FORMATS[job.format][0],
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
