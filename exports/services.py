@@ -23,6 +23,8 @@ def build_resource(kind, params):
         )
         if "call" in params:
             queryset = queryset.filter(call_id=params["call"])
+        if "page" in params:
+            queryset = queryset.filter(page_id=params["page"])
         if params.get("status"):
             queryset = queryset.filter(status__in=params["status"])
         return CandidatureResource(queryset), queryset.count()

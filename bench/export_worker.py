@@ -1,0 +1,186 @@
+"""One export measurement, in a fresh process (so that peak memory is its own).
+
+    python bench/export_worker.py seed 10000
+    python bench/export_worker.py ours xlsx
+    python bench/export_worker.py stock csv
+
+Prints one JSON line: seconds, peak memory above the process's baseline (MiB),
+bytes written, rows.
+"""
+
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "site")]
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "amorce.settings.production")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.test import RequestFactory  # noqa: E402
+
+FIELDS = [
+    ("Intitulé du problème", "singleline"),
+    ("Le problème", "multiline"),
+    ("Ses conséquences pour les usagers", "multiline"),
+    ("Personnes concernées", "dropdown"),
+    ("Depuis quand ?", "date"),
+    ("Ce qui a déjà été tenté", "multiline"),
+    ("Votre idée de solution", "multiline"),
+    ("Partenaires envisagés", "multiline"),
+    ("Données disponibles", "multiline"),
+    ("Votre rôle", "singleline"),
+    ("Disponibilité", "radio"),
+    ("Site web du service", "url"),
+]
+CHOICES = "Moins de 1 000\nDe 1 000 à 100 000\nPlus de 100 000"
+LONG = (
+    "Les usagers doivent se déplacer plusieurs fois pour une même démarche, faute d'information "
+    "claire sur les pièces à fournir ; les agents passent une part croissante de leur temps à "
+    "répondre au téléphone plutôt qu'à instruire les dossiers. "
+)
+
+
+def rss_mib():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def form_page():
+    from forms.models import CandidatureFormPage
+
+    return CandidatureFormPage.objects.get(slug="formulaire-export")
+
+
+def seed(count):
+    """A form with 12 fields and ``count`` candidatures with long answers."""
+    from django.utils import timezone
+
+    from cms_pages.models import CallPage
+    from forms.models import Candidature, CandidatureFormField, CandidatureFormPage
+
+    call = CallPage.objects.get(slug="appel-a-candidatures")
+    page = CandidatureFormPage.objects.filter(slug="formulaire-export").first()
+    if page is None:
+        page = call.add_child(
+            instance=CandidatureFormPage(
+                title="Formulaire export", slug="formulaire-export"
+            )
+        )
+        for order, (label, kind) in enumerate(FIELDS):
+            CandidatureFormField.objects.create(
+                page=page,
+                sort_order=order,
+                label=label,
+                field_type=kind,
+                choices=CHOICES if kind in ("dropdown", "radio") else "",
+                required=False,
+            )
+    page = CandidatureFormPage.objects.get(pk=page.pk)
+    Candidature.objects.filter(page=page).delete()
+    User = get_user_model()
+    if not User.objects.filter(username="bench").exists():
+        User.objects.create_superuser("bench", "bench@example.org", None)
+    definition = page.get_definition()
+    names = [f["name"] for f in definition.fields]
+    now = timezone.now()
+    batch = []
+    for index in range(count):
+        data = {}
+        for (label, kind), name in zip(FIELDS, names, strict=True):
+            if kind == "multiline":
+                data[name] = f"{index} — " + LONG * 4
+            elif kind in ("dropdown", "radio"):
+                data[name] = CHOICES.splitlines()[index % 3]
+            elif kind == "date":
+                data[name] = "2024-05-17"
+            elif kind == "url":
+                data[name] = "https://service.example.gouv.fr/demarche"
+            else:
+                data[name] = f"{label} {index}"
+        batch.append(
+            Candidature(
+                page=page,
+                call=call,
+                reference=f"EXP-2026-{index:05d}",
+                definition=definition,
+                form_data=data,
+                applicant_name=f"Agent {index}",
+                applicant_email=f"agent{index}@example.gouv.fr",
+                administration="Préfecture de l'Exemple",
+                service="Accueil",
+                submit_time=now,
+            )
+        )
+        if len(batch) == 1000:
+            Candidature.objects.bulk_create(batch)
+            batch = []
+    Candidature.objects.bulk_create(batch)
+    return {"rows": count}
+
+
+def run_ours(fmt):
+    from exports.services import build_resource, export_to
+
+    page = form_page()
+    base = rss_mib()
+    start = time.perf_counter()
+    resource_, total = build_resource(
+        "candidatures", {"call": page.call.pk, "page": page.pk}
+    )
+    with tempfile.TemporaryFile() as output:
+        export_to(resource_, fmt, output)
+        size = output.tell()
+    return {
+        "seconds": time.perf_counter() - start,
+        "peak_mib": rss_mib() - base,
+        "bytes": size,
+        "rows": total,
+    }
+
+
+def run_stock(fmt):
+    """Wagtail's own submissions export (SubmissionsListView, ?export=…) on the same page."""
+    page = form_page()
+    user = get_user_model().objects.filter(is_superuser=True).first()
+    request = RequestFactory().get(
+        f"/admin/forms/submissions/{page.pk}/", {"export": fmt}
+    )
+    request.user = user
+    base = rss_mib()
+    start = time.perf_counter()
+    response = page.serve_submissions_list_view(request)
+    size = 0
+    if hasattr(response, "streaming_content"):
+        for chunk in response.streaming_content:
+            size += len(chunk)
+    else:
+        size = len(response.content)
+    return {
+        "seconds": time.perf_counter() - start,
+        "peak_mib": rss_mib() - base,
+        "bytes": size,
+        "rows": page.get_submissions().count(),
+    }
+
+
+def main():
+    what, arg = sys.argv[1], sys.argv[2]
+    if what == "seed":
+        result = seed(int(arg))
+    else:
+        # Warm the connection and the models' caches, then measure from a settled baseline.
+        form_page().get_submissions().count()
+        result = run_ours(arg) if what == "ours" else run_stock(arg)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
