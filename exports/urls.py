@@ -9,4 +9,9 @@ urlpatterns = [
     path("candidatures/", views.export_candidatures, name="candidatures"),
     path("tours/<int:pk>/<str:kind>/", views.export_round, name="round"),
     path("fichiers/<uuid:pk>/", views.download_job, name="download"),
+    path(
+        "importer-des-decisions/",
+        views.ImportDecisionsView.as_view(),
+        name="import_decisions",
+    ),
 ]

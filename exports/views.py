@@ -120,3 +120,81 @@ def download_job(request, pk):
     )
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+class ImportDecisionsView(WagtailAdminTemplateMixin, TemplateView):
+    """Upload a spreadsheet of decisions, preview it, then confirm: all rows or none."""
+
+    template_name = "exports/import_decisions.html"
+    page_title = gettext_lazy("Importer des décisions")
+    header_icon = "upload"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.has_perm("forms.change_candidature"):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        from django.core.files.base import ContentFile
+        from django.core.files.storage import storages
+
+        from .imports import import_decisions, load_dataset
+
+        storage = storages["private"]
+        stored = request.POST.get("stored", "")
+        try:
+            if stored:
+                if (
+                    not stored.startswith("imports/")
+                    or ".." in stored
+                    or not storage.exists(stored)
+                ):
+                    raise ValueError(
+                        _("Le fichier à importer a expiré : envoyez-le à nouveau.")
+                    )
+                with storage.open(stored, "rb") as handle:
+                    upload = ContentFile(handle.read(), name=stored)
+            else:
+                upload = request.FILES.get("file")
+                if upload is None:
+                    raise ValueError(_("Choisissez un fichier à importer."))
+            dataset = load_dataset(upload)
+        except ValueError as error:
+            return self.render_to_response(
+                self.get_context_data(errors=[(None, str(error))])
+            )
+
+        confirm = bool(stored) and request.POST.get("confirm") == "1"
+        result, errors = import_decisions(dataset, request.user, dry_run=not confirm)
+        if errors:
+            return self.render_to_response(self.get_context_data(errors=errors))
+        if confirm:
+            storage.delete(stored)
+            messages.success(
+                request,
+                _("%(count)s décision(s) importée(s).")
+                % {"count": result.totals["update"]},
+            )
+            return redirect("candidatures:index")
+        upload.seek(0)
+        stored = storage.save(
+            f"imports/{upload.name.rsplit('/', 1)[-1]}", ContentFile(upload.read())
+        )
+        current = {
+            c.reference: c
+            for c in Candidature.objects.filter(
+                reference__in=[row.get("Référence") for row in dataset.dict]
+            )
+        }
+        preview = [
+            (
+                row.get("Référence"),
+                current[row.get("Référence")].get_status_display(),
+                row.get("Statut"),
+                row.get("Motif"),
+            )
+            for row in dataset.dict
+        ]
+        return self.render_to_response(
+            self.get_context_data(preview=preview, stored=stored)
+        )

@@ -71,6 +71,15 @@ class CandidatureIndexView(generic.IndexView):
                     priority=50 + order,
                 )
             )
+        if self.request.user.has_perm("forms.change_candidature"):
+            buttons.append(
+                Button(
+                    _("Importer des décisions"),
+                    url=reverse("exports:import_decisions"),
+                    icon_name="upload",
+                    priority=60,
+                )
+            )
         return buttons
 
 

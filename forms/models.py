@@ -627,3 +627,147 @@ class Evaluation(models.Model):
 
     def __str__(self):
         return f"{self.candidature_id} / {self.member_id} ({self.round_id})"
+
+
+# Notifications to applicants ------------------------------------------------
+
+
+NOTIFIED_STATUSES = [
+    Status.ELIGIBLE,
+    Status.INELIGIBLE,
+    Status.PRESELECTED,
+    Status.NOT_PRESELECTED,
+    Status.SELECTED,
+    Status.NOT_SELECTED,
+]
+PLACEHOLDERS = {
+    "{nom}": "applicant_name",
+    "{reference}": "reference",
+    "{appel}": "call_title",
+    "{statut}": "status_label",
+    "{motif}": "reason",
+}
+
+
+class NotificationTemplate(models.Model):
+    """The email sent to applicants whose candidature reached a status."""
+
+    call = models.ForeignKey(
+        "cms_pages.CallPage",
+        verbose_name=_("appel"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notification_templates",
+        help_text=_(
+            "Vide : le modèle vaut pour tous les appels qui n'ont pas le leur."
+        ),
+    )
+    status = models.CharField(
+        _("statut annoncé"),
+        max_length=20,
+        choices=[(s.value, s.label) for s in NOTIFIED_STATUSES],
+    )
+    subject = models.CharField(_("objet"), max_length=200)
+    body = models.TextField(
+        _("texte"),
+        help_text=_(
+            "Remplacés à l'envoi : {nom}, {reference}, {appel}, {statut}, {motif}."
+        ),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    panels = [
+        FieldPanel("call"),
+        FieldPanel("status"),
+        FieldPanel("subject"),
+        FieldPanel("body"),
+    ]
+
+    class Meta:
+        verbose_name = _("modèle de courriel")
+        verbose_name_plural = _("modèles de courriel")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["call", "status"], name="one_template_per_status"
+            )
+        ]
+
+    def __str__(self):
+        scope = self.call.title if self.call_id else _("tous les appels")
+        return f"{Status(self.status).label} — {scope}"
+
+    @classmethod
+    def for_candidature(cls, candidature, status=None):
+        status = status or candidature.status
+        return (
+            cls.objects.filter(status=status, call=candidature.call).first()
+            or cls.objects.filter(status=status, call__isnull=True).first()
+        )
+
+    def render(self, candidature, reason=""):
+        values = {
+            "applicant_name": candidature.applicant_name,
+            "reference": candidature.reference,
+            "call_title": candidature.call.title,
+            "status_label": str(Status(candidature.status).label),
+            "reason": reason,
+        }
+        subject, body = self.subject, self.body
+        for placeholder, key in PLACEHOLDERS.items():
+            subject = subject.replace(placeholder, values[key])
+            body = body.replace(placeholder, values[key])
+        return subject, body
+
+
+class Notification(models.Model):
+    """One email to one applicant: prepared, then sent when the team releases it."""
+
+    class State(models.TextChoices):
+        PREPARED = "prepared", _("Préparé")
+        RELEASED = "released", _("En cours d'envoi")
+        SENT = "sent", _("Envoyé")
+        FAILED = "failed", _("Échec")
+
+    candidature = models.ForeignKey(
+        Candidature, on_delete=models.CASCADE, related_name="notifications"
+    )
+    status = models.CharField(
+        _("statut annoncé"), max_length=20, choices=Status.choices
+    )
+    subject = models.CharField(_("objet"), max_length=250)
+    body = models.TextField(_("texte"))
+    state = models.CharField(
+        _("état"), max_length=10, choices=State.choices, default=State.PREPARED
+    )
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("préparé par"),
+    )
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("envoyé par"),
+    )
+    created_at = models.DateTimeField(_("préparé le"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["candidature", "status"], name="one_notification_per_decision"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.candidature.reference} — {self.get_status_display()}"

@@ -15,9 +15,9 @@ from wagtail.permissions import register_permission_policy
 
 from cms_pages.models import CallPage
 
-from . import admin_views, round_views
+from . import admin_views, notification_views, round_views
 from .choices import Status
-from .models import Candidature, CandidatureFormPage, ReviewRound
+from .models import Candidature, CandidatureFormPage, NotificationTemplate, ReviewRound
 from .permissions import rounds_of
 
 
@@ -95,6 +95,47 @@ def register_review_round_viewset():
     return ReviewRoundViewSet()
 
 
+class NotificationTemplateViewSet(ModelViewSet):
+    model = NotificationTemplate
+    icon = "mail"
+    add_to_admin_menu = False
+    url_prefix = "modeles-de-courriel"
+    name = "notification_templates"
+    copy_view_enabled = False
+    list_display = ["__str__", "subject", "updated_at"]
+    panels = NotificationTemplate.panels
+    add_to_reference_index = False
+
+    def get_urlpatterns(self):
+        return super().get_urlpatterns() + [
+            path(
+                "<int:pk>/apercu/",
+                notification_views.TemplatePreviewView.as_view(),
+                name="preview",
+            ),
+        ]
+
+
+@hooks.register("register_admin_viewset")
+def register_notification_template_viewset():
+    return NotificationTemplateViewSet()
+
+
+class ProgrammeTeamMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm("forms.view_candidature")
+
+
+@hooks.register("register_admin_menu_item")
+def register_notifications_menu_item():
+    return ProgrammeTeamMenuItem(
+        _("Courriels de décision"),
+        reverse_lazy("notifications"),
+        icon_name="mail",
+        order=165,
+    )
+
+
 register_permission_policy(Candidature, CandidaturePermissionPolicy(Candidature))
 candidature_viewset = CandidatureViewSet()
 
@@ -119,9 +160,19 @@ class StatusChangeFormatter(LogFormatter):
         return message
 
 
+class NotifiedFormatter(LogFormatter):
+    label = _("Courriel de décision envoyé")
+
+    def format_message(self, log_entry):
+        return _("Courriel envoyé : %(subject)s") % {
+            "subject": (log_entry.data or {}).get("subject", "")
+        }
+
+
 @hooks.register("register_log_actions")
 def register_candidature_log_actions(actions):
     actions.register_action("amorce.candidature.status")(StatusChangeFormatter)
+    actions.register_action("amorce.candidature.notified")(NotifiedFormatter)
 
 
 @hooks.register("filter_form_submissions_for_user")
@@ -139,6 +190,11 @@ def register_attachment_urls():
     return [
         path("candidatures/fichiers/", include("forms.urls", namespace="forms")),
         path("jury/", include("forms.jury_urls", namespace="jury")),
+        path(
+            "courriels-de-decision/",
+            notification_views.NotificationsView.as_view(),
+            name="notifications",
+        ),
     ]
 
 

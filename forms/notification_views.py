@@ -1,0 +1,144 @@
+"""The programme team prepares, previews and releases the decision emails."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import TemplateView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from cms_pages.models import CallPage
+
+from .choices import Status
+from .models import NOTIFIED_STATUSES, Candidature, Notification, NotificationTemplate
+from .notifications import prepare_notifications, release_notifications
+from .permissions import is_programme_team
+
+
+class NotificationsView(WagtailAdminTemplateMixin, TemplateView):
+    template_name = "forms/notifications/index.html"
+    page_title = gettext_lazy("Courriels de décision")
+    header_icon = "mail"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not is_programme_team(request.user):
+            raise PermissionDenied
+        calls = CallPage.objects.order_by("-opens_at")
+        self.calls = list(calls)
+        call_id = request.GET.get("call") or request.POST.get("call")
+        self.call = (
+            get_object_or_404(CallPage, pk=call_id)
+            if call_id
+            else (self.calls[0] if self.calls else None)
+        )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        rows = []
+        if self.call:
+            for status in NOTIFIED_STATUSES:
+                candidatures = Candidature.objects.filter(call=self.call, status=status)
+                notified = Notification.objects.filter(
+                    candidature__call=self.call, status=status
+                )
+                rows.append(
+                    {
+                        "status": status,
+                        "label": Status(status).label,
+                        "count": candidatures.count(),
+                        "prepared": notified.filter(
+                            state=Notification.State.PREPARED
+                        ).count(),
+                        "sent": notified.filter(state=Notification.State.SENT).count(),
+                        "to_prepare": candidatures.exclude(
+                            notifications__status=status
+                        ).count(),
+                        "has_template": NotificationTemplate.objects.filter(
+                            status=status, call=self.call
+                        ).exists()
+                        or NotificationTemplate.objects.filter(
+                            status=status, call__isnull=True
+                        ).exists(),
+                    }
+                )
+        context.update(
+            calls=self.calls,
+            call=self.call,
+            rows=rows,
+            prepared=Notification.objects.filter(
+                candidature__call=self.call, state=Notification.State.PREPARED
+            ).select_related("candidature")[:200]
+            if self.call
+            else [],
+            recent=Notification.objects.filter(candidature__call=self.call)
+            .exclude(state=Notification.State.PREPARED)
+            .select_related("candidature")[:50]
+            if self.call
+            else [],
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        if not request.user.has_perm("forms.change_candidature") or self.call is None:
+            raise PermissionDenied
+        action = request.POST.get("action")
+        if action == "prepare":
+            status = request.POST.get("status")
+            if status not in NOTIFIED_STATUSES:
+                raise PermissionDenied
+            prepared, missing = prepare_notifications(self.call, status, request.user)
+            if missing:
+                messages.warning(
+                    request,
+                    _(
+                        "%(count)s courriel(s) non préparé(s) : aucun modèle pour le statut « %(status)s »."
+                    )
+                    % {"count": missing, "status": Status(status).label},
+                )
+            messages.success(
+                request,
+                _("%(count)s courriel(s) préparé(s), à relire avant l'envoi.")
+                % {"count": prepared},
+            )
+        elif action == "release":
+            count = release_notifications(self.call, request.user)
+            messages.success(
+                request, _("%(count)s courriel(s) en cours d'envoi.") % {"count": count}
+            )
+        return redirect(f"{request.path}?call={self.call.pk}")
+
+
+class TemplatePreviewView(WagtailAdminTemplateMixin, TemplateView):
+    template_name = "forms/notifications/preview.html"
+    page_title = gettext_lazy("Aperçu du courriel")
+    header_icon = "view"
+
+    def get_context_data(self, **kwargs):
+        if not is_programme_team(self.request.user):
+            raise PermissionDenied
+        context = super().get_context_data(**kwargs)
+        template = get_object_or_404(NotificationTemplate, pk=kwargs["pk"])
+        sample = (
+            Candidature.objects.filter(call=template.call)
+            if template.call_id
+            else Candidature.objects.all()
+        )
+        candidature = sample.select_related("call").first()
+        if candidature is None:
+            candidature = Candidature(
+                reference="AMO-2026-0042",
+                applicant_name="Camille Exemple",
+                status=template.status,
+            )
+            candidature.call = template.call or CallPage(
+                title=_("Appel de démonstration")
+            )
+        candidature.status = template.status
+        context["subject"], context["body"] = template.render(
+            candidature, reason=_("(le motif saisi avec la décision)")
+        )
+        context["template"] = template
+        context["candidature"] = candidature
+        return context

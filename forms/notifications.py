@@ -1,0 +1,107 @@
+"""Decision emails: prepared from the team's templates, sent only when released."""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone
+from wagtail.log_actions import log
+
+from .models import (
+    Candidature,
+    CandidatureStatusChange,
+    Notification,
+    NotificationTemplate,
+)
+
+logger = logging.getLogger("amorce.forms")
+
+
+def reason_for(candidature, status):
+    change = (
+        CandidatureStatusChange.objects.filter(
+            candidature=candidature, to_status=status
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    return change.reason if change else ""
+
+
+def prepare_notifications(call, status, user=None):
+    """Draft one email per candidature of ``call`` now at ``status`` not yet notified of it.
+
+    Returns (prepared, without_template).
+    """
+    candidatures = Candidature.objects.filter(call=call, status=status).exclude(
+        notifications__status=status
+    )
+    prepared = missing = 0
+    for candidature in candidatures.select_related("call"):
+        template = NotificationTemplate.for_candidature(candidature, status)
+        if template is None:
+            missing += 1
+            continue
+        subject, body = template.render(candidature, reason_for(candidature, status))
+        Notification.objects.create(
+            candidature=candidature,
+            status=status,
+            subject=subject,
+            body=body,
+            prepared_by=user,
+        )
+        prepared += 1
+    return prepared, missing
+
+
+def release_notifications(call, user=None):
+    """Send every prepared email of ``call``, each in its own task."""
+    from .tasks import send_notification
+
+    ids = list(
+        Notification.objects.filter(
+            candidature__call=call, state=Notification.State.PREPARED
+        ).values_list("pk", flat=True)
+    )
+    Notification.objects.filter(pk__in=ids).update(
+        state=Notification.State.RELEASED, released_by=user
+    )
+    for pk in ids:
+        transaction.on_commit(lambda pk=pk: send_notification.enqueue(pk))
+    return len(ids)
+
+
+def send_notification(notification_id):
+    notification = Notification.objects.select_related("candidature").get(
+        pk=notification_id
+    )
+    if notification.state not in (
+        Notification.State.RELEASED,
+        Notification.State.FAILED,
+    ):
+        return
+    candidature = notification.candidature
+    try:
+        EmailMessage(
+            subject=notification.subject,
+            body=notification.body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[candidature.applicant_email],
+        ).send()
+    except Exception as error:
+        logger.exception("notification %s failed", notification.pk)
+        Notification.objects.filter(pk=notification.pk).update(
+            state=Notification.State.FAILED,
+            error=f"{type(error).__name__}: {error}"[:2000],
+        )
+        raise
+    Notification.objects.filter(pk=notification.pk).update(
+        state=Notification.State.SENT, sent_at=timezone.now(), error=""
+    )
+    log(
+        candidature,
+        "amorce.candidature.notified",
+        user=notification.released_by,
+        data={"status": notification.status, "subject": notification.subject},
+    )

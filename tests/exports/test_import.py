@@ -1,0 +1,140 @@
+"""Decisions imported from a spreadsheet filled offline: all rows or none."""
+
+import io
+
+import openpyxl
+import pytest
+from bs4 import BeautifulSoup
+from django.contrib.auth.models import Group, User
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from forms.factories import CandidatureFactory
+from forms.models import Candidature, CandidatureStatusChange
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def programme_client(client):
+    user = User.objects.create_user("paula", "paula@example.org", "x")
+    user.groups.add(Group.objects.get(name="Équipe programme"))
+    client.force_login(user)
+    return client
+
+
+def sheet(rows, name="decisions.xlsx"):
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["Référence", "Statut", "Motif"])
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return SimpleUploadedFile(name, buffer.getvalue())
+
+
+@pytest.fixture
+def eligible(form_page):
+    return [CandidatureFactory(page=form_page, status="eligible") for _ in range(3)]
+
+
+def errors_of(response):
+    soup = BeautifulSoup(response.content, "html.parser")
+    return [
+        li.get_text(" ", strip=True) for li in soup.select(".amorce-import-errors li")
+    ]
+
+
+def test_valid_file_is_previewed_then_imported_on_confirmation(
+    programme_client, eligible
+):
+    upload = sheet(
+        [
+            [eligible[0].reference, "Pré-sélectionnée", ""],
+            [
+                eligible[1].reference,
+                "Non pré-sélectionnée",
+                "Trop proche d'un projet existant",
+            ],
+        ]
+    )
+    preview = programme_client.post(
+        "/admin/exports/importer-des-decisions/", {"file": upload}
+    )
+    soup = BeautifulSoup(preview.content, "html.parser")
+    assert len(soup.select(".amorce-import-preview tbody tr")) == 2
+    assert Candidature.objects.filter(status="eligible").count() == 3, (
+        "the preview saves nothing"
+    )
+    stored = soup.select_one('input[name="stored"]')["value"]
+    done = programme_client.post(
+        "/admin/exports/importer-des-decisions/", {"stored": stored, "confirm": "1"}
+    )
+    assert done.status_code == 302
+    statuses = dict(Candidature.objects.values_list("reference", "status"))
+    assert statuses[eligible[0].reference] == "preselected"
+    assert statuses[eligible[1].reference] == "not_preselected"
+    change = CandidatureStatusChange.objects.get(to_status="not_preselected")
+    assert (
+        change.reason == "Trop proche d'un projet existant"
+        and change.user.username == "paula"
+    )
+
+
+def test_any_invalid_row_is_reported_with_its_line_and_nothing_is_saved(
+    programme_client, eligible
+):
+    upload = sheet(
+        [
+            [eligible[0].reference, "Pré-sélectionnée", ""],
+            ["AMO-1999-9999", "Pré-sélectionnée", ""],
+            [eligible[1].reference, "Non pré-sélectionnée", ""],
+            [eligible[2].reference, "Lauréate", ""],
+            [eligible[2].reference, "Peut-être", ""],
+        ]
+    )
+    response = programme_client.post(
+        "/admin/exports/importer-des-decisions/", {"file": upload}
+    )
+    errors = errors_of(response)
+    assert any(e.startswith("Ligne 3") and "Référence inconnue" in e for e in errors), (
+        errors
+    )
+    assert any(e.startswith("Ligne 4") and "motif" in e for e in errors), errors
+    assert any(e.startswith("Ligne 5") and "ne peut pas passer" in e for e in errors), (
+        errors
+    )
+    assert any(e.startswith("Ligne 6") and "Statut inconnu" in e for e in errors), (
+        errors
+    )
+    assert not any(e.startswith("Ligne 2") for e in errors)
+    assert Candidature.objects.filter(status="eligible").count() == 3
+    assert not CandidatureStatusChange.objects.exists()
+
+
+def test_csv_with_semicolons_is_read(programme_client, eligible):
+    content = f"Référence;Statut;Motif\n{eligible[0].reference};preselected;\n".encode(
+        "utf-8-sig"
+    )
+    response = programme_client.post(
+        "/admin/exports/importer-des-decisions/",
+        {"file": SimpleUploadedFile("d.csv", content)},
+    )
+    assert "Aperçu" in response.content.decode()
+
+
+def test_unreadable_file_gets_a_french_message(programme_client):
+    response = programme_client.post(
+        "/admin/exports/importer-des-decisions/",
+        {"file": SimpleUploadedFile("d.pdf", b"%PDF-1.4")},
+    )
+    assert "Format non pris en charge" in response.content.decode()
+
+
+def test_jury_cannot_import(client):
+    user = User.objects.create_user("j", "j@example.org", "x")
+    user.groups.add(Group.objects.get(name="Jury"))
+    client.force_login(user)
+    assert client.get("/admin/exports/importer-des-decisions/").status_code in (
+        302,
+        403,
+    )
