@@ -51,9 +51,23 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save()
 
+        demo_accounts = []
+        for demo in User.objects.filter(
+            username__in=["programme", "jury", "communication"]
+        ):
+            if not demo.has_usable_password() or not demo.check_password(password):
+                demo.set_password(password)
+                demo.save()
+            demo_accounts.append(demo.username)
+
         base_url = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Administration : {base_url}/admin/"))
         self.stdout.write(self.style.SUCCESS(f"Identifiant    : {username}"))
         self.stdout.write(self.style.SUCCESS(f"Mot de passe   : {password}"))
+        if demo_accounts:
+            self.stdout.write(
+                "Comptes de démonstration (même mot de passe) : "
+                + ", ".join(sorted(demo_accounts))
+            )
         self.stdout.write("")

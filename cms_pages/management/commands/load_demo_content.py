@@ -23,7 +23,7 @@ from cms_pages.factories import (
     ProgrammePageFactory,
     paragraph,
 )
-from cms_pages.models import HomePage, SiteIdentity
+from cms_pages.models import CallPage, HomePage, SiteIdentity
 from forms.factories import DEMO_FIELDS, CandidatureFormPageFactory
 
 HOME_SLUG = "accueil"
@@ -143,6 +143,81 @@ FAQ = [
 ]
 
 
+DEMO_ACCOUNTS = [
+    ("programme", "Équipe programme", "Paula", "Programme"),
+    ("jury", "Jury", "Jules", "Juré"),
+    ("communication", "Communication", "Chloé", "Communication"),
+]
+
+DEMO_CANDIDATURES = [
+    (
+        "Camille Martin",
+        "camille.martin@prefecture.example.gouv.fr",
+        "Préfecture de l'Exemple",
+        "Les usagers attendent plusieurs mois un rendez-vous pour un titre de séjour.",
+        "eligible",
+    ),
+    (
+        "Karim Benali",
+        "karim.benali@departement.example.fr",
+        "Département de l'Exemple",
+        "Les familles ne savent pas à quelles aides périscolaires elles ont droit.",
+        "eligible",
+    ),
+    (
+        "Sophie Leroy",
+        "sophie.leroy@ville.example.fr",
+        "Ville de l'Exemple",
+        "Les signalements de voirie arrivent par cinq canaux différents et se perdent.",
+        "eligible",
+    ),
+    (
+        "Thomas Nguyen",
+        "thomas.nguyen@region.example.fr",
+        "Région de l'Exemple",
+        "Les lycéens boursiers renoncent au transport faute d'information claire.",
+        "eligible",
+    ),
+    (
+        "Inès Moreau",
+        "ines.moreau@prefecture.example.gouv.fr",
+        "Préfecture de l'Exemple",
+        "Les associations remplissent trois fois le même dossier de subvention.",
+        "eligible",
+    ),
+    (
+        "Paul Girard",
+        "paul.girard@example.gouv.fr",
+        "Direction régionale de l'Exemple",
+        "Les agents ressaisissent à la main les données des formulaires papier.",
+        "received",
+    ),
+    (
+        "Léa Fontaine",
+        "lea.fontaine@example.gouv.fr",
+        "Ministère de la Démonstration",
+        "Un outil interne de gestion des congés ne convient plus.",
+        "ineligible",
+    ),
+]
+
+DEMO_TEMPLATES = [
+    (
+        "preselected",
+        "Votre candidature {reference} est pré-sélectionnée",
+        "Bonjour {nom},\n\nBonne nouvelle : votre projet pour « {appel} » fait partie des projets "
+        "pré-sélectionnés. Nous vous présenterons la suite très vite.\n\nL'équipe du programme",
+    ),
+    (
+        "not_preselected",
+        "Votre candidature {reference}",
+        "Bonjour {nom},\n\nMerci pour votre candidature à « {appel} ». Le jury ne l'a pas retenue : "
+        "{motif}\n\nN'hésitez pas à proposer un autre problème lors du prochain appel.\n\n"
+        "L'équipe du programme",
+    ),
+]
+
+
 def paris(day, hour, minute=0, second=0):
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute, second)))
 
@@ -161,8 +236,20 @@ class Command(BaseCommand):
     def handle(self, *args, reset=False, **options):
         root = Page.get_first_root_node()
         if reset:
+            from forms.models import Candidature, ReferenceSequence
+
             for home in HomePage.objects.child_of(root).filter(slug=HOME_SLUG):
+                # The demo's candidatures go with it (a call protects real ones).
+                Candidature.objects.filter(
+                    call__in=CallPage.objects.descendant_of(home)
+                ).delete()
                 home.delete()
+            # Numbering restarts only where no candidature is left to collide with.
+            for sequence in ReferenceSequence.objects.all():
+                if not Candidature.objects.filter(
+                    reference__startswith=f"{sequence.key}-"
+                ).exists():
+                    sequence.delete()
 
         home = HomePageFactory(
             parent=root,
@@ -251,7 +338,7 @@ class Command(BaseCommand):
             body=FaqPageFactory.body_from_sections(FAQ),
         )
 
-        CandidatureFormPageFactory(
+        form_page = CandidatureFormPageFactory(
             parent=call,
             slug="candidater",
             title="Déposer une candidature",
@@ -298,12 +385,92 @@ class Command(BaseCommand):
 
         self.configure_identity(home)
         self.publish_new_pages(home)
+        self.add_selection_demo(call, form_page)
         self.stdout.write(
             self.style.SUCCESS(
                 "Contenu de démonstration prêt"
                 + (" (site par défaut rattaché à l'accueil)." if created_site else ".")
             )
         )
+
+    def add_selection_demo(self, call, form_page):
+        """A few candidatures, the team's accounts, a jury round and decision emails."""
+        from django.contrib.auth.models import Group, User
+
+        from forms.factories import CandidatureFactory
+        from forms.models import (
+            Candidature,
+            NotificationTemplate,
+            ReviewRound,
+            RoundMember,
+        )
+
+        accounts = {}
+        for username, group, first, last in DEMO_ACCOUNTS:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "first_name": first,
+                    "last_name": last,
+                    "email": f"{username}@example.org",
+                },
+            )
+            if created:
+                user.set_unusable_password()  # ensure_admin gives it the local password
+                user.save()
+            user.groups.add(Group.objects.get(name=group))
+            accounts[username] = user
+
+        form_page = type(form_page).objects.get(pk=form_page.pk)
+        if not Candidature.objects.filter(page=form_page).exists():
+            definition = form_page.get_definition()
+            names = {field["label"]: field["name"] for field in definition.fields}
+            for index, (name, email, administration, problem, status) in enumerate(
+                DEMO_CANDIDATURES, start=1
+            ):
+                CandidatureFactory(
+                    page=form_page,
+                    call=call,
+                    reference=f"AMO-{timezone.localtime(call.opens_at).year}-{index:04d}",
+                    applicant_name=name,
+                    applicant_email=email,
+                    administration=administration,
+                    service="",
+                    status=status,
+                    form_data={
+                        names["Le problème"]: problem,
+                        names[
+                            "Ses conséquences pour les usagers"
+                        ]: "Des démarches abandonnées et des "
+                        "appels répétés aux services.",
+                        names[
+                            "Combien de personnes sont concernées ?"
+                        ]: "De 1 000 à 100 000",
+                        names["Votre idée de solution"]: "",
+                        names["Pièces jointes"]: [],
+                        names[
+                            "Je suis disponible pour l'investigation si mon projet est retenu"
+                        ]: True,
+                    },
+                )
+            from forms.models import ReferenceSequence
+
+            ReferenceSequence.objects.update_or_create(
+                key=f"AMO-{timezone.localtime(call.opens_at).year}",
+                defaults={"last_number": len(DEMO_CANDIDATURES)},
+            )
+
+        review_round, _created = ReviewRound.objects.get_or_create(
+            call=call, kind="preselection", defaults={"ends_on": call.preselection_date}
+        )
+        RoundMember.objects.get_or_create(round=review_round, user=accounts["jury"])
+        review_round.candidatures.add(
+            *Candidature.objects.filter(call=call, status="eligible")
+        )
+        for status, subject, body in DEMO_TEMPLATES:
+            NotificationTemplate.objects.get_or_create(
+                call=None, status=status, defaults={"subject": subject, "body": body}
+            )
 
     def publish_new_pages(self, home):
         """Give each page built here a first revision, as if published in the admin."""
