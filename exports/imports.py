@@ -13,7 +13,7 @@ from import_export import resources, widgets
 from import_export.fields import Field
 
 from forms.choices import Status
-from forms.models import Candidature
+from forms.models import Candidature, Evaluation
 from forms.services import change_status
 
 STATUS_BY_LABEL = {str(label).casefold(): value for value, label in Status.choices}
@@ -100,20 +100,126 @@ def load_dataset(upload):
 
 
 def row_errors(result):
-    """[(line number in the file, reason)] for every refused row."""
-    errors = []
+    """[(line number in the file, reason)] for every refused row (None: the whole file)."""
+    errors = [(None, str(error.error)) for error in result.base_errors]
     for row in result.invalid_rows:
         for field, messages in row.error_dict.items():
             errors.append((row.number + 1, f"{field} : {' '.join(messages)}"))
     for line, row_result in result.row_errors():
         for error in row_result:
             errors.append((line + 1, str(error.error)))
-    return sorted(errors)
+    return sorted(errors, key=lambda error: (error[0] or 0, error[1]))
 
 
 def import_decisions(dataset, user, *, dry_run):
     """Run the import; with any error, nothing is saved. Returns (result, errors)."""
     resource = DecisionResource(user=user)
+    result = resource.import_data(
+        dataset, dry_run=True, raise_errors=False, use_transactions=True
+    )
+    errors = row_errors(result)
+    if errors or dry_run:
+        return result, errors
+    result = resource.import_data(
+        dataset, dry_run=False, raise_errors=True, use_transactions=True
+    )
+    return result, []
+
+
+class EvaluationImportResource(resources.ModelResource):
+    """A round's evaluations filled offline: one row per member per dossier.
+
+    Columns as the evaluations export writes them: « Référence », « Adresse du
+    membre », one column per criterion (its label, then its scale), « Commentaire »,
+    « Conflit d'intérêts » (Oui/Non).
+    """
+
+    class Meta:
+        model = Evaluation
+        fields = []
+        use_transactions = True
+        clean_model_instances = False
+
+    def __init__(self, review_round, **kwargs):
+        super().__init__(**kwargs)
+        self.review_round = review_round
+        self.criteria = list(review_round.call.criteria.all())
+        self.members = {
+            m.user.email.casefold(): m.user
+            for m in review_round.memberships.select_related("user")
+            if m.user.email
+        }
+
+    def _check_import_id_fields(self, headers):
+        """Rows are matched on « Référence » and « Adresse du membre », checked below."""
+        missing = [
+            column
+            for column in ("Référence", "Adresse du membre")
+            if column not in headers
+        ]
+        if missing:
+            raise ValueError(
+                _("Colonnes manquantes : %(columns)s.")
+                % {"columns": ", ".join(missing)}
+            )
+
+    def criterion_column(self, criterion):
+        return f"{criterion.label} ({criterion.scale_min}–{criterion.scale_max})"
+
+    def get_or_init_instance(self, instance_loader, row):
+        reference = str(row.get("Référence") or "").strip()
+        candidature = self.review_round.candidatures.filter(reference=reference).first()
+        if candidature is None:
+            raise ValueError(
+                _("« %(ref)s » n'est pas un dossier de ce tour.") % {"ref": reference}
+            )
+        member = self.members.get(
+            str(row.get("Adresse du membre") or "").strip().casefold()
+        )
+        if member is None:
+            raise ValueError(
+                _("« %(email)s » n'est pas membre de ce tour.")
+                % {"email": row.get("Adresse du membre")}
+            )
+        instance = Evaluation.objects.filter(
+            round=self.review_round, candidature=candidature, member=member
+        ).first()
+        if instance is None:
+            return Evaluation(
+                round=self.review_round, candidature=candidature, member=member
+            ), True
+        return instance, False
+
+    def import_instance(self, instance, row, **kwargs):
+        from django.utils import timezone
+
+        from forms.scoring import clean_scores
+
+        conflict = str(row.get("Conflit d'intérêts") or "").strip().casefold() in {
+            "oui",
+            "yes",
+            "1",
+            "x",
+            "vrai",
+        }
+        instance.conflict_of_interest = conflict
+        instance.comment = str(row.get("Commentaire") or "")
+        if conflict:
+            instance.scores = {}
+        else:
+            raw = {str(c.pk): row.get(self.criterion_column(c)) for c in self.criteria}
+            try:
+                instance.scores = clean_scores(raw, self.criteria)
+            except ValidationError as error:
+                raise ValueError(" ".join(error.messages)) from error
+        instance.submitted_at = timezone.now()
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        instance.save()
+
+
+def import_evaluations(dataset, review_round, *, dry_run):
+    resource = EvaluationImportResource(review_round)
     result = resource.import_data(
         dataset, dry_run=True, raise_errors=False, use_transactions=True
     )

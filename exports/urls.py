@@ -7,6 +7,11 @@ app_name = "exports"
 urlpatterns = [
     path("", views.JobsView.as_view(), name="jobs"),
     path("candidatures/", views.export_candidatures, name="candidatures"),
+    path(
+        "tours/<int:pk>/importer-des-evaluations/",
+        views.ImportEvaluationsView.as_view(),
+        name="import_evaluations",
+    ),
     path("tours/<int:pk>/<str:kind>/", views.export_round, name="round"),
     path("fichiers/<uuid:pk>/", views.download_job, name="download"),
     path(

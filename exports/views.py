@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
@@ -122,23 +123,32 @@ def download_job(request, pk):
     return response
 
 
-class ImportDecisionsView(WagtailAdminTemplateMixin, TemplateView):
-    """Upload a spreadsheet of decisions, preview it, then confirm: all rows or none."""
+class BaseImportView(WagtailAdminTemplateMixin, TemplateView):
+    """Upload a spreadsheet, preview it, then confirm: all rows or none."""
 
-    template_name = "exports/import_decisions.html"
-    page_title = gettext_lazy("Importer des décisions")
+    template_name = "exports/import.html"
     header_icon = "upload"
+    permission = "forms.change_candidature"
 
     def dispatch(self, request, *args, **kwargs):
-        if not request.user.has_perm("forms.change_candidature"):
+        if not request.user.has_perm(self.permission):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
+
+    def run_import(self, dataset, dry_run):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def preview(self, dataset):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def success_url(self):  # pragma: no cover - abstract
+        raise NotImplementedError
 
     def post(self, request, *args, **kwargs):
         from django.core.files.base import ContentFile
         from django.core.files.storage import storages
 
-        from .imports import import_decisions, load_dataset
+        from .imports import load_dataset
 
         storage = storages["private"]
         stored = request.POST.get("stored", "")
@@ -165,36 +175,93 @@ class ImportDecisionsView(WagtailAdminTemplateMixin, TemplateView):
             )
 
         confirm = bool(stored) and request.POST.get("confirm") == "1"
-        result, errors = import_decisions(dataset, request.user, dry_run=not confirm)
+        result, errors = self.run_import(dataset, dry_run=not confirm)
         if errors:
             return self.render_to_response(self.get_context_data(errors=errors))
         if confirm:
             storage.delete(stored)
+            count = result.totals["update"] + result.totals["new"]
             messages.success(
-                request,
-                _("%(count)s décision(s) importée(s).")
-                % {"count": result.totals["update"]},
+                request, _("%(count)s ligne(s) importée(s).") % {"count": count}
             )
-            return redirect("candidatures:index")
+            return redirect(self.success_url())
         upload.seek(0)
         stored = storage.save(
             f"imports/{upload.name.rsplit('/', 1)[-1]}", ContentFile(upload.read())
         )
+        headers, rows = self.preview(dataset)
+        return self.render_to_response(
+            self.get_context_data(preview_headers=headers, preview=rows, stored=stored)
+        )
+
+
+class ImportDecisionsView(BaseImportView):
+    page_title = gettext_lazy("Importer des décisions")
+    help_text = gettext_lazy(
+        "Un tableau XLSX, ODS ou CSV avec les colonnes « Référence », « Statut » (par exemple "
+        "« Pré-sélectionnée ») et « Motif » (obligatoire pour un refus)."
+    )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(help_text=self.help_text, **kwargs)
+
+    def run_import(self, dataset, dry_run):
+        from .imports import import_decisions
+
+        return import_decisions(dataset, self.request.user, dry_run=dry_run)
+
+    def preview(self, dataset):
+        references = [row.get("Référence") for row in dataset.dict]
         current = {
-            c.reference: c
-            for c in Candidature.objects.filter(
-                reference__in=[row.get("Référence") for row in dataset.dict]
-            )
+            c.reference: c.get_status_display()
+            for c in Candidature.objects.filter(reference__in=references)
         }
-        preview = [
+        headers = [_("Référence"), _("Statut actuel"), _("Nouveau statut"), _("Motif")]
+        rows = [
             (
                 row.get("Référence"),
-                current[row.get("Référence")].get_status_display(),
+                current.get(row.get("Référence")),
                 row.get("Statut"),
-                row.get("Motif"),
+                row.get("Motif") or "",
             )
             for row in dataset.dict
         ]
-        return self.render_to_response(
-            self.get_context_data(preview=preview, stored=stored)
+        return headers, rows
+
+    def success_url(self):
+        return reverse("candidatures:index")
+
+
+class ImportEvaluationsView(BaseImportView):
+    permission = "forms.change_reviewround"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.review_round = get_object_or_404(
+            ReviewRound.objects.select_related("call"), pk=kwargs["pk"]
         )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_page_title(self):
+        return _("Importer des évaluations — %s") % self.review_round
+
+    def get_context_data(self, **kwargs):
+        criteria = ", ".join(
+            f"« {c.label} ({c.scale_min}–{c.scale_max}) »"
+            for c in self.review_round.call.criteria.all()
+        )
+        help_text = _(
+            "Le tableau que donne l'export des évaluations de ce tour : « Référence », « Adresse du "
+            "membre », %(criteria)s, « Commentaire », « Conflit d'intérêts » (Oui ou Non)."
+        ) % {"criteria": criteria}
+        return super().get_context_data(help_text=help_text, **kwargs)
+
+    def run_import(self, dataset, dry_run):
+        from .imports import import_evaluations
+
+        return import_evaluations(dataset, self.review_round, dry_run=dry_run)
+
+    def preview(self, dataset):
+        return list(dataset.headers), [tuple(row) for row in dataset]
+
+    def success_url(self):
+        return reverse("review_rounds:ranking", args=[self.review_round.pk])

@@ -138,3 +138,69 @@ def test_jury_cannot_import(client):
         302,
         403,
     )
+
+
+def evaluation_sheet(round_, rows):
+    criteria = list(round_.call.criteria.all())
+    workbook = openpyxl.Workbook()
+    workbook.active.append(
+        [
+            "Référence",
+            "Adresse du membre",
+            *[f"{c.label} ({c.scale_min}–{c.scale_max})" for c in criteria],
+            "Commentaire",
+            "Conflit d'intérêts",
+        ]
+    )
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return SimpleUploadedFile("evaluations.xlsx", buffer.getvalue())
+
+
+def test_evaluations_round_trip_through_a_spreadsheet(programme_client, call, eligible):
+    from forms.models import Evaluation, ReviewRound, RoundMember
+
+    juror = User.objects.create_user("alice", "alice@example.org", "x")
+    review_round = ReviewRound.objects.create(call=call, kind="preselection")
+    RoundMember.objects.create(round=review_round, user=juror)
+    review_round.candidatures.add(*eligible)
+    url = f"/admin/exports/tours/{review_round.pk}/importer-des-evaluations/"
+    bad = evaluation_sheet(
+        review_round,
+        [
+            [eligible[0].reference, "alice@example.org", 4, 3, 8, "Solide", "Non"],
+            [eligible[1].reference, "alice@example.org", 9, 3, 8, "", "Non"],
+            [eligible[2].reference, "bob@example.org", 1, 1, 1, "", "Non"],
+        ],
+    )
+    response = programme_client.post(url, {"file": bad})
+    errors = errors_of(response)
+    assert any(e.startswith("Ligne 3") and "se note de 0 à 5" in e for e in errors), (
+        errors
+    )
+    assert any(
+        e.startswith("Ligne 4") and "n'est pas membre de ce tour" in e for e in errors
+    ), errors
+    assert not Evaluation.objects.exists()
+
+    good = evaluation_sheet(
+        review_round,
+        [
+            [eligible[0].reference, "alice@example.org", 4, 3, 8, "Solide", "Non"],
+            [eligible[1].reference, "alice@example.org", None, None, None, "", "Oui"],
+        ],
+    )
+    preview = BeautifulSoup(
+        programme_client.post(url, {"file": good}).content, "html.parser"
+    )
+    stored = preview.select_one('input[name="stored"]')["value"]
+    programme_client.post(url, {"stored": stored, "confirm": "1"})
+    scored = Evaluation.objects.get(candidature=eligible[0])
+    assert scored.comment == "Solide" and sorted(scored.scores.values()) == [
+        3.0,
+        4.0,
+        8.0,
+    ]
+    assert Evaluation.objects.get(candidature=eligible[1]).conflict_of_interest
