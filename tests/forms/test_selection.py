@@ -329,3 +329,18 @@ def test_ranking_and_lists_cost_the_same_queries_for_more_rows(
     for url in urls:
         client.force_login(jurors[0] if "/jury/" in url else programme)
         assert count_queries(client, url) == few[url], url
+
+
+def test_no_api_route_gives_dossiers_away(client, preselection, dossiers, jurors, form_page):
+    """Candidatures are not snippets nor pages: the API has no route that lists them."""
+    client.force_login(jurors[0])
+    for url in (
+        "/api/v3/snippets/forms.Candidature/",
+        f"/api/v3/snippets/forms.Candidature/{dossiers[0].pk}/",
+        f"/api/v3/pages/{form_page.pk}/",
+    ):
+        response = client.get(url)
+        assert dossiers[0].applicant_email.encode() not in response.content, url
+        assert dossiers[0].reference.encode() not in response.content, url
+    schema = client.get("/api/v3/openapi.json").content.decode()
+    assert "applicant_email" not in schema
