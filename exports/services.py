@@ -50,9 +50,18 @@ def _counting(rows, progress, every=500):
         yield row
 
 
+FILE_PREFIXES = {
+    "candidatures": "candidatures",
+    "evaluations": "evaluations",
+    "ranking": "classement",
+}
+
+
 def filename_for(kind, label, fmt):
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return f"{slugify(kind)}-{slugify(label)[:40]}-{stamp}.{FORMATS[fmt][1]}"
+    parts = [FILE_PREFIXES.get(kind, kind), slugify(label)[:40].strip("-")]
+    name = "-".join(dict.fromkeys(part for part in parts if part))
+    return f"{name}-{stamp}.{FORMATS[fmt][1]}"
 
 
 def run_job(job_id):

@@ -94,7 +94,16 @@ def export_round(request, pk, kind):
 
 
 class JobsView(WagtailAdminTemplateMixin, TemplateView):
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [{"url": "", "label": self.get_page_title()}]
+
     template_name = "exports/jobs.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not is_programme_team(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
     page_title = gettext_lazy("Mes exports")
     header_icon = "download"
 
@@ -124,6 +133,9 @@ def download_job(request, pk):
 
 
 class BaseImportView(WagtailAdminTemplateMixin, TemplateView):
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [{"url": "", "label": self.get_page_title()}]
+
     """Upload a spreadsheet, preview it, then confirm: all rows or none."""
 
     template_name = "exports/import.html"

@@ -22,6 +22,8 @@ FORMATS = {
 def _csv_field(value):
     if value is None:
         return ""
+    if isinstance(value, float):
+        return repr(value).replace(".", ",")  # French spreadsheets read a decimal comma
     if not isinstance(value, str):
         value = str(value)
     if ";" in value or '"' in value or "\n" in value or "\r" in value:

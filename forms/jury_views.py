@@ -131,6 +131,10 @@ class EvaluationForm(forms.Form):
                 choices=choices,
                 required=False,
             )
+        self.order_fields(
+            [f"score_{c.pk}" for c in criteria]
+            + ["comment", "conflict_of_interest", "conflict_note"]
+        )
 
     def clean(self):
         cleaned_data = super().clean()

@@ -518,7 +518,7 @@ class ReviewRound(ClusterableModel):
         related_name="review_rounds",
         blank=True,
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
 
     panels = [
         FieldPanel("call"),
@@ -612,7 +612,7 @@ class Evaluation(models.Model):
     submitted_at = models.DateTimeField(
         _("évaluation rendue le"), null=True, blank=True
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
 
     class Meta:
         verbose_name = _("évaluation")
@@ -675,7 +675,7 @@ class NotificationTemplate(models.Model):
             "Remplacés à l'envoi : {nom}, {reference}, {appel}, {statut}, {motif}."
         ),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
     panels = [
         FieldPanel("call"),

@@ -17,6 +17,9 @@ from .permissions import is_programme_team
 
 
 class NotificationsView(WagtailAdminTemplateMixin, TemplateView):
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [{"url": "", "label": self.get_page_title()}]
+
     template_name = "forms/notifications/index.html"
     page_title = gettext_lazy("Courriels de décision")
     header_icon = "mail"
@@ -103,6 +106,11 @@ class NotificationsView(WagtailAdminTemplateMixin, TemplateView):
                 % {"count": prepared},
             )
         elif action == "release":
+            if request.POST.get("confirm") != "1":
+                messages.error(
+                    request, _("Cochez « J'ai relu ces courriels » pour les envoyer.")
+                )
+                return redirect(f"{request.path}?call={self.call.pk}")
             count = release_notifications(self.call, request.user)
             messages.success(
                 request, _("%(count)s courriel(s) en cours d'envoi.") % {"count": count}

@@ -2,12 +2,13 @@ import datetime as dt
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Q
-from django.urls import include, path, reverse_lazy
+from django.urls import include, path, reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from laces.components import Component
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.tables import TitleColumn
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.log_actions import LogFormatter
 from wagtail.permission_policies import ModelPermissionPolicy
@@ -75,7 +76,15 @@ class ReviewRoundViewSet(ModelViewSet):
     url_prefix = "tours"
     name = "review_rounds"
     copy_view_enabled = False
-    list_display = ["__str__", "ends_on", "created_at"]
+    list_display = [
+        TitleColumn(
+            "__str__",
+            label=_("Tour"),
+            get_url=lambda obj: reverse("review_rounds:ranking", args=[obj.pk]),
+        ),
+        "ends_on",
+        "created_at",
+    ]
     list_filter = ["kind"]
     panels = ReviewRound.panels
 

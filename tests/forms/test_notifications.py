@@ -68,6 +68,9 @@ def test_emails_are_prepared_then_sent_only_when_released(
 
     with TestCase.captureOnCommitCallbacks(execute=True):
         client.post(url, {"call": call.pk, "action": "release"})
+    assert mail.outbox == [], "not without the team saying it read them"
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(url, {"call": call.pk, "action": "release", "confirm": "1"})
     notification.refresh_from_db()
     assert notification.state == "sent" and notification.sent_at
     assert [m.to for m in mail.outbox] == [[refused.applicant_email]]

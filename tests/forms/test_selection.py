@@ -331,7 +331,9 @@ def test_ranking_and_lists_cost_the_same_queries_for_more_rows(
         assert count_queries(client, url) == few[url], url
 
 
-def test_no_api_route_gives_dossiers_away(client, preselection, dossiers, jurors, form_page):
+def test_no_api_route_gives_dossiers_away(
+    client, preselection, dossiers, jurors, form_page
+):
     """Candidatures are not snippets nor pages: the API has no route that lists them."""
     client.force_login(jurors[0])
     for url in (
