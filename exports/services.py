@@ -68,6 +68,9 @@ def run_job(job_id):
     job = ExportJob.objects.get(pk=job_id)
     ExportJob.objects.filter(pk=job.pk).update(state=ExportJob.State.RUNNING)
     try:
+        if job.kind == "jury_book":
+            run_jury_book_job(job)
+            return
         resource, total = build_resource(job.kind, job.params)
         ExportJob.objects.filter(pk=job.pk).update(total=total)
 
@@ -93,6 +96,32 @@ def run_job(job_id):
             finished_at=timezone.now(),
         )
         raise
+
+
+def run_jury_book_job(job):
+    from django.contrib.auth import get_user_model
+    from django.core.files.base import ContentFile
+
+    from .pdf import render_jury_book_pdf
+
+    review_round = ReviewRound.objects.select_related("call").get(
+        pk=job.params["round"]
+    )
+    member = (
+        get_user_model().objects.filter(pk=job.params.get("member")).first()
+        if job.params.get("member")
+        else None
+    )
+    content = render_jury_book_pdf(review_round, member=member)
+    job.file.save(
+        filename_for("jury_book", job.label, "pdf"), ContentFile(content), save=False
+    )
+    ExportJob.objects.filter(pk=job.pk).update(
+        file=job.file.name,
+        state=ExportJob.State.DONE,
+        done=job.total,
+        finished_at=timezone.now(),
+    )
 
 
 def purge_old_jobs(days=7):

@@ -5,7 +5,7 @@ import tempfile
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -100,7 +100,9 @@ class JobsView(WagtailAdminTemplateMixin, TemplateView):
     template_name = "exports/jobs.html"
 
     def dispatch(self, request, *args, **kwargs):
-        if not is_programme_team(request.user):
+        from forms.permissions import rounds_of
+
+        if not (is_programme_team(request.user) or rounds_of(request.user).exists()):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
@@ -277,3 +279,68 @@ class ImportEvaluationsView(BaseImportView):
 
     def success_url(self):
         return reverse("review_rounds:ranking", args=[self.review_round.pk])
+
+
+def pdf_response(content, filename):
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def candidature_pdf(request, pk):
+    """One dossier as a PDF, for whoever may read the candidature."""
+    from forms.permissions import can_view_candidature
+
+    from .pdf import render_candidature_pdf
+
+    candidature = get_object_or_404(
+        Candidature.objects.select_related("call", "definition"), pk=pk
+    )
+    if not can_view_candidature(request.user, candidature):
+        raise PermissionDenied
+    return pdf_response(
+        render_candidature_pdf(candidature), f"dossier-{candidature.reference}.pdf"
+    )
+
+
+def jury_book(request, pk):
+    """The round's jury book: the programme team's full one, or a member's own."""
+    from forms.permissions import rounds_of
+
+    from .pdf import render_jury_book_pdf
+
+    review_round = get_object_or_404(ReviewRound.objects.select_related("call"), pk=pk)
+    if is_programme_team(request.user) and request.GET.get("membre") != "moi":
+        member = None
+    elif rounds_of(request.user).filter(pk=review_round.pk).exists():
+        member = request.user
+    else:
+        raise PermissionDenied
+    total = review_round.candidatures.count()
+    label = (
+        str(review_round)
+        if member is None
+        else f"{review_round} — {request.user.get_username()}"
+    )
+    if total > settings.AMORCE_PDF_SYNC_LIMIT:
+        job = ExportJob.objects.create(
+            user=request.user,
+            kind="jury_book",
+            label=label,
+            format="pdf",
+            total=total,
+            params={"round": review_round.pk, "member": member.pk if member else None},
+        )
+        run_export.enqueue(str(job.pk))
+        messages.success(
+            request,
+            _("Le cahier du jury ({count} dossiers) est en préparation.").format(
+                count=total
+            ),
+        )
+        return redirect("exports:jobs")
+    return pdf_response(
+        render_jury_book_pdf(review_round, member=member),
+        filename_for("jury_book", label, "pdf"),
+    )

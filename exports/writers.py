@@ -16,6 +16,7 @@ FORMATS = {
     "ods": ("application/vnd.oasis.opendocument.spreadsheet", "ods"),
     "csv": ("text/csv; charset=utf-8", "csv"),
     "json": ("application/json", "json"),
+    "pdf": ("application/pdf", "pdf"),
 }
 
 

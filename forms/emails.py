@@ -42,12 +42,23 @@ def build_confirmation(candidature):
         "intro": _fill(page.confirmation_email_body, candidature),
         "rows": summary_rows(candidature),
     }
-    return EmailMessage(
+    message = EmailMessage(
         subject=_fill(page.confirmation_email_subject, candidature),
         body=render_to_string("forms/emails/confirmation.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[candidature.applicant_email],
     )
+    try:
+        from exports.pdf import render_receipt_pdf
+
+        message.attach(
+            f"accuse-de-reception-{candidature.reference}.pdf",
+            render_receipt_pdf(candidature),
+            "application/pdf",
+        )
+    except Exception:  # a receipt that cannot be drawn must not hold the email back
+        logger.exception("receipt PDF of %s failed", candidature.reference)
+    return message
 
 
 def build_notification(candidature):

@@ -241,6 +241,8 @@ if env_bool("AMORCE_BENCH", False):
 
 # Exports larger than this many rows run as background tasks.
 AMORCE_EXPORT_SYNC_LIMIT = int(os.environ.get("AMORCE_EXPORT_SYNC_LIMIT", "2000"))
+# Jury books of more dossiers than this are made in the background.
+AMORCE_PDF_SYNC_LIMIT = int(os.environ.get("AMORCE_PDF_SYNC_LIMIT", "30"))
 # Spread (standard deviation, on 100) from which a dossier's scores count as a disagreement.
 AMORCE_DISAGREEMENT_SPREAD = float(os.environ.get("AMORCE_DISAGREEMENT_SPREAD", "15"))
 
