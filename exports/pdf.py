@@ -160,3 +160,22 @@ def render_jury_book_pdf(review_round, member=None):
             ],
         },
     )
+
+
+def render_investigation_pdf(investigation):
+    """The synthesis: problem, team, timeline, checkpoints, outcome, recommendations."""
+    return _render(
+        "exports/pdf/investigation.html",
+        {
+            "investigation": investigation,
+            "organisations": list(investigation.organisations.all()),
+            "members": list(investigation.members.all()),
+            "checkpoints": sorted(
+                investigation.checkpoints.all(), key=lambda c: c.date
+            ),
+            "phases": sorted(investigation.phases.all(), key=lambda p: p.starts_on),
+            "events": sorted(
+                investigation.committee_events.all(), key=lambda e: e.date
+            ),
+        },
+    )

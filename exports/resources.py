@@ -309,3 +309,53 @@ class RankingResource(RowResource):
                 "spread": aggregate.spread,
                 "disagreement": _("Oui") if aggregate.disagreement else _("Non"),
             }
+
+
+class InvestigationResource(RowResource):
+    title = Field(attribute="title", column_name=_("Investigation"))
+    organisations = Field(attribute="organisations", column_name=_("Administrations"))
+    contact = Field(attribute="contact", column_name=_("Porteur ou porteuse"))
+    phase = Field(attribute="phase", column_name=_("Phase en cours"))
+    starts_on = Field(attribute="starts_on", column_name=_("Début"))
+    planned_end = Field(attribute="planned_end", column_name=_("Fin prévue"))
+    outcome = Field(attribute="outcome", column_name=_("Issue"))
+    recommendations = Field(
+        attribute="recommendations", column_name=_("Recommandations")
+    )
+    conditions = Field(attribute="conditions", column_name=_("Conditions de réussite"))
+    budget = Field(attribute="budget", column_name=_("Budget"))
+    skills = Field(attribute="skills", column_name=_("Compétences"))
+    published = Field(attribute="published", column_name=_("Enseignements publiés"))
+
+    def get_export_order(self):
+        return list(self.fields)
+
+    def iter_rows(self):
+        from investigations.models import Investigation
+
+        for investigation in Investigation.objects.prefetch_related(
+            "organisations", "phases"
+        ).order_by("title"):
+            phase = investigation.current_phase
+            yield {
+                "title": investigation.title,
+                "organisations": ", ".join(
+                    o.name for o in investigation.organisations.all()
+                ),
+                "contact": investigation.contact_name,
+                "phase": str(phase.get_code_display()) if phase else "",
+                "starts_on": investigation.starts_on.strftime("%d/%m/%Y")
+                if investigation.starts_on
+                else "",
+                "planned_end": investigation.planned_end.strftime("%d/%m/%Y")
+                if investigation.planned_end
+                else "",
+                "outcome": str(investigation.get_outcome_display())
+                if investigation.outcome
+                else "",
+                "recommendations": investigation.recommendations,
+                "conditions": investigation.conditions_of_success,
+                "budget": investigation.means_budget,
+                "skills": investigation.means_skills,
+                "published": _("Oui") if investigation.publish_learnings else _("Non"),
+            }

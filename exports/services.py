@@ -28,6 +28,12 @@ def build_resource(kind, params):
         if params.get("status"):
             queryset = queryset.filter(status__in=params["status"])
         return CandidatureResource(queryset), queryset.count()
+    if kind == "investigations":
+        from investigations.models import Investigation
+
+        from .resources import InvestigationResource
+
+        return InvestigationResource(), Investigation.objects.count()
     review_round = ReviewRound.objects.select_related("call").get(pk=params["round"])
     if kind == "evaluations":
         return EvaluationResource(review_round), review_round.evaluations.count()

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.JobsView.as_view(), name="jobs"),
     path("candidatures/", views.export_candidatures, name="candidatures"),
     path("dossiers/<int:pk>/pdf/", views.candidature_pdf, name="candidature_pdf"),
+    path("investigations/", views.export_investigations, name="investigations"),
     path("tours/<int:pk>/cahier-du-jury/", views.jury_book, name="jury_book"),
     path(
         "tours/<int:pk>/importer-des-evaluations/",

@@ -344,3 +344,11 @@ def jury_book(request, pk):
         render_jury_book_pdf(review_round, member=member),
         filename_for("jury_book", label, "pdf"),
     )
+
+
+def export_investigations(request):
+    if not request.user.has_perm("investigations.view_investigation"):
+        raise PermissionDenied
+    fmt = requested_format(request)
+    _resource, total = build_resource("investigations", {})
+    return respond_or_queue(request, "investigations", "", {}, fmt, total)

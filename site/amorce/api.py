@@ -8,6 +8,7 @@ same ``api`` instance so that everything shows in ``/api/v3/openapi.json``.
 from wagtail.api.v3.urls import api
 
 from forms.api import router as forms_router
+from investigations.api import router as investigations_router
 
 api.title = "Amorce API"
 api.description = (
@@ -16,5 +17,6 @@ api.description = (
 )
 
 api.add_router("/forms/", forms_router)
+api.add_router("/investigations/", investigations_router)
 
 __all__ = ["api"]

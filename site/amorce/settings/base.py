@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "cms_pages",
     "forms",
     "exports",
+    "investigations",
     "dsfr",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -241,6 +242,8 @@ if env_bool("AMORCE_BENCH", False):
 
 # Exports larger than this many rows run as background tasks.
 AMORCE_EXPORT_SYNC_LIMIT = int(os.environ.get("AMORCE_EXPORT_SYNC_LIMIT", "2000"))
+# Planned length of an investigation (weeks), when it is opened.
+AMORCE_INVESTIGATION_WEEKS = int(os.environ.get("AMORCE_INVESTIGATION_WEEKS", "9"))
 # Jury books of more dossiers than this are made in the background.
 AMORCE_PDF_SYNC_LIMIT = int(os.environ.get("AMORCE_PDF_SYNC_LIMIT", "30"))
 # Spread (standard deviation, on 100) from which a dossier's scores count as a disagreement.

@@ -1,0 +1,389 @@
+"""Investigations: what follows a laureate, from the first week to the outcome and after."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.api import APIField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from cms_pages.choices import PhaseCode
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        MINISTRY = "ministry", _("Ministère")
+        CENTRAL = "central", _("Administration centrale")
+        DECONCENTRATED = "deconcentrated", _("Service déconcentré")
+        REGION = "region", _("Région")
+        DEPARTMENT = "department", _("Département")
+        EPCI = "epci", _("Intercommunalité (EPCI)")
+        CITY = "city", _("Commune")
+        OPERATOR = "operator", _("Opérateur public")
+        OTHER = "other", _("Autre")
+
+    name = models.CharField(_("nom"), max_length=200, unique=True)
+    kind = models.CharField(
+        _("nature"), max_length=20, choices=Kind.choices, default=Kind.OTHER
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("rattachée à"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
+    )
+
+    panels = [FieldPanel("name"), FieldPanel("kind"), FieldPanel("parent")]
+
+    class Meta:
+        verbose_name = _("administration")
+        verbose_name_plural = _("administrations")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Outcome(models.TextChoices):
+    STOP = "stop", _("Arrêt")
+    CONTINUE_IN_HOUSE = (
+        "continue_in_house",
+        _("Poursuite de l'expérimentation en interne"),
+    )
+    DEPLOY_EXISTING = (
+        "deploy_existing_solution",
+        _("Déploiement d'une solution existante"),
+    )
+    BUILD_SERVICE = "build_service", _("Construction d'un service numérique")
+
+
+class Decision(models.TextChoices):
+    CONTINUE = "continue", _("Continuer")
+    STOP = "stop", _("Arrêter")
+    PIVOT = "pivot", _("Pivoter")
+
+
+DOCUMENT_TAGS = [
+    ("user_research", _("recherche utilisateur")),
+    ("benchmark", _("benchmark")),
+    ("impact", _("impact")),
+    ("roadmap", _("feuille de route")),
+    ("budget", _("budget")),
+]
+
+# Target time in a phase, in days, for the dashboard.
+PHASE_TARGET_DAYS = {PhaseCode.INVESTIGATION: 63}
+COMMITTEE_INTERVAL_DAYS = 183
+
+
+def default_length():
+    return dt.timedelta(weeks=getattr(settings, "AMORCE_INVESTIGATION_WEEKS", 9))
+
+
+class InvestigationQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(publish_learnings=True).exclude(learnings="")
+
+
+class Investigation(index.Indexed, ClusterableModel):
+    title = models.CharField(_("intitulé"), max_length=200)
+    slug = models.SlugField(_("identifiant"), max_length=80, unique=True, blank=True)
+    candidature = models.OneToOneField(
+        "forms.Candidature",
+        verbose_name=_("candidature lauréate"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="investigation",
+    )
+    call = models.ForeignKey(
+        "cms_pages.CallPage",
+        verbose_name=_("appel"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="investigations",
+    )
+    problem_statement = models.TextField(_("le problème"))
+    contact_name = models.CharField(
+        _("porteur ou porteuse"), max_length=200, blank=True
+    )
+    contact_email = models.EmailField(_("adresse du porteur"), blank=True)
+    organisations = models.ManyToManyField(
+        Organisation, verbose_name=_("administrations"), blank=True
+    )
+    coach = models.CharField(_("coach"), max_length=200, blank=True)
+    designer = models.CharField(_("designer"), max_length=200, blank=True)
+    referent = models.CharField(
+        _("référent de l'administration"), max_length=200, blank=True
+    )
+    sponsor = models.CharField(_("sponsor"), max_length=200, blank=True)
+    starts_on = models.DateField(_("début"), default=timezone.localdate)
+    planned_end = models.DateField(_("fin prévue"), null=True, blank=True)
+    final_committee_on = models.DateField(_("comité final"), null=True, blank=True)
+    outcome = models.CharField(
+        _("issue"), max_length=30, choices=Outcome.choices, blank=True
+    )
+    outcome_rationale = models.TextField(_("pourquoi cette issue"), blank=True)
+    recommendations = models.TextField(_("recommandations"), blank=True)
+    conditions_of_success = models.TextField(_("conditions de réussite"), blank=True)
+    means_budget = models.CharField(_("moyens : budget"), max_length=200, blank=True)
+    means_skills = models.TextField(_("moyens : compétences"), blank=True)
+    learnings = models.TextField(_("enseignements"), blank=True)
+    publish_learnings = models.BooleanField(
+        _("publier les enseignements"),
+        default=False,
+        help_text=_("Sur le site public et dans l'API."),
+    )
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+
+    objects = InvestigationQuerySet.as_manager()
+
+    panels = [
+        FieldPanel("title"),
+        FieldPanel("problem_statement"),
+        MultiFieldPanel(
+            [
+                FieldPanel("candidature"),
+                FieldPanel("call"),
+                FieldPanel("contact_name"),
+                FieldPanel("contact_email"),
+                FieldPanel("organisations"),
+            ],
+            heading=_("Origine"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("coach"), FieldPanel("designer")]),
+                FieldRowPanel([FieldPanel("referent"), FieldPanel("sponsor")]),
+                InlinePanel("members", label=_("Membre de l'équipe")),
+            ],
+            heading=_("Équipe"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel(
+                    [
+                        FieldPanel("starts_on"),
+                        FieldPanel("planned_end"),
+                        FieldPanel("final_committee_on"),
+                    ]
+                ),
+                InlinePanel("checkpoints", label=_("Point d'étape")),
+            ],
+            heading=_("Calendrier"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("outcome"),
+                FieldPanel("outcome_rationale"),
+                FieldPanel("recommendations"),
+                FieldPanel("conditions_of_success"),
+                FieldRowPanel([FieldPanel("means_budget"), FieldPanel("means_skills")]),
+            ],
+            heading=_("Issue"),
+        ),
+        InlinePanel("phases", heading=_("Phases"), label=_("Phase")),
+        InlinePanel(
+            "committee_events", heading=_("Comités d'investissement"), label=_("Comité")
+        ),
+        MultiFieldPanel(
+            [FieldPanel("learnings"), FieldPanel("publish_learnings")],
+            heading=_("Enseignements"),
+        ),
+    ]
+    search_fields = [
+        index.SearchField("title"),
+        index.SearchField("problem_statement"),
+        index.SearchField("learnings"),
+        index.AutocompleteField("title"),
+    ]
+
+    class Meta:
+        verbose_name = _("investigation")
+        verbose_name_plural = _("investigations")
+        ordering = ["-starts_on", "-pk"]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            base = slugify(self.title)[:70] or "investigation"
+            slug, counter = base, 2
+            while Investigation.objects.filter(slug=slug).exclude(pk=self.pk).exists():
+                slug, counter = f"{base}-{counter}", counter + 1
+            self.slug = slug
+        if self.planned_end is None and self.starts_on:
+            self.planned_end = self.starts_on + default_length()
+        super().save(*args, **kwargs)
+
+    @property
+    def current_phase(self):
+        phases = sorted(self.phases.all(), key=lambda p: p.starts_on)
+        return phases[-1] if phases else None
+
+    def days_in_phase(self, today=None):
+        phase = self.current_phase
+        if phase is None:
+            return None
+        end = phase.ends_on or (today or timezone.localdate())
+        return (end - phase.starts_on).days
+
+    def target_days(self):
+        phase = self.current_phase
+        if phase is None:
+            return None
+        return PHASE_TARGET_DAYS.get(phase.code, COMMITTEE_INTERVAL_DAYS)
+
+    def next_committee_due(self):
+        events = sorted(self.committee_events.all(), key=lambda e: e.date)
+        if events:
+            return events[-1].date + dt.timedelta(days=COMMITTEE_INTERVAL_DAYS)
+        phase = self.current_phase
+        if phase and phase.code == PhaseCode.INVESTIGATION:
+            return self.final_committee_on or self.planned_end
+        return (
+            phase.starts_on + dt.timedelta(days=COMMITTEE_INTERVAL_DAYS)
+            if phase
+            else None
+        )
+
+
+class TeamMember(Orderable):
+    investigation = ParentalKey(
+        Investigation, on_delete=models.CASCADE, related_name="members"
+    )
+    name = models.CharField(_("nom"), max_length=200)
+    role = models.CharField(_("rôle"), max_length=120, blank=True)
+    organisation = models.CharField(_("administration"), max_length=200, blank=True)
+    days_per_week = models.DecimalField(
+        _("jours par semaine"), max_digits=3, decimal_places=1, null=True, blank=True
+    )
+
+    panels = [
+        FieldRowPanel(
+            [
+                FieldPanel("name"),
+                FieldPanel("role"),
+                FieldPanel("organisation"),
+                FieldPanel("days_per_week"),
+            ]
+        )
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("membre de l'équipe")
+
+    def __str__(self):
+        return self.name
+
+
+class Checkpoint(Orderable):
+    investigation = ParentalKey(
+        Investigation, on_delete=models.CASCADE, related_name="checkpoints"
+    )
+    date = models.DateField(_("date"))
+    notes = models.TextField(_("notes"), blank=True)
+
+    panels = [FieldPanel("date"), FieldPanel("notes")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("point d'étape")
+
+    def __str__(self):
+        return str(self.date)
+
+
+class Phase(Orderable):
+    investigation = ParentalKey(
+        Investigation, on_delete=models.CASCADE, related_name="phases"
+    )
+    code = models.CharField(_("phase"), max_length=30, choices=PhaseCode.choices)
+    starts_on = models.DateField(_("début"))
+    ends_on = models.DateField(_("fin"), null=True, blank=True)
+
+    panels = [
+        FieldRowPanel(
+            [FieldPanel("code"), FieldPanel("starts_on"), FieldPanel("ends_on")]
+        )
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("phase")
+
+    def __str__(self):
+        return self.get_code_display()
+
+
+class CommitteeEvent(Orderable):
+    investigation = ParentalKey(
+        Investigation, on_delete=models.CASCADE, related_name="committee_events"
+    )
+    date = models.DateField(_("date"))
+    decision = models.CharField(_("décision"), max_length=10, choices=Decision.choices)
+    comment = models.TextField(_("commentaire"), blank=True)
+    documents = models.CharField(
+        _("documents présentés"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Parmi : user_research, benchmark, impact, roadmap, budget (séparés par des virgules)."
+        ),
+    )
+
+    panels = [
+        FieldRowPanel([FieldPanel("date"), FieldPanel("decision")]),
+        FieldPanel("comment"),
+        FieldPanel("documents"),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("comité d'investissement")
+
+    def __str__(self):
+        return f"{self.date} — {self.get_decision_display()}"
+
+    @property
+    def document_tags(self):
+        known = dict(DOCUMENT_TAGS)
+        return [
+            tag.strip() for tag in self.documents.split(",") if tag.strip() in known
+        ]
+
+
+class LearningsIndexPage(Page):
+    """The public page of the learnings investigations chose to share."""
+
+    introduction = models.TextField(_("chapô"), blank=True)
+
+    parent_page_types = ["cms_pages.HomePage"]
+    subpage_types = []
+    max_count = None
+    max_count_per_parent = 1
+
+    content_panels = Page.content_panels + [FieldPanel("introduction")]
+    search_fields = Page.search_fields
+    api_fields = [APIField("introduction")]
+
+    class Meta:
+        verbose_name = _("enseignements des investigations")
+        verbose_name_plural = _("enseignements des investigations")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["investigations"] = (
+            Investigation.objects.published()
+            .prefetch_related("organisations")
+            .order_by("-starts_on")
+        )
+        return context

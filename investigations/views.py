@@ -1,0 +1,129 @@
+"""The programme team's investigation screens: open one, the dashboard, hand-over, synthesis."""
+
+from collections import Counter
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import TemplateView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from cms_pages.models import SiteIdentity
+from forms.models import Candidature
+
+from .models import Investigation, Outcome
+from .services import open_from_candidature, to_beta_gouv_front_matter
+
+
+def require(user, action):
+    if not user.has_perm(f"investigations.{action}_investigation"):
+        raise PermissionDenied
+
+
+def open_investigation(request, candidature_id):
+    require(request.user, "add")
+    if request.method != "POST":
+        raise PermissionDenied
+    candidature = get_object_or_404(Candidature, pk=candidature_id)
+    try:
+        investigation, created = open_from_candidature(candidature)
+    except ValueError:
+        messages.error(
+            request, _("Seule une candidature lauréate ouvre une investigation.")
+        )
+        return redirect("candidatures:inspect", candidature.pk)
+    if created:
+        messages.success(request, _("Investigation ouverte : %s") % investigation.title)
+    return redirect(
+        "wagtailsnippets_investigations_investigation:edit", investigation.pk
+    )
+
+
+class DashboardView(WagtailAdminTemplateMixin, TemplateView):
+    template_name = "investigations/dashboard.html"
+    page_title = gettext_lazy("Suivi des investigations")
+    header_icon = "site"
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [{"url": "", "label": self.get_page_title()}]
+
+    def dispatch(self, request, *args, **kwargs):
+        require(request.user, "view")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        today = timezone.localdate()
+        investigations = list(
+            Investigation.objects.prefetch_related(
+                "phases", "committee_events", "organisations"
+            ).order_by("title")
+        )
+        rows = []
+        for investigation in investigations:
+            phase = investigation.current_phase
+            days, target = (
+                investigation.days_in_phase(today),
+                investigation.target_days(),
+            )
+            rows.append(
+                {
+                    "investigation": investigation,
+                    "phase": phase,
+                    "days": days,
+                    "target": target,
+                    "late": days is not None and target is not None and days > target,
+                    "next_committee": investigation.next_committee_due(),
+                }
+            )
+        context["rows"] = rows
+        context["by_phase"] = sorted(
+            Counter(
+                str(row["phase"].get_code_display())
+                if row["phase"]
+                else _("sans phase")
+                for row in rows
+            ).items()
+        )
+        outcome_labels = dict(Outcome.choices)
+        context["outcomes"] = sorted(
+            Counter(
+                str(outcome_labels[i.outcome]) for i in investigations if i.outcome
+            ).items()
+        )
+        upcoming = [row for row in rows if row["next_committee"]]
+        context["next_committee"] = (
+            min(upcoming, key=lambda row: row["next_committee"]) if upcoming else None
+        )
+        context["today"] = today
+        return context
+
+
+def beta_gouv_export(request, pk):
+    require(request.user, "view")
+    investigation = get_object_or_404(Investigation, pk=pk)
+    incubator = SiteIdentity.for_request(request).service_title
+    response = HttpResponse(
+        to_beta_gouv_front_matter(investigation, incubator),
+        content_type="text/markdown; charset=utf-8",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="{slugify(investigation.slug)}.md"'
+    )
+    return response
+
+
+def synthesis_pdf(request, pk):
+    require(request.user, "view")
+    from exports.pdf import render_investigation_pdf
+    from exports.views import pdf_response
+
+    investigation = get_object_or_404(Investigation, pk=pk)
+    return pdf_response(
+        render_investigation_pdf(investigation), f"synthese-{investigation.slug}.pdf"
+    )

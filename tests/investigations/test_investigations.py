@@ -1,0 +1,198 @@
+"""Investigations: opened from a laureate, followed phase by phase, shared when published."""
+
+import datetime as dt
+import io
+
+import pytest
+import yaml
+from django.contrib.auth.models import Group, User
+from django.utils import timezone
+from pypdf import PdfReader
+
+from forms.factories import CandidatureFactory
+from investigations.models import (
+    CommitteeEvent,
+    Investigation,
+    LearningsIndexPage,
+    Phase,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def user_in(group, username):
+    user = User.objects.create_user(username, f"{username}@example.org", "x")
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def programme_client(client):
+    client.force_login(user_in("Équipe programme", "paula"))
+    return client
+
+
+@pytest.fixture
+def laureate(form_page):
+    return CandidatureFactory(
+        page=form_page,
+        status="selected",
+        applicant_name="Camille Martin",
+        administration="Préfecture de l'Exemple",
+        form_data={"le_probleme": "Les usagers attendent trois mois un rendez-vous."},
+    )
+
+
+@pytest.fixture
+def investigation(laureate):
+    from investigations.services import open_from_candidature
+
+    return open_from_candidature(laureate)[0]
+
+
+def test_one_action_opens_an_investigation_from_a_laureate(programme_client, laureate):
+    response = programme_client.post(f"/admin/investigations/ouvrir/{laureate.pk}/")
+    assert response.status_code == 302
+    investigation = Investigation.objects.get()
+    assert investigation.candidature == laureate
+    assert (
+        investigation.problem_statement
+        == "Les usagers attendent trois mois un rendez-vous."
+    )
+    assert investigation.contact_name == "Camille Martin"
+    assert [o.name for o in investigation.organisations.all()] == [
+        "Préfecture de l'Exemple"
+    ]
+    assert investigation.planned_end == investigation.starts_on + dt.timedelta(weeks=9)
+    assert investigation.current_phase.code == "investigation"
+    programme_client.post(f"/admin/investigations/ouvrir/{laureate.pk}/")
+    assert Investigation.objects.count() == 1, "opening twice gives the same one"
+
+
+def test_only_a_laureate_opens_one(programme_client, form_page):
+    candidature = CandidatureFactory(page=form_page, status="eligible")
+    programme_client.post(f"/admin/investigations/ouvrir/{candidature.pk}/")
+    assert not Investigation.objects.exists()
+
+
+def test_phases_and_committees_export_as_beta_gouv_front_matter(
+    programme_client, investigation
+):
+    phase = investigation.phases.get()
+    phase.ends_on = investigation.starts_on + dt.timedelta(days=70)
+    phase.save()
+    Phase.objects.create(
+        investigation=investigation, code="construction", starts_on=phase.ends_on
+    )
+    CommitteeEvent.objects.create(
+        investigation=investigation,
+        date=phase.ends_on,
+        decision="continue",
+        comment="Impact prometteur",
+        documents="user_research, impact, inconnu",
+    )
+    response = programme_client.get(
+        f"/admin/investigations/{investigation.pk}/beta-gouv.md"
+    )
+    text = response.content.decode()
+    assert text.startswith("---\n")
+    front_matter = yaml.safe_load(text.split("---\n")[1])
+    assert set(front_matter) >= {"title", "mission", "incubator", "phases", "events"}
+    assert [p["name"] for p in front_matter["phases"]] == [
+        "investigation",
+        "construction",
+    ]
+    assert front_matter["phases"][0]["end"] == phase.ends_on.isoformat()
+    assert "end" not in front_matter["phases"][1]
+    assert front_matter["events"][0] == {
+        "name": "committee",
+        "date": phase.ends_on.isoformat(),
+        "decision": "continue",
+        "comment": "Impact prometteur",
+        "documents": ["user_research", "impact"],
+    }
+
+
+def test_dashboard_shows_phase_time_against_target_and_next_committee(
+    programme_client, investigation
+):
+    phase = investigation.phases.get()
+    phase.starts_on = timezone.localdate() - dt.timedelta(days=106)
+    phase.save()
+    investigation.outcome = "build_service"
+    investigation.save()
+    html = programme_client.get(
+        "/admin/investigations/tableau-de-bord/"
+    ).content.decode()
+    assert "106 / 63" in html and "en retard" in html
+    assert "Investigation : 1" in html
+    assert (
+        "Construction d&#x27;un service numérique : 1" in html
+        or "Construction d'un service numérique : 1" in html
+    )
+    assert "Prochain comité dû" in html
+
+
+def test_synthesis_pdf(programme_client, investigation):
+    investigation.outcome = "deploy_existing_solution"
+    investigation.recommendations = "Reprendre l'outil de la commune voisine."
+    investigation.save()
+    response = programme_client.get(
+        f"/admin/investigations/{investigation.pk}/synthese.pdf"
+    )
+    text = "\n".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages
+    )
+    assert "Le problème" in text and "Les usagers attendent trois mois" in text
+    assert "Déploiement d'une solution existante" in text
+    assert "Reprendre l'outil de la commune voisine." in text
+
+
+def test_investigations_spreadsheet(programme_client, investigation):
+    import openpyxl
+
+    response = programme_client.get(
+        "/admin/exports/investigations/", {"format": "xlsx"}
+    )
+    workbook = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    rows = list(workbook.active.iter_rows(values_only=True))
+    assert rows[0][:3] == ("Investigation", "Administrations", "Porteur ou porteuse")
+    assert rows[1][0] == investigation.title
+
+
+def test_only_published_learnings_are_public(client, home, investigation):
+    other = Investigation.objects.create(
+        title="Secrète", problem_statement="Rien à dire", learnings="Interne"
+    )
+    investigation.learnings = (
+        "Le problème venait de la prise de rendez-vous, pas du guichet."
+    )
+    investigation.publish_learnings = True
+    investigation.save()
+    page = home.add_child(
+        instance=LearningsIndexPage(
+            title="Ce que nous avons appris", slug="enseignements"
+        )
+    )
+    html = client.get(page.url).content.decode()
+    assert "Le problème venait de la prise de rendez-vous" in html
+    assert other.title not in html and "Interne" not in html
+    api = client.get("/api/v3/investigations/").json()
+    assert [item["slug"] for item in api] == [investigation.slug]
+
+
+@pytest.mark.parametrize("group", ["Jury", "Communication"])
+def test_jury_and_communication_see_no_investigation(client, investigation, group):
+    client.force_login(user_in(group, "someone"))
+    for url in (
+        "/admin/snippets/investigations/investigation/",
+        f"/admin/snippets/investigations/investigation/edit/{investigation.pk}/",
+        "/admin/investigations/tableau-de-bord/",
+        f"/admin/investigations/{investigation.pk}/synthese.pdf",
+        f"/admin/investigations/{investigation.pk}/beta-gouv.md",
+        "/admin/exports/investigations/?format=csv",
+    ):
+        response = client.get(url)
+        assert response.status_code in (302, 403), url
+        assert investigation.problem_statement.encode() not in response.content
+    assert client.get("/api/v3/investigations/").json() == []
