@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.text import slugify
@@ -323,6 +324,13 @@ class Phase(Orderable):
 
     def __str__(self):
         return self.get_code_display()
+
+    def clean(self):
+        super().clean()
+        if self.ends_on and self.starts_on and self.ends_on < self.starts_on:
+            raise ValidationError(
+                {"ends_on": _("Une phase ne peut pas finir avant d'avoir commencé.")}
+            )
 
 
 class CommitteeEvent(Orderable):

@@ -78,3 +78,72 @@ def to_beta_gouv_front_matter(investigation, incubator=""):
     front_matter = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
     body = investigation.learnings if investigation.publish_learnings else ""
     return f"---\n{front_matter}---\n\n{body}\n"
+
+
+# What an outcome, then an investment committee's decision, opens next.
+NEXT_PHASE_AFTER_OUTCOME = {
+    "build_service": PhaseCode.CONSTRUCTION,
+    "stop": PhaseCode.ABANDON_INVESTIGATION,
+    "continue_in_house": PhaseCode.TRANSFERE,
+    "deploy_existing_solution": PhaseCode.TRANSFERE,
+}
+NEXT_PHASE_AFTER_CONTINUE = {
+    PhaseCode.CONSTRUCTION: PhaseCode.ACCELERATION,
+    PhaseCode.ACCELERATION: PhaseCode.CONSOLIDATION,
+    PhaseCode.CONSOLIDATION: PhaseCode.TRANSFERE,
+}
+FINAL_PHASES = {
+    PhaseCode.ABANDON_INVESTIGATION,
+    PhaseCode.ABANDON,
+    PhaseCode.TRANSFERE,
+    PhaseCode.OPERE,
+}
+
+
+def _move_to(investigation, code, on):
+    current = investigation.current_phase
+    if current is not None:
+        if current.code in FINAL_PHASES:
+            raise ValueError(f"{current.code} is final")
+        current.ends_on = on
+        current.save()
+    return Phase.objects.create(investigation=investigation, code=code, starts_on=on)
+
+
+@transaction.atomic
+def record_outcome(investigation, outcome, rationale="", on=None):
+    """The final committee's outcome closes the investigation phase and opens the next one."""
+    on = on or timezone.localdate()
+    current = investigation.current_phase
+    if current is None or current.code != PhaseCode.INVESTIGATION:
+        raise ValueError("an outcome ends the investigation phase")
+    investigation.outcome = outcome
+    investigation.outcome_rationale = rationale or investigation.outcome_rationale
+    investigation.final_committee_on = investigation.final_committee_on or on
+    investigation.save()
+    return _move_to(investigation, NEXT_PHASE_AFTER_OUTCOME[outcome], on)
+
+
+@transaction.atomic
+def record_committee(investigation, decision, on=None, comment="", documents=""):
+    """An investment committee: continue (next phase), stop (abandon) or pivot (same phase)."""
+    from .models import CommitteeEvent
+
+    on = on or timezone.localdate()
+    event = CommitteeEvent.objects.create(
+        investigation=investigation,
+        date=on,
+        decision=decision,
+        comment=comment,
+        documents=documents,
+    )
+    current = investigation.current_phase
+    if decision == "stop":
+        _move_to(investigation, PhaseCode.ABANDON, on)
+    elif (
+        decision == "continue"
+        and current is not None
+        and current.code in NEXT_PHASE_AFTER_CONTINUE
+    ):
+        _move_to(investigation, NEXT_PHASE_AFTER_CONTINUE[current.code], on)
+    return event

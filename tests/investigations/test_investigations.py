@@ -196,3 +196,53 @@ def test_jury_and_communication_see_no_investigation(client, investigation, grou
         assert response.status_code in (302, 403), url
         assert investigation.problem_statement.encode() not in response.content
     assert client.get("/api/v3/investigations/").json() == []
+
+
+@pytest.mark.parametrize(
+    ("outcome", "next_phase"),
+    [
+        ("build_service", "construction"),
+        ("stop", "abandon-investigation"),
+        ("continue_in_house", "transfere"),
+        ("deploy_existing_solution", "transfere"),
+    ],
+)
+def test_an_outcome_closes_the_investigation_and_opens_the_next_phase(
+    investigation, outcome, next_phase
+):
+    from investigations.services import record_outcome
+
+    on = investigation.starts_on + dt.timedelta(days=70)
+    record_outcome(investigation, outcome, "Synthèse présentée au comité final", on=on)
+    investigation.refresh_from_db()
+    phases = list(investigation.phases.order_by("starts_on", "pk"))
+    assert [(p.code, p.ends_on) for p in phases] == [
+        ("investigation", on),
+        (next_phase, None),
+    ]
+    assert investigation.outcome == outcome and investigation.final_committee_on == on
+
+
+def test_committees_move_a_service_through_its_phases_until_it_stops(investigation):
+    from investigations.services import record_committee, record_outcome
+
+    start = investigation.starts_on
+    record_outcome(investigation, "build_service", on=start + dt.timedelta(days=63))
+    record_committee(investigation, "continue", on=start + dt.timedelta(days=250))
+    record_committee(investigation, "pivot", on=start + dt.timedelta(days=430))
+    record_committee(investigation, "stop", on=start + dt.timedelta(days=610))
+    codes = list(
+        investigation.phases.order_by("starts_on", "pk").values_list("code", flat=True)
+    )
+    assert codes == ["investigation", "construction", "acceleration", "abandon"]
+    with pytest.raises(ValueError):
+        record_outcome(investigation, "stop")  # the investigation phase is long closed
+
+
+def test_a_phase_cannot_end_before_it_starts(investigation):
+    from django.core.exceptions import ValidationError
+
+    phase = investigation.phases.get()
+    phase.ends_on = phase.starts_on - dt.timedelta(days=1)
+    with pytest.raises(ValidationError):
+        phase.full_clean()
