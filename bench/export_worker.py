@@ -126,6 +126,79 @@ def seed(count):
     return {"rows": count}
 
 
+def seed_round(count):
+    """A selection round of ``count`` dossiers, three members, every dossier scored."""
+    from django.utils import timezone
+
+    from forms.models import Candidature, Evaluation, ReviewRound, RoundMember
+
+    page = form_page()
+    call = page.call
+    ReviewRound.objects.filter(call=call, kind="selection").delete()
+    review_round = ReviewRound.objects.create(call=call, kind="selection")
+    User = get_user_model()
+    members = []
+    for index in range(3):
+        user, _created = User.objects.get_or_create(
+            username=f"membre{index}", defaults={"email": f"m{index}@example.org"}
+        )
+        RoundMember.objects.create(round=review_round, user=user)
+        members.append(user)
+    dossiers = list(Candidature.objects.filter(page=page).order_by("pk")[:count])
+    review_round.candidatures.add(*dossiers)
+    criteria = list(call.criteria.all())
+    Evaluation.objects.bulk_create(
+        Evaluation(
+            round=review_round,
+            candidature=dossier,
+            member=member,
+            comment="Avis argumenté. " * 5,
+            scores={
+                str(c.pk): (c.scale_min + (i + j) % (c.scale_max - c.scale_min + 1))
+                for j, c in enumerate(criteria)
+            },
+            submitted_at=timezone.now(),
+        )
+        for i, dossier in enumerate(dossiers)
+        for member in members
+    )
+    return {"rows": len(dossiers)}
+
+
+def run_pdf(what):
+    from exports.pdf import render_candidature_pdf, render_jury_book_pdf
+    from forms.models import Candidature, ReviewRound
+
+    page = form_page()
+    review_round = ReviewRound.objects.get(call=page.call, kind="selection")
+    dossier = (
+        Candidature.objects.filter(page=page)
+        .select_related("definition", "call")
+        .first()
+    )
+    base = rss_mib()
+    start = time.perf_counter()
+    content = (
+        render_jury_book_pdf(review_round)
+        if what == "book"
+        else render_candidature_pdf(dossier)
+    )
+    elapsed = time.perf_counter() - start
+    peak = rss_mib() - base
+    import io
+
+    from pypdf import PdfReader
+
+    pages = len(PdfReader(io.BytesIO(content)).pages)
+    return {
+        "seconds": elapsed,
+        "peak_mib": peak,
+        "bytes": len(content),
+        "rows": review_round.candidatures.count() if what == "book" else 1,
+        "pages": pages,
+    }
+
+
 def run_ours(fmt):
     from exports.services import build_resource, export_to
 
@@ -175,6 +248,11 @@ def main():
     what, arg = sys.argv[1], sys.argv[2]
     if what == "seed":
         result = seed(int(arg))
+    elif what == "seedround":
+        result = seed_round(int(arg))
+    elif what == "pdf":
+        form_page().get_submissions().count()
+        result = run_pdf(arg)
     else:
         # Warm the connection and the models' caches, then measure from a settled baseline.
         form_page().get_submissions().count()

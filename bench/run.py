@@ -365,10 +365,41 @@ def bench_exports(rows):
         )
 
 
+def bench_pdfs(rows):
+    """The jury book of 100 dossiers, and one dossier, with WeasyPrint."""
+    count = int(os.environ.get("BENCH_BOOK_DOSSIERS", "100"))
+    env = bench_env()
+    (RESULTS / "bench.sqlite3").unlink(missing_ok=True)
+    prepare_site(env)
+    worker(env, "seed", str(count))
+    worker(env, "seedround", str(count))
+    book = worker(env, "pdf", "book")
+    dossier = worker(env, "pdf", "dossier")
+    rows.append(
+        (
+            f"Cahier du jury, {count} dossiers (s / Mo en pointe)",
+            f"{book['seconds']:.1f} / {book['peak_mib']:.0f}",
+            "—",
+            "—",
+            f"{book['pages']} pages, 3 membres, réponses longues ; tâche de fond au-delà de 30 dossiers",
+        )
+    )
+    rows.append(
+        (
+            "Dossier PDF (s / Mo en pointe)",
+            f"{dossier['seconds']:.2f} / {dossier['peak_mib']:.0f}",
+            "—",
+            "—",
+            f"{dossier['pages']} page(s), 12 champs à réponses longues",
+        )
+    )
+
+
 BENCHMARKS = {
     "pages": bench_pages,
     "submissions": bench_submissions,
     "exports": bench_exports,
+    "pdfs": bench_pdfs,
 }
 
 
