@@ -386,6 +386,7 @@ class Command(BaseCommand):
         self.configure_identity(home)
         self.publish_new_pages(home)
         self.add_selection_demo(call, form_page)
+        self.add_investigation_demo(home)
         self.stdout.write(
             self.style.SUCCESS(
                 "Contenu de démonstration prêt"
@@ -471,6 +472,78 @@ class Command(BaseCommand):
             NotificationTemplate.objects.get_or_create(
                 call=None, status=status, defaults={"subject": subject, "body": body}
             )
+
+    def add_investigation_demo(self, home):
+        """Two past investigations, one with learnings to share, and the page that shares them."""
+        import datetime as dt
+
+        from investigations.models import (
+            CommitteeEvent,
+            Investigation,
+            LearningsIndexPage,
+            Organisation,
+            Phase,
+        )
+
+        if not LearningsIndexPage.objects.child_of(home).exists():
+            page = home.add_child(
+                instance=LearningsIndexPage(
+                    title="Ce que nous avons appris",
+                    slug="enseignements",
+                    show_in_menus=True,
+                    introduction="Partager ce que chaque investigation a appris fait partie du programme.",
+                )
+            )
+            page.save_revision().publish()
+        if Investigation.objects.exists():
+            return
+        today = timezone.localdate()
+        mairie, _created = Organisation.objects.get_or_create(
+            name="Ville de l'Exemple", defaults={"kind": "city"}
+        )
+        first = Investigation.objects.create(
+            title="Signalements de voirie",
+            problem_statement="Les signalements arrivent par cinq canaux et se perdent entre les services.",
+            coach="Alex Coach",
+            designer="Dana Design",
+            referent="Robin Référent",
+            starts_on=today - dt.timedelta(days=300),
+            outcome="build_service",
+            outcome_rationale="Les usagers signalent volontiers si on leur répond.",
+            recommendations="Un point d'entrée unique, relié aux outils des services techniques.",
+            conditions_of_success="Un agent référent par service, deux jours par semaine.",
+            means_budget="Construction sur 6 mois",
+            learnings="Le problème n'était pas le signalement mais l'absence de réponse : "
+            "un accusé de suivi a fait doubler les signalements utiles.",
+            publish_learnings=True,
+        )
+        first.organisations.add(mairie)
+        Phase.objects.create(
+            investigation=first,
+            code="investigation",
+            starts_on=first.starts_on,
+            ends_on=first.starts_on + dt.timedelta(days=106),
+        )
+        Phase.objects.create(
+            investigation=first,
+            code="construction",
+            starts_on=first.starts_on + dt.timedelta(days=106),
+        )
+        CommitteeEvent.objects.create(
+            investigation=first,
+            date=first.starts_on + dt.timedelta(days=106),
+            decision="continue",
+            comment="Comité final : construction d'un service.",
+            documents="user_research,impact",
+        )
+        second = Investigation.objects.create(
+            title="Aides périscolaires",
+            problem_statement="Les familles ne savent pas à quelles aides elles ont droit.",
+            starts_on=today - dt.timedelta(days=40),
+        )
+        Phase.objects.create(
+            investigation=second, code="investigation", starts_on=second.starts_on
+        )
 
     def publish_new_pages(self, home):
         """Give each page built here a first revision, as if published in the admin."""
