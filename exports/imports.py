@@ -111,9 +111,8 @@ def row_errors(result):
     return sorted(errors, key=lambda error: (error[0] or 0, error[1]))
 
 
-def import_decisions(dataset, user, *, dry_run):
-    """Run the import; with any error, nothing is saved. Returns (result, errors)."""
-    resource = DecisionResource(user=user)
+def all_or_nothing(resource, dataset, *, dry_run):
+    """A dry run first; with any error, nothing is saved. Returns (result, errors)."""
     result = resource.import_data(
         dataset, dry_run=True, raise_errors=False, use_transactions=True
     )
@@ -124,6 +123,10 @@ def import_decisions(dataset, user, *, dry_run):
         dataset, dry_run=False, raise_errors=True, use_transactions=True
     )
     return result, []
+
+
+def import_decisions(dataset, user, *, dry_run):
+    return all_or_nothing(DecisionResource(user=user), dataset, dry_run=dry_run)
 
 
 class EvaluationImportResource(resources.ModelResource):
@@ -219,14 +222,6 @@ class EvaluationImportResource(resources.ModelResource):
 
 
 def import_evaluations(dataset, review_round, *, dry_run):
-    resource = EvaluationImportResource(review_round)
-    result = resource.import_data(
-        dataset, dry_run=True, raise_errors=False, use_transactions=True
+    return all_or_nothing(
+        EvaluationImportResource(review_round), dataset, dry_run=dry_run
     )
-    errors = row_errors(result)
-    if errors or dry_run:
-        return result, errors
-    result = resource.import_data(
-        dataset, dry_run=False, raise_errors=True, use_transactions=True
-    )
-    return result, []

@@ -2,29 +2,17 @@
 
 from django.db import migrations
 
-PROGRAMME_TEAM = "Équipe programme"
-CODENAMES = ["add_reviewround", "change_reviewround", "view_reviewround", "delete_reviewround"]
+from cms_pages import group_permissions
+
+ACTIONS = ["add", "change", "view", "delete"]
 
 
 def grant(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    content_type, _ = ContentType.objects.get_or_create(app_label="forms", model="reviewround")
-    group, _ = Group.objects.get_or_create(name=PROGRAMME_TEAM)
-    for codename in CODENAMES:
-        permission, _ = Permission.objects.get_or_create(
-            content_type=content_type, codename=codename, defaults={"name": codename.replace("_", " ")}
-        )
-        group.permissions.add(permission)
+    group_permissions.grant(apps, "Équipe programme", "forms", "reviewround", ACTIONS)
 
 
 def revoke(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    group = Group.objects.filter(name=PROGRAMME_TEAM).first()
-    if group:
-        group.permissions.remove(*Permission.objects.filter(content_type__app_label="forms", codename__in=CODENAMES))
+    group_permissions.revoke(apps, "Équipe programme", "forms", ["reviewround"])
 
 
 class Migration(migrations.Migration):

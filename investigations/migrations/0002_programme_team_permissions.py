@@ -2,31 +2,19 @@
 
 from django.db import migrations
 
-PROGRAMME_TEAM = "Équipe programme"
+from cms_pages import group_permissions
+
 MODELS = ["investigation", "organisation"]
 ACTIONS = ["add", "change", "view", "delete"]
 
 
 def grant(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    group, _ = Group.objects.get_or_create(name=PROGRAMME_TEAM)
     for model in MODELS:
-        content_type, _ = ContentType.objects.get_or_create(app_label="investigations", model=model)
-        for action in ACTIONS:
-            permission, _ = Permission.objects.get_or_create(
-                content_type=content_type, codename=f"{action}_{model}", defaults={"name": f"Can {action} {model}"}
-            )
-            group.permissions.add(permission)
+        group_permissions.grant(apps, "Équipe programme", "investigations", model, ACTIONS)
 
 
 def revoke(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    group = Group.objects.filter(name=PROGRAMME_TEAM).first()
-    if group:
-        group.permissions.remove(*Permission.objects.filter(content_type__app_label="investigations"))
+    group_permissions.revoke(apps, "Équipe programme", "investigations", MODELS)
 
 
 class Migration(migrations.Migration):
