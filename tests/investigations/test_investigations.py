@@ -246,3 +246,65 @@ def test_a_phase_cannot_end_before_it_starts(investigation):
     phase.ends_on = phase.starts_on - dt.timedelta(days=1)
     with pytest.raises(ValidationError):
         phase.full_clean()
+
+
+def test_programme_team_edits_an_investigation_in_the_admin(
+    programme_client, investigation
+):
+    """The snippet screens open, and a direct investigation (no candidature) can be created."""
+    from wagtail.test.utils.form_data import inline_formset, nested_form_data
+
+    base = "/admin/snippets/investigations/investigation/"
+    for url in (
+        base,
+        f"{base}edit/{investigation.pk}/",
+        f"{base}inspect/{investigation.pk}/",
+        f"{base}history/{investigation.pk}/",
+        "/admin/snippets/investigations/organisation/",
+    ):
+        assert programme_client.get(url).status_code == 200, url
+    data = nested_form_data(
+        {
+            "title": "Arrivée par courriel",
+            "problem_statement": "Un problème signalé directement à l'incubateur.",
+            "candidature": "",
+            "call": "",
+            "contact_name": "",
+            "contact_email": "",
+            "coach": "",
+            "designer": "",
+            "referent": "",
+            "sponsor": "",
+            "starts_on": "2026-11-02",
+            "planned_end": "",
+            "final_committee_on": "",
+            "outcome": "",
+            "outcome_rationale": "",
+            "recommendations": "",
+            "conditions_of_success": "",
+            "means_budget": "",
+            "means_skills": "",
+            "learnings": "",
+            "members": inline_formset(
+                [
+                    {
+                        "name": "Agent",
+                        "role": "intrapreneur",
+                        "organisation": "",
+                        "days_per_week": "2",
+                    }
+                ]
+            ),
+            "checkpoints": inline_formset([]),
+            "phases": inline_formset(
+                [{"code": "investigation", "starts_on": "2026-11-02", "ends_on": ""}]
+            ),
+            "committee_events": inline_formset([]),
+        }
+    )
+    response = programme_client.post(f"{base}add/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    created = Investigation.objects.get(title="Arrivée par courriel")
+    assert created.candidature is None
+    assert created.planned_end == dt.date(2026, 11, 2) + dt.timedelta(weeks=9)
+    assert created.members.get().days_per_week == 2
