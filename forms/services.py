@@ -11,6 +11,8 @@ import logging
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django_tasks import task_backends
+from django_tasks_db import DatabaseBackend
 from wagtail.log_actions import log
 
 from .builder import TOKEN_FIELD
@@ -149,7 +151,12 @@ def submit_candidature(
             for name, upload in uploads:
                 attachment = store_attachment(candidature, name, upload)
                 stored_files.append(attachment.file.name)
-            transaction.on_commit(lambda: enqueue_emails(candidature.pk))
+            if tasks_share_the_database():
+                # The task row commits with the candidature (one commit, an outbox):
+                # a worker cannot see it, hence send, before the candidature is stored.
+                enqueue_emails(candidature.pk)
+            else:
+                transaction.on_commit(lambda: enqueue_emails(candidature.pk))
     except IntegrityError:
         for name in stored_files:
             CandidatureAttachment.file.field.storage.delete(name)
@@ -192,11 +199,19 @@ def store_attachment(candidature, field_name, upload):
     return attachment
 
 
+def tasks_share_the_database():
+    """True when tasks are rows of this database (django-tasks-db), run by a worker."""
+    return isinstance(task_backends["default"], DatabaseBackend)
+
+
 def enqueue_emails(candidature_id):
     from .tasks import send_candidature_emails
 
     try:
-        send_candidature_emails.enqueue(candidature_id)
+        with (
+            transaction.atomic()
+        ):  # a savepoint: a failed enqueue never undoes the candidature
+            send_candidature_emails.enqueue(candidature_id)
     except Exception:  # the candidature is stored; `retry_candidature_emails` will send
         logger.exception(
             "could not enqueue the emails of candidature %s", candidature_id

@@ -11,6 +11,12 @@ from cms_pages.factories import (
 )
 
 
+@pytest.fixture(autouse=True, scope="session")
+def urlconf_loaded():
+    """The API builds its schemas when the URLs load: never under a frozen clock."""
+    import amorce.urls  # noqa: F401
+
+
 @pytest.fixture
 def site(db):
     """Wagtail's default site, rooted at a fresh home page."""

@@ -115,3 +115,21 @@ def test_a_removed_or_renamed_field_keeps_its_answers(admin_client, form_page):
     newer = Candidature.objects.exclude(pk=candidature.pk).get()
     assert newer.definition_id != candidature.definition_id
     assert "Idée" not in [f["label"] for f in newer.definition.fields]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_with_a_worker_the_email_task_commits_with_the_candidature(
+    client, form_page, settings
+):
+    """With the database task backend, the email task is stored with the candidature, not before."""
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend"}
+    }  # resets the backends
+    response = post_form(client, form_page)
+    assert response.status_code == 200
+    candidature = Candidature.objects.get()
+    task = DBTaskResult.objects.get(task_path__endswith="send_candidature_emails")
+    assert task.args_kwargs["args"] == [candidature.pk]
+    assert mail.outbox == [], "nothing is sent by the web process: a worker does it"
