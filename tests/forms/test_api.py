@@ -93,7 +93,8 @@ def test_unreadable_body_gets_422(client, form_page, body):
 
 def test_closed_call_gets_410_and_upcoming_409(client, form_page):
     call = form_page.call
-    call.closes_at = timezone.now() - dt.timedelta(seconds=5)
+    # Clearly past, and given to the second (a time to the minute counts its whole minute).
+    call.closes_at = (timezone.now() - dt.timedelta(minutes=2)).replace(second=30)
     call.opens_at = call.closes_at - dt.timedelta(days=3)
     call.save()
     assert (
