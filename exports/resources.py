@@ -12,7 +12,7 @@ from import_export import resources
 from import_export.fields import Field
 
 from forms.choices import FieldType, Status
-from forms.models import Candidature, Evaluation, FormDefinition
+from forms.models import Candidature, Evaluation, FormDefinition, answer_text
 from forms.scoring import round_aggregates, weighted_score
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -23,25 +23,13 @@ CHUNK = 2000
 
 def neutralise(value):
     """Text that a spreadsheet would run as a formula is prefixed with an apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if isinstance(value, str) and value[:1] in FORMULA_START_SET:
         return "'" + value
     return value
 
 
 def paris(moment):
     return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M") if moment else ""
-
-
-def answer_text(value):
-    if value is None:
-        return ""
-    if value is True:
-        return _("Oui")
-    if value is False:
-        return _("Non")
-    if isinstance(value, list):
-        return ", ".join(str(item) for item in value)
-    return str(value)
 
 
 def _getter(attribute):
@@ -216,12 +204,7 @@ class CandidatureResource(RowResource):
                 )
             for round_id in round_ids:
                 cells.extend(aggregates.get((round_id, pk), empty))
-            yield [
-                "'" + cell
-                if cell.__class__ is str and cell[:1] in FORMULA_START_SET
-                else cell
-                for cell in cells
-            ]
+            yield [neutralise(cell) for cell in cells]
 
 
 class EvaluationResource(RowResource):

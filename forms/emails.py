@@ -13,21 +13,8 @@ from .models import Candidature
 logger = logging.getLogger("amorce.forms")
 
 
-def format_value(row):
-    value = row["value"]
-    if row["type"] == "file":
-        return ", ".join(attachment.original_name for attachment in value) or "—"
-    if isinstance(value, list):
-        return ", ".join(str(item) for item in value) or "—"
-    if value is True:
-        return "Oui"
-    if value is False:
-        return "Non"
-    return str(value) if value not in (None, "") else "—"
-
-
 def summary_rows(candidature):
-    return [(row["label"], format_value(row)) for row in candidature.answers()]
+    return [(row["label"], row["display"] or "—") for row in candidature.answers()]
 
 
 def _fill(template, candidature):

@@ -28,7 +28,7 @@ from wagtail.search import index
 from cms_pages.blocks import RICH_TEXT_FEATURES
 
 from .builder import IDENTITY_FIELDS, IDENTITY_PREFIX, CandidatureFormBuilder
-from .choices import DEFAULT_FILE_KINDS, NON_INPUT_TYPES, FieldType, FileKind, Status
+from .choices import NON_INPUT_TYPES, FieldType, FileKind, Status
 from .fields import FileKindsField
 
 
@@ -402,12 +402,16 @@ class Candidature(AbstractFormSubmission):
             value = self.form_data.get(field["name"])
             if field["type"] == FieldType.FILE:
                 value = attachments.get(field["name"], [])
+                display = ", ".join(a.original_name for a in value)
+            else:
+                display = answer_text(value)
             rows.append(
                 {
                     "name": field["name"],
                     "label": field["label"],
                     "type": field["type"],
                     "value": value,
+                    "display": display,
                 }
             )
         return rows
@@ -474,22 +478,26 @@ class CandidatureStatusChange(models.Model):
         return f"{self.candidature_id}: {self.from_status} → {self.to_status}"
 
 
+def answer_text(value):
+    """An answer as a person reads it: « Oui »/« Non », lists joined, nothing as empty.
+
+    The one formatting of answers, shared by the admin, the emails, the PDFs
+    and the spreadsheets.
+    """
+    if value is None:
+        return ""
+    if value is True:
+        return str(_("Oui"))
+    if value is False:
+        return str(_("Non"))
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
 def answers_json(data):
     """Answers as stored: JSON-safe (dates as ISO strings, decimals as strings)."""
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
-
-
-__all__ = [
-    "DEFAULT_FILE_KINDS",
-    "Candidature",
-    "CandidatureAttachment",
-    "CandidatureFormField",
-    "CandidatureFormPage",
-    "CandidatureStatusChange",
-    "FormDefinition",
-    "ReferenceSequence",
-    "answers_json",
-]
 
 
 # Review rounds and evaluations ---------------------------------------------
