@@ -595,6 +595,14 @@ class SelectionCriterion(Orderable):
     def __str__(self):
         return self.label
 
+    @property
+    def weight_display(self):
+        """The weight as a person writes it: « 2 », « 1,5 » (never « 1E+1 »)."""
+        text = f"{self.weight:f}"
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        return text.replace(".", ",")
+
     def clean(self):
         super().clean()
         if (

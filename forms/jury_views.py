@@ -126,7 +126,7 @@ class EvaluationForm(forms.Form):
                 for v in range(criterion.scale_min, criterion.scale_max + 1)
             ]
             self.fields[f"score_{criterion.pk}"] = forms.ChoiceField(
-                label=f"{criterion.label} (× {criterion.weight.normalize()})",
+                label=f"{criterion.label} (× {criterion.weight_display})",
                 help_text=criterion.description,
                 choices=choices,
                 required=False,

@@ -13,14 +13,29 @@ from django.views.decorators.cache import never_cache
 
 from cms_pages.models import CallStatus
 
-from .builder import max_request_size
+from .builder import HONEYPOT_FIELD, TOKEN_FIELD, max_request_size
 from .models import Candidature, CandidatureAttachment
 from .services import client_key_for, rate_limited
 
 CLOSED_STATUS_CODES = {CallStatus.UPCOMING: 409, CallStatus.CLOSED: 410}
 
 
-def render_form_page(page, request, form=None, *, status=200, error=None):
+def answers_sent(page, request):
+    """What a refused sender typed, to give back to them: nothing they wrote is lost."""
+    form = page.get_form(page=page)
+    kept = []
+    for name, field in form.fields.items():
+        if name in (HONEYPOT_FIELD, TOKEN_FIELD):
+            continue
+        values = [value for value in request.POST.getlist(name) if value.strip()]
+        if values:
+            kept.append((field.label, ", ".join(values)))
+    return kept
+
+
+def render_form_page(
+    page, request, form=None, *, status=200, error=None, kept_answers=None
+):
     context = page.get_context(request)
     context.update(
         {
@@ -28,6 +43,7 @@ def render_form_page(page, request, form=None, *, status=200, error=None):
             "call": page.call,
             "call_status": page.call.status,
             "form_error": error,
+            "kept_answers": kept_answers or [],
         }
     )
     return TemplateResponse(request, page.get_template(request), context, status=status)
@@ -55,7 +71,10 @@ def _serve_candidature_form(page, request, *args, **kwargs):
                 )
             )
         status = CLOSED_STATUS_CODES[call_status] if request.method == "POST" else 200
-        return render_form_page(page, request, None, status=status, error=error)
+        kept = answers_sent(page, request) if request.method == "POST" else []
+        return render_form_page(
+            page, request, None, status=status, error=error, kept_answers=kept
+        )
 
     if request.method != "POST":
         form = page.get_form(

@@ -133,3 +133,21 @@ def test_with_a_worker_the_email_task_commits_with_the_candidature(
     task = DBTaskResult.objects.get(task_path__endswith="send_candidature_emails")
     assert task.args_kwargs["args"] == [candidature.pk]
     assert mail.outbox == [], "nothing is sent by the web process: a worker does it"
+
+
+def test_a_sender_refused_at_the_closing_gets_their_answers_back(
+    client, form_page, closing_call
+):
+    """Sent one second too late: refused, but what they wrote is shown for them to keep."""
+    with freeze_time(closing_call.closes_at + dt.timedelta(seconds=1)):
+        response = post_form(
+            client, form_page, answers(le_probleme="Un texte long écrit avec soin.")
+        )
+    assert response.status_code == 410
+    text = (
+        BeautifulSoup(response.content, "html.parser")
+        .select_one(".amorce-kept-answers")
+        .get_text(" ")
+    )
+    assert "Un texte long écrit avec soin." in text
+    assert "camille.martin@example.gouv.fr" in text

@@ -346,3 +346,19 @@ def test_no_api_route_gives_dossiers_away(
         assert dossiers[0].reference.encode() not in response.content, url
     schema = client.get("/api/v3/openapi.json").content.decode()
     assert "applicant_email" not in schema
+
+
+def test_weights_read_as_people_write_them(
+    client, preselection, dossiers, jurors, criteria
+):
+    """A weight of 10 reads « × 10 », not « × 1E+1 »; 1.5 reads « × 1,5 »."""
+    criteria[0].weight, criteria[1].weight = 10, "1.5"
+    criteria[0].save()
+    criteria[1].save()
+    client.force_login(jurors[0])
+    text = BeautifulSoup(
+        client.get(f"/admin/jury/{preselection.pk}/{dossiers[0].pk}/").content,
+        "html.parser",
+    ).get_text(" ")
+    assert "Ampleur du problème (× 10)" in text
+    assert "Motivation (× 1,5)" in text
