@@ -131,10 +131,14 @@ def run_jury_book_job(job):
 
 
 def purge_old_jobs(days=7):
-    """Exports hold personal data: they do not stay longer than needed."""
-    for job in ExportJob.objects.filter(
-        created_at__lt=timezone.now() - dt.timedelta(days=days)
-    ):
+    """Exports hold personal data: they do not stay longer than needed. Returns the count."""
+    old = list(
+        ExportJob.objects.filter(
+            created_at__lt=timezone.now() - dt.timedelta(days=days)
+        )
+    )
+    for job in old:
         if job.file:
             job.file.delete(save=False)
         job.delete()
+    return len(old)

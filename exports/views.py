@@ -66,16 +66,7 @@ def export_candidatures(request):
     filterset = CandidatureFilterSet(request.GET, queryset=Candidature.objects.all())
     queryset = filterset.qs
     if query := request.GET.get("q"):
-        from django.db.models import Q
-
-        queryset = queryset.filter(
-            Q(reference__icontains=query)
-            | Q(applicant_name__icontains=query)
-            | Q(applicant_email__icontains=query)
-            | Q(administration__icontains=query)
-            | Q(service__icontains=query)
-            | Q(form_data__icontains=query)
-        )
+        queryset = queryset.matching(query)
     ids = list(queryset.values_list("pk", flat=True))
     return respond_or_queue(
         request, "candidatures", _("candidatures"), {"ids": ids}, fmt, len(ids)

@@ -1,7 +1,8 @@
 from django.urls import include, path, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
+
+from amorce.admin_menu import PermissionMenuItem
 
 
 @hooks.register("register_admin_urls")
@@ -9,13 +10,14 @@ def register_export_urls():
     return [path("exports/", include("exports.urls", namespace="exports"))]
 
 
-class ExportsMenuItem(MenuItem):
-    def is_shown(self, request):
-        return request.user.has_perm("forms.view_candidature")
-
-
 @hooks.register("register_admin_menu_item")
 def register_exports_menu_item():
-    return ExportsMenuItem(
-        _("Mes exports"), reverse_lazy("exports:jobs"), icon_name="download", order=170
+    return PermissionMenuItem(
+        _("Mes exports"),
+        reverse_lazy("exports:jobs"),
+        allowed=lambda user: (
+            user.has_perm("forms.view_candidature") or user.export_jobs.exists()
+        ),
+        icon_name="download",
+        order=170,
     )

@@ -23,7 +23,6 @@ from .builder import (
     NonInputField,
     max_request_size,
 )
-from .choices import FieldType
 from .models import Candidature, CandidatureFormPage
 from .services import client_key_for, rate_limited
 
@@ -337,7 +336,3 @@ def submit(request, page_id: int):
             submitted_at=candidature.submit_time,
         ),
     )
-
-
-# Types a front end must know how to draw.
-FIELD_TYPES = [choice.value for choice in FieldType]

@@ -145,9 +145,6 @@ class CandidatureForm(BaseForm, DsfrBaseForm):
 
 
 class CandidatureFormBuilder(FormBuilder):
-    def __init__(self, fields, *, max_lengths=None):
-        super().__init__(fields)
-
     def get_field_options(self, field):
         options = super().get_field_options(field)
         # Wagtail stores an empty default as ""; a date field cannot take it.

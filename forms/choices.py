@@ -1,6 +1,5 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from wagtail.contrib.forms.models import FORM_FIELD_CHOICES
 
 
 class FieldType(models.TextChoices):
@@ -23,8 +22,6 @@ class FieldType(models.TextChoices):
     SECTION = "section", _("Titre de section (sans saisie)")
     EXPLANATION = "explanation", _("Texte explicatif (sans saisie)")
 
-
-assert {value for value, _label in FORM_FIELD_CHOICES} <= set(FieldType.values)  # noqa: S101
 
 NON_INPUT_TYPES = {FieldType.SECTION, FieldType.EXPLANATION}
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from .models import Candidature, Evaluation, ReviewRound
+from .models import Evaluation, ReviewRound
 from .permissions import juror_candidatures, rounds_of
 from .scoring import clean_scores, criteria_of, likely_conflict, weighted_score
 
@@ -246,6 +246,3 @@ class EvaluateView(JuryMixin, TemplateView):
                 for e in others
             ]
         return context
-
-
-__all__ = ["Candidature", "EvaluateView", "MyRoundsView", "RoundDossiersView"]

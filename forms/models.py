@@ -316,9 +316,27 @@ class ReferenceSequence(models.Model):
         return f"{self.key}: {self.last_number}"
 
 
+# What the admin's search box and the exports of its results look through.
+CANDIDATURE_SEARCH_FIELDS = [
+    "reference",
+    "applicant_name",
+    "applicant_email",
+    "administration",
+    "service",
+    "form_data",
+]
+
+
 class CandidatureQuerySet(models.QuerySet):
     def for_call(self, call):
         return self.filter(call=call)
+
+    def matching(self, query):
+        """Candidatures whose identity or answers contain ``query`` (as the admin search does)."""
+        condition = models.Q()
+        for name in CANDIDATURE_SEARCH_FIELDS:
+            condition |= models.Q(**{f"{name}__icontains": query})
+        return self.filter(condition)
 
 
 class Candidature(AbstractFormSubmission):

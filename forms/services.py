@@ -15,7 +15,6 @@ from django_tasks import task_backends
 from django_tasks_db import DatabaseBackend
 from wagtail.log_actions import log
 
-from .builder import TOKEN_FIELD
 from .choices import FieldType, Status
 from .models import (
     Candidature,
@@ -252,12 +251,3 @@ def change_status(candidature, new_status, *, user=None, reason=""):
             data={"from": old_status, "to": new_status, "reason": reason},
         )
     return candidature
-
-
-__all__ = [
-    "TOKEN_FIELD",
-    "change_status",
-    "client_key_for",
-    "rate_limited",
-    "submit_candidature",
-]

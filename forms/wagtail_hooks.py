@@ -7,18 +7,24 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from laces.components import Component
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import TitleColumn
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.log_actions import LogFormatter
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
+from amorce.admin_menu import PermissionMenuItem
 from cms_pages.models import CallPage
 
 from . import admin_views, notification_views, round_views
 from .choices import Status
-from .models import Candidature, CandidatureFormPage, NotificationTemplate, ReviewRound
+from .models import (
+    CANDIDATURE_SEARCH_FIELDS,
+    Candidature,
+    CandidatureFormPage,
+    NotificationTemplate,
+    ReviewRound,
+)
 from .permissions import rounds_of
 
 
@@ -48,14 +54,7 @@ class CandidatureViewSet(ModelViewSet):
     list_per_page = 50
     ordering = ["-submit_time", "-pk"]
     filterset_class = admin_views.CandidatureFilterSet
-    search_fields = [
-        "reference",
-        "applicant_name",
-        "applicant_email",
-        "administration",
-        "service",
-        "form_data",
-    ]
+    search_fields = CANDIDATURE_SEARCH_FIELDS
     search_backend_name = None  # plain SQL: no index to keep in step with 10,000 rows
     copy_view_enabled = False
     add_to_reference_index = False  # a candidature links to nothing editors reuse
@@ -130,16 +129,12 @@ def register_notification_template_viewset():
     return NotificationTemplateViewSet()
 
 
-class ProgrammeTeamMenuItem(MenuItem):
-    def is_shown(self, request):
-        return request.user.has_perm("forms.view_candidature")
-
-
 @hooks.register("register_admin_menu_item")
 def register_notifications_menu_item():
-    return ProgrammeTeamMenuItem(
+    return PermissionMenuItem(
         _("Courriels de décision"),
         reverse_lazy("notifications"),
+        allowed="forms.view_candidature",
         icon_name="mail",
         order=165,
     )
@@ -207,15 +202,14 @@ def register_attachment_urls():
     ]
 
 
-class JuryMenuItem(MenuItem):
-    def is_shown(self, request):
-        return rounds_of(request.user).exists()
-
-
 @hooks.register("register_admin_menu_item")
 def register_jury_menu_item():
-    return JuryMenuItem(
-        _("Mes évaluations"), reverse_lazy("jury:rounds"), icon_name="tasks", order=140
+    return PermissionMenuItem(
+        _("Mes évaluations"),
+        reverse_lazy("jury:rounds"),
+        allowed=lambda user: rounds_of(user).exists(),
+        icon_name="tasks",
+        order=140,
     )
 
 

@@ -1,9 +1,10 @@
 from django.urls import path, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from amorce.admin_menu import PermissionMenuItem
 
 from . import views
 from .models import Investigation, Organisation
@@ -65,16 +66,12 @@ def register_investigation_urls():
     ]
 
 
-class DashboardMenuItem(MenuItem):
-    def is_shown(self, request):
-        return request.user.has_perm("investigations.view_investigation")
-
-
 @hooks.register("register_admin_menu_item")
 def register_dashboard_menu_item():
-    return DashboardMenuItem(
+    return PermissionMenuItem(
         _("Suivi des investigations"),
         reverse_lazy("investigations_dashboard"),
+        allowed="investigations.view_investigation",
         icon_name="site",
         order=185,
     )

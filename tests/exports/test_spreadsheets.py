@@ -1,6 +1,7 @@
 """Spreadsheets the programme team exports, read back as a spreadsheet program would."""
 
 import csv
+import datetime as dt
 import io
 import json
 from io import StringIO
@@ -236,3 +237,25 @@ def test_export_command(tmp_path, candidatures, call):
     call_command("export_candidatures", str(output), "--call", str(call.pk), stdout=out)
     assert f"{len(candidatures)} candidature(s)" in out.getvalue()
     assert len(xlsx_rows(output.read_bytes())) == 1 + len(candidatures)
+
+
+def test_old_exports_are_purged_with_their_files(
+    programme_client, candidatures, settings
+):
+    from django.core.files.storage import storages
+
+    settings.AMORCE_EXPORT_SYNC_LIMIT = 1
+    programme_client.get("/admin/exports/candidatures/", {"format": "csv"})
+    job = ExportJob.objects.get()
+    name = job.file.name
+    assert storages["private"].exists(name)
+    out = StringIO()
+    call_command("purge_exports", "--days", "7", stdout=out)
+    assert ExportJob.objects.count() == 1, "a fresh export stays"
+    ExportJob.objects.filter(pk=job.pk).update(
+        created_at=timezone.now() - dt.timedelta(days=8)
+    )
+    call_command("purge_exports", "--days", "7", stdout=out)
+    assert not ExportJob.objects.exists()
+    assert not storages["private"].exists(name)
+    assert "1 export(s) supprimé(s)." in out.getvalue()

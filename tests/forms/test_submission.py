@@ -250,3 +250,12 @@ def test_file_errors_are_announced_with_the_field(client, form_page):
         soup.find(id=i).get_text() for i in described
     )
     assert any("Formats acceptés" in soup.find(id=i).get_text() for i in described)
+
+
+def test_every_wagtail_field_type_is_offered():
+    """The programme team keeps every type Wagtail's form builder knows."""
+    from wagtail.contrib.forms.models import FORM_FIELD_CHOICES
+
+    from forms.choices import FieldType
+
+    assert {value for value, _label in FORM_FIELD_CHOICES} <= set(FieldType.values)
