@@ -18,6 +18,20 @@ def urlconf_loaded():
 
 
 @pytest.fixture
+def paula(db):
+    """A member of the programme team."""
+    from tests.users import member_of
+
+    return member_of("Équipe programme", "paula")
+
+
+@pytest.fixture
+def programme_client(client, paula):
+    client.force_login(paula)
+    return client
+
+
+@pytest.fixture
 def site(db):
     """Wagtail's default site, rooted at a fresh home page."""
     root = Page.get_first_root_node()

@@ -3,14 +3,14 @@
 import pytest
 from django.contrib.auth.models import Group, User
 
+from tests.users import member_of
+
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def communication_user(db):
-    user = User.objects.create_user("comm", "comm@example.org", "x")
-    user.groups.add(Group.objects.get(name="Communication"))
-    return user
+    return member_of("Communication", "comm")
 
 
 def test_groups_exist_after_migrations(db):

@@ -14,14 +14,6 @@ from forms.models import Candidature, CandidatureStatusChange
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def programme_client(client):
-    user = User.objects.create_user("paula", "paula@example.org", "x")
-    user.groups.add(Group.objects.get(name="Équipe programme"))
-    client.force_login(user)
-    return client
-
-
 def sheet(rows, name="decisions.xlsx"):
     workbook = openpyxl.Workbook()
     workbook.active.append(["Référence", "Statut", "Motif"])

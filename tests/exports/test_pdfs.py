@@ -3,13 +3,13 @@
 import io
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.core import mail
 from django.utils import timezone
 from pypdf import PdfReader
 
 from forms.factories import CandidatureFactory
 from forms.models import Evaluation, ReviewRound, RoundMember
+from tests.users import member_of
 
 from ..forms.helpers import answers, post_form
 
@@ -23,17 +23,9 @@ def text_of(content):
     return reader, "\n".join(page.extract_text() for page in reader.pages)
 
 
-def user_in(group, username):
-    user = User.objects.create_user(
-        username, f"{username}@example.org", "x", first_name=username.capitalize()
-    )
-    user.groups.add(Group.objects.get(name=group))
-    return user
-
-
 @pytest.fixture
 def round_with_dossiers(call, form_page):
-    alice, bruno = user_in("Jury", "alice"), user_in("Jury", "bruno")
+    alice, bruno = member_of("Jury", "alice"), member_of("Jury", "bruno")
     review_round = ReviewRound.objects.create(call=call, kind="preselection")
     for juror in (alice, bruno):
         RoundMember.objects.create(round=review_round, user=juror)
@@ -76,7 +68,7 @@ def round_with_dossiers(call, form_page):
 
 def test_dossier_pdf_has_every_answer_and_no_markup(client, round_with_dossiers):
     _round, dossiers, _alice, _bruno = round_with_dossiers
-    client.force_login(user_in("Équipe programme", "paula"))
+    client.force_login(member_of("Équipe programme", "paula"))
     response = client.get(f"/admin/exports/dossiers/{dossiers[0].pk}/pdf/")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     _reader, text = text_of(response.content)
@@ -92,7 +84,7 @@ def test_jury_book_has_cover_contents_ranking_every_dossier_and_page_numbers(
     client, round_with_dossiers
 ):
     review_round, dossiers, _alice, _bruno = round_with_dossiers
-    client.force_login(user_in("Équipe programme", "paula"))
+    client.force_login(member_of("Équipe programme", "paula"))
     response = client.get(f"/admin/exports/tours/{review_round.pk}/cahier-du-jury/")
     reader, text = text_of(response.content)
     assert len(reader.pages) >= 2 + len(dossiers), (
@@ -124,7 +116,7 @@ def test_a_jurors_book_leaves_out_conflicts_and_other_scores(
 
 def test_a_stranger_gets_no_book_and_no_dossier(client, round_with_dossiers):
     review_round, dossiers, _alice, _bruno = round_with_dossiers
-    client.force_login(user_in("Jury", "chloe"))
+    client.force_login(member_of("Jury", "chloe"))
     assert client.get(
         f"/admin/exports/tours/{review_round.pk}/cahier-du-jury/"
     ).status_code in (302, 403)
@@ -141,7 +133,7 @@ def test_large_jury_books_are_made_in_the_background(
 
     review_round, _dossiers, _alice, _bruno = round_with_dossiers
     settings.AMORCE_PDF_SYNC_LIMIT = 1
-    client.force_login(user_in("Équipe programme", "paula"))
+    client.force_login(member_of("Équipe programme", "paula"))
     response = client.get(f"/admin/exports/tours/{review_round.pk}/cahier-du-jury/")
     assert response.status_code == 302
     job = ExportJob.objects.get(kind="jury_book")

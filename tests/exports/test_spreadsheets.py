@@ -27,14 +27,6 @@ HOSTILE = [
 
 
 @pytest.fixture
-def programme_client(client):
-    user = User.objects.create_user("paula", "paula@example.org", "x")
-    user.groups.add(Group.objects.get(name="Équipe programme"))
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
 def candidatures(form_page):
     rows = []
     for index, hostile in enumerate(HOSTILE):

@@ -2,32 +2,20 @@
 
 import pytest
 from bs4 import BeautifulSoup
-from django.contrib.auth.models import Group, User
 from wagtail.models import ModelLogEntry
 
 from forms.models import Candidature, CandidatureStatusChange
+from tests.users import member_of
 
 from .helpers import PDF, answers, post_form, upload
 
 pytestmark = pytest.mark.django_db
 
 
-def member_of(group_name, username):
-    user = User.objects.create_user(username, f"{username}@example.org", "x")
-    user.groups.add(Group.objects.get(name=group_name))
-    return user
-
-
 @pytest.fixture
 def candidature(client, form_page):
     post_form(client, form_page, files={"pieces_jointes": upload("note.pdf", PDF)})
     return Candidature.objects.get()
-
-
-@pytest.fixture
-def programme_client(client):
-    client.force_login(member_of("Équipe programme", "prog"))
-    return client
 
 
 def test_programme_team_lists_filters_and_searches(

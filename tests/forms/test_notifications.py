@@ -14,13 +14,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def paula(db):
-    user = User.objects.create_user("paula", "paula@example.org", "x")
-    user.groups.add(Group.objects.get(name="Équipe programme"))
-    return user
-
-
-@pytest.fixture
 def template(db):
     return NotificationTemplate.objects.create(
         status="not_preselected",

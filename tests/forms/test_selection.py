@@ -2,7 +2,6 @@
 
 import pytest
 from bs4 import BeautifulSoup
-from django.contrib.auth.models import Group, User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -10,19 +9,9 @@ from django.utils import timezone
 from forms.factories import CandidatureFactory
 from forms.models import Candidature, Evaluation, ReviewRound, RoundMember
 from forms.scoring import round_aggregates, weighted_score
+from tests.users import member_of
 
 pytestmark = pytest.mark.django_db
-
-
-def user_in(group, username, email=None):
-    user = User.objects.create_user(
-        username,
-        email or f"{username}@jury.example.org",
-        "x",
-        first_name=username.capitalize(),
-    )
-    user.groups.add(Group.objects.get(name=group))
-    return user
 
 
 @pytest.fixture
@@ -32,7 +21,7 @@ def criteria(call):
 
 @pytest.fixture
 def jurors(db):
-    return user_in("Jury", "alice"), user_in("Jury", "bruno")
+    return member_of("Jury", "alice"), member_of("Jury", "bruno")
 
 
 @pytest.fixture
@@ -137,7 +126,7 @@ def test_juror_sees_only_the_dossiers_of_their_round(
 def test_a_juror_cannot_reach_another_rounds_dossier(
     client, call, preselection, dossiers, jurors
 ):
-    outsider = user_in("Jury", "chloe")
+    outsider = member_of("Jury", "chloe")
     other = ReviewRound.objects.create(call=call, kind="selection")
     RoundMember.objects.create(round=other, user=outsider)
     client.force_login(outsider)
@@ -214,7 +203,7 @@ def test_declaring_a_conflict_removes_the_dossier(
 
 
 def test_likely_conflict_is_flagged_by_email_domain(client, preselection, dossiers):
-    insider = user_in("Jury", "denis", email="denis@prefecture.example.gouv.fr")
+    insider = member_of("Jury", "denis", email="denis@prefecture.example.gouv.fr")
     RoundMember.objects.create(round=preselection, user=insider)
     client.force_login(insider)
     page = BeautifulSoup(
@@ -229,7 +218,7 @@ def test_likely_conflict_is_flagged_by_email_domain(client, preselection, dossie
 def test_programme_team_fills_ranks_and_decides(
     client, call, form_page, jurors, criteria
 ):
-    programme = user_in("Équipe programme", "paula")
+    programme = member_of("Équipe programme", "paula")
     eligible = [CandidatureFactory(page=form_page, status="eligible") for _ in range(3)]
     CandidatureFactory(page=form_page, status="received")
     client.force_login(programme)
@@ -270,7 +259,7 @@ def test_programme_team_fills_ranks_and_decides(
 
 
 def test_a_bulk_decision_is_all_or_nothing(client, call, form_page, jurors):
-    programme = user_in("Équipe programme", "paula")
+    programme = member_of("Équipe programme", "paula")
     client.force_login(programme)
     ok = CandidatureFactory(page=form_page, status="eligible")
     not_yet = CandidatureFactory(page=form_page, status="received")
@@ -302,7 +291,7 @@ def count_queries(client, url):
 def test_ranking_and_lists_cost_the_same_queries_for_more_rows(
     client, call, form_page, jurors, criteria
 ):
-    programme = user_in("Équipe programme", "paula")
+    programme = member_of("Équipe programme", "paula")
     client.force_login(programme)
     review_round = ReviewRound.objects.create(call=call, kind="preselection")
     for juror in jurors:

@@ -5,7 +5,6 @@ import io
 
 import pytest
 import yaml
-from django.contrib.auth.models import Group, User
 from django.utils import timezone
 from pypdf import PdfReader
 
@@ -16,20 +15,9 @@ from investigations.models import (
     LearningsIndexPage,
     Phase,
 )
+from tests.users import member_of
 
 pytestmark = pytest.mark.django_db
-
-
-def user_in(group, username):
-    user = User.objects.create_user(username, f"{username}@example.org", "x")
-    user.groups.add(Group.objects.get(name=group))
-    return user
-
-
-@pytest.fixture
-def programme_client(client):
-    client.force_login(user_in("Équipe programme", "paula"))
-    return client
 
 
 @pytest.fixture
@@ -183,7 +171,7 @@ def test_only_published_learnings_are_public(client, home, investigation):
 
 @pytest.mark.parametrize("group", ["Jury", "Communication"])
 def test_jury_and_communication_see_no_investigation(client, investigation, group):
-    client.force_login(user_in(group, "someone"))
+    client.force_login(member_of(group, "someone"))
     for url in (
         "/admin/snippets/investigations/investigation/",
         f"/admin/snippets/investigations/investigation/edit/{investigation.pk}/",
