@@ -13,6 +13,14 @@ from django.utils import timezone
 from . import models
 
 
+def add_inline_rows(page, relation, rows, make):
+    """Give ``page`` these inline rows, in order, unless it has some: building twice adds nothing."""
+    if not rows or getattr(page, relation).exists():
+        return
+    for sort_order, row in enumerate(rows):
+        make(page=page, sort_order=sort_order, **row)
+
+
 def paragraph(html):
     return {"type": "paragraph", "value": html}
 
@@ -42,11 +50,9 @@ class ProgrammePageFactory(wagtail_factories.PageFactory):
     @factory.post_generation
     def phases(obj, create, extracted, **kwargs):
         """``phases=[{...}, ...]`` adds these phases if the page has none yet."""
-        if not create or not extracted or obj.phases.exists():
-            return
-        for sort_order, phase in enumerate(extracted):
-            models.ProgrammePhase.objects.create(
-                page=obj, sort_order=sort_order, **phase
+        if create:
+            add_inline_rows(
+                obj, "phases", extracted, models.ProgrammePhase.objects.create
             )
 
 
@@ -93,12 +99,10 @@ class CallPageFactory(wagtail_factories.PageFactory):
     @factory.post_generation
     def criteria(obj, create, extracted, **kwargs):
         """``criteria=[{...}, ...]`` or ``criteria=3`` adds criteria if it has none yet."""
-        if not create or not extracted or obj.criteria.exists():
-            return
         if isinstance(extracted, int):
             extracted = [{} for _ in range(extracted)]
-        for sort_order, criterion in enumerate(extracted):
-            SelectionCriterionFactory(page=obj, sort_order=sort_order, **criterion)
+        if create:
+            add_inline_rows(obj, "criteria", extracted, SelectionCriterionFactory)
 
 
 class FaqPageFactory(wagtail_factories.PageFactory):

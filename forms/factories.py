@@ -4,6 +4,8 @@ import factory
 import wagtail_factories
 from django.utils import timezone
 
+from cms_pages.factories import add_inline_rows
+
 from . import models
 from .choices import Status
 
@@ -22,11 +24,12 @@ class CandidatureFormPageFactory(wagtail_factories.PageFactory):
     @factory.post_generation
     def fields(obj, create, extracted, **kwargs):
         """``fields=[{...}, ...]`` adds these fields if the form has none yet."""
-        if not create or not extracted or obj.form_fields.exists():
-            return
-        for sort_order, field in enumerate(extracted):
-            models.CandidatureFormField.objects.create(
-                page=obj, sort_order=sort_order, **field
+        if create:
+            add_inline_rows(
+                obj,
+                "form_fields",
+                extracted,
+                models.CandidatureFormField.objects.create,
             )
 
 
