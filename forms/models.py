@@ -716,7 +716,16 @@ class NotificationTemplate(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["call", "status"], name="one_template_per_status"
-            )
+            ),
+            # NULLs differ in SQL: without this, two « all calls » templates could coexist.
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=models.Q(call__isnull=True),
+                name="one_default_template_per_status",
+                violation_error_message=_(
+                    "Un modèle pour tous les appels existe déjà pour ce statut."
+                ),
+            ),
         ]
 
     def __str__(self):

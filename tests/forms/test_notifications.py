@@ -99,3 +99,22 @@ def test_communication_cannot_reach_notifications(client, template):
         f"/admin/modeles-de-courriel/{template.pk}/apercu/",
     ):
         assert client.get(url).status_code in (302, 403), url
+
+
+def test_a_second_template_for_all_calls_is_refused_in_french(client, paula, template):
+    client.force_login(paula)
+    response = client.post(
+        "/admin/modeles-de-courriel/new/",
+        {
+            "call": "",
+            "status": "not_preselected",
+            "subject": "Autre",
+            "body": "Autre texte",
+        },
+    )
+    assert response.status_code == 200
+    assert (
+        "Un modèle pour tous les appels existe déjà pour ce statut."
+        in response.content.decode()
+    )
+    assert NotificationTemplate.objects.count() == 1
