@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -52,6 +53,19 @@ class IntroductionMixin(models.Model):
 
 
 # Site identity -------------------------------------------------------------
+
+
+class Theme(models.TextChoices):
+    DSFR = "dsfr", _("Système de design de l'État (DSFR)")
+    NEUTRAL = "neutral", _("Neutre (collectivités)")
+
+
+def default_theme():
+    return getattr(settings, "AMORCE_THEME", Theme.DSFR)
+
+
+def default_investigation_weeks():
+    return getattr(settings, "AMORCE_INVESTIGATION_WEEKS", 9)
 
 
 @register_setting(icon="site")
@@ -121,6 +135,48 @@ class SiteIdentity(BaseSiteSetting):
             "Adresse de la déclaration d'accessibilité (page du site ou lien externe)."
         ),
     )
+    theme = models.CharField(
+        _("thème"),
+        max_length=20,
+        choices=Theme.choices,
+        default=default_theme,
+        help_text=_(
+            "« Système de design de l'État » pour les services de l'État ; "
+            "« Neutre » pour une collectivité, qui n'utilise pas la marque de l'État."
+        ),
+    )
+    term_candidature = models.CharField(
+        _("mot pour une candidature"),
+        max_length=40,
+        default="candidature",
+        help_text=_(
+            "Au singulier, en minuscules : « candidature », « dossier », « projet »…"
+        ),
+    )
+    term_candidatures = models.CharField(
+        _("mot pour des candidatures"),
+        max_length=40,
+        default="candidatures",
+        help_text=_("Au pluriel, en minuscules."),
+    )
+    term_investigation = models.CharField(
+        _("mot pour une investigation"),
+        max_length=40,
+        default="investigation",
+        help_text=_("« investigation », « exploration », « défi »…"),
+    )
+    term_jury = models.CharField(
+        _("mot pour le jury"),
+        max_length=40,
+        default="jury",
+        help_text=_("« jury », « comité de sélection »…"),
+    )
+    investigation_weeks = models.PositiveSmallIntegerField(
+        _("durée d'une investigation (semaines)"),
+        default=default_investigation_weeks,
+        validators=[MinValueValidator(1), MaxValueValidator(104)],
+        help_text=_("Durée proposée à l'ouverture d'une investigation."),
+    )
 
     panels = [
         MultiFieldPanel(
@@ -142,7 +198,25 @@ class SiteIdentity(BaseSiteSetting):
             heading=_("Pied de page"),
         ),
         FieldPanel("personal_data_notice"),
-        FieldPanel("reference_prefix"),
+        MultiFieldPanel(
+            [
+                FieldPanel("theme"),
+                FieldPanel("reference_prefix"),
+                FieldPanel("investigation_weeks"),
+            ],
+            heading=_("Fonctionnement"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel(
+                    [FieldPanel("term_candidature"), FieldPanel("term_candidatures")]
+                ),
+                FieldRowPanel(
+                    [FieldPanel("term_investigation"), FieldPanel("term_jury")]
+                ),
+            ],
+            heading=_("Vocabulaire du programme"),
+        ),
     ]
 
     class Meta:
@@ -152,6 +226,38 @@ class SiteIdentity(BaseSiteSetting):
     @property
     def name_line_list(self):
         return [line.strip() for line in self.name_lines.splitlines() if line.strip()]
+
+
+class SiteGroup(models.Model):
+    """Ties a group to the site whose data its members work on.
+
+    The group's permissions say what its members may do (read candidatures,
+    score, edit pages); this link says on which site. A member of a group tied
+    to no site sees no candidature: only superusers see every site.
+    """
+
+    group = models.OneToOneField(
+        "auth.Group",
+        verbose_name=_("groupe"),
+        on_delete=models.CASCADE,
+        related_name="site_link",
+    )
+    site = models.ForeignKey(
+        "wagtailcore.Site",
+        verbose_name=_("site"),
+        on_delete=models.CASCADE,
+        related_name="amorce_groups",
+    )
+
+    panels = [FieldPanel("group"), FieldPanel("site")]
+
+    class Meta:
+        verbose_name = _("groupe d'un site")
+        verbose_name_plural = _("groupes des sites")
+        ordering = ["site__site_name", "group__name"]
+
+    def __str__(self):
+        return f"{self.group} — {self.site}"
 
 
 # Home ----------------------------------------------------------------------
@@ -361,6 +467,15 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
     target_laureates = models.PositiveSmallIntegerField(
         _("nombre de lauréats visé"), null=True, blank=True
     )
+    retention_months = models.PositiveSmallIntegerField(
+        _("conservation des candidatures non retenues (mois)"),
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text=_(
+            "Après la clôture, durée au bout de laquelle les candidatures non "
+            "retenues sont anonymisées (nombres et notes conservés)."
+        ),
+    )
 
     parent_page_types = ["cms_pages.ProgrammePage"]
     subpage_types = ["cms_pages.FaqPage", "forms.CandidatureFormPage"]
@@ -388,6 +503,7 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
             FieldRowPanel(
                 [FieldPanel("target_preselected"), FieldPanel("target_laureates")]
             ),
+            FieldPanel("retention_months"),
             InlinePanel(
                 "criteria",
                 heading=_("Critères de sélection"),

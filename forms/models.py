@@ -379,6 +379,9 @@ class Candidature(AbstractFormSubmission):
         _("équipe notifiée le"), null=True, blank=True
     )
     email_error = models.TextField(_("dernière erreur d'envoi"), blank=True)
+    anonymised_at = models.DateTimeField(
+        _("anonymisée le"), null=True, blank=True, editable=False
+    )
 
     objects = CandidatureQuerySet.as_manager()
 
@@ -686,7 +689,18 @@ class NotificationTemplate(models.Model):
         on_delete=models.CASCADE,
         related_name="notification_templates",
         help_text=_(
-            "Vide : le modèle vaut pour tous les appels qui n'ont pas le leur."
+            "Vide : le modèle vaut pour tous les appels du site qui n'ont pas le leur."
+        ),
+    )
+    site = models.ForeignKey(
+        "wagtailcore.Site",
+        verbose_name=_("site"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_(
+            "Le site de l'appel ; pour un modèle valable pour tous ses appels."
         ),
     )
     status = models.CharField(
@@ -705,6 +719,7 @@ class NotificationTemplate(models.Model):
 
     panels = [
         FieldPanel("call"),
+        FieldPanel("site"),
         FieldPanel("status"),
         FieldPanel("subject"),
         FieldPanel("body"),
@@ -719,11 +734,11 @@ class NotificationTemplate(models.Model):
             ),
             # NULLs differ in SQL: without this, two « all calls » templates could coexist.
             models.UniqueConstraint(
-                fields=["status"],
+                fields=["site", "status"],
                 condition=models.Q(call__isnull=True),
                 name="one_default_template_per_status",
                 violation_error_message=_(
-                    "Un modèle pour tous les appels existe déjà pour ce statut."
+                    "Un modèle pour tous les appels du site existe déjà pour ce statut."
                 ),
             ),
         ]
@@ -732,12 +747,32 @@ class NotificationTemplate(models.Model):
         scope = self.call.title if self.call_id else _("tous les appels")
         return f"{Status(self.status).label} — {scope}"
 
+    def save(self, *args, **kwargs):
+        if self.call_id and not self.site_id:
+            self.site = self.call.get_site()
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if self.call_id:
+            self.site = self.call.get_site()
+        elif not self.site_id:
+            raise ValidationError(
+                {
+                    "site": _(
+                        "Choisissez l'appel, ou le site dont il vaut pour tous les appels."
+                    )
+                }
+            )
+
     @classmethod
     def for_candidature(cls, candidature, status=None):
         status = status or candidature.status
         return (
             cls.objects.filter(status=status, call=candidature.call).first()
-            or cls.objects.filter(status=status, call__isnull=True).first()
+            or cls.objects.filter(
+                status=status, call__isnull=True, site=candidature.call.get_site()
+            ).first()
         )
 
     def render(self, candidature, reason=""):

@@ -86,8 +86,15 @@ PHASE_TARGET_DAYS = {PhaseCode.INVESTIGATION: 63}
 COMMITTEE_INTERVAL_DAYS = 183
 
 
-def default_length():
-    return dt.timedelta(weeks=getattr(settings, "AMORCE_INVESTIGATION_WEEKS", 9))
+def default_length(call=None):
+    """The length an investigation is planned for: its site's, else the instance's."""
+    weeks = getattr(settings, "AMORCE_INVESTIGATION_WEEKS", 9)
+    site = call.get_site() if call is not None else None
+    if site is not None:
+        from cms_pages.models import SiteIdentity
+
+        weeks = SiteIdentity.for_site(site).investigation_weeks
+    return dt.timedelta(weeks=weeks)
 
 
 class InvestigationQuerySet(models.QuerySet):
@@ -225,7 +232,7 @@ class Investigation(index.Indexed, ClusterableModel):
                 slug, counter = f"{base}-{counter}", counter + 1
             self.slug = slug
         if self.planned_end is None and self.starts_on:
-            self.planned_end = self.starts_on + default_length()
+            self.planned_end = self.starts_on + default_length(self.call)
         super().save(*args, **kwargs)
 
     @property
