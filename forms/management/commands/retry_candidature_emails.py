@@ -11,9 +11,13 @@ class Command(BaseCommand):
     help = "Renvoie les courriels de candidature qui n'ont pas pu partir."
 
     def handle(self, *args, **options):
-        pending = Candidature.objects.filter(
-            Q(confirmation_sent_at=None) | Q(notification_sent_at=None)
-        ).values_list("pk", "reference")
+        pending = (
+            Candidature.objects.filter(
+                Q(confirmation_sent_at=None) | Q(notification_sent_at=None)
+            )
+            .filter(anonymised_at=None)  # nobody left to write to
+            .values_list("pk", "reference")
+        )
         sent = failed = 0
         for pk, reference in pending:
             try:
