@@ -50,6 +50,12 @@ class DecisionResource(resources.ModelResource):
         super().__init__(**kwargs)
         self.user = user
 
+    def get_queryset(self):
+        """Only the candidatures of the user's sites: others read as unknown references."""
+        from forms.permissions import candidatures_for
+
+        return candidatures_for(self.user)
+
     def get_or_init_instance(self, instance_loader, row):
         instance = self.get_instance(instance_loader, row)
         if instance is None:

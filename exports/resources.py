@@ -313,10 +313,15 @@ class InvestigationResource(RowResource):
     def get_export_order(self):
         return list(self.fields)
 
+    def __init__(self, queryset=None, **kwargs):
+        super().__init__(**kwargs)
+        self.queryset = queryset
+
     def iter_rows(self):
         from investigations.models import Investigation
 
-        for investigation in Investigation.objects.prefetch_related(
+        queryset = self.queryset if self.queryset is not None else Investigation.objects
+        for investigation in queryset.prefetch_related(
             "organisations", "phases"
         ).order_by("title"):
             phase = investigation.current_phase

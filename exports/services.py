@@ -33,7 +33,8 @@ def build_resource(kind, params):
 
         from .resources import InvestigationResource
 
-        return InvestigationResource(), Investigation.objects.count()
+        queryset = Investigation.objects.filter(pk__in=params["ids"])
+        return InvestigationResource(queryset), queryset.count()
     review_round = ReviewRound.objects.select_related("call").get(pk=params["round"])
     if kind == "evaluations":
         return EvaluationResource(review_round), review_round.evaluations.count()

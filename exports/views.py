@@ -15,7 +15,12 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from forms.admin_views import CandidatureFilterSet
 from forms.models import Candidature, ReviewRound
-from forms.permissions import is_programme_team
+from forms.permissions import (
+    candidatures_for,
+    is_programme_team,
+    programme_site_scope,
+    rounds_for,
+)
 
 from .models import ExportJob
 from .services import build_resource, export_to, filename_for
@@ -63,7 +68,9 @@ def export_candidatures(request):
     if not is_programme_team(request.user):
         raise PermissionDenied
     fmt = requested_format(request)
-    filterset = CandidatureFilterSet(request.GET, queryset=Candidature.objects.all())
+    filterset = CandidatureFilterSet(
+        request.GET, queryset=candidatures_for(request.user), request=request
+    )
     queryset = filterset.qs
     if query := request.GET.get("q"):
         queryset = queryset.matching(query)
@@ -76,7 +83,9 @@ def export_candidatures(request):
 def export_round(request, pk, kind):
     if not is_programme_team(request.user) or kind not in ("evaluations", "ranking"):
         raise PermissionDenied
-    review_round = get_object_or_404(ReviewRound.objects.select_related("call"), pk=pk)
+    review_round = get_object_or_404(
+        rounds_for(request.user).select_related("call"), pk=pk
+    )
     fmt = requested_format(request)
     resource, total = build_resource(kind, {"round": review_round.pk})
     return respond_or_queue(
@@ -219,7 +228,9 @@ class ImportDecisionsView(BaseImportView):
         references = [row.get("Référence") for row in dataset.dict]
         current = {
             c.reference: c.get_status_display()
-            for c in Candidature.objects.filter(reference__in=references)
+            for c in candidatures_for(self.request.user).filter(
+                reference__in=references
+            )
         }
         headers = [_("Référence"), _("Statut actuel"), _("Nouveau statut"), _("Motif")]
         rows = [
@@ -242,7 +253,7 @@ class ImportEvaluationsView(BaseImportView):
 
     def dispatch(self, request, *args, **kwargs):
         self.review_round = get_object_or_404(
-            ReviewRound.objects.select_related("call"), pk=kwargs["pk"]
+            rounds_for(request.user).select_related("call"), pk=kwargs["pk"]
         )
         return super().dispatch(request, *args, **kwargs)
 
@@ -302,7 +313,8 @@ def jury_book(request, pk):
     from .pdf import render_jury_book_pdf
 
     review_round = get_object_or_404(ReviewRound.objects.select_related("call"), pk=pk)
-    if is_programme_team(request.user) and request.GET.get("membre") != "moi":
+    in_scope = rounds_for(request.user).filter(pk=review_round.pk).exists()
+    if in_scope and request.GET.get("membre") != "moi":
         member = None
     elif rounds_of(request.user).filter(pk=review_round.pk).exists():
         member = request.user
@@ -341,5 +353,11 @@ def export_investigations(request):
     if not request.user.has_perm("investigations.view_investigation"):
         raise PermissionDenied
     fmt = requested_format(request)
-    _resource, total = build_resource("investigations", {})
-    return respond_or_queue(request, "investigations", "", {}, fmt, total)
+    from investigations.models import Investigation
+
+    ids = list(
+        Investigation.objects.filter(programme_site_scope(request.user)).values_list(
+            "pk", flat=True
+        )
+    )
+    return respond_or_queue(request, "investigations", "", {"ids": ids}, fmt, len(ids))

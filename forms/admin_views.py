@@ -3,6 +3,7 @@
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -12,10 +13,9 @@ from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views import generic
 from wagtail.admin.widgets.button import Button
 
-from cms_pages.models import CallPage
-
 from .choices import REASON_REQUIRED, TRANSITIONS, Status
 from .models import Candidature
+from .permissions import calls_for, candidatures_for
 from .services import change_status
 
 
@@ -25,7 +25,9 @@ class CandidatureFilterSet(WagtailFilterSet):
     )
     call = django_filters.ModelChoiceFilter(
         label=_("Appel"),
-        queryset=CallPage.objects.order_by("-opens_at"),
+        queryset=lambda request: calls_for(getattr(request, "user", None)).order_by(
+            "-opens_at"
+        ),
         empty_label=_("Tous"),
     )
     administration = django_filters.CharFilter(
@@ -87,10 +89,11 @@ class CandidatureInspectView(generic.InspectView):
     template_name = "forms/admin/candidature_inspect.html"
 
     def get_object(self, queryset=None):
-        return (
-            Candidature.objects.select_related("call", "definition", "page")
-            .prefetch_related("attachments", "status_changes__user")
-            .get(pk=self.pk)
+        return get_object_or_404(
+            candidatures_for(self.request.user)
+            .select_related("call", "definition", "page")
+            .prefetch_related("attachments", "status_changes__user"),
+            pk=self.pk,
         )
 
     def get_context_data(self, **kwargs):

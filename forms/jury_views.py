@@ -10,11 +10,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
+from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from .models import Evaluation, ReviewRound
+from .models import Evaluation
 from .permissions import juror_candidatures, rounds_of
 from .scoring import clean_scores, criteria_of, likely_conflict, weighted_score
+
+DOSSIERS_PER_PAGE = 100
 
 
 class JuryMixin(WagtailAdminTemplateMixin):
@@ -58,7 +61,7 @@ class MyRoundsView(JuryMixin, TemplateView):
 def member_round(user, round_id):
     """The round, if the user sits on it; 404 otherwise (nothing to learn by guessing)."""
     review_round = get_object_or_404(
-        ReviewRound.objects.select_related("call"), pk=round_id
+        rounds_of(user).select_related("call"), pk=round_id
     )
     membership = (
         review_round.memberships.filter(user=user).select_related("user").first()
@@ -83,9 +86,13 @@ class RoundDossiersView(JuryMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        dossiers = list(
-            juror_candidatures(user, self.review_round).order_by("reference")
-        )
+        page = WagtailPaginator(
+            juror_candidatures(user, self.review_round)
+            .defer("form_data")  # the answers are read on the dossier, not here
+            .order_by("reference"),
+            DOSSIERS_PER_PAGE,
+        ).get_page(self.request.GET.get("p"))
+        dossiers = list(page.object_list)
         mine = {
             e.candidature_id: e
             for e in Evaluation.objects.filter(
@@ -97,6 +104,8 @@ class RoundDossiersView(JuryMixin, TemplateView):
         ]
         context["done"], context["total"] = progress_for(user, self.review_round)
         context["review_round"] = self.review_round
+        context["page_obj"] = page
+        context["elided_page_range"] = page.paginator.get_elided_page_range(page.number)
         return context
 
 

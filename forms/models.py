@@ -22,7 +22,7 @@ from wagtail.contrib.forms.models import (
     validate_to_address,
 )
 from wagtail.fields import RichTextField
-from wagtail.models import Orderable
+from wagtail.models import Orderable, Site
 from wagtail.search import index
 
 from cms_pages.blocks import RICH_TEXT_FEATURES
@@ -750,12 +750,16 @@ class NotificationTemplate(models.Model):
     def save(self, *args, **kwargs):
         if self.call_id and not self.site_id:
             self.site = self.call.get_site()
+        if not self.site_id:  # an instance of one site: that one
+            self.site = Site.objects.filter(is_default_site=True).first()
         super().save(*args, **kwargs)
 
     def clean(self):
         super().clean()
         if self.call_id:
             self.site = self.call.get_site()
+        elif not self.site_id and Site.objects.count() == 1:
+            self.site = Site.objects.get()
         elif not self.site_id:
             raise ValidationError(
                 {

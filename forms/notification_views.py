@@ -13,7 +13,7 @@ from cms_pages.models import CallPage
 from .choices import Status
 from .models import NOTIFIED_STATUSES, Candidature, Notification, NotificationTemplate
 from .notifications import prepare_notifications, release_notifications
-from .permissions import is_programme_team
+from .permissions import calls_for, is_programme_team, programme_sites, under_sites
 
 
 class NotificationsView(WagtailAdminTemplateMixin, TemplateView):
@@ -27,11 +27,11 @@ class NotificationsView(WagtailAdminTemplateMixin, TemplateView):
     def dispatch(self, request, *args, **kwargs):
         if not is_programme_team(request.user):
             raise PermissionDenied
-        calls = CallPage.objects.order_by("-opens_at")
+        calls = calls_for(request.user).order_by("-opens_at")
         self.calls = list(calls)
         call_id = request.GET.get("call") or request.POST.get("call")
         self.call = (
-            get_object_or_404(CallPage, pk=call_id)
+            get_object_or_404(calls, pk=call_id)
             if call_id
             else (self.calls[0] if self.calls else None)
         )
@@ -58,12 +58,10 @@ class NotificationsView(WagtailAdminTemplateMixin, TemplateView):
                         "to_prepare": candidatures.exclude(
                             notifications__status=status
                         ).count(),
-                        "has_template": NotificationTemplate.objects.filter(
-                            status=status, call=self.call
-                        ).exists()
-                        or NotificationTemplate.objects.filter(
-                            status=status, call__isnull=True
-                        ).exists(),
+                        "has_template": NotificationTemplate.for_candidature(
+                            Candidature(call=self.call), status
+                        )
+                        is not None,
                     }
                 )
         context.update(
@@ -127,17 +125,23 @@ class TemplatePreviewView(WagtailAdminTemplateMixin, TemplateView):
         if not is_programme_team(self.request.user):
             raise PermissionDenied
         context = super().get_context_data(**kwargs)
-        template = get_object_or_404(NotificationTemplate, pk=kwargs["pk"])
+        sites = programme_sites(self.request.user)
+        templates = NotificationTemplate.objects.all()
+        if sites is not None:
+            templates = templates.filter(site__in=[site.pk for site in sites])
+        template = get_object_or_404(templates, pk=kwargs["pk"])
         sample = (
             Candidature.objects.filter(call=template.call)
             if template.call_id
-            else Candidature.objects.all()
+            else Candidature.objects.filter(
+                under_sites([template.site] if template.site_id else [])
+            )
         )
         candidature = sample.select_related("call").first()
         if candidature is None:
             candidature = Candidature(
-                reference="AMO-2026-0042",
-                applicant_name="Camille Exemple",
+                reference=_("RÉFÉRENCE"),
+                applicant_name=_("Prénom Nom"),
                 status=template.status,
             )
             candidature.call = template.call or CallPage(

@@ -9,13 +9,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
+from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from .choices import REASON_REQUIRED, Status
-from .models import Candidature, ReviewRound
-from .permissions import is_programme_team
+from .models import Candidature
+from .permissions import is_programme_team, rounds_for
 from .scoring import round_aggregates, to_discuss_first
 from .services import change_status
+
+RANKING_PER_PAGE = 100  # ranked over the whole round, shown a page at a time
 
 SORTS = {
     "note": lambda a: (a.mean is None, -(a.mean or 0)),
@@ -68,7 +71,7 @@ class RoundRankingView(WagtailAdminTemplateMixin, TemplateView):
         if not is_programme_team(request.user):
             raise PermissionDenied
         self.review_round = get_object_or_404(
-            ReviewRound.objects.select_related("call"), pk=kwargs["pk"]
+            rounds_for(request.user).select_related("call"), pk=kwargs["pk"]
         )
         return super().dispatch(request, *args, **kwargs)
 
@@ -93,9 +96,14 @@ class RoundRankingView(WagtailAdminTemplateMixin, TemplateView):
         sort = self.request.GET.get("ordre", "note")
         if sort in SORTS and sort != "note":
             ranked.sort(key=lambda pair: SORTS[sort](pair[1]))
+        page = WagtailPaginator(ranked, RANKING_PER_PAGE).get_page(
+            self.request.GET.get("p")
+        )
         context.update(
             review_round=self.review_round,
-            ranked=ranked,
+            ranked=page.object_list,
+            page_obj=page,
+            elided_page_range=page.paginator.get_elided_page_range(page.number),
             discuss=to_discuss_first(aggregates),
             sort=sort,
             status_filter=status_filter,
@@ -157,7 +165,7 @@ class FillRoundView(WagtailAdminTemplateMixin, TemplateView):
     def post(self, request, pk):
         if not request.user.has_perm("forms.change_reviewround"):
             raise PermissionDenied
-        review_round = get_object_or_404(ReviewRound, pk=pk)
+        review_round = get_object_or_404(rounds_for(request.user), pk=pk)
         count = fill_round(review_round)
         messages.success(
             request,

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from laces.components import Component
 from wagtail import hooks
+from wagtail.admin.panels import ObjectList
 from wagtail.admin.ui.tables import TitleColumn
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.log_actions import LogFormatter
@@ -14,9 +15,10 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from amorce.admin_menu import PermissionMenuItem
-from cms_pages.models import CallPage
+from amorce.scoping import ScopedViewSetMixin
 
 from . import admin_views, notification_views, round_views
+from .admin_forms import NotificationTemplateForm, ReviewRoundForm
 from .choices import Status
 from .models import (
     CANDIDATURE_SEARCH_FIELDS,
@@ -25,7 +27,7 @@ from .models import (
     NotificationTemplate,
     ReviewRound,
 )
-from .permissions import rounds_of
+from .permissions import calls_for, programme_scope, programme_site_scope, rounds_of
 
 
 class CandidaturePermissionPolicy(ModelPermissionPolicy):
@@ -43,7 +45,7 @@ class CandidaturePermissionPolicy(ModelPermissionPolicy):
         return any(self.user_has_permission(user, action) for action in actions)
 
 
-class CandidatureViewSet(ModelViewSet):
+class CandidatureViewSet(ScopedViewSetMixin, ModelViewSet):
     model = Candidature
     icon = "form"
     menu_label = _("Candidatures")
@@ -65,8 +67,11 @@ class CandidatureViewSet(ModelViewSet):
     list_display = admin_views.COLUMNS
     form_fields = ["status"]
 
+    def scope(self, user):
+        return programme_scope(user)
 
-class ReviewRoundViewSet(ModelViewSet):
+
+class ReviewRoundViewSet(ScopedViewSetMixin, ModelViewSet):
     model = ReviewRound
     icon = "group"
     menu_label = _("Tours d'examen")
@@ -85,7 +90,10 @@ class ReviewRoundViewSet(ModelViewSet):
         "created_at",
     ]
     list_filter = ["kind"]
-    panels = ReviewRound.panels
+    edit_handler = ObjectList(ReviewRound.panels, base_form_class=ReviewRoundForm)
+
+    def scope(self, user):
+        return programme_scope(user)
 
     def get_urlpatterns(self):
         return super().get_urlpatterns() + [
@@ -103,7 +111,7 @@ def register_review_round_viewset():
     return ReviewRoundViewSet()
 
 
-class NotificationTemplateViewSet(ModelViewSet):
+class NotificationTemplateViewSet(ScopedViewSetMixin, ModelViewSet):
     model = NotificationTemplate
     icon = "mail"
     add_to_admin_menu = False
@@ -111,8 +119,13 @@ class NotificationTemplateViewSet(ModelViewSet):
     name = "notification_templates"
     copy_view_enabled = False
     list_display = ["__str__", "subject", "updated_at"]
-    panels = NotificationTemplate.panels
+    edit_handler = ObjectList(
+        NotificationTemplate.panels, base_form_class=NotificationTemplateForm
+    )
     add_to_reference_index = False
+
+    def scope(self, user):
+        return programme_site_scope(user)
 
     def get_urlpatterns(self):
         return super().get_urlpatterns() + [
@@ -265,8 +278,10 @@ class OpenCallsPanel(Component):
     def get_context_data(self, parent_context=None):
         since = timezone.now() - dt.timedelta(days=1)
         now = timezone.now()
+        request = (parent_context or {}).get("request")
         calls = (
-            CallPage.objects.live()
+            calls_for(getattr(request, "user", None))
+            .live()
             .filter(closes_at__gte=now - dt.timedelta(days=30))
             .annotate(
                 total=Count("candidatures"),

@@ -3,6 +3,7 @@
 import datetime as dt
 
 from ninja import Router, Schema
+from wagtail.models import Site
 
 from .models import Investigation
 
@@ -23,6 +24,7 @@ class LearningOut(Schema):
     "/", response=list[LearningOut], summary="Enseignements publiés des investigations"
 )
 def published_learnings(request):
+    """The learnings of the site the request is addressed to."""
     return [
         LearningOut(
             slug=i.slug,
@@ -34,6 +36,7 @@ def published_learnings(request):
             learnings=i.learnings,
         )
         for i in Investigation.objects.published()
+        .for_site(Site.find_for_request(request))
         .prefetch_related("organisations")
         .order_by("-starts_on")
     ]

@@ -12,7 +12,7 @@ from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.api import APIField
-from wagtail.models import Orderable, Page
+from wagtail.models import Orderable, Page, Site
 from wagtail.search import index
 
 from cms_pages.choices import PhaseCode
@@ -86,10 +86,9 @@ PHASE_TARGET_DAYS = {PhaseCode.INVESTIGATION: 63}
 COMMITTEE_INTERVAL_DAYS = 183
 
 
-def default_length(call=None):
+def default_length(site=None):
     """The length an investigation is planned for: its site's, else the instance's."""
     weeks = getattr(settings, "AMORCE_INVESTIGATION_WEEKS", 9)
-    site = call.get_site() if call is not None else None
     if site is not None:
         from cms_pages.models import SiteIdentity
 
@@ -100,6 +99,9 @@ def default_length(call=None):
 class InvestigationQuerySet(models.QuerySet):
     def published(self):
         return self.filter(publish_learnings=True).exclude(learnings="")
+
+    def for_site(self, site):
+        return self.filter(site=site) if site is not None else self.none()
 
 
 class Investigation(index.Indexed, ClusterableModel):
@@ -120,6 +122,15 @@ class Investigation(index.Indexed, ClusterableModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="investigations",
+    )
+    site = models.ForeignKey(
+        "wagtailcore.Site",
+        verbose_name=_("site"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("L'incubateur qui la mène ; celui de l'appel, s'il y en a un."),
     )
     problem_statement = models.TextField(_("le problème"))
     contact_name = models.CharField(
@@ -163,6 +174,7 @@ class Investigation(index.Indexed, ClusterableModel):
             [
                 FieldPanel("candidature"),
                 FieldPanel("call"),
+                FieldPanel("site"),
                 FieldPanel("contact_name"),
                 FieldPanel("contact_email"),
                 FieldPanel("organisations"),
@@ -231,8 +243,12 @@ class Investigation(index.Indexed, ClusterableModel):
             while Investigation.objects.filter(slug=slug).exclude(pk=self.pk).exists():
                 slug, counter = f"{base}-{counter}", counter + 1
             self.slug = slug
+        if self.call_id:
+            self.site = self.call.get_site()
+        elif self.site_id is None:  # an instance of one site: that one
+            self.site = Site.objects.filter(is_default_site=True).first()
         if self.planned_end is None and self.starts_on:
-            self.planned_end = self.starts_on + default_length(self.call)
+            self.planned_end = self.starts_on + default_length(self.site)
         super().save(*args, **kwargs)
 
     @property
@@ -398,6 +414,7 @@ class LearningsIndexPage(Page):
         context = super().get_context(request, *args, **kwargs)
         context["investigations"] = (
             Investigation.objects.published()
+            .for_site(self.get_site())
             .prefetch_related("organisations")
             .order_by("-starts_on")
         )

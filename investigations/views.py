@@ -14,7 +14,7 @@ from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from cms_pages.models import SiteIdentity
-from forms.models import Candidature
+from forms.permissions import candidatures_for, programme_site_scope
 
 from .models import Investigation, Outcome
 from .services import open_from_candidature, to_beta_gouv_front_matter
@@ -25,11 +25,16 @@ def require(user, action):
         raise PermissionDenied
 
 
+def investigations_for(user):
+    """The investigations of the calls of the user's sites."""
+    return Investigation.objects.filter(programme_site_scope(user))
+
+
 def open_investigation(request, candidature_id):
     require(request.user, "add")
     if request.method != "POST":
         raise PermissionDenied
-    candidature = get_object_or_404(Candidature, pk=candidature_id)
+    candidature = get_object_or_404(candidatures_for(request.user), pk=candidature_id)
     try:
         investigation, created = open_from_candidature(candidature)
     except ValueError:
@@ -60,9 +65,9 @@ class DashboardView(WagtailAdminTemplateMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
         investigations = list(
-            Investigation.objects.prefetch_related(
-                "phases", "committee_events", "organisations"
-            ).order_by("title")
+            investigations_for(self.request.user)
+            .prefetch_related("phases", "committee_events", "organisations")
+            .order_by("title")
         )
         rows = []
         for investigation in investigations:
@@ -106,7 +111,7 @@ class DashboardView(WagtailAdminTemplateMixin, TemplateView):
 
 def beta_gouv_export(request, pk):
     require(request.user, "view")
-    investigation = get_object_or_404(Investigation, pk=pk)
+    investigation = get_object_or_404(investigations_for(request.user), pk=pk)
     incubator = SiteIdentity.for_request(request).service_title
     response = HttpResponse(
         to_beta_gouv_front_matter(investigation, incubator),
@@ -123,7 +128,7 @@ def synthesis_pdf(request, pk):
     from exports.pdf import render_investigation_pdf
     from exports.views import pdf_response
 
-    investigation = get_object_or_404(Investigation, pk=pk)
+    investigation = get_object_or_404(investigations_for(request.user), pk=pk)
     return pdf_response(
         render_investigation_pdf(investigation), f"synthese-{investigation.slug}.pdf"
     )

@@ -1,16 +1,55 @@
+from django.db.models import Q
 from django.urls import path, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.panels import ObjectList
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from amorce.admin_menu import PermissionMenuItem
+from amorce.scoping import ScopedAdminModelForm, ScopedViewSetMixin
+from forms.choices import Status
+from forms.permissions import (
+    calls_for,
+    candidatures_for,
+    programme_site_scope,
+    programme_sites,
+)
 
 from . import views
 from .models import Investigation, Organisation
 
 
-class InvestigationViewSet(SnippetViewSet):
+class InvestigationForm(ScopedAdminModelForm):
+    def limit_choices(self, user):
+        self.fields["call"].queryset = calls_for(user).order_by("-opens_at")
+        self.fields["candidature"].queryset = candidatures_for(user).filter(
+            Q(status=Status.SELECTED) | Q(pk=self.instance.candidature_id)
+        )
+        self.sites = programme_sites(user)
+        if self.sites is not None:
+            self.fields["site"].queryset = self.fields["site"].queryset.filter(
+                pk__in=[site.pk for site in self.sites]
+            )
+            if len(self.sites) == 1:
+                self.fields["site"].initial = self.sites[0].pk
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if not cleaned_data.get("call") and not cleaned_data.get("site"):
+            if getattr(self, "sites", None) and len(self.sites) == 1:
+                cleaned_data["site"] = self.instance.site = self.sites[0]
+            else:
+                self.add_error(
+                    "site",
+                    _(
+                        "Choisissez l'appel d'origine, ou le site qui mène l'investigation."
+                    ),
+                )
+        return cleaned_data
+
+
+class InvestigationViewSet(ScopedViewSetMixin, SnippetViewSet):
     model = Investigation
     icon = "site"
     menu_label = _("Investigations")
@@ -19,6 +58,10 @@ class InvestigationViewSet(SnippetViewSet):
     search_fields = ["title", "problem_statement"]
     inspect_view_enabled = True
     copy_view_enabled = False
+    edit_handler = ObjectList(Investigation.panels, base_form_class=InvestigationForm)
+
+    def scope(self, user):
+        return programme_site_scope(user)
 
 
 class OrganisationViewSet(SnippetViewSet):

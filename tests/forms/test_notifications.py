@@ -114,7 +114,7 @@ def test_a_second_template_for_all_calls_is_refused_in_french(client, paula, tem
     )
     assert response.status_code == 200
     assert (
-        "Un modèle pour tous les appels existe déjà pour ce statut."
+        "Un modèle pour tous les appels du site existe déjà pour ce statut."
         in response.content.decode()
     )
     assert NotificationTemplate.objects.count() == 1

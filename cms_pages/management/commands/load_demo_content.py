@@ -238,11 +238,14 @@ class Command(BaseCommand):
         if reset:
             from forms.models import Candidature, ReferenceSequence
 
+            from investigations.models import Investigation
+
             for home in HomePage.objects.child_of(root).filter(slug=HOME_SLUG):
-                # The demo's candidatures go with it (a call protects real ones).
-                Candidature.objects.filter(
-                    call__in=CallPage.objects.descendant_of(home)
-                ).delete()
+                # The demo's candidatures and investigations go with it (a call protects
+                # real ones).
+                demo_calls = CallPage.objects.descendant_of(home)
+                Investigation.objects.filter(call__in=demo_calls).delete()
+                Candidature.objects.filter(call__in=demo_calls).delete()
                 home.delete()
             # Numbering restarts only where no candidature is left to collide with.
             for sequence in ReferenceSequence.objects.all():
@@ -386,7 +389,7 @@ class Command(BaseCommand):
         self.configure_identity(home)
         self.publish_new_pages(home)
         self.add_selection_demo(call, form_page)
-        self.add_investigation_demo(home)
+        self.add_investigation_demo(home, call)
         self.stdout.write(
             self.style.SUCCESS(
                 "Contenu de démonstration prêt"
@@ -473,7 +476,7 @@ class Command(BaseCommand):
                 call=None, status=status, defaults={"subject": subject, "body": body}
             )
 
-    def add_investigation_demo(self, home):
+    def add_investigation_demo(self, home, call):
         """Two past investigations, one with learnings to share, and the page that shares them."""
         import datetime as dt
 
@@ -502,6 +505,7 @@ class Command(BaseCommand):
             name="Ville de l'Exemple", defaults={"kind": "city"}
         )
         first = Investigation.objects.create(
+            call=call,
             title="Signalements de voirie",
             problem_statement="Les signalements arrivent par cinq canaux et se perdent entre les services.",
             coach="Alex Coach",
@@ -537,6 +541,7 @@ class Command(BaseCommand):
             documents="user_research,impact",
         )
         second = Investigation.objects.create(
+            call=call,
             title="Aides périscolaires",
             problem_statement="Les familles ne savent pas à quelles aides elles ont droit.",
             starts_on=today - dt.timedelta(days=40),

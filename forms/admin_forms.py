@@ -1,0 +1,55 @@
+"""Admin forms of the programme team: choices stop at the team's own sites."""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from amorce.scoping import ScopedAdminModelForm
+
+from .permissions import calls_for, programme_sites, site_users
+
+
+class ReviewRoundForm(ScopedAdminModelForm):
+    def limit_choices(self, user):
+        self.fields["call"].queryset = calls_for(user).order_by("-opens_at")
+        people = site_users(programme_sites(user)).order_by("last_name", "first_name")
+        formset = self.formsets.get("memberships")
+        if formset is not None:
+            for form in [*formset.forms, formset.empty_form]:
+                form.fields["user"].queryset = people
+
+    def clean(self):
+        cleaned_data = super().clean()
+        call = cleaned_data.get("call")
+        formset = self.formsets.get("memberships")
+        if call is None or formset is None:
+            return cleaned_data
+        site = call.get_site()
+        allowed = set(site_users([site] if site else []).values_list("pk", flat=True))
+        for form in formset.forms:
+            user = (
+                form.cleaned_data.get("user") if hasattr(form, "cleaned_data") else None
+            )
+            if user is None or form.cleaned_data.get("DELETE"):
+                continue
+            if user.pk not in allowed:
+                form.add_error(
+                    "user",
+                    ValidationError(
+                        _(
+                            "%(user)s n'appartient à aucun groupe du site de cet appel : "
+                            "ajoutez-le d'abord au groupe Jury du site."
+                        ),
+                        params={"user": user.get_full_name() or user.get_username()},
+                    ),
+                )
+        return cleaned_data
+
+
+class NotificationTemplateForm(ScopedAdminModelForm):
+    def limit_choices(self, user):
+        self.fields["call"].queryset = calls_for(user).order_by("-opens_at")
+        sites = programme_sites(user)
+        if sites is not None:
+            self.fields["site"].queryset = self.fields["site"].queryset.filter(
+                pk__in=[site.pk for site in sites]
+            )
