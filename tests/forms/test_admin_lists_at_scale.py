@@ -1,0 +1,125 @@
+"""The lists that grow with candidatures: flat queries, one page of rows at a time.
+
+``make bench`` measures them at 100 and 10,000 rows; these tests hold the
+query counts flat across the page size, on small numbers.
+"""
+
+import pytest
+from bs4 import BeautifulSoup
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from forms.factories import CandidatureFactory
+from forms.jury_views import DOSSIERS_PER_PAGE
+from forms.models import Candidature, Evaluation, ReviewRound, RoundMember
+from forms.round_views import RANKING_PER_PAGE
+from forms.scoring import round_aggregates
+from tests.users import member_of
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def scene(call, form_page):
+    """A round, two jurors, and ``grow(n)`` adding n scored dossiers to it."""
+    review_round = ReviewRound.objects.create(call=call, kind="preselection")
+    jurors = [member_of("Jury", "alice"), member_of("Jury", "bruno")]
+    for juror in jurors:
+        RoundMember.objects.create(round=review_round, user=juror)
+    criteria = list(call.criteria.all())
+
+    def grow(n):
+        dossiers = Candidature.objects.bulk_create(
+            CandidatureFactory.build_batch(n, page=form_page, status="eligible")
+        )
+        review_round.candidatures.add(*dossiers)
+        Evaluation.objects.bulk_create(
+            Evaluation(
+                round=review_round,
+                candidature=dossier,
+                member=juror,
+                scores={str(c.pk): c.scale_min + i % 3 for c in criteria},
+                submitted_at=timezone.now(),
+            )
+            for i, dossier in enumerate(dossiers)
+            for juror in jurors
+        )
+
+    return review_round, jurors, grow
+
+
+def queries_for(client, url):
+    client.get(url)  # warm caches: the first request of a test pays for them
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(captured), response
+
+
+def test_round_lists_cost_the_same_queries_past_a_page(client, scene):
+    review_round, jurors, grow = scene
+    programme = member_of("Équipe programme", "paula")
+    pages = [
+        (programme, f"/admin/tours/{review_round.pk}/classement/"),
+        (programme, f"/admin/tours/{review_round.pk}/classement/?p=2&ordre=ecart"),
+        (programme, "/admin/candidatures/"),
+        (jurors[0], "/admin/jury/"),
+        (jurors[0], f"/admin/jury/{review_round.pk}/"),
+        (jurors[0], f"/admin/jury/{review_round.pk}/?p=2"),
+    ]
+    grow(3)
+    few = {}
+    for user, url in pages:
+        client.force_login(user)
+        few[url], _response = queries_for(client, url)
+    grow(RANKING_PER_PAGE + DOSSIERS_PER_PAGE)
+    for user, url in pages:
+        client.force_login(user)
+        count, _response = queries_for(client, url)
+        assert count == few[url], url
+
+
+def test_ranking_shows_a_page_ranked_over_the_whole_round(client, scene):
+    review_round, _jurors, grow = scene
+    grow(RANKING_PER_PAGE + 5)
+    client.force_login(member_of("Équipe programme", "paula"))
+    url = f"/admin/tours/{review_round.pk}/classement/"
+
+    first = BeautifulSoup(client.get(url).content, "html.parser")
+    assert len(first.select("table.amorce-ranking tbody tr")) == RANKING_PER_PAGE
+    assert first.select_one("nav.pagination")
+
+    second = BeautifulSoup(client.get(f"{url}?p=2").content, "html.parser")
+    rows = second.select("table.amorce-ranking tbody tr")
+    assert len(rows) == 5
+    assert rows[0].select("td")[1].get_text(strip=True) == str(RANKING_PER_PAGE + 1)
+
+
+def test_juror_sees_their_dossiers_a_page_at_a_time(client, scene):
+    review_round, jurors, grow = scene
+    grow(DOSSIERS_PER_PAGE + 2)
+    client.force_login(jurors[0])
+    url = f"/admin/jury/{review_round.pk}/"
+    first = BeautifulSoup(client.get(url).content, "html.parser")
+    assert len(first.select("table.listing tbody tr")) == DOSSIERS_PER_PAGE
+    assert f"{DOSSIERS_PER_PAGE + 2}/{DOSSIERS_PER_PAGE + 2} évalués" in (
+        first.get_text()
+    )
+    second = BeautifulSoup(client.get(f"{url}?p=2").content, "html.parser")
+    assert len(second.select("table.listing tbody tr")) == 2
+
+
+def test_ranking_reads_neither_answers_nor_a_user_per_evaluation(scene):
+    review_round, _jurors, grow = scene
+    grow(3)
+    with CaptureQueriesContext(connection) as few:
+        round_aggregates(review_round)
+    grow(40)
+    with CaptureQueriesContext(connection) as many:
+        aggregates = round_aggregates(review_round)
+    assert len(many) == len(few)
+    assert not any("form_data" in q["sql"] for q in many.captured_queries)
+    assert all(a.count == 2 for a in aggregates)
+    members = {id(member) for a in aggregates for member, _score in a.scores}
+    assert len(members) == 2
