@@ -13,7 +13,7 @@ from django.views.generic import TemplateView
 from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from .models import Evaluation, ReviewRound
+from .models import Evaluation
 from .permissions import juror_candidatures, rounds_of
 from .scoring import clean_scores, criteria_of, likely_conflict, weighted_score
 
@@ -61,7 +61,7 @@ class MyRoundsView(JuryMixin, TemplateView):
 def member_round(user, round_id):
     """The round, if the user sits on it; 404 otherwise (nothing to learn by guessing)."""
     review_round = get_object_or_404(
-        ReviewRound.objects.select_related("call"), pk=round_id
+        rounds_of(user).select_related("call"), pk=round_id
     )
     membership = (
         review_round.memberships.filter(user=user).select_related("user").first()

@@ -13,8 +13,8 @@ from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from .choices import REASON_REQUIRED, Status
-from .models import Candidature, ReviewRound
-from .permissions import is_programme_team
+from .models import Candidature
+from .permissions import is_programme_team, rounds_for
 from .scoring import round_aggregates, to_discuss_first
 from .services import change_status
 
@@ -71,7 +71,7 @@ class RoundRankingView(WagtailAdminTemplateMixin, TemplateView):
         if not is_programme_team(request.user):
             raise PermissionDenied
         self.review_round = get_object_or_404(
-            ReviewRound.objects.select_related("call"), pk=kwargs["pk"]
+            rounds_for(request.user).select_related("call"), pk=kwargs["pk"]
         )
         return super().dispatch(request, *args, **kwargs)
 
@@ -165,7 +165,7 @@ class FillRoundView(WagtailAdminTemplateMixin, TemplateView):
     def post(self, request, pk):
         if not request.user.has_perm("forms.change_reviewround"):
             raise PermissionDenied
-        review_round = get_object_or_404(ReviewRound, pk=pk)
+        review_round = get_object_or_404(rounds_for(request.user), pk=pk)
         count = fill_round(review_round)
         messages.success(
             request,
