@@ -12,7 +12,7 @@ SETTINGS = ROOT / "site" / "amorce" / "settings"
 
 def read_variables():
     pattern = re.compile(
-        r"""(?:os\.environ\.get|env_bool|env_list)\(\s*["']([A-Z_]+)["']"""
+        r"""(?:os\.environ\.get|env_bool|env_list|env_rate)\(\s*["']([A-Z][A-Z0-9_]*)["']"""
     )
     names = set()
     for path in SETTINGS.glob("*.py"):

@@ -6,8 +6,11 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from amorce import views
 from amorce.api import api
+from amorce.security import ThrottledLoginView
 
 urlpatterns = [
+    # Wagtail's sign-in, throttled after repeated failures (before Wagtail's own route).
+    path("admin/login/", ThrottledLoginView.as_view(), name="wagtailadmin_login"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v3/", api.urls),

@@ -1,7 +1,11 @@
-from django.db import connection
+import logging
+
+from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
+
+logger = logging.getLogger("amorce.health")
 
 
 def personal_data(request):
@@ -11,7 +15,11 @@ def personal_data(request):
 
 @never_cache
 def health(request):
-    """For load balancers: the process answers and the database too."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    """For load balancers: the process answers and the database too (else 503)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        logger.exception("Health check: the database does not answer")
+        return JsonResponse({"status": "error"}, status=503)
     return JsonResponse({"status": "ok"})

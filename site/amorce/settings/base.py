@@ -25,6 +25,12 @@ def env_list(name, default=""):
     ]
 
 
+def env_rate(name, default):
+    """``"N/S"`` (N events in S seconds) → ``(N, S)``."""
+    count, _, seconds = os.environ.get(name, default).partition("/")
+    return int(count), int(seconds or 3600)
+
+
 def env_bool(name, default=False):
     value = os.environ.get(name)
     if value is None:
@@ -55,6 +61,7 @@ INSTALLED_APPS = [
     "wagtail.search",
     "wagtail.admin",
     "wagtail.api.v3",
+    "ninja",  # the API docs' Swagger UI from our static files, not from a CDN
     "wagtail",
     "modelcluster",
     "taggit",
@@ -71,7 +78,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "amorce.security.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "amorce.security.ContentSecurityPolicyMiddleware",
     "amorce.middleware.ApiCorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -235,6 +244,39 @@ AMORCE_MAX_REQUEST_SIZE = int(
 AMORCE_TRUSTED_PROXIES = int(os.environ.get("AMORCE_TRUSTED_PROXIES", "0"))
 # Origins allowed to call the API from a browser (CORS), comma-separated.
 AMORCE_API_ALLOWED_ORIGINS = env_list("AMORCE_API_ALLOWED_ORIGINS")
+
+# Admin sign-in: refused for a while after N failures ("N/S": within S seconds)
+# for one username, or from one client address (counted in the cache).
+AMORCE_LOGIN_RATE_LIMIT = env_rate("AMORCE_LOGIN_RATE_LIMIT", "5/900")
+AMORCE_LOGIN_ADDRESS_RATE_LIMIT = env_rate("AMORCE_LOGIN_ADDRESS_RATE_LIMIT", "20/900")
+
+# Content security policy (amorce.security): "'nonce'" stands for each response's
+# nonce (request.csp_nonce), "'media'" for the media storage's origin when remote.
+AMORCE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'", "'nonce'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:", "'media'"],
+    "font-src": ["'self'", "data:"],
+    "media-src": ["'self'", "'media'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "frame-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+# Wagtail's admin still has inline scripts and style attributes.
+AMORCE_CSP_ADMIN_PATH = "/admin/"
+AMORCE_CSP_ADMIN = {
+    **AMORCE_CSP,
+    "script-src": ["'self'", "'unsafe-inline'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:", "blob:", "'media'"],
+    "frame-src": ["'self'"],
+    "frame-ancestors": ["'self'"],  # the page preview is an iframe of the admin
+}
+AMORCE_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=()"
 
 # The benchmarks add Wagtail's stock form page to compare against (never in production).
 if env_bool("AMORCE_BENCH", False):

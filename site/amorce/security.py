@@ -1,0 +1,209 @@
+"""Production hardening that Django does not ship: a content security policy,
+a health check that load balancers reach, and admin sign-in throttling."""
+
+import hashlib
+import logging
+import math
+import secrets
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
+from django.utils.translation import ngettext
+from wagtail.admin.views.account import LoginView
+
+logger = logging.getLogger("amorce.security")
+
+NONCE = "'nonce'"  # placeholder in AMORCE_CSP: replaced by each response's own nonce
+MEDIA = (
+    "'media'"  # placeholder: replaced by the public media storage's origin, if remote
+)
+
+
+# --- Content security policy -------------------------------------------------
+
+
+def _storage_origin():
+    """The origin of the public media storage when it is not this site (object storage)."""
+    try:
+        parts = urlsplit(storages["default"].url("csp"))
+    except Exception:  # a storage that cannot build a URL offline: no extra origin
+        logger.warning("No origin for the media storage in the CSP", exc_info=True)
+        return None
+    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else None
+
+
+def build_policy(directives, nonce, media_origin=None):
+    """``{"script-src": ["'self'", NONCE]}`` → ``"script-src 'self' 'nonce-…'"``."""
+    parts = []
+    for directive, sources in directives.items():
+        values = []
+        for source in sources:
+            if source == NONCE:
+                values.append(f"'nonce-{nonce}'")
+            elif source == MEDIA:
+                if media_origin:
+                    values.append(media_origin)
+            else:
+                values.append(source)
+        parts.append(" ".join([directive, *values]))
+    return "; ".join(parts)
+
+
+class ContentSecurityPolicyMiddleware:
+    """Sends ``AMORCE_CSP`` on the public site, ``AMORCE_CSP_ADMIN`` under the admin.
+
+    Each request gets a fresh nonce (``request.csp_nonce``) for the few inline
+    scripts our templates have. Wagtail's admin still has inline scripts and
+    style attributes, hence its own, looser policy. A response that already has
+    a policy (a served file, a document) keeps it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self._media_origin = None
+        self._media_origin_known = False
+
+    @property
+    def media_origin(self):
+        if not self._media_origin_known:
+            self._media_origin = _storage_origin()
+            self._media_origin_known = True
+        return self._media_origin
+
+    def __call__(self, request):
+        request.csp_nonce = secrets.token_urlsafe(18)
+        response = self.get_response(request)
+        if "Content-Security-Policy" not in response:
+            admin = request.path.startswith(settings.AMORCE_CSP_ADMIN_PATH)
+            directives = settings.AMORCE_CSP_ADMIN if admin else settings.AMORCE_CSP
+            if directives:
+                response["Content-Security-Policy"] = build_policy(
+                    directives, request.csp_nonce, self.media_origin
+                )
+        permissions = getattr(settings, "AMORCE_PERMISSIONS_POLICY", "")
+        if permissions and "Permissions-Policy" not in response:
+            response["Permissions-Policy"] = permissions
+        return response
+
+
+# --- Health check ------------------------------------------------------------
+
+
+class HealthCheckMiddleware:
+    """Answers ``/sante/`` before host validation and the HTTPS redirect.
+
+    Load balancers probe the app over plain HTTP, by its internal address:
+    neither must turn the probe into a 301 or a 400.
+    """
+
+    path = "/sante/"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path == self.path:
+            from amorce.views import health
+
+            return health(request)
+        return self.get_response(request)
+
+
+# --- Admin sign-in throttling ------------------------------------------------
+
+
+def _client_address_key(request):
+    from forms.services import client_key_for
+
+    return client_key_for(request)
+
+
+def _keys(request, username):
+    normalised = (username or "").strip().casefold()
+    user_hash = hashlib.sha256(normalised.encode()).hexdigest()
+    return (
+        f"amorce:login-failures:user:{user_hash}",
+        f"amorce:login-failures:address:{_client_address_key(request)}",
+    )
+
+
+def _limits():
+    per_user, window = settings.AMORCE_LOGIN_RATE_LIMIT
+    per_address, address_window = settings.AMORCE_LOGIN_ADDRESS_RATE_LIMIT
+    return ((per_user, window), (per_address, address_window))
+
+
+def login_blocked(request, username):
+    """True when this username, or this client address, failed too often lately."""
+    keys = _keys(request, username)
+    counts = cache.get_many(keys)
+    return any(
+        limit and counts.get(key, 0) >= limit
+        for key, (limit, _window) in zip(keys, _limits(), strict=True)
+    )
+
+
+def record_login_failure(request, username):
+    """Counts a failure; the count is forgotten after a window without failures."""
+    for key, (limit, window) in zip(_keys(request, username), _limits(), strict=True):
+        if not limit:
+            continue
+        if not cache.add(key, 1, window):
+            try:
+                cache.incr(key)
+            except ValueError:  # expired in between
+                cache.set(key, 1, window)
+            cache.touch(key, window)
+
+
+def reset_login_failures(request, username):
+    """A successful sign-in clears its username's count (not its address's)."""
+    cache.delete(_keys(request, username)[0])
+
+
+def throttled_message():
+    window = max(seconds for _limit, seconds in _limits())
+    minutes = math.ceil(window / 60)
+    return ngettext(
+        "Trop de tentatives de connexion ont échoué. Réessayez dans %(minutes)s minute.",
+        "Trop de tentatives de connexion ont échoué. Réessayez dans %(minutes)s minutes.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+class ThrottledLoginView(LoginView):
+    """Wagtail's admin sign-in, refused for a while after repeated failures.
+
+    The password is not even checked while the username or the address is
+    blocked: the right password is refused too, with a French message and 429.
+    """
+
+    def get_form_class(self):
+        base = super().get_form_class()
+
+        class ThrottledLoginForm(base):
+            def clean(form):
+                username = form.cleaned_data.get("username", "")
+                if login_blocked(self.request, username):
+                    logger.warning("Admin sign-in refused: too many failures")
+                    raise ValidationError(throttled_message(), code="throttled")
+                try:
+                    return super().clean()
+                except ValidationError:
+                    record_login_failure(self.request, username)
+                    raise
+
+        return ThrottledLoginForm
+
+    def form_valid(self, form):
+        reset_login_failures(self.request, form.cleaned_data.get("username", ""))
+        return super().form_valid(form)
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.has_error("__all__", code="throttled"):
+            response.status_code = 429
+        return response
