@@ -51,7 +51,7 @@ def test_call_page_shows_dates_criteria_and_status(client, call):
     """The call page lists the criteria with weights and scales, and says it is open."""
     soup = get_soup(client, call.url)
     text = soup.get_text(" ", strip=True)
-    assert "Candidatures ouvertes" in text
+    assert "Vous pouvez déposer vos candidatures jusqu" in text
     rows = soup.select(".amorce-criteria tbody tr")
     assert [row.strong.get_text() for row in rows] == [
         "Ampleur du problème",
@@ -75,7 +75,7 @@ def test_closed_call_says_so(client, call):
     call.save()
     text = get_soup(client, call.url).get_text(" ", strip=True)
     assert "Cet appel est clos depuis le" in text
-    assert "Candidatures ouvertes" not in text
+    assert "Vous pouvez déposer vos candidatures" not in text
 
 
 def test_programme_page_lists_phases_and_committee(client, programme):
