@@ -291,7 +291,8 @@ AMORCE_PDF_SYNC_LIMIT = int(os.environ.get("AMORCE_PDF_SYNC_LIMIT", "30"))
 # Spread (standard deviation, on 100) from which a dossier's scores count as a disagreement.
 AMORCE_DISAGREEMENT_SPREAD = float(os.environ.get("AMORCE_DISAGREEMENT_SPREAD", "15"))
 
-# Public theme: "dsfr" (State services only) or "neutral" (local authorities).
+# Public theme of a new site: "dsfr" (State services only) or "neutral" (local
+# authorities); each site then chooses its own in its identity (SiteIdentity.theme).
 AMORCE_THEME = os.environ.get("AMORCE_THEME", "dsfr")
 
 LOGGING = {
