@@ -14,7 +14,15 @@ class ReviewRoundForm(ScopedAdminModelForm):
         people = site_users(programme_sites(user)).order_by("last_name", "first_name")
         formset = self.formsets.get("memberships")
         if formset is not None:
-            for form in [*formset.forms, formset.empty_form]:
+            member_form = formset.form
+
+            class SiteMemberForm(member_form):
+                def __init__(self, *args, **kwargs):
+                    super().__init__(*args, **kwargs)
+                    self.fields["user"].queryset = people
+
+            formset.form = SiteMemberForm  # the empty form (« Ajouter ») is built later
+            for form in formset.forms:
                 form.fields["user"].queryset = people
 
     def clean(self):

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
+from wagtail.models import Site
 
 from cms_pages.models import CallStatus
 
@@ -95,8 +96,13 @@ class Problem(Schema):
     errors: dict[str, list[str]] = {}
 
 
-def live_form_pages():
-    return CandidatureFormPage.objects.live().public()
+def live_form_pages(request):
+    """The published forms of the site the request is addressed to (by its host name)."""
+    pages = CandidatureFormPage.objects.live().public()
+    site = Site.find_for_request(request)
+    if site is None:
+        return pages.none()
+    return pages.descendant_of(site.root_page)
 
 
 def describe_field(name, field, form_field=None):
@@ -167,7 +173,7 @@ def describe_form(page, request):
     "/", response=list[FormSummaryOut], summary="Formulaires de candidature publiés"
 )
 def list_forms(request):
-    pages = live_form_pages().order_by("-pk")
+    pages = live_form_pages(request).order_by("-pk")
     return [
         FormSummaryOut(
             id=page.pk,
@@ -189,7 +195,7 @@ def list_forms(request):
 )
 def form_schema(request, page_id: int):
     """The fields to render (type, label, help, required, choices, limits), the call's dates and criteria."""
-    page = get_object_or_404(live_form_pages(), pk=page_id)
+    page = get_object_or_404(live_form_pages(request), pk=page_id)
     return describe_form(page, request)
 
 
@@ -260,6 +266,24 @@ def idempotency_token(request, data):
         ) from error
 
 
+def earlier_submission(request):
+    """The candidature this request's idempotency key already made, if any."""
+    try:
+        data, _files = parse_submission(request)
+        token = idempotency_token(request, data)
+    except HttpError:
+        return None
+    return token and Candidature.objects.filter(submission_token=token).first()
+
+
+def created(candidature):
+    return SubmissionCreated(
+        reference=candidature.reference,
+        status=candidature.status,
+        submitted_at=candidature.submit_time,
+    )
+
+
 @router.post(
     "/{page_id}/submissions/",
     response={
@@ -276,8 +300,11 @@ def idempotency_token(request, data):
 )
 def submit(request, page_id: int):
     """Store a candidature: 201 with its reference, 422 with per-field errors, 409/410 outside the call's dates."""
-    page = get_object_or_404(live_form_pages(), pk=page_id)
+    page = get_object_or_404(live_form_pages(request), pk=page_id)
     call_status = page.call.status
+    if call_status != CallStatus.OPEN and (earlier := earlier_submission(request)):
+        # Sent again after the closing time with its key: what was stored before.
+        return Status(201, created(earlier))
     if call_status == CallStatus.UPCOMING:
         return Status(409, Problem(detail=_("Cet appel n'est pas encore ouvert.")))
     if call_status == CallStatus.CLOSED:
@@ -290,14 +317,7 @@ def submit(request, page_id: int):
     if token and (
         existing := Candidature.objects.filter(submission_token=token).first()
     ):
-        return Status(
-            201,
-            SubmissionCreated(
-                reference=existing.reference,
-                status=existing.status,
-                submitted_at=existing.submit_time,
-            ),
-        )
+        return Status(201, created(existing))
     client_key = client_key_for(request)
     if rate_limited(client_key):
         return Status(
@@ -328,11 +348,4 @@ def submit(request, page_id: int):
         token=token,
         client_key=client_key,
     )
-    return Status(
-        201,
-        SubmissionCreated(
-            reference=candidature.reference,
-            status=candidature.status,
-            submitted_at=candidature.submit_time,
-        ),
-    )
+    return Status(201, created(candidature))

@@ -56,14 +56,11 @@ def rate_limited(client_key):
 
 
 def reference_prefix_for(call, request=None):
-    """The reference prefix of the call's site (cached on the request when given)."""
+    """The reference prefix of the call's site, whichever host the candidature came through."""
     from cms_pages.models import SiteIdentity
 
-    if request is not None:
-        identity = SiteIdentity.for_request(request)
-    else:
-        site = call.get_site()
-        identity = SiteIdentity.for_site(site) if site else None
+    site = call.get_site()
+    identity = SiteIdentity.for_site(site) if site else None
     prefix = identity.reference_prefix if identity else ""
     return (prefix or "AMO").upper()
 

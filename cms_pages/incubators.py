@@ -1,0 +1,161 @@
+"""One instance, several incubators: each is a Wagtail Site with its own teams.
+
+``create_incubator`` adds one: its home and programme pages, its site, its
+identity (name lines, theme, reference prefix…), its image collection and its
+three groups, given the permissions of the instance's starting groups but only
+on its own pages, collection and data.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from wagtail.models import (
+    Collection,
+    GroupCollectionPermission,
+    GroupPagePermission,
+    Page,
+    Site,
+)
+
+from .models import HomePage, ProgrammePage, SiteGroup, SiteIdentity, Theme
+
+COMMUNICATION = "Communication"
+PROGRAMME_TEAM = "Équipe programme"
+JURY = "Jury"
+STARTING_GROUPS = (COMMUNICATION, PROGRAMME_TEAM, JURY)
+
+
+@dataclass
+class Incubator:
+    site: Site
+    home: HomePage
+    programme: ProgrammePage
+    groups: dict
+
+
+def _copy_rights(template, group, root_page, collection):
+    """Give ``group`` what ``template`` may do, with pages and images under its own roots."""
+    group.permissions.set(template.permissions.all())
+    for permission in {
+        gpp.permission for gpp in GroupPagePermission.objects.filter(group=template)
+    }:
+        GroupPagePermission.objects.get_or_create(
+            group=group, page=root_page, permission=permission
+        )
+    for permission in {
+        gcp.permission
+        for gcp in GroupCollectionPermission.objects.filter(group=template)
+    }:
+        GroupCollectionPermission.objects.get_or_create(
+            group=group, collection=collection, permission=permission
+        )
+
+
+def narrow_starting_groups(site):
+    """The starting groups work on ``site`` only: page rights at the tree root move to its home.
+
+    Until an instance has a second site, the starting groups may hold page
+    rights at the root of the page tree; with two sites, that would let one
+    incubator's team edit the other's pages.
+    """
+    tree_root = Page.get_first_root_node()
+    moved = 0
+    for group in Group.objects.filter(name__in=STARTING_GROUPS):
+        for gpp in GroupPagePermission.objects.filter(group=group, page=tree_root):
+            GroupPagePermission.objects.get_or_create(
+                group=group, page=site.root_page, permission=gpp.permission
+            )
+            gpp.delete()
+            moved += 1
+        SiteGroup.objects.get_or_create(group=group, defaults={"site": site})
+    return moved
+
+
+@transaction.atomic
+def create_incubator(
+    name,
+    hostname,
+    *,
+    port=80,
+    name_lines="",
+    reference_prefix="",
+    theme=Theme.DSFR,
+    contact_email="",
+    slug="",
+):
+    """Add a site for one incubator; all or nothing."""
+    name = name.strip()
+    hostname = hostname.strip().lower()
+    if not name:
+        raise ValidationError(_("Donnez le nom de l'incubateur."))
+    if not hostname:
+        raise ValidationError(
+            _("Donnez le nom d'hôte du site (par exemple incubateur.example.org).")
+        )
+    if Site.objects.filter(hostname=hostname, port=port).exists():
+        raise ValidationError(
+            _("Un site répond déjà à %(host)s:%(port)s.")
+            % {"host": hostname, "port": port}
+        )
+    if theme not in Theme.values:
+        raise ValidationError(
+            _("Thème inconnu « %(theme)s » : choisissez parmi %(choices)s.")
+            % {"theme": theme, "choices": ", ".join(Theme.values)}
+        )
+    for group_name in STARTING_GROUPS:
+        if Group.objects.filter(name=f"{group_name} — {name}").exists():
+            raise ValidationError(
+                _("Le groupe « %(group)s » existe déjà : choisissez un autre nom.")
+                % {"group": f"{group_name} — {name}"}
+            )
+
+    default_site = Site.objects.filter(is_default_site=True).first()
+    if default_site is not None:
+        narrow_starting_groups(default_site)
+
+    tree_root = Page.get_first_root_node()
+    slug = slug or slugify(name)[:50] or "incubateur"
+    if tree_root.get_children().filter(slug=slug).exists():
+        raise ValidationError(
+            _("Une page d'accueil « %(slug)s » existe déjà : donnez un autre --slug.")
+            % {"slug": slug}
+        )
+    home = tree_root.add_child(instance=HomePage(title=name, slug=slug))
+    home.save_revision().publish()
+    programme = home.add_child(
+        instance=ProgrammePage(title=_("Le programme"), slug="programme")
+    )
+    programme.save_revision().publish()
+
+    site = Site.objects.create(
+        hostname=hostname,
+        port=port,
+        root_page=home,
+        site_name=name,
+        is_default_site=not Site.objects.exists(),
+    )
+    identity = SiteIdentity.for_site(site)
+    identity.service_title = name
+    identity.theme = theme
+    if name_lines:
+        identity.name_lines = name_lines.replace("\\n", "\n")
+    if reference_prefix:
+        identity.reference_prefix = reference_prefix.upper()
+    identity.contact_email = contact_email
+    identity.full_clean(exclude=["site"])
+    identity.save()
+
+    collection = Collection.get_first_root_node().add_child(name=name)
+    groups = {}
+    for group_name in STARTING_GROUPS:
+        group = Group.objects.create(name=f"{group_name} — {name}")
+        template = Group.objects.filter(name=group_name).first()
+        if template is not None:
+            _copy_rights(template, group, home, collection)
+        SiteGroup.objects.create(group=group, site=site)
+        groups[group_name] = group
+    return Incubator(site=site, home=home, programme=programme, groups=groups)

@@ -1,0 +1,25 @@
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.viewsets.model import ModelViewSet
+
+from .models import SiteGroup
+
+
+class SiteGroupViewSet(ModelViewSet):
+    """Which group works on which site: set by ``create_incubator``, changed here."""
+
+    model = SiteGroup
+    icon = "site"
+    menu_label = _("Groupes des sites")
+    add_to_settings_menu = True
+    url_prefix = "groupes-des-sites"
+    name = "site_groups"
+    copy_view_enabled = False
+    list_display = ["group", "site"]
+    list_filter = ["site"]
+    form_fields = ["group", "site"]
+
+
+@hooks.register("register_admin_viewset")
+def register_site_group_viewset():
+    return SiteGroupViewSet()

@@ -1,0 +1,246 @@
+"""Two incubators on one instance: neither team reaches the other's dossiers.
+
+Site A is the default site (the starting groups); site B is added by
+``create_incubator``. Every role of each site asks for every view, API route,
+export and file of the other site's data, and is refused without a byte of it;
+the same role reaches its own (so the matrix can fail).
+"""
+
+import io
+
+import openpyxl
+import pytest
+from django.core.files.base import ContentFile
+from django.core.management import call_command
+from django.utils import timezone
+from wagtail.models import Site
+
+from cms_pages.factories import CallPageFactory
+from cms_pages.models import SiteIdentity
+from forms.factories import CandidatureFactory, CandidatureFormPageFactory
+from forms.models import (
+    CandidatureAttachment,
+    NotificationTemplate,
+    ReviewRound,
+    RoundMember,
+)
+from investigations.models import Investigation
+from tests.users import member_of
+
+B_HOST = "mer.example.org"
+
+
+def build_side(call, form_page, juror, label):
+    """A candidature with a file, a round with ``juror``, a template and an investigation."""
+    candidature = CandidatureFactory(
+        page=form_page,
+        status="eligible",
+        applicant_name=f"Personne {label}",
+        applicant_email=f"personne.{label.lower()}@example.org",
+        reference=f"{label}-2026-0001",
+    )
+    CandidatureAttachment.objects.create(
+        candidature=candidature,
+        field_name="pieces",
+        file=ContentFile(b"%PDF-1.4 secret " + label.encode(), name=f"{label}.pdf"),
+        original_name=f"piece-{label}.pdf",
+        content_type="application/pdf",
+        size=20,
+        sha256="0" * 64,
+    )
+    review_round = ReviewRound.objects.create(call=call, kind="preselection")
+    RoundMember.objects.create(round=review_round, user=juror)
+    review_round.candidatures.add(candidature)
+    template = NotificationTemplate.objects.create(
+        call=call, status="not_preselected", subject=f"Objet {label}", body="Bonjour"
+    )
+    investigation = Investigation.objects.create(
+        call=call,
+        candidature=None,
+        title=f"Investigation {label}",
+        problem_statement=f"Problème confidentiel {label}",
+        starts_on=timezone.localdate(),
+        learnings=f"Enseignement {label}",
+        publish_learnings=True,
+    )
+    return {
+        "candidature": candidature,
+        "attachment": candidature.attachments.get(),
+        "round": review_round,
+        "template": template,
+        "investigation": investigation,
+        "call": call,
+        "form_page": form_page,
+        "secret": candidature.applicant_name,
+        "problem": investigation.problem_statement,
+    }
+
+
+@pytest.fixture
+def sides(site, call, form_page):
+    juror_a = member_of("Jury", "jury_a")
+    a = build_side(call, form_page, juror_a, "AAA")
+    call_command(
+        "create_incubator",
+        "Fabrique de la Mer",
+        hostname=B_HOST,
+        prefix="MER",
+        theme="neutral",
+        stdout=io.StringIO(),
+    )
+    site_b = Site.objects.get(hostname=B_HOST)
+    programme_b = site_b.root_page.get_children().get().specific
+    call_b = CallPageFactory(parent=programme_b, slug="appel-mer", title="Appel Mer")
+    form_b = CandidatureFormPageFactory(
+        parent=call_b,
+        slug="candidater",
+        fields=[{"label": "Le problème", "field_type": "multiline"}],
+    )
+    juror_b = member_of("Jury — Fabrique de la Mer", "jury_b")
+    b = build_side(call_b, form_b, juror_b, "BBB")
+    people = {
+        ("A", "programme"): member_of("Équipe programme", "prog_a"),
+        ("A", "jury"): juror_a,
+        ("A", "communication"): member_of("Communication", "comm_a"),
+        ("B", "programme"): member_of(
+            "Équipe programme — Fabrique de la Mer", "prog_b"
+        ),
+        ("B", "jury"): juror_b,
+        ("B", "communication"): member_of(
+            "Communication — Fabrique de la Mer", "comm_b"
+        ),
+    }
+    return {"A": a, "B": b, "people": people, "site_b": site_b}
+
+
+def urls_of(side):
+    c, r, i = side["candidature"], side["round"], side["investigation"]
+    return [
+        f"/admin/candidatures/inspect/{c.pk}/",
+        f"/admin/candidatures/edit/{c.pk}/",
+        side["attachment"].get_absolute_url(),
+        f"/admin/exports/dossiers/{c.pk}/pdf/",
+        f"/admin/tours/edit/{r.pk}/",
+        f"/admin/tours/{r.pk}/classement/",
+        f"/admin/exports/tours/{r.pk}/ranking/?format=xlsx",
+        f"/admin/exports/tours/{r.pk}/evaluations/?format=csv",
+        f"/admin/exports/tours/{r.pk}/cahier-du-jury/",
+        f"/admin/exports/tours/{r.pk}/importer-des-evaluations/",
+        f"/admin/jury/{r.pk}/",
+        f"/admin/jury/{r.pk}/{c.pk}/",
+        f"/admin/modeles-de-courriel/edit/{side['template'].pk}/",
+        f"/admin/modeles-de-courriel/{side['template'].pk}/apercu/",
+        f"/admin/courriels-de-decision/?call={side['call'].pk}",
+        f"/admin/snippets/investigations/investigation/edit/{i.pk}/",
+        f"/admin/snippets/investigations/investigation/inspect/{i.pk}/",
+        f"/admin/investigations/{i.pk}/synthese.pdf",
+        f"/admin/investigations/{i.pk}/beta-gouv.md",
+    ]
+
+
+LISTINGS = [
+    "/admin/",
+    "/admin/candidatures/",
+    "/admin/candidatures/?q=Personne",
+    "/admin/tours/",
+    "/admin/modeles-de-courriel/",
+    "/admin/courriels-de-decision/",
+    "/admin/jury/",
+    "/admin/snippets/investigations/investigation/",
+    "/admin/investigations/tableau-de-bord/",
+    "/admin/exports/candidatures/?format=csv",
+    "/admin/exports/investigations/?format=csv",
+]
+
+
+def refused(response):
+    return response.status_code in (302, 403, 404)
+
+
+def leaks(response, side):
+    body = b"".join(response) if response.streaming else response.content
+    return any(
+        secret.encode() in body
+        for secret in (side["secret"], side["problem"], side["candidature"].reference)
+    )
+
+
+@pytest.mark.parametrize("role", ["programme", "jury", "communication"])
+@pytest.mark.parametrize("own,other", [("A", "B"), ("B", "A")])
+def test_no_role_reaches_the_other_sites_data(client, sides, role, own, other):
+    client.force_login(sides["people"][(own, role)])
+    for url in urls_of(sides[other]):
+        response = client.get(url)
+        assert refused(response), f"{own}/{role} reached {url}: {response.status_code}"
+        assert not leaks(response, sides[other]), f"{own}/{role} read {url}"
+    for url in LISTINGS:
+        response = client.get(url)
+        assert not leaks(response, sides[other]), f"{own}/{role} read {url}"
+
+
+@pytest.mark.parametrize("own", ["A", "B"])
+def test_each_programme_team_reaches_its_own(client, sides, own):
+    side = sides[own]
+    client.force_login(sides["people"][(own, "programme")])
+    for url in urls_of(side):
+        if "/admin/jury/" in url:
+            continue  # the programme team does not sit on the round
+        assert client.get(url).status_code == 200, url
+    listing = client.get("/admin/candidatures/")
+    assert side["secret"].encode() in listing.content
+    export = client.get("/admin/exports/candidatures/?format=xlsx")
+    rows = list(openpyxl.load_workbook(io.BytesIO(b"".join(export))).active.values)
+    assert [row[0] for row in rows[1:]] == [side["candidature"].reference]
+
+
+@pytest.mark.parametrize("own", ["A", "B"])
+def test_each_juror_reaches_their_own_round(client, sides, own):
+    side = sides[own]
+    client.force_login(sides["people"][(own, "jury")])
+    page = client.get(f"/admin/jury/{side['round'].pk}/")
+    assert page.status_code == 200
+    assert side["candidature"].reference.encode() in page.content
+    assert client.get(side["attachment"].get_absolute_url()).status_code == 200
+
+
+def test_a_round_of_one_site_refuses_a_juror_of_the_other(client, sides):
+    """The member list offers only the site's people, and a forged post is refused in French."""
+    from wagtail.test.utils.form_data import inline_formset, nested_form_data
+
+    client.force_login(sides["people"][("B", "programme")])
+    form = client.get("/admin/tours/new/")
+    assert b"jury_a" not in form.content
+    data = nested_form_data(
+        {
+            "call": sides["B"]["call"].pk,
+            "kind": "selection",
+            "starts_on": "",
+            "ends_on": "",
+            "memberships": inline_formset(
+                [{"user": sides["people"][("A", "jury")].pk, "administration": ""}]
+            ),
+        }
+    )
+    response = client.post("/admin/tours/new/", data)
+    assert response.status_code == 200
+    assert not ReviewRound.objects.filter(kind="selection").exists()
+    assert "Sélectionnez un choix valide" in response.content.decode()
+
+
+def test_public_api_and_pages_answer_for_their_own_site(client, sides):
+    forms_a = client.get("/api/v3/forms/").json()
+    forms_b = client.get("/api/v3/forms/", HTTP_HOST=B_HOST).json()
+    assert [f["id"] for f in forms_a] == [sides["A"]["form_page"].pk]
+    assert [f["id"] for f in forms_b] == [sides["B"]["form_page"].pk]
+    other = client.get(f"/api/v3/forms/{sides['B']['form_page'].pk}/")
+    assert other.status_code == 404
+    learnings_b = client.get("/api/v3/investigations/", HTTP_HOST=B_HOST).json()
+    assert [item["title"] for item in learnings_b] == ["Investigation BBB"]
+
+
+def test_references_follow_the_site_of_the_call(client, sides):
+    from forms.services import next_reference, reference_prefix_for
+
+    assert reference_prefix_for(sides["B"]["call"]) == "MER"
+    assert next_reference(sides["B"]["call"]).startswith("MER-")
+    assert SiteIdentity.for_site(sides["site_b"]).theme == "neutral"
