@@ -34,9 +34,11 @@ def prepare_notifications(call, status, user=None):
 
     Returns (prepared, without_template).
     """
-    candidatures = Candidature.objects.filter(call=call, status=status).exclude(
-        notifications__status=status
-    )
+    candidatures = Candidature.objects.filter(
+        call=call,
+        status=status,
+        anonymised_at=None,  # nobody left to write to
+    ).exclude(notifications__status=status)
     prepared = missing = 0
     for candidature in candidatures.select_related("call"):
         template = NotificationTemplate.for_candidature(candidature, status)

@@ -504,3 +504,21 @@ def test_applicant_data_input_errors(people, tmp_path):
     with pytest.raises(CommandError, match="existe déjà"):
         run("applicant_data", CAMILLE, "--export", str(existing))
     assert existing.read_bytes() == b""
+
+
+def test_no_email_is_prepared_or_retried_for_an_anonymised_candidature(people):
+    """The withdrawn decision email is not prepared again; no receipt is retried."""
+    from django.core import mail
+
+    from forms.models import NotificationTemplate
+    from forms.notifications import prepare_notifications
+
+    run("anonymise_candidatures", "--now", DAY_AFTER)
+    NotificationTemplate.objects.create(
+        call=people["refused"].call, status="eligible", subject="S", body="B {nom}"
+    )
+    Candidature.objects.filter(pk=people["waiting"].pk).update(status="eligible")
+    assert prepare_notifications(people["refused"].call, "eligible") == (0, 0)
+    Candidature.objects.update(confirmation_sent_at=None)
+    run("retry_candidature_emails")
+    assert ANONYMISED_EMAIL not in [to for m in mail.outbox for to in m.to]
