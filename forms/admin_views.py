@@ -128,6 +128,11 @@ class CandidatureStatusForm(WagtailAdminModelForm):
     def clean(self):
         cleaned_data = super().clean()
         new_status = cleaned_data.get("status")
+        if self.instance.anonymised_at and new_status != self.initial_status:
+            self.add_error(
+                "status",
+                _("Cette candidature a été anonymisée : son statut ne change plus."),
+            )
         if (
             new_status
             and new_status != self.initial_status

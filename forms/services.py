@@ -224,6 +224,10 @@ def change_status(candidature, new_status, *, user=None, reason=""):
     old_status = candidature.status
     if new_status == old_status:
         return candidature
+    if candidature.anonymised_at:
+        raise ValidationError(
+            _("Cette candidature a été anonymisée : son statut ne change plus.")
+        )
     if new_status not in TRANSITIONS[Status(old_status)]:
         raise ValidationError(
             _("Une candidature « %(old)s » ne peut pas passer à « %(new)s ».")

@@ -244,3 +244,31 @@ def test_references_follow_the_site_of_the_call(client, sides):
     assert reference_prefix_for(sides["B"]["call"]) == "MER"
     assert next_reference(sides["B"]["call"]).startswith("MER-")
     assert SiteIdentity.for_site(sides["site_b"]).theme == "neutral"
+
+
+def test_each_communication_team_edits_only_its_own_pages(client, sides):
+    home_b = sides["site_b"].root_page
+    home_a = Site.objects.get(is_default_site=True).root_page
+    client.force_login(sides["people"][("A", "communication")])
+    assert client.get(f"/admin/pages/{home_a.pk}/edit/").status_code == 200
+    assert refused(client.get(f"/admin/pages/{home_b.pk}/edit/"))
+    client.force_login(sides["people"][("B", "communication")])
+    assert client.get(f"/admin/pages/{home_b.pk}/edit/").status_code == 200
+    assert refused(client.get(f"/admin/pages/{home_a.pk}/edit/"))
+
+
+def test_create_incubator_refuses_a_taken_host_in_french_and_adds_nothing(sides):
+    from django.contrib.auth.models import Group
+    from django.core.management.base import CommandError
+
+    counts = (Site.objects.count(), Group.objects.count())
+    with pytest.raises(CommandError, match="Un site répond déjà à mer.example.org:80"):
+        call_command("create_incubator", "Autre", hostname=B_HOST, stdout=io.StringIO())
+    with pytest.raises(CommandError, match="existe déjà"):
+        call_command(
+            "create_incubator",
+            "Fabrique de la Mer",
+            hostname="autre.example.org",
+            stdout=io.StringIO(),
+        )
+    assert (Site.objects.count(), Group.objects.count()) == counts

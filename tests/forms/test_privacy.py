@@ -522,3 +522,19 @@ def test_no_email_is_prepared_or_retried_for_an_anonymised_candidature(people):
     Candidature.objects.update(confirmation_sent_at=None)
     run("retry_candidature_emails")
     assert ANONYMISED_EMAIL not in [to for m in mail.outbox for to in m.to]
+
+
+def test_an_anonymised_candidature_keeps_its_status(people, programme_client):
+    """Its decision was taken long ago; nobody revives it without its data."""
+    run("anonymise_candidatures", "--now", DAY_AFTER)
+    refused = people["refused"]
+    refused.refresh_from_db()
+    before = refused.status
+    response = programme_client.post(
+        f"/admin/candidatures/edit/{refused.pk}/",
+        {"status": "withdrawn", "reason": "essai"},
+    )
+    assert response.status_code == 200
+    assert "Cette candidature a été anonymisée" in response.content.decode()
+    refused.refresh_from_db()
+    assert refused.status == before
