@@ -13,6 +13,8 @@ from dotenv import load_dotenv
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent  # site/amorce
 BASE_DIR = PROJECT_DIR.parent.parent  # repository root
+# A fork's own templates and static files, which win over the project's (docs/fork.md).
+OVERRIDES_DIR = Path(os.environ.get("AMORCE_OVERRIDES_DIR", BASE_DIR / "overrides"))
 
 load_dotenv(BASE_DIR / ".env")
 
@@ -96,7 +98,7 @@ ROOT_URLCONF = "amorce.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [PROJECT_DIR / "templates"],
+        "DIRS": [OVERRIDES_DIR / "templates", PROJECT_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -164,7 +166,10 @@ STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
 ]
-STATICFILES_DIRS = [PROJECT_DIR / "static"]
+STATICFILES_DIRS = [
+    *([OVERRIDES_DIR / "static"] if (OVERRIDES_DIR / "static").is_dir() else []),
+    PROJECT_DIR / "static",
+]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "static"))
 STATIC_URL = "/static/"
 
