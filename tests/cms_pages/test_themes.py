@@ -35,15 +35,13 @@ STATE_HOSTS = [re.sub(r"^https?://(www\.)?", "", url) for _label, url in STATE_L
 
 @pytest.fixture
 def learnings(home):
-    investigation = Investigation(
+    Investigation.objects.create(
         title="Rendez-vous en préfecture",
         problem_statement="Trois mois d'attente.",
         learnings="Le problème venait de la prise de rendez-vous.",
         publish_learnings=True,
+        site=home.get_site(),
     )
-    if any(field.name == "site" for field in Investigation._meta.fields):
-        investigation.site = home.get_site()
-    investigation.save()
     return home.add_child(
         instance=LearningsIndexPage(title="Ce que nous avons appris", slug="appris")
     )
