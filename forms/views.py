@@ -33,6 +33,17 @@ def answers_sent(page, request):
     return kept
 
 
+def replayed_candidature(request):
+    """The candidature this form's one-time token already made, if any."""
+    token = request.POST.get("jeton")
+    if not token:
+        return None
+    try:
+        return Candidature.objects.filter(submission_token=uuid.UUID(token)).first()
+    except ValueError:
+        return None
+
+
 def render_form_page(
     page, request, form=None, *, status=200, error=None, kept_answers=None
 ):
@@ -59,6 +70,10 @@ def serve_candidature_form(page, request, *args, **kwargs):
 def _serve_candidature_form(page, request, *args, **kwargs):
     call_status = page.call.status
     if call_status != CallStatus.OPEN:
+        # Sent again after the closing time (a lost answer, a reload): what was
+        # stored before it is shown again, never « not stored ».
+        if request.method == "POST" and (replayed := replayed_candidature(request)):
+            return page.render_landing_page(request, replayed, *args, **kwargs)
         error = None
         if request.method == "POST":
             error = (
@@ -98,16 +113,7 @@ def _serve_candidature_form(page, request, *args, **kwargs):
         )
         return render_form_page(page, request, form, status=413, error=too_big_error)
 
-    token = request.POST.get("jeton")
-    replayed = None
-    if token:
-        try:
-            replayed = Candidature.objects.filter(
-                submission_token=uuid.UUID(token)
-            ).first()
-        except ValueError:
-            replayed = None
-    if replayed:
+    if replayed := replayed_candidature(request):
         return page.render_landing_page(request, replayed, *args, **kwargs)
 
     client_key = client_key_for(request)
