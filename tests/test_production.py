@@ -243,6 +243,22 @@ def test_the_login_page_is_under_the_admin_policy(client, db):
     assert "'unsafe-inline'" in policy_of(response)["script-src"]
 
 
+def test_a_preview_keeps_the_public_policy_and_may_be_framed_by_the_admin(home):
+    """Wagtail's preview panel frames the page: same strict policy, framed by us only."""
+    response = home.make_preview_request()
+    assert response.status_code == 200
+    policy = policy_of(response)
+    assert policy["frame-ancestors"] == ["'self'"]
+    assert "'unsafe-inline'" not in policy["script-src"]
+    soup = BeautifulSoup(response.content, "html.parser")
+    nonce = next(s for s in policy["script-src"] if s.startswith("'nonce-"))[7:-1]
+    assert all(
+        script.get("nonce") == nonce
+        for script in soup.find_all("script")
+        if not script.get("src") and not script.get("type")
+    )
+
+
 def test_a_response_with_its_own_policy_keeps_it():
     """Served files keep their sandbox policy."""
     response = HttpResponse()

@@ -57,8 +57,9 @@ class ContentSecurityPolicyMiddleware:
 
     Each request gets a fresh nonce (``request.csp_nonce``) for the few inline
     scripts our templates have. Wagtail's admin still has inline scripts and
-    style attributes, hence its own, looser policy. A response that already has
-    a policy (a served file, a document) keeps it.
+    style attributes, hence its own, looser policy; a page previewed in the
+    admin keeps the public policy but may be framed by the admin. A response
+    that already has a policy (a served file, a document) keeps it.
     """
 
     def __init__(self, get_response):
@@ -79,6 +80,10 @@ class ContentSecurityPolicyMiddleware:
         if "Content-Security-Policy" not in response:
             admin = request.path.startswith(settings.AMORCE_CSP_ADMIN_PATH)
             directives = settings.AMORCE_CSP_ADMIN if admin else settings.AMORCE_CSP
+            if directives and getattr(request, "is_dummy", False):
+                # Wagtail renders a preview through the middleware with a dummy
+                # request for the page's own URL; the admin shows it in a frame.
+                directives = {**directives, "frame-ancestors": ["'self'"]}
             if directives:
                 response["Content-Security-Policy"] = build_policy(
                     directives, request.csp_nonce, self.media_origin
