@@ -55,6 +55,12 @@ def _copy_rights(template, group, root_page, collection):
         )
 
 
+def link_starting_groups(site):
+    """The starting groups work on ``site`` unless already tied to another."""
+    for group in Group.objects.filter(name__in=STARTING_GROUPS):
+        SiteGroup.objects.get_or_create(group=group, defaults={"site": site})
+
+
 def narrow_starting_groups(site):
     """The starting groups work on ``site`` only: page rights at the tree root move to its home.
 
@@ -71,7 +77,7 @@ def narrow_starting_groups(site):
             )
             gpp.delete()
             moved += 1
-        SiteGroup.objects.get_or_create(group=group, defaults={"site": site})
+    link_starting_groups(site)
     return moved
 
 

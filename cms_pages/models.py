@@ -257,7 +257,7 @@ class SiteGroup(models.Model):
         ordering = ["site__site_name", "group__name"]
 
     def __str__(self):
-        return f"{self.group} — {self.site}"
+        return f"{self.group} → {self.site.site_name or self.site.hostname}"
 
 
 # Home ----------------------------------------------------------------------

@@ -32,7 +32,7 @@ def test_demo_content_twice_is_idempotent(client):
 def test_demo_content_builds_an_open_call_with_its_faq_and_news(client):
     call_command("load_demo_content", stdout=StringIO())
     site = Site.objects.get(is_default_site=True)
-    call = CallPage.objects.get()
+    call = CallPage.objects.descendant_of(site.root_page).get()
     assert call.is_open
     assert [c.label for c in call.criteria.all()] == [
         "Ampleur du problème",
@@ -46,14 +46,37 @@ def test_demo_content_builds_an_open_call_with_its_faq_and_news(client):
     assert SiteIdentity.for_site(site).contact_email
     for page in (site.root_page, call, faq, *NewsArticlePage.objects.all()):
         assert client.get(page.url).status_code == 200, page.url
-    assert Page.objects.filter(depth=2).count() == 1, (
-        "Wagtail's welcome page is left behind"
+    assert Page.objects.filter(depth=2).count() == 2, (
+        "two incubators' homes, and not Wagtail's welcome page"
     )
+
+
+def test_demo_has_a_second_incubator_in_the_neutral_theme(client):
+    """A local authority's lab on localhost, its own team and dossiers."""
+    from django.contrib.auth.models import User
+
+    from forms.permissions import candidatures_for
+
+    call_command("load_demo_content", stdout=StringIO())
+    region = Site.objects.get(is_default_site=False)
+    assert region.hostname == "localhost"
+    assert SiteIdentity.for_site(region).theme == "neutral"
+    page = client.get("/", HTTP_HOST="localhost")
+    assert "Laboratoire de la Région Exemple" in page.content.decode()
+    assert "République" not in page.content.decode()
+    region_team = User.objects.get(username="programme-region")
+    ministry_team = User.objects.get(username="programme")
+    assert {c.reference[:3] for c in candidatures_for(region_team)} == {"REG"}
+    assert {c.reference[:3] for c in candidatures_for(ministry_team)} == {"AMO"}
 
 
 def test_reset_rebuilds_the_demo(client):
     call_command("load_demo_content", stdout=StringIO())
-    old_call = CallPage.objects.get().pk
+    old_calls = set(CallPage.objects.values_list("pk", flat=True))
     call_command("load_demo_content", "--reset", stdout=StringIO())
-    assert CallPage.objects.get().pk != old_call
-    assert client.get(CallPage.objects.get().url).status_code == 200
+    calls = CallPage.objects.all()
+    assert len(calls) == 2 and not old_calls & {c.pk for c in calls}
+    for call in calls:
+        site = call.get_site()
+        response = client.get(call.url, HTTP_HOST=site.hostname)
+        assert response.status_code == 200

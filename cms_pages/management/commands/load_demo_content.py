@@ -23,6 +23,7 @@ from cms_pages.factories import (
     ProgrammePageFactory,
     paragraph,
 )
+from cms_pages.incubators import link_starting_groups
 from cms_pages.models import CallPage, HomePage, SiteIdentity
 from forms.factories import DEMO_FIELDS, CandidatureFormPageFactory
 
@@ -149,6 +150,29 @@ DEMO_ACCOUNTS = [
     ("communication", "Communication", "Chloé", "Communication"),
 ]
 
+# A second incubator on the same instance: a local authority, in the neutral theme.
+REGION = {
+    "name": "Laboratoire de la Région Exemple",
+    "slug": "region-exemple",
+    "authority": "Région\nExemple",
+    "prefix": "REG",
+}
+REGION_ACCOUNT = ("programme-region", "Équipe programme", "Rémi", "Région")
+REGION_CANDIDATURES = [
+    (
+        "Inès Lambert",
+        "ines.lambert@region.example.org",
+        "Direction des transports",
+        "Les abonnés scolaires refont chaque année le même dossier papier.",
+    ),
+    (
+        "Hugo Fontaine",
+        "hugo.fontaine@region.example.org",
+        "Direction des lycées",
+        "Les demandes de travaux des lycées se perdent entre trois services.",
+    ),
+]
+
 DEMO_CANDIDATURES = [
     (
         "Camille Martin",
@@ -237,16 +261,22 @@ class Command(BaseCommand):
         root = Page.get_first_root_node()
         if reset:
             from forms.models import Candidature, ReferenceSequence
-
             from investigations.models import Investigation
 
-            for home in HomePage.objects.child_of(root).filter(slug=HOME_SLUG):
+            for home in HomePage.objects.child_of(root).filter(
+                slug__in=[HOME_SLUG, REGION["slug"]]
+            ):
                 # The demo's candidatures and investigations go with it (a call protects
                 # real ones).
                 demo_calls = CallPage.objects.descendant_of(home)
                 Investigation.objects.filter(call__in=demo_calls).delete()
                 Candidature.objects.filter(call__in=demo_calls).delete()
                 home.delete()
+            from django.contrib.auth.models import Group
+            from wagtail.models import Collection
+
+            Group.objects.filter(name__endswith=f" — {REGION['name']}").delete()
+            Collection.objects.filter(name=REGION["name"]).delete()
             # Numbering restarts only where no candidature is left to collide with.
             for sequence in ReferenceSequence.objects.all():
                 if not Candidature.objects.filter(
@@ -268,6 +298,7 @@ class Command(BaseCommand):
             ],
         )
         created_site = self.attach_default_site(home)
+        link_starting_groups(Site.objects.get(root_page=home))
 
         programme = ProgrammePageFactory(
             parent=home,
@@ -390,6 +421,7 @@ class Command(BaseCommand):
         self.publish_new_pages(home)
         self.add_selection_demo(call, form_page)
         self.add_investigation_demo(home, call)
+        self.add_second_incubator(opens, closes)
         self.stdout.write(
             self.style.SUCCESS(
                 "Contenu de démonstration prêt"
@@ -473,7 +505,10 @@ class Command(BaseCommand):
         )
         for status, subject, body in DEMO_TEMPLATES:
             NotificationTemplate.objects.get_or_create(
-                call=None, status=status, defaults={"subject": subject, "body": body}
+                call=None,
+                site=call.get_site(),
+                status=status,
+                defaults={"subject": subject, "body": body},
             )
 
     def add_investigation_demo(self, home, call):
@@ -549,6 +584,91 @@ class Command(BaseCommand):
         Phase.objects.create(
             investigation=second, code="investigation", starts_on=second.starts_on
         )
+
+    def add_second_incubator(self, opens, closes):
+        """A local authority's lab beside the ministry's: its own site, theme, team and dossiers.
+
+        It answers on the other loopback name (``localhost`` when the admin is
+        on 127.0.0.1), so both sites open side by side in a browser.
+        """
+        from django.contrib.auth.models import Group, User
+
+        from cms_pages.incubators import create_incubator
+        from forms.factories import CandidatureFactory
+
+        if HomePage.objects.filter(slug=REGION["slug"]).exists():
+            return
+        base_url = urlsplit(settings.WAGTAILADMIN_BASE_URL)
+        hostname = "127.0.0.1" if base_url.hostname == "localhost" else "localhost"
+        if Site.objects.filter(hostname=hostname, port=base_url.port or 80).exists():
+            return
+        incubator = create_incubator(
+            REGION["name"],
+            hostname,
+            port=base_url.port or 80,
+            name_lines=REGION["authority"],
+            reference_prefix=REGION["prefix"],
+            theme="neutral",
+            contact_email="laboratoire@region.example.org",
+            slug=REGION["slug"],
+        )
+        identity = SiteIdentity.for_site(incubator.site)
+        identity.term_candidature, identity.term_candidatures = "projet", "projets"
+        identity.investigation_weeks = 6
+        identity.save()
+        call = CallPageFactory(
+            parent=incubator.programme,
+            slug="appel-2026",
+            title="Appel à projets des agents de la région",
+            introduction="Vous voyez un irritant dans le quotidien des usagers de la région ? "
+            "Proposez-le.",
+            opens_at=paris(opens, 9),
+            closes_at=paris(closes, 23, 59, 59),
+            criteria=CRITERIA,
+        )
+        form_page = CandidatureFormPageFactory(
+            parent=call,
+            slug="candidater",
+            title="Proposer un projet",
+            notification_emails="laboratoire@region.example.org",
+            fields=DEMO_FIELDS,
+        )
+        for page in (call, form_page):
+            page.save_revision().publish()
+        form_page = type(form_page).objects.get(pk=form_page.pk)
+        names = {f["label"]: f["name"] for f in form_page.get_definition().fields}
+        for index, (name, email, administration, problem) in enumerate(
+            REGION_CANDIDATURES, start=1
+        ):
+            CandidatureFactory(
+                page=form_page,
+                call=call,
+                reference=f"REG-{timezone.localtime(call.opens_at).year}-{index:04d}",
+                applicant_name=name,
+                applicant_email=email,
+                administration=administration,
+                service="",
+                form_data={names["Le problème"]: problem},
+            )
+        from forms.models import ReferenceSequence
+
+        ReferenceSequence.objects.update_or_create(
+            key=f"REG-{timezone.localtime(call.opens_at).year}",
+            defaults={"last_number": len(REGION_CANDIDATURES)},
+        )
+        username, group, first, last = REGION_ACCOUNT
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={
+                "first_name": first,
+                "last_name": last,
+                "email": f"{username}@example.org",
+            },
+        )
+        if created:
+            user.set_unusable_password()
+            user.save()
+        user.groups.add(Group.objects.get(name=f"{group} — {REGION['name']}"))
 
     def publish_new_pages(self, home):
         """Give each page built here a first revision, as if published in the admin."""
