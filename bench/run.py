@@ -111,6 +111,7 @@ def gunicorn(env, workers=2):
 
 def prepare_site(env):
     manage(env, "migrate", "--no-input")
+    manage(env, "createcachetable")  # production settings may cache in the database
     manage(env, "collectstatic", "--no-input")
     manage(env, "load_demo_content")
     script = (
@@ -194,11 +195,10 @@ def csrf_for(port, path):
     return cookie, token
 
 
-def postgres_url():
-    """The local PostgreSQL for benchmarks, if one answers."""
-    url = os.environ.get(
-        "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/amorce_bench"
-    )
+def postgres_url(name="amorce_bench"):
+    """A fresh database on the local PostgreSQL for benchmarks, if one answers."""
+    url = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/")
+    url = url.rsplit("/", 1)[0] + "/" + name
     try:
         import psycopg
 
@@ -314,15 +314,16 @@ def bench_submissions(rows):
         )
 
 
-def worker(env, *args):
+def worker(env, *args, script="export_worker.py"):
     result = subprocess.run(
-        [PYTHON, str(ROOT / "bench" / "export_worker.py"), *args],
+        [PYTHON, str(ROOT / "bench" / script), *args],
         env=env,
         cwd=ROOT,
-        check=True,
         capture_output=True,
         text=True,
     )
+    if result.returncode:
+        raise RuntimeError(f"{script} {' '.join(args)}:\n{result.stderr}")
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -395,12 +396,126 @@ def bench_pdfs(rows):
     )
 
 
+ADMIN_PAGES = {
+    "candidatures": ("Admin, liste des candidatures", "50 par page"),
+    "candidatures_search": (
+        "Admin, candidatures cherchées et filtrées",
+        "recherche, statut, appel, tri par administration",
+    ),
+    "ranking": (
+        "Admin, classement d'un tour",
+        "classé sur tout le tour (3 membres), 100 par page",
+    ),
+    "jury_rounds": (
+        "Admin, « Mes évaluations » (juré)",
+        "ses tours et leur avancement",
+    ),
+    "jury_round": ("Admin, dossiers d'un tour (juré)", "100 par page"),
+    "investigations": ("Admin, liste des investigations", "autant d'investigations"),
+    "dashboard": (
+        "Admin, suivi des investigations",
+        "toutes les investigations sur une page",
+    ),
+    "exports": ("Admin, « Mes exports »", "autant d'exports, les 50 derniers montrés"),
+    "notifications": (
+        "Admin, courriels de décision",
+        "compteurs par statut, 200 courriels préparés au plus",
+    ),
+    "home": ("Admin, tableau de bord", "appels ouverts et leurs candidatures"),
+}
+
+
+def bench_admin(rows):
+    """Queries and time per admin list page, at 100 and at 10,000 rows, same run."""
+    small = int(os.environ.get("BENCH_ADMIN_SMALL", "100"))
+    large = int(os.environ.get("BENCH_ADMIN_ROWS", "10000"))
+    env = bench_env()
+    url = postgres_url("amorce_bench_admin")
+    if url:
+        env["DATABASE_URL"] = url
+        database = "PostgreSQL"
+    else:
+        path = RESULTS / "bench-admin.sqlite3"
+        path.unlink(missing_ok=True)
+        env["DATABASE_URL"] = f"sqlite:///{path}"
+        database = "SQLite"
+    prepare_site(env)
+    result = worker(env, str(small), str(large), script="admin_worker.py")
+    ours, peer = result[str(large)], result[str(small)]
+    for key, (label, note) in ADMIN_PAGES.items():
+        a, b = ours[key], peer[key]
+        shown = (
+            f" ; {b['rows']} puis {a['rows']} lignes affichées"
+            if a["rows"] is not None
+            else ""
+        )
+        rows.append(
+            (
+                f"{label}, {large} lignes (requêtes / ms par page)",
+                f"{a['queries']} / {a['ms']:.0f}",
+                f"{b['queries']} / {b['ms']:.0f}",
+                f"{a['queries'] / b['queries']:.2f} / {a['ms'] / b['ms']:.2f}",
+                f"même page à {small} lignes ; {note}{shown} ; vue réelle, client de test "
+                f"Django, équipe programme connectée, {database}, meilleur temps de "
+                f"{os.environ.get('BENCH_ADMIN_REPEATS', '5')}",
+            )
+        )
+
+
 BENCHMARKS = {
     "pages": bench_pages,
     "submissions": bench_submissions,
     "exports": bench_exports,
     "pdfs": bench_pdfs,
+    "admin": bench_admin,
 }
+
+
+def postgres_version():
+    try:
+        import psycopg
+
+        url = os.environ.get(
+            "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/"
+        )
+        with psycopg.connect(
+            url.rsplit("/", 1)[0] + "/postgres", connect_timeout=3
+        ) as conn:
+            return conn.execute("SHOW server_version").fetchone()[0].split()[0]
+    except Exception:  # no PostgreSQL here
+        return None
+
+
+def machine():
+    """CPU model, cores, memory, Python and databases: what the table ran on."""
+    import sqlite3
+
+    import django
+    import wagtail
+
+    cpu = platform.processor() or platform.machine()
+    memory = ""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            cpu = next(
+                line.split(":", 1)[1].strip()
+                for line in cpuinfo
+                if line.startswith("model name")
+            )
+        with open("/proc/meminfo") as meminfo:
+            kib = int(
+                next(line for line in meminfo if line.startswith("MemTotal")).split()[1]
+            )
+            memory = f", {kib / 1024 / 1024:.0f} Go de mémoire"
+    except (OSError, StopIteration, ValueError):
+        pass
+    databases = f"SQLite {sqlite3.sqlite_version}"
+    if version := postgres_version():
+        databases += f", PostgreSQL {version}"
+    return (
+        f"{cpu}, {os.cpu_count()} cœurs{memory} ; Python {platform.python_version()}, "
+        f"Django {django.get_version()}, Wagtail {wagtail.__version__} ; {databases}"
+    )
 
 
 def main():
@@ -408,19 +523,21 @@ def main():
     parser.add_argument("names", nargs="*", choices=[*BENCHMARKS, []], default=[])
     args = parser.parse_args()
     rows = []
+    load_before = os.getloadavg()
+    started = time.monotonic()
     for name in args.names or BENCHMARKS:
         BENCHMARKS[name](rows)
+    minutes = (time.monotonic() - started) / 60
+    load_after = os.getloadavg()
     header = ("Mesure", "Amorce", "Référence", "Ratio", "Conditions")
-    machine = (
-        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cœurs, "
-        f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}"
-    )
     lines = [
         "| " + " | ".join(header) + " |",
         "|" + "|".join("---" for _ in header) + "|",
         *("| " + " | ".join(row) + " |" for row in rows),
         "",
-        f"Machine : {machine}",
+        f"Machine : {machine()}, {time.strftime('%Y-%m-%d')}. Charge (load average "
+        f"1 min) : {load_before[0]:.1f} au début, {load_after[0]:.1f} à la fin "
+        f"({load_after[2]:.1f} en moyenne sur 15 min) ; {minutes:.0f} min.",
     ]
     table = "\n".join(lines)
     print(table)

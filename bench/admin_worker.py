@@ -1,0 +1,234 @@
+"""Queries and time per admin list page, at each of the given sizes, in one process.
+
+    python bench/admin_worker.py 100 10000
+
+For each size: ``size`` candidatures (12 fields, long answers, statuses spread
+over the workflow), a selection round holding all of them and scored by three
+members, ``size`` investigations and ``size`` export jobs. Each page is then
+served by its real view through Django's test client, logged in as a member
+of the programme team (the juror's pages as a juror). Prints one JSON line:
+{size: {page: {"queries", "ms", "bytes", "rows"}}}; ``ms`` is the best of a
+few requests after a warm-up, ``rows`` the dossiers, investigations or jobs
+the page shows.
+"""
+
+import datetime as dt
+import json
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+sys.path[:0] = [str(BENCH.parent), str(BENCH.parent / "site"), str(BENCH)]
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "amorce.settings.production")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.contrib.auth.models import Group  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from export_worker import form_page, seed, seed_round  # noqa: E402
+
+REPEATS = int(os.environ.get("BENCH_ADMIN_REPEATS", "5"))
+BUDGET = float(os.environ.get("BENCH_ADMIN_BUDGET", "20"))  # seconds per page and size
+REFERENCE = re.compile(rb"EXP-2026-\d{5}")
+
+
+def user_in(group, username):
+    User = get_user_model()
+    user, _created = User.objects.get_or_create(
+        username=username, defaults={"email": f"{username}@equipe.example.org"}
+    )
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+def prepare(count, programme):
+    """The data at this size, replacing the previous size's."""
+    from cms_pages.choices import PhaseCode
+    from exports.models import ExportJob
+    from forms.choices import Status
+    from forms.models import Candidature, Notification
+    from investigations.models import CommitteeEvent, Investigation, Phase
+
+    seed(count)
+    page = form_page()
+    ids = list(
+        Candidature.objects.filter(page=page)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    statuses = list(Status)
+    for index, status in enumerate(statuses):
+        Candidature.objects.filter(pk__in=ids[index :: len(statuses)]).update(
+            status=status
+        )
+    seed_round(count)
+    for index in range(3):
+        user_in("Jury", f"membre{index}")
+    Notification.objects.bulk_create(
+        Notification(
+            candidature_id=pk,
+            status=Status.NOT_PRESELECTED,
+            subject="Votre candidature",
+            body="Madame, Monsieur, " * 20,
+            prepared_by=programme,
+        )
+        for pk in Candidature.objects.filter(
+            page=page, status=Status.NOT_PRESELECTED
+        ).values_list("pk", flat=True)
+    )
+    Investigation.objects.filter(slug__startswith="bench-").delete()
+    start = timezone.localdate() - dt.timedelta(days=90)
+    site = page.call.get_site()  # an investigation names its site
+    investigations = Investigation.objects.bulk_create(
+        Investigation(
+            site=site,
+            title=f"Investigation {index}",
+            slug=f"bench-{index}",
+            candidature_id=pk,
+            call=page.call,
+            problem_statement="Les usagers attendent. " * 10,
+            starts_on=start,
+            planned_end=start + dt.timedelta(days=63),
+        )
+        for index, pk in enumerate(ids)
+    )
+    Phase.objects.bulk_create(
+        Phase(
+            investigation=investigation,
+            code=PhaseCode.INVESTIGATION,
+            starts_on=start,
+            sort_order=0,
+        )
+        for investigation in investigations
+    )
+    CommitteeEvent.objects.bulk_create(
+        CommitteeEvent(
+            investigation=investigation,
+            date=start,
+            decision=CommitteeEvent._meta.get_field("decision").choices[0][0],
+            sort_order=0,
+        )
+        for investigation in investigations
+    )
+    ExportJob.objects.filter(user=programme).delete()
+    ExportJob.objects.bulk_create(
+        ExportJob(
+            user=programme,
+            kind="candidatures",
+            label=f"Candidatures {index}",
+            format="xlsx",
+            state=ExportJob.State.DONE,
+            total=count,
+            done=count,
+        )
+        for index in range(count)
+    )
+
+
+def pages(page, round_pk):
+    """(key, user, url, how to count the rows it shows)."""
+    jobs = re.compile(rb"Candidatures \d+")
+    investigations = re.compile(rb"Investigation \d+")
+    return [
+        ("candidatures", "programme", reverse("candidatures:index"), REFERENCE),
+        (
+            "candidatures_search",
+            "programme",
+            reverse("candidatures:index")
+            + f"?q=agent&status=not_preselected&call={page.call.pk}&ordering=administration",
+            REFERENCE,
+        ),
+        (
+            "ranking",
+            "programme",
+            reverse("review_rounds:ranking", args=[round_pk]),
+            REFERENCE,
+        ),
+        ("jury_rounds", "juror", reverse("jury:rounds"), None),
+        (
+            "jury_round",
+            "juror",
+            reverse("jury:round", args=[round_pk]),
+            REFERENCE,
+        ),
+        (
+            "investigations",
+            "programme",
+            reverse("wagtailsnippets_investigations_investigation:list"),
+            investigations,
+        ),
+        (
+            "dashboard",
+            "programme",
+            reverse("investigations_dashboard"),
+            investigations,
+        ),
+        ("exports", "programme", reverse("exports:jobs"), jobs),
+        (
+            "notifications",
+            "programme",
+            reverse("notifications") + f"?call={page.call.pk}",
+            REFERENCE,
+        ),
+        ("home", "programme", reverse("wagtailadmin_home"), None),
+    ]
+
+
+def measure(client, url, pattern):
+    response = client.get(url)  # warm-up: caches, compiled templates
+    if response.status_code != 200:
+        raise RuntimeError(f"{url}: {response.status_code}")
+    best, queries, spent = None, None, 0.0
+    for _ in range(REPEATS):
+        with CaptureQueriesContext(connection) as captured:
+            start = time.perf_counter()
+            response = client.get(url)
+            elapsed = time.perf_counter() - start
+        if response.status_code != 200:
+            raise RuntimeError(f"{url}: {response.status_code}")
+        queries = len(captured.captured_queries)
+        best = elapsed if best is None else min(best, elapsed)
+        spent += elapsed
+        if spent > BUDGET:
+            break
+    content = response.content
+    rows = len(set(pattern.findall(content))) if pattern else None
+    return {"queries": queries, "ms": best * 1000, "bytes": len(content), "rows": rows}
+
+
+def main():
+    from forms.models import ReviewRound
+
+    sizes = [int(arg) for arg in sys.argv[1:]]
+    programme = user_in("Équipe programme", "bench-programme")
+    results = {}
+    for size in sizes:
+        prepare(size, programme)
+        page = form_page()
+        review_round = ReviewRound.objects.get(call=page.call, kind="selection")
+        juror = get_user_model().objects.get(username="membre0")
+        clients = {
+            "programme": Client(HTTP_HOST="127.0.0.1"),
+            "juror": Client(HTTP_HOST="127.0.0.1"),
+        }
+        clients["programme"].force_login(programme)
+        clients["juror"].force_login(juror)
+        results[size] = {
+            key: measure(clients[who], url, pattern)
+            for key, who, url, pattern in pages(page, review_round.pk)
+        }
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()
