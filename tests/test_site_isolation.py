@@ -24,6 +24,7 @@ from forms.models import (
     ReviewRound,
     RoundMember,
 )
+from forms.services import change_status
 from investigations.models import Investigation
 from tests.users import member_of
 
@@ -34,11 +35,12 @@ def build_side(call, form_page, juror, label):
     """A candidature with a file, a round with ``juror``, a template and an investigation."""
     candidature = CandidatureFactory(
         page=form_page,
-        status="eligible",
+        status="received",
         applicant_name=f"Personne {label}",
         applicant_email=f"personne.{label.lower()}@example.org",
         reference=f"{label}-2026-0001",
     )
+    change_status(candidature, "eligible")  # leaves an entry in Wagtail's history
     CandidatureAttachment.objects.create(
         candidature=candidature,
         field_name="pieces",
@@ -135,6 +137,7 @@ def urls_of(side):
         f"/admin/snippets/investigations/investigation/inspect/{i.pk}/",
         f"/admin/investigations/{i.pk}/synthese.pdf",
         f"/admin/investigations/{i.pk}/beta-gouv.md",
+        f"/admin/forms/submissions/{side['form_page'].pk}/",
     ]
 
 
@@ -150,6 +153,8 @@ LISTINGS = [
     "/admin/investigations/tableau-de-bord/",
     "/admin/exports/candidatures/?format=csv",
     "/admin/exports/investigations/?format=csv",
+    "/admin/reports/site-history/",
+    "/admin/pages/search/?q=Personne",
 ]
 
 
@@ -186,8 +191,8 @@ def test_each_programme_team_reaches_its_own(client, sides, own):
         if "/admin/jury/" in url:
             continue  # the programme team does not sit on the round
         assert client.get(url).status_code == 200, url
-    listing = client.get("/admin/candidatures/")
-    assert side["secret"].encode() in listing.content
+    for url in ("/admin/candidatures/", "/admin/reports/site-history/"):
+        assert side["secret"].encode() in client.get(url).content, url
     export = client.get("/admin/exports/candidatures/?format=xlsx")
     rows = list(openpyxl.load_workbook(io.BytesIO(b"".join(export))).active.values)
     assert [row[0] for row in rows[1:]] == [side["candidature"].reference]

@@ -7,10 +7,17 @@ from wagtail.documents import urls as wagtaildocs_urls
 from amorce import views
 from amorce.api import api
 from amorce.security import ThrottledLoginView
+from forms.history import ScopedLogEntriesView
 
 urlpatterns = [
     # Wagtail's sign-in, throttled after repeated failures (before Wagtail's own route).
     path("admin/login/", ThrottledLoginView.as_view(), name="wagtailadmin_login"),
+    # Wagtail's « Site history », without the other sites' dossiers (forms/history.py)
+    path("admin/reports/site-history/", ScopedLogEntriesView.as_view()),
+    path(
+        "admin/reports/site-history/results/",
+        ScopedLogEntriesView.as_view(results_only=True),
+    ),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v3/", api.urls),
