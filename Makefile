@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install migrate demo serve test test-postgres bench lint format check clean
+.PHONY: run install migrate demo serve test test-postgres test-browser bench lint format check clean
 
 run: install migrate demo  ## Install, migrate, load the demo, print the login, serve
 	@$(MANAGE) ensure_admin
@@ -28,11 +28,14 @@ migrate: install
 demo: migrate
 	$(MANAGE) load_demo_content
 
-test: install  ## The whole suite on SQLite (DATABASE_URL set: on that database)
-	$(BIN)/python -m pytest
+test: install  ## The whole suite on SQLite (DATABASE_URL set: on that database), browser tests apart
+	$(BIN)/python -m pytest -m "not browser"
 
 test-postgres: install
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/amorce} $(BIN)/python -m pytest
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/amorce} $(BIN)/python -m pytest -m "not browser"
+
+test-browser: install  ## Browser journeys and axe-core, in Debian's Chromium (/usr/bin/chromium)
+	$(BIN)/python -m pytest -m browser tests/browser
 
 bench: install  ## Benchmarks, printed as one table
 	$(BIN)/python bench/run.py
