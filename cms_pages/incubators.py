@@ -149,6 +149,8 @@ def create_incubator(
     identity.theme = theme
     if name_lines:
         identity.name_lines = name_lines.replace("\\n", "\n")
+    elif theme == Theme.NEUTRAL:  # not the State's brand: the authority's own name
+        identity.name_lines = name
     if reference_prefix:
         identity.reference_prefix = reference_prefix.upper()
     identity.contact_email = contact_email

@@ -226,6 +226,7 @@ class Investigation(index.Indexed, ClusterableModel):
         index.SearchField("problem_statement"),
         index.SearchField("learnings"),
         index.AutocompleteField("title"),
+        index.FilterField("site"),  # a team searches only its own site
     ]
 
     class Meta:

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.panels import ObjectList
 from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.chooser import SnippetChooserViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from amorce.admin_menu import PermissionMenuItem
@@ -49,6 +50,11 @@ class InvestigationForm(ScopedAdminModelForm):
         return cleaned_data
 
 
+class InvestigationChooserViewSet(ScopedViewSetMixin, SnippetChooserViewSet):
+    def scope(self, user):
+        return programme_site_scope(user)
+
+
 class InvestigationViewSet(ScopedViewSetMixin, SnippetViewSet):
     model = Investigation
     icon = "site"
@@ -58,6 +64,7 @@ class InvestigationViewSet(ScopedViewSetMixin, SnippetViewSet):
     search_fields = ["title", "problem_statement"]
     inspect_view_enabled = True
     copy_view_enabled = False
+    chooser_viewset_class = InvestigationChooserViewSet
     edit_handler = ObjectList(Investigation.panels, base_form_class=InvestigationForm)
 
     def scope(self, user):

@@ -155,6 +155,9 @@ LISTINGS = [
     "/admin/exports/investigations/?format=csv",
     "/admin/reports/site-history/",
     "/admin/pages/search/?q=Personne",
+    "/admin/search/?q=Investigation",
+    "/admin/snippets/choose/investigations/investigation/",
+    "/admin/snippets/choose/investigations/investigation/results/?q=Investigation",
 ]
 
 
@@ -166,7 +169,12 @@ def leaks(response, side):
     body = b"".join(response) if response.streaming else response.content
     return any(
         secret.encode() in body
-        for secret in (side["secret"], side["problem"], side["candidature"].reference)
+        for secret in (
+            side["secret"],
+            side["problem"],
+            side["candidature"].reference,
+            side["investigation"].title,
+        )
     )
 
 

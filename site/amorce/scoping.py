@@ -22,6 +22,9 @@ class ScopedViewMixin:
             return queryset
         return queryset.filter(self.scope(self.request.user))
 
+    def get_object_list(self):  # choosers
+        return super().get_object_list().filter(self.scope(self.request.user))
+
     def get_object(self, *args, **kwargs):
         obj = super().get_object(*args, **kwargs)
         if obj is None:
