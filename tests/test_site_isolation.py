@@ -285,3 +285,21 @@ def test_create_incubator_refuses_a_taken_host_in_french_and_adds_nothing(sides)
             stdout=io.StringIO(),
         )
     assert (Site.objects.count(), Group.objects.count()) == counts
+
+
+def test_an_investigation_is_planned_for_its_sites_length(sides):
+    import datetime as dt
+
+    identity = SiteIdentity.for_site(sides["site_b"])
+    identity.investigation_weeks = 6
+    identity.save()
+    start = dt.date(2026, 1, 5)
+    b = Investigation.objects.create(
+        call=sides["B"]["call"], title="Mer", problem_statement="P", starts_on=start
+    )
+    a = Investigation.objects.create(
+        call=sides["A"]["call"], title="Terre", problem_statement="P", starts_on=start
+    )
+    assert b.site == sides["site_b"]
+    assert b.planned_end == start + dt.timedelta(weeks=6)
+    assert a.planned_end == start + dt.timedelta(weeks=9)
