@@ -9,10 +9,10 @@ import json
 import uuid
 from decimal import Decimal
 
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
+from wagtail.api.v3.errors import PROBLEM_JSON, ProblemDetail
 from wagtail.models import Site
 
 from cms_pages.models import CallStatus
@@ -94,6 +94,26 @@ class SubmissionCreated(Schema):
 class Problem(Schema):
     detail: str
     errors: dict[str, list[str]] = {}
+
+
+# A request the API cannot even read (a path parameter that is not a number) is
+# answered by Wagtail's API as an RFC 7807 problem, in its own content type.
+# (Ninja keys responses by int: the same key merges into a documented 422.)
+REQUEST_PROBLEM_CONTENT = {
+    PROBLEM_JSON: {"schema": ProblemDetail.model_json_schema()},
+}
+REQUEST_PROBLEM = {
+    "responses": {
+        422: {
+            "description": "Requête illisible (paramètre invalide)",
+            "content": REQUEST_PROBLEM_CONTENT,
+        }
+    }
+}
+
+
+def not_found():
+    return Status(404, Problem(detail=_("Aucun formulaire publié ne porte ce numéro.")))
 
 
 def live_form_pages(request):
@@ -192,10 +212,13 @@ def list_forms(request):
     "/{page_id}/",
     response={200: FormOut, 404: Problem},
     summary="Schéma d'un formulaire",
+    openapi_extra=REQUEST_PROBLEM,
 )
 def form_schema(request, page_id: int):
     """The fields to render (type, label, help, required, choices, limits), the call's dates and criteria."""
-    page = get_object_or_404(live_form_pages(request), pk=page_id)
+    page = live_form_pages(request).filter(pk=page_id).first()
+    if page is None:
+        return not_found()
     return describe_form(page, request)
 
 
@@ -296,11 +319,16 @@ def created(candidature):
         429: Problem,
     },
     summary="Déposer une candidature",
-    openapi_extra=SUBMISSION_BODY,
+    openapi_extra={
+        **SUBMISSION_BODY,
+        "responses": {422: {"content": REQUEST_PROBLEM_CONTENT}},
+    },
 )
 def submit(request, page_id: int):
     """Store a candidature: 201 with its reference, 422 with per-field errors, 409/410 outside the call's dates."""
-    page = get_object_or_404(live_form_pages(request), pk=page_id)
+    page = live_form_pages(request).filter(pk=page_id).first()
+    if page is None:
+        return not_found()
     call_status = page.call.status
     if call_status != CallStatus.OPEN and (earlier := earlier_submission(request)):
         # Sent again after the closing time with its key: what was stored before.
@@ -312,8 +340,11 @@ def submit(request, page_id: int):
     if int(request.META.get("CONTENT_LENGTH") or 0) > max_request_size():
         return Status(413, Problem(detail=_("Envoi trop volumineux.")))
 
-    data, files = parse_submission(request)
-    token = idempotency_token(request, data)
+    try:
+        data, files = parse_submission(request)
+        token = idempotency_token(request, data)
+    except HttpError as error:
+        return Status(error.status_code, Problem(detail=str(error)))
     if token and (
         existing := Candidature.objects.filter(submission_token=token).first()
     ):

@@ -1,0 +1,94 @@
+"""The forms API answers what its OpenAPI document says: status, content type, body.
+
+Found by fuzzing the API with schemathesis (bench/fuzz.py): an unknown form
+came back as Wagtail's ``application/problem+json`` with an English message
+naming the model, although the document promised our ``Problem`` in JSON; a
+body that is not JSON did the same for 422; a page number that is not a number
+got a 422 the document did not mention.
+"""
+
+import json
+
+import jsonschema_rs  # schemathesis' validator, in the dev extra
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def document(client):
+    return client.get("/api/v3/openapi.json").json()
+
+
+def assert_documented(document, path, method, response):
+    operation = document["paths"][path][method]
+    assert str(response.status_code) in operation["responses"], (
+        f"{method.upper()} {path}: {response.status_code} is not documented"
+    )
+    content = operation["responses"][str(response.status_code)].get("content", {})
+    media_type = response["Content-Type"].split(";")[0]
+    assert media_type in content, (
+        f"{method.upper()} {path} {response.status_code}: {media_type} is not documented "
+        f"({sorted(content)})"
+    )
+    schema = {**content[media_type]["schema"], "components": document["components"]}
+    jsonschema_rs.validator_for(schema).validate(response.json())
+
+
+def test_unknown_form_is_a_documented_french_problem(client, document, form_page):
+    response = client.get("/api/v3/forms/999999/")
+    assert response.status_code == 404
+    assert response.json()["detail"] == "Aucun formulaire publié ne porte ce numéro."
+    assert_documented(document, "/api/v3/forms/{page_id}/", "get", response)
+
+    response = client.post(
+        "/api/v3/forms/999999/submissions/", "{}", content_type="application/json"
+    )
+    assert response.status_code == 404
+    assert_documented(
+        document, "/api/v3/forms/{page_id}/submissions/", "post", response
+    )
+
+
+def test_a_page_number_that_is_not_a_number_is_a_documented_422(client, document):
+    response = client.get("/api/v3/forms/null,null/")
+    assert response.status_code == 422
+    assert response["Content-Type"] == "application/problem+json"
+    assert_documented(document, "/api/v3/forms/{page_id}/", "get", response)
+
+    response = client.post(
+        "/api/v3/forms/abc/submissions/", "{}", content_type="application/json"
+    )
+    assert response.status_code == 422
+    assert_documented(
+        document, "/api/v3/forms/{page_id}/submissions/", "post", response
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "detail"),
+    [
+        ("{not json", {}, "Le corps de la requête n'est pas du JSON valide."),
+        ("[]", {}, "Le corps doit contenir un objet « answers »."),
+        (
+            json.dumps({"answers": {}}),
+            {"Idempotency-Key": "pas-un-uuid"},
+            "L'en-tête Idempotency-Key doit être un UUID.",
+        ),
+    ],
+)
+def test_an_unreadable_submission_is_our_documented_422(
+    client, document, form_page, body, headers, detail
+):
+    response = client.post(
+        f"/api/v3/forms/{form_page.pk}/submissions/",
+        body,
+        content_type="application/json",
+        headers=headers,
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"] == detail
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert_documented(
+        document, "/api/v3/forms/{page_id}/submissions/", "post", response
+    )
