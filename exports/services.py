@@ -61,6 +61,8 @@ FILE_PREFIXES = {
     "candidatures": "candidatures",
     "evaluations": "evaluations",
     "ranking": "classement",
+    "jury_book": "cahier-du-jury",
+    "investigations": "investigations",
 }
 
 

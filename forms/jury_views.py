@@ -165,6 +165,33 @@ class EvaluateView(JuryMixin, TemplateView):
     def get_page_title(self):
         return self.candidature.reference
 
+    def get_breadcrumbs_items(self):
+        return super().get_breadcrumbs_items() + [
+            {
+                "url": reverse("jury:round", args=[self.review_round.pk]),
+                "label": str(self.review_round),
+            },
+            {"url": "", "label": self.candidature.reference},
+        ]
+
+    def next_dossier(self):
+        """The next dossier (by reference) this member has not scored yet, if any."""
+        pending = (
+            juror_candidatures(self.request.user, self.review_round)
+            .exclude(
+                evaluations__round=self.review_round,
+                evaluations__member=self.request.user,
+                evaluations__submitted_at__isnull=False,
+            )
+            .exclude(pk=self.candidature.pk)
+            .order_by("reference")
+            .only("pk", "reference")
+        )
+        return (
+            pending.filter(reference__gt=self.candidature.reference).first()
+            or pending.first()
+        )
+
     def dispatch(self, request, *args, **kwargs):
         self.review_round, self.membership = member_round(
             request.user, kwargs["round_id"]
@@ -233,6 +260,7 @@ class EvaluateView(JuryMixin, TemplateView):
             form=kwargs.get("form") or self.get_form(),
             evaluation=self.evaluation,
             likely_conflict=likely_conflict(self.membership, self.candidature),
+            next_dossier=self.next_dossier(),
         )
         if self.evaluation and self.evaluation.submitted_at:
             context["my_score"] = weighted_score(self.evaluation.scores, self.criteria)

@@ -170,6 +170,23 @@ def test_scoring_then_seeing_the_others(
     )
 
 
+def test_a_juror_goes_from_one_dossier_to_the_next(
+    client, preselection, dossiers, jurors, criteria
+):
+    alice, _bruno = jurors
+    client.force_login(alice)
+    first, second = sorted(dossiers[:2], key=lambda c: c.reference)
+    page = client.get(f"/admin/jury/{preselection.pk}/{first.pk}/").content.decode()
+    assert f"Dossier suivant à évaluer : {second.reference}" in page
+    assert f'href="/admin/jury/{preselection.pk}/"' in page, "back to the round"
+    evaluate(preselection, second, alice, [3, 3, 5], criteria)
+    page = client.get(f"/admin/jury/{preselection.pk}/{second.pk}/").content.decode()
+    assert f"Dossier suivant à évaluer : {first.reference}" in page
+    evaluate(preselection, first, alice, [3, 3, 5], criteria)
+    page = client.get(f"/admin/jury/{preselection.pk}/{first.pk}/").content.decode()
+    assert "Vous avez évalué tous les dossiers de ce tour." in page
+
+
 def test_out_of_scale_score_is_refused(
     client, preselection, dossiers, jurors, criteria
 ):

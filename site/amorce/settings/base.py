@@ -226,6 +226,9 @@ WAGTAILAPI_LIMIT_MAX = 100
 WAGTAILAPI_DOCS_ENABLED = True
 WAGTAILAPI_RICH_TEXT_FORMAT = "html"
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# The communication team publishes; Wagtail's default « Moderators approval »
+# workflow (and its English name) would stand in its way.
+WAGTAIL_WORKFLOW_ENABLED = False
 # No avatar fetched from Gravatar: it would send a hash of each admin's email abroad.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
