@@ -9,6 +9,7 @@ import json
 import uuid
 from decimal import Decimal
 
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
@@ -264,7 +265,12 @@ def parse_submission(request):
         content_type.startswith("multipart/form-data")
         or content_type == "application/x-www-form-urlencoded"
     ):
-        return request.POST, request.FILES
+        try:
+            return request.POST, request.FILES
+        except MultiPartParserError as error:  # no boundary, a truncated part…
+            raise HttpError(
+                422, _("Le corps multipart de la requête est illisible.")
+            ) from error
     try:
         body = json.loads(request.body or b"{}")
     except (ValueError, UnicodeDecodeError) as error:

@@ -4,7 +4,8 @@ Found by fuzzing the API with schemathesis (bench/fuzz.py): an unknown form
 came back as Wagtail's ``application/problem+json`` with an English message
 naming the model, although the document promised our ``Problem`` in JSON; a
 body that is not JSON did the same for 422; a page number that is not a number
-got a 422 the document did not mention.
+got a 422 the document did not mention; a multipart body without its boundary
+got Django's HTML 400 page.
 """
 
 import json
@@ -75,6 +76,11 @@ def test_a_page_number_that_is_not_a_number_is_a_documented_422(client, document
             {"Idempotency-Key": "pas-un-uuid"},
             "L'en-tête Idempotency-Key doit être un UUID.",
         ),
+        (  # was Django's HTML 400 page, and a traceback in the log
+            "--x\r\n",
+            {"Content-Type": "multipart/form-data"},
+            "Le corps multipart de la requête est illisible.",
+        ),
     ],
 )
 def test_an_unreadable_submission_is_our_documented_422(
@@ -83,7 +89,7 @@ def test_an_unreadable_submission_is_our_documented_422(
     response = client.post(
         f"/api/v3/forms/{form_page.pk}/submissions/",
         body,
-        content_type="application/json",
+        content_type=headers.pop("Content-Type", "application/json"),
         headers=headers,
     )
     assert response.status_code == 422
