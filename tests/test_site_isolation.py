@@ -303,3 +303,22 @@ def test_an_investigation_is_planned_for_its_sites_length(sides):
     assert b.site == sides["site_b"]
     assert b.planned_end == start + dt.timedelta(weeks=6)
     assert a.planned_end == start + dt.timedelta(weeks=9)
+
+
+def test_rows_from_before_sites_get_their_calls_site(sides):
+    """What the data migrations do for templates and investigations made before sites."""
+    from django.apps import apps
+
+    from cms_pages.site_migrations import assign_sites
+
+    NotificationTemplate.objects.update(site=None)
+    Investigation.objects.update(site=None)
+    assign_sites(apps, "forms", "NotificationTemplate")
+    assign_sites(apps, "investigations", "Investigation")
+    for side, site in (
+        (sides["A"], Site.objects.get(is_default_site=True)),
+        (sides["B"], sides["site_b"]),
+    ):
+        for name in ("template", "investigation"):
+            side[name].refresh_from_db()
+            assert side[name].site == site, name

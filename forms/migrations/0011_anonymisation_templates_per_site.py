@@ -3,56 +3,67 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from cms_pages.site_migrations import assign_sites
+
 
 def site_of_templates(apps, schema_editor):
     """Each template belongs to its call's site; « all calls » ones to the default site."""
-    Site = apps.get_model("wagtailcore", "Site")
-    NotificationTemplate = apps.get_model("forms", "NotificationTemplate")
-    sites = list(Site.objects.select_related("root_page").order_by("-is_default_site"))
-    if not sites:
-        return
-    for template in NotificationTemplate.objects.select_related("call"):
-        site = sites[0]
-        if template.call_id:
-            for candidate in sites:
-                if template.call.path.startswith(candidate.root_page.path):
-                    site = candidate
-                    break
-        template.site = site
-        template.save(update_fields=["site"])
+    assign_sites(apps, "forms", "NotificationTemplate")
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cms_pages', '0006_sites_themes_vocabulary_retention'),
-        ('forms', '0010_one_default_template_per_status'),
-        ('wagtailcore', '0098_apitoken'),
+        ("cms_pages", "0006_sites_themes_vocabulary_retention"),
+        ("forms", "0010_one_default_template_per_status"),
+        ("wagtailcore", "0098_apitoken"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='notificationtemplate',
-            name='one_default_template_per_status',
+            model_name="notificationtemplate",
+            name="one_default_template_per_status",
         ),
         migrations.AddField(
-            model_name='candidature',
-            name='anonymised_at',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='anonymisée le'),
+            model_name="candidature",
+            name="anonymised_at",
+            field=models.DateTimeField(
+                blank=True, editable=False, null=True, verbose_name="anonymisée le"
+            ),
         ),
         migrations.AddField(
-            model_name='notificationtemplate',
-            name='site',
-            field=models.ForeignKey(blank=True, help_text="Le site de l'appel ; pour un modèle valable pour tous ses appels.", null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='wagtailcore.site', verbose_name='site'),
+            model_name="notificationtemplate",
+            name="site",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Le site de l'appel ; pour un modèle valable pour tous ses appels.",
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="wagtailcore.site",
+                verbose_name="site",
+            ),
         ),
         migrations.AlterField(
-            model_name='notificationtemplate',
-            name='call',
-            field=models.ForeignKey(blank=True, help_text="Vide : le modèle vaut pour tous les appels du site qui n'ont pas le leur.", null=True, on_delete=django.db.models.deletion.CASCADE, related_name='notification_templates', to='cms_pages.callpage', verbose_name='appel'),
+            model_name="notificationtemplate",
+            name="call",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Vide : le modèle vaut pour tous les appels du site qui n'ont pas le leur.",
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="notification_templates",
+                to="cms_pages.callpage",
+                verbose_name="appel",
+            ),
         ),
         migrations.RunPython(site_of_templates, migrations.RunPython.noop),
         migrations.AddConstraint(
-            model_name='notificationtemplate',
-            constraint=models.UniqueConstraint(condition=models.Q(('call__isnull', True)), fields=('site', 'status'), name='one_default_template_per_status', violation_error_message='Un modèle pour tous les appels du site existe déjà pour ce statut.'),
+            model_name="notificationtemplate",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("call__isnull", True)),
+                fields=("site", "status"),
+                name="one_default_template_per_status",
+                violation_error_message="Un modèle pour tous les appels du site existe déjà pour ce statut.",
+            ),
         ),
     ]

@@ -3,37 +3,33 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from cms_pages.site_migrations import assign_sites
+
 
 def site_of_investigations(apps, schema_editor):
     """Each investigation belongs to its call's site; the others to the default site."""
-    Site = apps.get_model("wagtailcore", "Site")
-    Investigation = apps.get_model("investigations", "Investigation")
-    sites = list(Site.objects.select_related("root_page").order_by("-is_default_site"))
-    if not sites:
-        return
-    for investigation in Investigation.objects.select_related("call"):
-        site = sites[0]
-        if investigation.call_id:
-            for candidate in sites:
-                if investigation.call.path.startswith(candidate.root_page.path):
-                    site = candidate
-                    break
-        investigation.site = site
-        investigation.save(update_fields=["site"])
+    assign_sites(apps, "investigations", "Investigation")
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('investigations', '0002_programme_team_permissions'),
-        ('wagtailcore', '0098_apitoken'),
+        ("investigations", "0002_programme_team_permissions"),
+        ("wagtailcore", "0098_apitoken"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='investigation',
-            name='site',
-            field=models.ForeignKey(blank=True, help_text="L'incubateur qui la mène ; celui de l'appel, s'il y en a un.", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailcore.site', verbose_name='site'),
+            model_name="investigation",
+            name="site",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="L'incubateur qui la mène ; celui de l'appel, s'il y en a un.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="wagtailcore.site",
+                verbose_name="site",
+            ),
         ),
         migrations.RunPython(site_of_investigations, migrations.RunPython.noop),
     ]

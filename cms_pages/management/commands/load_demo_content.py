@@ -242,6 +242,34 @@ DEMO_TEMPLATES = [
 ]
 
 
+def demo_account(username, group_name, first_name, last_name):
+    """A demo team member; ``ensure_admin`` gives them the local password."""
+    from django.contrib.auth.models import Group, User
+
+    user, created = User.objects.get_or_create(
+        username=username,
+        defaults={
+            "first_name": first_name,
+            "last_name": last_name,
+            "email": f"{username}@example.org",
+        },
+    )
+    if created:
+        user.set_unusable_password()
+        user.save()
+    user.groups.add(Group.objects.get(name=group_name))
+    return user
+
+
+def numbered_up_to(key, last_number):
+    """The next real candidature after the demo's gets the next number."""
+    from forms.models import ReferenceSequence
+
+    ReferenceSequence.objects.update_or_create(
+        key=key, defaults={"last_number": last_number}
+    )
+
+
 def paris(day, hour, minute=0, second=0):
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute, second)))
 
@@ -431,7 +459,6 @@ class Command(BaseCommand):
 
     def add_selection_demo(self, call, form_page):
         """A few candidatures, the team's accounts, a jury round and decision emails."""
-        from django.contrib.auth.models import Group, User
 
         from forms.factories import CandidatureFactory
         from forms.models import (
@@ -441,21 +468,10 @@ class Command(BaseCommand):
             RoundMember,
         )
 
-        accounts = {}
-        for username, group, first, last in DEMO_ACCOUNTS:
-            user, created = User.objects.get_or_create(
-                username=username,
-                defaults={
-                    "first_name": first,
-                    "last_name": last,
-                    "email": f"{username}@example.org",
-                },
-            )
-            if created:
-                user.set_unusable_password()  # ensure_admin gives it the local password
-                user.save()
-            user.groups.add(Group.objects.get(name=group))
-            accounts[username] = user
+        accounts = {
+            username: demo_account(username, group, first, last)
+            for username, group, first, last in DEMO_ACCOUNTS
+        }
 
         form_page = type(form_page).objects.get(pk=form_page.pk)
         if not Candidature.objects.filter(page=form_page).exists():
@@ -489,11 +505,8 @@ class Command(BaseCommand):
                         ]: True,
                     },
                 )
-            from forms.models import ReferenceSequence
-
-            ReferenceSequence.objects.update_or_create(
-                key=f"AMO-{timezone.localtime(call.opens_at).year}",
-                defaults={"last_number": len(DEMO_CANDIDATURES)},
+            numbered_up_to(
+                f"AMO-{timezone.localtime(call.opens_at).year}", len(DEMO_CANDIDATURES)
             )
 
         review_round, _created = ReviewRound.objects.get_or_create(
@@ -591,7 +604,6 @@ class Command(BaseCommand):
         It answers on the other loopback name (``localhost`` when the admin is
         on 127.0.0.1), so both sites open side by side in a browser.
         """
-        from django.contrib.auth.models import Group, User
 
         from cms_pages.incubators import create_incubator
         from forms.factories import CandidatureFactory
@@ -650,25 +662,11 @@ class Command(BaseCommand):
                 service="",
                 form_data={names["Le problème"]: problem},
             )
-        from forms.models import ReferenceSequence
-
-        ReferenceSequence.objects.update_or_create(
-            key=f"REG-{timezone.localtime(call.opens_at).year}",
-            defaults={"last_number": len(REGION_CANDIDATURES)},
+        numbered_up_to(
+            f"REG-{timezone.localtime(call.opens_at).year}", len(REGION_CANDIDATURES)
         )
         username, group, first, last = REGION_ACCOUNT
-        user, created = User.objects.get_or_create(
-            username=username,
-            defaults={
-                "first_name": first,
-                "last_name": last,
-                "email": f"{username}@example.org",
-            },
-        )
-        if created:
-            user.set_unusable_password()
-            user.save()
-        user.groups.add(Group.objects.get(name=f"{group} — {REGION['name']}"))
+        demo_account(username, f"{group} — {REGION['name']}", first, last)
 
     def publish_new_pages(self, home):
         """Give each page built here a first revision, as if published in the admin."""
