@@ -38,7 +38,7 @@ test-browser: install  ## Browser journeys and axe-core, in Debian's Chromium (/
 	$(BIN)/python -m pytest -m browser tests/browser
 
 bench: install  ## Benchmarks, printed as one table
-	$(BIN)/python bench/run.py
+	@$(BIN)/python bench/run.py
 
 lint: install
 	$(BIN)/ruff check .
