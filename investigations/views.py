@@ -11,6 +11,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
+from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from cms_pages.models import SiteIdentity
@@ -47,6 +48,9 @@ def open_investigation(request, candidature_id):
     return redirect(
         "wagtailsnippets_investigations_investigation:edit", investigation.pk
     )
+
+
+ROWS_PER_PAGE = 100
 
 
 class DashboardView(WagtailAdminTemplateMixin, TemplateView):
@@ -86,7 +90,11 @@ class DashboardView(WagtailAdminTemplateMixin, TemplateView):
                     "next_committee": investigation.next_committee_due(),
                 }
             )
-        context["rows"] = rows
+        # The counts cover every investigation; the table shows them a page at a time.
+        page = WagtailPaginator(rows, ROWS_PER_PAGE).get_page(self.request.GET.get("p"))
+        context["rows"] = page.object_list
+        context["page_obj"] = page
+        context["elided_page_range"] = page.paginator.get_elided_page_range(page.number)
         context["by_phase"] = sorted(
             Counter(
                 str(row["phase"].get_code_display())

@@ -296,3 +296,33 @@ def test_programme_team_edits_an_investigation_in_the_admin(
     assert created.candidature is None
     assert created.planned_end == dt.date(2026, 11, 2) + dt.timedelta(weeks=9)
     assert created.members.get().days_per_week == 2
+
+
+def test_dashboard_counts_everything_and_shows_a_page_at_a_time(programme_client, call):
+    import datetime as dt
+
+    from investigations.models import Investigation, Phase
+    from investigations.views import ROWS_PER_PAGE
+
+    start = dt.date(2026, 1, 5)
+    for index in range(ROWS_PER_PAGE + 5):
+        investigation = Investigation.objects.create(
+            call=call,
+            title=f"Investigation {index:03d}",
+            problem_statement="P",
+            starts_on=start,
+        )
+        Phase.objects.create(
+            investigation=investigation, code="investigation", starts_on=start
+        )
+    first = programme_client.get(
+        "/admin/investigations/tableau-de-bord/"
+    ).content.decode()
+    assert f"Investigation : {ROWS_PER_PAGE + 5}" in first
+    assert ">Investigation 000</a>" in first
+    assert f">Investigation {ROWS_PER_PAGE:03d}</a>" not in first
+    second = programme_client.get(
+        "/admin/investigations/tableau-de-bord/?p=2"
+    ).content.decode()
+    assert f">Investigation {ROWS_PER_PAGE + 4:03d}</a>" in second
+    assert ">Investigation 000</a>" not in second
