@@ -49,6 +49,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "site")]
 
 from bench.run import RESULTS, gunicorn, submission_payloads  # noqa: E402
 from bench.sandbox import (  # noqa: E402
+    bounded,
     drop_postgres,
     fresh_postgres,
     prepare,
@@ -398,11 +399,15 @@ def main():
     )
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
     parser.add_argument(
+        "--time-limit", type=int, default=600, help="stop after this many seconds"
+    )
+    parser.add_argument(
         "--keep", action="store_true", help="keep the amorce_load database"
     )
     args = parser.parse_args()
     window = args.window or max(1.0, args.count / 40)
     started = time.monotonic()
+    bounded(args.time_limit)
 
     database_url = fresh_postgres(DATABASE)
     env = sandbox_env("load", database_url)
@@ -485,11 +490,14 @@ def main():
         f"{args.count} candidatures ({len(copies)} requêtes) en {firing:.1f} s : "
         f"{counts['before']} répondues avant la clôture, {counts['after']} envoyées après, "
         f"{counts['straddling']} à cheval ; {told['accepted']} acceptées, "
-        f"{told['refused']} refusées ; {stored} enregistrées, références uniques : "
+        f"{told['refused']} refusées ; "
+        f"{sum(len(s.sent) > 1 for s in submissions)} envoyées deux fois à la fois, "
+        f"{sum(len(s.retries) for s in submissions)} renvoyées après la clôture ; "
+        f"{stored} enregistrées, références uniques : "
         f"{len({r[1] for r in rows}) == len(rows)} ; statuts HTTP {dict(sorted(statuses.items(), key=str))} ; "
         f"latence médiane {latencies[len(latencies) // 2] * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms"
         + (
-            f" ; dernière enregistrée {late:+.2f} s après la clôture"
+            f" ; dernière enregistrée à {late:+.2f} s de la clôture"
             if late is not None
             else ""
         )

@@ -68,3 +68,20 @@ def prepare(env):
     """Migrate, collect static files, load the demo (and the cache table, if the cache is one)."""
     manage(env, "createcachetable")
     prepare_site(env)
+
+
+def bounded(seconds):
+    """Stop this process after ``seconds``, and on SIGTERM, through ``finally`` blocks.
+
+    So that the servers and databases a proof started are stopped and dropped
+    whatever happens: its context managers run as for any exception.
+    """
+    import signal
+
+    def stop(signum, _frame):
+        reason = "time limit reached" if signum == signal.SIGALRM else "terminated"
+        raise SystemExit(f"ÉCHEC : arrêté ({reason}, {seconds} s au plus)")
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGALRM, stop)
+    signal.alarm(int(seconds))
