@@ -6,6 +6,7 @@ three groups, given the permissions of the instance's starting groups but only
 on its own pages, collection and data.
 """
 
+import re
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Group
@@ -21,7 +22,18 @@ from wagtail.models import (
     Site,
 )
 
-from .models import HomePage, ProgrammePage, SiteGroup, SiteIdentity, Theme
+from .models import (
+    HomePage,
+    ProgrammePage,
+    SiteGroup,
+    SiteIdentity,
+    Theme,
+    default_theme,
+)
+
+HOSTNAME = re.compile(
+    r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*"
+)
 
 COMMUNICATION = "Communication"
 PROGRAMME_TEAM = "Équipe programme"
@@ -53,6 +65,29 @@ def _copy_rights(template, group, root_page, collection):
         GroupCollectionPermission.objects.get_or_create(
             group=group, collection=collection, permission=permission
         )
+
+
+def _taken_prefixes():
+    """Every site's prefix, counting the default one of sites never configured."""
+    taken = {
+        p.upper()
+        for p in SiteIdentity.objects.values_list("reference_prefix", flat=True)
+    }
+    if Site.objects.exclude(pk__in=SiteIdentity.objects.values("site_id")).exists():
+        taken.add(SiteIdentity._meta.get_field("reference_prefix").default.upper())
+    return taken
+
+
+def _free_prefix(name):
+    """Three letters from the name, made unique among the sites' reference prefixes."""
+    letters = "".join(c for c in slugify(name).upper() if c.isalpha()) or "INC"
+    taken = _taken_prefixes()
+    candidate = letters[:3]
+    for counter in range(2, 100):
+        if candidate not in taken:
+            return candidate
+        candidate = f"{letters[:3]}{counter}"
+    return candidate
 
 
 def link_starting_groups(site):
@@ -89,7 +124,7 @@ def create_incubator(
     port=80,
     name_lines="",
     reference_prefix="",
-    theme=Theme.DSFR,
+    theme="",
     contact_email="",
     slug="",
 ):
@@ -98,10 +133,24 @@ def create_incubator(
     hostname = hostname.strip().lower()
     if not name:
         raise ValidationError(_("Donnez le nom de l'incubateur."))
-    if not hostname:
+    if not HOSTNAME.fullmatch(hostname):
         raise ValidationError(
-            _("Donnez le nom d'hôte du site (par exemple incubateur.example.org).")
+            _(
+                "« %(host)s » n'est pas un nom d'hôte : donnez-le sans « http:// » ni "
+                "« / », par exemple incubateur.example.org."
+            )
+            % {"host": hostname}
         )
+    theme = theme or default_theme()
+    reference_prefix = (reference_prefix or _free_prefix(name)).upper()
+    if reference_prefix in _taken_prefixes():
+        raise ValidationError(
+            _(
+                "Le préfixe de références « %(prefix)s » est déjà pris par un autre site."
+            )
+            % {"prefix": reference_prefix}
+        )
+
     if Site.objects.filter(hostname=hostname, port=port).exists():
         raise ValidationError(
             _("Un site répond déjà à %(host)s:%(port)s.")
@@ -133,7 +182,9 @@ def create_incubator(
     home = tree_root.add_child(instance=HomePage(title=name, slug=slug))
     home.save_revision().publish()
     programme = home.add_child(
-        instance=ProgrammePage(title=_("Le programme"), slug="programme")
+        instance=ProgrammePage(
+            title=_("Le programme"), slug="programme", show_in_menus=True
+        )
     )
     programme.save_revision().publish()
 
@@ -151,8 +202,7 @@ def create_incubator(
         identity.name_lines = name_lines.replace("\\n", "\n")
     elif theme == Theme.NEUTRAL:  # not the State's brand: the authority's own name
         identity.name_lines = name
-    if reference_prefix:
-        identity.reference_prefix = reference_prefix.upper()
+    identity.reference_prefix = reference_prefix
     identity.contact_email = contact_email
     identity.full_clean(exclude=["site"])
     identity.save()

@@ -41,7 +41,7 @@ class IntroductionMixin(models.Model):
         _("chapô"),
         blank=True,
         help_text=_(
-            "Un ou deux phrases qui résument la page, affichées sous le titre."
+            "Une ou deux phrases qui résument la page, affichées sous le titre."
         ),
     )
 
@@ -222,6 +222,22 @@ class SiteIdentity(BaseSiteSetting):
     class Meta:
         verbose_name = _("identité du site")
         verbose_name_plural = _("identités des sites")
+
+    def clean(self):
+        super().clean()
+        self.reference_prefix = self.reference_prefix.upper()
+        if (
+            SiteIdentity.objects.exclude(pk=self.pk)
+            .filter(reference_prefix__iexact=self.reference_prefix)
+            .exists()
+        ):
+            raise ValidationError(
+                {
+                    "reference_prefix": _(
+                        "Un autre site numérote déjà ses candidatures avec ce préfixe."
+                    )
+                }
+            )
 
     @property
     def name_line_list(self):

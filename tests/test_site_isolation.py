@@ -322,3 +322,36 @@ def test_rows_from_before_sites_get_their_calls_site(sides):
         for name in ("template", "investigation"):
             side[name].refresh_from_db()
             assert side[name].site == site, name
+
+
+def test_create_incubator_checks_its_input_in_french(sides, settings):
+    from django.core.management.base import CommandError
+
+    def create(*args, **options):
+        call_command("create_incubator", *args, stdout=io.StringIO(), **options)
+
+    with pytest.raises(CommandError, match="n'est pas un nom d'hôte"):
+        create("Autre", hostname="http://autre.example.org/")
+    with pytest.raises(CommandError, match="Thème inconnu « rouge »"):
+        create("Autre", hostname="autre.example.org", theme="rouge")
+    with pytest.raises(CommandError, match="« MER » est déjà pris"):
+        create("Autre", hostname="autre.example.org", prefix="mer")
+    settings.ALLOWED_HOSTS = ["127.0.0.1", ".example.org"]
+    out = io.StringIO()
+    call_command(
+        "create_incubator", "Lab Pays", hostname="pays.example.net", stdout=out
+    )
+    assert "Ajoutez pays.example.net à ALLOWED_HOSTS" in out.getvalue()
+    site = Site.objects.get(hostname="pays.example.net")
+    assert SiteIdentity.for_site(site).reference_prefix == "LAB"
+    programme = site.root_page.get_children().get()
+    assert programme.show_in_menus, "the new home links to its programme"
+
+
+def test_two_sites_never_share_a_reference_prefix(sides, client):
+    from django.core.exceptions import ValidationError
+
+    identity = SiteIdentity.for_site(Site.objects.get(is_default_site=True))
+    identity.reference_prefix = "mer"
+    with pytest.raises(ValidationError, match="Un autre site numérote déjà"):
+        identity.full_clean()

@@ -6,6 +6,8 @@ from .base import *  # noqa: F403
 from .base import env_bool
 
 DEBUG = env_bool("DEBUG", True)
+# Incubators added on a laptop (create_incubator --hostname mer.localhost) answer at once.
+ALLOWED_HOSTS = [*ALLOWED_HOSTS, ".localhost"]  # noqa: F405
 # A development key, never valid in production (production.py refuses to start
 # without SECRET_KEY).
 SECRET_KEY = os.environ.get("SECRET_KEY") or "django-insecure-amorce-dev-only"  # noqa: S105
