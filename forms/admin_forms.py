@@ -8,6 +8,10 @@ from amorce.scoping import ScopedAdminModelForm
 from .permissions import calls_for, programme_sites, site_users
 
 
+def member_label(user):
+    return user.get_full_name() or user.get_username()
+
+
 class ReviewRoundForm(ScopedAdminModelForm):
     def limit_choices(self, user):
         self.fields["call"].queryset = calls_for(user).order_by("-opens_at")
@@ -20,10 +24,12 @@ class ReviewRoundForm(ScopedAdminModelForm):
                 def __init__(self, *args, **kwargs):
                     super().__init__(*args, **kwargs)
                     self.fields["user"].queryset = people
+                    self.fields["user"].label_from_instance = member_label
 
             formset.form = SiteMemberForm  # the empty form (« Ajouter ») is built later
             for form in formset.forms:
                 form.fields["user"].queryset = people
+                form.fields["user"].label_from_instance = member_label
 
     def clean(self):
         cleaned_data = super().clean()
@@ -44,8 +50,9 @@ class ReviewRoundForm(ScopedAdminModelForm):
                     "user",
                     ValidationError(
                         _(
-                            "%(user)s n'appartient à aucun groupe du site de cet appel : "
-                            "ajoutez-le d'abord au groupe Jury du site."
+                            "%(user)s n'est ni dans le jury ni dans l'équipe programme "
+                            "du site de cet appel : ajoutez cette personne d'abord au "
+                            "groupe Jury du site."
                         ),
                         params={"user": user.get_full_name() or user.get_username()},
                     ),

@@ -560,6 +560,7 @@ class ReviewRound(ClusterableModel):
         verbose_name = _("tour d'examen")
         verbose_name_plural = _("tours d'examen")
         ordering = ["-created_at"]
+        permissions = [("sit_on_round", _("Peut siéger dans un tour d'examen"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["call", "kind"], name="one_round_per_kind_per_call"

@@ -13,6 +13,7 @@ whose root page is above it, wherever the page moves.
 """
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db.models import Q
 from wagtail.models import Site
 
@@ -102,13 +103,17 @@ def rounds_for(user):
 
 
 def site_users(sites):
-    """People who may sit on a round of these sites: members of their groups."""
-    users = get_user_model().objects.filter(is_active=True)
-    if sites is None:
-        return users
-    return users.filter(
-        Q(groups__site_link__site__in=sites) | Q(is_superuser=True)
-    ).distinct()
+    """People who may sit on a round of these sites: their jury and programme groups.
+
+    ``None`` (a superuser's sites): those groups on every site.
+    """
+    groups = Group.objects.filter(
+        permissions__content_type__app_label="forms",
+        permissions__codename="sit_on_round",
+    )
+    if sites is not None:
+        groups = groups.filter(site_link__site__in=sites)
+    return get_user_model().objects.filter(is_active=True, groups__in=groups).distinct()
 
 
 def rounds_of(user):

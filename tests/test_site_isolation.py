@@ -221,8 +221,9 @@ def test_a_round_of_one_site_refuses_a_juror_of_the_other(client, sides):
     from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
     client.force_login(sides["people"][("B", "programme")])
-    form = client.get("/admin/tours/new/")
-    assert b"jury_a" not in form.content
+    form = client.get("/admin/tours/new/").content.decode()
+    assert "Jury_b" in form and "Prog_b" in form, "the site's jury and team, by name"
+    assert "Jury_a" not in form and "Comm_b" not in form, "nor the other site, nor comms"
     data = nested_form_data(
         {
             "call": sides["B"]["call"].pk,

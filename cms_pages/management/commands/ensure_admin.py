@@ -53,7 +53,13 @@ class Command(BaseCommand):
 
         demo_accounts = []
         for demo in User.objects.filter(
-            username__in=["programme", "jury", "communication", "programme-region"]
+            username__in=[
+                "programme",
+                "jury",
+                "communication",
+                "programme-region",
+                "jury-region",
+            ]
         ):
             if not demo.has_usable_password() or not demo.check_password(password):
                 demo.set_password(password)

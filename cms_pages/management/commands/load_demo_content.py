@@ -157,7 +157,10 @@ REGION = {
     "authority": "Région\nExemple",
     "prefix": "REG",
 }
-REGION_ACCOUNT = ("programme-region", "Équipe programme", "Rémi", "Région")
+REGION_ACCOUNTS = [
+    ("programme-region", "Équipe programme", "Rémi", "Région"),
+    ("jury-region", "Jury", "Justine", "Région"),
+]
 REGION_CANDIDATURES = [
     (
         "Inès Lambert",
@@ -665,8 +668,8 @@ class Command(BaseCommand):
         numbered_up_to(
             f"REG-{timezone.localtime(call.opens_at).year}", len(REGION_CANDIDATURES)
         )
-        username, group, first, last = REGION_ACCOUNT
-        demo_account(username, f"{group} — {REGION['name']}", first, last)
+        for username, group, first, last in REGION_ACCOUNTS:
+            demo_account(username, f"{group} — {REGION['name']}", first, last)
 
     def publish_new_pages(self, home):
         """Give each page built here a first revision, as if published in the admin."""
