@@ -97,23 +97,43 @@ def link_starting_groups(site):
 
 
 def narrow_starting_groups(site):
-    """The starting groups work on ``site`` only: page rights at the tree root move to its home.
+    """The starting groups work on ``site`` only, pages, images and documents alike.
 
-    Until an instance has a second site, the starting groups may hold page
-    rights at the root of the page tree; with two sites, that would let one
-    incubator's team edit the other's pages.
+    Until an instance has a second site, the starting groups may hold rights at
+    the root of the page tree and of the collections; with two sites, that
+    would let one incubator's team edit the other's pages and images. Their
+    page rights move to the site's home; their collection rights, and the
+    images and documents of the root collection, move to a collection of the
+    site's own.
     """
+    from wagtail.documents import get_document_model
+    from wagtail.images import get_image_model
+
     tree_root = Page.get_first_root_node()
-    moved = 0
-    for group in Group.objects.filter(name__in=STARTING_GROUPS):
-        for gpp in GroupPagePermission.objects.filter(group=group, page=tree_root):
-            GroupPagePermission.objects.get_or_create(
-                group=group, page=site.root_page, permission=gpp.permission
+    root_collection = Collection.get_first_root_node()
+    groups = Group.objects.filter(name__in=STARTING_GROUPS)
+    for gpp in GroupPagePermission.objects.filter(group__in=groups, page=tree_root):
+        GroupPagePermission.objects.get_or_create(
+            group=gpp.group, page=site.root_page, permission=gpp.permission
+        )
+        gpp.delete()
+    held_at_root = GroupCollectionPermission.objects.filter(
+        group__in=groups, collection=root_collection
+    )
+    if held_at_root.exists():
+        name = site.site_name or site.hostname
+        collection = (
+            root_collection.get_children().filter(name=name).first()
+            or root_collection.add_child(name=name)
+        )
+        for gcp in held_at_root:
+            GroupCollectionPermission.objects.get_or_create(
+                group=gcp.group, collection=collection, permission=gcp.permission
             )
-            gpp.delete()
-            moved += 1
+            gcp.delete()
+        for model in (get_image_model(), get_document_model()):
+            model.objects.filter(collection=root_collection).update(collection=collection)
     link_starting_groups(site)
-    return moved
 
 
 @transaction.atomic

@@ -13,7 +13,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.utils import timezone
-from wagtail.models import Site
+from wagtail.models import Collection, Site
 
 from cms_pages.factories import CallPageFactory
 from cms_pages.models import SiteIdentity
@@ -223,7 +223,9 @@ def test_a_round_of_one_site_refuses_a_juror_of_the_other(client, sides):
     client.force_login(sides["people"][("B", "programme")])
     form = client.get("/admin/tours/new/").content.decode()
     assert "Jury_b" in form and "Prog_b" in form, "the site's jury and team, by name"
-    assert "Jury_a" not in form and "Comm_b" not in form, "nor the other site, nor comms"
+    assert "Jury_a" not in form and "Comm_b" not in form, (
+        "nor the other site, nor comms"
+    )
     data = nested_form_data(
         {
             "call": sides["B"]["call"].pk,
@@ -356,3 +358,25 @@ def test_two_sites_never_share_a_reference_prefix(sides, client):
     identity.reference_prefix = "mer"
     with pytest.raises(ValidationError, match="Un autre site numérote déjà"):
         identity.full_clean()
+
+
+def test_each_communication_team_has_its_own_images(client, sides):
+    from wagtail.images.models import Image
+    from wagtail.images.tests.utils import get_test_image_file
+
+    site_a = Site.objects.get(is_default_site=True)
+    a_collection = Collection.objects.get(name=site_a.site_name or site_a.hostname)
+    b_collection = Collection.objects.get(name="Fabrique de la Mer")
+    a_image = Image.objects.create(
+        title="Photo AAA", file=get_test_image_file(), collection=a_collection
+    )
+    b_image = Image.objects.create(
+        title="Photo BBB", file=get_test_image_file(), collection=b_collection
+    )
+    for own, mine, theirs in (("A", a_image, b_image), ("B", b_image, a_image)):
+        client.force_login(sides["people"][(own, "communication")])
+        listing = client.get("/admin/images/").content.decode()
+        assert mine.title in listing and theirs.title not in listing, own
+        assert refused(client.get(f"/admin/images/{theirs.pk}/"))
+        upload = client.get("/admin/images/multiple/add/").content.decode()
+        assert theirs.collection.name not in upload, own
