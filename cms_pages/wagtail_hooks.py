@@ -23,3 +23,16 @@ class SiteGroupViewSet(ModelViewSet):
 @hooks.register("register_admin_viewset")
 def register_site_group_viewset():
     return SiteGroupViewSet()
+
+
+@hooks.register("construct_page_chooser_queryset")
+def pages_of_the_users_sites(pages, request):
+    """The page chooser browses and searches the user's own sites only."""
+    from django.db.models import Q
+
+    from forms.permissions import sites_of, under_sites
+
+    sites = sites_of(request.user)
+    if sites is None:
+        return pages
+    return pages.filter(under_sites(sites, "path") | Q(depth=1))

@@ -380,3 +380,22 @@ def test_each_communication_team_has_its_own_images(client, sides):
         assert refused(client.get(f"/admin/images/{theirs.pk}/"))
         upload = client.get("/admin/images/multiple/add/").content.decode()
         assert theirs.collection.name not in upload, own
+
+
+@pytest.mark.parametrize("own,other", [("A", "B"), ("B", "A")])
+def test_the_page_chooser_stays_on_ones_own_site(client, sides, own, other):
+    client.force_login(sides["people"][(own, "programme")])
+    theirs = sides[other]["call"].title
+    for url in (
+        "/admin/choose-page/",
+        f"/admin/choose-page/search/?q={theirs.split()[-1]}",
+        f"/admin/choose-page/{sides[other]['call'].get_parent().pk}/",
+    ):
+        body = client.get(url).content.decode()
+        assert theirs not in body, url
+    assert (
+        sides[own]["call"].title
+        in client.get(
+            f"/admin/choose-page/search/?q={sides[own]['call'].title.split()[-1]}"
+        ).content.decode()
+    )
