@@ -30,7 +30,16 @@ class Organisation(models.Model):
         OPERATOR = "operator", _("Opérateur public")
         OTHER = "other", _("Autre")
 
-    name = models.CharField(_("nom"), max_length=200, unique=True)
+    site = models.ForeignKey(
+        "wagtailcore.Site",
+        verbose_name=_("site"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("L'incubateur dont c'est le répertoire."),
+    )
+    name = models.CharField(_("nom"), max_length=200)
     kind = models.CharField(
         _("nature"), max_length=20, choices=Kind.choices, default=Kind.OTHER
     )
@@ -43,15 +52,34 @@ class Organisation(models.Model):
         related_name="children",
     )
 
-    panels = [FieldPanel("name"), FieldPanel("kind"), FieldPanel("parent")]
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("kind"),
+        FieldPanel("parent"),
+        FieldPanel("site"),
+    ]
 
     class Meta:
         verbose_name = _("administration")
         verbose_name_plural = _("administrations")
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "name"],
+                name="one_organisation_name_per_site",
+                violation_error_message=_(
+                    "Une administration porte déjà ce nom dans ce répertoire."
+                ),
+            )
+        ]
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        if self.site_id is None:  # an instance of one site: that one
+            self.site = Site.objects.filter(is_default_site=True).first()
+        super().save(*args, **kwargs)
 
 
 class Outcome(models.TextChoices):

@@ -37,7 +37,7 @@ def open_from_candidature(candidature):
     )
     if candidature.administration:
         organisation, _created = Organisation.objects.get_or_create(
-            name=candidature.administration[:200]
+            site=investigation.site, name=candidature.administration[:200]
         )
         investigation.organisations.add(organisation)
     Phase.objects.create(

@@ -27,13 +27,11 @@ class InvestigationForm(ScopedAdminModelForm):
         self.fields["candidature"].queryset = candidatures_for(user).filter(
             Q(status=Status.SELECTED) | Q(pk=self.instance.candidature_id)
         )
+        self.fields["organisations"].queryset = Organisation.objects.filter(
+            programme_site_scope(user)
+        )
         self.sites = programme_sites(user)
-        if self.sites is not None:
-            self.fields["site"].queryset = self.fields["site"].queryset.filter(
-                pk__in=[site.pk for site in self.sites]
-            )
-            if len(self.sites) == 1:
-                self.fields["site"].initial = self.sites[0].pk
+        limit_to_sites(self.fields["site"], self.sites)
 
     def clean(self):
         cleaned_data = super().clean()
@@ -48,6 +46,21 @@ class InvestigationForm(ScopedAdminModelForm):
                     ),
                 )
         return cleaned_data
+
+
+def limit_to_sites(field, sites):
+    if sites is not None:
+        field.queryset = field.queryset.filter(pk__in=[site.pk for site in sites])
+        if len(sites) == 1:
+            field.initial = sites[0].pk
+
+
+class OrganisationForm(ScopedAdminModelForm):
+    def limit_choices(self, user):
+        limit_to_sites(self.fields["site"], programme_sites(user))
+        self.fields["parent"].queryset = Organisation.objects.filter(
+            programme_site_scope(user)
+        )
 
 
 class InvestigationChooserViewSet(ScopedViewSetMixin, SnippetChooserViewSet):
@@ -71,13 +84,23 @@ class InvestigationViewSet(ScopedViewSetMixin, SnippetViewSet):
         return programme_site_scope(user)
 
 
-class OrganisationViewSet(SnippetViewSet):
+class OrganisationChooserViewSet(ScopedViewSetMixin, SnippetChooserViewSet):
+    def scope(self, user):
+        return programme_site_scope(user)
+
+
+class OrganisationViewSet(ScopedViewSetMixin, SnippetViewSet):
     model = Organisation
     icon = "group"
     menu_label = _("Administrations")
     list_display = ["name", "kind", "parent"]
     list_filter = ["kind"]
     search_fields = ["name"]
+    chooser_viewset_class = OrganisationChooserViewSet
+    edit_handler = ObjectList(Organisation.panels, base_form_class=OrganisationForm)
+
+    def scope(self, user):
+        return programme_site_scope(user)
 
 
 class InvestigationGroup(SnippetViewSetGroup):

@@ -25,7 +25,7 @@ from forms.models import (
     RoundMember,
 )
 from forms.services import change_status
-from investigations.models import Investigation
+from investigations.models import Investigation, Organisation
 from tests.users import member_of
 
 B_HOST = "mer.example.org"
@@ -65,6 +65,10 @@ def build_side(call, form_page, juror, label):
         learnings=f"Enseignement {label}",
         publish_learnings=True,
     )
+    organisation = Organisation.objects.create(
+        site=call.get_site(), name=f"Administration {label}"
+    )
+    investigation.organisations.add(organisation)
     return {
         "candidature": candidature,
         "attachment": candidature.attachments.get(),
@@ -75,6 +79,7 @@ def build_side(call, form_page, juror, label):
         "form_page": form_page,
         "secret": candidature.applicant_name,
         "problem": investigation.problem_statement,
+        "organisation": organisation,
     }
 
 
@@ -138,6 +143,8 @@ def urls_of(side):
         f"/admin/investigations/{i.pk}/synthese.pdf",
         f"/admin/investigations/{i.pk}/beta-gouv.md",
         f"/admin/forms/submissions/{side['form_page'].pk}/",
+        f"/admin/snippets/investigations/organisation/edit/{side['organisation'].pk}/",
+        f"/admin/snippets/investigations/organisation/delete/{side['organisation'].pk}/",
     ]
 
 
@@ -150,6 +157,8 @@ LISTINGS = [
     "/admin/courriels-de-decision/",
     "/admin/jury/",
     "/admin/snippets/investigations/investigation/",
+    "/admin/snippets/investigations/organisation/",
+    "/admin/snippets/choose/investigations/organisation/",
     "/admin/investigations/tableau-de-bord/",
     "/admin/exports/candidatures/?format=csv",
     "/admin/exports/investigations/?format=csv",
@@ -174,6 +183,7 @@ def leaks(response, side):
             side["problem"],
             side["candidature"].reference,
             side["investigation"].title,
+            side["organisation"].name,
         )
     )
 

@@ -553,7 +553,7 @@ class Command(BaseCommand):
             return
         today = timezone.localdate()
         mairie, _created = Organisation.objects.get_or_create(
-            name="Ville de l'Exemple", defaults={"kind": "city"}
+            site=call.get_site(), name="Ville de l'Exemple", defaults={"kind": "city"}
         )
         first = Investigation.objects.create(
             call=call,
