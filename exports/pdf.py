@@ -30,6 +30,26 @@ def fonts():
     }
 
 
+def pdf_style(site):
+    """The State's typeface and blue for a DSFR site; plain ones for a neutral site."""
+    from django.conf import settings
+
+    from cms_pages.models import SiteIdentity, Theme
+
+    theme = SiteIdentity.for_site(site).theme if site else settings.AMORCE_THEME
+    if theme == Theme.DSFR:
+        return {
+            "fonts": fonts(),
+            "font_family": '"Marianne", "DejaVu Sans", sans-serif',
+            "accent": "#000091",
+        }
+    return {
+        "fonts": {},
+        "font_family": '"DejaVu Sans", sans-serif',
+        "accent": "#1f3a5f",
+    }
+
+
 def _allowed_roots():
     """The folders a PDF may read from: the static files of the project and its apps."""
     roots = set()
@@ -70,8 +90,8 @@ def html_to_pdf(html):
     ).write_pdf()
 
 
-def _render(template, context):
-    context = {"fonts": fonts(), "generated_at": timezone.localtime(), **context}
+def _render(template, context, site=None):
+    context = {**pdf_style(site), "generated_at": timezone.localtime(), **context}
     return html_to_pdf(render_to_string(template, context))
 
 
@@ -85,12 +105,20 @@ def dossier_context(candidature):
 
 def render_candidature_pdf(candidature):
     """One candidature: identity, status, every answer in form order, attachments listed."""
-    return _render("exports/pdf/dossier.html", dossier_context(candidature))
+    return _render(
+        "exports/pdf/dossier.html",
+        dossier_context(candidature),
+        candidature.call.get_site(),
+    )
 
 
 def render_receipt_pdf(candidature):
     """The applicant's receipt: reference, date, their answers."""
-    return _render("exports/pdf/receipt.html", dossier_context(candidature))
+    return _render(
+        "exports/pdf/receipt.html",
+        dossier_context(candidature),
+        candidature.call.get_site(),
+    )
 
 
 def render_jury_book_pdf(review_round, member=None):
@@ -159,6 +187,7 @@ def render_jury_book_pdf(review_round, member=None):
                 m.user for m in review_round.memberships.select_related("user")
             ],
         },
+        review_round.call.get_site(),
     )
 
 
@@ -178,4 +207,5 @@ def render_investigation_pdf(investigation):
                 investigation.committee_events.all(), key=lambda e: e.date
             ),
         },
+        investigation.site,
     )

@@ -409,3 +409,23 @@ def test_the_page_chooser_stays_on_ones_own_site(client, sides, own, other):
             f"/admin/choose-page/search/?q={sides[own]['call'].title.split()[-1]}"
         ).content.decode()
     )
+
+
+def test_a_neutral_sites_pdfs_do_not_wear_the_states_typeface(sides):
+    """A local authority may not use Marianne; the State's sites keep it."""
+    import pypdf
+
+    from exports.pdf import render_receipt_pdf
+
+    def font_names(pdf):
+        reader = pypdf.PdfReader(io.BytesIO(pdf))
+        names = set()
+        for page in reader.pages:
+            for font in (page["/Resources"].get("/Font") or {}).values():
+                names.add(str(font.get_object()["/BaseFont"]))
+        return names
+
+    neutral = font_names(render_receipt_pdf(sides["B"]["candidature"]))
+    state = font_names(render_receipt_pdf(sides["A"]["candidature"]))
+    assert not any("Marianne" in name for name in neutral), neutral
+    assert any("Marianne" in name for name in state), state
