@@ -86,6 +86,9 @@ class RoundRankingView(WagtailAdminTemplateMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        context["can_edit_round"] = self.request.user.has_perm(
+            "forms.change_reviewround"
+        )
         aggregates = round_aggregates(self.review_round)
         status_filter = self.request.GET.get("statut")
         if status_filter:

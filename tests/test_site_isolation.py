@@ -211,6 +211,12 @@ def test_each_programme_team_reaches_its_own(client, sides, own):
         assert client.get(url).status_code == 200, url
     for url in ("/admin/candidatures/", "/admin/reports/site-history/"):
         assert side["secret"].encode() in client.get(url).content, url
+    ranking = client.get(
+        f"/admin/tours/{side['round'].pk}/classement/"
+    ).content.decode()
+    assert f'href="/admin/tours/edit/{side["round"].pk}/"' in ranking, (
+        "a way to edit it"
+    )
     export = client.get("/admin/exports/candidatures/?format=xlsx")
     rows = list(openpyxl.load_workbook(io.BytesIO(b"".join(export))).active.values)
     assert [row[0] for row in rows[1:]] == [side["candidature"].reference]
