@@ -165,6 +165,8 @@ def fill_round(review_round):
 
 
 class FillRoundView(WagtailAdminTemplateMixin, TemplateView):
+    http_method_names = ["post"]  # a button on the ranking, never a page of its own
+
     def post(self, request, pk):
         if not request.user.has_perm("forms.change_reviewround"):
             raise PermissionDenied

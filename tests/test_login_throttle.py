@@ -156,3 +156,9 @@ def test_behind_a_trusted_proxy_the_forwarded_address_counts(client, alice, sett
         HTTP_X_FORWARDED_FOR="198.51.100.7",
     )
     assert other.status_code == 302
+
+
+def test_the_login_form_speaks_french(client, db):
+    page = client.get("/admin/login/").content.decode()
+    assert "Mot de passe" in page
+    assert ">Password" not in page

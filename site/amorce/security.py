@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from wagtail.admin.views.account import LoginView
 
@@ -190,6 +191,11 @@ class ThrottledLoginView(LoginView):
         base = super().get_form_class()
 
         class ThrottledLoginForm(base):
+            def __init__(form, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                # Wagtail 8.0's form leaves this label untranslated.
+                form.fields["password"].label = _("Mot de passe")
+
             def clean(form):
                 username = form.cleaned_data.get("username", "")
                 if login_blocked(self.request, username):

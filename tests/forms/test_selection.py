@@ -368,3 +368,10 @@ def test_weights_read_as_people_write_them(
     ).get_text(" ")
     assert "Ampleur du problème (× 10)" in text
     assert "Motivation (× 1,5)" in text
+
+
+def test_filling_a_round_is_a_post_only(programme_client, preselection):
+    assert (
+        programme_client.get(f"/admin/tours/{preselection.pk}/remplir/").status_code
+        == 405
+    )
