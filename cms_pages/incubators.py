@@ -122,17 +122,18 @@ def narrow_starting_groups(site):
     )
     if held_at_root.exists():
         name = site.site_name or site.hostname
-        collection = (
-            root_collection.get_children().filter(name=name).first()
-            or root_collection.add_child(name=name)
-        )
+        collection = root_collection.get_children().filter(
+            name=name
+        ).first() or root_collection.add_child(name=name)
         for gcp in held_at_root:
             GroupCollectionPermission.objects.get_or_create(
                 group=gcp.group, collection=collection, permission=gcp.permission
             )
             gcp.delete()
         for model in (get_image_model(), get_document_model()):
-            model.objects.filter(collection=root_collection).update(collection=collection)
+            model.objects.filter(collection=root_collection).update(
+                collection=collection
+            )
     link_starting_groups(site)
 
 
