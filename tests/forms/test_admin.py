@@ -57,6 +57,8 @@ def test_inspect_shows_answers_in_form_order_with_attachment(
     assert b"".join(download.streaming_content) == PDF
     assert download["Content-Disposition"].startswith("attachment")
     assert download["X-Content-Type-Options"] == "nosniff"
+    change = soup.find("a", string="Changer le statut")
+    assert change["href"] == f"/admin/candidatures/edit/{candidature.pk}/"
 
 
 def test_hostile_answer_is_shown_as_text(programme_client, form_page):
