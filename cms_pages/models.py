@@ -79,8 +79,9 @@ class SiteIdentity(BaseSiteSetting):
         _("bloc-marque"),
         default="République\nfrançaise",
         help_text=_(
-            "Nom officiel de l'administration, une ligne par ligne du bloc-marque "
-            "(par exemple « République » puis « française », ou le nom du ministère)."
+            "Le nom de l'administration tel que l'en-tête l'affiche, une ligne par "
+            "ligne. Service de l'État : « République » puis « française », ou le "
+            "nom du ministère ; collectivité : son nom."
         ),
     )
     service_title = models.CharField(
