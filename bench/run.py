@@ -414,7 +414,7 @@ ADMIN_PAGES = {
     "investigations": ("Admin, liste des investigations", "autant d'investigations"),
     "dashboard": (
         "Admin, suivi des investigations",
-        "toutes les investigations sur une page",
+        "totaux sur toutes, 100 lignes par page",
     ),
     "exports": ("Admin, « Mes exports »", "autant d'exports, les 50 derniers montrés"),
     "notifications": (

@@ -4,6 +4,7 @@ from collections import Counter
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
@@ -17,7 +18,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from cms_pages.models import SiteIdentity
 from forms.permissions import candidatures_for, programme_site_scope
 
-from .models import Investigation, Outcome
+from .models import CommitteeEvent, Investigation, Outcome, Phase
 from .services import open_from_candidature, to_beta_gouv_front_matter
 
 
@@ -70,7 +71,27 @@ class DashboardView(WagtailAdminTemplateMixin, TemplateView):
         today = timezone.localdate()
         investigations = list(
             investigations_for(self.request.user)
-            .prefetch_related("phases", "committee_events", "organisations")
+            # What the counts and the table read, not the long texts of 10,000 records.
+            .only(
+                "pk",
+                "title",
+                "outcome",
+                "starts_on",
+                "planned_end",
+                "final_committee_on",
+            )
+            .prefetch_related(
+                Prefetch(
+                    "phases",
+                    Phase.objects.only(
+                        "investigation_id", "code", "starts_on", "ends_on"
+                    ),
+                ),
+                Prefetch(
+                    "committee_events",
+                    CommitteeEvent.objects.only("investigation_id", "date"),
+                ),
+            )
             .order_by("title")
         )
         rows = []
