@@ -29,6 +29,7 @@ from .models import (
     SiteIdentity,
     Theme,
     default_theme,
+    only_site,
 )
 
 HOSTNAME = re.compile(
@@ -189,7 +190,7 @@ def create_incubator(
                 % {"group": f"{group_name} — {name}"}
             )
 
-    default_site = Site.objects.filter(is_default_site=True).first()
+    default_site = only_site()
     if default_site is not None:
         narrow_starting_groups(default_site)
 

@@ -64,6 +64,13 @@ def default_theme():
     return getattr(settings, "AMORCE_THEME", Theme.DSFR)
 
 
+def only_site():
+    """The site of an instance that has a single one (its default site)."""
+    from wagtail.models import Site
+
+    return Site.objects.filter(is_default_site=True).first()
+
+
 def default_investigation_weeks():
     return getattr(settings, "AMORCE_INVESTIGATION_WEEKS", 9)
 

@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from amorce.scoping import ScopedAdminModelForm
+from amorce.scoping import ScopedAdminModelForm, limit_site_choices
 
 from .permissions import calls_for, programme_sites, site_users
 
@@ -63,8 +63,4 @@ class ReviewRoundForm(ScopedAdminModelForm):
 class NotificationTemplateForm(ScopedAdminModelForm):
     def limit_choices(self, user):
         self.fields["call"].queryset = calls_for(user).order_by("-opens_at")
-        sites = programme_sites(user)
-        if sites is not None:
-            self.fields["site"].queryset = self.fields["site"].queryset.filter(
-                pk__in=[site.pk for site in sites]
-            )
+        limit_site_choices(self.fields["site"], programme_sites(user))

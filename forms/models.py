@@ -26,6 +26,7 @@ from wagtail.models import Orderable, Site
 from wagtail.search import index
 
 from cms_pages.blocks import RICH_TEXT_FEATURES
+from cms_pages.models import only_site
 
 from .builder import IDENTITY_FIELDS, IDENTITY_PREFIX, CandidatureFormBuilder
 from .choices import NON_INPUT_TYPES, FieldType, FileKind, Status
@@ -752,7 +753,7 @@ class NotificationTemplate(models.Model):
         if self.call_id and not self.site_id:
             self.site = self.call.get_site()
         if not self.site_id:  # an instance of one site: that one
-            self.site = Site.objects.filter(is_default_site=True).first()
+            self.site = only_site()
         super().save(*args, **kwargs)
 
     def clean(self):

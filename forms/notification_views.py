@@ -13,7 +13,12 @@ from cms_pages.models import CallPage
 from .choices import Status
 from .models import NOTIFIED_STATUSES, Candidature, Notification, NotificationTemplate
 from .notifications import prepare_notifications, release_notifications
-from .permissions import calls_for, is_programme_team, programme_sites, under_sites
+from .permissions import (
+    calls_for,
+    is_programme_team,
+    programme_site_scope,
+    under_sites,
+)
 
 
 class NotificationsView(WagtailAdminTemplateMixin, TemplateView):
@@ -125,11 +130,12 @@ class TemplatePreviewView(WagtailAdminTemplateMixin, TemplateView):
         if not is_programme_team(self.request.user):
             raise PermissionDenied
         context = super().get_context_data(**kwargs)
-        sites = programme_sites(self.request.user)
-        templates = NotificationTemplate.objects.all()
-        if sites is not None:
-            templates = templates.filter(site__in=[site.pk for site in sites])
-        template = get_object_or_404(templates, pk=kwargs["pk"])
+        template = get_object_or_404(
+            NotificationTemplate.objects.filter(
+                programme_site_scope(self.request.user)
+            ),
+            pk=kwargs["pk"],
+        )
         sample = (
             Candidature.objects.filter(call=template.call)
             if template.call_id

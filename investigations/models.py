@@ -12,10 +12,11 @@ from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.api import APIField
-from wagtail.models import Orderable, Page, Site
+from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from cms_pages.choices import PhaseCode
+from cms_pages.models import only_site
 
 
 class Organisation(models.Model):
@@ -78,7 +79,7 @@ class Organisation(models.Model):
 
     def save(self, *args, **kwargs):
         if self.site_id is None:  # an instance of one site: that one
-            self.site = Site.objects.filter(is_default_site=True).first()
+            self.site = only_site()
         super().save(*args, **kwargs)
 
 
@@ -275,7 +276,7 @@ class Investigation(index.Indexed, ClusterableModel):
         if self.call_id:
             self.site = self.call.get_site()
         elif self.site_id is None:  # an instance of one site: that one
-            self.site = Site.objects.filter(is_default_site=True).first()
+            self.site = only_site()
         if self.planned_end is None and self.starts_on:
             self.planned_end = self.starts_on + default_length(self.site)
         super().save(*args, **kwargs)

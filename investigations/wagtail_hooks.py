@@ -8,7 +8,11 @@ from wagtail.snippets.views.chooser import SnippetChooserViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from amorce.admin_menu import PermissionMenuItem
-from amorce.scoping import ScopedAdminModelForm, ScopedViewSetMixin
+from amorce.scoping import (
+    ScopedAdminModelForm,
+    ScopedViewSetMixin,
+    limit_site_choices,
+)
 from forms.choices import Status
 from forms.permissions import (
     calls_for,
@@ -31,7 +35,7 @@ class InvestigationForm(ScopedAdminModelForm):
             programme_site_scope(user)
         )
         self.sites = programme_sites(user)
-        limit_to_sites(self.fields["site"], self.sites)
+        limit_site_choices(self.fields["site"], self.sites)
 
     def clean(self):
         cleaned_data = super().clean()
@@ -48,27 +52,29 @@ class InvestigationForm(ScopedAdminModelForm):
         return cleaned_data
 
 
-def limit_to_sites(field, sites):
-    if sites is not None:
-        field.queryset = field.queryset.filter(pk__in=[site.pk for site in sites])
-        if len(sites) == 1:
-            field.initial = sites[0].pk
-
-
 class OrganisationForm(ScopedAdminModelForm):
     def limit_choices(self, user):
-        limit_to_sites(self.fields["site"], programme_sites(user))
+        limit_site_choices(self.fields["site"], programme_sites(user))
         self.fields["parent"].queryset = Organisation.objects.filter(
             programme_site_scope(user)
         )
 
 
-class InvestigationChooserViewSet(ScopedViewSetMixin, SnippetChooserViewSet):
+class OwnSiteChooserViewSet(ScopedViewSetMixin, SnippetChooserViewSet):
     def scope(self, user):
         return programme_site_scope(user)
 
 
-class InvestigationViewSet(ScopedViewSetMixin, SnippetViewSet):
+class OwnSiteSnippetViewSet(ScopedViewSetMixin, SnippetViewSet):
+    """Snippets that name their site: the team's own, in the listing and the chooser."""
+
+    chooser_viewset_class = OwnSiteChooserViewSet
+
+    def scope(self, user):
+        return programme_site_scope(user)
+
+
+class InvestigationViewSet(OwnSiteSnippetViewSet):
     model = Investigation
     icon = "site"
     menu_label = _("Investigations")
@@ -77,30 +83,17 @@ class InvestigationViewSet(ScopedViewSetMixin, SnippetViewSet):
     search_fields = ["title", "problem_statement"]
     inspect_view_enabled = True
     copy_view_enabled = False
-    chooser_viewset_class = InvestigationChooserViewSet
     edit_handler = ObjectList(Investigation.panels, base_form_class=InvestigationForm)
 
-    def scope(self, user):
-        return programme_site_scope(user)
 
-
-class OrganisationChooserViewSet(ScopedViewSetMixin, SnippetChooserViewSet):
-    def scope(self, user):
-        return programme_site_scope(user)
-
-
-class OrganisationViewSet(ScopedViewSetMixin, SnippetViewSet):
+class OrganisationViewSet(OwnSiteSnippetViewSet):
     model = Organisation
     icon = "group"
     menu_label = _("Administrations")
     list_display = ["name", "kind", "parent"]
     list_filter = ["kind"]
     search_fields = ["name"]
-    chooser_viewset_class = OrganisationChooserViewSet
     edit_handler = ObjectList(Organisation.panels, base_form_class=OrganisationForm)
-
-    def scope(self, user):
-        return programme_site_scope(user)
 
 
 class InvestigationGroup(SnippetViewSetGroup):

@@ -65,3 +65,12 @@ class ScopedAdminModelForm(WagtailAdminModelForm):
 
     def limit_choices(self, user):
         """Narrow ``self.fields[...].queryset`` to what ``user`` may point at."""
+
+
+def limit_site_choices(field, sites):
+    """A « site » field offers the user's sites (``None``: all); one site comes chosen."""
+    if sites is None:
+        return
+    field.queryset = field.queryset.filter(pk__in=[site.pk for site in sites])
+    if len(sites) == 1:
+        field.initial = sites[0].pk

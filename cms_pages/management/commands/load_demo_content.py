@@ -167,14 +167,26 @@ REGION_CANDIDATURES = [
         "ines.lambert@region.example.org",
         "Direction des transports",
         "Les abonnés scolaires refont chaque année le même dossier papier.",
+        "received",
     ),
     (
         "Hugo Fontaine",
         "hugo.fontaine@region.example.org",
         "Direction des lycées",
         "Les demandes de travaux des lycées se perdent entre trois services.",
+        "received",
     ),
 ]
+
+# The demo candidatures' answers to the questions other than the problem.
+DEMO_ANSWERS = {
+    "Ses conséquences pour les usagers": "Des démarches abandonnées et des appels "
+    "répétés aux services.",
+    "Combien de personnes sont concernées ?": "De 1 000 à 100 000",
+    "Votre idée de solution": "",
+    "Pièces jointes": [],
+    "Je suis disponible pour l'investigation si mon projet est retenu": True,
+}
 
 DEMO_CANDIDATURES = [
     (
@@ -264,12 +276,36 @@ def demo_account(username, group_name, first_name, last_name):
     return user
 
 
-def numbered_up_to(key, last_number):
-    """The next real candidature after the demo's gets the next number."""
+def add_candidatures(form_page, prefix, rows, answers=None):
+    """Candidatures stored as if sent (PREFIX-YEAR-0001…); the next real one follows them.
+
+    ``rows`` are (name, email, administration, problem, status); ``answers``
+    gives the other questions' answers, by label.
+    """
+    from forms.factories import CandidatureFactory
     from forms.models import ReferenceSequence
 
+    form_page = type(form_page).objects.get(pk=form_page.pk)
+    call = form_page.call
+    year = timezone.localtime(call.opens_at).year
+    names = {f["label"]: f["name"] for f in form_page.get_definition().fields}
+    for index, (name, email, administration, problem, status) in enumerate(rows, 1):
+        CandidatureFactory(
+            page=form_page,
+            call=call,
+            reference=f"{prefix}-{year}-{index:04d}",
+            applicant_name=name,
+            applicant_email=email,
+            administration=administration,
+            service="",
+            status=status,
+            form_data={
+                names[label]: value
+                for label, value in {"Le problème": problem, **(answers or {})}.items()
+            },
+        )
     ReferenceSequence.objects.update_or_create(
-        key=key, defaults={"last_number": last_number}
+        key=f"{prefix}-{year}", defaults={"last_number": len(rows)}
     )
 
 
@@ -463,7 +499,6 @@ class Command(BaseCommand):
     def add_selection_demo(self, call, form_page):
         """A few candidatures, the team's accounts, a jury round and decision emails."""
 
-        from forms.factories import CandidatureFactory
         from forms.models import (
             Candidature,
             NotificationTemplate,
@@ -476,41 +511,8 @@ class Command(BaseCommand):
             for username, group, first, last in DEMO_ACCOUNTS
         }
 
-        form_page = type(form_page).objects.get(pk=form_page.pk)
         if not Candidature.objects.filter(page=form_page).exists():
-            definition = form_page.get_definition()
-            names = {field["label"]: field["name"] for field in definition.fields}
-            for index, (name, email, administration, problem, status) in enumerate(
-                DEMO_CANDIDATURES, start=1
-            ):
-                CandidatureFactory(
-                    page=form_page,
-                    call=call,
-                    reference=f"AMO-{timezone.localtime(call.opens_at).year}-{index:04d}",
-                    applicant_name=name,
-                    applicant_email=email,
-                    administration=administration,
-                    service="",
-                    status=status,
-                    form_data={
-                        names["Le problème"]: problem,
-                        names[
-                            "Ses conséquences pour les usagers"
-                        ]: "Des démarches abandonnées et des "
-                        "appels répétés aux services.",
-                        names[
-                            "Combien de personnes sont concernées ?"
-                        ]: "De 1 000 à 100 000",
-                        names["Votre idée de solution"]: "",
-                        names["Pièces jointes"]: [],
-                        names[
-                            "Je suis disponible pour l'investigation si mon projet est retenu"
-                        ]: True,
-                    },
-                )
-            numbered_up_to(
-                f"AMO-{timezone.localtime(call.opens_at).year}", len(DEMO_CANDIDATURES)
-            )
+            add_candidatures(form_page, "AMO", DEMO_CANDIDATURES, DEMO_ANSWERS)
 
         review_round, _created = ReviewRound.objects.get_or_create(
             call=call, kind="preselection", defaults={"ends_on": call.preselection_date}
@@ -609,7 +611,6 @@ class Command(BaseCommand):
         """
 
         from cms_pages.incubators import create_incubator
-        from forms.factories import CandidatureFactory
 
         if HomePage.objects.filter(slug=REGION["slug"]).exists():
             return
@@ -650,24 +651,7 @@ class Command(BaseCommand):
         )
         for page in (call, form_page):
             page.save_revision().publish()
-        form_page = type(form_page).objects.get(pk=form_page.pk)
-        names = {f["label"]: f["name"] for f in form_page.get_definition().fields}
-        for index, (name, email, administration, problem) in enumerate(
-            REGION_CANDIDATURES, start=1
-        ):
-            CandidatureFactory(
-                page=form_page,
-                call=call,
-                reference=f"REG-{timezone.localtime(call.opens_at).year}-{index:04d}",
-                applicant_name=name,
-                applicant_email=email,
-                administration=administration,
-                service="",
-                form_data={names["Le problème"]: problem},
-            )
-        numbered_up_to(
-            f"REG-{timezone.localtime(call.opens_at).year}", len(REGION_CANDIDATURES)
-        )
+        add_candidatures(form_page, REGION["prefix"], REGION_CANDIDATURES)
         for username, group, first, last in REGION_ACCOUNTS:
             demo_account(username, f"{group} — {REGION['name']}", first, last)
 
