@@ -1,7 +1,9 @@
-"""Cross-origin access to the API for the front ends a setting names."""
+"""Cross-origin access to the API for the front ends a setting names, and requests no page can answer."""
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 ALLOWED_METHODS = "GET, POST, OPTIONS"
 ALLOWED_HEADERS = "Content-Type, Idempotency-Key, Authorization, Accept-Language"
@@ -34,3 +36,39 @@ class ApiCorsMiddleware:
             response["Access-Control-Max-Age"] = "3600"
         response["Vary"] = ", ".join(filter(None, [response.get("Vary"), "Origin"]))
         return response
+
+
+def _carries_nul(request):
+    # The API's path parameters are numbers, refused by its own validation.
+    if "\x00" in request.path and not request.path.startswith("/api/"):
+        return True
+    return any(
+        "\x00" in key or any("\x00" in value for value in values)
+        for key, values in request.GET.lists()
+    )
+
+
+class RefuseNulCharactersMiddleware:
+    """Refuses, with a 400, a request whose path or query string holds a NUL character.
+
+    No address or search of ours can hold one, and PostgreSQL cannot compare
+    text with it: Wagtail's page routing, its search and its API filters
+    (``?site=``, ``?search=``, ``?locale=``…) passed it to the database and
+    answered a server error (found by schemathesis, bench/fuzz.py).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not _carries_nul(request):
+            return self.get_response(request)
+        detail = _("L'adresse demandée contient un caractère nul, qu'aucune page n'accepte.")
+        if request.path.startswith("/api/"):
+            problem = {"type": "about:blank", "title": "Bad Request", "status": 400}
+            return JsonResponse(
+                {**problem, "detail": str(detail)},
+                status=400,
+                content_type="application/problem+json",
+            )
+        return render(request, "amorce/bad_request.html", {"detail": detail}, status=400)
