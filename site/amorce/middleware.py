@@ -63,7 +63,9 @@ class RefuseNulCharactersMiddleware:
     def __call__(self, request):
         if not _carries_nul(request):
             return self.get_response(request)
-        detail = _("L'adresse demandée contient un caractère nul, qu'aucune page n'accepte.")
+        detail = _(
+            "L'adresse demandée contient un caractère nul, qu'aucune page n'accepte."
+        )
         if request.path.startswith("/api/"):
             problem = {"type": "about:blank", "title": "Bad Request", "status": 400}
             return JsonResponse(
@@ -71,4 +73,6 @@ class RefuseNulCharactersMiddleware:
                 status=400,
                 content_type="application/problem+json",
             )
-        return render(request, "amorce/bad_request.html", {"detail": detail}, status=400)
+        return render(
+            request, "amorce/bad_request.html", {"detail": detail}, status=400
+        )
