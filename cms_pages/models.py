@@ -1,6 +1,8 @@
 """The pages the communications team edits, and the per-site identity."""
 
 import datetime as dt
+from email.headerregistry import Address
+from email.utils import parseaddr
 
 from django.apps import apps
 from django.conf import settings
@@ -250,6 +252,17 @@ class SiteIdentity(BaseSiteSetting):
     @property
     def name_line_list(self):
         return [line.strip() for line in self.name_lines.splitlines() if line.strip()]
+
+    @property
+    def sender(self):
+        """The From of this site's emails: its service's name on the instance's address."""
+        address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+        return str(Address(display_name=self.service_title, addr_spec=address))
+
+    @property
+    def reply_to(self):
+        """Where an applicant's reply goes: the site's contact, when it has one."""
+        return [self.contact_email] if self.contact_email else []
 
 
 class SiteGroup(models.Model):

@@ -6,11 +6,45 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cms_pages.models import SiteIdentity, only_site
 
 from .models import Candidature
 
 logger = logging.getLogger("amorce.forms")
+
+
+class Letterhead:
+    """Who writes for a call: its site's sender, contact and address.
+
+    On an instance shared by several incubators, each writes in its own name:
+    the From shows the site's service, replies go to the site's contact, and
+    links lead to the site's host. The default site's links use the admin
+    address the instance names (``WAGTAILADMIN_BASE_URL``).
+    """
+
+    def __init__(self, call):
+        site = call.get_site() or only_site()
+        self.identity = SiteIdentity.for_site(site) if site else SiteIdentity()
+        if site is None or site.is_default_site:
+            self.base_url = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+        else:
+            self.base_url = site.root_url
+
+    def message(self, subject, body, to):
+        return EmailMessage(
+            subject=subject,
+            body=body,
+            from_email=self.identity.sender,
+            reply_to=self.identity.reply_to,
+            to=to,
+        )
+
+    def url(self, path):
+        return f"{self.base_url}{path}"
 
 
 def summary_rows(candidature):
@@ -23,17 +57,18 @@ def _fill(template, candidature):
 
 def build_confirmation(candidature):
     page = candidature.page.specific
+    letterhead = Letterhead(candidature.call)
     context = {
         "candidature": candidature,
         "call": candidature.call,
+        "identity": letterhead.identity,
         "intro": _fill(page.confirmation_email_body, candidature),
         "rows": summary_rows(candidature),
     }
-    message = EmailMessage(
-        subject=_fill(page.confirmation_email_subject, candidature),
-        body=render_to_string("forms/emails/confirmation.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[candidature.applicant_email],
+    message = letterhead.message(
+        _fill(page.confirmation_email_subject, candidature),
+        render_to_string("forms/emails/confirmation.txt", context),
+        [candidature.applicant_email],
     )
     try:
         from exports.pdf import render_receipt_pdf
@@ -57,16 +92,23 @@ def build_notification(candidature):
     ]
     if not recipients:
         return None
+    letterhead = Letterhead(candidature.call)
+    term = letterhead.identity.term_candidature
     context = {
         "candidature": candidature,
         "call": candidature.call,
-        "admin_url": f"{settings.WAGTAILADMIN_BASE_URL.rstrip('/')}/admin/candidatures/inspect/{candidature.pk}/",
+        "term": term,
+        "admin_url": letterhead.url(
+            reverse("candidatures:inspect", args=[candidature.pk])
+        ),
     }
-    return EmailMessage(
-        subject=f"Nouvelle candidature {candidature.reference} — {candidature.call.title}",
-        body=render_to_string("forms/emails/notification.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=recipients,
+    subject = _("%(term)s %(reference)s — %(call)s") % {
+        "term": term[:1].upper() + term[1:],
+        "reference": candidature.reference,
+        "call": candidature.call.title,
+    }
+    return letterhead.message(
+        subject, render_to_string("forms/emails/notification.txt", context), recipients
     )
 
 

@@ -2,12 +2,11 @@
 
 import logging
 
-from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 from wagtail.log_actions import log
 
+from .emails import Letterhead
 from .models import (
     Candidature,
     CandidatureStatusChange,
@@ -75,7 +74,7 @@ def release_notifications(call, user=None):
 
 
 def send_notification(notification_id):
-    notification = Notification.objects.select_related("candidature").get(
+    notification = Notification.objects.select_related("candidature__call").get(
         pk=notification_id
     )
     if notification.state not in (
@@ -85,11 +84,8 @@ def send_notification(notification_id):
         return
     candidature = notification.candidature
     try:
-        EmailMessage(
-            subject=notification.subject,
-            body=notification.body,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[candidature.applicant_email],
+        Letterhead(candidature.call).message(
+            notification.subject, notification.body, [candidature.applicant_email]
         ).send()
     except Exception as error:
         logger.exception("notification %s failed", notification.pk)

@@ -42,10 +42,13 @@ def token_from(response):
     return match.group(1).decode() if match else None
 
 
-def post_form(client, page, data=None, files=None, **extra):
-    """POST to the form; the after-commit work (emails) runs as it would in production."""
+def post_form(client, page, data=None, files=None, path=None, **extra):
+    """POST to the form; the after-commit work (emails) runs as it would in production.
+
+    ``path`` (with ``HTTP_HOST``) addresses a form of another site than the default.
+    """
     payload = answers() if data is None else dict(data)
     if files:
         payload.update(files)
     with TestCase.captureOnCommitCallbacks(execute=True):
-        return client.post(page.url, payload, **extra)
+        return client.post(path or page.url, payload, **extra)
