@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from wagtail.models import (
@@ -98,21 +99,30 @@ def link_starting_groups(site):
 
 
 def narrow_starting_groups(site):
-    """The starting groups work on ``site`` only, pages, images and documents alike.
+    """Every group holding rights at the root works on ``site`` only.
 
-    Until an instance has a second site, the starting groups may hold rights at
-    the root of the page tree and of the collections; with two sites, that
-    would let one incubator's team edit the other's pages and images. Their
-    page rights move to the site's home; their collection rights, and the
-    images and documents of the root collection, move to a collection of the
-    site's own.
+    Until an instance has a second site, groups may hold rights at the root of
+    the page tree and of the collections: the starting groups, Wagtail's own
+    « Editors » and « Moderators », any group an administrator made. With two
+    sites, that would let one incubator's team edit the other's pages and
+    images. Their page rights move to the site's home; their collection
+    rights, and the images and documents of the root collection, move to a
+    collection of the site's own; they are tied to the site.
     """
     from wagtail.documents import get_document_model
     from wagtail.images import get_image_model
 
     tree_root = Page.get_first_root_node()
     root_collection = Collection.get_first_root_node()
-    groups = Group.objects.filter(name__in=STARTING_GROUPS)
+    groups = list(
+        Group.objects.filter(
+            Q(name__in=STARTING_GROUPS)
+            | Q(page_permissions__page=tree_root)
+            | Q(collection_permissions__collection=root_collection)
+        ).distinct()
+    )
+    for group in groups:
+        SiteGroup.objects.get_or_create(group=group, defaults={"site": site})
     for gpp in GroupPagePermission.objects.filter(group__in=groups, page=tree_root):
         GroupPagePermission.objects.get_or_create(
             group=gpp.group, page=site.root_page, permission=gpp.permission

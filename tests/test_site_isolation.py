@@ -435,3 +435,43 @@ def test_a_neutral_sites_pdfs_do_not_wear_the_states_typeface(sides):
     state = font_names(render_receipt_pdf(sides["A"]["candidature"]))
     assert not any("Marianne" in name for name in neutral), neutral
     assert any("Marianne" in name for name in state), state
+
+
+def test_no_group_keeps_rights_over_both_sites(client, sides):
+    """Wagtail's « Editors » and « Moderators », or a group an administrator
+    made, would otherwise still edit every site's pages and images."""
+    from django.contrib.auth.models import Group
+    from wagtail.models import GroupCollectionPermission, GroupPagePermission, Page
+
+    assert not GroupPagePermission.objects.filter(page=Page.get_first_root_node())
+    assert not GroupCollectionPermission.objects.filter(
+        collection=Collection.get_first_root_node()
+    )
+    editor = member_of("Editors", "editor_a")
+    home_a = Site.objects.get(is_default_site=True).root_page
+    client.force_login(editor)
+    assert client.get(f"/admin/pages/{home_a.pk}/edit/").status_code == 200
+    assert refused(client.get(f"/admin/pages/{sides['site_b'].root_page.pk}/edit/"))
+    assert Group.objects.get(name="Moderators").site_link.site.is_default_site
+
+
+def test_instances_with_sites_already_lose_root_rights_on_migrating(sides):
+    """What migration 0009 does where sites were added before Editors were narrowed."""
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.auth.models import Group, Permission
+    from wagtail.models import GroupPagePermission, Page
+
+    editors = Group.objects.get(name="Editors")
+    GroupPagePermission.objects.create(
+        group=editors,
+        page=Page.get_first_root_node(),
+        permission=Permission.objects.get(codename="change_page"),
+    )
+    migration = importlib.import_module("cms_pages.migrations.0009_narrow_root_groups")
+    migration.narrow(apps, None)
+    assert not GroupPagePermission.objects.filter(page=Page.get_first_root_node())
+    assert GroupPagePermission.objects.filter(
+        group=editors, page=Site.objects.get(is_default_site=True).root_page
+    ).exists()
