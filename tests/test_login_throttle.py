@@ -162,3 +162,47 @@ def test_the_login_form_speaks_french(client, db):
     page = client.get("/admin/login/").content.decode()
     assert "Mot de passe" in page
     assert ">Password" not in page
+
+
+RESET = "/admin/password_reset/"
+RESET_REFUSED = (
+    "Trop de demandes de réinitialisation du mot de passe. Réessayez dans 60 minutes."
+)
+
+
+def ask_reset(client, email, address="192.0.2.1"):
+    return client.post(RESET, {"email": email}, REMOTE_ADDR=address)
+
+
+def test_the_reset_route_is_ours():
+    assert reverse("wagtailadmin_password_reset") == RESET
+
+
+def test_password_reset_emails_stop_after_three_an_hour(client, alice, bob, mailoutbox):
+    """Nobody can fill a colleague's inbox with reset links."""
+    for _ in range(3):
+        assert ask_reset(client, "alice@example.org").status_code == 302
+    assert len(mailoutbox) == 3
+    refused = ask_reset(client, "Alice@Example.org ")
+    assert refused.status_code == 429
+    assert RESET_REFUSED in refused.content.decode()
+    assert len(mailoutbox) == 3, "no fourth email"
+    # Another person asking from elsewhere is not held back.
+    assert ask_reset(client, "bob@example.org", address="192.0.2.9").status_code == 302
+    with freeze_time(timezone.now() + dt.timedelta(minutes=61)):
+        assert ask_reset(client, "alice@example.org").status_code == 302
+    assert len(mailoutbox) == 5
+
+
+def test_unknown_addresses_count_too_so_a_refusal_reveals_nothing(client, alice):
+    for _ in range(3):
+        assert ask_reset(client, "personne@example.org").status_code == 302
+    assert ask_reset(client, "personne@example.org").status_code == 429
+
+
+def test_one_client_address_is_held_after_ten_requests(client, alice, mailoutbox):
+    for number in range(10):
+        assert ask_reset(client, f"inconnu{number}@example.org").status_code == 302
+    refused = ask_reset(client, "alice@example.org")
+    assert refused.status_code == 429
+    assert mailoutbox == []

@@ -1,5 +1,6 @@
 """Production hardening that Django does not ship: a content security policy,
-a health check that load balancers reach, and admin sign-in throttling."""
+a health check that load balancers reach, and throttling of the admin's sign-in
+and password reset."""
 
 import hashlib
 import logging
@@ -13,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from wagtail.admin.views.account import LoginView
+from wagtail.admin.views.account import LoginView, PasswordResetView
 
 logger = logging.getLogger("amorce.security")
 
@@ -118,7 +119,7 @@ class HealthCheckMiddleware:
         return self.get_response(request)
 
 
-# --- Admin sign-in throttling ------------------------------------------------
+# --- Admin sign-in and password reset throttling ----------------------------
 
 
 def _client_address_key(request):
@@ -127,55 +128,79 @@ def _client_address_key(request):
     return client_key_for(request)
 
 
-def _keys(request, username):
-    normalised = (username or "").strip().casefold()
-    user_hash = hashlib.sha256(normalised.encode()).hexdigest()
-    return (
-        f"amorce:login-failures:user:{user_hash}",
-        f"amorce:login-failures:address:{_client_address_key(request)}",
-    )
+class Throttle:
+    """Counts attempts per subject (a username, an email) and per client address.
+
+    Each count lives in the cache and is forgotten after its window passes
+    without a new attempt. Limits are settings of the form (count, seconds);
+    a count of 0 switches that limit off.
+    """
+
+    def __init__(self, name, subject_limit, address_limit):
+        self.name = name
+        self.settings_names = (subject_limit, address_limit)
+
+    def limits(self):
+        return [getattr(settings, name) for name in self.settings_names]
+
+    def keys(self, request, subject):
+        normalised = (subject or "").strip().casefold()
+        subject_hash = hashlib.sha256(normalised.encode()).hexdigest()
+        return (
+            f"amorce:{self.name}:subject:{subject_hash}",
+            f"amorce:{self.name}:address:{_client_address_key(request)}",
+        )
+
+    def blocked_for(self, request, subject):
+        """The window, in seconds, of the limit reached; None when none is."""
+        keys = self.keys(request, subject)
+        counts = cache.get_many(keys)
+        for key, (limit, window) in zip(keys, self.limits(), strict=True):
+            if limit and counts.get(key, 0) >= limit:
+                return window
+        return None
+
+    def record(self, request, subject):
+        for key, (limit, window) in zip(
+            self.keys(request, subject), self.limits(), strict=True
+        ):
+            if not limit:
+                continue
+            if not cache.add(key, 1, window):
+                try:
+                    cache.incr(key)
+                except ValueError:  # expired in between
+                    cache.set(key, 1, window)
+                cache.touch(key, window)
+
+    def forget_subject(self, request, subject):
+        cache.delete(self.keys(request, subject)[0])
 
 
-def _limits():
-    per_user, window = settings.AMORCE_LOGIN_RATE_LIMIT
-    per_address, address_window = settings.AMORCE_LOGIN_ADDRESS_RATE_LIMIT
-    return ((per_user, window), (per_address, address_window))
+LOGIN_FAILURES = Throttle(
+    "login-failures", "AMORCE_LOGIN_RATE_LIMIT", "AMORCE_LOGIN_ADDRESS_RATE_LIMIT"
+)
+PASSWORD_RESETS = Throttle(
+    "password-resets",
+    "AMORCE_PASSWORD_RESET_RATE_LIMIT",
+    "AMORCE_PASSWORD_RESET_ADDRESS_RATE_LIMIT",
+)
 
 
-def login_blocked(request, username):
-    """True when this username, or this client address, failed too often lately."""
-    keys = _keys(request, username)
-    counts = cache.get_many(keys)
-    return any(
-        limit and counts.get(key, 0) >= limit
-        for key, (limit, _window) in zip(keys, _limits(), strict=True)
-    )
-
-
-def record_login_failure(request, username):
-    """Counts a failure; the count is forgotten after a window without failures."""
-    for key, (limit, window) in zip(_keys(request, username), _limits(), strict=True):
-        if not limit:
-            continue
-        if not cache.add(key, 1, window):
-            try:
-                cache.incr(key)
-            except ValueError:  # expired in between
-                cache.set(key, 1, window)
-            cache.touch(key, window)
-
-
-def reset_login_failures(request, username):
-    """A successful sign-in clears its username's count (not its address's)."""
-    cache.delete(_keys(request, username)[0])
-
-
-def throttled_message():
-    window = max(seconds for _limit, seconds in _limits())
+def throttled_message(window):
     minutes = math.ceil(window / 60)
     return ngettext(
         "Trop de tentatives de connexion ont échoué. Réessayez dans %(minutes)s minute.",
         "Trop de tentatives de connexion ont échoué. Réessayez dans %(minutes)s minutes.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+def reset_throttled_message(window):
+    minutes = math.ceil(window / 60)
+    return ngettext(
+        "Trop de demandes de réinitialisation du mot de passe. Réessayez dans %(minutes)s minute.",
+        "Trop de demandes de réinitialisation du mot de passe. Réessayez dans %(minutes)s minutes.",
         minutes,
     ) % {"minutes": minutes}
 
@@ -198,19 +223,22 @@ class ThrottledLoginView(LoginView):
 
             def clean(form):
                 username = form.cleaned_data.get("username", "")
-                if login_blocked(self.request, username):
+                window = LOGIN_FAILURES.blocked_for(self.request, username)
+                if window:
                     logger.warning("Admin sign-in refused: too many failures")
-                    raise ValidationError(throttled_message(), code="throttled")
+                    raise ValidationError(throttled_message(window), code="throttled")
                 try:
                     return super().clean()
                 except ValidationError:
-                    record_login_failure(self.request, username)
+                    LOGIN_FAILURES.record(self.request, username)
                     raise
 
         return ThrottledLoginForm
 
     def form_valid(self, form):
-        reset_login_failures(self.request, form.cleaned_data.get("username", ""))
+        LOGIN_FAILURES.forget_subject(
+            self.request, form.cleaned_data.get("username", "")
+        )
         return super().form_valid(form)
 
     def form_invalid(self, form):
@@ -218,3 +246,26 @@ class ThrottledLoginView(LoginView):
         if form.has_error("__all__", code="throttled"):
             response.status_code = 429
         return response
+
+
+class ThrottledPasswordResetView(PasswordResetView):
+    """Wagtail's « mot de passe oublié », refused for a while after repeated requests.
+
+    Each request sends an email; without a limit, anyone could fill a
+    colleague's inbox. The limit holds for any address typed, known or not,
+    so the refusal tells nothing about who has an account.
+    """
+
+    def form_valid(self, form):
+        email = form.cleaned_data.get("email", "")
+        window = PASSWORD_RESETS.blocked_for(self.request, email)
+        if window:
+            logger.warning("Password reset refused: too many requests")
+            form.add_error(
+                None, ValidationError(reset_throttled_message(window), code="throttled")
+            )
+            response = self.form_invalid(form)
+            response.status_code = 429
+            return response
+        PASSWORD_RESETS.record(self.request, email)
+        return super().form_valid(form)

@@ -6,12 +6,17 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from amorce import views
 from amorce.api import api
-from amorce.security import ThrottledLoginView
+from amorce.security import ThrottledLoginView, ThrottledPasswordResetView
 from forms.history import ScopedLogEntriesView
 
 urlpatterns = [
     # Wagtail's sign-in, throttled after repeated failures (before Wagtail's own route).
     path("admin/login/", ThrottledLoginView.as_view(), name="wagtailadmin_login"),
+    path(
+        "admin/password_reset/",
+        ThrottledPasswordResetView.as_view(),
+        name="wagtailadmin_password_reset",
+    ),
     # Wagtail's « Site history », without the other sites' dossiers (forms/history.py)
     path("admin/reports/site-history/", ScopedLogEntriesView.as_view()),
     path(

@@ -258,6 +258,14 @@ AMORCE_API_ALLOWED_ORIGINS = env_list("AMORCE_API_ALLOWED_ORIGINS")
 # for one username, or from one client address (counted in the cache).
 AMORCE_LOGIN_RATE_LIMIT = env_rate("AMORCE_LOGIN_RATE_LIMIT", "5/900")
 AMORCE_LOGIN_ADDRESS_RATE_LIMIT = env_rate("AMORCE_LOGIN_ADDRESS_RATE_LIMIT", "20/900")
+# « Mot de passe oublié »: each request sends an email; N requests within S seconds
+# for one address typed, or from one client address, and further ones are refused.
+AMORCE_PASSWORD_RESET_RATE_LIMIT = env_rate(
+    "AMORCE_PASSWORD_RESET_RATE_LIMIT", "3/3600"
+)
+AMORCE_PASSWORD_RESET_ADDRESS_RATE_LIMIT = env_rate(
+    "AMORCE_PASSWORD_RESET_ADDRESS_RATE_LIMIT", "10/3600"
+)
 
 # Content security policy (amorce.security): "'nonce'" stands for each response's
 # nonce (request.csp_nonce), "'media'" for the media storage's origin when remote.
