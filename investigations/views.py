@@ -1,10 +1,17 @@
 """The programme team's investigation screens: open one, the dashboard, hand-over, synthesis."""
 
-from collections import Counter
+import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
+from django.db.models import (
+    Count,
+    OuterRef,
+    Prefetch,
+    Subquery,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
@@ -18,7 +25,14 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from cms_pages.models import SiteIdentity
 from forms.permissions import candidatures_for, programme_site_scope
 
-from .models import CommitteeEvent, Investigation, Outcome, Phase
+from .models import (
+    COMMITTEE_INTERVAL_DAYS,
+    CommitteeEvent,
+    Investigation,
+    Outcome,
+    Phase,
+    PhaseCode,
+)
 from .services import open_from_candidature, to_beta_gouv_front_matter
 
 
@@ -69,33 +83,33 @@ class DashboardView(WagtailAdminTemplateMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
-        investigations = list(
-            investigations_for(self.request.user)
-            # What the counts and the table read, not the long texts of 10,000 records.
-            .only(
+        investigations = with_current_phase(investigations_for(self.request.user))
+        # The counts cover every investigation, counted by the database; the
+        # table shows them a page at a time.
+        page = WagtailPaginator(
+            investigations.only(
                 "pk",
                 "title",
                 "outcome",
                 "starts_on",
                 "planned_end",
                 "final_committee_on",
-            )
-            .prefetch_related(
-                Prefetch(
-                    "phases",
-                    Phase.objects.only(
-                        "investigation_id", "code", "starts_on", "ends_on"
-                    ),
-                ),
-                Prefetch(
-                    "committee_events",
-                    CommitteeEvent.objects.only("investigation_id", "date"),
-                ),
-            )
-            .order_by("title")
+            ).order_by("title", "pk"),
+            ROWS_PER_PAGE,
+        ).get_page(self.request.GET.get("p"))
+        prefetch_related_objects(
+            page.object_list,
+            Prefetch(
+                "phases",
+                Phase.objects.only("investigation_id", "code", "starts_on", "ends_on"),
+            ),
+            Prefetch(
+                "committee_events",
+                CommitteeEvent.objects.only("investigation_id", "date"),
+            ),
         )
         rows = []
-        for investigation in investigations:
+        for investigation in page.object_list:
             phase = investigation.current_phase
             days, target = (
                 investigation.days_in_phase(today),
@@ -111,31 +125,92 @@ class DashboardView(WagtailAdminTemplateMixin, TemplateView):
                     "next_committee": investigation.next_committee_due(),
                 }
             )
-        # The counts cover every investigation; the table shows them a page at a time.
-        page = WagtailPaginator(rows, ROWS_PER_PAGE).get_page(self.request.GET.get("p"))
-        context["rows"] = page.object_list
+        context["rows"] = rows
         context["page_obj"] = page
         context["elided_page_range"] = page.paginator.get_elided_page_range(page.number)
+        phase_labels = dict(PhaseCode.choices)
         context["by_phase"] = sorted(
-            Counter(
-                str(row["phase"].get_code_display())
-                if row["phase"]
-                else _("sans phase")
-                for row in rows
-            ).items()
+            (
+                str(phase_labels.get(code, code)) if code else _("sans phase"),
+                count,
+            )
+            for code, count in investigations.order_by()
+            .values_list("current_code")
+            .annotate(count=Count("pk"))
         )
         outcome_labels = dict(Outcome.choices)
         context["outcomes"] = sorted(
-            Counter(
-                str(outcome_labels[i.outcome]) for i in investigations if i.outcome
-            ).items()
+            (str(outcome_labels.get(outcome, outcome)), count)
+            for outcome, count in investigations.exclude(outcome="")
+            .exclude(outcome__isnull=True)
+            .order_by()
+            .values_list("outcome")
+            .annotate(count=Count("pk"))
         )
-        upcoming = [row for row in rows if row["next_committee"]]
-        context["next_committee"] = (
-            min(upcoming, key=lambda row: row["next_committee"]) if upcoming else None
-        )
+        context["next_committee"] = next_committee_due(investigations)
         context["today"] = today
         return context
+
+
+def with_current_phase(investigations):
+    """Each investigation with its current phase and its last committee, read by SQL.
+
+    The current phase is the one that started last, as ``Investigation.current_phase``.
+    """
+    latest = Phase.objects.filter(investigation=OuterRef("pk")).order_by(
+        "-starts_on", "-sort_order", "-pk"
+    )
+    last_committee = CommitteeEvent.objects.filter(
+        investigation=OuterRef("pk")
+    ).order_by("-date")
+    return investigations.annotate(
+        current_code=Subquery(latest.values("code")[:1]),
+        current_starts_on=Subquery(latest.values("starts_on")[:1]),
+        last_committee_on=Subquery(last_committee.values("date")[:1]),
+    )
+
+
+def next_committee_due(investigations):
+    """The soonest committee due over ``investigations``, as their dashboard rows say.
+
+    ``Investigation.next_committee_due`` for one, in three queries for them all:
+    after a committee, the next is due an interval later; during the
+    investigation phase, at the final committee (else the planned end); in
+    another phase, an interval after it started.
+    """
+    interval = dt.timedelta(days=COMMITTEE_INTERVAL_DAYS)
+    candidates = []
+    after_committee = (
+        investigations.filter(last_committee_on__isnull=False)
+        .order_by("last_committee_on", "title")
+        .first()
+    )
+    if after_committee:
+        candidates.append(
+            (after_committee.last_committee_on + interval, after_committee)
+        )
+    without_committee = investigations.filter(last_committee_on__isnull=True)
+    in_investigation = (
+        without_committee.filter(current_code=PhaseCode.INVESTIGATION)
+        .annotate(due=Coalesce("final_committee_on", "planned_end"))
+        .filter(due__isnull=False)
+        .order_by("due", "title")
+        .first()
+    )
+    if in_investigation:
+        candidates.append((in_investigation.due, in_investigation))
+    in_other_phase = (
+        without_committee.filter(current_starts_on__isnull=False)
+        .exclude(current_code=PhaseCode.INVESTIGATION)
+        .order_by("current_starts_on", "title")
+        .first()
+    )
+    if in_other_phase:
+        candidates.append((in_other_phase.current_starts_on + interval, in_other_phase))
+    if not candidates:
+        return None
+    due, investigation = min(candidates, key=lambda pair: pair[0])
+    return {"next_committee": due, "investigation": investigation}
 
 
 def beta_gouv_export(request, pk):

@@ -6,6 +6,7 @@ import io
 import pytest
 import yaml
 from django.utils import timezone
+from django.utils.formats import date_format
 from pypdf import PdfReader
 
 from forms.factories import CandidatureFactory
@@ -326,3 +327,63 @@ def test_dashboard_counts_everything_and_shows_a_page_at_a_time(programme_client
     ).content.decode()
     assert f">Investigation {ROWS_PER_PAGE + 4:03d}</a>" in second
     assert ">Investigation 000</a>" not in second
+
+
+@pytest.mark.parametrize("soonest", ["after_committee", "investigation", "other_phase"])
+def test_dashboard_names_the_soonest_committee_as_each_row_does(
+    programme_client, call, soonest
+):
+    """The summary, counted by the database, agrees with each row's own date."""
+    import datetime as dt
+
+    from investigations.models import CommitteeEvent, Investigation, Phase
+
+    start = dt.date(2026, 1, 5)
+    shift = {
+        name: dt.timedelta(days=40)
+        for name in ("after_committee", "investigation", "other_phase")
+    }
+    shift[soonest] = dt.timedelta(0)
+
+    def make(title, code, phase_start):
+        investigation = Investigation.objects.create(
+            call=call, title=title, problem_statement="P", starts_on=start
+        )
+        Phase.objects.create(
+            investigation=investigation, code=code, starts_on=phase_start
+        )
+        return investigation
+
+    # An older phase that ended does not count: the current phase started last.
+    a = make("Après un comité", "investigation", start)
+    Phase.objects.create(
+        investigation=a, code="construction", starts_on=start + dt.timedelta(days=70)
+    )
+    CommitteeEvent.objects.create(
+        investigation=a,
+        date=start + dt.timedelta(days=60) + shift["after_committee"],
+        decision="continue",
+    )
+    b = make("En investigation", "investigation", start)
+    b.final_committee_on = start + dt.timedelta(days=243) + shift["investigation"]
+    b.save()
+    make(
+        "En construction",
+        "construction",
+        start + dt.timedelta(days=60) + shift["other_phase"],
+    )
+    make("Sans phase", "investigation", start).phases.all().delete()
+
+    expected = min(
+        (i.next_committee_due(), i.title)
+        for i in Investigation.objects.all()
+        if i.next_committee_due()
+    )
+    html = programme_client.get(
+        "/admin/investigations/tableau-de-bord/"
+    ).content.decode()
+    summary = html.split("Prochain comité dû :</strong>", 1)[1].split("</p>", 1)[0]
+    assert expected[1] in summary
+    assert date_format(expected[0], "j F Y") in summary
+    assert "Construction : 2" in html and "Investigation : 1" in html
+    assert "sans phase : 1" in html
