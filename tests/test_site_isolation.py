@@ -475,3 +475,20 @@ def test_instances_with_sites_already_lose_root_rights_on_migrating(sides):
     assert GroupPagePermission.objects.filter(
         group=editors, page=Site.objects.get(is_default_site=True).root_page
     ).exists()
+
+
+def test_page_types_report_counts_and_names_only_the_teams_pages(client, sides):
+    """Wagtail's report named the last page edited of each type, on any site."""
+    call_b = sides["B"]["call"]
+    call_b.title = "Brouillon confidentiel de la Mer"
+    call_b.save_revision()  # the call page edited last, of all sites
+    url = "/admin/reports/page-types-usage/"
+    client.force_login(sides["people"][("A", "communication")])
+    report = client.get(url)
+    assert report.status_code == 200
+    assert b"Brouillon confidentiel de la Mer" not in report.content
+    assert sides["A"]["call"].title.encode() in report.content
+    counts = {row.model: row.count for row in report.context["object_list"]}
+    assert counts["callpage"] == 1 and counts["homepage"] == 1
+    client.force_login(sides["people"][("B", "communication")])
+    assert b"Brouillon confidentiel de la Mer" in client.get(url).content

@@ -7,6 +7,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from amorce import views
 from amorce.api import api
 from amorce.security import ThrottledLoginView, ThrottledPasswordResetView
+from cms_pages.reports import ScopedPageTypesUsageReportView
 from forms.history import ScopedLogEntriesView
 
 urlpatterns = [
@@ -22,6 +23,12 @@ urlpatterns = [
     path(
         "admin/reports/site-history/results/",
         ScopedLogEntriesView.as_view(results_only=True),
+    ),
+    # Wagtail's « Utilisation des types de page », within the user's sites (cms_pages/reports.py)
+    path("admin/reports/page-types-usage/", ScopedPageTypesUsageReportView.as_view()),
+    path(
+        "admin/reports/page-types-usage/results/",
+        ScopedPageTypesUsageReportView.as_view(results_only=True),
     ),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
