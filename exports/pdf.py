@@ -30,14 +30,18 @@ def fonts():
     }
 
 
-def pdf_style(site):
+def site_identity(site):
+    """The site's identity and vocabulary; an unsaved default one without a site."""
+    from cms_pages.models import SiteIdentity
+
+    return SiteIdentity.for_site(site) if site is not None else SiteIdentity()
+
+
+def pdf_style(identity):
     """The State's typeface and blue for a DSFR site; plain ones for a neutral site."""
-    from django.conf import settings
+    from cms_pages.models import Theme
 
-    from cms_pages.models import SiteIdentity, Theme
-
-    theme = SiteIdentity.for_site(site).theme if site else settings.AMORCE_THEME
-    if theme == Theme.DSFR:
+    if identity.theme == Theme.DSFR:
         return {
             "fonts": fonts(),
             "font_family": '"Marianne", "DejaVu Sans", sans-serif',
@@ -91,7 +95,13 @@ def html_to_pdf(html):
 
 
 def _render(template, context, site=None):
-    context = {**pdf_style(site), "generated_at": timezone.localtime(), **context}
+    identity = site_identity(site)
+    context = {
+        **pdf_style(identity),
+        "identity": identity,
+        "generated_at": timezone.localtime(),
+        **context,
+    }
     return html_to_pdf(render_to_string(template, context))
 
 
