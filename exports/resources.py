@@ -29,7 +29,10 @@ def neutralise(value):
 
 
 def paris(moment):
-    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M") if moment else ""
+    """The moment in Paris time, without its zone (spreadsheets have none), to the second."""
+    if not moment:
+        return None
+    return timezone.localtime(moment).replace(microsecond=0, tzinfo=None)
 
 
 def _getter(attribute):
@@ -332,12 +335,8 @@ class InvestigationResource(RowResource):
                 ),
                 "contact": investigation.contact_name,
                 "phase": str(phase.get_code_display()) if phase else "",
-                "starts_on": investigation.starts_on.strftime("%d/%m/%Y")
-                if investigation.starts_on
-                else "",
-                "planned_end": investigation.planned_end.strftime("%d/%m/%Y")
-                if investigation.planned_end
-                else "",
+                "starts_on": investigation.starts_on,
+                "planned_end": investigation.planned_end,
                 "outcome": str(investigation.get_outcome_display())
                 if investigation.outcome
                 else "",

@@ -4,6 +4,7 @@ Every writer takes the headers and an iterable of rows (lists of cells,
 already neutralised by the resource) and writes to a binary file object.
 """
 
+import datetime as dt
 import json
 
 from .xlsx import write_xlsx
@@ -23,6 +24,10 @@ FORMATS = {
 def _csv_field(value):
     if value is None:
         return ""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
     if isinstance(value, float):
         return repr(value).replace(".", ",")  # French spreadsheets read a decimal comma
     if not isinstance(value, str):
@@ -48,6 +53,12 @@ def write_csv(headers, rows, output, chunk=500):
         output.write(("\r\n".join(lines) + "\r\n").encode())
 
 
+def _json_value(value):
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
 def write_json(headers, rows, output):
     output.write(b"[")
     for index, row in enumerate(rows):
@@ -55,7 +66,9 @@ def write_json(headers, rows, output):
             output.write(b",\n")
         output.write(
             json.dumps(
-                dict(zip(headers, row, strict=True)), ensure_ascii=False, default=str
+                dict(zip(headers, row, strict=True)),
+                ensure_ascii=False,
+                default=_json_value,
             ).encode()
         )
     output.write(b"]\n")

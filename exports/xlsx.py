@@ -1,11 +1,13 @@
-"""A small streaming XLSX writer: one sheet, a bold header row, text and numbers.
+"""A small streaming XLSX writer: one sheet, a bold header row, text, numbers and dates.
 
 Spreadsheet libraries spend most of an export escaping cells one call at a
 time; this writer builds each row's XML in one pass and streams it into the
 zip archive, so that 10,000 rows write in about a second in constant memory.
 Every text cell is an inline string: never a formula, whatever it starts with.
+Dates are numbers in a date format, so that a spreadsheet sorts and filters them.
 """
 
+import datetime as dt
 import re
 import zipfile
 from numbers import Number
@@ -41,11 +43,12 @@ WORKBOOK_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 
 STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">
+<numFmts count="2"><numFmt numFmtId="164" formatCode="dd/mm/yyyy\ hh:mm"/><numFmt numFmtId="165" formatCode="dd/mm/yyyy"/></numFmts>
 <fonts count="2"><font><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="11"/><name val="Calibri"/></font></fonts>
 <fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>
 <borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>
 <cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>
-<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>
+<cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/><xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/><xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>
 <cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>
 </styleSheet>"""
 
@@ -69,9 +72,19 @@ def column_letters(count):
     return letters
 
 
+EPOCH = dt.datetime(1899, 12, 30)  # day 0 of spreadsheets' serial dates
+DATETIME_STYLE, DATE_STYLE = ' s="2"', ' s="3"'
+
+
 def _cell(ref, value, style=""):
     if value is None or value == "":
         return ""
+    if isinstance(value, dt.datetime):
+        serial = (value.replace(tzinfo=None) - EPOCH) / dt.timedelta(days=1)
+        return f'<c r="{ref}"{DATETIME_STYLE}><v>{serial!r}</v></c>'
+    if isinstance(value, dt.date):
+        serial = (value - EPOCH.date()).days
+        return f'<c r="{ref}"{DATE_STYLE}><v>{serial}</v></c>'
     if isinstance(value, bool):
         value = "Oui" if value else "Non"
     elif isinstance(value, Number):

@@ -147,6 +147,15 @@ def test_investigations_spreadsheet(programme_client, investigation):
     rows = list(workbook.active.iter_rows(values_only=True))
     assert rows[0][:3] == ("Investigation", "Administrations", "Porteur ou porteuse")
     assert rows[1][0] == investigation.title
+    start = rows[0].index("Début")
+    assert rows[1][start] == dt.datetime.combine(investigation.starts_on, dt.time())
+    assert workbook.active.cell(2, start + 1).number_format == "dd/mm/yyyy"
+    csv_text = b"".join(
+        programme_client.get(
+            "/admin/exports/investigations/", {"format": "csv"}
+        ).streaming_content
+    ).decode("utf-8-sig")
+    assert investigation.starts_on.strftime("%d/%m/%Y") in csv_text
 
 
 def test_only_published_learnings_are_public(client, home, investigation):
