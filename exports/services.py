@@ -133,6 +133,34 @@ def run_jury_book_job(job):
     )
 
 
+IMPORTS_FOLDER = "imports"  # in the private storage: one folder per user
+
+
+def purge_stale_imports(hours=24):
+    """Spreadsheets uploaded for an import and never confirmed. Returns the count.
+
+    They wait in private storage between the preview and the confirmation;
+    one left behind holds decisions and reasons about named people.
+    """
+    from django.core.files.storage import storages
+
+    storage = storages["private"]
+    limit = timezone.now() - dt.timedelta(hours=hours)
+    try:
+        folders, _files = storage.listdir(IMPORTS_FOLDER)
+    except FileNotFoundError:
+        return 0
+    count = 0
+    for folder in folders:
+        _subfolders, names = storage.listdir(f"{IMPORTS_FOLDER}/{folder}")
+        for name in names:
+            path = f"{IMPORTS_FOLDER}/{folder}/{name}"
+            if storage.get_modified_time(path) < limit:
+                storage.delete(path)
+                count += 1
+    return count
+
+
 def purge_old_jobs(days=7):
     """Exports hold personal data: they do not stay longer than needed. Returns the count."""
     old = list(

@@ -1,6 +1,8 @@
 """Export views: from the candidature list (with its filters), from a round; the jobs page."""
 
 import tempfile
+import uuid
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
@@ -23,7 +25,7 @@ from forms.permissions import (
 )
 
 from .models import ExportJob
-from .services import build_resource, export_to, filename_for
+from .services import IMPORTS_FOLDER, build_resource, export_to, filename_for
 from .tasks import run_export
 from .writers import FORMATS
 
@@ -134,6 +136,11 @@ def download_job(request, pk):
     return response
 
 
+def imports_folder(user):
+    """Where a user's spreadsheet waits between its preview and its confirmation."""
+    return f"{IMPORTS_FOLDER}/{user.pk}/"
+
+
 class BaseImportView(WagtailAdminTemplateMixin, TemplateView):
     def get_breadcrumbs_items(self):
         return self.breadcrumbs_items + [{"url": "", "label": self.get_page_title()}]
@@ -166,10 +173,11 @@ class BaseImportView(WagtailAdminTemplateMixin, TemplateView):
 
         storage = storages["private"]
         stored = request.POST.get("stored", "")
+        own_folder = imports_folder(request.user)
         try:
             if stored:
                 if (
-                    not stored.startswith("imports/")
+                    not stored.startswith(own_folder)
                     or ".." in stored
                     or not storage.exists(stored)
                 ):
@@ -200,8 +208,10 @@ class BaseImportView(WagtailAdminTemplateMixin, TemplateView):
             )
             return redirect(self.success_url())
         upload.seek(0)
+        # A name nobody can guess, in the user's own folder: only they can confirm it.
+        extension = Path(upload.name).suffix.lower()[:5]
         stored = storage.save(
-            f"imports/{upload.name.rsplit('/', 1)[-1]}", ContentFile(upload.read())
+            f"{own_folder}{uuid.uuid4().hex}{extension}", ContentFile(upload.read())
         )
         headers, rows = self.preview(dataset)
         return self.render_to_response(

@@ -196,3 +196,53 @@ def test_evaluations_round_trip_through_a_spreadsheet(programme_client, call, el
         8.0,
     ]
     assert Evaluation.objects.get(candidature=eligible[1]).conflict_of_interest
+
+
+def test_a_waiting_import_is_only_its_uploaders(client, programme_client, eligible):
+    """Another team member cannot preview or confirm a spreadsheet they did not send."""
+    upload = sheet(
+        [[eligible[0].reference, "Non pré-sélectionnée", "Motif confidentiel"]]
+    )
+    url = "/admin/exports/importer-des-decisions/"
+    preview = BeautifulSoup(
+        programme_client.post(url, {"file": upload}).content, "html.parser"
+    )
+    stored = preview.select_one('input[name="stored"]')["value"]
+    assert "decisions" not in stored, "a name nobody can guess"
+
+    colleague = User.objects.create_user("colleague", password="x")
+    colleague.groups.add(Group.objects.get(name="Équipe programme"))
+    client.force_login(colleague)
+    for data in ({"stored": stored}, {"stored": stored, "confirm": "1"}):
+        response = client.post(url, data)
+        assert "Motif confidentiel" not in response.content.decode()
+        assert errors_of(response) == [
+            "Le fichier à importer a expiré : envoyez-le à nouveau."
+        ]
+    assert Candidature.objects.filter(status="eligible").count() == 3
+
+
+def test_unconfirmed_imports_are_purged_after_a_day(programme_client, eligible):
+    import datetime as dt
+    import os
+    from io import StringIO
+
+    from django.core.files.storage import storages
+    from django.core.management import call_command
+
+    upload = sheet([[eligible[0].reference, "Pré-sélectionnée", ""]])
+    preview = programme_client.post(
+        "/admin/exports/importer-des-decisions/", {"file": upload}
+    )
+    stored = BeautifulSoup(preview.content, "html.parser").select_one(
+        'input[name="stored"]'
+    )["value"]
+    storage = storages["private"]
+    out = StringIO()
+    call_command("purge_exports", stdout=out)
+    assert storage.exists(stored), "a fresh one waits for its confirmation"
+    old = (dt.datetime.now() - dt.timedelta(hours=25)).timestamp()
+    os.utime(storage.path(stored), (old, old))
+    call_command("purge_exports", stdout=out)
+    assert not storage.exists(stored)
+    assert "1 tableau(x) d'import non confirmé(s) supprimé(s)." in out.getvalue()
