@@ -15,7 +15,6 @@ from django.core.management import call_command
 from django.utils import timezone
 from wagtail.models import Collection, Site
 
-from cms_pages.factories import CallPageFactory
 from cms_pages.models import SiteIdentity
 from forms.factories import CandidatureFactory, CandidatureFormPageFactory
 from forms.models import (
@@ -26,9 +25,8 @@ from forms.models import (
 )
 from forms.services import change_status
 from investigations.models import Investigation, Organisation
+from tests.incubators import B_HOST, add_second_incubator
 from tests.users import member_of
-
-B_HOST = "mer.example.org"
 
 
 def build_side(call, form_page, juror, label):
@@ -87,17 +85,7 @@ def build_side(call, form_page, juror, label):
 def sides(site, call, form_page):
     juror_a = member_of("Jury", "jury_a")
     a = build_side(call, form_page, juror_a, "AAA")
-    call_command(
-        "create_incubator",
-        "Fabrique de la Mer",
-        hostname=B_HOST,
-        prefix="MER",
-        theme="neutral",
-        stdout=io.StringIO(),
-    )
-    site_b = Site.objects.get(hostname=B_HOST)
-    programme_b = site_b.root_page.get_children().get().specific
-    call_b = CallPageFactory(parent=programme_b, slug="appel-mer", title="Appel Mer")
+    site_b, call_b = add_second_incubator()
     form_b = CandidatureFormPageFactory(
         parent=call_b,
         slug="candidater",

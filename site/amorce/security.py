@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext_lazy
 from wagtail.admin.views.account import LoginView, PasswordResetView
 
 logger = logging.getLogger("amorce.security")
@@ -136,9 +136,10 @@ class Throttle:
     a count of 0 switches that limit off.
     """
 
-    def __init__(self, name, subject_limit, address_limit):
+    def __init__(self, name, subject_limit, address_limit, refusal):
         self.name = name
         self.settings_names = (subject_limit, address_limit)
+        self.refusal = refusal  # lazy, plural on "minutes"
 
     def limits(self):
         return [getattr(settings, name) for name in self.settings_names]
@@ -176,33 +177,30 @@ class Throttle:
     def forget_subject(self, request, subject):
         cache.delete(self.keys(request, subject)[0])
 
+    def refusal_message(self, window):
+        return self.refusal % {"minutes": math.ceil(window / 60)}
+
 
 LOGIN_FAILURES = Throttle(
-    "login-failures", "AMORCE_LOGIN_RATE_LIMIT", "AMORCE_LOGIN_ADDRESS_RATE_LIMIT"
+    "login-failures",
+    "AMORCE_LOGIN_RATE_LIMIT",
+    "AMORCE_LOGIN_ADDRESS_RATE_LIMIT",
+    ngettext_lazy(
+        "Trop de tentatives de connexion ont échoué. Réessayez dans %(minutes)s minute.",
+        "Trop de tentatives de connexion ont échoué. Réessayez dans %(minutes)s minutes.",
+        "minutes",
+    ),
 )
 PASSWORD_RESETS = Throttle(
     "password-resets",
     "AMORCE_PASSWORD_RESET_RATE_LIMIT",
     "AMORCE_PASSWORD_RESET_ADDRESS_RATE_LIMIT",
-)
-
-
-def throttled_message(window):
-    minutes = math.ceil(window / 60)
-    return ngettext(
-        "Trop de tentatives de connexion ont échoué. Réessayez dans %(minutes)s minute.",
-        "Trop de tentatives de connexion ont échoué. Réessayez dans %(minutes)s minutes.",
-        minutes,
-    ) % {"minutes": minutes}
-
-
-def reset_throttled_message(window):
-    minutes = math.ceil(window / 60)
-    return ngettext(
+    ngettext_lazy(
         "Trop de demandes de réinitialisation du mot de passe. Réessayez dans %(minutes)s minute.",
         "Trop de demandes de réinitialisation du mot de passe. Réessayez dans %(minutes)s minutes.",
-        minutes,
-    ) % {"minutes": minutes}
+        "minutes",
+    ),
+)
 
 
 class ThrottledLoginView(LoginView):
@@ -226,7 +224,9 @@ class ThrottledLoginView(LoginView):
                 window = LOGIN_FAILURES.blocked_for(self.request, username)
                 if window:
                     logger.warning("Admin sign-in refused: too many failures")
-                    raise ValidationError(throttled_message(window), code="throttled")
+                    raise ValidationError(
+                        LOGIN_FAILURES.refusal_message(window), code="throttled"
+                    )
                 try:
                     return super().clean()
                 except ValidationError:
@@ -262,7 +262,10 @@ class ThrottledPasswordResetView(PasswordResetView):
         if window:
             logger.warning("Password reset refused: too many requests")
             form.add_error(
-                None, ValidationError(reset_throttled_message(window), code="throttled")
+                None,
+                ValidationError(
+                    PASSWORD_RESETS.refusal_message(window), code="throttled"
+                ),
             )
             response = self.form_invalid(form)
             response.status_code = 429

@@ -5,28 +5,23 @@ a decision email carry the site of the call: its service in the From, its
 contact as the Reply-To, its host in the links, its word for a candidature.
 """
 
-import io
 from email import message_from_bytes
 from email.header import decode_header, make_header
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
 from django.test import TestCase
-from wagtail.models import Site
 
-from cms_pages.factories import CallPageFactory
 from cms_pages.models import SiteIdentity
 from forms.factories import CandidatureFactory, CandidatureFormPageFactory
 from forms.models import NotificationTemplate
 from forms.notifications import prepare_notifications, release_notifications
 from forms.services import change_status
+from tests.incubators import B_HOST, add_second_incubator
 
 from .helpers import answers, post_form
 
 pytestmark = pytest.mark.django_db
-
-B_HOST = "mer.example.org"
 
 
 def sender_name(message):
@@ -36,27 +31,12 @@ def sender_name(message):
 
 
 @pytest.fixture
-def site_b(site):
-    call_command(
-        "create_incubator",
-        "Fabrique de la Mer",
-        hostname=B_HOST,
-        prefix="MER",
-        theme="neutral",
-        stdout=io.StringIO(),
-    )
-    site_b = Site.objects.get(hostname=B_HOST)
+def form_b(site):
+    site_b, call_b = add_second_incubator()
     identity = SiteIdentity.for_site(site_b)
     identity.contact_email = "fabrique@mer.example.org"
     identity.term_candidature, identity.term_candidatures = "projet", "projets"
     identity.save()
-    return site_b
-
-
-@pytest.fixture
-def form_b(site_b):
-    programme_b = site_b.root_page.get_children().get().specific
-    call_b = CallPageFactory(parent=programme_b, slug="appel-mer", title="Appel Mer")
     return CandidatureFormPageFactory(
         parent=call_b,
         slug="candidater",
