@@ -145,6 +145,8 @@ class CandidatureForm(BaseForm, DsfrBaseForm):
 
 
 class CandidatureFormBuilder(FormBuilder):
+    term = ""  # the site's word for a candidature, set by the page
+
     def get_field_options(self, field):
         options = super().get_field_options(field)
         # Wagtail stores an empty default as ""; a date field cannot take it.
@@ -223,7 +225,8 @@ class CandidatureFormBuilder(FormBuilder):
                 required=False,
             ),
             "answers_section": NonInputField(
-                label=_("Votre candidature"), level="section"
+                label=_("Votre %(term)s") % {"term": self.term or _("candidature")},
+                level="section",
             ),
         }
         fields = {**identity, **super().formfields}

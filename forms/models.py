@@ -247,6 +247,22 @@ class CandidatureFormPage(AbstractForm):
         )
         return definition
 
+    def get_form_class(self):
+        builder = self.form_builder(self.get_form_fields())
+        builder.term = self.term_candidature()
+        return builder.get_form_class()
+
+    def term_candidature(self):
+        """The site's word for a candidature (« candidature », « projet »…)."""
+        if not hasattr(self, "_term_candidature"):
+            from cms_pages.models import SiteIdentity
+
+            site = self.get_site()
+            self._term_candidature = (
+                SiteIdentity.for_site(site).term_candidature if site else ""
+            )
+        return self._term_candidature
+
     def serve(self, request, *args, **kwargs):
         from .views import serve_candidature_form
 

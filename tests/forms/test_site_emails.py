@@ -1,4 +1,4 @@
-"""Each incubator writes in its own name: sender, reply address and links.
+"""Each incubator writes in its own name: sender, reply address, links, words.
 
 On an instance shared by two incubators, a receipt, a notice to the team and
 a decision email carry the site of the call: its service in the From, its
@@ -106,3 +106,12 @@ def test_decision_emails_leave_from_the_call_s_site(form_b):
     (decision,) = mail.outbox
     assert sender_name(decision) == "Fabrique de la Mer"
     assert decision.reply_to == ["fabrique@mer.example.org"]
+
+
+def test_the_form_names_its_section_with_the_sites_word(client, form_b, form_page):
+    path = form_b.get_url_parts()[2]
+    page_b = client.get(path, HTTP_HOST=B_HOST).content.decode()
+    assert "Votre projet" in page_b and "Votre candidature" not in page_b
+    assert "Votre candidature" in client.get(form_page.url).content.decode()
+    schema = client.get(f"/api/v3/forms/{form_b.pk}/", HTTP_HOST=B_HOST).json()
+    assert "Votre projet" in [field["label"] for field in schema["fields"]]
