@@ -643,6 +643,12 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
     def is_open(self):
         return self.status == CallStatus.OPEN
 
+    @cached_property
+    def site_identity(self):
+        """The identity and vocabulary of the site this call is published on."""
+        site = self.get_site()
+        return SiteIdentity.for_site(site) if site else SiteIdentity()
+
     @property
     def key_dates(self):
         """The call's calendar, in order, for the timeline and the API."""
@@ -650,7 +656,8 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
             (
                 timezone.localtime(self.opens_at),
                 timezone.localtime(self.closes_at),
-                _("Dépôt des candidatures"),
+                _("Dépôt des %(terms)s")
+                % {"terms": self.site_identity.term_candidatures},
             ),
             (
                 self.preselection_date,

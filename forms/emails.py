@@ -107,9 +107,11 @@ def build_notification(candidature):
         "reference": candidature.reference,
         "call": candidature.call.title,
     }
-    return letterhead.message(
+    notice = letterhead.message(
         subject, render_to_string("forms/emails/notification.txt", context), recipients
     )
+    notice.reply_to = []  # an internal notice: not an invitation to write to the contact
+    return notice
 
 
 def send_candidature_emails(candidature_id):

@@ -478,5 +478,21 @@ def test_page_types_report_counts_and_names_only_the_teams_pages(client, sides):
     assert sides["A"]["call"].title.encode() in report.content
     counts = {row.model: row.count for row in report.context["object_list"]}
     assert counts["callpage"] == 1 and counts["homepage"] == 1
+    # Filtered by the other site's address: nothing of it, not even its name.
+    home_b = sides["site_b"].root_page
+    filtered = client.get(url, {"site": home_b.path})
+    names = {row.model for row in filtered.context["object_list"]}
+    assert len(names) == len(filtered.context["object_list"]), "one row per type"
+    assert {row.model: row.count for row in filtered.context["object_list"]} == {
+        row.model: row.count for row in report.context["object_list"]
+    }, "an unknown site is ignored: its own pages, as unfiltered"
+    assert b"Fabrique de la Mer" not in filtered.content
+    # Filtered by its own: each type once, counted right.
+    own = client.get(
+        url, {"site": Site.objects.get(is_default_site=True).root_page.path}
+    )
+    rows = own.context["object_list"]
+    assert len({row.model for row in rows}) == len(rows), "one row per type"
+    assert {row.model: row.count for row in rows}["callpage"] == 1
     client.force_login(sides["people"][("B", "communication")])
     assert b"Brouillon confidentiel de la Mer" in client.get(url).content

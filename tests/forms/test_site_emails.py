@@ -70,6 +70,7 @@ def test_second_incubator_writes_in_its_own_name(client, form_b):
     assert "Fabrique de la Mer" in receipt.body
 
     assert sender_name(notice) == "Fabrique de la Mer"
+    assert notice.reply_to == [], "an internal notice invites no reply to the contact"
     assert notice.subject.startswith("Projet MER-")
     assert "projet MER-" in notice.body
     link = next(line for line in notice.body.splitlines() if "/admin/" in line)
@@ -108,10 +109,15 @@ def test_decision_emails_leave_from_the_call_s_site(form_b):
     assert decision.reply_to == ["fabrique@mer.example.org"]
 
 
-def test_the_form_names_its_section_with_the_sites_word(client, form_b, form_page):
+def test_the_form_and_the_call_use_the_sites_word(client, form_b, form_page):
     path = form_b.get_url_parts()[2]
     page_b = client.get(path, HTTP_HOST=B_HOST).content.decode()
     assert "Votre projet" in page_b and "Votre candidature" not in page_b
+    assert "Vous pouvez déposer vos projets jusqu'au" in page_b
     assert "Votre candidature" in client.get(form_page.url).content.decode()
+    call_b = form_b.get_parent().specific
+    assert [d["label"] for d in call_b.key_dates][0] == "Dépôt des projets"
+    call_page = client.get(call_b.get_url_parts()[2], HTTP_HOST=B_HOST)
+    assert "Dépôt des projets" in call_page.content.decode()
     schema = client.get(f"/api/v3/forms/{form_b.pk}/", HTTP_HOST=B_HOST).json()
     assert "Votre projet" in [field["label"] for field in schema["fields"]]

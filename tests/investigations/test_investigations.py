@@ -120,6 +120,15 @@ def test_dashboard_shows_phase_time_against_target_and_next_committee(
         or "Construction d'un service numérique : 1" in html
     )
     assert "Prochain comité dû" in html
+    summary = html.split("Prochain comité dû :</strong>", 1)[1].split("</p>", 1)[0]
+    assert "en retard" not in summary
+    investigation.final_committee_on = timezone.localdate() - dt.timedelta(days=1)
+    investigation.save()
+    html = programme_client.get(
+        "/admin/investigations/tableau-de-bord/"
+    ).content.decode()
+    summary = html.split("Prochain comité dû :</strong>", 1)[1].split("</p>", 1)[0]
+    assert "en retard" in summary, "a committee due yesterday is overdue"
 
 
 def test_synthesis_pdf(programme_client, investigation):

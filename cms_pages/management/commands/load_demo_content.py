@@ -646,7 +646,13 @@ class Command(BaseCommand):
             parent=call,
             slug="candidater",
             title="Proposer un projet",
+            introduction="Quelques minutes suffisent. Vous pourrez proposer d'autres "
+            "projets ensuite.",
             notification_emails="laboratoire@region.example.org",
+            confirmation_email_subject="Votre projet {reference} est bien arrivé",
+            confirmation_email_body="Bonjour,\n\nNous avons bien reçu votre projet. "
+            "Gardez sa référence, {reference}, pour toute question.\n\n"
+            "Voici le résumé de vos réponses.",
             fields=DEMO_FIELDS,
         )
         for page in (call, form_page):
