@@ -178,11 +178,19 @@ def test_the_reset_route_is_ours():
     assert reverse("wagtailadmin_password_reset") == RESET
 
 
-def test_password_reset_emails_stop_after_three_an_hour(client, alice, bob, mailoutbox):
-    """Nobody can fill a colleague's inbox with reset links."""
+def test_password_reset_emails_stop_after_three_an_hour(
+    client, site, alice, bob, mailoutbox
+):
+    """Nobody can fill a colleague's inbox with reset links; they come from the site."""
+    from cms_pages.models import SiteIdentity
+
+    identity = SiteIdentity.for_site(site)
+    identity.service_title = "Incubateur de l'Exemple"
+    identity.save()
     for _ in range(3):
         assert ask_reset(client, "alice@example.org").status_code == 302
     assert len(mailoutbox) == 3
+    assert mailoutbox[0].from_email.startswith("Incubateur de l'Exemple <")
     refused = ask_reset(client, "Alice@Example.org ")
     assert refused.status_code == 429
     assert RESET_REFUSED in refused.content.decode()

@@ -15,6 +15,7 @@ from django.core.files.storage import storages
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext_lazy
 from wagtail.admin.views.account import LoginView, PasswordResetView
+from wagtail.models import Site
 
 logger = logging.getLogger("amorce.security")
 
@@ -271,4 +272,9 @@ class ThrottledPasswordResetView(PasswordResetView):
             response.status_code = 429
             return response
         PASSWORD_RESETS.record(self.request, email)
+        from cms_pages.models import SiteIdentity
+
+        if Site.find_for_request(self.request) is not None:
+            # From the incubator whose admin was asked, like its other emails.
+            self.from_email = SiteIdentity.for_request(self.request).sender
         return super().form_valid(form)
