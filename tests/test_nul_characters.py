@@ -29,7 +29,7 @@ def test_api_answers_a_problem(client, call, path, params):
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
     problem = response.json()
-    assert problem["status"] == 400
+    assert problem["status"] == 400 and problem["title"] == "Requête invalide"
     assert "caractère nul" in problem["detail"]
 
 

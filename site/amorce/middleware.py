@@ -67,7 +67,11 @@ class RefuseNulCharactersMiddleware:
             "L'adresse demandée contient un caractère nul, qu'aucune page n'accepte."
         )
         if request.path.startswith("/api/"):
-            problem = {"type": "about:blank", "title": "Bad Request", "status": 400}
+            problem = {
+                "type": "about:blank",
+                "title": _("Requête invalide"),
+                "status": 400,
+            }
             return JsonResponse(
                 {**problem, "detail": str(detail)},
                 status=400,
