@@ -249,6 +249,11 @@ class SiteIdentity(BaseSiteSetting):
                 }
             )
 
+    @classmethod
+    def for_site_or_defaults(cls, site):
+        """The identity of ``site``; without a site, the defaults (unsaved)."""
+        return cls.for_site(site) if site is not None else cls()
+
     @property
     def name_line_list(self):
         return [line.strip() for line in self.name_lines.splitlines() if line.strip()]
@@ -646,8 +651,7 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
     @cached_property
     def site_identity(self):
         """The identity and vocabulary of the site this call is published on."""
-        site = self.get_site()
-        return SiteIdentity.for_site(site) if site else SiteIdentity()
+        return SiteIdentity.for_site_or_defaults(self.get_site())
 
     @property
     def key_dates(self):

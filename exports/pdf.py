@@ -30,13 +30,6 @@ def fonts():
     }
 
 
-def site_identity(site):
-    """The site's identity and vocabulary; an unsaved default one without a site."""
-    from cms_pages.models import SiteIdentity
-
-    return SiteIdentity.for_site(site) if site is not None else SiteIdentity()
-
-
 def pdf_style(identity):
     """The State's typeface and blue for a DSFR site; plain ones for a neutral site."""
     from cms_pages.models import Theme
@@ -95,7 +88,9 @@ def html_to_pdf(html):
 
 
 def _render(template, context, site=None):
-    identity = site_identity(site)
+    from cms_pages.models import SiteIdentity
+
+    identity = SiteIdentity.for_site_or_defaults(site)
     context = {
         **pdf_style(identity),
         "identity": identity,

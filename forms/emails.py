@@ -10,8 +10,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cms_pages.models import SiteIdentity, only_site
-
 from .models import Candidature
 
 logger = logging.getLogger("amorce.forms")
@@ -27,19 +25,20 @@ class Letterhead:
     """
 
     def __init__(self, call):
-        site = call.get_site() or only_site()
-        self.identity = SiteIdentity.for_site(site) if site else SiteIdentity()
+        site = call.get_site()
+        self.identity = call.site_identity
         if site is None or site.is_default_site:
             self.base_url = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
         else:
             self.base_url = site.root_url
 
-    def message(self, subject, body, to):
+    def message(self, subject, body, to, invite_reply=True):
+        """An email from the site; ``invite_reply``: replies go to its contact."""
         return EmailMessage(
             subject=subject,
             body=body,
             from_email=self.identity.sender,
-            reply_to=self.identity.reply_to,
+            reply_to=self.identity.reply_to if invite_reply else [],
             to=to,
         )
 
@@ -107,11 +106,13 @@ def build_notification(candidature):
         "reference": candidature.reference,
         "call": candidature.call.title,
     }
-    notice = letterhead.message(
-        subject, render_to_string("forms/emails/notification.txt", context), recipients
+    # An internal notice: not an invitation to write to the site's contact.
+    return letterhead.message(
+        subject,
+        render_to_string("forms/emails/notification.txt", context),
+        recipients,
+        invite_reply=False,
     )
-    notice.reply_to = []  # an internal notice: not an invitation to write to the contact
-    return notice
 
 
 def send_candidature_emails(candidature_id):

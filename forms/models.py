@@ -254,14 +254,7 @@ class CandidatureFormPage(AbstractForm):
 
     def term_candidature(self):
         """The site's word for a candidature (« candidature », « projet »…)."""
-        if not hasattr(self, "_term_candidature"):
-            from cms_pages.models import SiteIdentity
-
-            site = self.get_site()
-            self._term_candidature = (
-                SiteIdentity.for_site(site).term_candidature if site else ""
-            )
-        return self._term_candidature
+        return self.call.site_identity.term_candidature
 
     def serve(self, request, *args, **kwargs):
         from .views import serve_candidature_form

@@ -57,12 +57,7 @@ def rate_limited(client_key):
 
 def reference_prefix_for(call, request=None):
     """The reference prefix of the call's site, whichever host the candidature came through."""
-    from cms_pages.models import SiteIdentity
-
-    site = call.get_site()
-    identity = SiteIdentity.for_site(site) if site else None
-    prefix = identity.reference_prefix if identity else ""
-    return (prefix or "AMO").upper()
+    return (call.site_identity.reference_prefix or "AMO").upper()
 
 
 _NEXT_NUMBER_SQL = (

@@ -2,7 +2,6 @@
 
 import datetime as dt
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -117,12 +116,11 @@ COMMITTEE_INTERVAL_DAYS = 183
 
 def default_length(site=None):
     """The length an investigation is planned for: its site's, else the instance's."""
-    weeks = getattr(settings, "AMORCE_INVESTIGATION_WEEKS", 9)
-    if site is not None:
-        from cms_pages.models import SiteIdentity
+    from cms_pages.models import SiteIdentity
 
-        weeks = SiteIdentity.for_site(site).investigation_weeks
-    return dt.timedelta(weeks=weeks)
+    return dt.timedelta(
+        weeks=SiteIdentity.for_site_or_defaults(site).investigation_weeks
+    )
 
 
 class InvestigationQuerySet(models.QuerySet):
