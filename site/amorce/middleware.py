@@ -1,5 +1,7 @@
 """Cross-origin access to the API for the front ends a setting names, and requests no page can answer."""
 
+import re
+
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -48,24 +50,44 @@ def _carries_nul(request):
     )
 
 
-class RefuseNulCharactersMiddleware:
-    """Refuses, with a 400, a request whose path or query string holds a NUL character.
+_SITE_FILTER = re.compile(r"[^:]*(:[0-9]+)?")
 
-    No address or search of ours can hold one, and PostgreSQL cannot compare
-    text with it: Wagtail's page routing, its search and its API filters
-    (``?site=``, ``?search=``, ``?locale=``…) passed it to the database and
-    answered a server error (found by schemathesis, bench/fuzz.py).
+
+def _why_unreadable(request):
+    """Why no page can answer this request, in French; None when one may."""
+    if _carries_nul(request):
+        return _(
+            "L'adresse demandée contient un caractère nul, qu'aucune page n'accepte."
+        )
+    if request.path.startswith("/api/") and not all(
+        _SITE_FILTER.fullmatch(site) for site in request.GET.getlist("site")
+    ):
+        return _(
+            "Le paramètre « site » attend un nom d'hôte, suivi au besoin de "
+            "« :port », un nombre."
+        )
+    return None
+
+
+class RefuseUnreadableRequestsMiddleware:
+    """Refuses, with a French 400, a request no page can answer.
+
+    Found by schemathesis (bench/fuzz.py), each a server error in Wagtail 8.0:
+
+    - a NUL character in the path or the query string: PostgreSQL cannot
+      compare text with it, and Wagtail's page routing, its search and its API
+      filters (``?site=``, ``?search=``, ``?locale=``…) passed it on;
+    - an API ``?site=host:port`` whose port is not a number: Wagtail's
+      ``/api/v3/pages/find/?html_path=`` did not catch the database's refusal.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if not _carries_nul(request):
+        detail = _why_unreadable(request)
+        if detail is None:
             return self.get_response(request)
-        detail = _(
-            "L'adresse demandée contient un caractère nul, qu'aucune page n'accepte."
-        )
         if request.path.startswith("/api/"):
             problem = {
                 "type": "about:blank",
