@@ -1,0 +1,100 @@
+"""Text that must hold on one line: names, administrations, email subjects.
+
+A line break or a control character in a name or a subject is never what a
+person meant: pasted from a table, it is harmless; forged, it makes a header
+of an email (``Bcc:``) or a decision email that fails to send at every
+attempt. Such fields are cleaned at the door:
+
+- in a form, line breaks and tabs become one space, so that a pasted value is
+  accepted as the person meant it;
+- any other control character (the C0 and C1 ranges, the bidirectional
+  overrides that turn text around, lone surrogates) is refused, with a French
+  message;
+- at the model, ``full_clean`` refuses both, so that no admin form, import or
+  API can store them.
+"""
+
+import re
+import unicodedata
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext_lazy as _
+
+# Line breaks in all their forms, and tabs: read as a space in a one-line field.
+_BREAKS = re.compile(r"[\t\n\v\f\r\x1c-\x1e\x85\u2028\u2029]+")
+_SPACES = re.compile(r"[ \t\n\v\f\r\x1c-\x1e\x85\u2028\u2029]+")
+# Bidirectional embeddings, overrides and isolates: they reorder what is shown.
+_BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def one_line(value):
+    """``value`` with every line break and tab turned into a single space, trimmed."""
+    if not value or not isinstance(value, str):
+        return value
+    if _BREAKS.search(value):
+        value = _SPACES.sub(" ", value)
+    return value.strip()
+
+
+def control_characters(value):
+    """The characters of ``value`` that have no place in a line of text."""
+    found = []
+    for character in value:
+        category = unicodedata.category(character)
+        if category in ("Cc", "Cs") or character in _BIDI_CONTROLS:
+            found.append(character)
+    return found
+
+
+def has_bad_text(value):
+    """True when a string holds a lone surrogate or a NUL: no database stores them."""
+    return "\x00" in value or any(
+        unicodedata.category(character) == "Cs" for character in value
+    )
+
+
+@deconstructible
+class SingleLineValidator:
+    """Refuses line breaks and control characters in a one-line field."""
+
+    message = _(
+        "Ce champ tient sur une ligne : retirez les retours à la ligne et les "
+        "caractères de contrôle (invisibles) qu'il contient."
+    )
+    code = "not_single_line"
+
+    def __call__(self, value):
+        if isinstance(value, str) and control_characters(value):
+            raise ValidationError(self.message, code=self.code)
+
+    def __eq__(self, other):
+        return isinstance(other, SingleLineValidator)
+
+    def __hash__(self):
+        return hash(self.code)
+
+
+single_line = SingleLineValidator()
+
+
+class SingleLineFormField(forms.CharField):
+    """A form's one-line text: breaks become spaces, other control characters refused."""
+
+    default_validators = [single_line]
+
+    def to_python(self, value):
+        return super().to_python(one_line(value) if isinstance(value, str) else value)
+
+
+class SingleLineCharField(models.CharField):
+    """A model's one-line text (a name, an administration, a subject)."""
+
+    default_validators = [single_line]
+
+    def formfield(self, **kwargs):
+        if not self.choices:
+            kwargs.setdefault("form_class", SingleLineFormField)
+        return super().formfield(**kwargs)
