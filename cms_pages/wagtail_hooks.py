@@ -2,7 +2,17 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.viewsets.model import ModelViewSet
 
+from amorce import deletion
+
 from .models import SiteGroup
+
+# What each app's deletion rules protect, refused before Wagtail deletes or logs.
+hooks.register("before_delete_page", deletion.before_delete_page)
+hooks.register("before_delete_snippet", deletion.before_delete_objects)
+hooks.register("before_delete_user", deletion.before_delete_user)
+hooks.register("before_bulk_action", deletion.before_bulk_action)
+# Scanned after Wagtail's defaults (registered when it starts): ours replaces its own.
+hooks.register("register_actions", deletion.register_checked_page_deletion)
 
 
 class SiteGroupViewSet(ModelViewSet):

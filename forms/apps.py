@@ -7,3 +7,6 @@ class FormsConfig(AppConfig):
     label = "forms"
     verbose_name = _("Candidatures")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import rules  # noqa: F401 - registers what may not be deleted

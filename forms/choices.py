@@ -52,9 +52,14 @@ class Status(models.TextChoices):
     SELECTED = "selected", _("Lauréate")
     NOT_SELECTED = "not_selected", _("Non retenue")
     WITHDRAWN = "withdrawn", _("Retirée")
+    CANCELLED = "cancelled", _("Annulée")
 
 
-# Which status may follow which; ``withdrawn`` is reachable from anywhere.
+# Which status may follow which. A candidature is never deleted: it is
+# ``withdrawn`` (at the applicant's request) or ``cancelled`` (by the team: a
+# duplicate, a test, a submission made by mistake), from any status, with a
+# reason, and kept.
+CLOSING_STATUSES = (Status.WITHDRAWN, Status.CANCELLED)
 TRANSITIONS = {
     Status.RECEIVED: {Status.ELIGIBLE, Status.INELIGIBLE},
     Status.ELIGIBLE: {Status.PRESELECTED, Status.NOT_PRESELECTED, Status.INELIGIBLE},
@@ -64,10 +69,11 @@ TRANSITIONS = {
     Status.SELECTED: {Status.NOT_SELECTED},
     Status.NOT_SELECTED: {Status.SELECTED},
     Status.WITHDRAWN: set(),
+    Status.CANCELLED: set(),
 }
-for _targets in TRANSITIONS.values():
-    _targets.add(Status.WITHDRAWN)
-TRANSITIONS[Status.WITHDRAWN].discard(Status.WITHDRAWN)
+for _status, _targets in TRANSITIONS.items():
+    if _status not in CLOSING_STATUSES:
+        _targets.update(CLOSING_STATUSES)
 
 # A refusal must say why.
 REASON_REQUIRED = {
@@ -75,4 +81,5 @@ REASON_REQUIRED = {
     Status.NOT_PRESELECTED,
     Status.NOT_SELECTED,
     Status.WITHDRAWN,
+    Status.CANCELLED,
 }

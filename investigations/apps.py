@@ -6,3 +6,6 @@ class InvestigationsConfig(AppConfig):
     name = "investigations"
     verbose_name = _("Investigations")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import rules  # noqa: F401 - registers what may not be deleted

@@ -130,7 +130,6 @@ def urls_of(side):
         f"/admin/snippets/investigations/investigation/inspect/{i.pk}/",
         f"/admin/investigations/{i.pk}/synthese.pdf",
         f"/admin/investigations/{i.pk}/beta-gouv.md",
-        f"/admin/forms/submissions/{side['form_page'].pk}/",
         f"/admin/snippets/investigations/organisation/edit/{side['organisation'].pk}/",
         f"/admin/snippets/investigations/organisation/delete/{side['organisation'].pk}/",
     ]
@@ -196,6 +195,8 @@ def test_each_programme_team_reaches_its_own(client, sides, own):
     for url in urls_of(side):
         if "/admin/jury/" in url:
             continue  # the programme team does not sit on the round
+        if "/delete/" in url:
+            continue  # an administration in use is kept (tests/test_integrity.py)
         assert client.get(url).status_code == 200, url
     for url in ("/admin/candidatures/", "/admin/reports/site-history/"):
         assert side["secret"].encode() in client.get(url).content, url

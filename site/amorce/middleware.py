@@ -3,9 +3,13 @@
 import re
 
 from django.conf import settings
+from django.db.models import ProtectedError, RestrictedError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+
+from .deletion import Refused, refused_response
 
 ALLOWED_METHODS = "GET, POST, OPTIONS"
 ALLOWED_HEADERS = "Content-Type, Idempotency-Key, Authorization, Accept-Language"
@@ -101,4 +105,59 @@ class RefuseUnreadableRequestsMiddleware:
             )
         return render(
             request, "amorce/bad_request.html", {"detail": detail}, status=400
+        )
+
+
+class RefusedChangeMiddleware:
+    """A deletion or change a rule refuses (``amorce.deletion``), met deep in a view: say why.
+
+    In the admin, the refusal's French message is shown where the action was
+    asked for; on the API, it is a 409 problem. Nothing was changed: the
+    refusal came inside the action's transaction.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, ProtectedError | RestrictedError):
+            # A database constraint met before any rule: still a refusal, said in French.
+            exception = Refused(
+                _(
+                    "Suppression refusée : d'autres éléments en dépendent (%(what)s) "
+                    "et sont conservés avec lui."
+                )
+                % {
+                    "what": ", ".join(
+                        sorted(
+                            {
+                                str(obj._meta.verbose_name_plural)
+                                for obj in getattr(
+                                    exception,
+                                    "protected_objects",
+                                    getattr(exception, "restricted_objects", ()),
+                                )
+                                if hasattr(obj, "_meta")
+                            }
+                        )
+                    )
+                }
+            )
+        if not isinstance(exception, Refused):
+            return None
+        if request.path.startswith("/api/"):
+            return JsonResponse(
+                {
+                    "title": _("Suppression refusée"),
+                    "status": 409,
+                    "detail": exception.message,
+                },
+                status=409,
+                content_type="application/problem+json",
+            )
+        return refused_response(
+            request, exception.message, reverse("wagtailadmin_home")
         )

@@ -3,12 +3,16 @@
 A viewset names its ``scope``: a function of the user giving a filter
 (``Q``). The listing is filtered by it, and every view that loads one object
 (inspect, edit, delete, history, usage…) answers 404 for an object outside it,
-as if it did not exist. Form fields that point at calls, candidatures or
+as if it did not exist. A deletion that a rule refuses (``amorce.deletion``)
+says why instead of asking to confirm. Form fields that point at calls, candidatures or
 members only offer what lies in the user's sites.
 """
 
 from django.http import Http404
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.views.generic import DeleteView
+
+from .deletion import RuleCheckedDeleteMixin
 
 
 class ScopedViewMixin:
@@ -47,9 +51,12 @@ class ScopedViewSetMixin:
         raise NotImplementedError
 
     def construct_view(self, view_class, **kwargs):
+        mixins = (ScopedViewMixin,)
+        if issubclass(view_class, DeleteView):
+            mixins += (RuleCheckedDeleteMixin,)
         scoped = type(
             view_class.__name__,
-            (ScopedViewMixin, view_class),
+            (*mixins, view_class),
             {"scope": staticmethod(self.scope), "__module__": view_class.__module__},
         )
         return super().construct_view(scoped, **kwargs)

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Page, Site
 
+from amorce.deletion import deletions_allowed
 from cms_pages.factories import (
     CallPageFactory,
     FaqPageFactory,
@@ -336,9 +337,10 @@ class Command(BaseCommand):
                 # The demo's candidatures and investigations go with it (a call protects
                 # real ones).
                 demo_calls = CallPage.objects.descendant_of(home)
-                Investigation.objects.filter(call__in=demo_calls).delete()
-                Candidature.objects.filter(call__in=demo_calls).delete()
-                home.delete()
+                with deletions_allowed("load_demo_content --reset"):
+                    Investigation.objects.filter(call__in=demo_calls).delete()
+                    Candidature.objects.filter(call__in=demo_calls).delete()
+                    home.delete()
             from django.contrib.auth.models import Group
             from wagtail.models import Collection
 
