@@ -24,6 +24,9 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from amorce.deletion import Refused, deletion_rule
+from amorce.text import SingleLineCharField, email_subject
+
 from .blocks import (
     RICH_TEXT_FEATURES,
     CallStreamBlock,
@@ -34,6 +37,11 @@ from .blocks import (
     ProgrammeStreamBlock,
 )
 from .choices import DurationUnit, PhaseCode
+from .panels import (
+    PROGRAMME_TEAM_PERMISSION,
+    ProgrammeTeamInlinePanel,
+    ProgrammeTeamPageForm,
+)
 
 
 class IntroductionMixin(models.Model):
@@ -93,13 +101,13 @@ class SiteIdentity(BaseSiteSetting):
             "nom du ministère ; collectivité : son nom."
         ),
     )
-    service_title = models.CharField(
+    service_title = SingleLineCharField(
         _("nom du service"),
         max_length=120,
         default="Amorce",
         help_text=_("Nom de l'incubateur ou du programme, affiché dans l'en-tête."),
     )
-    tagline = models.CharField(_("devise du service"), max_length=200, blank=True)
+    tagline = SingleLineCharField(_("devise du service"), max_length=200, blank=True)
     contact_email = models.EmailField(_("adresse de contact"), blank=True)
     footer_description = models.TextField(_("présentation en pied de page"), blank=True)
     footer_links = StreamField(
@@ -155,7 +163,7 @@ class SiteIdentity(BaseSiteSetting):
             "« Neutre » pour une collectivité, qui n'utilise pas la marque de l'État."
         ),
     )
-    term_candidature = models.CharField(
+    term_candidature = SingleLineCharField(
         _("mot pour une candidature"),
         max_length=40,
         default="candidature",
@@ -163,19 +171,19 @@ class SiteIdentity(BaseSiteSetting):
             "Au singulier, en minuscules : « candidature », « dossier », « projet »…"
         ),
     )
-    term_candidatures = models.CharField(
+    term_candidatures = SingleLineCharField(
         _("mot pour des candidatures"),
         max_length=40,
         default="candidatures",
         help_text=_("Au pluriel, en minuscules."),
     )
-    term_investigation = models.CharField(
+    term_investigation = SingleLineCharField(
         _("mot pour une investigation"),
         max_length=40,
         default="investigation",
         help_text=_("« investigation », « exploration », « défi »…"),
     )
-    term_jury = models.CharField(
+    term_jury = SingleLineCharField(
         _("mot pour le jury"),
         max_length=40,
         default="jury",
@@ -262,7 +270,9 @@ class SiteIdentity(BaseSiteSetting):
     def sender(self):
         """The From of this site's emails: its service's name on the instance's address."""
         address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
-        return str(Address(display_name=self.service_title, addr_spec=address))
+        return str(
+            Address(display_name=email_subject(self.service_title), addr_spec=address)
+        )
 
     @property
     def reply_to(self):
@@ -403,7 +413,7 @@ class ProgrammePage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__
 class ProgrammePhase(Orderable):
     page = ParentalKey(ProgrammePage, on_delete=models.CASCADE, related_name="phases")
     code = models.CharField(_("phase"), max_length=30, choices=PhaseCode.choices)
-    title = models.CharField(_("intitulé"), max_length=120)
+    title = SingleLineCharField(_("intitulé"), max_length=120)
     min_duration = models.PositiveSmallIntegerField(_("durée minimale"))
     max_duration = models.PositiveSmallIntegerField(_("durée maximale"))
     duration_unit = models.CharField(
@@ -471,6 +481,65 @@ class ProgrammePhase(Orderable):
 # Call ----------------------------------------------------------------------
 
 
+# The criteria of a call are written once: shown publicly and used to score.
+# Once a jury scored with them, changing them would change a ranking already
+# printed. The apps that score say when they are frozen (``CRITERIA_LOCKS``:
+# functions of a call giving a French message, or None).
+CRITERIA_LOCKS = []
+CRITERION_FIELDS = ("label", "description", "weight", "scale_min", "scale_max")
+
+
+def criteria_lock(call):
+    """Why the criteria of ``call`` may no longer change, or None."""
+    if call is None or call.pk is None:
+        return None
+    for lock in CRITERIA_LOCKS:
+        message = lock(call)
+        if message:
+            return message
+    return None
+
+
+def _criterion_differs(stored, values):
+    """Whether ``values`` (a mapping of CRITERION_FIELDS) change the stored criterion."""
+    for name in CRITERION_FIELDS:
+        old, new = getattr(stored, name), values.get(name)
+        if isinstance(old, str) and isinstance(new, str):
+            old, new = old.strip(), new.strip()  # forms trim what they read
+        if old != new:
+            return True
+    return False
+
+
+def criteria_changed(formset, call):
+    """True when a criteria formset adds, removes or changes a stored criterion."""
+    stored = {c.pk: c for c in SelectionCriterion.objects.filter(page=call)}
+    kept = set()
+    for form in formset.forms:
+        data = getattr(form, "cleaned_data", None)
+        if not data or formset._should_delete_form(form):
+            continue
+        criterion = stored.get(form.instance.pk)
+        if criterion is None or _criterion_differs(criterion, data):
+            return True
+        kept.add(criterion.pk)
+    return kept != set(stored)
+
+
+class CallPageForm(ProgrammeTeamPageForm):
+    programme_team_formsets = ("criteria",)
+
+    def clean(self):
+        cleaned_data = super().clean()
+        formset = self.formsets.get("criteria")
+        # The formset is validated after this form: validate it now to compare.
+        if formset is not None and self.instance.pk and formset.is_valid():
+            message = criteria_lock(self.instance)
+            if message and criteria_changed(formset, self.instance):
+                self.add_error(None, message)
+        return cleaned_data
+
+
 class CallStatus(models.TextChoices):
     UPCOMING = "upcoming", _("À venir")
     OPEN = "open", _("Ouvert")
@@ -522,6 +591,7 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
     parent_page_types = ["cms_pages.ProgrammePage"]
     subpage_types = ["cms_pages.FaqPage", "forms.CandidatureFormPage"]
     max_count = None
+    base_form_class = CallPageForm
 
     content_panels = (
         Page.content_panels
@@ -545,8 +615,8 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
             FieldRowPanel(
                 [FieldPanel("target_preselected"), FieldPanel("target_laureates")]
             ),
-            FieldPanel("retention_months"),
-            InlinePanel(
+            FieldPanel("retention_months", permission=PROGRAMME_TEAM_PERMISSION),
+            ProgrammeTeamInlinePanel(
                 "criteria",
                 heading=_("Critères de sélection"),
                 label=_("Critère"),
@@ -589,6 +659,32 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
     class Meta:
         verbose_name = _("appel à candidatures")
         verbose_name_plural = _("appels à candidatures")
+
+    def save(self, *args, **kwargs):
+        """Refuse to publish criteria that differ from frozen ones, before anything is written.
+
+        The admin's form says so first; this catches a draft published later
+        (scheduled, or from the revisions list), which Wagtail does not wrap
+        in a transaction: checked here, the page is not half-published.
+        """
+        update_fields = kwargs.get("update_fields")
+        if self.pk and (update_fields is None or "criteria" in update_fields):
+            message = criteria_lock(self)
+            if message and self._criteria_differ_from_stored():
+                raise Refused(message)
+        super().save(*args, **kwargs)
+
+    def _criteria_differ_from_stored(self):
+        stored = {c.pk: c for c in SelectionCriterion.objects.filter(page_id=self.pk)}
+        current = list(self.criteria.all())  # in memory when read from a revision
+        if {c.pk for c in current} != set(stored):
+            return True
+        return any(
+            _criterion_differs(
+                stored[c.pk], {name: getattr(c, name) for name in CRITERION_FIELDS}
+            )
+            for c in current
+        )
 
     def clean(self):
         super().clean()
@@ -722,7 +818,7 @@ class SelectionCriterion(Orderable):
     """A criterion of a call, written once: shown publicly, scored by the jury."""
 
     page = ParentalKey(CallPage, on_delete=models.CASCADE, related_name="criteria")
-    label = models.CharField(_("critère"), max_length=200)
+    label = SingleLineCharField(_("critère"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     weight = models.DecimalField(
         _("pondération"),
@@ -758,6 +854,30 @@ class SelectionCriterion(Orderable):
 
     def __str__(self):
         return self.label
+
+    def save(self, *args, **kwargs):
+        """Refuse a change once the call's criteria are frozen, whatever path it takes.
+
+        The admin form says so first; this catches a scheduled publication
+        or an old draft published later.
+        """
+        message = criteria_lock(self.page) if self.page_id else None
+        if message:
+            stored = SelectionCriterion.objects.filter(pk=self.pk).first()
+            values = {name: getattr(self, name) for name in CRITERION_FIELDS}
+            if stored is None or _criterion_differs(stored, values):
+                raise Refused(message)
+        super().save(*args, **kwargs)
+
+    @property
+    def display(self):
+        """« Ampleur du problème — × 2, de 0 à 5 »: what the jury scores with."""
+        return _("%(label)s — × %(weight)s, de %(min)s à %(max)s") % {
+            "label": self.label,
+            "weight": self.weight_display,
+            "min": self.scale_min,
+            "max": self.scale_max,
+        }
 
     @property
     def weight_display(self):
@@ -931,3 +1051,8 @@ class NewsArticlePage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str
     @cached_property
     def tag_names(self) -> list[str]:
         return [tag.name for tag in self.tags.all()]
+
+
+@deletion_rule(SelectionCriterion)
+def frozen_criterion(criterion):
+    return criteria_lock(criterion.page)

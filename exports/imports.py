@@ -8,13 +8,17 @@ admin (allowed transitions, a reason for refusals) and into the history.
 
 import tablib
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export import resources, widgets
 from import_export.fields import Field
 
 from forms.choices import Status
 from forms.models import Candidature, Evaluation
+from forms.scoring import clean_scores, criteria_of
 from forms.services import change_status
+
+from .resources import neutralise
 
 STATUS_BY_LABEL = {str(label).casefold(): value for value, label in Status.choices}
 
@@ -149,10 +153,11 @@ class EvaluationImportResource(resources.ModelResource):
         use_transactions = True
         clean_model_instances = False
 
-    def __init__(self, review_round, **kwargs):
+    def __init__(self, review_round, user=None, **kwargs):
         super().__init__(**kwargs)
         self.review_round = review_round
-        self.criteria = list(review_round.call.criteria.all())
+        self.user = user  # who typed them in: kept on each evaluation
+        self.criteria = criteria_of(review_round.call)
         self.members = {
             m.user.email.casefold(): m.user
             for m in review_round.memberships.select_related("user")
@@ -174,6 +179,11 @@ class EvaluationImportResource(resources.ModelResource):
 
     def criterion_column(self, criterion):
         return f"{criterion.label} ({criterion.scale_min}–{criterion.scale_max})"
+
+    def criterion_value(self, row, criterion):
+        column = self.criterion_column(criterion)
+        # The export neutralises a header that starts like a formula.
+        return row.get(column, row.get(neutralise(column)))
 
     def get_or_init_instance(self, instance_loader, row):
         reference = str(row.get("Référence") or "").strip()
@@ -200,10 +210,6 @@ class EvaluationImportResource(resources.ModelResource):
         return instance, False
 
     def import_instance(self, instance, row, **kwargs):
-        from django.utils import timezone
-
-        from forms.scoring import clean_scores
-
         conflict = str(row.get("Conflit d'intérêts") or "").strip().casefold() in {
             "oui",
             "yes",
@@ -211,23 +217,47 @@ class EvaluationImportResource(resources.ModelResource):
             "x",
             "vrai",
         }
-        instance.conflict_of_interest = conflict
-        instance.comment = str(row.get("Commentaire") or "")
+        comment = str(row.get("Commentaire") or "")
         if conflict:
-            instance.scores = {}
+            scores = {}
         else:
-            raw = {str(c.pk): row.get(self.criterion_column(c)) for c in self.criteria}
+            raw = {str(c.pk): self.criterion_value(row, c) for c in self.criteria}
             try:
-                instance.scores = clean_scores(raw, self.criteria)
+                scores = clean_scores(raw, self.criteria)
             except ValidationError as error:
                 raise ValueError(" ".join(error.messages)) from error
+        if instance.is_locked:
+            # A submitted evaluation is the member's: the same values read back
+            # from the export are skipped; different ones are refused.
+            unchanged = (
+                instance.conflict_of_interest == conflict
+                and instance.comment == comment
+                and instance.scores == scores
+            )
+            if not unchanged:
+                raise ValueError(
+                    _(
+                        "L'évaluation de %(email)s pour « %(ref)s » est déjà rendue : "
+                        "elle ne change plus. Rouvrez-la d'abord si elle doit changer."
+                    )
+                    % {"email": instance.member.email, "ref": row.get("Référence")}
+                )
+            instance.unchanged = True
+            return
+        instance.conflict_of_interest = conflict
+        instance.comment = comment
+        instance.scores = scores
+        instance.entered_by = self.user
         instance.submitted_at = timezone.now()
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        return getattr(instance, "unchanged", False)
 
     def save_instance(self, instance, is_create, row, **kwargs):
         instance.save()
 
 
-def import_evaluations(dataset, review_round, *, dry_run):
+def import_evaluations(dataset, review_round, *, dry_run, user=None):
     return all_or_nothing(
-        EvaluationImportResource(review_round), dataset, dry_run=dry_run
+        EvaluationImportResource(review_round, user=user), dataset, dry_run=dry_run
     )

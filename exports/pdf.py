@@ -13,8 +13,15 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from forms.models import Evaluation
-from forms.scoring import criteria_of, round_aggregates, weighted_score
+from cms_pages.models import criteria_lock
+from forms.models import Candidature, Evaluation
+from forms.scoring import (
+    criteria_of,
+    criteria_version,
+    ranking_visible_to,
+    round_aggregates,
+    weighted_score,
+)
 
 
 def _font_path(name):
@@ -127,20 +134,31 @@ def render_receipt_pdf(candidature):
 
 
 def render_jury_book_pdf(review_round, member=None):
-    """Cover, contents, ranked table, then every dossier, pages numbered.
+    """Cover, criteria, contents, ranked table, then every dossier, pages numbered.
 
     With ``member``, the member's own book: their conflicted dossiers are left
-    out, and only their own scores are shown.
+    out, only their own scores are shown, and nothing derived from the others'
+    scores (order, ranks, means) until the round's rule lets them see it.
     """
     criteria = criteria_of(review_round.call)
     aggregates = round_aggregates(review_round)
+    show_ranking = True
     if member is not None:
+        own = dict(
+            Evaluation.objects.filter(round=review_round, member=member).values_list(
+                "candidature_id", "submitted_at"
+            )
+        )
         conflicted = set(
             Evaluation.objects.filter(
                 round=review_round, member=member, conflict_of_interest=True
             ).values_list("candidature_id", flat=True)
         )
         aggregates = [a for a in aggregates if a.candidature.pk not in conflicted]
+        pending = sum(1 for a in aggregates if own.get(a.candidature.pk) is None)
+        show_ranking = ranking_visible_to(review_round, member, pending)
+        if not show_ranking:
+            aggregates.sort(key=lambda a: a.candidature.reference)
     candidature_ids = [a.candidature.pk for a in aggregates]
     evaluations = Evaluation.objects.filter(
         round=review_round,
@@ -163,8 +181,6 @@ def render_jury_book_pdf(review_round, member=None):
                 "comment": evaluation.comment,
             }
         )
-    from forms.models import Candidature
-
     candidatures = {
         c.pk: c
         for c in Candidature.objects.filter(pk__in=candidature_ids)
@@ -173,7 +189,7 @@ def render_jury_book_pdf(review_round, member=None):
     }
     dossiers = [
         {
-            "aggregate": aggregate,
+            "aggregate": aggregate if show_ranking else None,
             "candidature": candidatures[aggregate.candidature.pk],
             "answers": candidatures[aggregate.candidature.pk].answers(),
             "evaluations": by_candidature.get(aggregate.candidature.pk, []),
@@ -186,6 +202,9 @@ def render_jury_book_pdf(review_round, member=None):
             "review_round": review_round,
             "call": review_round.call,
             "criteria": criteria,
+            "criteria_version": criteria_version(criteria),
+            "criteria_frozen": criteria_lock(review_round.call),
+            "show_ranking": show_ranking,
             "dossiers": dossiers,
             "member": member,
             "members": [

@@ -13,7 +13,13 @@ from import_export.fields import Field
 
 from forms.choices import FieldType, Status
 from forms.models import Candidature, Evaluation, FormDefinition, answer_text
-from forms.scoring import round_aggregates, weighted_score
+from forms.scoring import (
+    criteria_of,
+    criteria_summary,
+    criteria_version,
+    round_aggregates,
+    weighted_score,
+)
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_START_SET = frozenset(FORMULA_STARTS)
@@ -62,7 +68,10 @@ class RowResource(resources.Resource):
         return neutralise(field.get_value(instance))
 
     def headers(self):
-        return [str(field.column_name) for field in self.get_export_fields()]
+        """Column names, neutralised too: form labels and criteria are written by people."""
+        return [
+            neutralise(str(field.column_name)) for field in self.get_export_fields()
+        ]
 
     def rows(self):
         """Each row's cells, in column order, neutralised."""
@@ -102,7 +111,13 @@ class CandidatureResource(RowResource):
             label = review_round.get_kind_display()
             self.fields[f"round{review_round.pk}_mean"] = Field(
                 attribute=f"rounds__{review_round.pk}__mean",
-                column_name=_("%s : note pondérée /100") % label,
+                column_name=_(
+                    "%(round)s : note pondérée /100 (critères v. %(version)s)"
+                )
+                % {
+                    "round": label,
+                    "version": criteria_version(criteria_of(review_round.call)),
+                },
             )
             self.fields[f"round{review_round.pk}_count"] = Field(
                 attribute=f"rounds__{review_round.pk}__count",
@@ -221,7 +236,8 @@ class EvaluationResource(RowResource):
     def __init__(self, review_round, **kwargs):
         super().__init__(**kwargs)
         self.review_round = review_round
-        self.criteria = list(review_round.call.criteria.all())
+        self.criteria = criteria_of(review_round.call)
+        self.criteria_summary = criteria_summary(self.criteria)
         for criterion in self.criteria:
             self.fields[f"criterion{criterion.pk}"] = Field(
                 attribute=f"scores__{criterion.pk}",
@@ -231,7 +247,10 @@ class EvaluationResource(RowResource):
             ("weighted", "weighted", _("Note pondérée /100")),
             ("comment", "comment", _("Commentaire")),
             ("conflict", "conflict", _("Conflit d'intérêts")),
+            ("state", "state", _("État")),
             ("submitted", "submitted", _("Rendue le")),
+            ("reopened", "reopened", _("Réouvertures")),
+            ("criteria", "criteria", _("Critères")),
         ):
             self.fields[name] = Field(attribute=attribute, column_name=label)
 
@@ -257,7 +276,10 @@ class EvaluationResource(RowResource):
                 else weighted_score(evaluation.scores, self.criteria),
                 "comment": evaluation.comment,
                 "conflict": _("Oui") if evaluation.conflict_of_interest else _("Non"),
+                "state": _("Rendue") if evaluation.submitted_at else _("Brouillon"),
                 "submitted": paris(evaluation.submitted_at),
+                "reopened": evaluation.reopened_count,
+                "criteria": self.criteria_summary,
             }
 
 
@@ -271,10 +293,13 @@ class RankingResource(RowResource):
     count = Field(attribute="count", column_name=_("Évaluations"))
     spread = Field(attribute="spread", column_name=_("Écart-type"))
     disagreement = Field(attribute="disagreement", column_name=_("Désaccord"))
+    reopened = Field(attribute="reopened", column_name=_("Réouvertures"))
+    criteria = Field(attribute="criteria", column_name=_("Critères"))
 
     def __init__(self, review_round, **kwargs):
         super().__init__(**kwargs)
         self.review_round = review_round
+        self.criteria_summary = criteria_summary(criteria_of(review_round.call))
 
     def get_export_order(self):
         return list(self.fields)
@@ -294,6 +319,8 @@ class RankingResource(RowResource):
                 "count": aggregate.count,
                 "spread": aggregate.spread,
                 "disagreement": _("Oui") if aggregate.disagreement else _("Non"),
+                "reopened": aggregate.reopened,
+                "criteria": self.criteria_summary,
             }
 
 

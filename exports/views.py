@@ -23,6 +23,7 @@ from forms.permissions import (
     programme_site_scope,
     rounds_for,
 )
+from forms.scoring import criteria_of
 
 from .models import ExportJob
 from .services import IMPORTS_FOLDER, build_resource, export_to, filename_for
@@ -273,7 +274,7 @@ class ImportEvaluationsView(BaseImportView):
     def get_context_data(self, **kwargs):
         criteria = ", ".join(
             f"« {c.label} ({c.scale_min}–{c.scale_max}) »"
-            for c in self.review_round.call.criteria.all()
+            for c in criteria_of(self.review_round.call)
         )
         help_text = _(
             "Le tableau que donne l'export des évaluations de ce tour : « Référence », « Adresse du "
@@ -284,7 +285,9 @@ class ImportEvaluationsView(BaseImportView):
     def run_import(self, dataset, dry_run):
         from .imports import import_evaluations
 
-        return import_evaluations(dataset, self.review_round, dry_run=dry_run)
+        return import_evaluations(
+            dataset, self.review_round, dry_run=dry_run, user=self.request.user
+        )
 
     def preview(self, dataset):
         return list(dataset.headers), [tuple(row) for row in dataset]

@@ -33,6 +33,17 @@ class ReviewRoundForm(ScopedAdminModelForm):
 
     def clean(self):
         cleaned_data = super().clean()
+        if self.instance.pk and self.instance.evaluations.exists():
+            # The evaluations were given for this call's dossiers at this stage.
+            for name in ("call", "kind"):
+                if name in self.changed_data:
+                    self.add_error(
+                        name,
+                        _(
+                            "Ce tour a déjà des évaluations : son appel et son étape "
+                            "ne changent plus."
+                        ),
+                    )
         call = cleaned_data.get("call")
         formset = self.formsets.get("memberships")
         if call is None or formset is None:

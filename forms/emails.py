@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from amorce.text import email_subject
+
 from .models import Candidature
 
 logger = logging.getLogger("amorce.forms")
@@ -33,9 +35,13 @@ class Letterhead:
             self.base_url = site.root_url
 
     def message(self, subject, body, to, invite_reply=True):
-        """An email from the site; ``invite_reply``: replies go to its contact."""
+        """An email from the site; ``invite_reply``: replies go to its contact.
+
+        The subject is brought to one line: a name or a title pasted with a
+        line break would otherwise fail the email at every attempt.
+        """
         return EmailMessage(
-            subject=subject,
+            subject=email_subject(subject),
             body=body,
             from_email=self.identity.sender,
             reply_to=self.identity.reply_to if invite_reply else [],

@@ -6,16 +6,22 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from .models import Evaluation
+from .evaluations import locked_message, save_evaluation
+from .models import Evaluation, OthersScores
 from .permissions import juror_candidatures, rounds_of
-from .scoring import clean_scores, criteria_of, likely_conflict, weighted_score
+from .scoring import (
+    clean_scores,
+    criteria_of,
+    likely_conflict,
+    others_visible_on,
+    weighted_score,
+)
 
 DOSSIERS_PER_PAGE = 100
 
@@ -126,9 +132,10 @@ class EvaluationForm(forms.Form):
         label=gettext_lazy("Précision (facultatif)"), required=False, max_length=300
     )
 
-    def __init__(self, *args, criteria, **kwargs):
+    def __init__(self, *args, criteria, submit=True, **kwargs):
         super().__init__(*args, **kwargs)
         self.criteria = criteria
+        self.submit = submit  # a draft may leave criteria unscored
         for criterion in criteria:
             choices = [("", "—")] + [
                 (str(v), str(v))
@@ -152,7 +159,9 @@ class EvaluationForm(forms.Form):
             return cleaned_data
         raw = {str(c.pk): cleaned_data.get(f"score_{c.pk}") for c in self.criteria}
         try:
-            cleaned_data["scores"] = clean_scores(raw, self.criteria)
+            cleaned_data["scores"] = clean_scores(
+                raw, self.criteria, partial=not self.submit
+            )
         except ValidationError as error:
             for criterion_id, messages_ in error.message_dict.items():
                 self.add_error(f"score_{criterion_id}", messages_)
@@ -215,25 +224,47 @@ class EvaluateView(JuryMixin, TemplateView):
                 f"score_{k}": str(int(v)) for k, v in self.evaluation.scores.items()
             }
             initial["comment"] = self.evaluation.comment
-        data = self.request.POST if self.request.method == "POST" else None
-        return EvaluationForm(data, initial=initial, criteria=self.criteria)
+        if self.request.method == "POST":
+            submit = self.request.POST.get("action") != "draft"
+            return EvaluationForm(
+                self.request.POST,
+                initial=initial,
+                criteria=self.criteria,
+                submit=submit,
+            )
+        return EvaluationForm(initial=initial, criteria=self.criteria)
 
     def post(self, request, *args, **kwargs):
+        if self.evaluation and self.evaluation.is_locked:
+            messages.error(request, locked_message())
+            return self.render_to_response(self.get_context_data(), status=409)
         form = self.get_form()
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
-        evaluation, _created = Evaluation.objects.update_or_create(
-            round=self.review_round,
-            candidature=self.candidature,
-            member=request.user,
-            defaults={
-                "scores": form.cleaned_data["scores"],
-                "comment": form.cleaned_data["comment"],
-                "conflict_of_interest": form.cleaned_data["conflict_of_interest"],
-                "conflict_note": form.cleaned_data["conflict_note"],
-                "submitted_at": timezone.now(),
-            },
-        )
+        try:
+            evaluation = save_evaluation(
+                self.review_round,
+                self.candidature,
+                request.user,
+                scores=form.cleaned_data["scores"],
+                comment=form.cleaned_data["comment"],
+                conflict_of_interest=form.cleaned_data["conflict_of_interest"],
+                conflict_note=form.cleaned_data["conflict_note"],
+                submit=form.submit,
+            )
+        except ValidationError as error:  # submitted meanwhile, from another tab
+            messages.error(request, " ".join(error.messages))
+            return redirect(request.get_full_path())
+        if not evaluation.is_locked:
+            messages.success(
+                request,
+                _(
+                    "Brouillon enregistré pour le dossier %s : il ne compte pas "
+                    "tant que vous ne l'avez pas rendu."
+                )
+                % self.candidature.reference,
+            )
+            return redirect(request.get_full_path())
         if evaluation.conflict_of_interest:
             messages.success(
                 request,
@@ -243,7 +274,7 @@ class EvaluateView(JuryMixin, TemplateView):
             return redirect("jury:round", round_id=self.review_round.pk)
         messages.success(
             request,
-            _("Évaluation du dossier %s enregistrée.") % self.candidature.reference,
+            _("Évaluation du dossier %s rendue.") % self.candidature.reference,
         )
         return redirect(
             "jury:evaluate",
@@ -253,17 +284,28 @@ class EvaluateView(JuryMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        locked = bool(self.evaluation and self.evaluation.is_locked)
         context.update(
             review_round=self.review_round,
             candidature=self.candidature,
             answers=self.candidature.answers(),
-            form=kwargs.get("form") or self.get_form(),
+            form=None if locked else kwargs.get("form") or self.get_form(),
             evaluation=self.evaluation,
+            locked=locked,
+            my_scores=[
+                (c, self.evaluation.scores.get(str(c.pk))) for c in self.criteria
+            ]
+            if self.evaluation
+            else [],
             likely_conflict=likely_conflict(self.membership, self.candidature),
             next_dossier=self.next_dossier(),
+            others_rule=self.review_round.others_scores,
+            OthersScores=OthersScores,
         )
-        if self.evaluation and self.evaluation.submitted_at:
+        if locked:
             context["my_score"] = weighted_score(self.evaluation.scores, self.criteria)
+        if others_visible_on(self.review_round, self.evaluation):
+            context["others_visible"] = True
             others = (
                 Evaluation.objects.filter(
                     round=self.review_round,

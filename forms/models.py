@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.forms.forms import WagtailAdminFormPageForm
 from wagtail.contrib.forms.models import (
     AbstractForm,
     AbstractFormField,
@@ -25,8 +26,14 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Site
 from wagtail.search import index
 
+from amorce.text import SingleLineCharField, email_subject
 from cms_pages.blocks import RICH_TEXT_FEATURES
 from cms_pages.models import only_site
+from cms_pages.panels import (
+    PROGRAMME_TEAM_PERMISSION,
+    ProgrammeTeamFormsetsMixin,
+    ProgrammeTeamInlinePanel,
+)
 
 from .builder import IDENTITY_FIELDS, IDENTITY_PREFIX, CandidatureFormBuilder
 from .choices import NON_INPUT_TYPES, FieldType, FileKind, Status
@@ -126,6 +133,11 @@ class CandidatureFormField(AbstractFormField):
         }
 
 
+class CandidatureFormPageForm(ProgrammeTeamFormsetsMixin, WagtailAdminFormPageForm):
+    # The questions decide what personal data is collected: the programme team's.
+    programme_team_formsets = ("form_fields",)
+
+
 class CandidatureFormPage(AbstractForm):
     """The form agents fill to apply to the call this page sits under."""
 
@@ -136,7 +148,7 @@ class CandidatureFormPage(AbstractForm):
         features=RICH_TEXT_FEATURES,
         help_text=_("Affiché après l'envoi, avec la référence de la candidature."),
     )
-    confirmation_email_subject = models.CharField(
+    confirmation_email_subject = SingleLineCharField(
         _("objet du courriel de confirmation"),
         max_length=200,
         default=_("Votre candidature {reference} a bien été reçue"),
@@ -176,6 +188,7 @@ class CandidatureFormPage(AbstractForm):
     )
 
     form_builder = CandidatureFormBuilder
+    base_form_class = CandidatureFormPageForm
 
     parent_page_types = ["cms_pages.CallPage"]
     subpage_types = []
@@ -184,13 +197,16 @@ class CandidatureFormPage(AbstractForm):
 
     content_panels = AbstractForm.content_panels + [
         FieldPanel("introduction"),
-        InlinePanel("form_fields", heading=_("Champs du formulaire"), label=_("Champ")),
+        ProgrammeTeamInlinePanel(
+            "form_fields", heading=_("Champs du formulaire"), label=_("Champ")
+        ),
         MultiFieldPanel(
             [
                 FieldPanel("confirmation_text"),
                 FieldPanel("confirmation_email_subject"),
                 FieldPanel("confirmation_email_body"),
-                FieldPanel("notification_emails"),
+                # Where every applicant's identity is sent: the programme team's.
+                FieldPanel("notification_emails", permission=PROGRAMME_TEAM_PERMISSION),
             ],
             heading=_("Après l'envoi"),
         ),
@@ -350,8 +366,19 @@ class CandidatureQuerySet(models.QuerySet):
 
 
 class Candidature(AbstractFormSubmission):
-    """One submission to a call's candidature form."""
+    """One submission to a call's candidature form.
 
+    Never deleted (see ``deletion_rules``): withdrawn or cancelled with a
+    reason, and emptied of personal data when the time comes.
+    """
+
+    # Wagtail's submission goes with its page; a candidature outlives its form.
+    page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("formulaire"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     # No index of its own: the (call, status) and (call, submit_time) indexes lead with it.
     call = models.ForeignKey(
         "cms_pages.CallPage",
@@ -368,10 +395,10 @@ class Candidature(AbstractFormSubmission):
         verbose_name=_("version du formulaire"),
         db_index=False,  # read through the candidature, never searched by
     )
-    applicant_name = models.CharField(_("nom"), max_length=200)
+    applicant_name = SingleLineCharField(_("nom"), max_length=200)
     applicant_email = models.EmailField(_("adresse électronique"), max_length=254)
-    administration = models.CharField(_("administration"), max_length=200)
-    service = models.CharField(_("service"), max_length=200, blank=True)
+    administration = SingleLineCharField(_("administration"), max_length=200)
+    service = SingleLineCharField(_("service"), max_length=200, blank=True)
     status = models.CharField(
         _("statut"), max_length=20, choices=Status.choices, default=Status.RECEIVED
     )
@@ -539,6 +566,20 @@ class RoundKind(models.TextChoices):
     SELECTION = "selection", _("Sélection (comité)")
 
 
+class OthersScores(models.TextChoices):
+    """When a member of a round may see what the other members gave."""
+
+    AFTER_OWN = (
+        "after_own",
+        _(
+            "Sur un dossier, une fois sa propre évaluation rendue ; le classement, une "
+            "fois tous ses dossiers évalués"
+        ),
+    )
+    AFTER_MEETING = "after_meeting", _("À partir de la date de la réunion")
+    NEVER = "never", _("Jamais : seule l'équipe programme les voit")
+
+
 class ReviewRound(ClusterableModel):
     """A stage of a call: the jury's pre-selection or the committee's selection."""
 
@@ -557,12 +598,24 @@ class ReviewRound(ClusterableModel):
         related_name="review_rounds",
         blank=True,
     )
+    others_scores = models.CharField(
+        _("notes des autres membres"),
+        max_length=20,
+        choices=OthersScores.choices,
+        default=OthersScores.AFTER_OWN,
+        help_text=_(
+            "Quand un membre peut voir les notes et commentaires des autres, et le "
+            "classement dans son cahier personnel. Une évaluation rendue ne se "
+            "modifie plus : seule l'équipe programme peut la rouvrir, avec un motif."
+        ),
+    )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
 
     panels = [
         FieldPanel("call"),
         FieldPanel("kind"),
         FieldRowPanel([FieldPanel("starts_on"), FieldPanel("ends_on")]),
+        FieldPanel("others_scores"),
         InlinePanel("memberships", heading=_("Membres"), label=_("Membre")),
     ]
 
@@ -606,7 +659,7 @@ class RoundMember(Orderable):
         on_delete=models.CASCADE,
         related_name="round_memberships",
     )
-    administration = models.CharField(
+    administration = SingleLineCharField(
         _("administration du membre"),
         max_length=200,
         blank=True,
@@ -629,29 +682,44 @@ class RoundMember(Orderable):
 
 
 class Evaluation(models.Model):
-    """One member's scores for one candidature in one round."""
+    """One member's scores for one candidature in one round.
+
+    A draft until the member submits it (``submitted_at``); then locked: only
+    the programme team reopens it, with a reason (``EvaluationReopening``).
+    Never deleted: it is what the ranking was made of.
+    """
 
     round = models.ForeignKey(
-        ReviewRound, on_delete=models.CASCADE, related_name="evaluations"
+        ReviewRound, on_delete=models.PROTECT, related_name="evaluations"
     )
     candidature = models.ForeignKey(
-        Candidature, on_delete=models.CASCADE, related_name="evaluations"
+        Candidature, on_delete=models.PROTECT, related_name="evaluations"
     )
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("membre"),
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="evaluations",
     )
     scores = models.JSONField(_("notes"), default=dict, blank=True)
     comment = models.TextField(_("commentaire"), blank=True)
     conflict_of_interest = models.BooleanField(_("conflit d'intérêts"), default=False)
-    conflict_note = models.CharField(
+    conflict_note = SingleLineCharField(
         _("précision sur le conflit"), max_length=300, blank=True
     )
     submitted_at = models.DateTimeField(
         _("évaluation rendue le"), null=True, blank=True
     )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("saisie par"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Vide : par le membre lui-même ; sinon, importée par l'équipe."),
+    )
+    reopened_count = models.PositiveSmallIntegerField(_("réouvertures"), default=0)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
 
     class Meta:
@@ -667,6 +735,37 @@ class Evaluation(models.Model):
 
     def __str__(self):
         return f"{self.candidature_id} / {self.member_id} ({self.round_id})"
+
+    @property
+    def is_locked(self):
+        return self.submitted_at is not None
+
+
+class EvaluationReopening(models.Model):
+    """The programme team reopened a submitted evaluation: who, when, why, and what it said."""
+
+    evaluation = models.ForeignKey(
+        Evaluation, on_delete=models.PROTECT, related_name="reopenings"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("rouverte par"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.TextField(_("motif"))
+    previous_scores = models.JSONField(_("notes avant réouverture"), default=dict)
+    previous_conflict_of_interest = models.BooleanField(default=False)
+    previous_submitted_at = models.DateTimeField(_("rendue le"))
+    created_at = models.DateTimeField(_("rouverte le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("réouverture d'une évaluation")
+        verbose_name_plural = _("réouvertures d'évaluations")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.evaluation} — {self.created_at:%Y-%m-%d}"
 
 
 # Notifications to applicants ------------------------------------------------
@@ -719,7 +818,7 @@ class NotificationTemplate(models.Model):
         max_length=20,
         choices=[(s.value, s.label) for s in NOTIFIED_STATUSES],
     )
-    subject = models.CharField(_("objet"), max_length=200)
+    subject = SingleLineCharField(_("objet"), max_length=200)
     body = models.TextField(
         _("texte"),
         help_text=_(
@@ -802,7 +901,7 @@ class NotificationTemplate(models.Model):
         for placeholder, key in PLACEHOLDERS.items():
             subject = subject.replace(placeholder, values[key])
             body = body.replace(placeholder, values[key])
-        return subject, body
+        return email_subject(subject, Notification.SUBJECT_LENGTH), body
 
 
 class Notification(models.Model):
@@ -817,10 +916,19 @@ class Notification(models.Model):
     candidature = models.ForeignKey(
         Candidature, on_delete=models.CASCADE, related_name="notifications"
     )
+    template = models.ForeignKey(
+        NotificationTemplate,
+        verbose_name=_("modèle"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,  # never reached: a used template is kept
+        related_name="notifications",
+    )
     status = models.CharField(
         _("statut annoncé"), max_length=20, choices=Status.choices
     )
-    subject = models.CharField(_("objet"), max_length=250)
+    SUBJECT_LENGTH = 250
+    subject = models.CharField(_("objet"), max_length=SUBJECT_LENGTH)
     body = models.TextField(_("texte"))
     state = models.CharField(
         _("état"), max_length=10, choices=State.choices, default=State.PREPARED

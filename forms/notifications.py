@@ -47,6 +47,7 @@ def prepare_notifications(call, status, user=None):
         subject, body = template.render(candidature, reason_for(candidature, status))
         Notification.objects.create(
             candidature=candidature,
+            template=template,
             status=status,
             subject=subject,
             body=body,

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,9 +14,16 @@ from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from .choices import REASON_REQUIRED, Status
-from .models import Candidature
+from .evaluations import reopen_evaluation
+from .models import Candidature, Evaluation
 from .permissions import is_programme_team, rounds_for
-from .scoring import round_aggregates, to_discuss_first
+from .scoring import (
+    criteria_of,
+    criteria_summary,
+    round_aggregates,
+    to_discuss_first,
+    weighted_score,
+)
 from .services import change_status
 
 RANKING_PER_PAGE = 100  # ranked over the whole round, shown a page at a time
@@ -37,6 +45,7 @@ class DecisionForm(forms.Form):
             Status.SELECTED,
             Status.NOT_SELECTED,
             Status.WITHDRAWN,
+            Status.CANCELLED,
         )
     ]
     candidatures = forms.ModelMultipleChoiceField(
@@ -113,6 +122,7 @@ class RoundRankingView(WagtailAdminTemplateMixin, TemplateView):
             statuses=Status.choices,
             form=kwargs.get("form") or DecisionForm(review_round=self.review_round),
             members=self.review_round.memberships.select_related("user"),
+            criteria_summary=criteria_summary(criteria_of(self.review_round.call)),
         )
         return context
 
@@ -178,3 +188,115 @@ class FillRoundView(WagtailAdminTemplateMixin, TemplateView):
             % {"count": count, "status": Status(review_round.source_status).label},
         )
         return redirect("review_rounds:ranking", pk=pk)
+
+
+class ReopenForm(forms.Form):
+    evaluation = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=gettext_lazy("Motif de la réouverture"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy(
+            "Gardé dans l'historique du dossier et montré dans le classement."
+        ),
+    )
+
+
+class DossierEvaluationsView(WagtailAdminTemplateMixin, TemplateView):
+    """One dossier in a round, for the programme team: each member's evaluation.
+
+    Where a submitted evaluation is reopened, with a reason.
+    """
+
+    template_name = "forms/rounds/dossier_evaluations.html"
+    header_icon = "list-ol"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not is_programme_team(request.user):
+            raise Http404
+        self.review_round = get_object_or_404(
+            rounds_for(request.user).select_related("call"), pk=kwargs["pk"]
+        )
+        self.candidature = get_object_or_404(
+            self.review_round.candidatures.all(), pk=kwargs["candidature_id"]
+        )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_page_title(self):
+        return _("Évaluations de %(reference)s — %(round)s") % {
+            "reference": self.candidature.reference,
+            "round": self.review_round,
+        }
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [
+            {"url": reverse("review_rounds:index"), "label": _("Tours d'examen")},
+            {
+                "url": reverse("review_rounds:ranking", args=[self.review_round.pk]),
+                "label": _("Classement — %s") % self.review_round,
+            },
+            {"url": "", "label": self.candidature.reference},
+        ]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        criteria = criteria_of(self.review_round.call)
+        evaluations = (
+            Evaluation.objects.filter(
+                round=self.review_round, candidature=self.candidature
+            )
+            .select_related("member", "entered_by")
+            .prefetch_related("reopenings__user")
+            .order_by("member__last_name", "member__username")
+        )
+        context.update(
+            review_round=self.review_round,
+            candidature=self.candidature,
+            criteria=criteria,
+            criteria_summary=criteria_summary(criteria),
+            rows=[
+                {
+                    "evaluation": evaluation,
+                    "scores": [evaluation.scores.get(str(c.pk)) for c in criteria],
+                    "score": None
+                    if evaluation.conflict_of_interest
+                    else weighted_score(evaluation.scores, criteria),
+                    "reopenings": list(evaluation.reopenings.all()),
+                }
+                for evaluation in evaluations
+            ],
+            can_reopen=self.request.user.has_perm("forms.change_reviewround"),
+            form=kwargs.get("form") or ReopenForm(),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        if not request.user.has_perm("forms.change_reviewround"):
+            raise PermissionDenied
+        form = ReopenForm(request.POST)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        evaluation = get_object_or_404(
+            Evaluation.objects.select_related("member"),
+            round=self.review_round,
+            candidature=self.candidature,
+            pk=form.cleaned_data["evaluation"],
+        )
+        try:
+            reopen_evaluation(
+                evaluation, user=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            form.add_error("reason", error)
+            return self.render_to_response(self.get_context_data(form=form))
+        messages.success(
+            request,
+            _(
+                "L'évaluation de %(member)s est rouverte : elle ne compte plus tant "
+                "qu'elle n'est pas rendue de nouveau."
+            )
+            % {
+                "member": evaluation.member.get_full_name()
+                or evaluation.member.get_username()
+            },
+        )
+        return redirect(request.get_full_path())

@@ -7,6 +7,8 @@ aggregate in a round is the mean of its members' scores, their count and
 their spread (standard deviation); a wide spread flags a disagreement.
 """
 
+import hashlib
+import json
 import math
 import unicodedata
 from dataclasses import dataclass, field
@@ -15,21 +17,52 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Evaluation
+from .models import Evaluation, OthersScores
 
 
 def criteria_of(call):
     return list(call.criteria.all())
 
 
-def clean_scores(raw, criteria):
-    """Scores as {criterion id: number}, each on its criterion's scale; French errors."""
+def criteria_version(criteria):
+    """A short fingerprint of the criteria as scored: two documents with the same
+    one were computed with the same labels, weights and scales."""
+    payload = json.dumps(
+        [
+            [c.pk, c.label, f"{c.weight.normalize():f}", c.scale_min, c.scale_max]
+            for c in criteria
+        ],
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()[:8]
+
+
+def criteria_summary(criteria):
+    """« v. 3f2a9c1b — Ampleur du problème × 2 (0–5) ; … »: which criteria a document used."""
+    parts = " ; ".join(
+        f"{c.label} × {c.weight_display} ({c.scale_min}–{c.scale_max})"
+        for c in criteria
+    )
+    return _("Critères v. %(version)s — %(criteria)s") % {
+        "version": criteria_version(criteria),
+        "criteria": parts,
+    }
+
+
+def clean_scores(raw, criteria, *, partial=False):
+    """Scores as {criterion id: number}, each on its criterion's scale; French errors.
+
+    ``partial``: a draft, where a criterion not scored yet is left out.
+    """
     scores, errors = {}, {}
     for criterion in criteria:
         value = raw.get(str(criterion.pk), raw.get(criterion.pk))
         if value in (None, ""):
+            if partial:
+                continue
             errors[str(criterion.pk)] = _("Notez « %(label)s ».") % {
                 "label": criterion.label
             }
@@ -89,6 +122,8 @@ class Aggregate:
     candidature: object
     scores: list = field(default_factory=list)  # (member, weighted score)
     conflicts: list = field(default_factory=list)  # members who declared one
+    reopened: int = 0  # times an evaluation of it was reopened by the team
+    reopened_pending: int = 0  # evaluations reopened and not submitted again
 
     @property
     def count(self):
@@ -130,7 +165,7 @@ class Aggregate:
 def round_aggregates(review_round):
     """One Aggregate per candidature of the round, best first (unscored last).
 
-    Four queries whatever the number of dossiers and members. The answers
+    Five queries whatever the number of dossiers and members. The answers
     (``form_data``) are not read, and evaluations come as plain rows with one
     user object per member: a round of 10,000 dossiers ranks in well under a
     second.
@@ -144,6 +179,12 @@ def round_aggregates(review_round):
         ).values_list("candidature_id", "member_id", "conflict_of_interest", "scores")
     )
     members = get_user_model().objects.in_bulk({row[1] for row in evaluations})
+    for candidature_id, count, submitted_at in Evaluation.objects.filter(
+        round=review_round, reopened_count__gt=0
+    ).values_list("candidature_id", "reopened_count", "submitted_at"):
+        if aggregate := by_id.get(candidature_id):
+            aggregate.reopened += count
+            aggregate.reopened_pending += submitted_at is None
     for candidature_id, member_id, conflict, scores in evaluations:
         aggregate = by_id.get(candidature_id)
         if aggregate is None:
@@ -158,6 +199,33 @@ def round_aggregates(review_round):
         by_id.values(),
         key=lambda a: (a.mean is None, -(a.mean or 0), a.candidature.reference),
     )
+
+
+def others_scores_open(review_round, today=None):
+    """Whether the round's rule lets its members see the others' scores (not per dossier)."""
+    if review_round.others_scores == OthersScores.NEVER:
+        return False
+    if review_round.others_scores == OthersScores.AFTER_MEETING:
+        today = today or timezone.localdate()
+        return review_round.ends_on is not None and today >= review_round.ends_on
+    return True
+
+
+def others_visible_on(review_round, evaluation, today=None):
+    """Whether a member sees the others' scores and comments on one dossier."""
+    if review_round.others_scores == OthersScores.AFTER_OWN:
+        return evaluation is not None and evaluation.is_locked
+    return others_scores_open(review_round, today)
+
+
+def ranking_visible_to(review_round, member, pending, today=None):
+    """Whether a member's own jury book may rank the dossiers by everyone's scores.
+
+    ``pending``: how many of their dossiers they have not submitted yet.
+    """
+    if review_round.others_scores == OthersScores.AFTER_OWN:
+        return pending == 0
+    return others_scores_open(review_round, today)
 
 
 def to_discuss_first(aggregates, limit=10):

@@ -20,6 +20,7 @@ from amorce.scoping import ScopedViewSetMixin
 from . import admin_views, notification_views, round_views
 from .admin_forms import NotificationTemplateForm, ReviewRoundForm
 from .choices import Status
+from .evaluations import ACTION_REOPENED
 from .models import (
     CANDIDATURE_SEARCH_FIELDS,
     Candidature,
@@ -103,6 +104,11 @@ class ReviewRoundViewSet(ScopedViewSetMixin, ModelViewSet):
                 name="ranking",
             ),
             path("<int:pk>/remplir/", round_views.FillRoundView.as_view(), name="fill"),
+            path(
+                "<int:pk>/dossiers/<int:candidature_id>/",
+                round_views.DossierEvaluationsView.as_view(),
+                name="dossier",
+            ),
         ]
 
 
@@ -186,10 +192,22 @@ class NotifiedFormatter(LogFormatter):
         }
 
 
+class EvaluationReopenedFormatter(LogFormatter):
+    label = _("Évaluation rouverte")
+
+    def format_message(self, log_entry):
+        data = log_entry.data or {}
+        return _("Évaluation de %(member)s rouverte — motif : %(reason)s") % {
+            "member": data.get("member", "?"),
+            "reason": data.get("reason", ""),
+        }
+
+
 @hooks.register("register_log_actions")
 def register_candidature_log_actions(actions):
     actions.register_action("amorce.candidature.status")(StatusChangeFormatter)
     actions.register_action("amorce.candidature.notified")(NotifiedFormatter)
+    actions.register_action(ACTION_REOPENED)(EvaluationReopenedFormatter)
 
 
 class AnonymisedFormatter(LogFormatter):
@@ -236,9 +254,13 @@ def register_privacy_log_actions(actions):
 
 @hooks.register("filter_form_submissions_for_user")
 def hide_candidatures_from_form_listing(user, editable_forms):
-    """Wagtail lists a form's submissions to whoever edits the page: not candidatures."""
-    if user.has_perm("forms.view_candidature"):
-        return editable_forms
+    """Candidatures are handled in Amorce's own screens only, whoever asks.
+
+    Wagtail's stock « Formulaires » screens would list them to whoever edits the
+    page, delete them with no reason nor history, and export them with spreadsheet
+    formulas left live. Left out of them, a candidature form has no entry there:
+    its list, its deletion and its export answer « permission denied ».
+    """
     return editable_forms.exclude(
         content_type=ContentType.objects.get_for_model(CandidatureFormPage)
     )

@@ -14,6 +14,7 @@ from wagtail.api import APIField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from amorce.text import SingleLineCharField
 from cms_pages.choices import PhaseCode
 from cms_pages.models import only_site
 
@@ -39,7 +40,7 @@ class Organisation(models.Model):
         related_name="+",
         help_text=_("L'incubateur dont c'est le répertoire."),
     )
-    name = models.CharField(_("nom"), max_length=200)
+    name = SingleLineCharField(_("nom"), max_length=200)
     kind = models.CharField(
         _("nature"), max_length=20, choices=Kind.choices, default=Kind.OTHER
     )
@@ -132,7 +133,7 @@ class InvestigationQuerySet(models.QuerySet):
 
 
 class Investigation(index.Indexed, ClusterableModel):
-    title = models.CharField(_("intitulé"), max_length=200)
+    title = SingleLineCharField(_("intitulé"), max_length=200)
     slug = models.SlugField(_("identifiant"), max_length=80, unique=True, blank=True)
     candidature = models.OneToOneField(
         "forms.Candidature",
@@ -160,19 +161,19 @@ class Investigation(index.Indexed, ClusterableModel):
         help_text=_("L'incubateur qui la mène ; celui de l'appel, s'il y en a un."),
     )
     problem_statement = models.TextField(_("le problème"))
-    contact_name = models.CharField(
+    contact_name = SingleLineCharField(
         _("porteur ou porteuse"), max_length=200, blank=True
     )
     contact_email = models.EmailField(_("adresse du porteur"), blank=True)
     organisations = models.ManyToManyField(
         Organisation, verbose_name=_("administrations"), blank=True
     )
-    coach = models.CharField(_("coach"), max_length=200, blank=True)
-    designer = models.CharField(_("designer"), max_length=200, blank=True)
-    referent = models.CharField(
+    coach = SingleLineCharField(_("coach"), max_length=200, blank=True)
+    designer = SingleLineCharField(_("designer"), max_length=200, blank=True)
+    referent = SingleLineCharField(
         _("référent de l'administration"), max_length=200, blank=True
     )
-    sponsor = models.CharField(_("sponsor"), max_length=200, blank=True)
+    sponsor = SingleLineCharField(_("sponsor"), max_length=200, blank=True)
     starts_on = models.DateField(_("début"), default=timezone.localdate)
     planned_end = models.DateField(_("fin prévue"), null=True, blank=True)
     final_committee_on = models.DateField(_("comité final"), null=True, blank=True)
@@ -182,7 +183,7 @@ class Investigation(index.Indexed, ClusterableModel):
     outcome_rationale = models.TextField(_("pourquoi cette issue"), blank=True)
     recommendations = models.TextField(_("recommandations"), blank=True)
     conditions_of_success = models.TextField(_("conditions de réussite"), blank=True)
-    means_budget = models.CharField(_("moyens : budget"), max_length=200, blank=True)
+    means_budget = SingleLineCharField(_("moyens : budget"), max_length=200, blank=True)
     means_skills = models.TextField(_("moyens : compétences"), blank=True)
     learnings = models.TextField(_("enseignements"), blank=True)
     publish_learnings = models.BooleanField(
@@ -315,9 +316,9 @@ class TeamMember(Orderable):
     investigation = ParentalKey(
         Investigation, on_delete=models.CASCADE, related_name="members"
     )
-    name = models.CharField(_("nom"), max_length=200)
-    role = models.CharField(_("rôle"), max_length=120, blank=True)
-    organisation = models.CharField(_("administration"), max_length=200, blank=True)
+    name = SingleLineCharField(_("nom"), max_length=200)
+    role = SingleLineCharField(_("rôle"), max_length=120, blank=True)
+    organisation = SingleLineCharField(_("administration"), max_length=200, blank=True)
     days_per_week = models.DecimalField(
         _("jours par semaine"), max_digits=3, decimal_places=1, null=True, blank=True
     )
@@ -391,7 +392,7 @@ class CommitteeEvent(Orderable):
     date = models.DateField(_("date"))
     decision = models.CharField(_("décision"), max_length=10, choices=Decision.choices)
     comment = models.TextField(_("commentaire"), blank=True)
-    documents = models.CharField(
+    documents = SingleLineCharField(
         _("documents présentés"),
         max_length=200,
         blank=True,

@@ -39,14 +39,15 @@ def one_line(value):
     return value.strip()
 
 
+def _is_control(character):
+    return (
+        unicodedata.category(character) in ("Cc", "Cs") or character in _BIDI_CONTROLS
+    )
+
+
 def control_characters(value):
     """The characters of ``value`` that have no place in a line of text."""
-    found = []
-    for character in value:
-        category = unicodedata.category(character)
-        if category in ("Cc", "Cs") or character in _BIDI_CONTROLS:
-            found.append(character)
-    return found
+    return [character for character in value if _is_control(character)]
 
 
 def has_bad_text(value):
@@ -54,6 +55,20 @@ def has_bad_text(value):
     return "\x00" in value or any(
         unicodedata.category(character) == "Cs" for character in value
     )
+
+
+def email_subject(text, max_length=None):
+    """A subject as an email header takes it: one line, no control character, cut to fit.
+
+    A placeholder filled with a long name or a reason written on several lines
+    must neither fail the email (a header cannot break its line) nor overflow
+    the column it is kept in.
+    """
+    text = one_line(text or "")
+    text = "".join(character for character in text if not _is_control(character))
+    if max_length and len(text) > max_length:
+        text = text[: max_length - 1].rstrip() + "…"
+    return text
 
 
 @deconstructible

@@ -15,6 +15,7 @@ from django.utils import timezone
 from exports.models import ExportJob
 from forms.factories import CandidatureFactory
 from forms.models import Evaluation, ReviewRound, RoundMember
+from forms.scoring import criteria_version
 
 pytestmark = pytest.mark.django_db
 
@@ -217,11 +218,19 @@ def test_round_exports_evaluations_and_ranking(programme_client, call, candidatu
             programme_client.get("/admin/exports/candidatures/", {"format": "xlsx"})
         )
     )
+    version = criteria_version(criteria)
     assert export[0][-3:] == [
-        "Pré-sélection (jury) : note pondérée /100",
+        f"Pré-sélection (jury) : note pondérée /100 (critères v. {version})",
         "Pré-sélection (jury) : évaluations",
         "Pré-sélection (jury) : écart-type",
     ]
+    # Each round export says which criteria it used: labels, weights, scales.
+    summary = (
+        f"Critères v. {version} — Ampleur du problème × 2 (0–5) ; "
+        "Motivation × 1 (0–5) ; Idée de solution × 1 (0–10)"
+    )
+    assert ranking[0][-1] == "Critères" and ranking[1][-1] == summary
+    assert evaluations[0][-1] == "Critères" and evaluations[1][-1] == summary
 
 
 def test_export_command(tmp_path, candidatures, call):

@@ -1,0 +1,101 @@
+"""A member's evaluation: a draft, then submitted and locked; reopened only by the team.
+
+A member who could change a submitted evaluation after reading the others'
+could align on them, or throw a dossier out: the ranking would no longer be
+each member's own judgement. So a submitted evaluation is locked. If it must
+change (a score entered by mistake, a conflict of interest found late), the
+programme team reopens it with a reason; the reopening keeps what it said,
+shows in the ranking, and the member submits it again.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.log_actions import log
+
+from .models import Evaluation, EvaluationReopening
+
+ACTION_REOPENED = "amorce.evaluation.reopened"
+
+
+def locked_message():
+    return _(
+        "Cette évaluation est rendue : elle ne se modifie plus. Si elle doit "
+        "changer, demandez à l'équipe programme de la rouvrir."
+    )
+
+
+def save_evaluation(
+    review_round,
+    candidature,
+    member,
+    *,
+    scores,
+    comment="",
+    conflict_of_interest=False,
+    conflict_note="",
+    submit,
+    entered_by=None,
+):
+    """Save a member's draft, or submit it (``submit``); refuse a locked one.
+
+    ``entered_by``: the team member who typed it in (an import), if not the
+    member themself.
+    """
+    with transaction.atomic():
+        evaluation, _created = Evaluation.objects.select_for_update().get_or_create(
+            round=review_round, candidature=candidature, member=member
+        )
+        if evaluation.is_locked:
+            raise ValidationError(locked_message(), code="locked")
+        evaluation.scores = {} if conflict_of_interest else scores
+        evaluation.comment = comment
+        evaluation.conflict_of_interest = conflict_of_interest
+        evaluation.conflict_note = conflict_note
+        evaluation.entered_by = entered_by
+        # A declared conflict is a declaration, not a draft: it takes effect now.
+        evaluation.submitted_at = (
+            timezone.now() if submit or conflict_of_interest else None
+        )
+        evaluation.save()
+    return evaluation
+
+
+def reopen_evaluation(evaluation, *, user, reason):
+    """Unlock a submitted evaluation, keeping what it said, who reopened it and why."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(
+            _("Indiquez pourquoi cette évaluation est rouverte."), code="reason"
+        )
+    with transaction.atomic():
+        evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
+        if not evaluation.is_locked:
+            raise ValidationError(
+                _("Cette évaluation n'est pas rendue : il n'y a rien à rouvrir."),
+                code="not_submitted",
+            )
+        EvaluationReopening.objects.create(
+            evaluation=evaluation,
+            user=user,
+            reason=reason,
+            previous_scores=evaluation.scores,
+            previous_conflict_of_interest=evaluation.conflict_of_interest,
+            previous_submitted_at=evaluation.submitted_at,
+        )
+        evaluation.submitted_at = None
+        evaluation.reopened_count += 1
+        evaluation.save(update_fields=["submitted_at", "reopened_count", "updated_at"])
+        log(
+            evaluation.candidature,
+            ACTION_REOPENED,
+            user=user,
+            data={
+                "round": evaluation.round_id,
+                "member": evaluation.member.get_full_name()
+                or evaluation.member.get_username(),
+                "reason": reason,
+            },
+        )
+    return evaluation
