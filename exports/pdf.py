@@ -8,6 +8,8 @@ through Django's autoescaping: it is printed, never interpreted as HTML.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
@@ -76,12 +78,15 @@ def local_only_fetcher():
 
     class LocalFetcher(URLFetcher):
         def fetch(self, url, headers=None):
-            path = Path(url.split("?")[0].removeprefix("file://")).resolve()
-            if not url.startswith("file://") or not any(
-                path.is_relative_to(root) for root in roots
-            ):
+            # Decoded as the fetcher would read it, then checked, then read as
+            # checked: « %2e%2e » cannot climb out of the allowed folders.
+            parts = urlsplit(url)
+            if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
                 raise ValueError(f"refused resource: {url[:80]}")
-            return super().fetch(url, headers)
+            path = Path(url2pathname(parts.path)).resolve()
+            if not any(path.is_relative_to(root) for root in roots):
+                raise ValueError(f"refused resource: {url[:80]}")
+            return super().fetch(path.as_uri(), headers)
 
     return LocalFetcher(allowed_protocols=["file"])
 

@@ -18,10 +18,12 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from forms.admin_views import CandidatureFilterSet
 from forms.models import Candidature, ReviewRound
 from forms.permissions import (
+    can_view_candidature,
     candidatures_for,
     is_programme_team,
     programme_site_scope,
     rounds_for,
+    rounds_of,
 )
 from forms.scoring import criteria_of
 
@@ -103,8 +105,6 @@ class JobsView(WagtailAdminTemplateMixin, TemplateView):
     template_name = "exports/jobs.html"
 
     def dispatch(self, request, *args, **kwargs):
-        from forms.permissions import rounds_of
-
         if not (is_programme_team(request.user) or rounds_of(request.user).exists()):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
@@ -121,12 +121,25 @@ class JobsView(WagtailAdminTemplateMixin, TemplateView):
         return context
 
 
+def may_still_read(user, job):
+    """Whether ``user`` may still read what ``job`` holds (they may have lost a right since)."""
+    if job.kind == "jury_book":
+        round_id = job.params.get("round")
+        if job.params.get("member") == user.pk:  # their own copy, as a member
+            return rounds_of(user).filter(pk=round_id).exists()
+        return rounds_for(user).filter(pk=round_id).exists()
+    if job.kind == "investigations":
+        return user.has_perm("investigations.view_investigation")
+    return is_programme_team(user)
+
+
 def download_job(request, pk):
+    """A file built for this user, and only for them: anyone else's id is not found."""
     job = get_object_or_404(
         ExportJob, pk=pk, user=request.user, state=ExportJob.State.DONE
     )
-    if not is_programme_team(request.user):
-        raise PermissionDenied
+    if not may_still_read(request.user, job):
+        raise Http404
     response = FileResponse(
         job.file.open("rb"),
         as_attachment=True,
@@ -305,15 +318,13 @@ def pdf_response(content, filename):
 
 def candidature_pdf(request, pk):
     """One dossier as a PDF, for whoever may read the candidature."""
-    from forms.permissions import can_view_candidature
-
     from .pdf import render_candidature_pdf
 
     candidature = get_object_or_404(
         Candidature.objects.select_related("call", "definition"), pk=pk
     )
     if not can_view_candidature(request.user, candidature):
-        raise PermissionDenied
+        raise Http404  # as if it did not exist: ids of another site are not counted
     return pdf_response(
         render_candidature_pdf(candidature), f"dossier-{candidature.reference}.pdf"
     )
@@ -321,8 +332,6 @@ def candidature_pdf(request, pk):
 
 def jury_book(request, pk):
     """The round's jury book: the programme team's full one, or a member's own."""
-    from forms.permissions import rounds_of
-
     from .pdf import render_jury_book_pdf
 
     review_round = get_object_or_404(ReviewRound.objects.select_related("call"), pk=pk)
@@ -332,7 +341,7 @@ def jury_book(request, pk):
     elif rounds_of(request.user).filter(pk=review_round.pk).exists():
         member = request.user
     else:
-        raise PermissionDenied
+        raise Http404  # as if it did not exist: ids of another site are not counted
     total = review_round.candidatures.count()
     label = (
         str(review_round)

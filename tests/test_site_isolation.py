@@ -7,6 +7,8 @@ the same role reaches its own (so the matrix can fail).
 """
 
 import io
+import re
+import uuid
 
 import openpyxl
 import pytest
@@ -186,6 +188,39 @@ def test_no_role_reaches_the_other_sites_data(client, sides, role, own, other):
     for url in LISTINGS:
         response = client.get(url)
         assert not leaks(response, sides[other]), f"{own}/{role} read {url}"
+
+
+def missing_twin(url):
+    """The same address with every id replaced by one that exists nowhere."""
+    path, _, query = url.partition("?")
+    path = re.sub(r"/[0-9a-f]{8}-[0-9a-f-]{27}/", f"/{uuid.uuid4()}/", path)
+    path = re.sub(r"/\d+/", "/987654/", path)
+    path = re.sub(r"/\d+/", "/987654/", path)  # overlapping matches: ids side by side
+    query = re.sub(r"=\d+", "=987654", query)
+    return f"{path}?{query}" if query else path
+
+
+@pytest.mark.parametrize("role", ["programme", "jury", "communication"])
+def test_the_other_sites_ids_answer_like_ids_that_do_not_exist(client, sides, role):
+    """Nothing tells an id of the other incubator from a missing one: both are 404."""
+    client.force_login(sides["people"][("A", role)])
+    for url in urls_of(sides["B"]):
+        other, missing = client.get(url), client.get(missing_twin(url))
+        assert other.status_code == missing.status_code, (url, missing_twin(url))
+        assert other.status_code in (302, 404), url
+    # The views that load one object answer 404 to both.
+    c, r = sides["B"]["candidature"], sides["B"]["round"]
+    for url in (
+        f"/admin/exports/dossiers/{c.pk}/pdf/",
+        f"/admin/exports/tours/{r.pk}/cahier-du-jury/",
+        f"/admin/exports/tours/{r.pk}/cahier-du-jury/?membre=moi",
+        sides["B"]["attachment"].get_absolute_url(),
+        f"/admin/tours/{r.pk}/classement/",
+        f"/admin/jury/{r.pk}/{c.pk}/",
+    ):
+        if role == "communication" and "/admin/tours/" in url:
+            continue  # refused as a whole for them (no right to any round)
+        assert client.get(url).status_code == 404, url
 
 
 @pytest.mark.parametrize("own", ["A", "B"])

@@ -241,14 +241,30 @@ def test_a_juror_scores_a_dossier(amorce_server, new_page):
         ).select_option("5")
         page.get_by_label("Commentaire").fill("Problème bien documenté, à creuser.")
 
-    with journey.step("note-ponderee", "the evaluation saved, weighted to 80/100"):
-        page.get_by_role("button", name="Enregistrer mon évaluation").click()
+    with journey.step("brouillon", "a draft kept, not counted yet"):
+        page.get_by_role("button", name="Enregistrer le brouillon").click()
         expect(
-            page.get_by_text(f"Évaluation du dossier {reference} enregistrée."),
-            "the saved message",
+            page.get_by_text(f"Brouillon enregistré pour le dossier {reference}"),
+            "the draft message",
+        ).to_be_visible()
+        expect(
+            page.get_by_role("combobox", name=re.compile("^Ampleur du problème"))
+        ).to_have_value("4")
+
+    with journey.step("note-ponderee", "the evaluation submitted, weighted to 80/100"):
+        page.get_by_role("button", name="Rendre mon évaluation").click()
+        expect(
+            page.get_by_text(f"Évaluation du dossier {reference} rendue."),
+            "the submitted message",
         ).to_be_visible()
         # (4/5 × 2 + 3/5 × 1 + 5/5 × 1) / 4 on 100
         expect(page.get_by_text("Ma note pondérée : 80,0/100")).to_be_visible()
+        expect(
+            page.get_by_text("elle ne se modifie plus").first, "locked once submitted"
+        ).to_be_visible()
+        expect(page.get_by_role("button", name="Rendre mon évaluation")).to_have_count(
+            0
+        )
 
     with journey.step("avancement", "the round to count the dossier as scored"):
         # The scoring page links back to « Mes évaluations » only, not to the round.
@@ -258,7 +274,7 @@ def test_a_juror_scores_a_dossier(amorce_server, new_page):
         expect(
             page.get_by_role("row").filter(has_text=reference),
             f"{reference} marked as scored",
-        ).to_contain_text("Évalué")
+        ).to_contain_text("Rendue")
 
 
 def test_the_programme_team_filters_exports_and_downloads_the_jury_book(

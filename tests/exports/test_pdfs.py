@@ -117,12 +117,15 @@ def test_a_jurors_book_leaves_out_conflicts_and_other_scores(
 def test_a_stranger_gets_no_book_and_no_dossier(client, round_with_dossiers):
     review_round, dossiers, _alice, _bruno = round_with_dossiers
     client.force_login(member_of("Jury", "chloe"))
-    assert client.get(
-        f"/admin/exports/tours/{review_round.pk}/cahier-du-jury/"
-    ).status_code in (302, 403)
-    assert client.get(f"/admin/exports/dossiers/{dossiers[0].pk}/pdf/").status_code in (
-        302,
-        403,
+    # As if they did not exist: what a missing id answers.
+    assert (
+        client.get(
+            f"/admin/exports/tours/{review_round.pk}/cahier-du-jury/"
+        ).status_code
+        == 404
+    )
+    assert (
+        client.get(f"/admin/exports/dossiers/{dossiers[0].pk}/pdf/").status_code == 404
     )
 
 
@@ -151,3 +154,47 @@ def test_receipt_is_attached_to_the_confirmation(client, form_page):
     assert mimetype == "application/pdf" and name.startswith("accuse-de-reception-")
     _reader, text = text_of(content)
     assert "Accusé de réception" in text and "Camille Martin" in text
+
+
+def test_a_member_downloads_the_copy_built_for_them_in_the_background(
+    client, round_with_dossiers, settings
+):
+    from exports.models import ExportJob
+
+    review_round, _dossiers, alice, bruno = round_with_dossiers
+    settings.AMORCE_PDF_SYNC_LIMIT = 1
+    client.force_login(alice)
+    response = client.get(
+        f"/admin/exports/tours/{review_round.pk}/cahier-du-jury/?membre=moi"
+    )
+    assert response.status_code == 302
+    job = ExportJob.objects.get(kind="jury_book", user=alice)
+    download = client.get(f"/admin/exports/fichiers/{job.pk}/")
+    assert download.status_code == 200
+    _reader, text = text_of(b"".join(download.streaming_content))
+    assert "Exemplaire personnel pour Alice" in text
+    # Nobody else downloads it, not even another member of the round.
+    client.force_login(bruno)
+    assert client.get(f"/admin/exports/fichiers/{job.pk}/").status_code == 404
+    # Removed from the round, Alice no longer downloads it either.
+    review_round.memberships.filter(user=alice).delete()
+    client.force_login(alice)
+    assert client.get(f"/admin/exports/fichiers/{job.pk}/").status_code == 404
+
+
+def test_the_resource_fetcher_decodes_before_it_checks():
+    from exports.pdf import fonts, local_only_fetcher
+
+    fetcher = local_only_fetcher()
+    font = fonts()["regular"]
+    assert fetcher.fetch(font)  # an allowed file is read
+    folder = font.rsplit("/", 1)[0]
+    for climbing in (
+        f"{folder}/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        f"{folder}/..%2f..%2f..%2f..%2f..%2f..%2f..%2f..%2fetc%2fpasswd",
+        "file://evil.example/etc/passwd",
+        "file:///etc/passwd",
+        "http://evil.example/x.png",
+    ):
+        with pytest.raises(ValueError, match="refused resource"):
+            fetcher.fetch(climbing)
