@@ -85,8 +85,18 @@ def reopen_evaluation(evaluation, *, user, reason):
             previous_submitted_at=evaluation.submitted_at,
         )
         evaluation.submitted_at = None
+        # A declared conflict is lifted too, so that the member reads the dossier
+        # again and scores it or declares it anew; the reopening keeps it.
+        evaluation.conflict_of_interest = False
         evaluation.reopened_count += 1
-        evaluation.save(update_fields=["submitted_at", "reopened_count", "updated_at"])
+        evaluation.save(
+            update_fields=[
+                "submitted_at",
+                "conflict_of_interest",
+                "reopened_count",
+                "updated_at",
+            ]
+        )
         log(
             evaluation.candidature,
             ACTION_REOPENED,

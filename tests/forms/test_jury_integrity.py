@@ -204,17 +204,17 @@ def test_an_import_does_not_overwrite_a_submitted_evaluation(
 def test_others_scores_follow_the_rounds_rule(
     client, alice, bruno, review_round, dossiers, criteria
 ):
-    submit(bruno, review_round, dossiers[0], criteria, [5, 5, 10], "Secret")
+    submit(bruno, review_round, dossiers[0], criteria, [5, 5, 10], "Avis-confidentiel-de-Bruno")
     client.force_login(alice)
     url = f"/admin/jury/{review_round.pk}/{dossiers[0].pk}/"
-    assert "Secret" not in client.get(url).content.decode()
+    assert "Avis-confidentiel-de-Bruno" not in client.get(url).content.decode()
     submit(alice, review_round, dossiers[0], criteria, [1, 1, 1])
-    assert "Secret" in client.get(url).content.decode()
+    assert "Avis-confidentiel-de-Bruno" in client.get(url).content.decode()
 
     review_round.others_scores = OthersScores.NEVER
     review_round.save()
     page = client.get(url).content.decode()
-    assert "Secret" not in page and "seule l'équipe programme" in page
+    assert "Avis-confidentiel-de-Bruno" not in page and "seule l'équipe programme" in page
 
 
 def pdf_text(response):
@@ -346,3 +346,24 @@ def test_the_communication_team_cannot_route_applicants_data(client, call, form_
     call = CallPage.objects.get(pk=call.pk)
     assert call.title == "Appel, v2", "the rest of the page is theirs"
     assert call.retention_months == 24 and call.criteria.count() == 3
+
+
+def test_a_conflict_declared_by_mistake_is_reopened_and_the_dossier_comes_back(
+    programme_client, alice, review_round, dossiers, criteria
+):
+    member = as_member(alice)
+    url = f"/admin/jury/{review_round.pk}/{dossiers[0].pk}/"
+    member.post(
+        url, {**scores_form(criteria, ["", "", ""]), "conflict_of_interest": "on"}
+    )
+    assert member.get(url).status_code == 404, "the dossier is withdrawn from her"
+    evaluation = Evaluation.objects.get(member=alice)
+    programme_client.post(
+        f"/admin/tours/{review_round.pk}/dossiers/{dossiers[0].pk}/",
+        {"evaluation": evaluation.pk, "reason": "Pas de lien avec ce service"},
+    )
+    assert member.get(url).status_code == 200
+    assert EvaluationReopening.objects.get().previous_conflict_of_interest
+    submit(alice, review_round, dossiers[0], criteria, [3, 3, 6])
+    evaluation.refresh_from_db()
+    assert evaluation.is_locked and not evaluation.conflict_of_interest
