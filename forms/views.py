@@ -3,7 +3,7 @@
 import uuid
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -137,14 +137,15 @@ def _serve_candidature_form(page, request, *args, **kwargs):
 @never_cache
 @login_required
 def download_attachment(request, pk):
-    """Serve a candidature's file to those allowed to read the candidature."""
+    """Serve a candidature's file to those allowed to read the candidature; 404 to anyone else."""
     from .permissions import can_view_candidature
 
     attachment = get_object_or_404(
         CandidatureAttachment.objects.select_related("candidature"), pk=pk
     )
     if not can_view_candidature(request.user, attachment.candidature):
-        raise PermissionDenied
+        # The same answer as for an id that does not exist: ids cannot be probed.
+        raise Http404
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError as error:
