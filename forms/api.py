@@ -9,8 +9,13 @@ import json
 import uuid
 from decimal import Decimal
 
+from django import forms
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.http import QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from wagtail.api.v3.errors import PROBLEM_JSON, ProblemDetail
@@ -26,7 +31,7 @@ from .builder import (
     max_request_size,
 )
 from .models import Candidature, CandidatureFormPage
-from .services import client_key_for, rate_limited
+from .services import client_key_for, rate_limited, submit_candidature
 
 router = Router(tags=["candidatures"])
 
@@ -228,9 +233,20 @@ SUBMISSION_BODY = {
         "required": True,
         "description": (
             "Les réponses, par nom de champ (voir le schéma du formulaire). En JSON : "
-            '`{"answers": {...}}`, sans fichier. En multipart/form-data : un champ par '
-            "réponse, les fichiers sous le nom de leur champ. L'en-tête `Idempotency-Key` "
-            "(UUID) évite les doublons : renvoyée, la même requête rend la même référence."
+            '`{"answers": {...}}`, sans fichier, 2,5 Mo au plus. En multipart/form-data : '
+            "un champ par réponse, les fichiers sous le nom de leur champ.\n\n"
+            "Types JSON acceptés, selon le type du champ : `singleline`, `multiline`, "
+            "`email`, `url`, `dropdown`, `radio`, `hidden` : une chaîne ; `number` : "
+            "un nombre ou une chaîne qui en est un (30 chiffres au plus) ; `checkbox` : "
+            "`true` ou `false` ; `checkboxes`, `multiselect` : une liste de chaînes ; "
+            "`date` : une chaîne `AAAA-MM-JJ` ; `datetime` : une chaîne "
+            "`AAAA-MM-JJTHH:MM` ; `file` : en multipart seulement. `null` vaut absence "
+            "de réponse. Une réponse d'un autre type, un nom qui n'est pas celui d'un "
+            "champ du formulaire, un caractère nul ou une demi-paire UTF-16 isolée "
+            "(`\\ud800`) sont refusés (422, erreur par champ) ; un corps illisible (JSON "
+            "invalide, `NaN`, trop imbriqué, pas en UTF-8) aussi (422).\n\n"
+            "L'en-tête `Idempotency-Key` (UUID) évite les doublons : renvoyée, la "
+            "même requête rend la même référence."
         ),
         "content": {
             "application/json": {
@@ -238,7 +254,18 @@ SUBMISSION_BODY = {
                     "type": "object",
                     "required": ["answers"],
                     "properties": {
-                        "answers": {"type": "object", "additionalProperties": True}
+                        "answers": {
+                            "type": "object",
+                            "additionalProperties": {
+                                "anyOf": [
+                                    {"type": "string"},
+                                    {"type": "number"},
+                                    {"type": "boolean"},
+                                    {"type": "array", "items": {"type": "string"}},
+                                    {"type": "null"},
+                                ]
+                            },
+                        }
                     },
                 }
             },
@@ -257,9 +284,21 @@ SUBMISSION_BODY = {
     ],
 }
 
+# A valid body needs a few lists and objects: past this many, it is refused
+# before it is parsed (2.5 Mo of ``[]`` would be some 60 Mo of Python lists).
+MAX_JSON_CONTAINERS = 10_000
+
+
+def megabytes(size):
+    return f"{size / 1024 / 1024:.1f}".rstrip("0").rstrip(".").replace(".", ",")
+
+
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not JSON")
+
 
 def parse_submission(request):
-    """(data, files) from a JSON or multipart body; HttpError 422 when unreadable."""
+    """(data, files) from a JSON or multipart body; HttpError 413 or 422 when unreadable."""
     content_type = request.content_type or ""
     if (
         content_type.startswith("multipart/form-data")
@@ -267,13 +306,33 @@ def parse_submission(request):
     ):
         try:
             return request.POST, request.FILES
-        except MultiPartParserError as error:  # no boundary, a truncated part…
+        except RequestDataTooBig as error:
+            raise HttpError(413, _("Envoi trop volumineux.")) from error
+        # No boundary, a truncated part, too many fields or files…
+        except (MultiPartParserError, SuspiciousOperation) as error:
             raise HttpError(
                 422, _("Le corps multipart de la requête est illisible.")
             ) from error
     try:
-        body = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError) as error:
+        raw = request.body
+    except RequestDataTooBig as error:
+        raise HttpError(
+            413,
+            _(
+                "Envoi trop volumineux : %(max)s Mo au plus en JSON ; les fichiers "
+                "s'envoient en multipart/form-data."
+            )
+            % {"max": megabytes(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)},
+        ) from error
+    if raw.count(b"[") + raw.count(b"{") > MAX_JSON_CONTAINERS:
+        raise HttpError(
+            422, _("Le corps de la requête contient trop de listes ou d'objets.")
+        )
+    try:
+        body = json.loads(
+            raw or b"{}", parse_float=Decimal, parse_constant=_refuse_constant
+        )
+    except (ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError
         raise HttpError(
             422, _("Le corps de la requête n'est pas du JSON valide.")
         ) from error
@@ -281,6 +340,74 @@ def parse_submission(request):
     if not isinstance(answers, dict):
         raise HttpError(422, _("Le corps doit contenir un objet « answers »."))
     return answers, {}
+
+
+def _json_kind(field):
+    """What JSON a field takes: text, number, boolean, list (of text), file; None: nothing."""
+    if isinstance(field, NonInputField):
+        return None
+    if isinstance(field, MultipleFileField):
+        return "file"
+    if isinstance(field, forms.BooleanField):
+        return "boolean"
+    if isinstance(field, forms.MultipleChoiceField):
+        return "list"
+    if isinstance(field, forms.DecimalField | forms.FloatField | forms.IntegerField):
+        return "number"
+    return "text"
+
+
+JSON_TYPE_ERRORS = {
+    "text": gettext_lazy("Réponse attendue : un texte (une chaîne JSON)."),
+    "number": gettext_lazy("Réponse attendue : un nombre."),
+    "boolean": gettext_lazy("Réponse attendue : true ou false."),
+    "list": gettext_lazy("Réponse attendue : une liste de textes."),
+    "file": gettext_lazy(
+        "Les fichiers s'envoient en multipart/form-data, pas dans un corps JSON."
+    ),
+}
+MAX_UNKNOWN_NAMES = 20
+
+
+def _accepts(kind, value):
+    if kind == "text":
+        return isinstance(value, str)
+    if kind == "number":
+        return isinstance(value, str | int | Decimal) and not isinstance(value, bool)
+    if kind == "boolean":
+        return isinstance(value, bool)
+    if kind == "list":
+        return isinstance(value, list) and all(isinstance(item, str) for item in value)
+    return kind == "file" and value == []
+
+
+def unknown_names(form, data, files):
+    """Per-name errors for what is not a field of this form (the first few)."""
+    names = [name for name in [*data.keys(), *files.keys()] if name not in form.fields]
+    message = _("Ce formulaire n'a pas de champ de ce nom.")
+    return {name[:100]: [message] for name in names[:MAX_UNKNOWN_NAMES]}
+
+
+def json_answers(form, answers):
+    """The JSON answers as the form reads them, and per-field errors for the wrong types.
+
+    Only what a form would receive from a browser passes: text where text is
+    expected (never an object's Python ``repr``), lists of text for multiple
+    choices, booleans for a checkbox, numbers as their text.
+    """
+    data, errors = {}, {}
+    for name, value in answers.items():
+        field = form.fields.get(name)
+        kind = _json_kind(field) if field is not None else None
+        if field is None or kind is None or value is None:
+            continue
+        if not _accepts(kind, value):
+            errors[name] = [str(JSON_TYPE_ERRORS[kind])]
+        elif kind == "number":
+            data[name] = str(value)
+        elif kind != "file":
+            data[name] = value
+    return data, errors
 
 
 def idempotency_token(request, data):
@@ -366,17 +493,23 @@ def submit(request, page_id: int):
             ),
         )
 
+    blank = page.get_form(page=page)
+    errors = unknown_names(blank, data, files)
+    if not isinstance(data, QueryDict):  # JSON: each answer of the type its field takes
+        data, type_errors = json_answers(blank, data)
+        errors.update(type_errors)
     form = page.get_form(data, files, page=page, user=None)
-    if not form.is_valid():
+    if not form.is_valid() or errors:
         errors = {
-            name: [str(message) for message in messages]
-            for name, messages in form.errors.items()
+            **{
+                name: [str(message) for message in messages]
+                for name, messages in form.errors.items()
+            },
+            **errors,
         }
         return Status(
             422, Problem(detail=_("Certaines réponses sont à corriger."), errors=errors)
         )
-
-    from .services import submit_candidature
 
     candidature, _created = submit_candidature(
         page,

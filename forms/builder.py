@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 from wagtail.contrib.forms.forms import BaseForm, FormBuilder
 
+from amorce.text import SingleLineFormField, has_bad_text
+
 from .choices import DEFAULT_FILE_KINDS, FieldType
 from .files import check_upload
 
@@ -110,6 +112,31 @@ class MultipleFileField(forms.FileField):
         return files
 
 
+class NumberField(forms.DecimalField):
+    """A number of 30 digits at most: a longer one is refused before it is read."""
+
+    max_characters = 40
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", 30)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, str) and len(value.strip()) > self.max_characters:
+            raise ValidationError(
+                _("Saisissez un nombre de %(max)s chiffres au plus."),
+                code="max_digits",
+                params={"max": self.max_digits},
+            )
+        return super().to_python(value)
+
+
+BAD_TEXT_MESSAGE = _(
+    "Cette réponse contient un caractère invalide (caractère nul ou codage "
+    "incorrect) : retirez-le, puis envoyez de nouveau."
+)
+
+
 class CandidatureForm(BaseForm, DsfrBaseForm):
     """The base of every candidature form: Wagtail's kwargs, DSFR rendering."""
 
@@ -123,6 +150,12 @@ class CandidatureForm(BaseForm, DsfrBaseForm):
 
     def clean(self):
         cleaned_data = super().clean()
+        for name, value in list(cleaned_data.items()):
+            # No database stores a NUL or a lone surrogate: whatever the field,
+            # such an answer is refused here rather than failing when stored.
+            values = value if isinstance(value, list | tuple) else [value]
+            if any(isinstance(item, str) and has_bad_text(item) for item in values):
+                self.add_error(name, ValidationError(BAD_TEXT_MESSAGE, code="bad_text"))
         if self.data.get(HONEYPOT_FIELD):
             raise ValidationError(
                 _(
@@ -158,7 +191,7 @@ class CandidatureFormBuilder(FormBuilder):
         options["max_length"] = (
             field.max_length or DEFAULT_MAX_LENGTH[FieldType.SINGLELINE]
         )
-        return forms.CharField(**options)
+        return SingleLineFormField(**options)
 
     def create_multiline_field(self, field, options):
         options["max_length"] = (
@@ -172,6 +205,9 @@ class CandidatureFormBuilder(FormBuilder):
             ("", _("Sélectionner une option"))
         ] + self.get_formatted_field_choices(field)
         return forms.ChoiceField(**options)
+
+    def create_number_field(self, field, options):
+        return NumberField(**options)
 
     def create_date_field(self, field, options):
         options.setdefault("widget", forms.DateInput(attrs={"type": "date"}))
@@ -204,7 +240,7 @@ class CandidatureFormBuilder(FormBuilder):
     def formfields(self):
         identity = {
             "identity_section": NonInputField(label=_("Vous"), level="section"),
-            "identity_name": forms.CharField(
+            "identity_name": SingleLineFormField(
                 label=IDENTITY_FIELDS["identity_name"], max_length=200
             ),
             "identity_email": forms.EmailField(
@@ -214,12 +250,12 @@ class CandidatureFormBuilder(FormBuilder):
                     "Nous y enverrons l'accusé de réception. Format attendu : nom@domaine.fr"
                 ),
             ),
-            "identity_administration": forms.CharField(
+            "identity_administration": SingleLineFormField(
                 label=IDENTITY_FIELDS["identity_administration"],
                 max_length=200,
                 help_text=_("Ministère, direction, collectivité ou établissement."),
             ),
-            "identity_service": forms.CharField(
+            "identity_service": SingleLineFormField(
                 label=IDENTITY_FIELDS["identity_service"],
                 max_length=200,
                 required=False,
