@@ -29,9 +29,16 @@ from .builder import (
     MultipleFileField,
     NonInputField,
     max_request_size,
+    token_uuid,
 )
-from .models import Candidature, CandidatureFormPage
-from .services import client_key_for, rate_limited, submit_candidature
+from .models import CandidatureFormPage
+from .services import (
+    TokenUsedElsewhere,
+    client_key_for,
+    earlier_candidature,
+    rate_limited,
+    submit_candidature,
+)
 
 router = Router(tags=["candidatures"])
 
@@ -245,8 +252,9 @@ SUBMISSION_BODY = {
             "champ du formulaire, un caractère nul ou une demi-paire UTF-16 isolée "
             "(`\\ud800`) sont refusés (422, erreur par champ) ; un corps illisible (JSON "
             "invalide, `NaN`, trop imbriqué, pas en UTF-8) aussi (422).\n\n"
-            "L'en-tête `Idempotency-Key` (UUID) évite les doublons : renvoyée, la "
-            "même requête rend la même référence."
+            "L'en-tête `Idempotency-Key` (UUID) évite les doublons : renvoyée au même "
+            "formulaire, la même clé rend la même référence ; une clé qui a déjà servi "
+            "pour un autre formulaire est refusée (422)."
         ),
         "content": {
             "application/json": {
@@ -410,26 +418,37 @@ def json_answers(form, answers):
     return data, errors
 
 
-def idempotency_token(request, data):
-    raw = request.headers.get("Idempotency-Key") or data.get(TOKEN_FIELD)
+def idempotency_token(page, request, data):
+    """The UUID this request is known by: its Idempotency-Key, or the form's token."""
+    raw = request.headers.get("Idempotency-Key")
+    if raw:
+        try:
+            return uuid.UUID(raw)
+        except ValueError as error:
+            raise HttpError(
+                422, _("L'en-tête Idempotency-Key doit être un UUID.")
+            ) from error
+    raw = data.get(TOKEN_FIELD)
     if not raw:
         return None
+    if token := token_uuid(page, raw):
+        return token
     try:
-        return uuid.UUID(str(raw))
-    except ValueError as error:
+        return uuid.UUID(raw)
+    except (TypeError, ValueError, AttributeError) as error:
         raise HttpError(
-            422, _("L'en-tête Idempotency-Key doit être un UUID.")
+            422, _("Le jeton doit être un UUID, ou le jeton donné par ce formulaire.")
         ) from error
 
 
-def earlier_submission(request):
-    """The candidature this request's idempotency key already made, if any."""
+def earlier_submission(page, request):
+    """The candidature this request's idempotency key already made to this form, if any."""
     try:
         data, _files = parse_submission(request)
-        token = idempotency_token(request, data)
+        token = idempotency_token(page, request, data)
     except HttpError:
         return None
-    return token and Candidature.objects.filter(submission_token=token).first()
+    return earlier_candidature(page, token)
 
 
 def created(candidature):
@@ -463,7 +482,9 @@ def submit(request, page_id: int):
     if page is None:
         return not_found()
     call_status = page.call.status
-    if call_status != CallStatus.OPEN and (earlier := earlier_submission(request)):
+    if call_status != CallStatus.OPEN and (
+        earlier := earlier_submission(page, request)
+    ):
         # Sent again after the closing time with its key: what was stored before.
         return Status(201, created(earlier))
     if call_status == CallStatus.UPCOMING:
@@ -475,12 +496,10 @@ def submit(request, page_id: int):
 
     try:
         data, files = parse_submission(request)
-        token = idempotency_token(request, data)
+        token = idempotency_token(page, request, data)
     except HttpError as error:
         return Status(error.status_code, Problem(detail=str(error)))
-    if token and (
-        existing := Candidature.objects.filter(submission_token=token).first()
-    ):
+    if existing := earlier_candidature(page, token):
         return Status(201, created(existing))
     client_key = client_key_for(request)
     if rate_limited(client_key):
@@ -511,11 +530,22 @@ def submit(request, page_id: int):
             422, Problem(detail=_("Certaines réponses sont à corriger."), errors=errors)
         )
 
-    candidature, _created = submit_candidature(
-        page,
-        form.cleaned_data,
-        answer_fields=form.answer_fields,
-        token=token,
-        client_key=client_key,
-    )
+    try:
+        candidature, _created = submit_candidature(
+            page,
+            form.cleaned_data,
+            answer_fields=form.answer_fields,
+            token=token,
+            client_key=client_key,
+        )
+    except TokenUsedElsewhere:
+        return Status(
+            422,
+            Problem(
+                detail=_(
+                    "Cette clé Idempotency-Key a déjà servi pour un autre formulaire : "
+                    "donnez à chaque candidature une clé nouvelle."
+                )
+            ),
+        )
     return Status(201, created(candidature))

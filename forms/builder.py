@@ -5,8 +5,11 @@ Wagtail's ``FormBuilder`` is extended with file uploads and non-input blocks
 identity block. The form renders with the DSFR's field templates.
 """
 
+import uuid
+
 from django import forms
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
@@ -28,6 +31,30 @@ HONEYPOT_FIELD = "site_web"
 TOKEN_FIELD = "jeton"  # noqa: S105 - a form field name, not a secret
 
 DEFAULT_MAX_LENGTH = {FieldType.SINGLELINE: 255, FieldType.MULTILINE: 10_000}
+MAX_TOKEN_LENGTH = 200
+
+
+def _token_signer(page):
+    return signing.Signer(salt=f"amorce.forms.jeton.{page.pk}")
+
+
+def issue_token(page):
+    """A one-time token for this form page: a fresh UUID, signed with the page's id.
+
+    Only the UUID is stored (``Candidature.submission_token``); the signature
+    ties the token to its form, so that no other form accepts it.
+    """
+    return _token_signer(page).sign(str(uuid.uuid4()))
+
+
+def token_uuid(page, value):
+    """The UUID of a token issued for ``page``; None for anything else."""
+    if not isinstance(value, str) or not value or len(value) > MAX_TOKEN_LENGTH:
+        return None
+    try:
+        return uuid.UUID(_token_signer(page).unsign(value))
+    except (signing.BadSignature, ValueError):
+        return None
 
 
 class NothingWidget(forms.Widget):
@@ -147,6 +174,10 @@ class CandidatureForm(BaseForm, DsfrBaseForm):
         # The DSFR recommends marking the optional fields, not the required ones.
         context["DSFR_MARK_OPTIONAL_FIELDS"] = True
         return context
+
+    def clean_jeton(self):
+        """The UUID of this form's token; None when it was issued for no form of this page."""
+        return token_uuid(self.page, self.cleaned_data.get(TOKEN_FIELD))
 
     def clean(self):
         cleaned_data = super().clean()
@@ -272,7 +303,9 @@ class CandidatureFormBuilder(FormBuilder):
             widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
         )
         fields[HONEYPOT_FIELD].template_name = "forms/fields/honeypot.html"
-        fields[TOKEN_FIELD] = forms.UUIDField(required=False, widget=forms.HiddenInput)
+        fields[TOKEN_FIELD] = forms.CharField(
+            required=False, max_length=MAX_TOKEN_LENGTH, widget=forms.HiddenInput
+        )
         return fields
 
     def get_form_class(self):

@@ -94,18 +94,32 @@ def next_reference(call, prefix=None):
     return f"{key}-{number:04d}"
 
 
+class TokenUsedElsewhere(Exception):
+    """The one-time token (or idempotency key) already made a candidature to another form."""
+
+
+def earlier_candidature(page, token):
+    """The candidature this form's token (or idempotency key) already made, if any.
+
+    Looked up on this form only: a token of another form reveals nothing of it.
+    """
+    if not token:
+        return None
+    return Candidature.objects.filter(page=page, submission_token=token).first()
+
+
 def submit_candidature(
     page, cleaned_data, *, answer_fields, token=None, client_key="", request=None
 ):
     """Store a candidature and its files; return ``(candidature, created)``.
 
-    With a token already used, return the candidature it made: a double click
-    or a resent form never makes two.
+    With a token already used on this form, return the candidature it made: a
+    double click or a resent form never makes two. A token already used on
+    another form raises ``TokenUsedElsewhere``, and that form's candidature
+    stays out of sight.
     """
-    if token:
-        existing = Candidature.objects.filter(submission_token=token).first()
-        if existing:
-            return existing, False
+    if existing := earlier_candidature(page, token):
+        return existing, False
 
     field_types = {f.clean_name: f.field_type for f in page.get_form_fields()}
     answers, uploads = {}, []
@@ -151,10 +165,10 @@ def submit_candidature(
     except IntegrityError:
         for name in stored_files:
             CandidatureAttachment.file.field.storage.delete(name)
-        if token:
-            existing = Candidature.objects.filter(submission_token=token).first()
-            if existing:
-                return existing, False
+        if existing := earlier_candidature(page, token):
+            return existing, False  # the same token, sent twice at once
+        if token and Candidature.objects.filter(submission_token=token).exists():
+            raise TokenUsedElsewhere(token) from None
         raise
     except Exception:
         for name in stored_files:
