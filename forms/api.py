@@ -37,6 +37,7 @@ from .services import (
     client_key_for,
     earlier_candidature,
     rate_limited,
+    record_refusal,
     submit_candidature,
 )
 
@@ -254,7 +255,8 @@ SUBMISSION_BODY = {
             "invalide, `NaN`, trop imbriqué, pas en UTF-8) aussi (422).\n\n"
             "L'en-tête `Idempotency-Key` (UUID) évite les doublons : renvoyée au même "
             "formulaire, la même clé rend la même référence ; une clé qui a déjà servi "
-            "pour un autre formulaire est refusée (422)."
+            "pour un autre formulaire est refusée (422). Les envois refusés comptent, "
+            "comme les candidatures, dans la limite par adresse (429)."
         ),
         "content": {
             "application/json": {
@@ -459,6 +461,12 @@ def created(candidature):
     )
 
 
+def refused(client_key, status, detail, errors=None):
+    """A refused attempt: counted against the client's address, answered as a Problem."""
+    record_refusal(client_key)
+    return Status(status, Problem(detail=str(detail), errors=errors or {}))
+
+
 @router.post(
     "/{page_id}/submissions/",
     response={
@@ -491,26 +499,30 @@ def submit(request, page_id: int):
         return Status(409, Problem(detail=_("Cet appel n'est pas encore ouvert.")))
     if call_status == CallStatus.CLOSED:
         return Status(410, Problem(detail=_("Cet appel est clos.")))
-    if int(request.META.get("CONTENT_LENGTH") or 0) > max_request_size():
-        return Status(413, Problem(detail=_("Envoi trop volumineux.")))
 
+    client_key = client_key_for(request)
+    if int(request.META.get("CONTENT_LENGTH") or 0) > max_request_size():
+        return refused(client_key, 413, _("Envoi trop volumineux."))
     try:
+        # A resent request is answered before anything else, a blocked
+        # address before its body is read.
+        if existing := earlier_candidature(page, idempotency_token(page, request, {})):
+            return Status(201, created(existing))
+        if rate_limited(client_key):
+            return Status(
+                429,
+                Problem(
+                    detail=_(
+                        "Trop de candidatures envoyées depuis cette adresse ; réessayez plus tard."
+                    )
+                ),
+            )
         data, files = parse_submission(request)
         token = idempotency_token(page, request, data)
     except HttpError as error:
-        return Status(error.status_code, Problem(detail=str(error)))
+        return refused(client_key, error.status_code, error)
     if existing := earlier_candidature(page, token):
         return Status(201, created(existing))
-    client_key = client_key_for(request)
-    if rate_limited(client_key):
-        return Status(
-            429,
-            Problem(
-                detail=_(
-                    "Trop de candidatures envoyées depuis cette adresse ; réessayez plus tard."
-                )
-            ),
-        )
 
     blank = page.get_form(page=page)
     errors = unknown_names(blank, data, files)
@@ -526,8 +538,8 @@ def submit(request, page_id: int):
             },
             **errors,
         }
-        return Status(
-            422, Problem(detail=_("Certaines réponses sont à corriger."), errors=errors)
+        return refused(
+            client_key, 422, _("Certaines réponses sont à corriger."), errors
         )
 
     try:
@@ -539,13 +551,12 @@ def submit(request, page_id: int):
             client_key=client_key,
         )
     except TokenUsedElsewhere:
-        return Status(
+        return refused(
+            client_key,
             422,
-            Problem(
-                detail=_(
-                    "Cette clé Idempotency-Key a déjà servi pour un autre formulaire : "
-                    "donnez à chaque candidature une clé nouvelle."
-                )
+            _(
+                "Cette clé Idempotency-Key a déjà servi pour un autre formulaire : "
+                "donnez à chaque candidature une clé nouvelle."
             ),
         )
     return Status(201, created(candidature))

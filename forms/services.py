@@ -9,6 +9,7 @@ import hmac
 import logging
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django_tasks import task_backends
@@ -41,10 +42,42 @@ def client_key_for(request):
     ).hexdigest()
 
 
-def rate_limited(client_key):
-    """True when this client sent too many candidatures in the current window."""
-    count, seconds = getattr(settings, "AMORCE_SUBMISSION_RATE_LIMIT", (20, 3600))
+def _refusals_key(client_key):
+    return f"amorce:submission-refusals:{client_key}"
+
+
+def record_refusal(client_key):
+    """Count a refused submission attempt (invalid answers, a refused file, an unreadable body…).
+
+    Kept in the cache, forgotten once the window passes without a new refusal.
+    """
+    count, seconds = getattr(settings, "AMORCE_REFUSED_SUBMISSION_RATE_LIMIT", (0, 0))
     if not client_key or not count:
+        return
+    key = _refusals_key(client_key)
+    if not cache.add(key, 1, seconds):
+        try:
+            cache.incr(key)
+        except ValueError:  # expired in between
+            cache.set(key, 1, seconds)
+        cache.touch(key, seconds)
+
+
+def rate_limited(client_key):
+    """True when this client sent too many candidatures, or too many refused attempts.
+
+    Stored candidatures are counted in the database
+    (``AMORCE_SUBMISSION_RATE_LIMIT``), refused attempts in the cache
+    (``AMORCE_REFUSED_SUBMISSION_RATE_LIMIT``): each refused attempt costs the
+    server its checks, so that they are not free for whoever sends them.
+    """
+    if not client_key:
+        return False
+    refused, _window = getattr(settings, "AMORCE_REFUSED_SUBMISSION_RATE_LIMIT", (0, 0))
+    if refused and cache.get(_refusals_key(client_key), 0) >= refused:
+        return True
+    count, seconds = getattr(settings, "AMORCE_SUBMISSION_RATE_LIMIT", (20, 3600))
+    if not count:
         return False
     since = timezone.now() - dt.timedelta(seconds=seconds)
     return (
