@@ -246,7 +246,8 @@ SUBMISSION_BODY = {
             "Types JSON acceptés, selon le type du champ : `singleline`, `multiline`, "
             "`email`, `url`, `dropdown`, `radio`, `hidden` : une chaîne ; `number` : "
             "un nombre ou une chaîne qui en est un (30 chiffres au plus) ; `checkbox` : "
-            "`true` ou `false` ; `checkboxes`, `multiselect` : une liste de chaînes ; "
+            "`true` ou `false` (ou la chaîne `on`, comme l'envoie un navigateur) ; "
+            "`checkboxes`, `multiselect` : une liste de chaînes ; "
             "`date` : une chaîne `AAAA-MM-JJ` ; `datetime` : une chaîne "
             "`AAAA-MM-JJTHH:MM` ; `file` : en multipart seulement. `null` vaut absence "
             "de réponse. Une réponse d'un autre type, un nom qui n'est pas celui d'un "
@@ -377,6 +378,8 @@ JSON_TYPE_ERRORS = {
     ),
 }
 MAX_UNKNOWN_NAMES = 20
+# A checkbox as a browser sends it (« on ») or as text: read as a boolean.
+CHECKBOX_WORDS = {"on": True, "true": True, "false": False, "": False}
 
 
 def _accepts(kind, value):
@@ -385,7 +388,9 @@ def _accepts(kind, value):
     if kind == "number":
         return isinstance(value, str | int | Decimal) and not isinstance(value, bool)
     if kind == "boolean":
-        return isinstance(value, bool)
+        return isinstance(value, bool) or (
+            isinstance(value, str) and value.lower() in CHECKBOX_WORDS
+        )
     if kind == "list":
         return isinstance(value, list) and all(isinstance(item, str) for item in value)
     return kind == "file" and value == []
@@ -415,6 +420,8 @@ def json_answers(form, answers):
             errors[name] = [str(JSON_TYPE_ERRORS[kind])]
         elif kind == "number":
             data[name] = str(value)
+        elif kind == "boolean" and isinstance(value, str):
+            data[name] = CHECKBOX_WORDS[value.lower()]
         elif kind != "file":
             data[name] = value
     return data, errors

@@ -210,6 +210,19 @@ def test_each_type_is_stored_as_the_form_would_store_it(
     assert answers["code"] == "A1"
 
 
+@pytest.mark.parametrize(
+    ("value", "stored"),
+    [(True, True), (False, False), ("on", True), ("true", True), ("false", False)],
+)
+def test_a_checkbox_reads_as_a_browser_or_a_boolean_sends_it(
+    client, every_field_form, identity, value, stored
+):
+    """Found by the load test at the closing minute: its JSON clients send « on », as a browser does."""
+    response = send(client, every_field_form, body_with(identity, disponible=value))
+    assert response.status_code == 201, response.content
+    assert Candidature.objects.get().form_data["disponible"] is stored
+
+
 def test_a_whole_number_and_a_numeric_string_are_numbers(
     client, every_field_form, identity
 ):
