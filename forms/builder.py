@@ -5,12 +5,17 @@ Wagtail's ``FormBuilder`` is extended with file uploads and non-input blocks
 identity block. The form renders with the DSFR's field templates.
 """
 
+import uuid
+
 from django import forms
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 from wagtail.contrib.forms.forms import BaseForm, FormBuilder
+
+from amorce.text import SingleLineFormField, has_bad_text
 
 from .choices import DEFAULT_FILE_KINDS, FieldType
 from .files import check_upload
@@ -26,6 +31,30 @@ HONEYPOT_FIELD = "site_web"
 TOKEN_FIELD = "jeton"  # noqa: S105 - a form field name, not a secret
 
 DEFAULT_MAX_LENGTH = {FieldType.SINGLELINE: 255, FieldType.MULTILINE: 10_000}
+MAX_TOKEN_LENGTH = 200
+
+
+def _token_signer(page):
+    return signing.Signer(salt=f"amorce.forms.jeton.{page.pk}")
+
+
+def issue_token(page):
+    """A one-time token for this form page: a fresh UUID, signed with the page's id.
+
+    Only the UUID is stored (``Candidature.submission_token``); the signature
+    ties the token to its form, so that no other form accepts it.
+    """
+    return _token_signer(page).sign(str(uuid.uuid4()))
+
+
+def token_uuid(page, value):
+    """The UUID of a token issued for ``page``; None for anything else."""
+    if not isinstance(value, str) or not value or len(value) > MAX_TOKEN_LENGTH:
+        return None
+    try:
+        return uuid.UUID(_token_signer(page).unsign(value))
+    except (signing.BadSignature, ValueError):
+        return None
 
 
 class NothingWidget(forms.Widget):
@@ -110,6 +139,31 @@ class MultipleFileField(forms.FileField):
         return files
 
 
+class NumberField(forms.DecimalField):
+    """A number of 30 digits at most: a longer one is refused before it is read."""
+
+    max_characters = 40
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", 30)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, str) and len(value.strip()) > self.max_characters:
+            raise ValidationError(
+                _("Saisissez un nombre de %(max)s chiffres au plus."),
+                code="max_digits",
+                params={"max": self.max_digits},
+            )
+        return super().to_python(value)
+
+
+BAD_TEXT_MESSAGE = _(
+    "Cette réponse contient un caractère invalide (caractère nul ou codage "
+    "incorrect) : retirez-le, puis envoyez de nouveau."
+)
+
+
 class CandidatureForm(BaseForm, DsfrBaseForm):
     """The base of every candidature form: Wagtail's kwargs, DSFR rendering."""
 
@@ -121,8 +175,18 @@ class CandidatureForm(BaseForm, DsfrBaseForm):
         context["DSFR_MARK_OPTIONAL_FIELDS"] = True
         return context
 
+    def clean_jeton(self):
+        """The UUID of this form's token; None when it was issued for no form of this page."""
+        return token_uuid(self.page, self.cleaned_data.get(TOKEN_FIELD))
+
     def clean(self):
         cleaned_data = super().clean()
+        for name, value in list(cleaned_data.items()):
+            # No database stores a NUL or a lone surrogate: whatever the field,
+            # such an answer is refused here rather than failing when stored.
+            values = value if isinstance(value, list | tuple) else [value]
+            if any(isinstance(item, str) and has_bad_text(item) for item in values):
+                self.add_error(name, ValidationError(BAD_TEXT_MESSAGE, code="bad_text"))
         if self.data.get(HONEYPOT_FIELD):
             raise ValidationError(
                 _(
@@ -158,7 +222,7 @@ class CandidatureFormBuilder(FormBuilder):
         options["max_length"] = (
             field.max_length or DEFAULT_MAX_LENGTH[FieldType.SINGLELINE]
         )
-        return forms.CharField(**options)
+        return SingleLineFormField(**options)
 
     def create_multiline_field(self, field, options):
         options["max_length"] = (
@@ -172,6 +236,9 @@ class CandidatureFormBuilder(FormBuilder):
             ("", _("Sélectionner une option"))
         ] + self.get_formatted_field_choices(field)
         return forms.ChoiceField(**options)
+
+    def create_number_field(self, field, options):
+        return NumberField(**options)
 
     def create_date_field(self, field, options):
         options.setdefault("widget", forms.DateInput(attrs={"type": "date"}))
@@ -204,7 +271,7 @@ class CandidatureFormBuilder(FormBuilder):
     def formfields(self):
         identity = {
             "identity_section": NonInputField(label=_("Vous"), level="section"),
-            "identity_name": forms.CharField(
+            "identity_name": SingleLineFormField(
                 label=IDENTITY_FIELDS["identity_name"], max_length=200
             ),
             "identity_email": forms.EmailField(
@@ -214,12 +281,12 @@ class CandidatureFormBuilder(FormBuilder):
                     "Nous y enverrons l'accusé de réception. Format attendu : nom@domaine.fr"
                 ),
             ),
-            "identity_administration": forms.CharField(
+            "identity_administration": SingleLineFormField(
                 label=IDENTITY_FIELDS["identity_administration"],
                 max_length=200,
                 help_text=_("Ministère, direction, collectivité ou établissement."),
             ),
-            "identity_service": forms.CharField(
+            "identity_service": SingleLineFormField(
                 label=IDENTITY_FIELDS["identity_service"],
                 max_length=200,
                 required=False,
@@ -236,7 +303,9 @@ class CandidatureFormBuilder(FormBuilder):
             widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
         )
         fields[HONEYPOT_FIELD].template_name = "forms/fields/honeypot.html"
-        fields[TOKEN_FIELD] = forms.UUIDField(required=False, widget=forms.HiddenInput)
+        fields[TOKEN_FIELD] = forms.CharField(
+            required=False, max_length=MAX_TOKEN_LENGTH, widget=forms.HiddenInput
+        )
         return fields
 
     def get_form_class(self):

@@ -2,8 +2,10 @@
 
 import os
 import re
+import struct
 import unicodedata
 import zipfile
+import zlib
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -52,6 +54,7 @@ ODF_MIMETYPES = {
 
 MAX_NAME_LENGTH = 150
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
+HEAD_SIZE = 2048  # the first bytes, read to tell a file's kind
 
 
 def kind_for_extension(name):
@@ -88,9 +91,13 @@ def check_file_name(name):
 
 
 def sniff(upload):
-    """The kind of file its first bytes (or its archive's content) reveal, or None."""
+    """The kind of file its first bytes (or its archive's directory) reveal, or None.
+
+    Whatever the file holds, this reads a bounded number of bytes: nothing is
+    inflated but a few bytes of an OpenDocument's ``mimetype``.
+    """
     upload.seek(0)
-    head = upload.read(2048)
+    head = upload.read(HEAD_SIZE)
     upload.seek(0)
     if head.startswith(b"%PDF-"):
         return FileKind.PDF
@@ -99,28 +106,146 @@ def sniff(upload):
     if head.startswith(b"\xff\xd8\xff"):
         return FileKind.JPEG
     if head.startswith(b"PK\x03\x04"):
-        return _sniff_zip(upload)
+        try:
+            return _sniff_zip(upload)
+        finally:
+            upload.seek(0)
     if _looks_like_text(head):
         return FileKind.TXT
     return None
 
 
-def _sniff_zip(upload):
-    try:
-        with zipfile.ZipFile(upload) as archive:
-            names = set(archive.namelist())
-            if "mimetype" in names:
-                mimetype = archive.read("mimetype").strip()
-                for kind, expected in ODF_MIMETYPES.items():
-                    if mimetype == expected:
-                        return kind
-            for kind, part in OOXML_MAIN_PART.items():
-                if part in names:
-                    return kind
-    except (zipfile.BadZipFile, OSError, KeyError):
+# --- Zip-based documents (Office Open XML, OpenDocument) ---------------------
+#
+# ``zipfile`` reads the whole central directory into memory, one object per
+# entry, and its ``read()`` inflates a whole member: a small file can claim
+# millions of entries, or hold a gigabyte of zeros deflated under the name
+# ``mimetype``. The few structures needed are read here, each bounded.
+
+_EOCD = struct.Struct("<4s4H2LH")  # end of central directory record
+_EOCD_SIGNATURE = b"PK\x05\x06"
+_ZIP64_LOCATOR = struct.Struct("<4sLQL")
+_ZIP64_LOCATOR_SIGNATURE = b"PK\x06\x07"
+_ZIP64_EOCD = struct.Struct("<4sQ2H2L4Q")
+_ZIP64_EOCD_SIGNATURE = b"PK\x06\x06"
+_CENTRAL = struct.Struct("<4s6H3L5H2L")  # a central directory entry
+_CENTRAL_SIGNATURE = b"PK\x01\x02"
+_LOCAL = struct.Struct("<4s5H3L2H")  # a local file header
+_LOCAL_SIGNATURE = b"PK\x03\x04"
+_MAX_COMMENT = 0xFFFF
+# Far more than any office document has; a directory past these is refused.
+MAX_ZIP_ENTRIES = 5_000
+MAX_CENTRAL_DIRECTORY = 1024 * 1024
+# An OpenDocument's ``mimetype`` is a few dozen bytes, stored uncompressed.
+_MAX_MIMETYPE = 200
+
+_WANTED = {b"mimetype", *(part.encode() for part in OOXML_MAIN_PART.values())}
+
+
+def _read_at(upload, offset, size):
+    upload.seek(offset)
+    return upload.read(size)
+
+
+def _central_directory_span(upload, size):
+    """``(offset, length, entries)`` of the archive's central directory, or None."""
+    tail_size = min(size, _EOCD.size + _MAX_COMMENT)
+    tail_start = size - tail_size
+    tail = _read_at(upload, tail_start, tail_size)
+    position = tail.rfind(_EOCD_SIGNATURE)
+    if position < 0 or len(tail) - position < _EOCD.size:
         return None
-    finally:
-        upload.seek(0)
+    fields = _EOCD.unpack_from(tail, position)
+    entries, length, offset = fields[4], fields[5], fields[6]
+    eocd_offset = tail_start + position
+    if entries == 0xFFFF or 0xFFFFFFFF in (length, offset):
+        locator_offset = eocd_offset - _ZIP64_LOCATOR.size
+        if locator_offset < 0:
+            return None
+        locator = _ZIP64_LOCATOR.unpack(
+            _read_at(upload, locator_offset, _ZIP64_LOCATOR.size)
+        )
+        if locator[0] != _ZIP64_LOCATOR_SIGNATURE or locator[2] > locator_offset:
+            return None
+        record = _read_at(upload, locator[2], _ZIP64_EOCD.size)
+        if len(record) < _ZIP64_EOCD.size:
+            return None
+        fields = _ZIP64_EOCD.unpack(record)
+        if fields[0] != _ZIP64_EOCD_SIGNATURE:
+            return None
+        entries, length, offset = fields[7], fields[8], fields[9]
+        eocd_offset = locator[2]
+    if offset + length > eocd_offset:
+        return None
+    return offset, length, entries
+
+
+def _zip_members(upload):
+    """``{name: (method, compressed size, local header offset)}`` of the wanted members.
+
+    None when the archive is unreadable or its directory is past the limits.
+    """
+    span = _central_directory_span(upload, upload.size)
+    if span is None:
+        return None
+    offset, length, entries = span
+    if entries > MAX_ZIP_ENTRIES or length > MAX_CENTRAL_DIRECTORY:
+        return None
+    directory = _read_at(upload, offset, length)
+    if len(directory) != length:
+        return None
+    members, position = {}, 0
+    for _entry in range(entries):
+        if position + _CENTRAL.size > length:
+            return None
+        fields = _CENTRAL.unpack_from(directory, position)
+        if fields[0] != _CENTRAL_SIGNATURE:
+            return None
+        method, compressed = fields[4], fields[8]
+        name_length, extra_length, comment_length = fields[10], fields[11], fields[12]
+        local_offset = fields[16]
+        name_start = position + _CENTRAL.size
+        name = directory[name_start : name_start + name_length]
+        if name in _WANTED and name.decode() not in members:
+            members[name.decode()] = (method, compressed, local_offset)
+        position = name_start + name_length + extra_length + comment_length
+    return members
+
+
+def _member_head(upload, member, limit):
+    """The first ``limit`` bytes of a stored or deflated member, or None."""
+    method, compressed, local_offset = member
+    header = _read_at(upload, local_offset, _LOCAL.size)
+    if len(header) < _LOCAL.size:
+        return None
+    fields = _LOCAL.unpack(header)
+    if fields[0] != _LOCAL_SIGNATURE:
+        return None
+    start = local_offset + _LOCAL.size + fields[9] + fields[10]
+    data = _read_at(upload, start, min(compressed, limit))
+    if method == zipfile.ZIP_STORED:
+        return data[:limit]
+    if method == zipfile.ZIP_DEFLATED:
+        try:
+            return zlib.decompressobj(-zlib.MAX_WBITS).decompress(data, limit)
+        except zlib.error:
+            return None
+    return None
+
+
+def _sniff_zip(upload):
+    members = _zip_members(upload)
+    if members is None:
+        return None
+    if "mimetype" in members:
+        head = _member_head(upload, members["mimetype"], _MAX_MIMETYPE + 1)
+        mimetype = (head or b"").strip()
+        for kind, expected in ODF_MIMETYPES.items():
+            if mimetype == expected:
+                return kind
+    for kind, part in OOXML_MAIN_PART.items():
+        if part in members:
+            return kind
     return None
 
 
@@ -154,7 +279,7 @@ def check_upload(upload, allowed_kinds, max_size):
             },
         )
     claimed = kind_for_extension(name)
-    allowed_labels = ", ".join(FileKind(kind).label for kind in allowed_kinds)
+    allowed_labels = ", ".join(str(FileKind(kind).label) for kind in allowed_kinds)
     if claimed is None or claimed not in allowed_kinds:
         raise ValidationError(
             _(

@@ -9,6 +9,7 @@ import hmac
 import logging
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django_tasks import task_backends
@@ -41,10 +42,42 @@ def client_key_for(request):
     ).hexdigest()
 
 
-def rate_limited(client_key):
-    """True when this client sent too many candidatures in the current window."""
-    count, seconds = getattr(settings, "AMORCE_SUBMISSION_RATE_LIMIT", (20, 3600))
+def _refusals_key(client_key):
+    return f"amorce:submission-refusals:{client_key}"
+
+
+def record_refusal(client_key):
+    """Count a refused submission attempt (invalid answers, a refused file, an unreadable body…).
+
+    Kept in the cache, forgotten once the window passes without a new refusal.
+    """
+    count, seconds = getattr(settings, "AMORCE_REFUSED_SUBMISSION_RATE_LIMIT", (0, 0))
     if not client_key or not count:
+        return
+    key = _refusals_key(client_key)
+    if not cache.add(key, 1, seconds):
+        try:
+            cache.incr(key)
+        except ValueError:  # expired in between
+            cache.set(key, 1, seconds)
+        cache.touch(key, seconds)
+
+
+def rate_limited(client_key):
+    """True when this client sent too many candidatures, or too many refused attempts.
+
+    Stored candidatures are counted in the database
+    (``AMORCE_SUBMISSION_RATE_LIMIT``), refused attempts in the cache
+    (``AMORCE_REFUSED_SUBMISSION_RATE_LIMIT``): each refused attempt costs the
+    server its checks, so that they are not free for whoever sends them.
+    """
+    if not client_key:
+        return False
+    refused, _window = getattr(settings, "AMORCE_REFUSED_SUBMISSION_RATE_LIMIT", (0, 0))
+    if refused and cache.get(_refusals_key(client_key), 0) >= refused:
+        return True
+    count, seconds = getattr(settings, "AMORCE_SUBMISSION_RATE_LIMIT", (20, 3600))
+    if not count:
         return False
     since = timezone.now() - dt.timedelta(seconds=seconds)
     return (
@@ -94,18 +127,32 @@ def next_reference(call, prefix=None):
     return f"{key}-{number:04d}"
 
 
+class TokenUsedElsewhere(Exception):
+    """The one-time token (or idempotency key) already made a candidature to another form."""
+
+
+def earlier_candidature(page, token):
+    """The candidature this form's token (or idempotency key) already made, if any.
+
+    Looked up on this form only: a token of another form reveals nothing of it.
+    """
+    if not token:
+        return None
+    return Candidature.objects.filter(page=page, submission_token=token).first()
+
+
 def submit_candidature(
     page, cleaned_data, *, answer_fields, token=None, client_key="", request=None
 ):
     """Store a candidature and its files; return ``(candidature, created)``.
 
-    With a token already used, return the candidature it made: a double click
-    or a resent form never makes two.
+    With a token already used on this form, return the candidature it made: a
+    double click or a resent form never makes two. A token already used on
+    another form raises ``TokenUsedElsewhere``, and that form's candidature
+    stays out of sight.
     """
-    if token:
-        existing = Candidature.objects.filter(submission_token=token).first()
-        if existing:
-            return existing, False
+    if existing := earlier_candidature(page, token):
+        return existing, False
 
     field_types = {f.clean_name: f.field_type for f in page.get_form_fields()}
     answers, uploads = {}, []
@@ -151,10 +198,10 @@ def submit_candidature(
     except IntegrityError:
         for name in stored_files:
             CandidatureAttachment.file.field.storage.delete(name)
-        if token:
-            existing = Candidature.objects.filter(submission_token=token).first()
-            if existing:
-                return existing, False
+        if existing := earlier_candidature(page, token):
+            return existing, False  # the same token, sent twice at once
+        if token and Candidature.objects.filter(submission_token=token).exists():
+            raise TokenUsedElsewhere(token) from None
         raise
     except Exception:
         for name in stored_files:

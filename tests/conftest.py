@@ -143,3 +143,13 @@ def form_page(call):
             },
         ],
     )
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with no count of attempts left by another (the limits live in the cache)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -15,6 +15,7 @@ from wagtail.models import Page, Site
 from amorce.context_processors import STATE_LINKS
 from cms_pages.factories import CallPageFactory, HomePageFactory, ProgrammePageFactory
 from cms_pages.models import SiteIdentity
+from forms.builder import issue_token
 from investigations.models import Investigation, LearningsIndexPage
 from tests.forms.helpers import post_form
 
@@ -146,7 +147,7 @@ def test_form_errors_keep_their_summary_in_the_neutral_theme(client, site, form_
     """A refused submission lists its errors, each linked to its field, in both themes."""
     for theme in ("dsfr", "neutral"):
         set_identity(site, theme=theme)
-        soup = soup_of(client.post(form_page.url, {}))
+        soup = soup_of(client.post(form_page.url, {"jeton": issue_token(form_page)}))
         summary = soup.select_one("#form-errors[role=alert]")
         assert summary, theme
         targets = [a["href"] for a in summary.select("a")]
@@ -206,7 +207,7 @@ def test_neutral_stylesheet_styles_the_classes_the_templates_use(client, request
         for element in soup.select("[class]"):
             used.update(c for c in element["class"] if c.startswith("fr-"))
     form_page = request.getfixturevalue("form_page")
-    soup = soup_of(client.post(form_page.url, {}))
+    soup = soup_of(client.post(form_page.url, {"jeton": issue_token(form_page)}))
     for element in soup.select("[class]"):
         used.update(c for c in element["class"] if c.startswith("fr-"))
     css = Path(finders.find("amorce/css/neutral.css")).read_text(encoding="utf-8")

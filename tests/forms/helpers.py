@@ -38,16 +38,20 @@ def answers(**overrides):
 
 
 def token_from(response):
-    match = re.search(rb'name="jeton" value="([0-9a-f-]+)"', response.content)
+    match = re.search(rb'name="jeton" value="([^"]+)"', response.content)
     return match.group(1).decode() if match else None
 
 
 def post_form(client, page, data=None, files=None, path=None, **extra):
     """POST to the form; the after-commit work (emails) runs as it would in production.
 
+    Without a ``jeton`` in ``data``, one the form would have given is added.
     ``path`` (with ``HTTP_HOST``) addresses a form of another site than the default.
     """
+    from forms.builder import issue_token
+
     payload = answers() if data is None else dict(data)
+    payload.setdefault("jeton", issue_token(page))
     if files:
         payload.update(files)
     with TestCase.captureOnCommitCallbacks(execute=True):

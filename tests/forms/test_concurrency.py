@@ -6,6 +6,7 @@ import pytest
 from django.db import connection, connections
 from django.test import Client
 
+from forms.builder import issue_token
 from forms.models import Candidature
 
 from .helpers import answers
@@ -29,7 +30,8 @@ def test_concurrent_submissions_get_unique_references(form_page):
             client = Client(REMOTE_ADDR=f"10.0.0.{index}")
             barrier.wait(timeout=30)
             response = client.post(
-                form_page.url, answers(le_probleme=f"Problème {index}")
+                form_page.url,
+                answers(le_probleme=f"Problème {index}", jeton=issue_token(form_page)),
             )
             statuses.append(response.status_code)
         except Exception as error:  # collected and reported below
@@ -55,7 +57,7 @@ def test_concurrent_submissions_get_unique_references(form_page):
 
 def test_the_same_token_sent_twice_at_once_makes_one(form_page):
     """A double click racing itself: one candidature."""
-    token = "5f0c6c1e-8a4b-4c39-9f43-0d2f1f6a2b11"
+    token = issue_token(form_page)
     barrier = threading.Barrier(2)
     statuses = []
 

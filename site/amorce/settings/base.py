@@ -246,6 +246,13 @@ AMORCE_SUBMISSION_RATE_LIMIT = (
     int(_rate[0]),
     int(_rate[1]) if len(_rate) > 1 else 3600,
 )
+# Refused attempts (answers to correct, a refused file, an unreadable body, an
+# expired page) per client address, within S seconds of the last one ("N/S");
+# past it, the address is refused like one that sent too many candidatures.
+# Higher than the limit above: an applicant who corrects a typo is not a robot.
+AMORCE_REFUSED_SUBMISSION_RATE_LIMIT = env_rate(
+    "AMORCE_REFUSED_SUBMISSION_RATE_LIMIT", "60/3600"
+)
 # Largest accepted request (all files together), in bytes.
 AMORCE_MAX_REQUEST_SIZE = int(
     os.environ.get("AMORCE_MAX_REQUEST_SIZE", str(60 * 1024 * 1024))
