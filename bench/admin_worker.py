@@ -56,8 +56,9 @@ def prepare(count, programme):
     from cms_pages.choices import PhaseCode
     from exports.models import ExportJob
     from forms.choices import Status
-    from forms.models import Candidature, Notification
+    from forms.models import Candidature
     from investigations.models import CommitteeEvent, Investigation, Phase
+    from selection.models import Notification
 
     seed(count)
     page = form_page()
@@ -207,7 +208,7 @@ def measure(client, url, pattern):
 
 
 def main():
-    from forms.models import ReviewRound
+    from selection.models import ReviewRound
 
     sizes = [int(arg) for arg in sys.argv[1:]]
     programme = user_in("Équipe programme", "bench-programme")

@@ -130,7 +130,8 @@ def seed_round(count):
     """A selection round of ``count`` dossiers, three members, every dossier scored."""
     from django.utils import timezone
 
-    from forms.models import Candidature, Evaluation, ReviewRound, RoundMember
+    from forms.models import Candidature
+    from selection.models import Evaluation, ReviewRound, RoundMember
 
     page = form_page()
     call = page.call
@@ -167,7 +168,8 @@ def seed_round(count):
 
 def run_pdf(what):
     from exports.pdf import render_candidature_pdf, render_jury_book_pdf
-    from forms.models import Candidature, ReviewRound
+    from forms.models import Candidature
+    from selection.models import ReviewRound
 
     page = form_page()
     review_round = ReviewRound.objects.get(call=page.call, kind="selection")

@@ -24,8 +24,8 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
-from amorce.deletion import Refused, deletion_rule
-from amorce.text import SingleLineCharField, email_subject
+from core.deletion import Refused, deletion_rule
+from core.text import SingleLineCharField, email_subject
 
 from .blocks import (
     RICH_TEXT_FEATURES,

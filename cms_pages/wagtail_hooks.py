@@ -2,7 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from amorce import deletion
+from core import deletion
 
 from .models import SiteGroup
 
@@ -40,7 +40,7 @@ def pages_of_the_users_sites(pages, request):
     """The page chooser browses and searches the user's own sites only."""
     from django.db.models import Q
 
-    from forms.permissions import sites_of, under_sites
+    from core.sites import sites_of, under_sites
 
     sites = sites_of(request.user)
     if sites is None:

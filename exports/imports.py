@@ -14,9 +14,10 @@ from import_export import resources, widgets
 from import_export.fields import Field
 
 from forms.choices import Status
-from forms.models import Candidature, Evaluation
-from forms.scoring import clean_scores, criteria_of
+from forms.models import Candidature
 from forms.services import change_status
+from selection.models import Evaluation
+from selection.scoring import clean_scores, criteria_of
 
 from .resources import neutralise
 

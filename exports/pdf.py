@@ -16,8 +16,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from cms_pages.models import criteria_lock
-from forms.models import Candidature, Evaluation
-from forms.scoring import (
+from forms.models import Candidature
+from selection.models import Evaluation
+from selection.scoring import (
     criteria_of,
     criteria_version,
     ranking_visible_to,

@@ -12,8 +12,9 @@ from import_export import resources
 from import_export.fields import Field
 
 from forms.choices import FieldType, Status
-from forms.models import Candidature, Evaluation, FormDefinition, answer_text
-from forms.scoring import (
+from forms.models import Candidature, FormDefinition, answer_text
+from selection.models import Evaluation
+from selection.scoring import (
     criteria_of,
     criteria_summary,
     criteria_version,
@@ -151,7 +152,7 @@ class CandidatureResource(RowResource):
         return [(name, label) for name, label, _kind in columns]
 
     def _rounds(self):
-        from forms.models import ReviewRound
+        from selection.models import ReviewRound
 
         call_ids = self.queryset.order_by().values_list("call_id", flat=True).distinct()
         return list(

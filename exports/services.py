@@ -7,7 +7,8 @@ from django.core.files import File
 from django.utils import timezone
 from django.utils.text import slugify
 
-from forms.models import Candidature, ReviewRound
+from forms.models import Candidature
+from selection.models import ReviewRound
 
 from .models import ExportJob
 from .resources import CandidatureResource, EvaluationResource, RankingResource

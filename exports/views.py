@@ -15,17 +15,13 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from core.sites import is_programme_team, programme_site_scope
 from forms.admin_views import CandidatureFilterSet
-from forms.models import Candidature, ReviewRound
-from forms.permissions import (
-    can_view_candidature,
-    candidatures_for,
-    is_programme_team,
-    programme_site_scope,
-    rounds_for,
-    rounds_of,
-)
-from forms.scoring import criteria_of
+from forms.models import Candidature
+from forms.permissions import can_view_candidature, candidatures_for
+from selection.models import ReviewRound
+from selection.permissions import rounds_for, rounds_of
+from selection.scoring import criteria_of
 
 from .models import ExportJob
 from .services import IMPORTS_FOLDER, build_resource, export_to, filename_for
@@ -273,7 +269,7 @@ class ImportDecisionsView(BaseImportView):
 
 
 class ImportEvaluationsView(BaseImportView):
-    permission = "forms.change_reviewround"
+    permission = "selection.change_reviewround"
 
     def dispatch(self, request, *args, **kwargs):
         self.review_round = get_object_or_404(

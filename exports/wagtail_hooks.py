@@ -2,7 +2,7 @@ from django.urls import include, path, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 
-from amorce.admin_menu import PermissionMenuItem
+from core.admin_menu import PermissionMenuItem
 
 
 @hooks.register("register_admin_urls")

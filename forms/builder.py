@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 from wagtail.contrib.forms.forms import BaseForm, FormBuilder
 
-from amorce.text import SingleLineFormField, has_bad_text
+from core.text import SingleLineFormField, has_bad_text
 
 from .choices import DEFAULT_FILE_KINDS, FieldType
 from .files import check_upload

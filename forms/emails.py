@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from amorce.text import email_subject
+from core.text import email_subject
 
-from .models import Candidature
+from .models.candidatures import Candidature
 
 logger = logging.getLogger("amorce.forms")
 

@@ -25,13 +25,13 @@ from django.utils import timezone
 from wagtail.log_actions import log
 from wagtail.models import ModelLogEntry
 
+from selection.models import Evaluation, Notification
+
 from .choices import FieldType, Status
 from .models import (
     Candidature,
     CandidatureAttachment,
     CandidatureStatusChange,
-    Evaluation,
-    Notification,
     private_storage,
 )
 

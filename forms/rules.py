@@ -1,39 +1,30 @@
-"""What a selection rests on, kept: the deletion rules and the criteria lock of this app.
+"""What a candidature's record rests on, kept (see docs/integrity.md).
 
-Decided as the people who will be audited would (see docs/integrity.md):
-
-- a candidature is never deleted: it is withdrawn or cancelled with a reason,
-  and emptied of personal data when its retention ends or its author asks;
-- an evaluation, a reopening of one, a status change and a sent decision
-  email are the history of a decision: never deleted;
-- a round may be deleted until someone scores in it, not after;
-- a decision email template, once used, stays (it can still be edited);
-- the call and form pages holding candidatures, and the pages above them,
-  stay (unpublish them instead); so does a site holding candidatures;
-- a person who scored, decided or released emails keeps their account:
-  deactivate it instead;
-- once a member of a round of a call submitted an evaluation, the call's
-  criteria are frozen.
+- A candidature is never deleted: it is withdrawn or cancelled with a
+  reason, and emptied of personal data when its retention ends or its author
+  asks. Its status changes are its history: never deleted either.
+- The call and form pages holding candidatures, and the pages above them,
+  stay (unpublish them instead); so does a site holding candidatures.
+- A person who decided keeps their account: deactivate it instead.
 """
 
 from django.contrib.auth import get_user_model
-from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from wagtail.models import Site
 
-from amorce.deletion import deletion_rule
-from cms_pages.models import CRITERIA_LOCKS, CallPage
+from cms_pages.models import CallPage
+from core.deletion import deletion_rule
 
-from .models import (
-    Candidature,
-    CandidatureFormPage,
-    CandidatureStatusChange,
-    Evaluation,
-    EvaluationReopening,
-    Notification,
-    NotificationTemplate,
-    ReviewRound,
-)
+from .models import Candidature, CandidatureFormPage, CandidatureStatusChange
+
+
+def account_is_kept(what):
+    """The refusal to delete a person who ``what`` (« a pris des décisions »)."""
+    return _(
+        "Cette personne %(what)s : son compte est conservé pour que "
+        "l'historique dise qui a fait quoi. Désactivez-le (case « Actif ») "
+        "pour lui retirer l'accès."
+    ) % {"what": what}
 
 
 @deletion_rule(Candidature)
@@ -46,48 +37,9 @@ def candidature_is_kept(candidature):
     )
 
 
-@deletion_rule(Evaluation)
-def evaluation_is_kept(evaluation):
-    return _(
-        "Une évaluation n'est jamais supprimée : le classement en dépend. "
-        "L'équipe programme peut la rouvrir, avec un motif."
-    )
-
-
-@deletion_rule(EvaluationReopening)
 @deletion_rule(CandidatureStatusChange)
 def history_is_kept(entry):
     return _("L'historique d'une décision n'est jamais supprimé.")
-
-
-@deletion_rule(Notification)
-def sent_email_is_kept(notification):
-    if notification.state == Notification.State.SENT:
-        return _("Un courriel envoyé à une personne reste dans son historique.")
-    return None
-
-
-@deletion_rule(ReviewRound)
-def round_with_evaluations(review_round):
-    count = review_round.evaluations.count()
-    if count:
-        return _(
-            "Ce tour compte %(count)s évaluation(s) : il est conservé avec elles, "
-            "car le classement et les décisions en dépendent. Un tour ne peut être "
-            "supprimé qu'avant la première évaluation."
-        ) % {"count": count}
-    return None
-
-
-@deletion_rule(NotificationTemplate)
-def used_template(template):
-    count = template.notifications.count()
-    if count:
-        return _(
-            "Ce modèle a servi à préparer %(count)s courriel(s) : il est conservé. "
-            "Modifiez-le s'il doit changer pour les prochains envois."
-        ) % {"count": count}
-    return None
 
 
 def _count_under(page):
@@ -120,49 +72,7 @@ def site_with_candidatures(site):
 
 
 @deletion_rule(get_user_model())
-def person_who_took_part(user):
-    reasons = [
-        (Evaluation.objects.filter(member=user), _("a évalué des dossiers")),
-        (Evaluation.objects.filter(entered_by=user), _("a saisi des évaluations")),
-        (
-            CandidatureStatusChange.objects.filter(user=user),
-            _("a pris des décisions"),
-        ),
-        (EvaluationReopening.objects.filter(user=user), _("a rouvert des évaluations")),
-        (
-            Notification.objects.filter(prepared_by=user)
-            | Notification.objects.filter(released_by=user),
-            _("a préparé ou envoyé des courriels de décision"),
-        ),
-    ]
-    for queryset, what in reasons:
-        if queryset.exists():
-            return _(
-                "Cette personne %(what)s : son compte est conservé pour que "
-                "l'historique dise qui a fait quoi. Désactivez-le (case « Actif ») "
-                "pour lui retirer l'accès."
-            ) % {"what": what}
+def person_who_decided(user):
+    if CandidatureStatusChange.objects.filter(user=user).exists():
+        return account_is_kept(_("a pris des décisions"))
     return None
-
-
-def evaluations_freeze_criteria(call):
-    first = (
-        Evaluation.objects.filter(round__call_id=call.pk, submitted_at__isnull=False)
-        .select_related("round")
-        .order_by("submitted_at")
-        .first()
-    )
-    if first is None:
-        return None
-    return _(
-        "Les critères de cet appel sont figés depuis le %(date)s, quand une première "
-        "évaluation a été rendue (%(round)s) : le classement et le cahier du jury en "
-        "dépendent. Ils ne peuvent plus être modifiés, ajoutés ni supprimés ; le "
-        "reste de la page peut l'être."
-    ) % {
-        "date": formats.date_format(timezone.localtime(first.submitted_at), "d/m/Y"),
-        "round": first.round.get_kind_display(),
-    }
-
-
-CRITERIA_LOCKS.append(evaluations_freeze_criteria)

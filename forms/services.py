@@ -5,41 +5,32 @@ Used by the HTML form and by the API alike.
 
 import datetime as dt
 import hashlib
-import hmac
 import logging
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tasks import task_backends
 from django_tasks_db import DatabaseBackend
 from wagtail.log_actions import log
 
-from .choices import FieldType, Status
-from .models import (
+from core.throttle import bump
+
+from .choices import REASON_REQUIRED, TRANSITIONS, FieldType, Status
+from .files import CONTENT_TYPES
+from .models.candidatures import (
     Candidature,
     CandidatureAttachment,
     CandidatureStatusChange,
     ReferenceSequence,
     answers_json,
 )
+from .tasks import send_candidature_emails
 
 logger = logging.getLogger("amorce.forms")
-
-
-def client_key_for(request):
-    """A keyed hash of the client's address: enough to rate-limit, not to identify."""
-    address = request.META.get("REMOTE_ADDR", "")
-    proxies = getattr(settings, "AMORCE_TRUSTED_PROXIES", 0)
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if proxies and forwarded:
-        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-        if len(hops) >= proxies:
-            address = hops[-proxies]
-    return hmac.new(
-        settings.SECRET_KEY.encode(), address.encode(), hashlib.sha256
-    ).hexdigest()
 
 
 def _refusals_key(client_key):
@@ -54,13 +45,7 @@ def record_refusal(client_key):
     count, seconds = getattr(settings, "AMORCE_REFUSED_SUBMISSION_RATE_LIMIT", (0, 0))
     if not client_key or not count:
         return
-    key = _refusals_key(client_key)
-    if not cache.add(key, 1, seconds):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired in between
-            cache.set(key, 1, seconds)
-        cache.touch(key, seconds)
+    bump(_refusals_key(client_key), seconds)
 
 
 def rate_limited(client_key):
@@ -88,7 +73,7 @@ def rate_limited(client_key):
     )
 
 
-def reference_prefix_for(call, request=None):
+def reference_prefix_for(call):
     """The reference prefix of the call's site, whichever host the candidature came through."""
     return (call.site_identity.reference_prefix or "AMO").upper()
 
@@ -141,9 +126,7 @@ def earlier_candidature(page, token):
     return Candidature.objects.filter(page=page, submission_token=token).first()
 
 
-def submit_candidature(
-    page, cleaned_data, *, answer_fields, token=None, client_key="", request=None
-):
+def submit_candidature(page, cleaned_data, *, answer_fields, token=None, client_key=""):
     """Store a candidature and its files; return ``(candidature, created)``.
 
     With a token already used on this form, return the candidature it made: a
@@ -167,7 +150,7 @@ def submit_candidature(
 
     # Reads first: the transaction below holds the reference sequence's lock
     # (SQLite: the write lock) for as short a time as possible.
-    prefix = reference_prefix_for(page.call, request)
+    prefix = reference_prefix_for(page.call)
     definition = page.get_definition()
     stored_files = []
     try:
@@ -212,8 +195,6 @@ def submit_candidature(
 
 
 def store_attachment(candidature, field_name, upload):
-    from .files import CONTENT_TYPES
-
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
@@ -243,8 +224,6 @@ def tasks_share_the_database():
 
 
 def enqueue_emails(candidature_id):
-    from .tasks import send_candidature_emails
-
     try:
         with (
             transaction.atomic()
@@ -258,11 +237,6 @@ def enqueue_emails(candidature_id):
 
 def change_status(candidature, new_status, *, user=None, reason=""):
     """Move a candidature to ``new_status``, with its history and Wagtail's log."""
-    from django.core.exceptions import ValidationError
-    from django.utils.translation import gettext as _
-
-    from .choices import REASON_REQUIRED, TRANSITIONS
-
     old_status = candidature.status
     if new_status == old_status:
         return candidature

@@ -2,33 +2,27 @@ import datetime as dt
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Q
-from django.urls import include, path, reverse, reverse_lazy
+from django.urls import include, path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from laces.components import Component
 from wagtail import hooks
-from wagtail.admin.panels import ObjectList
-from wagtail.admin.ui.tables import TitleColumn
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.log_actions import LogFormatter
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from amorce.admin_menu import PermissionMenuItem
-from amorce.scoping import ScopedViewSetMixin
+from core.scoping import ScopedViewSetMixin
+from core.sites import programme_scope
 
-from . import admin_views, notification_views, round_views
-from .admin_forms import NotificationTemplateForm, ReviewRoundForm
+from . import admin_views
 from .choices import Status
-from .evaluations import ACTION_REOPENED
 from .models import (
     CANDIDATURE_SEARCH_FIELDS,
     Candidature,
     CandidatureFormPage,
-    NotificationTemplate,
-    ReviewRound,
 )
-from .permissions import calls_for, programme_scope, programme_site_scope, rounds_of
+from .permissions import calls_for
 
 
 class CandidaturePermissionPolicy(ModelPermissionPolicy):
@@ -72,93 +66,6 @@ class CandidatureViewSet(ScopedViewSetMixin, ModelViewSet):
         return programme_scope(user)
 
 
-class ReviewRoundViewSet(ScopedViewSetMixin, ModelViewSet):
-    model = ReviewRound
-    icon = "group"
-    menu_label = _("Tours d'examen")
-    menu_order = 160
-    add_to_admin_menu = True
-    url_prefix = "tours"
-    name = "review_rounds"
-    copy_view_enabled = False
-    list_display = [
-        TitleColumn(
-            "__str__",
-            label=_("Tour"),
-            get_url=lambda obj: reverse("review_rounds:ranking", args=[obj.pk]),
-        ),
-        "ends_on",
-        "created_at",
-    ]
-    list_filter = ["kind"]
-    edit_handler = ObjectList(ReviewRound.panels, base_form_class=ReviewRoundForm)
-
-    def scope(self, user):
-        return programme_scope(user)
-
-    def get_urlpatterns(self):
-        return super().get_urlpatterns() + [
-            path(
-                "<int:pk>/classement/",
-                round_views.RoundRankingView.as_view(),
-                name="ranking",
-            ),
-            path("<int:pk>/remplir/", round_views.FillRoundView.as_view(), name="fill"),
-            path(
-                "<int:pk>/dossiers/<int:candidature_id>/",
-                round_views.DossierEvaluationsView.as_view(),
-                name="dossier",
-            ),
-        ]
-
-
-@hooks.register("register_admin_viewset")
-def register_review_round_viewset():
-    return ReviewRoundViewSet()
-
-
-class NotificationTemplateViewSet(ScopedViewSetMixin, ModelViewSet):
-    model = NotificationTemplate
-    icon = "mail"
-    add_to_admin_menu = False
-    url_prefix = "modeles-de-courriel"
-    name = "notification_templates"
-    copy_view_enabled = False
-    list_display = ["__str__", "subject", "updated_at"]
-    edit_handler = ObjectList(
-        NotificationTemplate.panels, base_form_class=NotificationTemplateForm
-    )
-    add_to_reference_index = False
-
-    def scope(self, user):
-        return programme_site_scope(user)
-
-    def get_urlpatterns(self):
-        return super().get_urlpatterns() + [
-            path(
-                "<int:pk>/apercu/",
-                notification_views.TemplatePreviewView.as_view(),
-                name="preview",
-            ),
-        ]
-
-
-@hooks.register("register_admin_viewset")
-def register_notification_template_viewset():
-    return NotificationTemplateViewSet()
-
-
-@hooks.register("register_admin_menu_item")
-def register_notifications_menu_item():
-    return PermissionMenuItem(
-        _("Courriels de décision"),
-        reverse_lazy("notifications"),
-        allowed="forms.view_candidature",
-        icon_name="mail",
-        order=165,
-    )
-
-
 register_permission_policy(Candidature, CandidaturePermissionPolicy(Candidature))
 candidature_viewset = CandidatureViewSet()
 
@@ -183,31 +90,9 @@ class StatusChangeFormatter(LogFormatter):
         return message
 
 
-class NotifiedFormatter(LogFormatter):
-    label = _("Courriel de décision envoyé")
-
-    def format_message(self, log_entry):
-        return _("Courriel envoyé : %(subject)s") % {
-            "subject": (log_entry.data or {}).get("subject", "")
-        }
-
-
-class EvaluationReopenedFormatter(LogFormatter):
-    label = _("Évaluation rouverte")
-
-    def format_message(self, log_entry):
-        data = log_entry.data or {}
-        return _("Évaluation de %(member)s rouverte — motif : %(reason)s") % {
-            "member": data.get("member", "?"),
-            "reason": data.get("reason", ""),
-        }
-
-
 @hooks.register("register_log_actions")
 def register_candidature_log_actions(actions):
     actions.register_action("amorce.candidature.status")(StatusChangeFormatter)
-    actions.register_action("amorce.candidature.notified")(NotifiedFormatter)
-    actions.register_action(ACTION_REOPENED)(EvaluationReopenedFormatter)
 
 
 class AnonymisedFormatter(LogFormatter):
@@ -270,24 +155,7 @@ def hide_candidatures_from_form_listing(user, editable_forms):
 def register_attachment_urls():
     return [
         path("candidatures/fichiers/", include("forms.urls", namespace="forms")),
-        path("jury/", include("forms.jury_urls", namespace="jury")),
-        path(
-            "courriels-de-decision/",
-            notification_views.NotificationsView.as_view(),
-            name="notifications",
-        ),
     ]
-
-
-@hooks.register("register_admin_menu_item")
-def register_jury_menu_item():
-    return PermissionMenuItem(
-        _("Mes évaluations"),
-        reverse_lazy("jury:rounds"),
-        allowed=lambda user: rounds_of(user).exists(),
-        icon_name="tasks",
-        order=140,
-    )
 
 
 class OpenCallsPanel(Component):

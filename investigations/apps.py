@@ -8,4 +8,5 @@ class InvestigationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import rules  # noqa: F401 - registers what may not be deleted
+        # Registers what may not be deleted, and the per-site listings.
+        from . import permissions, rules  # noqa: F401

@@ -14,9 +14,9 @@ from wagtail.api import APIField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
-from amorce.text import SingleLineCharField
 from cms_pages.choices import PhaseCode
 from cms_pages.models import only_site
+from core.text import SingleLineCharField
 
 
 class Organisation(models.Model):

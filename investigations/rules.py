@@ -13,8 +13,8 @@
 from django.utils.translation import gettext as _
 from wagtail.models import Site
 
-from amorce.deletion import deletion_rule
 from cms_pages.models import CallPage
+from core.deletion import deletion_rule
 
 from .models import Investigation, Organisation
 

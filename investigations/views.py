@@ -23,27 +23,22 @@ from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from cms_pages.models import SiteIdentity
-from forms.permissions import candidatures_for, programme_site_scope
+from forms.permissions import candidatures_for
 
 from .models import (
     COMMITTEE_INTERVAL_DAYS,
     CommitteeEvent,
-    Investigation,
     Outcome,
     Phase,
     PhaseCode,
 )
+from .permissions import investigations_for
 from .services import open_from_candidature, to_beta_gouv_front_matter
 
 
 def require(user, action):
     if not user.has_perm(f"investigations.{action}_investigation"):
         raise PermissionDenied
-
-
-def investigations_for(user):
-    """The investigations of the calls of the user's sites."""
-    return Investigation.objects.filter(programme_site_scope(user))
 
 
 def open_investigation(request, candidature_id):

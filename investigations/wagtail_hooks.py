@@ -7,19 +7,15 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.chooser import SnippetChooserViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from amorce.admin_menu import PermissionMenuItem
-from amorce.scoping import (
+from core.admin_menu import PermissionMenuItem
+from core.scoping import (
     ScopedAdminModelForm,
     ScopedViewSetMixin,
     limit_site_choices,
 )
+from core.sites import programme_site_scope, programme_sites
 from forms.choices import Status
-from forms.permissions import (
-    calls_for,
-    candidatures_for,
-    programme_site_scope,
-    programme_sites,
-)
+from forms.permissions import calls_for, candidatures_for
 
 from . import views
 from .models import Investigation, Organisation

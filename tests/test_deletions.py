@@ -12,20 +12,19 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 from wagtail.models import APIToken, ModelLogEntry, Page, PageLogEntry, Site
 
-from amorce.deletion import DeletionRefused
+from core.deletion import DeletionRefused
 from forms.choices import Status
 from forms.factories import CandidatureFactory
-from forms.models import (
-    Candidature,
-    CandidatureStatusChange,
+from forms.models import Candidature, CandidatureStatusChange
+from forms.services import change_status
+from investigations.models import Investigation, Organisation, Phase
+from selection.models import (
     Evaluation,
     Notification,
     NotificationTemplate,
     ReviewRound,
     RoundMember,
 )
-from forms.services import change_status
-from investigations.models import Investigation, Organisation, Phase
 from tests.users import member_of
 
 pytestmark = pytest.mark.django_db

@@ -6,13 +6,13 @@ from django.apps import apps
 from django.core import mail
 from django.db import models
 
-from amorce.text import SingleLineValidator
+from core.text import SingleLineValidator
 from forms.choices import Status
 from forms.factories import CandidatureFactory
-from forms.models import Notification, NotificationTemplate
-from forms.notifications import prepare_notifications, release_notifications
 from forms.services import change_status
 from forms.tasks import send_candidature_emails
+from selection.models import Notification, NotificationTemplate
+from selection.notifications import prepare_notifications, release_notifications
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from django.db import OperationalError
 from django.http import HttpResponse
 from django.test import RequestFactory
 
-from amorce.security import ContentSecurityPolicyMiddleware
+from core.security import ContentSecurityPolicyMiddleware
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION_ENV = {
@@ -280,7 +280,7 @@ def test_the_api_docs_come_from_our_own_static_files(client, db):
 def test_remote_media_origin_is_allowed_for_images():
     storage = mock.Mock()
     storage.url.return_value = "https://amorce-medias.s3.example.net/media/csp"
-    with mock.patch.dict("amorce.security.storages._storages", {"default": storage}):
+    with mock.patch.dict("core.security.storages._storages", {"default": storage}):
         middleware = ContentSecurityPolicyMiddleware(lambda request: HttpResponse())
         response = middleware(RequestFactory().get("/"))
     policy = policy_of(response)
@@ -306,7 +306,7 @@ def test_health_answers_json_for_any_host_without_redirect(client, db, settings)
 
 def test_health_says_503_when_the_database_does_not_answer(client, db):
     with mock.patch(
-        "amorce.views.connection.cursor", side_effect=OperationalError("down")
+        "core.security.connection.cursor", side_effect=OperationalError("down")
     ):
         response = client.get("/sante/")
     assert response.status_code == 503

@@ -19,14 +19,10 @@ from wagtail.models import Collection, Site
 
 from cms_pages.models import SiteIdentity
 from forms.factories import CandidatureFactory, CandidatureFormPageFactory
-from forms.models import (
-    CandidatureAttachment,
-    NotificationTemplate,
-    ReviewRound,
-    RoundMember,
-)
+from forms.models import CandidatureAttachment
 from forms.services import change_status
 from investigations.models import Investigation, Organisation
+from selection.models import NotificationTemplate, ReviewRound, RoundMember
 from tests.incubators import B_HOST, add_second_incubator
 from tests.users import member_of
 
@@ -356,7 +352,7 @@ def test_rows_from_before_sites_get_their_calls_site(sides):
 
     NotificationTemplate.objects.update(site=None)
     Investigation.objects.update(site=None)
-    assign_sites(apps, "forms", "NotificationTemplate")
+    assign_sites(apps, "selection", "NotificationTemplate")
     assign_sites(apps, "investigations", "Investigation")
     for side, site in (
         (sides["A"], Site.objects.get(is_default_site=True)),

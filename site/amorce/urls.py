@@ -6,16 +6,17 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from amorce import views
 from amorce.api import api
-from amorce.security import ThrottledLoginView, ThrottledPasswordResetView
-from cms_pages.reports import ScopedPageTypesUsageReportView
-from forms.history import ScopedLogEntriesView
+from cms_pages.views import SitePasswordResetView
+from core.history import ScopedLogEntriesView
+from core.reports import ScopedPageTypesUsageReportView
+from core.security import ThrottledLoginView, health
 
 urlpatterns = [
     # Wagtail's sign-in, throttled after repeated failures (before Wagtail's own route).
     path("admin/login/", ThrottledLoginView.as_view(), name="wagtailadmin_login"),
     path(
         "admin/password_reset/",
-        ThrottledPasswordResetView.as_view(),
+        SitePasswordResetView.as_view(),
         name="wagtailadmin_password_reset",
     ),
     # Wagtail's « Site history », without the other sites' dossiers (forms/history.py)
@@ -34,7 +35,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("api/v3/", api.urls),
     path("donnees-personnelles/", views.personal_data, name="personal_data"),
-    path("sante/", views.health, name="health"),
+    path("sante/", health, name="health"),
 ]
 
 if settings.DEBUG:

@@ -152,7 +152,7 @@ def evaluation_sheet(round_, rows):
 
 
 def test_evaluations_round_trip_through_a_spreadsheet(programme_client, call, eligible):
-    from forms.models import Evaluation, ReviewRound, RoundMember
+    from selection.models import Evaluation, ReviewRound, RoundMember
 
     juror = User.objects.create_user("alice", "alice@example.org", "x")
     review_round = ReviewRound.objects.create(call=call, kind="preselection")

@@ -8,7 +8,7 @@ from pypdf import PdfReader
 from cms_pages.models import SiteIdentity
 from exports.pdf import render_candidature_pdf, render_jury_book_pdf, render_receipt_pdf
 from forms.factories import CandidatureFactory
-from forms.models import ReviewRound, RoundMember
+from selection.models import ReviewRound, RoundMember
 from tests.users import member_of
 
 pytestmark = pytest.mark.django_db

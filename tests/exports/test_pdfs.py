@@ -8,7 +8,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from forms.factories import CandidatureFactory
-from forms.models import Evaluation, ReviewRound, RoundMember
+from selection.models import Evaluation, ReviewRound, RoundMember
 from tests.users import member_of
 
 from ..forms.helpers import answers, post_form

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from exports.models import ExportJob
 from forms.factories import CandidatureFactory
-from forms.models import Evaluation, ReviewRound, RoundMember
-from forms.scoring import criteria_version
+from selection.models import Evaluation, ReviewRound, RoundMember
+from selection.scoring import criteria_version
 
 pytestmark = pytest.mark.django_db
 

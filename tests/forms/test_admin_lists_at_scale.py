@@ -11,10 +11,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from forms.factories import CandidatureFactory
-from forms.jury_views import DOSSIERS_PER_PAGE
-from forms.models import Candidature, Evaluation, ReviewRound, RoundMember
-from forms.round_views import RANKING_PER_PAGE
-from forms.scoring import round_aggregates
+from forms.models import Candidature
+from selection.jury_views import DOSSIERS_PER_PAGE
+from selection.models import Evaluation, ReviewRound, RoundMember
+from selection.round_views import RANKING_PER_PAGE
+from selection.scoring import round_aggregates
 from tests.users import member_of
 
 pytestmark = pytest.mark.django_db

@@ -108,7 +108,9 @@ def test_closed_call_gets_410_and_upcoming_409(client, form_page):
     call.save()
     response = post_json(client, submissions_url(form_page), {"answers": answers()})
     assert response.status_code == 409
-    assert response.json()["detail"] == "Cet appel n'est pas encore ouvert."
+    assert response.json()["detail"] == (
+        "Cet appel n'est pas encore ouvert : votre candidature n'a pas été enregistrée."
+    )
     assert Candidature.objects.count() == 0
 
 

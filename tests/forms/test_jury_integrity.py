@@ -11,18 +11,18 @@ from django.test import Client
 from pypdf import PdfReader
 from wagtail.models import ModelLogEntry
 
-from amorce.deletion import Refused
 from cms_pages.models import CallPage
+from core.deletion import Refused
 from forms.factories import CandidatureFactory
-from forms.models import (
-    CandidatureFormPage,
+from forms.models import CandidatureFormPage
+from selection.models import (
     Evaluation,
     EvaluationReopening,
     OthersScores,
     ReviewRound,
     RoundMember,
 )
-from forms.scoring import criteria_version, round_aggregates
+from selection.scoring import criteria_version, round_aggregates
 from tests.pages import page_edit_data, publish
 from tests.users import member_of
 
@@ -204,7 +204,14 @@ def test_an_import_does_not_overwrite_a_submitted_evaluation(
 def test_others_scores_follow_the_rounds_rule(
     client, alice, bruno, review_round, dossiers, criteria
 ):
-    submit(bruno, review_round, dossiers[0], criteria, [5, 5, 10], "Avis-confidentiel-de-Bruno")
+    submit(
+        bruno,
+        review_round,
+        dossiers[0],
+        criteria,
+        [5, 5, 10],
+        "Avis-confidentiel-de-Bruno",
+    )
     client.force_login(alice)
     url = f"/admin/jury/{review_round.pk}/{dossiers[0].pk}/"
     assert "Avis-confidentiel-de-Bruno" not in client.get(url).content.decode()
@@ -214,7 +221,9 @@ def test_others_scores_follow_the_rounds_rule(
     review_round.others_scores = OthersScores.NEVER
     review_round.save()
     page = client.get(url).content.decode()
-    assert "Avis-confidentiel-de-Bruno" not in page and "seule l'équipe programme" in page
+    assert (
+        "Avis-confidentiel-de-Bruno" not in page and "seule l'équipe programme" in page
+    )
 
 
 def pdf_text(response):

@@ -7,8 +7,8 @@ from django.test import TestCase
 from wagtail.models import ModelLogEntry
 
 from forms.factories import CandidatureFactory
-from forms.models import Notification, NotificationTemplate
 from forms.services import change_status
+from selection.models import Notification, NotificationTemplate
 
 pytestmark = pytest.mark.django_db
 

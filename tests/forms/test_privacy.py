@@ -16,19 +16,12 @@ from wagtail.models import ModelLogEntry
 from cms_pages.factories import CallPageFactory
 from cms_pages.models import CallPage
 from forms.factories import CandidatureFactory, CandidatureFormPageFactory
-from forms.models import (
-    Candidature,
-    CandidatureAttachment,
-    Evaluation,
-    Notification,
-    ReviewRound,
-    RoundMember,
-    private_storage,
-)
+from forms.models import Candidature, CandidatureAttachment, private_storage
 from forms.privacy import ANONYMISED_EMAIL, ANONYMISED_NAME, add_months
-from forms.scoring import round_aggregates
 from forms.services import change_status
 from investigations.models import Investigation
+from selection.models import Evaluation, Notification, ReviewRound, RoundMember
+from selection.scoring import round_aggregates
 from tests.forms.helpers import PDF
 from tests.users import member_of
 
@@ -510,8 +503,8 @@ def test_no_email_is_prepared_or_retried_for_an_anonymised_candidature(people):
     """The withdrawn decision email is not prepared again; no receipt is retried."""
     from django.core import mail
 
-    from forms.models import NotificationTemplate
-    from forms.notifications import prepare_notifications
+    from selection.models import NotificationTemplate
+    from selection.notifications import prepare_notifications
 
     run("anonymise_candidatures", "--now", DAY_AFTER)
     NotificationTemplate.objects.create(

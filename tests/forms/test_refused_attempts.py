@@ -19,10 +19,12 @@ from .helpers import PNG, answers, post_form, upload
 
 pytestmark = pytest.mark.django_db
 
-FORM_REFUSAL = "Trop de candidatures ont été envoyées depuis votre connexion"
+# One refusal, said the same on the form and through the API (one pipeline).
 API_REFUSAL = (
-    "Trop de candidatures envoyées depuis cette adresse ; réessayez plus tard."
+    "Trop de candidatures ont été envoyées depuis cette adresse en peu de temps : "
+    "réessayez dans une heure."
 )
+FORM_REFUSAL = API_REFUSAL
 
 
 @pytest.fixture

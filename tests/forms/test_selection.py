@@ -7,8 +7,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from forms.factories import CandidatureFactory
-from forms.models import Candidature, Evaluation, ReviewRound, RoundMember
-from forms.scoring import round_aggregates, weighted_score
+from forms.models import Candidature
+from selection.models import Evaluation, ReviewRound, RoundMember
+from selection.scoring import round_aggregates, weighted_score
 from tests.users import member_of
 
 pytestmark = pytest.mark.django_db

@@ -14,9 +14,9 @@ from django.test import TestCase
 
 from cms_pages.models import SiteIdentity
 from forms.factories import CandidatureFactory, CandidatureFormPageFactory
-from forms.models import NotificationTemplate
-from forms.notifications import prepare_notifications, release_notifications
 from forms.services import change_status
+from selection.models import NotificationTemplate
+from selection.notifications import prepare_notifications, release_notifications
 from tests.incubators import B_HOST, add_second_incubator
 
 from .helpers import answers, post_form

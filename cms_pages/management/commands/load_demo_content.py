@@ -14,7 +14,6 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Page, Site
 
-from amorce.deletion import deletions_allowed
 from cms_pages.factories import (
     CallPageFactory,
     FaqPageFactory,
@@ -26,6 +25,7 @@ from cms_pages.factories import (
 )
 from cms_pages.incubators import link_starting_groups
 from cms_pages.models import CallPage, HomePage, SiteIdentity
+from core.deletion import deletions_allowed
 from forms.factories import DEMO_FIELDS, CandidatureFormPageFactory
 
 HOME_SLUG = "accueil"
@@ -501,12 +501,8 @@ class Command(BaseCommand):
     def add_selection_demo(self, call, form_page):
         """A few candidatures, the team's accounts, a jury round and decision emails."""
 
-        from forms.models import (
-            Candidature,
-            NotificationTemplate,
-            ReviewRound,
-            RoundMember,
-        )
+        from forms.models import Candidature
+        from selection.models import NotificationTemplate, ReviewRound, RoundMember
 
         accounts = {
             username: demo_account(username, group, first, last)

@@ -48,6 +48,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 INSTALLED_APPS = [
     "cms_pages",
     "forms",
+    "selection",
     "exports",
     "investigations",
     "dsfr",
@@ -80,17 +81,17 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "amorce.security.HealthCheckMiddleware",
+    "core.security.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "amorce.security.ContentSecurityPolicyMiddleware",
-    "amorce.middleware.ApiCorsMiddleware",
+    "core.security.ContentSecurityPolicyMiddleware",
+    "core.middleware.ApiCorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "amorce.middleware.RefuseUnreadableRequestsMiddleware",
-    "amorce.middleware.RefusedChangeMiddleware",
+    "core.middleware.RefuseUnreadableRequestsMiddleware",
+    "core.middleware.RefusedChangeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
@@ -275,7 +276,7 @@ AMORCE_PASSWORD_RESET_ADDRESS_RATE_LIMIT = env_rate(
     "AMORCE_PASSWORD_RESET_ADDRESS_RATE_LIMIT", "10/3600"
 )
 
-# Content security policy (amorce.security): "'nonce'" stands for each response's
+# Content security policy (core.security): "'nonce'" stands for each response's
 # nonce (request.csp_nonce), "'media'" for the media storage's origin when remote.
 AMORCE_CSP = {
     "default-src": ["'self'"],

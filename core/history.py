@@ -12,29 +12,12 @@ from django.db.models.functions import Cast
 from wagtail.admin.views.reports.audit_logging import LogEntriesView
 from wagtail.models import ModelLogEntry
 
-from .models import Candidature, ReviewRound
-from .permissions import (
-    candidatures_for,
-    programme_site_scope,
-    rounds_for,
-)
+from .sites import SCOPED_MODELS
 
 
 def scoped_querysets(user):
-    """(model, the objects of it ``user`` may read) for every per-site model."""
-    from investigations.models import Investigation
-
-    from .models import NotificationTemplate
-
-    return [
-        (Candidature, candidatures_for(user)),
-        (ReviewRound, rounds_for(user)),
-        (
-            NotificationTemplate,
-            NotificationTemplate.objects.filter(programme_site_scope(user)),
-        ),
-        (Investigation, Investigation.objects.filter(programme_site_scope(user))),
-    ]
+    """(model, the objects of it ``user`` may read) for every per-site model the apps registered."""
+    return [(model, readable_by(user)) for model, readable_by in SCOPED_MODELS]
 
 
 def readable_entries(user):

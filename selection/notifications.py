@@ -4,15 +4,13 @@ import logging
 
 from django.db import transaction
 from django.utils import timezone
+from django_tasks import task
 from wagtail.log_actions import log
 
-from .emails import Letterhead
-from .models import (
-    Candidature,
-    CandidatureStatusChange,
-    Notification,
-    NotificationTemplate,
-)
+from forms.emails import Letterhead
+from forms.models import Candidature, CandidatureStatusChange
+
+from .models import Notification, NotificationTemplate
 
 logger = logging.getLogger("amorce.forms")
 
@@ -59,8 +57,6 @@ def prepare_notifications(call, status, user=None):
 
 def release_notifications(call, user=None):
     """Send every prepared email of ``call``, each in its own task."""
-    from .tasks import send_notification
-
     ids = list(
         Notification.objects.filter(
             candidature__call=call, state=Notification.State.PREPARED
@@ -74,7 +70,9 @@ def release_notifications(call, user=None):
     return len(ids)
 
 
+@task()
 def send_notification(notification_id):
+    """Send one released decision email (a task: retried by the worker on failure)."""
     notification = Notification.objects.select_related("candidature__call").get(
         pk=notification_id
     )

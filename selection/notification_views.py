@@ -9,23 +9,20 @@ from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from cms_pages.models import CallPage
+from core.sites import is_programme_team, programme_site_scope, under_sites
+from forms.choices import Status
+from forms.models import Candidature
+from forms.permissions import calls_for
 
-from .choices import Status
-from .models import NOTIFIED_STATUSES, Candidature, Notification, NotificationTemplate
+from .models import NOTIFIED_STATUSES, Notification, NotificationTemplate
 from .notifications import prepare_notifications, release_notifications
-from .permissions import (
-    calls_for,
-    is_programme_team,
-    programme_site_scope,
-    under_sites,
-)
 
 
 class NotificationsView(WagtailAdminTemplateMixin, TemplateView):
     def get_breadcrumbs_items(self):
         return self.breadcrumbs_items + [{"url": "", "label": self.get_page_title()}]
 
-    template_name = "forms/notifications/index.html"
+    template_name = "selection/notifications/index.html"
     page_title = gettext_lazy("Courriels de décision")
     header_icon = "mail"
 
@@ -122,7 +119,7 @@ class NotificationsView(WagtailAdminTemplateMixin, TemplateView):
 
 
 class TemplatePreviewView(WagtailAdminTemplateMixin, TemplateView):
-    template_name = "forms/notifications/preview.html"
+    template_name = "selection/notifications/preview.html"
     page_title = gettext_lazy("Aperçu du courriel")
     header_icon = "view"
 

@@ -40,7 +40,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from wagtail.actions.delete_page import DeletePageAction, DeletePagePermissionError
 from wagtail.models import Page
 
-logger = logging.getLogger("amorce.deletion")
+logger = logging.getLogger("core.deletion")
 
 _rules = {}
 _state = threading.local()
@@ -72,7 +72,7 @@ def deletion_rule(model):
                 _refuse,
                 sender=model,
                 weak=False,
-                dispatch_uid=f"amorce.deletion.{model._meta.label}",
+                dispatch_uid=f"core.deletion.{model._meta.label}",
             )
         _rules[model].append(rule)
         return rule

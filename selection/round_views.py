@@ -13,10 +13,14 @@ from django.views.generic import TemplateView
 from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from .choices import REASON_REQUIRED, Status
+from core.sites import is_programme_team
+from forms.choices import REASON_REQUIRED, Status
+from forms.models import Candidature
+from forms.services import change_status
+
 from .evaluations import reopen_evaluation
-from .models import Candidature, Evaluation
-from .permissions import is_programme_team, rounds_for
+from .models import Evaluation
+from .permissions import rounds_for
 from .scoring import (
     criteria_of,
     criteria_summary,
@@ -24,7 +28,6 @@ from .scoring import (
     to_discuss_first,
     weighted_score,
 )
-from .services import change_status
 
 RANKING_PER_PAGE = 100  # ranked over the whole round, shown a page at a time
 
@@ -73,7 +76,7 @@ class DecisionForm(forms.Form):
 
 
 class RoundRankingView(WagtailAdminTemplateMixin, TemplateView):
-    template_name = "forms/rounds/ranking.html"
+    template_name = "selection/rounds/ranking.html"
     header_icon = "list-ol"
 
     def dispatch(self, request, *args, **kwargs):
@@ -96,7 +99,7 @@ class RoundRankingView(WagtailAdminTemplateMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["can_edit_round"] = self.request.user.has_perm(
-            "forms.change_reviewround"
+            "selection.change_reviewround"
         )
         aggregates = round_aggregates(self.review_round)
         status_filter = self.request.GET.get("statut")
@@ -178,7 +181,7 @@ class FillRoundView(WagtailAdminTemplateMixin, TemplateView):
     http_method_names = ["post"]  # a button on the ranking, never a page of its own
 
     def post(self, request, pk):
-        if not request.user.has_perm("forms.change_reviewround"):
+        if not request.user.has_perm("selection.change_reviewround"):
             raise PermissionDenied
         review_round = get_object_or_404(rounds_for(request.user), pk=pk)
         count = fill_round(review_round)
@@ -207,7 +210,7 @@ class DossierEvaluationsView(WagtailAdminTemplateMixin, TemplateView):
     Where a submitted evaluation is reopened, with a reason.
     """
 
-    template_name = "forms/rounds/dossier_evaluations.html"
+    template_name = "selection/rounds/dossier_evaluations.html"
     header_icon = "list-ol"
 
     def dispatch(self, request, *args, **kwargs):
@@ -264,13 +267,13 @@ class DossierEvaluationsView(WagtailAdminTemplateMixin, TemplateView):
                 }
                 for evaluation in evaluations
             ],
-            can_reopen=self.request.user.has_perm("forms.change_reviewround"),
+            can_reopen=self.request.user.has_perm("selection.change_reviewround"),
             form=kwargs.get("form") or ReopenForm(),
         )
         return context
 
     def post(self, request, *args, **kwargs):
-        if not request.user.has_perm("forms.change_reviewround"):
+        if not request.user.has_perm("selection.change_reviewround"):
             raise PermissionDenied
         form = ReopenForm(request.POST)
         if not form.is_valid():

@@ -3,9 +3,11 @@
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from amorce.scoping import ScopedAdminModelForm, limit_site_choices
+from core.scoping import ScopedAdminModelForm, limit_site_choices
+from core.sites import programme_sites
+from forms.permissions import calls_for
 
-from .permissions import calls_for, programme_sites, site_users
+from .permissions import site_users
 
 
 def member_label(user):

@@ -3,7 +3,7 @@
 A viewset names its ``scope``: a function of the user giving a filter
 (``Q``). The listing is filtered by it, and every view that loads one object
 (inspect, edit, delete, history, usage…) answers 404 for an object outside it,
-as if it did not exist. A deletion that a rule refuses (``amorce.deletion``)
+as if it did not exist. A deletion that a rule refuses (``core.deletion``)
 says why instead of asking to confirm. Form fields that point at calls, candidatures or
 members only offer what lies in the user's sites.
 """

@@ -17,7 +17,7 @@ from django.db.models.functions import Coalesce
 from wagtail.admin.views.reports.page_types_usage import PageTypesUsageReportView
 from wagtail.models import Page
 
-from forms.permissions import sites_of
+from .sites import sites_of
 
 
 def pages_within(sites):

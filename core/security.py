@@ -2,22 +2,23 @@
 a health check that load balancers reach, and throttling of the admin's sign-in
 and password reset."""
 
-import hashlib
 import logging
-import math
 import secrets
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
+from django.db import DatabaseError, connection
+from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext_lazy
+from django.views.decorators.cache import never_cache
 from wagtail.admin.views.account import LoginView, PasswordResetView
-from wagtail.models import Site
 
-logger = logging.getLogger("amorce.security")
+from .throttle import Throttle
+
+logger = logging.getLogger("core.security")
 
 NONCE = "'nonce'"  # placeholder in AMORCE_CSP: replaced by each response's own nonce
 MEDIA = (
@@ -100,6 +101,20 @@ class ContentSecurityPolicyMiddleware:
 # --- Health check ------------------------------------------------------------
 
 
+@never_cache
+def health(request):
+    """For load balancers: the process answers and the database too (else 503)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        logging.getLogger("amorce.health").exception(
+            "Health check: the database does not answer"
+        )
+        return JsonResponse({"status": "error"}, status=503)
+    return JsonResponse({"status": "ok"})
+
+
 class HealthCheckMiddleware:
     """Answers ``/sante/`` before host validation and the HTTPS redirect.
 
@@ -114,72 +129,12 @@ class HealthCheckMiddleware:
 
     def __call__(self, request):
         if request.path == self.path:
-            from amorce.views import health
-
             return health(request)
         return self.get_response(request)
 
 
 # --- Admin sign-in and password reset throttling ----------------------------
-
-
-def _client_address_key(request):
-    from forms.services import client_key_for
-
-    return client_key_for(request)
-
-
-class Throttle:
-    """Counts attempts per subject (a username, an email) and per client address.
-
-    Each count lives in the cache and is forgotten after its window passes
-    without a new attempt. Limits are settings of the form (count, seconds);
-    a count of 0 switches that limit off.
-    """
-
-    def __init__(self, name, subject_limit, address_limit, refusal):
-        self.name = name
-        self.settings_names = (subject_limit, address_limit)
-        self.refusal = refusal  # lazy, plural on "minutes"
-
-    def limits(self):
-        return [getattr(settings, name) for name in self.settings_names]
-
-    def keys(self, request, subject):
-        normalised = (subject or "").strip().casefold()
-        subject_hash = hashlib.sha256(normalised.encode()).hexdigest()
-        return (
-            f"amorce:{self.name}:subject:{subject_hash}",
-            f"amorce:{self.name}:address:{_client_address_key(request)}",
-        )
-
-    def blocked_for(self, request, subject):
-        """The window, in seconds, of the limit reached; None when none is."""
-        keys = self.keys(request, subject)
-        counts = cache.get_many(keys)
-        for key, (limit, window) in zip(keys, self.limits(), strict=True):
-            if limit and counts.get(key, 0) >= limit:
-                return window
-        return None
-
-    def record(self, request, subject):
-        for key, (limit, window) in zip(
-            self.keys(request, subject), self.limits(), strict=True
-        ):
-            if not limit:
-                continue
-            if not cache.add(key, 1, window):
-                try:
-                    cache.incr(key)
-                except ValueError:  # expired in between
-                    cache.set(key, 1, window)
-                cache.touch(key, window)
-
-    def forget_subject(self, request, subject):
-        cache.delete(self.keys(request, subject)[0])
-
-    def refusal_message(self, window):
-        return self.refusal % {"minutes": math.ceil(window / 60)}
+# (the counting lives in core.throttle)
 
 
 LOGIN_FAILURES = Throttle(
@@ -272,9 +227,9 @@ class ThrottledPasswordResetView(PasswordResetView):
             response.status_code = 429
             return response
         PASSWORD_RESETS.record(self.request, email)
-        from cms_pages.models import SiteIdentity
-
-        if Site.find_for_request(self.request) is not None:
-            # From the incubator whose admin was asked, like its other emails.
-            self.from_email = SiteIdentity.for_request(self.request).sender
+        self.from_email = self.sender_for(self.request) or self.from_email
         return super().form_valid(form)
+
+    def sender_for(self, request):
+        """The From of the reset email for this request; None: the instance's."""
+        return None

@@ -49,7 +49,7 @@ def progress_for(user, review_round):
 
 
 class MyRoundsView(JuryMixin, TemplateView):
-    template_name = "forms/jury/rounds.html"
+    template_name = "selection/jury/rounds.html"
     page_title = gettext_lazy("Mes évaluations")
 
     def get_breadcrumbs_items(self):
@@ -78,7 +78,7 @@ def member_round(user, round_id):
 
 
 class RoundDossiersView(JuryMixin, TemplateView):
-    template_name = "forms/jury/round.html"
+    template_name = "selection/jury/round.html"
 
     def get_page_title(self):
         return str(self.review_round)
@@ -169,7 +169,7 @@ class EvaluationForm(forms.Form):
 
 
 class EvaluateView(JuryMixin, TemplateView):
-    template_name = "forms/jury/evaluate.html"
+    template_name = "selection/jury/evaluate.html"
 
     def get_page_title(self):
         return self.candidature.reference

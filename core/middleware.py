@@ -109,7 +109,7 @@ class RefuseUnreadableRequestsMiddleware:
 
 
 class RefusedChangeMiddleware:
-    """A deletion or change a rule refuses (``amorce.deletion``), met deep in a view: say why.
+    """A deletion or change a rule refuses (``core.deletion``), met deep in a view: say why.
 
     In the admin, the refusal's French message is shown where the action was
     asked for; on the API, it is a 409 problem. Nothing was changed: the

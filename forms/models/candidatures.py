@@ -1,0 +1,289 @@
+"""Candidatures: what an applicant sent, against which version of the form, with
+which files, and what became of it."""
+
+import hashlib
+import json
+import uuid
+
+from django.conf import settings
+from django.core.files.storage import storages
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail.contrib.forms.models import AbstractFormSubmission
+
+from core.text import SingleLineCharField
+
+from ..choices import FieldType, Status
+
+
+def private_storage():
+    return storages["private"]
+
+
+class FormDefinition(models.Model):
+    """A version of a form's fields, as candidatures were answered against it."""
+
+    page = models.ForeignKey(
+        "forms.CandidatureFormPage",
+        on_delete=models.CASCADE,
+        related_name="definitions",
+    )
+    digest = models.CharField(max_length=64)
+    fields = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("version du formulaire")
+        verbose_name_plural = _("versions du formulaire")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["page", "digest"], name="unique_form_definition"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.page_id}:{self.digest[:8]}"
+
+    @staticmethod
+    def digest_of(fields):
+        payload = json.dumps(fields, sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+    @classmethod
+    def for_fields(cls, page, fields):
+        """The stored definition for these fields, created the first time."""
+        digest = cls.digest_of(fields)
+        definition, _created = cls.objects.get_or_create(
+            page=page, digest=digest, defaults={"fields": fields}
+        )
+        return definition
+
+
+class ReferenceSequence(models.Model):
+    """The last number given for a reference prefix and year: never goes back."""
+
+    key = models.CharField(max_length=40, unique=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("séquence de références")
+        verbose_name_plural = _("séquences de références")
+
+    def __str__(self):
+        return f"{self.key}: {self.last_number}"
+
+
+# What the admin's search box and the exports of its results look through.
+CANDIDATURE_SEARCH_FIELDS = [
+    "reference",
+    "applicant_name",
+    "applicant_email",
+    "administration",
+    "service",
+    "form_data",
+]
+
+
+class CandidatureQuerySet(models.QuerySet):
+    def for_call(self, call):
+        return self.filter(call=call)
+
+    def matching(self, query):
+        """Candidatures whose identity or answers contain ``query`` (as the admin search does)."""
+        condition = models.Q()
+        for name in CANDIDATURE_SEARCH_FIELDS:
+            condition |= models.Q(**{f"{name}__icontains": query})
+        return self.filter(condition)
+
+
+class Candidature(AbstractFormSubmission):
+    """One submission to a call's candidature form.
+
+    Never deleted (see ``deletion_rules``): withdrawn or cancelled with a
+    reason, and emptied of personal data when the time comes.
+    """
+
+    # Wagtail's submission goes with its page; a candidature outlives its form.
+    page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("formulaire"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # No index of its own: the (call, status) and (call, submit_time) indexes lead with it.
+    call = models.ForeignKey(
+        "cms_pages.CallPage",
+        verbose_name=_("appel"),
+        on_delete=models.PROTECT,
+        related_name="candidatures",
+        db_index=False,
+    )
+    reference = models.CharField(_("référence"), max_length=40, unique=True)
+    definition = models.ForeignKey(
+        FormDefinition,
+        on_delete=models.PROTECT,
+        related_name="candidatures",
+        verbose_name=_("version du formulaire"),
+        db_index=False,  # read through the candidature, never searched by
+    )
+    applicant_name = SingleLineCharField(_("nom"), max_length=200)
+    applicant_email = models.EmailField(_("adresse électronique"), max_length=254)
+    administration = SingleLineCharField(_("administration"), max_length=200)
+    service = SingleLineCharField(_("service"), max_length=200, blank=True)
+    status = models.CharField(
+        _("statut"), max_length=20, choices=Status.choices, default=Status.RECEIVED
+    )
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+    submission_token = models.UUIDField(
+        null=True, blank=True, unique=True, editable=False
+    )
+    client_key = models.CharField(
+        max_length=64, blank=True, editable=False, db_index=True
+    )
+    confirmation_sent_at = models.DateTimeField(
+        _("accusé de réception envoyé le"), null=True, blank=True
+    )
+    notification_sent_at = models.DateTimeField(
+        _("équipe notifiée le"), null=True, blank=True
+    )
+    email_error = models.TextField(_("dernière erreur d'envoi"), blank=True)
+    anonymised_at = models.DateTimeField(
+        _("anonymisée le"), null=True, blank=True, editable=False
+    )
+
+    objects = CandidatureQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("candidature")
+        verbose_name_plural = _("candidatures")
+        ordering = ["-submit_time", "-pk"]
+        indexes = [
+            models.Index(fields=["call", "status"]),
+            models.Index(fields=["call", "-submit_time"]),
+            models.Index(fields=["applicant_email"]),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} — {self.applicant_name}"
+
+    def get_data(self):
+        return {
+            **self.form_data,
+            "submit_time": self.submit_time,
+            "reference": self.reference,
+            "identity_name": self.applicant_name,
+            "identity_email": self.applicant_email,
+            "identity_administration": self.administration,
+            "identity_service": self.service,
+        }
+
+    def answers(self):
+        """(label, value, field type) in the order of the form it was answered against.
+
+        Answers to fields that no longer exist in the form stay readable: the
+        labels come from the definition kept with the candidature.
+        """
+        attachments = {}
+        for attachment in self.attachments.all():
+            attachments.setdefault(attachment.field_name, []).append(attachment)
+        rows = []
+        for field in self.definition.fields:
+            value = self.form_data.get(field["name"])
+            if field["type"] == FieldType.FILE:
+                value = attachments.get(field["name"], [])
+                display = ", ".join(a.original_name for a in value)
+            else:
+                display = answer_text(value)
+            rows.append(
+                {
+                    "name": field["name"],
+                    "label": field["label"],
+                    "type": field["type"],
+                    "value": value,
+                    "display": display,
+                }
+            )
+        return rows
+
+
+class CandidatureAttachment(models.Model):
+    """A file joined to a candidature, kept in private storage."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    candidature = models.ForeignKey(
+        Candidature, on_delete=models.CASCADE, related_name="attachments"
+    )
+    field_name = models.CharField(max_length=255)
+    file = models.FileField(
+        storage=private_storage, upload_to="candidatures/%Y/%m/", max_length=300
+    )
+    original_name = models.CharField(_("nom du fichier"), max_length=255)
+    content_type = models.CharField(max_length=120)
+    size = models.PositiveBigIntegerField(_("taille"))
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("pièce jointe")
+        verbose_name_plural = _("pièces jointes")
+        ordering = ["field_name", "original_name"]
+
+    def __str__(self):
+        return self.original_name
+
+    def get_absolute_url(self):
+        return reverse("forms:attachment", args=[self.pk])
+
+
+class CandidatureStatusChange(models.Model):
+    """Who moved a candidature from which status to which, when and why."""
+
+    candidature = models.ForeignKey(
+        Candidature, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    from_status = models.CharField(
+        _("ancien statut"), max_length=20, choices=Status.choices
+    )
+    to_status = models.CharField(
+        _("nouveau statut"), max_length=20, choices=Status.choices
+    )
+    reason = models.TextField(_("motif"), blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("date"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("changement de statut")
+        verbose_name_plural = _("changements de statut")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.candidature_id}: {self.from_status} → {self.to_status}"
+
+
+def answer_text(value):
+    """An answer as a person reads it: « Oui »/« Non », lists joined, nothing as empty.
+
+    The one formatting of answers, shared by the admin, the emails, the PDFs
+    and the spreadsheets.
+    """
+    if value is None:
+        return ""
+    if value is True:
+        return str(_("Oui"))
+    if value is False:
+        return str(_("Non"))
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
+def answers_json(data):
+    """Answers as stored: JSON-safe (dates as ISO strings, decimals as strings)."""
+    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))

@@ -1,0 +1,286 @@
+"""The candidature form page: a Wagtail form page under a call, and its fields.
+
+It composes the rest of the app: it serves through ``forms.views`` (which
+knows ``candidatures`` only), so that nothing below imports it.
+"""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.contrib.forms.forms import WagtailAdminFormPageForm
+from wagtail.contrib.forms.models import (
+    AbstractForm,
+    AbstractFormField,
+    validate_to_address,
+)
+from wagtail.fields import RichTextField
+from wagtail.search import index
+
+from cms_pages.blocks import RICH_TEXT_FEATURES
+from cms_pages.models import CallPage
+from cms_pages.panels import (
+    PROGRAMME_TEAM_PERMISSION,
+    ProgrammeTeamFormsetsMixin,
+    ProgrammeTeamInlinePanel,
+)
+from core.text import SingleLineCharField
+
+from ..builder import (
+    IDENTITY_FIELDS,
+    IDENTITY_PREFIX,
+    TOKEN_FIELD,
+    CandidatureFormBuilder,
+    token_uuid,
+)
+from ..choices import NON_INPUT_TYPES, FieldType, FileKind
+from ..fields import FileKindsField
+from ..services import submit_candidature
+from ..views import serve_candidature_form
+from .candidatures import Candidature, FormDefinition
+
+
+class CandidatureFormField(AbstractFormField):
+    page = ParentalKey(
+        "forms.CandidatureFormPage",
+        on_delete=models.CASCADE,
+        related_name="form_fields",
+    )
+    field_type = models.CharField(
+        _("type de champ"), max_length=16, choices=FieldType.choices
+    )
+    field_type.required_on_save = True
+    max_length = models.PositiveIntegerField(
+        _("longueur maximale"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100_000)],
+        help_text=_("En caractères, pour les textes (255 et 10 000 par défaut)."),
+    )
+    allowed_file_types = FileKindsField(
+        _("types de fichiers acceptés"),
+        help_text=_(
+            "Pour les fichiers joints. Par défaut : PDF, Word, OpenDocument, PNG, JPEG."
+        ),
+    )
+    max_file_size_mb = models.DecimalField(
+        _("taille maximale par fichier (Mo)"),
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0.1), MaxValueValidator(50)],
+    )
+    max_files = models.PositiveSmallIntegerField(
+        _("nombre de fichiers"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text=_("1 par défaut."),
+    )
+
+    panels = AbstractFormField.panels + [
+        FieldPanel("max_length"),
+        FieldRowPanel([FieldPanel("max_file_size_mb"), FieldPanel("max_files")]),
+        FieldPanel("allowed_file_types"),
+    ]
+
+    class Meta(AbstractFormField.Meta):
+        verbose_name = _("champ du formulaire")
+        verbose_name_plural = _("champs du formulaire")
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def allowed_file_kinds(self):
+        kinds = (self.allowed_file_types or "").split(",")
+        return [kind for kind in kinds if kind in FileKind.values]
+
+    @property
+    def is_input(self):
+        return self.field_type not in NON_INPUT_TYPES
+
+    def clean(self):
+        super().clean()
+        if self.get_field_clean_name().startswith(IDENTITY_PREFIX):
+            raise ValidationError(
+                {"label": _("Ce libellé est réservé au bloc d'identité.")}
+            )
+        unknown = set(filter(None, (self.allowed_file_types or "").split(","))) - set(
+            FileKind.values
+        )
+        if unknown:
+            raise ValidationError(
+                {
+                    "allowed_file_types": _("Types inconnus : %s")
+                    % ", ".join(sorted(unknown))
+                }
+            )
+
+    def definition(self):
+        """What a candidature keeps of this field: enough to read its answer later."""
+        return {
+            "name": self.clean_name or self.get_field_clean_name(),
+            "label": self.label,
+            "type": self.field_type,
+            "choices": self.choices,
+            "help_text": self.help_text,
+        }
+
+
+class CandidatureFormPageForm(ProgrammeTeamFormsetsMixin, WagtailAdminFormPageForm):
+    # The questions decide what personal data is collected: the programme team's.
+    programme_team_formsets = ("form_fields",)
+
+
+class CandidatureFormPage(AbstractForm):
+    """The form agents fill to apply to the call this page sits under."""
+
+    introduction = models.TextField(_("chapô"), blank=True)
+    confirmation_text = RichTextField(
+        _("message de confirmation"),
+        blank=True,
+        features=RICH_TEXT_FEATURES,
+        help_text=_("Affiché après l'envoi, avec la référence de la candidature."),
+    )
+    confirmation_email_subject = SingleLineCharField(
+        _("objet du courriel de confirmation"),
+        max_length=200,
+        default=_("Votre candidature {reference} a bien été reçue"),
+        help_text=_("« {reference} » est remplacé par la référence de la candidature."),
+    )
+    confirmation_email_body = models.TextField(
+        _("texte du courriel de confirmation"),
+        blank=True,
+        default=_(
+            "Bonjour,\n\nNous avons bien reçu votre candidature. Conservez sa référence, "
+            "{reference}, pour toute question.\n\nVoici le résumé de vos réponses."
+        ),
+        help_text=_("Le résumé des réponses est ajouté à la suite."),
+    )
+    notification_emails = models.CharField(
+        _("notifier l'équipe programme"),
+        max_length=500,
+        blank=True,
+        validators=[validate_to_address],
+        help_text=_(
+            "Adresses séparées par des virgules, prévenues de chaque nouvelle candidature."
+        ),
+    )
+
+    # The definition of the live fields, kept in step when the page is saved, so
+    # that a submission finds it without a query.
+    current_definition = models.ForeignKey(
+        "forms.FormDefinition",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    current_definition_digest = models.CharField(
+        max_length=64, blank=True, editable=False
+    )
+
+    form_builder = CandidatureFormBuilder
+    base_form_class = CandidatureFormPageForm
+
+    parent_page_types = ["cms_pages.CallPage"]
+    subpage_types = []
+    max_count = None
+    max_count_per_parent = 1
+
+    content_panels = AbstractForm.content_panels + [
+        FieldPanel("introduction"),
+        ProgrammeTeamInlinePanel(
+            "form_fields", heading=_("Champs du formulaire"), label=_("Champ")
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("confirmation_text"),
+                FieldPanel("confirmation_email_subject"),
+                FieldPanel("confirmation_email_body"),
+                # Where every applicant's identity is sent: the programme team's.
+                FieldPanel("notification_emails", permission=PROGRAMME_TEAM_PERMISSION),
+            ],
+            heading=_("Après l'envoi"),
+        ),
+    ]
+    search_fields = AbstractForm.search_fields + [index.SearchField("introduction")]
+
+    class Meta:
+        verbose_name = _("formulaire de candidature")
+        verbose_name_plural = _("formulaires de candidature")
+
+    @cached_property
+    def call(self):
+        """The call this form sits under, in one query."""
+        return CallPage.objects.get(path=self.path[: -self.steplen])
+
+    @cached_property
+    def cached_form_fields(self):
+        return list(self.form_fields.all())
+
+    def get_form_fields(self):
+        return self.cached_form_fields
+
+    def get_data_fields(self):
+        data_fields = [
+            ("submit_time", _("Date d'envoi")),
+            ("reference", _("Référence")),
+        ]
+        data_fields += list(IDENTITY_FIELDS.items())
+        data_fields += [
+            (f.clean_name, f.label) for f in self.get_form_fields() if f.is_input
+        ]
+        return data_fields
+
+    def get_submission_class(self):
+        return Candidature
+
+    def get_definition(self):
+        """The current form definition, stored once and shared by candidatures."""
+        fields = [f.definition() for f in self.get_form_fields() if f.is_input]
+        digest = FormDefinition.digest_of(fields)
+        if self.current_definition_id and self.current_definition_digest == digest:
+            return FormDefinition(
+                pk=self.current_definition_id, page=self, digest=digest, fields=fields
+            )
+        definition = FormDefinition.for_fields(self, fields)
+        type(self).objects.filter(pk=self.pk).update(
+            current_definition=definition, current_definition_digest=digest
+        )
+        self.current_definition_id, self.current_definition_digest = (
+            definition.pk,
+            digest,
+        )
+        return definition
+
+    def get_form_class(self):
+        builder = self.form_builder(self.get_form_fields())
+        builder.term = self.term_candidature()
+        return builder.get_form_class()
+
+    def term_candidature(self):
+        """The site's word for a candidature (« candidature », « projet »…)."""
+        return self.call.site_identity.term_candidature
+
+    def serve(self, request, *args, **kwargs):
+        return serve_candidature_form(self, request, *args, **kwargs)
+
+    def process_form_submission(self, form):
+        """Wagtail's hook, for code that drives the page as a stock form page.
+
+        The site and the API go through ``forms.submission``, which checks more.
+        """
+        candidature, _created = submit_candidature(
+            self,
+            form.cleaned_data,
+            answer_fields=form.answer_fields,
+            token=token_uuid(self, form.cleaned_data.get(TOKEN_FIELD)),
+        )
+        return candidature

@@ -1,0 +1,434 @@
+"""One submission pipeline for the HTML form and the API.
+
+``submit(page, request, channel)`` applies every check, in one order, and
+answers an ``Outcome``: a candidature (stored now, or stored before under the
+same token), or a refusal with its French message, its HTTP status and, for
+answers to correct, the errors per field. The views only translate an outcome
+to HTML or to JSON.
+
+The order, for both:
+
+1. the call's dates: outside them, a resent submission finds what it stored
+   before (409 not open yet, 410 closed, otherwise);
+2. the size announced (413);
+3. a token sent in a header (the API's ``Idempotency-Key``): what it stored;
+4. the address's limit (429), before the body is read;
+5. the body (unreadable: 400 or 422; too big once read: 413);
+6. the token: the HTML form requires its own (« page expired » otherwise),
+   the API takes an optional UUID;
+7. what this token stored before;
+8. the answers (errors per field), then storage.
+
+Every refusal from 2 on but the limit counts against the address
+(``record_refusal``): a refused attempt costs the server its checks.
+
+What differs between the two is the *channel*: how the body is read, where
+the token comes from, and what a JSON body must also respect (types, known
+names).
+"""
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.http import QueryDict
+from django.http.multipartparser import MultiPartParserError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from cms_pages.models import CallStatus
+from core.throttle import client_key_for
+
+from .builder import (
+    TOKEN_FIELD,
+    MultipleFileField,
+    NonInputField,
+    max_request_size,
+    token_uuid,
+)
+from .services import (
+    TokenUsedElsewhere,
+    earlier_candidature,
+    rate_limited,
+    record_refusal,
+    submit_candidature,
+)
+
+# What Django raises when it cannot read a body: too many fields or files
+# (SuspiciousOperation), a broken multipart.
+UNREADABLE_BODY = (SuspiciousOperation, MultiPartParserError)
+
+
+@dataclass
+class Outcome:
+    """What became of a submission: a candidature, or a refusal."""
+
+    candidature: object = None
+    created: bool = False  # stored by this request (not found under its token)
+    refusal: str = ""  # « upcoming », « closed », « too_big », « rate_limited »…
+    status: int = 201
+    detail: str = ""
+    errors: dict = field(default_factory=dict)
+    form: object = None  # the bound form, when answers are to correct
+
+    @property
+    def accepted(self):
+        return self.candidature is not None
+
+
+class Refused(Exception):  # noqa: N818 - reads as what happened
+    def __init__(self, refusal, status, detail, errors=None, form=None, count=True):
+        super().__init__(detail)
+        self.outcome = Outcome(
+            refusal=refusal,
+            status=status,
+            detail=str(detail),
+            errors=errors or {},
+            form=form,
+        )
+        self.count = count
+
+
+def megabytes(size):
+    return f"{size / 1024 / 1024:.1f}".rstrip("0").rstrip(".").replace(".", ",")
+
+
+def too_big():
+    return Refused(
+        "too_big",
+        413,
+        _(
+            "Votre envoi est trop volumineux (%(max)s Mo au plus en tout) : "
+            "réduisez la taille des fichiers joints."
+        )
+        % {"max": max_request_size() // (1024 * 1024)},
+    )
+
+
+def submit(page, request, channel):
+    """Check and store a submission to ``page``; an ``Outcome`` either way."""
+    call_status = page.call.status
+    if call_status != CallStatus.OPEN:
+        # Sent again after the closing time (a lost answer, a reload): what was
+        # stored before it is shown again, never « not stored ».
+        if earlier := earlier_candidature(page, channel.any_token(page, request)):
+            return Outcome(candidature=earlier)
+        if call_status == CallStatus.UPCOMING:
+            return Outcome(
+                refusal="upcoming",
+                status=409,
+                detail=_(
+                    "Cet appel n'est pas encore ouvert : votre candidature n'a pas "
+                    "été enregistrée."
+                ),
+            )
+        return Outcome(
+            refusal="closed",
+            status=410,
+            detail=_("Cet appel est clos : votre candidature n'a pas été enregistrée."),
+        )
+    client_key = client_key_for(request)
+    try:
+        return _submit_open(page, request, channel, client_key)
+    except Refused as refusal:
+        if refusal.count:
+            record_refusal(client_key)
+        return refusal.outcome
+
+
+def _submit_open(page, request, channel, client_key):
+    if int(request.META.get("CONTENT_LENGTH") or 0) > max_request_size():
+        raise too_big()
+    if earlier := earlier_candidature(page, channel.header_token(request)):
+        return Outcome(candidature=earlier)
+    if rate_limited(client_key):
+        raise Refused(
+            "rate_limited",
+            429,
+            _(
+                "Trop de candidatures ont été envoyées depuis cette adresse en peu de "
+                "temps : réessayez dans une heure."
+            ),
+            count=False,
+        )
+    data, files = channel.read(request)
+    token = channel.token(page, request, data)
+    if earlier := earlier_candidature(page, token):
+        return Outcome(candidature=earlier)
+
+    blank = page.get_form(page=page)
+    data, errors = channel.prepare(blank, data, files)
+    form = page.get_form(data, files, page=page, user=None)
+    if not form.is_valid() or errors:
+        errors = {
+            **{
+                name: [str(m) for m in messages]
+                for name, messages in form.errors.items()
+            },
+            **errors,
+        }
+        raise Refused(
+            "invalid",
+            422,
+            _("Certaines réponses sont à corriger."),
+            errors=errors,
+            form=form,
+        )
+    try:
+        candidature, created = submit_candidature(
+            page,
+            form.cleaned_data,
+            answer_fields=form.answer_fields,
+            token=token,
+            client_key=client_key,
+        )
+    except TokenUsedElsewhere:
+        raise channel.token_elsewhere() from None
+    return Outcome(candidature=candidature, created=created)
+
+
+# The HTML form -------------------------------------------------------------------
+
+
+class HtmlForm:
+    """A browser's post: the form's fields, its files, and its own one-time token."""
+
+    def any_token(self, page, request):
+        try:
+            return token_uuid(page, request.POST.get(TOKEN_FIELD))
+        except UNREADABLE_BODY + (RequestDataTooBig,):
+            return None
+
+    def header_token(self, request):
+        return None
+
+    def read(self, request):
+        try:
+            return request.POST, request.FILES
+        except RequestDataTooBig:
+            raise too_big() from None
+        except UNREADABLE_BODY:
+            raise Refused(
+                "unreadable",
+                400,
+                _(
+                    "Votre envoi n'a pas pu être lu : votre candidature n'a pas été "
+                    "enregistrée. Remplissez de nouveau le formulaire ci-dessous."
+                ),
+            ) from None
+
+    def token(self, page, request, data):
+        token = token_uuid(page, data.get(TOKEN_FIELD))
+        if token is None:
+            # No token, or one this form did not issue (another form's, a forged one).
+            raise self.token_elsewhere()
+        return token
+
+    def prepare(self, blank, data, files):
+        return data, {}
+
+    def token_elsewhere(self):
+        return Refused(
+            "stale",
+            400,
+            _(
+                "Cette page a expiré : votre candidature n'a pas été enregistrée. "
+                "Vos réponses sont conservées ci-dessous ; si vous aviez joint des "
+                "fichiers, choisissez-les de nouveau, puis envoyez le formulaire."
+            ),
+        )
+
+
+# The API ---------------------------------------------------------------------------
+
+# A valid body needs a few lists and objects: past this many, it is refused
+# before it is parsed (2.5 Mo of ``[]`` would be some 60 Mo of Python lists).
+MAX_JSON_CONTAINERS = 10_000
+MAX_UNKNOWN_NAMES = 20
+# A checkbox as a browser sends it (« on ») or as text: read as a boolean.
+CHECKBOX_WORDS = {"on": True, "true": True, "false": False, "": False}
+JSON_TYPE_ERRORS = {
+    "text": gettext_lazy("Réponse attendue : un texte (une chaîne JSON)."),
+    "number": gettext_lazy("Réponse attendue : un nombre."),
+    "boolean": gettext_lazy("Réponse attendue : true ou false."),
+    "list": gettext_lazy("Réponse attendue : une liste de textes."),
+    "file": gettext_lazy(
+        "Les fichiers s'envoient en multipart/form-data, pas dans un corps JSON."
+    ),
+}
+
+
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _json_kind(field):
+    """What JSON a field takes: text, number, boolean, list (of text), file; None: nothing."""
+    if isinstance(field, NonInputField):
+        return None
+    if isinstance(field, MultipleFileField):
+        return "file"
+    if isinstance(field, forms.BooleanField):
+        return "boolean"
+    if isinstance(field, forms.MultipleChoiceField):
+        return "list"
+    if isinstance(field, forms.DecimalField | forms.FloatField | forms.IntegerField):
+        return "number"
+    return "text"
+
+
+def _accepts(kind, value):
+    if kind == "text":
+        return isinstance(value, str)
+    if kind == "number":
+        return isinstance(value, str | int | Decimal) and not isinstance(value, bool)
+    if kind == "boolean":
+        return isinstance(value, bool) or (
+            isinstance(value, str) and value.lower() in CHECKBOX_WORDS
+        )
+    if kind == "list":
+        return isinstance(value, list) and all(isinstance(item, str) for item in value)
+    return kind == "file" and value == []
+
+
+def unknown_names(form, data, files):
+    """Per-name errors for what is not a field of this form (the first few)."""
+    names = [name for name in [*data.keys(), *files.keys()] if name not in form.fields]
+    message = _("Ce formulaire n'a pas de champ de ce nom.")
+    return {name[:100]: [message] for name in names[:MAX_UNKNOWN_NAMES]}
+
+
+def json_answers(form, answers):
+    """The JSON answers as the form reads them, and per-field errors for the wrong types.
+
+    Only what a form would receive from a browser passes: text where text is
+    expected (never an object's Python ``repr``), lists of text for multiple
+    choices, booleans for a checkbox, numbers as their text.
+    """
+    data, errors = {}, {}
+    for name, value in answers.items():
+        field = form.fields.get(name)
+        kind = _json_kind(field) if field is not None else None
+        if field is None or kind is None or value is None:
+            continue
+        if not _accepts(kind, value):
+            errors[name] = [str(JSON_TYPE_ERRORS[kind])]
+        elif kind == "number":
+            data[name] = str(value)
+        elif kind == "boolean" and isinstance(value, str):
+            data[name] = CHECKBOX_WORDS[value.lower()]
+        elif kind != "file":
+            data[name] = value
+    return data, errors
+
+
+class ApiBody:
+    """A JSON body (``{"answers": {…}}``) or a multipart one, and an optional key."""
+
+    def any_token(self, page, request):
+        try:
+            data, _files = self.read(request)
+            return self.token(page, request, data)
+        except Refused:
+            return None
+
+    def header_token(self, request):
+        raw = request.headers.get("Idempotency-Key")
+        if not raw:
+            return None
+        try:
+            return uuid.UUID(raw)
+        except ValueError:
+            raise Refused(
+                "bad_token", 422, _("L'en-tête Idempotency-Key doit être un UUID.")
+            ) from None
+
+    def read(self, request):
+        content_type = request.content_type or ""
+        if (
+            content_type.startswith("multipart/form-data")
+            or content_type == "application/x-www-form-urlencoded"
+        ):
+            try:
+                return request.POST, request.FILES
+            except RequestDataTooBig:
+                raise Refused("too_big", 413, _("Envoi trop volumineux.")) from None
+            except UNREADABLE_BODY:  # no boundary, a truncated part, too many fields…
+                raise Refused(
+                    "unreadable",
+                    422,
+                    _("Le corps multipart de la requête est illisible."),
+                ) from None
+        try:
+            raw = request.body
+        except RequestDataTooBig:
+            raise Refused(
+                "too_big",
+                413,
+                _(
+                    "Envoi trop volumineux : %(max)s Mo au plus en JSON ; les fichiers "
+                    "s'envoient en multipart/form-data."
+                )
+                % {"max": megabytes(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)},
+            ) from None
+        if raw.count(b"[") + raw.count(b"{") > MAX_JSON_CONTAINERS:
+            raise Refused(
+                "unreadable",
+                422,
+                _("Le corps de la requête contient trop de listes ou d'objets."),
+            )
+        try:
+            body = json.loads(
+                raw or b"{}", parse_float=Decimal, parse_constant=_refuse_constant
+            )
+        except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+            raise Refused(
+                "unreadable", 422, _("Le corps de la requête n'est pas du JSON valide.")
+            ) from None
+        answers = body.get("answers") if isinstance(body, dict) else None
+        if not isinstance(answers, dict):
+            raise Refused(
+                "unreadable", 422, _("Le corps doit contenir un objet « answers ».")
+            )
+        return answers, {}
+
+    def token(self, page, request, data):
+        """The UUID this request is known by: its Idempotency-Key, or the form's token."""
+        if token := self.header_token(request):
+            return token
+        raw = data.get(TOKEN_FIELD)
+        if not raw:
+            return None
+        if token := token_uuid(page, raw):
+            return token
+        try:
+            return uuid.UUID(raw)
+        except (TypeError, ValueError, AttributeError):
+            raise Refused(
+                "bad_token",
+                422,
+                _("Le jeton doit être un UUID, ou le jeton donné par ce formulaire."),
+            ) from None
+
+    def prepare(self, blank, data, files):
+        errors = unknown_names(blank, data, files)
+        if not isinstance(
+            data, QueryDict
+        ):  # JSON: each answer of the type its field takes
+            data, type_errors = json_answers(blank, data)
+            errors.update(type_errors)
+        return data, errors
+
+    def token_elsewhere(self):
+        return Refused(
+            "bad_token",
+            422,
+            _(
+                "Cette clé Idempotency-Key a déjà servi pour un autre formulaire : "
+                "donnez à chaque candidature une clé nouvelle."
+            ),
+        )

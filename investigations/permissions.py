@@ -1,0 +1,13 @@
+"""Which investigations a user reads: those of the sites of their programme team."""
+
+from core.sites import programme_site_scope, register_scoped_model
+
+from .models import Investigation
+
+
+def investigations_for(user):
+    """The investigations of the user's sites."""
+    return Investigation.objects.filter(programme_site_scope(user))
+
+
+register_scoped_model(Investigation, investigations_for)

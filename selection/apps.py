@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SelectionConfig(AppConfig):
+    name = "selection"
+    label = "selection"
+    verbose_name = _("Sélection")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # Registers what may not be deleted, the criteria lock and what a member reads.
+        from . import permissions, rules  # noqa: F401

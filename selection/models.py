@@ -1,0 +1,420 @@
+"""The selection: review rounds, their members, evaluations, and decision emails."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel
+from wagtail.models import Orderable, Site
+
+from cms_pages.models import only_site
+from core.text import SingleLineCharField, email_subject
+from forms.choices import Status
+from forms.models import Candidature
+
+
+class RoundKind(models.TextChoices):
+    PRESELECTION = "preselection", _("Pré-sélection (jury)")
+    SELECTION = "selection", _("Sélection (comité)")
+
+
+class OthersScores(models.TextChoices):
+    """When a member of a round may see what the other members gave."""
+
+    AFTER_OWN = (
+        "after_own",
+        _(
+            "Sur un dossier, une fois sa propre évaluation rendue ; le classement, une "
+            "fois tous ses dossiers évalués"
+        ),
+    )
+    AFTER_MEETING = "after_meeting", _("À partir de la date de la réunion")
+    NEVER = "never", _("Jamais : seule l'équipe programme les voit")
+
+
+class ReviewRound(ClusterableModel):
+    """A stage of a call: the jury's pre-selection or the committee's selection."""
+
+    call = models.ForeignKey(
+        "cms_pages.CallPage",
+        verbose_name=_("appel"),
+        on_delete=models.CASCADE,
+        related_name="review_rounds",
+    )
+    kind = models.CharField(_("étape"), max_length=20, choices=RoundKind.choices)
+    starts_on = models.DateField(_("début des évaluations"), null=True, blank=True)
+    ends_on = models.DateField(_("date de la réunion"), null=True, blank=True)
+    candidatures = models.ManyToManyField(
+        Candidature,
+        verbose_name=_("candidatures examinées"),
+        related_name="review_rounds",
+        blank=True,
+    )
+    others_scores = models.CharField(
+        _("notes des autres membres"),
+        max_length=20,
+        choices=OthersScores.choices,
+        default=OthersScores.AFTER_OWN,
+        help_text=_(
+            "Quand un membre peut voir les notes et commentaires des autres, et le "
+            "classement dans son cahier personnel. Une évaluation rendue ne se "
+            "modifie plus : seule l'équipe programme peut la rouvrir, avec un motif."
+        ),
+    )
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    panels = [
+        FieldPanel("call"),
+        FieldPanel("kind"),
+        FieldRowPanel([FieldPanel("starts_on"), FieldPanel("ends_on")]),
+        FieldPanel("others_scores"),
+        InlinePanel("memberships", heading=_("Membres"), label=_("Membre")),
+    ]
+
+    class Meta:
+        verbose_name = _("tour d'examen")
+        verbose_name_plural = _("tours d'examen")
+        ordering = ["-created_at"]
+        permissions = [("sit_on_round", _("Peut siéger dans un tour d'examen"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["call", "kind"], name="one_round_per_kind_per_call"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.call.title}"
+
+    @property
+    def source_status(self):
+        """The status a candidature must have to enter this round."""
+        return (
+            Status.ELIGIBLE
+            if self.kind == RoundKind.PRESELECTION
+            else Status.PRESELECTED
+        )
+
+    def get_source_status_display(self):
+        return Status(self.source_status).label
+
+    def member_ids(self):
+        return [membership.user_id for membership in self.memberships.all()]
+
+
+class RoundMember(Orderable):
+    round = ParentalKey(
+        ReviewRound, on_delete=models.CASCADE, related_name="memberships"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("membre"),
+        on_delete=models.CASCADE,
+        related_name="round_memberships",
+    )
+    administration = SingleLineCharField(
+        _("administration du membre"),
+        max_length=200,
+        blank=True,
+        help_text=_("Sert à signaler les conflits d'intérêts probables."),
+    )
+
+    panels = [FieldRowPanel([FieldPanel("user"), FieldPanel("administration")])]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("membre")
+        verbose_name_plural = _("membres")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "user"], name="one_membership_per_round"
+            )
+        ]
+
+    def __str__(self):
+        return str(self.user)
+
+
+class Evaluation(models.Model):
+    """One member's scores for one candidature in one round.
+
+    A draft until the member submits it (``submitted_at``); then locked: only
+    the programme team reopens it, with a reason (``EvaluationReopening``).
+    Never deleted: it is what the ranking was made of.
+    """
+
+    round = models.ForeignKey(
+        ReviewRound, on_delete=models.PROTECT, related_name="evaluations"
+    )
+    candidature = models.ForeignKey(
+        Candidature, on_delete=models.PROTECT, related_name="evaluations"
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("membre"),
+        on_delete=models.PROTECT,
+        related_name="evaluations",
+    )
+    scores = models.JSONField(_("notes"), default=dict, blank=True)
+    comment = models.TextField(_("commentaire"), blank=True)
+    conflict_of_interest = models.BooleanField(_("conflit d'intérêts"), default=False)
+    conflict_note = SingleLineCharField(
+        _("précision sur le conflit"), max_length=300, blank=True
+    )
+    submitted_at = models.DateTimeField(
+        _("évaluation rendue le"), null=True, blank=True
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("saisie par"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Vide : par le membre lui-même ; sinon, importée par l'équipe."),
+    )
+    reopened_count = models.PositiveSmallIntegerField(_("réouvertures"), default=0)
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("évaluation")
+        verbose_name_plural = _("évaluations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "candidature", "member"],
+                name="one_evaluation_per_member",
+            )
+        ]
+        indexes = [models.Index(fields=["round", "member"])]
+
+    def __str__(self):
+        return f"{self.candidature_id} / {self.member_id} ({self.round_id})"
+
+    @property
+    def is_locked(self):
+        return self.submitted_at is not None
+
+
+class EvaluationReopening(models.Model):
+    """The programme team reopened a submitted evaluation: who, when, why, and what it said."""
+
+    evaluation = models.ForeignKey(
+        Evaluation, on_delete=models.PROTECT, related_name="reopenings"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("rouverte par"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.TextField(_("motif"))
+    previous_scores = models.JSONField(_("notes avant réouverture"), default=dict)
+    previous_conflict_of_interest = models.BooleanField(default=False)
+    previous_submitted_at = models.DateTimeField(_("rendue le"))
+    created_at = models.DateTimeField(_("rouverte le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("réouverture d'une évaluation")
+        verbose_name_plural = _("réouvertures d'évaluations")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.evaluation} — {self.created_at:%Y-%m-%d}"
+
+
+# Notifications to applicants ------------------------------------------------
+
+
+NOTIFIED_STATUSES = [
+    Status.ELIGIBLE,
+    Status.INELIGIBLE,
+    Status.PRESELECTED,
+    Status.NOT_PRESELECTED,
+    Status.SELECTED,
+    Status.NOT_SELECTED,
+]
+PLACEHOLDERS = {
+    "{nom}": "applicant_name",
+    "{reference}": "reference",
+    "{appel}": "call_title",
+    "{statut}": "status_label",
+    "{motif}": "reason",
+}
+
+
+class NotificationTemplate(models.Model):
+    """The email sent to applicants whose candidature reached a status."""
+
+    call = models.ForeignKey(
+        "cms_pages.CallPage",
+        verbose_name=_("appel"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notification_templates",
+        help_text=_(
+            "Vide : le modèle vaut pour tous les appels du site qui n'ont pas le leur."
+        ),
+    )
+    site = models.ForeignKey(
+        "wagtailcore.Site",
+        verbose_name=_("site"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_(
+            "Le site de l'appel ; pour un modèle valable pour tous ses appels."
+        ),
+    )
+    status = models.CharField(
+        _("statut annoncé"),
+        max_length=20,
+        choices=[(s.value, s.label) for s in NOTIFIED_STATUSES],
+    )
+    subject = SingleLineCharField(_("objet"), max_length=200)
+    body = models.TextField(
+        _("texte"),
+        help_text=_(
+            "Remplacés à l'envoi : {nom}, {reference}, {appel}, {statut}, {motif}."
+        ),
+    )
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    panels = [
+        FieldPanel("call"),
+        FieldPanel("site"),
+        FieldPanel("status"),
+        FieldPanel("subject"),
+        FieldPanel("body"),
+    ]
+
+    class Meta:
+        verbose_name = _("modèle de courriel")
+        verbose_name_plural = _("modèles de courriel")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["call", "status"], name="one_template_per_status"
+            ),
+            # NULLs differ in SQL: without this, two « all calls » templates could coexist.
+            models.UniqueConstraint(
+                fields=["site", "status"],
+                condition=models.Q(call__isnull=True),
+                name="one_default_template_per_status",
+                violation_error_message=_(
+                    "Un modèle pour tous les appels du site existe déjà pour ce statut."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        scope = self.call.title if self.call_id else _("tous les appels")
+        return f"{Status(self.status).label} — {scope}"
+
+    def save(self, *args, **kwargs):
+        if self.call_id and not self.site_id:
+            self.site = self.call.get_site()
+        if not self.site_id:  # an instance of one site: that one
+            self.site = only_site()
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if self.call_id:
+            self.site = self.call.get_site()
+        elif not self.site_id and Site.objects.count() == 1:
+            self.site = Site.objects.get()
+        elif not self.site_id:
+            raise ValidationError(
+                {
+                    "site": _(
+                        "Choisissez l'appel, ou le site dont il vaut pour tous les appels."
+                    )
+                }
+            )
+
+    @classmethod
+    def for_candidature(cls, candidature, status=None):
+        status = status or candidature.status
+        return (
+            cls.objects.filter(status=status, call=candidature.call).first()
+            or cls.objects.filter(
+                status=status, call__isnull=True, site=candidature.call.get_site()
+            ).first()
+        )
+
+    def render(self, candidature, reason=""):
+        values = {
+            "applicant_name": candidature.applicant_name,
+            "reference": candidature.reference,
+            "call_title": candidature.call.title,
+            "status_label": str(Status(candidature.status).label),
+            "reason": reason,
+        }
+        subject, body = self.subject, self.body
+        for placeholder, key in PLACEHOLDERS.items():
+            subject = subject.replace(placeholder, values[key])
+            body = body.replace(placeholder, values[key])
+        return email_subject(subject, Notification.SUBJECT_LENGTH), body
+
+
+class Notification(models.Model):
+    """One email to one applicant: prepared, then sent when the team releases it."""
+
+    class State(models.TextChoices):
+        PREPARED = "prepared", _("Préparé")
+        RELEASED = "released", _("En cours d'envoi")
+        SENT = "sent", _("Envoyé")
+        FAILED = "failed", _("Échec")
+
+    candidature = models.ForeignKey(
+        Candidature, on_delete=models.CASCADE, related_name="notifications"
+    )
+    template = models.ForeignKey(
+        NotificationTemplate,
+        verbose_name=_("modèle"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,  # never reached: a used template is kept
+        related_name="notifications",
+    )
+    status = models.CharField(
+        _("statut annoncé"), max_length=20, choices=Status.choices
+    )
+    SUBJECT_LENGTH = 250
+    subject = models.CharField(_("objet"), max_length=SUBJECT_LENGTH)
+    body = models.TextField(_("texte"))
+    state = models.CharField(
+        _("état"), max_length=10, choices=State.choices, default=State.PREPARED
+    )
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("préparé par"),
+    )
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("envoyé par"),
+    )
+    created_at = models.DateTimeField(_("préparé le"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["candidature", "status"], name="one_notification_per_decision"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.candidature.reference} — {self.get_status_display()}"
