@@ -807,12 +807,6 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
             page.__dict__["call"] = self
         return result
 
-    @cached_property
-    def candidature_form_page(self):
-        from forms.models import CandidatureFormPage
-
-        return CandidatureFormPage.objects.live().public().child_of(self).first()
-
 
 class SelectionCriterion(Orderable):
     """A criterion of a call, written once: shown publicly, scored by the jury."""

@@ -1,8 +1,10 @@
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from core import deletion
+from core.sites import sites_of, under_sites
 
 from .models import SiteGroup
 
@@ -38,10 +40,6 @@ def register_site_group_viewset():
 @hooks.register("construct_page_chooser_queryset")
 def pages_of_the_users_sites(pages, request):
     """The page chooser browses and searches the user's own sites only."""
-    from django.db.models import Q
-
-    from core.sites import sites_of, under_sites
-
     sites = sites_of(request.user)
     if sites is None:
         return pages

@@ -24,7 +24,7 @@ A rule is enforced
 A deliberate deletion of what a rule protects (the demo's reset, nothing an
 admin screen offers) runs inside ``deletions_allowed(reason)``, which is
 logged. Erasing personal data never deletes a protected row: it empties it
-(see ``forms.privacy``).
+(see ``privacy.services``).
 """
 
 import logging

@@ -20,7 +20,7 @@ DEMO_ONLY = (
     "tests/",
     "docs/",
     "bench/",
-    "cms_pages/management/commands/load_demo_content.py",
+    "demo/",
 )
 SHIPPED = (
     ".py",

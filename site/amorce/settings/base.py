@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "selection",
     "exports",
     "investigations",
+    "privacy",
+    "demo",
     "dsfr",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

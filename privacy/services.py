@@ -25,15 +25,16 @@ from django.utils import timezone
 from wagtail.log_actions import log
 from wagtail.models import ModelLogEntry
 
-from selection.models import Evaluation, Notification
-
-from .choices import FieldType, Status
-from .models import (
+from cms_pages.models import CallPage
+from forms.choices import FieldType, Status
+from forms.models import (
     Candidature,
     CandidatureAttachment,
     CandidatureStatusChange,
     private_storage,
 )
+from investigations.models import Investigation
+from selection.models import Evaluation, Notification
 
 # Stored values, not interface text: the same whatever language the command runs in.
 ANONYMISED_NAME = "Anonymisé"
@@ -84,8 +85,6 @@ def retention_end(call):
 
 def calls_past_retention(now):
     """Calls whose retention has run out at ``now``, oldest closing first."""
-    from cms_pages.models import CallPage
-
     # The shortest retention is one month: older than four weeks, no sooner.
     calls = CallPage.objects.filter(closes_at__lte=now - dt.timedelta(days=28))
     return [call for call in calls.order_by("closes_at") if retention_end(call) <= now]
@@ -245,8 +244,6 @@ def applicant_candidatures(address):
 
 
 def applicant_investigations(address):
-    from investigations.models import Investigation
-
     return Investigation.objects.filter(contact_email__iexact=address.strip())
 
 

@@ -8,7 +8,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from forms.models import Candidature
-from forms.privacy import (
+from privacy.services import (
     anonymise,
     calls_past_retention,
     delete_files,

@@ -17,9 +17,9 @@ from cms_pages.factories import CallPageFactory
 from cms_pages.models import CallPage
 from forms.factories import CandidatureFactory, CandidatureFormPageFactory
 from forms.models import Candidature, CandidatureAttachment, private_storage
-from forms.privacy import ANONYMISED_EMAIL, ANONYMISED_NAME, add_months
 from forms.services import change_status
 from investigations.models import Investigation
+from privacy.services import ANONYMISED_EMAIL, ANONYMISED_NAME, add_months
 from selection.models import Evaluation, Notification, ReviewRound, RoundMember
 from selection.scoring import round_aggregates
 from tests.forms.helpers import PDF
@@ -324,7 +324,7 @@ def test_it_runs_on_todays_date(people):
 
 def test_a_failure_leaves_the_call_untouched(people, monkeypatch):
     """One transaction per call: a failure midway anonymises nothing, keeps the files."""
-    from forms import privacy
+    from privacy import services as privacy
 
     def broken(*args, **kwargs):
         raise RuntimeError("panne")

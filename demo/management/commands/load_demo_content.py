@@ -9,10 +9,11 @@ import datetime as dt
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
-from wagtail.models import Page, Site
+from wagtail.models import Collection, Page, Site
 
 from cms_pages.factories import (
     CallPageFactory,
@@ -23,10 +24,19 @@ from cms_pages.factories import (
     ProgrammePageFactory,
     paragraph,
 )
-from cms_pages.incubators import link_starting_groups
+from cms_pages.incubators import create_incubator, link_starting_groups
 from cms_pages.models import CallPage, HomePage, SiteIdentity
 from core.deletion import deletions_allowed
-from forms.factories import DEMO_FIELDS, CandidatureFormPageFactory
+from forms.factories import DEMO_FIELDS, CandidatureFactory, CandidatureFormPageFactory
+from forms.models import Candidature, ReferenceSequence
+from investigations.models import (
+    CommitteeEvent,
+    Investigation,
+    LearningsIndexPage,
+    Organisation,
+    Phase,
+)
+from selection.models import NotificationTemplate, ReviewRound, RoundMember
 
 HOME_SLUG = "accueil"
 
@@ -260,7 +270,6 @@ DEMO_TEMPLATES = [
 
 def demo_account(username, group_name, first_name, last_name):
     """A demo team member; ``ensure_admin`` gives them the local password."""
-    from django.contrib.auth.models import Group, User
 
     user, created = User.objects.get_or_create(
         username=username,
@@ -283,8 +292,6 @@ def add_candidatures(form_page, prefix, rows, answers=None):
     ``rows`` are (name, email, administration, problem, status); ``answers``
     gives the other questions' answers, by label.
     """
-    from forms.factories import CandidatureFactory
-    from forms.models import ReferenceSequence
 
     form_page = type(form_page).objects.get(pk=form_page.pk)
     call = form_page.call
@@ -328,9 +335,6 @@ class Command(BaseCommand):
     def handle(self, *args, reset=False, **options):
         root = Page.get_first_root_node()
         if reset:
-            from forms.models import Candidature, ReferenceSequence
-            from investigations.models import Investigation
-
             for home in HomePage.objects.child_of(root).filter(
                 slug__in=[HOME_SLUG, REGION["slug"]]
             ):
@@ -341,8 +345,6 @@ class Command(BaseCommand):
                     Investigation.objects.filter(call__in=demo_calls).delete()
                     Candidature.objects.filter(call__in=demo_calls).delete()
                     home.delete()
-            from django.contrib.auth.models import Group
-            from wagtail.models import Collection
 
             Group.objects.filter(name__endswith=f" — {REGION['name']}").delete()
             Collection.objects.filter(name=REGION["name"]).delete()
@@ -501,9 +503,6 @@ class Command(BaseCommand):
     def add_selection_demo(self, call, form_page):
         """A few candidatures, the team's accounts, a jury round and decision emails."""
 
-        from forms.models import Candidature
-        from selection.models import NotificationTemplate, ReviewRound, RoundMember
-
         accounts = {
             username: demo_account(username, group, first, last)
             for username, group, first, last in DEMO_ACCOUNTS
@@ -529,15 +528,6 @@ class Command(BaseCommand):
 
     def add_investigation_demo(self, home, call):
         """Two past investigations, one with learnings to share, and the page that shares them."""
-        import datetime as dt
-
-        from investigations.models import (
-            CommitteeEvent,
-            Investigation,
-            LearningsIndexPage,
-            Organisation,
-            Phase,
-        )
 
         if not LearningsIndexPage.objects.child_of(home).exists():
             page = home.add_child(
@@ -607,8 +597,6 @@ class Command(BaseCommand):
         It answers on the other loopback name (``localhost`` when the admin is
         on 127.0.0.1), so both sites open side by side in a browser.
         """
-
-        from cms_pages.incubators import create_incubator
 
         if HomePage.objects.filter(slug=REGION["slug"]).exists():
             return

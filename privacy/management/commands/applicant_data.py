@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from forms.choices import Status
-from forms.privacy import (
+from privacy.services import (
     applicant_candidatures,
     applicant_investigations,
     delete_files,
