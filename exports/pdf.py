@@ -1,22 +1,15 @@
-"""PDFs with WeasyPrint: the dossier, the jury book, the applicant's receipt.
+"""The PDFs the teams download: a dossier, the jury book, an investigation's synthesis.
 
-Pure functions ``render_<thing>_pdf(...) -> bytes``. Fonts and images come
-from local files only (the DSFR's Marianne, served by django-dsfr): the URL
-fetcher refuses anything that is not a file under the project's static
-folders, so a PDF never fetches from the network. Applicant text goes
-through Django's autoescaping: it is printed, never interpreted as HTML.
+Pure functions ``render_<thing>_pdf(...) -> bytes``, drawn by the PDF engine
+(``core.pdf``) in the site's name (``cms_pages.pdf``). Applicant text goes
+through Django's autoescaping: it is printed, never interpreted as HTML. The
+applicant's receipt is the form app's (``forms.receipts``).
 """
 
-from pathlib import Path
-from urllib.parse import urlsplit
-from urllib.request import url2pathname
-
-from django.contrib.staticfiles import finders
-from django.template.loader import render_to_string
-from django.utils import timezone
-
 from cms_pages.models import criteria_lock
+from cms_pages.pdf import render_pdf
 from forms.models import Candidature
+from forms.receipts import dossier_context
 from selection.models import Evaluation
 from selection.scoring import (
     criteria_of,
@@ -27,113 +20,10 @@ from selection.scoring import (
 )
 
 
-def _font_path(name):
-    found = finders.find(f"dsfr/dist/fonts/{name}")
-    return Path(found).as_uri() if found else ""
-
-
-def fonts():
-    return {
-        "regular": _font_path("Marianne-Regular.woff"),
-        "bold": _font_path("Marianne-Bold.woff"),
-        "italic": _font_path("Marianne-Regular_Italic.woff"),
-    }
-
-
-def pdf_style(identity):
-    """The State's typeface and blue for a DSFR site; plain ones for a neutral site."""
-    from cms_pages.models import Theme
-
-    if identity.theme == Theme.DSFR:
-        return {
-            "fonts": fonts(),
-            "font_family": '"Marianne", "DejaVu Sans", sans-serif',
-            "accent": "#000091",
-        }
-    return {
-        "fonts": {},
-        "font_family": '"DejaVu Sans", sans-serif',
-        "accent": "#1f3a5f",
-    }
-
-
-def _allowed_roots():
-    """The folders a PDF may read from: the static files of the project and its apps."""
-    roots = set()
-    for finder in finders.get_finders():
-        for storage in getattr(finder, "storages", {}).values():
-            if getattr(storage, "location", None):
-                roots.add(Path(storage.location).resolve())
-        for location in getattr(finder, "locations", []):
-            roots.add(
-                Path(location[1] if isinstance(location, tuple) else location).resolve()
-            )
-    return roots
-
-
-def local_only_fetcher():
-    """WeasyPrint's fetcher, restricted to local files under the static folders."""
-    from weasyprint.urls import URLFetcher
-
-    roots = _allowed_roots()
-
-    class LocalFetcher(URLFetcher):
-        def fetch(self, url, headers=None):
-            # Decoded as the fetcher would read it, then checked, then read as
-            # checked: « %2e%2e » cannot climb out of the allowed folders.
-            parts = urlsplit(url)
-            if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
-                raise ValueError(f"refused resource: {url[:80]}")
-            path = Path(url2pathname(parts.path)).resolve()
-            if not any(path.is_relative_to(root) for root in roots):
-                raise ValueError(f"refused resource: {url[:80]}")
-            return super().fetch(path.as_uri(), headers)
-
-    return LocalFetcher(allowed_protocols=["file"])
-
-
-def html_to_pdf(html):
-    from weasyprint import HTML
-
-    return HTML(
-        string=html, base_url=None, url_fetcher=local_only_fetcher()
-    ).write_pdf()
-
-
-def _render(template, context, site=None):
-    from cms_pages.models import SiteIdentity
-
-    identity = SiteIdentity.for_site_or_defaults(site)
-    context = {
-        **pdf_style(identity),
-        "identity": identity,
-        "generated_at": timezone.localtime(),
-        **context,
-    }
-    return html_to_pdf(render_to_string(template, context))
-
-
-def dossier_context(candidature):
-    return {
-        "candidature": candidature,
-        "answers": candidature.answers(),
-        "call": candidature.call,
-    }
-
-
 def render_candidature_pdf(candidature):
     """One candidature: identity, status, every answer in form order, attachments listed."""
-    return _render(
+    return render_pdf(
         "exports/pdf/dossier.html",
-        dossier_context(candidature),
-        candidature.call.get_site(),
-    )
-
-
-def render_receipt_pdf(candidature):
-    """The applicant's receipt: reference, date, their answers."""
-    return _render(
-        "exports/pdf/receipt.html",
         dossier_context(candidature),
         candidature.call.get_site(),
     )
@@ -202,7 +92,7 @@ def render_jury_book_pdf(review_round, member=None):
         }
         for aggregate in aggregates
     ]
-    return _render(
+    return render_pdf(
         "exports/pdf/jury_book.html",
         {
             "review_round": review_round,
@@ -223,7 +113,7 @@ def render_jury_book_pdf(review_round, member=None):
 
 def render_investigation_pdf(investigation):
     """The synthesis: problem, team, timeline, checkpoints, outcome, recommendations."""
-    return _render(
+    return render_pdf(
         "exports/pdf/investigation.html",
         {
             "investigation": investigation,

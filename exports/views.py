@@ -7,7 +7,9 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,15 +17,20 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from core.pdf import pdf_response
 from core.sites import is_programme_team, programme_site_scope
 from forms.admin_views import CandidatureFilterSet
 from forms.models import Candidature
 from forms.permissions import can_view_candidature, candidatures_for
+from investigations.models import Investigation
+from investigations.permissions import investigations_for
 from selection.models import ReviewRound
 from selection.permissions import rounds_for, rounds_of
 from selection.scoring import criteria_of
 
+from .imports import import_decisions, import_evaluations, load_dataset
 from .models import ExportJob
+from .pdf import render_candidature_pdf, render_investigation_pdf, render_jury_book_pdf
 from .services import IMPORTS_FOLDER, build_resource, export_to, filename_for
 from .tasks import run_export
 from .writers import FORMATS
@@ -176,10 +183,6 @@ class BaseImportView(WagtailAdminTemplateMixin, TemplateView):
         raise NotImplementedError
 
     def post(self, request, *args, **kwargs):
-        from django.core.files.base import ContentFile
-        from django.core.files.storage import storages
-
-        from .imports import load_dataset
 
         storage = storages["private"]
         stored = request.POST.get("stored", "")
@@ -240,7 +243,6 @@ class ImportDecisionsView(BaseImportView):
         return super().get_context_data(help_text=self.help_text, **kwargs)
 
     def run_import(self, dataset, dry_run):
-        from .imports import import_decisions
 
         return import_decisions(dataset, self.request.user, dry_run=dry_run)
 
@@ -292,7 +294,6 @@ class ImportEvaluationsView(BaseImportView):
         return super().get_context_data(help_text=help_text, **kwargs)
 
     def run_import(self, dataset, dry_run):
-        from .imports import import_evaluations
 
         return import_evaluations(
             dataset, self.review_round, dry_run=dry_run, user=self.request.user
@@ -305,17 +306,8 @@ class ImportEvaluationsView(BaseImportView):
         return reverse("review_rounds:ranking", args=[self.review_round.pk])
 
 
-def pdf_response(content, filename):
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 def candidature_pdf(request, pk):
     """One dossier as a PDF, for whoever may read the candidature."""
-    from .pdf import render_candidature_pdf
-
     candidature = get_object_or_404(
         Candidature.objects.select_related("call", "definition"), pk=pk
     )
@@ -328,8 +320,6 @@ def candidature_pdf(request, pk):
 
 def jury_book(request, pk):
     """The round's jury book: the programme team's full one, or a member's own."""
-    from .pdf import render_jury_book_pdf
-
     review_round = get_object_or_404(ReviewRound.objects.select_related("call"), pk=pk)
     in_scope = rounds_for(request.user).filter(pk=review_round.pk).exists()
     if in_scope and request.GET.get("membre") != "moi":
@@ -371,7 +361,6 @@ def export_investigations(request):
     if not request.user.has_perm("investigations.view_investigation"):
         raise PermissionDenied
     fmt = requested_format(request)
-    from investigations.models import Investigation
 
     ids = list(
         Investigation.objects.filter(programme_site_scope(request.user)).values_list(
@@ -379,3 +368,13 @@ def export_investigations(request):
         )
     )
     return respond_or_queue(request, "investigations", "", {"ids": ids}, fmt, len(ids))
+
+
+def investigation_synthesis(request, pk):
+    """An investigation's synthesis as a PDF, for the programme team of its site."""
+    if not request.user.has_perm("investigations.view_investigation"):
+        raise PermissionDenied
+    investigation = get_object_or_404(investigations_for(request.user), pk=pk)
+    return pdf_response(
+        render_investigation_pdf(investigation), f"synthese-{investigation.slug}.pdf"
+    )

@@ -4,10 +4,20 @@ from wagtail import hooks
 
 from core.admin_menu import PermissionMenuItem
 
+from . import views
+
 
 @hooks.register("register_admin_urls")
 def register_export_urls():
-    return [path("exports/", include("exports.urls", namespace="exports"))]
+    return [
+        path("exports/", include("exports.urls", namespace="exports")),
+        # Where the investigation's screens link to, as before the PDFs moved here.
+        path(
+            "investigations/<int:pk>/synthese.pdf",
+            views.investigation_synthesis,
+            name="investigation_synthesis",
+        ),
+    ]
 
 
 @hooks.register("register_admin_menu_item")

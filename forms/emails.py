@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from core.text import email_subject
 
 from .models.candidatures import Candidature
+from .receipts import render_receipt_pdf
 
 logger = logging.getLogger("amorce.forms")
 
@@ -76,8 +77,6 @@ def build_confirmation(candidature):
         [candidature.applicant_email],
     )
     try:
-        from exports.pdf import render_receipt_pdf
-
         message.attach(
             f"accuse-de-reception-{candidature.reference}.pdf",
             render_receipt_pdf(candidature),

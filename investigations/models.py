@@ -15,7 +15,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from cms_pages.choices import PhaseCode
-from cms_pages.models import only_site
+from cms_pages.models import SiteIdentity, only_site
 from core.text import SingleLineCharField
 
 
@@ -117,7 +117,6 @@ COMMITTEE_INTERVAL_DAYS = 183
 
 def default_length(site=None):
     """The length an investigation is planned for: its site's, else the instance's."""
-    from cms_pages.models import SiteIdentity
 
     return dt.timedelta(
         weeks=SiteIdentity.for_site_or_defaults(site).investigation_weeks

@@ -7,7 +7,7 @@ from django.utils import timezone
 from cms_pages.choices import PhaseCode
 from forms.choices import FieldType, Status
 
-from .models import Investigation, Organisation, Phase
+from .models import CommitteeEvent, Investigation, Organisation, Phase
 
 
 def problem_of(candidature):
@@ -127,7 +127,6 @@ def record_outcome(investigation, outcome, rationale="", on=None):
 @transaction.atomic
 def record_committee(investigation, decision, on=None, comment="", documents=""):
     """An investment committee: continue (next phase), stop (abandon) or pivot (same phase)."""
-    from .models import CommitteeEvent
 
     on = on or timezone.localdate()
     event = CommitteeEvent.objects.create(

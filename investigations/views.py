@@ -220,14 +220,3 @@ def beta_gouv_export(request, pk):
         f'attachment; filename="{slugify(investigation.slug)}.md"'
     )
     return response
-
-
-def synthesis_pdf(request, pk):
-    require(request.user, "view")
-    from exports.pdf import render_investigation_pdf
-    from exports.views import pdf_response
-
-    investigation = get_object_or_404(investigations_for(request.user), pk=pk)
-    return pdf_response(
-        render_investigation_pdf(investigation), f"synthese-{investigation.slug}.pdf"
-    )

@@ -120,11 +120,6 @@ def register_investigation_urls():
             views.beta_gouv_export,
             name="investigation_beta_gouv",
         ),
-        path(
-            "investigations/<int:pk>/synthese.pdf",
-            views.synthesis_pdf,
-            name="investigation_synthesis",
-        ),
     ]
 
 

@@ -441,7 +441,7 @@ def test_a_neutral_sites_pdfs_do_not_wear_the_states_typeface(sides):
     """A local authority may not use Marianne; the State's sites keep it."""
     import pypdf
 
-    from exports.pdf import render_receipt_pdf
+    from forms.receipts import render_receipt_pdf
 
     def font_names(pdf):
         reader = pypdf.PdfReader(io.BytesIO(pdf))

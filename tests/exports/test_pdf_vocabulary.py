@@ -6,8 +6,9 @@ import pytest
 from pypdf import PdfReader
 
 from cms_pages.models import SiteIdentity
-from exports.pdf import render_candidature_pdf, render_jury_book_pdf, render_receipt_pdf
+from exports.pdf import render_candidature_pdf, render_jury_book_pdf
 from forms.factories import CandidatureFactory
+from forms.receipts import render_receipt_pdf
 from selection.models import ReviewRound, RoundMember
 from tests.users import member_of
 

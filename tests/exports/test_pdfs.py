@@ -183,7 +183,7 @@ def test_a_member_downloads_the_copy_built_for_them_in_the_background(
 
 
 def test_the_resource_fetcher_decodes_before_it_checks():
-    from exports.pdf import fonts, local_only_fetcher
+    from core.pdf import fonts, local_only_fetcher
 
     fetcher = local_only_fetcher()
     font = fonts()["regular"]

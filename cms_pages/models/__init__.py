@@ -1,0 +1,60 @@
+"""The pages the communications team edits, and the per-site identity.
+
+``identity`` (who runs a site), ``base`` (what every page has), ``call`` (a
+call, its criteria and FAQ), ``pages`` (home, programme, news). Migrations and
+other apps import from here.
+"""
+
+from .base import IntroductionMixin
+from .call import (
+    CRITERIA_LOCKS,
+    CRITERION_FIELDS,
+    CallPage,
+    CallPageForm,
+    CallStatus,
+    FaqPage,
+    SelectionCriterion,
+    criteria_changed,
+    criteria_lock,
+)
+from .identity import (
+    SiteGroup,
+    SiteIdentity,
+    Theme,
+    default_investigation_weeks,
+    default_theme,
+    only_site,
+)
+from .pages import (
+    HomePage,
+    NewsArticlePage,
+    NewsArticleTag,
+    NewsIndexPage,
+    ProgrammePage,
+    ProgrammePhase,
+)
+
+__all__ = [
+    "CRITERIA_LOCKS",
+    "CRITERION_FIELDS",
+    "CallPage",
+    "CallPageForm",
+    "CallStatus",
+    "FaqPage",
+    "HomePage",
+    "IntroductionMixin",
+    "NewsArticlePage",
+    "NewsArticleTag",
+    "NewsIndexPage",
+    "ProgrammePage",
+    "ProgrammePhase",
+    "SelectionCriterion",
+    "SiteGroup",
+    "SiteIdentity",
+    "Theme",
+    "criteria_changed",
+    "criteria_lock",
+    "default_investigation_weeks",
+    "default_theme",
+    "only_site",
+]

@@ -1,0 +1,510 @@
+"""A call for applications: its text, its dates, its criteria (written once, frozen once scored), its FAQ."""
+
+import datetime as dt
+
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from rest_framework import serializers
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.api import APIField
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from core.deletion import Refused, deletion_rule
+from core.text import SingleLineCharField
+
+from ..blocks import (
+    RICH_TEXT_FEATURES,
+    CallStreamBlock,
+    FaqStreamBlock,
+)
+from ..panels import (
+    PROGRAMME_TEAM_PERMISSION,
+    ProgrammeTeamInlinePanel,
+    ProgrammeTeamPageForm,
+)
+from .base import IntroductionMixin
+from .identity import SiteIdentity
+
+# Call ----------------------------------------------------------------------
+
+
+# The criteria of a call are written once: shown publicly and used to score.
+# Once a jury scored with them, changing them would change a ranking already
+# printed. The apps that score say when they are frozen (``CRITERIA_LOCKS``:
+# functions of a call giving a French message, or None).
+CRITERIA_LOCKS = []
+CRITERION_FIELDS = ("label", "description", "weight", "scale_min", "scale_max")
+
+
+def criteria_lock(call):
+    """Why the criteria of ``call`` may no longer change, or None."""
+    if call is None or call.pk is None:
+        return None
+    for lock in CRITERIA_LOCKS:
+        message = lock(call)
+        if message:
+            return message
+    return None
+
+
+def _criterion_differs(stored, values):
+    """Whether ``values`` (a mapping of CRITERION_FIELDS) change the stored criterion."""
+    for name in CRITERION_FIELDS:
+        old, new = getattr(stored, name), values.get(name)
+        if isinstance(old, str) and isinstance(new, str):
+            old, new = old.strip(), new.strip()  # forms trim what they read
+        if old != new:
+            return True
+    return False
+
+
+def criteria_changed(formset, call):
+    """True when a criteria formset adds, removes or changes a stored criterion."""
+    stored = {c.pk: c for c in SelectionCriterion.objects.filter(page=call)}
+    kept = set()
+    for form in formset.forms:
+        data = getattr(form, "cleaned_data", None)
+        if not data or formset._should_delete_form(form):
+            continue
+        criterion = stored.get(form.instance.pk)
+        if criterion is None or _criterion_differs(criterion, data):
+            return True
+        kept.add(criterion.pk)
+    return kept != set(stored)
+
+
+class CallPageForm(ProgrammeTeamPageForm):
+    programme_team_formsets = ("criteria",)
+
+    def clean(self):
+        cleaned_data = super().clean()
+        formset = self.formsets.get("criteria")
+        # The formset is validated after this form: validate it now to compare.
+        if formset is not None and self.instance.pk and formset.is_valid():
+            message = criteria_lock(self.instance)
+            if message and criteria_changed(formset, self.instance):
+                self.add_error(None, message)
+        return cleaned_data
+
+
+class CallStatus(models.TextChoices):
+    UPCOMING = "upcoming", _("À venir")
+    OPEN = "open", _("Ouvert")
+    CLOSED = "closed", _("Clos")
+
+
+class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
+    """A call for applications: its text, its dates, its criteria."""
+
+    body = StreamField(CallStreamBlock(), verbose_name=_("contenu"), blank=True)
+    opens_at = models.DateTimeField(
+        _("ouverture des candidatures"), help_text=_("Date et heure, heure de Paris.")
+    )
+    closes_at = models.DateTimeField(
+        _("clôture des candidatures"),
+        help_text=_(
+            "Date et heure, heure de Paris. La minute indiquée compte encore : "
+            "« 23:59 » accepte les candidatures jusqu'à 23:59:59."
+        ),
+    )
+    preselection_date = models.DateField(
+        _("pré-sélection par le jury"), null=True, blank=True
+    )
+    selection_date = models.DateField(
+        _("sélection par le comité"), null=True, blank=True
+    )
+    investigations_start = models.DateField(
+        _("lancement des investigations"), null=True, blank=True
+    )
+    eligibility = RichTextField(
+        _("qui peut candidater"), blank=True, features=RICH_TEXT_FEATURES
+    )
+    target_preselected = models.PositiveSmallIntegerField(
+        _("nombre de projets pré-sélectionnés visé"), null=True, blank=True
+    )
+    target_laureates = models.PositiveSmallIntegerField(
+        _("nombre de lauréats visé"), null=True, blank=True
+    )
+    retention_months = models.PositiveSmallIntegerField(
+        _("conservation des candidatures non retenues (mois)"),
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text=_(
+            "Après la clôture, durée au bout de laquelle les candidatures non "
+            "retenues sont anonymisées (nombres et notes conservés)."
+        ),
+    )
+
+    parent_page_types = ["cms_pages.ProgrammePage"]
+    subpage_types = ["cms_pages.FaqPage", "forms.CandidatureFormPage"]
+    max_count = None
+    base_form_class = CallPageForm
+
+    content_panels = (
+        Page.content_panels
+        + IntroductionMixin.content_panels
+        + [
+            MultiFieldPanel(
+                [
+                    FieldRowPanel([FieldPanel("opens_at"), FieldPanel("closes_at")]),
+                    FieldRowPanel(
+                        [
+                            FieldPanel("preselection_date"),
+                            FieldPanel("selection_date"),
+                            FieldPanel("investigations_start"),
+                        ]
+                    ),
+                ],
+                heading=_("Calendrier"),
+            ),
+            FieldPanel("body"),
+            FieldPanel("eligibility"),
+            FieldRowPanel(
+                [FieldPanel("target_preselected"), FieldPanel("target_laureates")]
+            ),
+            FieldPanel("retention_months", permission=PROGRAMME_TEAM_PERMISSION),
+            ProgrammeTeamInlinePanel(
+                "criteria",
+                heading=_("Critères de sélection"),
+                label=_("Critère"),
+                min_num=1,
+                help_text=_(
+                    "Affichés sur la page publique et repris dans la grille du jury."
+                ),
+            ),
+        ]
+    )
+    search_fields = (
+        Page.search_fields
+        + IntroductionMixin.search_fields
+        + [
+            index.SearchField("eligibility"),
+            index.FilterField("opens_at"),
+            index.FilterField("closes_at"),
+        ]
+    )
+    api_fields = [
+        APIField("introduction"),
+        APIField("body"),
+        APIField("opens_at"),
+        APIField("closes_at"),
+        APIField("preselection_date"),
+        APIField("selection_date"),
+        APIField("investigations_start"),
+        APIField("eligibility"),
+        APIField("target_preselected"),
+        APIField("target_laureates"),
+        APIField("criteria"),
+        APIField(
+            "status",
+            serializer=serializers.ChoiceField(
+                choices=CallStatus.choices, read_only=True
+            ),
+        ),
+    ]
+
+    class Meta:
+        verbose_name = _("appel à candidatures")
+        verbose_name_plural = _("appels à candidatures")
+
+    def save(self, *args, **kwargs):
+        """Refuse to publish criteria that differ from frozen ones, before anything is written.
+
+        The admin's form says so first; this catches a draft published later
+        (scheduled, or from the revisions list), which Wagtail does not wrap
+        in a transaction: checked here, the page is not half-published.
+        """
+        update_fields = kwargs.get("update_fields")
+        if self.pk and (update_fields is None or "criteria" in update_fields):
+            message = criteria_lock(self)
+            if message and self._criteria_differ_from_stored():
+                raise Refused(message)
+        super().save(*args, **kwargs)
+
+    def _criteria_differ_from_stored(self):
+        stored = {c.pk: c for c in SelectionCriterion.objects.filter(page_id=self.pk)}
+        current = list(self.criteria.all())  # in memory when read from a revision
+        if {c.pk for c in current} != set(stored):
+            return True
+        return any(
+            _criterion_differs(
+                stored[c.pk], {name: getattr(c, name) for name in CRITERION_FIELDS}
+            )
+            for c in current
+        )
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            errors["closes_at"] = _("La clôture doit être postérieure à l'ouverture.")
+        closes_on = self.closes_at and timezone.localdate(self.closes_at)
+        ordered = [
+            ("preselection_date", self.preselection_date),
+            ("selection_date", self.selection_date),
+            ("investigations_start", self.investigations_start),
+        ]
+        previous_label, previous = _("la clôture"), closes_on
+        labels = {
+            "preselection_date": _("la pré-sélection"),
+            "selection_date": _("la sélection"),
+            "investigations_start": _("le lancement des investigations"),
+        }
+        for name, value in ordered:
+            if value is None:
+                continue
+            if previous is not None and value < previous:
+                errors[name] = _("Cette date ne peut pas précéder %(previous)s.") % {
+                    "previous": previous_label
+                }
+            previous_label, previous = labels[name], value
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def closing_limit(self):
+        """The last second at which a submission counts.
+
+        Closing times are inclusive to the precision they were entered with: the
+        admin takes minutes, so "23:59" accepts until 23:59:59; a time given to
+        the second (the API, the demo) accepts until that second.
+        """
+        limit = self.closes_at.replace(microsecond=0)
+        if limit.second == 0:
+            limit += dt.timedelta(seconds=59)
+        return limit
+
+    def status_at(self, moment):
+        """Upcoming before the opening second, closed after the closing limit."""
+        moment = moment.replace(microsecond=0)
+        if moment < self.opens_at.replace(microsecond=0):
+            return CallStatus.UPCOMING
+        if moment > self.closing_limit:
+            return CallStatus.CLOSED
+        return CallStatus.OPEN
+
+    @property
+    def status(self):
+        return self.status_at(timezone.now())
+
+    @property
+    def is_open(self):
+        return self.status == CallStatus.OPEN
+
+    @cached_property
+    def site_identity(self):
+        """The identity and vocabulary of the site this call is published on."""
+        return SiteIdentity.for_site_or_defaults(self.get_site())
+
+    @property
+    def key_dates(self):
+        """The call's calendar, in order, for the timeline and the API."""
+        dates = [
+            (
+                timezone.localtime(self.opens_at),
+                timezone.localtime(self.closes_at),
+                _("Dépôt des %(terms)s")
+                % {"terms": self.site_identity.term_candidatures},
+            ),
+            (
+                self.preselection_date,
+                None,
+                _("Pré-sélection par un jury pluridisciplinaire"),
+            ),
+            (self.selection_date, None, _("Sélection des lauréats par le comité")),
+            (self.investigations_start, None, _("Lancement des investigations")),
+        ]
+        return [
+            {"date": start, "end_date": end, "label": label}
+            for start, end, label in dates
+            if start is not None
+        ]
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["criteria"] = self.criteria.all()
+        # One query for both kinds of child page (their title and URL are all we show).
+        faq_type = ContentType.objects.get_for_model(FaqPage)
+        form_type = ContentType.objects.get_for_model(
+            apps.get_model("forms", "CandidatureFormPage")
+        )
+        children = list(
+            self.get_children()
+            .live()
+            .public()
+            .filter(content_type__in=[faq_type, form_type])
+        )
+        context["faq_pages"] = [
+            child for child in children if child.content_type_id == faq_type.pk
+        ]
+        context["form_page"] = next(
+            (c for c in children if c.content_type_id == form_type.pk), None
+        )
+        return context
+
+    def route(self, request, path_components):
+        """Hand this call to the form page below it: routing loaded it already."""
+        result = super().route(request, path_components)
+        page = result[0] if result else None
+        if (
+            page is not None
+            and page.depth == self.depth + 1
+            and page.path.startswith(self.path)
+        ):
+            page.__dict__["call"] = self
+        return result
+
+
+class SelectionCriterion(Orderable):
+    """A criterion of a call, written once: shown publicly, scored by the jury."""
+
+    page = ParentalKey(CallPage, on_delete=models.CASCADE, related_name="criteria")
+    label = SingleLineCharField(_("critère"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    weight = models.DecimalField(
+        _("pondération"),
+        max_digits=5,
+        decimal_places=2,
+        default=1,
+        validators=[MinValueValidator(0.01)],
+        help_text=_("Poids relatif dans la note pondérée (1 par défaut)."),
+    )
+    scale_min = models.PositiveSmallIntegerField(_("note minimale"), default=0)
+    scale_max = models.PositiveSmallIntegerField(
+        _("note maximale"), default=5, validators=[MaxValueValidator(100)]
+    )
+
+    panels = [
+        FieldPanel("label"),
+        FieldPanel("description"),
+        FieldRowPanel(
+            [FieldPanel("weight"), FieldPanel("scale_min"), FieldPanel("scale_max")]
+        ),
+    ]
+    api_fields = [
+        APIField("label"),
+        APIField("description"),
+        APIField("weight"),
+        APIField("scale_min"),
+        APIField("scale_max"),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("critère de sélection")
+        verbose_name_plural = _("critères de sélection")
+
+    def __str__(self):
+        return self.label
+
+    def save(self, *args, **kwargs):
+        """Refuse a change once the call's criteria are frozen, whatever path it takes.
+
+        The admin form says so first; this catches a scheduled publication
+        or an old draft published later.
+        """
+        message = criteria_lock(self.page) if self.page_id else None
+        if message:
+            stored = SelectionCriterion.objects.filter(pk=self.pk).first()
+            values = {name: getattr(self, name) for name in CRITERION_FIELDS}
+            if stored is None or _criterion_differs(stored, values):
+                raise Refused(message)
+        super().save(*args, **kwargs)
+
+    @property
+    def display(self):
+        """« Ampleur du problème — × 2, de 0 à 5 »: what the jury scores with."""
+        return _("%(label)s — × %(weight)s, de %(min)s à %(max)s") % {
+            "label": self.label,
+            "weight": self.weight_display,
+            "min": self.scale_min,
+            "max": self.scale_max,
+        }
+
+    @property
+    def weight_display(self):
+        """The weight as a person writes it: « 2 », « 1,5 » (never « 1E+1 »)."""
+        text = f"{self.weight:f}"
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        return text.replace(".", ",")
+
+    def clean(self):
+        super().clean()
+        if (
+            self.scale_min is not None
+            and self.scale_max is not None
+            and self.scale_min >= self.scale_max
+        ):
+            raise ValidationError(
+                {
+                    "scale_max": _(
+                        "La note maximale doit être supérieure à la note minimale."
+                    )
+                }
+            )
+
+
+# FAQ -----------------------------------------------------------------------
+
+
+class FaqPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
+    body = StreamField(
+        FaqStreamBlock(), verbose_name=_("questions et réponses"), blank=True
+    )
+
+    parent_page_types = [
+        "cms_pages.CallPage",
+        "cms_pages.ProgrammePage",
+        "cms_pages.HomePage",
+    ]
+    subpage_types = []
+    max_count = None
+
+    content_panels = (
+        Page.content_panels + IntroductionMixin.content_panels + [FieldPanel("body")]
+    )
+    search_fields = (
+        Page.search_fields
+        + IntroductionMixin.search_fields
+        + [index.SearchField("body")]
+    )
+    api_fields = [APIField("introduction"), APIField("body")]
+
+    class Meta:
+        verbose_name = _("foire aux questions")
+        verbose_name_plural = _("foires aux questions")
+
+    @property
+    def questions(self):
+        for block in self.body:
+            if block.block_type == "section":
+                yield from block.value["questions"]
+
+    def get_json_ld(self):
+        """schema.org FAQPage, for search engines."""
+        return {
+            "@context": "https://schema.org",
+            "@type": "FAQPage",
+            "mainEntity": [
+                {
+                    "@type": "Question",
+                    "name": item["question"],
+                    "acceptedAnswer": {"@type": "Answer", "text": str(item["answer"])},
+                }
+                for item in self.questions
+            ],
+        }
+
+
+@deletion_rule(SelectionCriterion)
+def frozen_criterion(criterion):
+    return criteria_lock(criterion.page)

@@ -1,0 +1,269 @@
+"""Who runs a site (its identity, vocabulary, theme) and which groups work on it."""
+
+from email.headerregistry import Address
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.fields import RichTextField, StreamField
+
+from core.text import SingleLineCharField, email_subject
+
+from ..blocks import (
+    RICH_TEXT_FEATURES,
+    LinkBlock,
+)
+
+# Site identity -------------------------------------------------------------
+
+
+class Theme(models.TextChoices):
+    DSFR = "dsfr", _("Système de design de l'État (DSFR)")
+    NEUTRAL = "neutral", _("Neutre (collectivités)")
+
+
+def default_theme():
+    return getattr(settings, "AMORCE_THEME", Theme.DSFR)
+
+
+def only_site():
+    """The site of an instance that has a single one (its default site)."""
+    from wagtail.models import Site
+
+    return Site.objects.filter(is_default_site=True).first()
+
+
+def default_investigation_weeks():
+    return getattr(settings, "AMORCE_INVESTIGATION_WEEKS", 9)
+
+
+@register_setting(icon="site")
+class SiteIdentity(BaseSiteSetting):
+    """Who runs this site: the ministry or authority, the incubator, contacts.
+
+    Every public template reads these; nothing of it is written in code.
+    """
+
+    name_lines = models.TextField(
+        _("bloc-marque"),
+        default="République\nfrançaise",
+        help_text=_(
+            "Le nom de l'administration tel que l'en-tête l'affiche, une ligne par "
+            "ligne. Service de l'État : « République » puis « française », ou le "
+            "nom du ministère ; collectivité : son nom."
+        ),
+    )
+    service_title = SingleLineCharField(
+        _("nom du service"),
+        max_length=120,
+        default="Amorce",
+        help_text=_("Nom de l'incubateur ou du programme, affiché dans l'en-tête."),
+    )
+    tagline = SingleLineCharField(_("devise du service"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("adresse de contact"), blank=True)
+    footer_description = models.TextField(_("présentation en pied de page"), blank=True)
+    footer_links = StreamField(
+        [("link", LinkBlock())],
+        verbose_name=_("liens du pied de page"),
+        blank=True,
+    )
+    personal_data_notice = RichTextField(
+        _("notice sur les données personnelles"),
+        blank=True,
+        features=RICH_TEXT_FEATURES,
+        help_text=_(
+            "Qui traite les données des candidatures, pour quoi, combien de temps, "
+            "et comment exercer ses droits. Publiée sur la page « Données personnelles »."
+        ),
+    )
+    accessibility_status = models.CharField(
+        _("conformité RGAA"),
+        max_length=20,
+        choices=[
+            ("none", _("non conforme")),
+            ("partial", _("partiellement conforme")),
+            ("full", _("totalement conforme")),
+        ],
+        default="partial",
+    )
+    reference_prefix = models.CharField(
+        _("préfixe des références"),
+        max_length=12,
+        default="AMO",
+        validators=[
+            RegexValidator(r"^[A-Za-z0-9]+$", _("Lettres et chiffres seulement."))
+        ],
+        help_text=_(
+            "Les candidatures sont numérotées PRÉFIXE-ANNÉE-NNNN, par exemple AMO-2026-0042."
+        ),
+    )
+    accessibility_statement_url = models.CharField(
+        _("déclaration d'accessibilité"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "Adresse de la déclaration d'accessibilité (page du site ou lien externe)."
+        ),
+    )
+    theme = models.CharField(
+        _("thème"),
+        max_length=20,
+        choices=Theme.choices,
+        default=default_theme,
+        help_text=_(
+            "« Système de design de l'État » pour les services de l'État ; "
+            "« Neutre » pour une collectivité, qui n'utilise pas la marque de l'État."
+        ),
+    )
+    term_candidature = SingleLineCharField(
+        _("mot pour une candidature"),
+        max_length=40,
+        default="candidature",
+        help_text=_(
+            "Au singulier, en minuscules : « candidature », « dossier », « projet »…"
+        ),
+    )
+    term_candidatures = SingleLineCharField(
+        _("mot pour des candidatures"),
+        max_length=40,
+        default="candidatures",
+        help_text=_("Au pluriel, en minuscules."),
+    )
+    term_investigation = SingleLineCharField(
+        _("mot pour une investigation"),
+        max_length=40,
+        default="investigation",
+        help_text=_("« investigation », « exploration », « défi »…"),
+    )
+    term_jury = SingleLineCharField(
+        _("mot pour le jury"),
+        max_length=40,
+        default="jury",
+        help_text=_("« jury », « comité de sélection »…"),
+    )
+    investigation_weeks = models.PositiveSmallIntegerField(
+        _("durée d'une investigation (semaines)"),
+        default=default_investigation_weeks,
+        validators=[MinValueValidator(1), MaxValueValidator(104)],
+        help_text=_("Durée proposée à l'ouverture d'une investigation."),
+    )
+
+    panels = [
+        MultiFieldPanel(
+            [
+                FieldPanel("name_lines"),
+                FieldPanel("service_title"),
+                FieldPanel("tagline"),
+            ],
+            heading=_("En-tête"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("contact_email"),
+                FieldPanel("footer_description"),
+                FieldPanel("footer_links"),
+                FieldPanel("accessibility_status"),
+                FieldPanel("accessibility_statement_url"),
+            ],
+            heading=_("Pied de page"),
+        ),
+        FieldPanel("personal_data_notice"),
+        MultiFieldPanel(
+            [
+                FieldPanel("theme"),
+                FieldPanel("reference_prefix"),
+                FieldPanel("investigation_weeks"),
+            ],
+            heading=_("Fonctionnement"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel(
+                    [FieldPanel("term_candidature"), FieldPanel("term_candidatures")]
+                ),
+                FieldRowPanel(
+                    [FieldPanel("term_investigation"), FieldPanel("term_jury")]
+                ),
+            ],
+            heading=_("Vocabulaire du programme"),
+        ),
+    ]
+
+    class Meta:
+        verbose_name = _("identité du site")
+        verbose_name_plural = _("identités des sites")
+
+    def clean(self):
+        super().clean()
+        self.reference_prefix = self.reference_prefix.upper()
+        if (
+            SiteIdentity.objects.exclude(pk=self.pk)
+            .filter(reference_prefix__iexact=self.reference_prefix)
+            .exists()
+        ):
+            raise ValidationError(
+                {
+                    "reference_prefix": _(
+                        "Un autre site numérote déjà ses candidatures avec ce préfixe."
+                    )
+                }
+            )
+
+    @classmethod
+    def for_site_or_defaults(cls, site):
+        """The identity of ``site``; without a site, the defaults (unsaved)."""
+        return cls.for_site(site) if site is not None else cls()
+
+    @property
+    def name_line_list(self):
+        return [line.strip() for line in self.name_lines.splitlines() if line.strip()]
+
+    @property
+    def sender(self):
+        """The From of this site's emails: its service's name on the instance's address."""
+        address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+        return str(
+            Address(display_name=email_subject(self.service_title), addr_spec=address)
+        )
+
+    @property
+    def reply_to(self):
+        """Where an applicant's reply goes: the site's contact, when it has one."""
+        return [self.contact_email] if self.contact_email else []
+
+
+class SiteGroup(models.Model):
+    """Ties a group to the site whose data its members work on.
+
+    The group's permissions say what its members may do (read candidatures,
+    score, edit pages); this link says on which site. A member of a group tied
+    to no site sees no candidature: only superusers see every site.
+    """
+
+    group = models.OneToOneField(
+        "auth.Group",
+        verbose_name=_("groupe"),
+        on_delete=models.CASCADE,
+        related_name="site_link",
+    )
+    site = models.ForeignKey(
+        "wagtailcore.Site",
+        verbose_name=_("site"),
+        on_delete=models.CASCADE,
+        related_name="amorce_groups",
+    )
+
+    panels = [FieldPanel("group"), FieldPanel("site")]
+
+    class Meta:
+        verbose_name = _("groupe d'un site")
+        verbose_name_plural = _("groupes des sites")
+        ordering = ["site__site_name", "group__name"]
+
+    def __str__(self):
+        return f"{self.group} → {self.site.site_name or self.site.hostname}"
