@@ -1,0 +1,187 @@
+"""A database filled by the previous main migrates to this code without losing a row.
+
+The previous main is taken from git (``PREVIOUS_MAIN``, the last version that
+went live before the selection moved out of ``forms``). Its own code migrates
+a new database, loads its demo and adds what the demo lacks (evaluations, a
+decision, an email, history); then this code migrates the same database, and
+every candidature, evaluation, round, member, decision, email, template,
+history entry and group permission is read back, unchanged. The database is
+a file for SQLite, a new database on the server of ``DATABASE_URL`` for
+PostgreSQL: the suite runs this test on both.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import uuid
+from io import BytesIO
+from pathlib import Path
+
+import dj_database_url
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+PREVIOUS_MAIN = "6dadca5035135d7eef4913ed005e31d466d5c68f"
+
+FILL = """
+from django.utils import timezone
+from forms.models import Candidature, Evaluation, Notification, ReviewRound
+from forms.services import change_status
+
+review_round = ReviewRound.objects.order_by("pk").first()
+member = review_round.memberships.first().user
+for candidature in review_round.candidatures.order_by("pk")[:3]:
+    Evaluation.objects.create(
+        round=review_round,
+        candidature=candidature,
+        member=member,
+        scores={str(c.pk): 3 for c in review_round.call.criteria.all()},
+        comment="Solide",
+        submitted_at=timezone.now(),
+    )
+received = Candidature.objects.filter(status="received").order_by("pk").first()
+change_status(received, "eligible", reason="Complet")
+Notification.objects.create(
+    candidature=received, status="eligible", subject="Recevable", body="Bonjour"
+)
+"""
+
+# Run by each version: the models are found by name, wherever they live.
+SNAPSHOT = """
+import json
+from django.apps import apps
+from django.contrib.auth.models import Group
+
+def model(name):
+    return next(m for m in apps.get_models() if m.__name__ == name)
+
+FIELDS = {
+    "Candidature": ["reference", "status", "applicant_email", "form_data", "call_id"],
+    "CandidatureStatusChange": ["candidature_id", "from_status", "to_status", "reason"],
+    "ReviewRound": ["call_id", "kind"],
+    "RoundMember": ["round_id", "user_id", "administration"],
+    "Evaluation": ["round_id", "candidature_id", "member_id", "scores", "comment", "submitted_at"],
+    "Notification": ["candidature_id", "status", "subject", "body", "state"],
+    "NotificationTemplate": ["call_id", "status", "subject", "body"],
+    "Investigation": ["title", "candidature_id", "call_id"],
+    "CandidatureAttachment": ["candidature_id", "original_name", "sha256"],
+}
+snapshot = {}
+for name, fields in FIELDS.items():
+    rows = model(name).objects.order_by("pk").values_list("pk", *fields)
+    snapshot[name] = [[str(value) for value in row] for row in rows]
+snapshot["members of rounds"] = sorted(
+    str(pair) for pair in model("ReviewRound").candidatures.through.objects.values_list(
+        "reviewround_id", "candidature_id"
+    )
+)
+snapshot["history"] = [
+    [entry.pk, entry.action, entry.object_id, entry.content_type.model]
+    for entry in model("ModelLogEntry").objects.order_by("pk")
+]
+snapshot["permissions"] = {
+    group.name: sorted(p.codename for p in group.permissions.all())
+    for group in Group.objects.order_by("name")
+}
+print("SNAPSHOT", json.dumps(snapshot))
+"""
+
+
+def scratch_database(tmp_path):
+    """A new, empty database on the engine the suite runs on; and how to drop it."""
+    config = settings.DATABASES["default"]
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{tmp_path / 'previous.sqlite3'}", lambda: None
+    import psycopg
+
+    name = f"amorce_migrations_{uuid.uuid4().hex[:8]}"
+    server = dj_database_url.parse(os.environ["DATABASE_URL"])
+    connect = {
+        "host": server["HOST"] or "127.0.0.1",
+        "port": server["PORT"] or 5432,
+        "user": server["USER"] or "postgres",
+        "password": server["PASSWORD"] or None,
+        "dbname": "postgres",
+        "autocommit": True,
+    }
+    with psycopg.connect(**connect) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+    def drop():
+        with psycopg.connect(**connect) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    url = (
+        f"postgres://{connect['user']}"
+        f"{':' + connect['password'] if connect['password'] else ''}"
+        f"@{connect['host']}:{connect['port']}/{name}"
+    )
+    return url, drop
+
+
+def manage(tree, database_url, *args, stdin=None):
+    environment = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "amorce.settings.test",
+    }
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", *args],
+        cwd=tree,
+        env=environment,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+def snapshot(output):
+    line = next(line for line in output.splitlines() if line.startswith("SNAPSHOT "))
+    return json.loads(line.removeprefix("SNAPSHOT "))
+
+
+def previous_main(tmp_path):
+    """The previous main's files, from git (no work tree of its own to clean up)."""
+    archive = subprocess.run(  # noqa: S603
+        ["git", "archive", "--format=tar", PREVIOUS_MAIN],  # noqa: S607
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout
+    tree = tmp_path / "previous"
+    with tarfile.open(fileobj=BytesIO(archive)) as tar:
+        tar.extractall(tree, filter="data")
+    return tree
+
+
+@pytest.mark.django_db(transaction=False)
+def test_the_previous_mains_data_survives_the_migrations(tmp_path):
+    tree = previous_main(tmp_path)
+    database_url, drop = scratch_database(tmp_path)
+    try:
+        manage(tree, database_url, "migrate", "--no-input", "-v0")
+        manage(tree, database_url, "load_demo_content")
+        manage(tree, database_url, "shell", stdin=FILL)
+        before = snapshot(manage(tree, database_url, "shell", stdin=SNAPSHOT))
+
+        manage(ROOT, database_url, "migrate", "--no-input", "-v0")
+        after = snapshot(manage(ROOT, database_url, "shell", stdin=SNAPSHOT))
+    finally:
+        drop()
+
+    assert len(before["Candidature"]) >= 9 and len(before["Evaluation"]) == 3
+    assert before["CandidatureStatusChange"] and before["history"]
+    for name, rows in before.items():
+        if name == "permissions":
+            continue
+        assert after[name] == rows, name
+    for group, codenames in before["permissions"].items():
+        assert set(codenames) <= set(after["permissions"][group]), group
+    assert "sit_on_round" in after["permissions"]["Jury"]
