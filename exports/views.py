@@ -14,11 +14,10 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.generic import TemplateView
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from core.pdf import pdf_response
 from core.sites import is_programme_team, programme_site_scope
+from core.views import AdminPage
 from forms.admin_views import CandidatureFilterSet
 from forms.models import Candidature
 from forms.permissions import can_view_candidature, candidatures_for
@@ -101,10 +100,7 @@ def export_round(request, pk, kind):
     )
 
 
-class JobsView(WagtailAdminTemplateMixin, TemplateView):
-    def get_breadcrumbs_items(self):
-        return self.breadcrumbs_items + [{"url": "", "label": self.get_page_title()}]
-
+class JobsView(AdminPage):
     template_name = "exports/jobs.html"
 
     def dispatch(self, request, *args, **kwargs):
@@ -158,10 +154,7 @@ def imports_folder(user):
     return f"{IMPORTS_FOLDER}/{user.pk}/"
 
 
-class BaseImportView(WagtailAdminTemplateMixin, TemplateView):
-    def get_breadcrumbs_items(self):
-        return self.breadcrumbs_items + [{"url": "", "label": self.get_page_title()}]
-
+class BaseImportView(AdminPage):
     """Upload a spreadsheet, preview it, then confirm: all rows or none."""
 
     template_name = "exports/import.html"

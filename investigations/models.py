@@ -2,9 +2,11 @@
 
 import datetime as dt
 
+from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
@@ -15,7 +17,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from cms_pages.choices import PhaseCode
-from cms_pages.models import SiteIdentity, only_site
+from cms_pages.models import ProgrammePage, SiteIdentity, only_site
 from core.text import SingleLineCharField
 
 
@@ -110,9 +112,33 @@ DOCUMENT_TAGS = [
     ("budget", _("budget")),
 ]
 
-# Target time in a phase, in days, for the dashboard.
+# Target time in a phase, in days, for the dashboard (other phases: until the
+# next investment committee, an interval of the programme page after they start).
 PHASE_TARGET_DAYS = {PhaseCode.INVESTIGATION: 63}
-COMMITTEE_INTERVAL_DAYS = 183
+
+
+def committee_due(
+    *,
+    last_committee_on,
+    phase_code,
+    phase_starts_on,
+    final_committee_on,
+    planned_end,
+    months,
+):
+    """When an investigation's next committee is due: the one rule, for a row or a list.
+
+    After a committee, ``months`` later (the interval of the site's programme
+    page); during the investigation phase, at the final committee (else the
+    planned end); in another phase, ``months`` after it started.
+    """
+    if last_committee_on:
+        return last_committee_on + relativedelta(months=months)
+    if phase_code == PhaseCode.INVESTIGATION:
+        return final_committee_on or planned_end
+    if phase_starts_on:
+        return phase_starts_on + relativedelta(months=months)
+    return None
 
 
 def default_length(site=None):
@@ -291,23 +317,33 @@ class Investigation(index.Indexed, ClusterableModel):
         end = phase.ends_on or (today or timezone.localdate())
         return (end - phase.starts_on).days
 
+    @cached_property
+    def committee_months(self):
+        """Months between two committees, from the programme page of its site."""
+        return ProgrammePage.committee_interval_for(self.site)
+
     def target_days(self):
         phase = self.current_phase
         if phase is None:
             return None
-        return PHASE_TARGET_DAYS.get(phase.code, COMMITTEE_INTERVAL_DAYS)
+        if phase.code in PHASE_TARGET_DAYS:
+            return PHASE_TARGET_DAYS[phase.code]
+        return (
+            phase.starts_on
+            + relativedelta(months=self.committee_months)
+            - phase.starts_on
+        ).days
 
     def next_committee_due(self):
         events = sorted(self.committee_events.all(), key=lambda e: e.date)
-        if events:
-            return events[-1].date + dt.timedelta(days=COMMITTEE_INTERVAL_DAYS)
         phase = self.current_phase
-        if phase and phase.code == PhaseCode.INVESTIGATION:
-            return self.final_committee_on or self.planned_end
-        return (
-            phase.starts_on + dt.timedelta(days=COMMITTEE_INTERVAL_DAYS)
-            if phase
-            else None
+        return committee_due(
+            last_committee_on=events[-1].date if events else None,
+            phase_code=phase.code if phase else None,
+            phase_starts_on=phase.starts_on if phase else None,
+            final_committee_on=self.final_committee_on,
+            planned_end=self.planned_end,
+            months=self.committee_months,
         )
 
 

@@ -1,7 +1,5 @@
 """The programme team's investigation screens: open one, the dashboard, hand-over, synthesis."""
 
-import datetime as dt
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import (
@@ -18,19 +16,19 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.generic import TemplateView
 from wagtail.admin.paginator import WagtailPaginator
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.models import Site
 
-from cms_pages.models import SiteIdentity
+from cms_pages.models import ProgrammePage, SiteIdentity
+from core.views import AdminPage
 from forms.permissions import candidatures_for
 
 from .models import (
-    COMMITTEE_INTERVAL_DAYS,
     CommitteeEvent,
     Outcome,
     Phase,
     PhaseCode,
+    committee_due,
 )
 from .permissions import investigations_for
 from .services import open_from_candidature, to_beta_gouv_front_matter
@@ -63,13 +61,10 @@ def open_investigation(request, candidature_id):
 ROWS_PER_PAGE = 100
 
 
-class DashboardView(WagtailAdminTemplateMixin, TemplateView):
+class DashboardView(AdminPage):
     template_name = "investigations/dashboard.html"
     page_title = gettext_lazy("Suivi des investigations")
     header_icon = "site"
-
-    def get_breadcrumbs_items(self):
-        return self.breadcrumbs_items + [{"url": "", "label": self.get_page_title()}]
 
     def dispatch(self, request, *args, **kwargs):
         require(request.user, "view")
@@ -89,6 +84,7 @@ class DashboardView(WagtailAdminTemplateMixin, TemplateView):
                 "starts_on",
                 "planned_end",
                 "final_committee_on",
+                "site_id",
             ).order_by("title", "pk"),
             ROWS_PER_PAGE,
         ).get_page(self.request.GET.get("p"))
@@ -104,7 +100,12 @@ class DashboardView(WagtailAdminTemplateMixin, TemplateView):
             ),
         )
         rows = []
+        months = committee_months_by_site(
+            {investigation.site_id for investigation in page.object_list}
+        )
         for investigation in page.object_list:
+            # One read of each site's programme page, not one per row.
+            investigation.__dict__["committee_months"] = months[investigation.site_id]
             phase = investigation.current_phase
             days, target = (
                 investigation.days_in_phase(today),
@@ -165,46 +166,52 @@ def with_current_phase(investigations):
     )
 
 
+def committee_months_by_site(site_ids):
+    """{site id: months between two committees} (None: an investigation without a site)."""
+    sites = Site.objects.in_bulk([pk for pk in site_ids if pk is not None])
+    return {pk: ProgrammePage.committee_interval_for(sites.get(pk)) for pk in site_ids}
+
+
 def next_committee_due(investigations):
     """The soonest committee due over ``investigations``, as their dashboard rows say.
 
-    ``Investigation.next_committee_due`` for one, in three queries for them all:
-    after a committee, the next is due an interval later; during the
-    investigation phase, at the final committee (else the planned end); in
-    another phase, an interval after it started.
+    ``committee_due`` (the one rule) applied to the earliest row of each of
+    its three cases, site by site (each site's programme page has its own
+    interval): three queries a site, whatever the number of investigations.
     """
-    interval = dt.timedelta(days=COMMITTEE_INTERVAL_DAYS)
     candidates = []
-    after_committee = (
-        investigations.filter(last_committee_on__isnull=False)
-        .order_by("last_committee_on", "title")
-        .first()
+    site_ids = set(
+        investigations.order_by().values_list("site_id", flat=True).distinct()
     )
-    if after_committee:
-        candidates.append(
-            (after_committee.last_committee_on + interval, after_committee)
-        )
-    without_committee = investigations.filter(last_committee_on__isnull=True)
-    in_investigation = (
-        without_committee.filter(current_code=PhaseCode.INVESTIGATION)
-        .annotate(due=Coalesce("final_committee_on", "planned_end"))
-        .filter(due__isnull=False)
-        .order_by("due", "title")
-        .first()
-    )
-    if in_investigation:
-        candidates.append((in_investigation.due, in_investigation))
-    in_other_phase = (
-        without_committee.filter(current_starts_on__isnull=False)
-        .exclude(current_code=PhaseCode.INVESTIGATION)
-        .order_by("current_starts_on", "title")
-        .first()
-    )
-    if in_other_phase:
-        candidates.append((in_other_phase.current_starts_on + interval, in_other_phase))
+    for site_id, months in committee_months_by_site(site_ids).items():
+        mine = investigations.filter(site_id=site_id)
+        without_committee = mine.filter(last_committee_on__isnull=True)
+        earliest = [
+            mine.filter(last_committee_on__isnull=False).order_by(
+                "last_committee_on", "title"
+            ),
+            without_committee.filter(current_code=PhaseCode.INVESTIGATION)
+            .annotate(due=Coalesce("final_committee_on", "planned_end"))
+            .filter(due__isnull=False)
+            .order_by("due", "title"),
+            without_committee.filter(current_starts_on__isnull=False)
+            .exclude(current_code=PhaseCode.INVESTIGATION)
+            .order_by("current_starts_on", "title"),
+        ]
+        for queryset in earliest:
+            if (row := queryset.first()) is not None:
+                due = committee_due(
+                    last_committee_on=row.last_committee_on,
+                    phase_code=row.current_code,
+                    phase_starts_on=row.current_starts_on,
+                    final_committee_on=row.final_committee_on,
+                    planned_end=row.planned_end,
+                    months=months,
+                )
+                candidates.append((due, row.title, row))
     if not candidates:
         return None
-    due, investigation = min(candidates, key=lambda pair: pair[0])
+    due, _title, investigation = min(candidates, key=lambda item: item[:2])
     return {"next_committee": due, "investigation": investigation}
 
 

@@ -8,9 +8,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.generic import TemplateView
 from wagtail.admin.paginator import WagtailPaginator
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from core.views import AdminPage
 
 from .evaluations import locked_message, save_evaluation
 from .models import Evaluation, OthersScores
@@ -26,13 +26,11 @@ from .scoring import (
 DOSSIERS_PER_PAGE = 100
 
 
-class JuryMixin(WagtailAdminTemplateMixin):
+class JuryPage(AdminPage):
     header_icon = "tasks"
 
-    def get_breadcrumbs_items(self):
-        return self.breadcrumbs_items + [
-            {"url": reverse("jury:rounds"), "label": _("Mes évaluations")}
-        ]
+    def parents(self):
+        return [(reverse("jury:rounds"), _("Mes évaluations"))]
 
 
 def progress_for(user, review_round):
@@ -48,12 +46,12 @@ def progress_for(user, review_round):
     return done, total
 
 
-class MyRoundsView(JuryMixin, TemplateView):
+class MyRoundsView(JuryPage):
     template_name = "selection/jury/rounds.html"
     page_title = gettext_lazy("Mes évaluations")
 
-    def get_breadcrumbs_items(self):
-        return self.breadcrumbs_items + [{"url": "", "label": _("Mes évaluations")}]
+    def parents(self):
+        return []
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -77,7 +75,7 @@ def member_round(user, round_id):
     return review_round, membership
 
 
-class RoundDossiersView(JuryMixin, TemplateView):
+class RoundDossiersView(JuryPage):
     template_name = "selection/jury/round.html"
 
     def get_page_title(self):
@@ -168,19 +166,15 @@ class EvaluationForm(forms.Form):
         return cleaned_data
 
 
-class EvaluateView(JuryMixin, TemplateView):
+class EvaluateView(JuryPage):
     template_name = "selection/jury/evaluate.html"
 
     def get_page_title(self):
         return self.candidature.reference
 
-    def get_breadcrumbs_items(self):
-        return super().get_breadcrumbs_items() + [
-            {
-                "url": reverse("jury:round", args=[self.review_round.pk]),
-                "label": str(self.review_round),
-            },
-            {"url": "", "label": self.candidature.reference},
+    def parents(self):
+        return super().parents() + [
+            (reverse("jury:round", args=[self.review_round.pk]), str(self.review_round))
         ]
 
     def next_dossier(self):

@@ -10,6 +10,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from cms_pages.models import CallPage
 from core.sites import is_programme_team, programme_site_scope, under_sites
+from core.views import AdminPage
 from forms.choices import Status
 from forms.models import Candidature
 from forms.permissions import calls_for
@@ -18,10 +19,7 @@ from .models import NOTIFIED_STATUSES, Notification, NotificationTemplate
 from .notifications import prepare_notifications, release_notifications
 
 
-class NotificationsView(WagtailAdminTemplateMixin, TemplateView):
-    def get_breadcrumbs_items(self):
-        return self.breadcrumbs_items + [{"url": "", "label": self.get_page_title()}]
-
+class NotificationsView(AdminPage):
     template_name = "selection/notifications/index.html"
     page_title = gettext_lazy("Courriels de décision")
     header_icon = "mail"

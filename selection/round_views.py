@@ -14,6 +14,7 @@ from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from core.sites import is_programme_team
+from core.views import AdminPage
 from forms.choices import REASON_REQUIRED, Status
 from forms.models import Candidature
 from forms.services import change_status
@@ -75,7 +76,7 @@ class DecisionForm(forms.Form):
         return cleaned_data
 
 
-class RoundRankingView(WagtailAdminTemplateMixin, TemplateView):
+class RoundRankingView(AdminPage):
     template_name = "selection/rounds/ranking.html"
     header_icon = "list-ol"
 
@@ -90,11 +91,8 @@ class RoundRankingView(WagtailAdminTemplateMixin, TemplateView):
     def get_page_title(self):
         return _("Classement — %s") % self.review_round
 
-    def get_breadcrumbs_items(self):
-        return self.breadcrumbs_items + [
-            {"url": reverse("review_rounds:index"), "label": _("Tours d'examen")},
-            {"url": "", "label": self.get_page_title()},
-        ]
+    def parents(self):
+        return [(reverse("review_rounds:index"), _("Tours d'examen"))]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -204,7 +202,7 @@ class ReopenForm(forms.Form):
     )
 
 
-class DossierEvaluationsView(WagtailAdminTemplateMixin, TemplateView):
+class DossierEvaluationsView(AdminPage):
     """One dossier in a round, for the programme team: each member's evaluation.
 
     Where a submitted evaluation is reopened, with a reason.
@@ -230,15 +228,17 @@ class DossierEvaluationsView(WagtailAdminTemplateMixin, TemplateView):
             "round": self.review_round,
         }
 
-    def get_breadcrumbs_items(self):
-        return self.breadcrumbs_items + [
-            {"url": reverse("review_rounds:index"), "label": _("Tours d'examen")},
-            {
-                "url": reverse("review_rounds:ranking", args=[self.review_round.pk]),
-                "label": _("Classement — %s") % self.review_round,
-            },
-            {"url": "", "label": self.candidature.reference},
+    def parents(self):
+        return [
+            (reverse("review_rounds:index"), _("Tours d'examen")),
+            (
+                reverse("review_rounds:ranking", args=[self.review_round.pk]),
+                _("Classement — %s") % self.review_round,
+            ),
         ]
+
+    def breadcrumb_label(self):
+        return self.candidature.reference
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -405,3 +405,28 @@ def test_dashboard_names_the_soonest_committee_as_each_row_does(
     assert date_format(expected[0], "j F Y") in summary
     assert "Construction : 2" in html and "Investigation : 1" in html
     assert "sans phase : 1" in html
+
+
+def test_the_committee_interval_is_the_programme_pages(programme_client, call):
+    """Three months between committees on the programme page: the dashboard follows."""
+    import datetime as dt
+
+    from cms_pages.models import ProgrammePage
+    from investigations.models import CommitteeEvent, Investigation, Phase
+
+    ProgrammePage.objects.update(committee_interval_months=3)
+    investigation = Investigation.objects.create(
+        call=call, title="Voirie", problem_statement="P", starts_on=dt.date(2026, 1, 5)
+    )
+    Phase.objects.create(
+        investigation=investigation, code="construction", starts_on=dt.date(2026, 3, 2)
+    )
+    CommitteeEvent.objects.create(
+        investigation=investigation, date=dt.date(2026, 3, 31), decision="continue"
+    )
+    assert investigation.next_committee_due() == dt.date(2026, 6, 30)
+    html = programme_client.get(
+        "/admin/investigations/tableau-de-bord/"
+    ).content.decode()
+    summary = html.split("Prochain comité dû :</strong>", 1)[1].split("</p>", 1)[0]
+    assert "30 juin 2026" in summary
