@@ -52,25 +52,6 @@ class HomePage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
         verbose_name = _("page d'accueil")
         verbose_name_plural = _("pages d'accueil")
 
-    @classmethod
-    def committee_interval_for(cls, site):
-        """Months between two investment committees on ``site``: its programme page's.
-
-        Six without a programme page (the programme's rhythm, « tous les six mois »).
-        """
-        programme = (
-            cls.objects.descendant_of(site.root_page)
-            .only("committee_interval_months")
-            .first()
-            if site is not None
-            else None
-        )
-        return (
-            programme.committee_interval_months
-            if programme
-            else DEFAULT_COMMITTEE_MONTHS
-        )
-
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["calls"] = (
@@ -264,25 +245,6 @@ class NewsIndexPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__
         if tag:
             articles = articles.filter(tags__slug=tag)
         return articles.prefetch_related("tags")
-
-    @classmethod
-    def committee_interval_for(cls, site):
-        """Months between two investment committees on ``site``: its programme page's.
-
-        Six without a programme page (the programme's rhythm, « tous les six mois »).
-        """
-        programme = (
-            cls.objects.descendant_of(site.root_page)
-            .only("committee_interval_months")
-            .first()
-            if site is not None
-            else None
-        )
-        return (
-            programme.committee_interval_months
-            if programme
-            else DEFAULT_COMMITTEE_MONTHS
-        )
 
     def get_context(self, request, *args, **kwargs):
         from django.core.paginator import Paginator
