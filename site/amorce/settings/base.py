@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "csp",
+    "corsheaders",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -88,7 +89,7 @@ MIDDLEWARE = [
     "core.security.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "core.security.ContentSecurityPolicyMiddleware",
-    "core.middleware.ApiCorsMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -264,8 +265,20 @@ AMORCE_MAX_REQUEST_SIZE = int(
 )
 # How many reverse proxies in front of the app add X-Forwarded-For (0: trust none).
 AMORCE_TRUSTED_PROXIES = int(os.environ.get("AMORCE_TRUSTED_PROXIES", "0"))
-# Origins allowed to call the API from a browser (CORS), comma-separated.
-AMORCE_API_ALLOWED_ORIGINS = env_list("AMORCE_API_ALLOWED_ORIGINS")
+# Browsers may call the API (and only it) from the origins in
+# AMORCE_API_ALLOWED_ORIGINS, comma-separated; "*": from any (django-cors-headers).
+_api_origins = env_list("AMORCE_API_ALLOWED_ORIGINS")
+CORS_ALLOW_ALL_ORIGINS = "*" in _api_origins
+CORS_ALLOWED_ORIGINS = [origin for origin in _api_origins if origin != "*"]
+CORS_URLS_REGEX = r"^/api/"
+CORS_ALLOW_METHODS = ["GET", "POST", "OPTIONS"]
+CORS_ALLOW_HEADERS = [
+    "Content-Type",
+    "Idempotency-Key",
+    "Authorization",
+    "Accept-Language",
+]
+CORS_PREFLIGHT_MAX_AGE = 3600
 
 # Admin sign-in: refused for a while after N failures ("N/S": within S seconds)
 # for one username, or from one client address (counted in the cache).
