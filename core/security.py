@@ -8,7 +8,6 @@ from urllib.parse import urlsplit
 
 from csp.constants import SELF
 from csp.middleware import CSPMiddleware
-from csp.utils import default_config
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.files.storage import storages
@@ -42,23 +41,16 @@ def _storage_origin():
 
 
 def _with_media(directives, media_origin):
-    """``{"img-src": ["'self'", MEDIA]}`` → the storage's origin in its place, or nothing."""
-    resolved = {}
-    for directive, sources in directives.items():
-        if isinstance(sources, list | tuple | set) and MEDIA in sources:
-            sources = type(sources)(
-                media_origin if source == MEDIA else source
-                for source in sources
-                if source != MEDIA or media_origin
-            )
-        resolved[directive] = sources
-    return resolved
-
-
-def _configured(setting):
-    """A django-csp setting's directives, read the way django-csp reads them."""
-    policy = getattr(settings, setting, None)
-    return default_config(policy.get("DIRECTIVES", {})) if policy else None
+    """The directives that name ``'media'``, with the storage's origin in its place (or none)."""
+    return {
+        directive: [
+            media_origin if source == MEDIA else source
+            for source in sources
+            if source != MEDIA or media_origin
+        ]
+        for directive, sources in directives.items()
+        if isinstance(sources, list | tuple | set) and MEDIA in sources
+    }
 
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
@@ -100,25 +92,35 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
 
     def get_policy_parts(self, request, response, report_only=False):
         parts = super().get_policy_parts(request, response, report_only)
-        if parts.config is None:  # no policy of the view's own (csp decorator)
-            if not report_only and request.path.startswith(
-                settings.AMORCE_CSP_ADMIN_PATH
-            ):
-                parts.config = settings.AMORCE_CSP_ADMIN or {}
-            else:
-                parts.config = _configured(
-                    "CONTENT_SECURITY_POLICY_REPORT_ONLY"
-                    if report_only
-                    else "CONTENT_SECURITY_POLICY"
-                )
-        if parts.config and getattr(request, "is_dummy", False):
+        if (
+            parts.config is None  # no policy of the view's own (csp decorator)
+            and not report_only
+            and request.path.startswith(settings.AMORCE_CSP_ADMIN_PATH)
+        ):
+            parts.config = settings.AMORCE_CSP_ADMIN or {}
+        if parts.config is None:  # django-csp's setting, which it reads itself
+            setting = "CONTENT_SECURITY_POLICY" + (
+                "_REPORT_ONLY" if report_only else ""
+            )
+            directives = (getattr(settings, setting, None) or {}).get("DIRECTIVES", {})
+        else:
+            directives = parts.config
+        # Only the few directives that change are replaced: django-csp copies
+        # every part of the policy it is given, on every response.
+        replace = _with_media(directives, self.media_origin)
+        if parts.replace:
+            replace.update(parts.replace)
+            replace.update(_with_media(parts.replace, self.media_origin))
+        if parts.update:
+            parts.update = {
+                **parts.update,
+                **_with_media(parts.update, self.media_origin),
+            }
+        if directives and getattr(request, "is_dummy", False):
             # Wagtail renders a preview through the middleware with a dummy
             # request for the page's own URL; the admin shows it in a frame.
-            parts.replace = {**(parts.replace or {}), "frame-ancestors": [SELF]}
-        for part in ("config", "update", "replace"):
-            directives = getattr(parts, part)
-            if directives:
-                setattr(parts, part, _with_media(directives, self.media_origin))
+            replace["frame-ancestors"] = [SELF]
+        parts.replace = replace
         return parts
 
     def process_response(self, request, response):
