@@ -1,13 +1,15 @@
-"""Production hardening that Django does not ship: a content security policy,
-a health check that load balancers reach, and throttling of the admin's sign-in
-and password reset."""
+"""Production hardening that Django does not ship: the content security policy
+(django-csp's, with the admin's own policy and remote media), a health check
+that load balancers reach, and throttling of the admin's sign-in and password
+reset."""
 
 import logging
-import secrets
 from urllib.parse import urlsplit
 
+from csp.constants import SELF
+from csp.middleware import CSPMiddleware
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.files.storage import storages
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
@@ -20,7 +22,6 @@ from .throttle import Throttle
 
 logger = logging.getLogger("core.security")
 
-NONCE = "'nonce'"  # placeholder in AMORCE_CSP: replaced by each response's own nonce
 MEDIA = (
     "'media'"  # placeholder: replaced by the public media storage's origin, if remote
 )
@@ -39,35 +40,39 @@ def _storage_origin():
     return f"{parts.scheme}://{parts.netloc}" if parts.netloc else None
 
 
-def build_policy(directives, nonce, media_origin=None):
-    """``{"script-src": ["'self'", NONCE]}`` → ``"script-src 'self' 'nonce-…'"``."""
-    parts = []
-    for directive, sources in directives.items():
-        values = []
-        for source in sources:
-            if source == NONCE:
-                values.append(f"'nonce-{nonce}'")
-            elif source == MEDIA:
-                if media_origin:
-                    values.append(media_origin)
-            else:
-                values.append(source)
-        parts.append(" ".join([directive, *values]))
-    return "; ".join(parts)
+def _with_media(directives, media_origin):
+    """The directives that name ``'media'``, with the storage's origin in its place (or none)."""
+    return {
+        directive: [
+            media_origin if source == MEDIA else source
+            for source in sources
+            if source != MEDIA or media_origin
+        ]
+        for directive, sources in directives.items()
+        if isinstance(sources, list | tuple | set) and MEDIA in sources
+    }
 
 
-class ContentSecurityPolicyMiddleware:
-    """Sends ``AMORCE_CSP`` on the public site, ``AMORCE_CSP_ADMIN`` under the admin.
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware, with ``AMORCE_CSP_ADMIN`` under the admin.
 
-    Each request gets a fresh nonce (``request.csp_nonce``) for the few inline
-    scripts our templates have. Wagtail's admin still has inline scripts and
-    style attributes, hence its own, looser policy; a page previewed in the
-    admin keeps the public policy but may be framed by the admin. A response
-    that already has a policy (a served file, a document) keeps it.
+    The public site gets ``CONTENT_SECURITY_POLICY``; each request has a fresh
+    nonce (``request.csp_nonce``) for the few inline scripts our templates
+    have. Wagtail's admin still has inline scripts and style attributes, hence
+    its own, looser policy; a page previewed in the admin keeps the public
+    policy but may be framed by the admin. A response that already has a
+    policy (a served file, a document) keeps it, and a view may set its own
+    with django-csp's decorators. ``'media'`` in a directive stands for the
+    public media storage's origin when it is remote (object storage).
     """
 
     def __init__(self, get_response):
-        self.get_response = get_response
+        if hasattr(settings, "AMORCE_CSP"):
+            raise ImproperlyConfigured(
+                "AMORCE_CSP est devenu CONTENT_SECURITY_POLICY = "
+                '{"DIRECTIVES": {...}} (django-csp) : voir docs/configuration.md.'
+            )
+        super().__init__(get_response)
         self._media_origin = None
         self._media_origin_known = False
 
@@ -78,20 +83,48 @@ class ContentSecurityPolicyMiddleware:
             self._media_origin_known = True
         return self._media_origin
 
-    def __call__(self, request):
-        request.csp_nonce = secrets.token_urlsafe(18)
-        response = self.get_response(request)
-        if "Content-Security-Policy" not in response:
-            admin = request.path.startswith(settings.AMORCE_CSP_ADMIN_PATH)
-            directives = settings.AMORCE_CSP_ADMIN if admin else settings.AMORCE_CSP
-            if directives and getattr(request, "is_dummy", False):
-                # Wagtail renders a preview through the middleware with a dummy
-                # request for the page's own URL; the admin shows it in a frame.
-                directives = {**directives, "frame-ancestors": ["'self'"]}
-            if directives:
-                response["Content-Security-Policy"] = build_policy(
-                    directives, request.csp_nonce, self.media_origin
-                )
+    def process_request(self, request):
+        super().process_request(request)
+        # Made now, not when a template first reads it: django-csp's lazy nonce
+        # is falsy until read, and django-dsfr's ``{% if self.nonce %}`` would
+        # then leave the DSFR's scripts without it.
+        str(request.csp_nonce)
+
+    def get_policy_parts(self, request, response, report_only=False):
+        parts = super().get_policy_parts(request, response, report_only)
+        if (
+            parts.config is None  # no policy of the view's own (csp decorator)
+            and not report_only
+            and request.path.startswith(settings.AMORCE_CSP_ADMIN_PATH)
+        ):
+            parts.config = settings.AMORCE_CSP_ADMIN or {}
+        if parts.config is None:  # django-csp's setting, which it reads itself
+            setting = "CONTENT_SECURITY_POLICY" + (
+                "_REPORT_ONLY" if report_only else ""
+            )
+            directives = (getattr(settings, setting, None) or {}).get("DIRECTIVES", {})
+        else:
+            directives = parts.config
+        # Only the few directives that change are replaced: django-csp copies
+        # every part of the policy it is given, on every response.
+        replace = _with_media(directives, self.media_origin)
+        if parts.replace:
+            replace.update(parts.replace)
+            replace.update(_with_media(parts.replace, self.media_origin))
+        if parts.update:
+            parts.update = {
+                **parts.update,
+                **_with_media(parts.update, self.media_origin),
+            }
+        if directives and getattr(request, "is_dummy", False):
+            # Wagtail renders a preview through the middleware with a dummy
+            # request for the page's own URL; the admin shows it in a frame.
+            replace["frame-ancestors"] = [SELF]
+        parts.replace = replace
+        return parts
+
+    def process_response(self, request, response):
+        response = super().process_response(request, response)
         permissions = getattr(settings, "AMORCE_PERMISSIONS_POLICY", "")
         if permissions and "Permissions-Policy" not in response:
             response["Permissions-Policy"] = permissions

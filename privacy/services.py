@@ -18,8 +18,8 @@ import json
 import os
 import tempfile
 import zipfile
-from calendar import monthrange
 
+from dateutil.relativedelta import relativedelta
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from wagtail.log_actions import log
@@ -70,10 +70,7 @@ BATCH = 500
 
 def add_months(moment, months):
     """``moment`` plus calendar months, the day clamped to the month's last."""
-    month_index = moment.month - 1 + months
-    year, month = moment.year + month_index // 12, month_index % 12 + 1
-    day = min(moment.day, monthrange(year, month)[1])
-    return moment.replace(year=year, month=month, day=day)
+    return moment + relativedelta(months=months)
 
 
 def retention_end(call):

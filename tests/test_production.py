@@ -10,6 +10,9 @@ from unittest import mock
 
 import pytest
 from bs4 import BeautifulSoup
+from csp.constants import NONE
+from csp.decorators import csp, csp_update
+from django.core.exceptions import ImproperlyConfigured
 from django.db import OperationalError
 from django.http import HttpResponse
 from django.test import RequestFactory
@@ -266,6 +269,48 @@ def test_a_response_with_its_own_policy_keeps_it():
     middleware = ContentSecurityPolicyMiddleware(lambda request: response)
     result = middleware(RequestFactory().get("/fichier/"))
     assert result["Content-Security-Policy"] == "default-src 'none'; sandbox"
+
+
+def test_a_view_may_set_or_extend_its_policy_with_django_csp():
+    """django-csp's decorators: a policy of the view's own wins, even under the admin;
+    an extension keeps the public policy and its nonce."""
+    own = csp({"default-src": [NONE], "sandbox": True})(lambda request: HttpResponse())
+    middleware = ContentSecurityPolicyMiddleware(own)
+    for path in ("/fichier/", "/admin/fichier/"):
+        assert policy_of(middleware(RequestFactory().get(path))) == {
+            "default-src": ["'none'"],
+            "sandbox": [],
+        }
+    extended = csp_update({"img-src": ["https://tuiles.example.org"]})(
+        lambda request: HttpResponse()
+    )
+    policy = policy_of(
+        ContentSecurityPolicyMiddleware(extended)(RequestFactory().get("/"))
+    )
+    assert "https://tuiles.example.org" in policy["img-src"]
+    assert policy["frame-ancestors"] == ["'none'"]
+    assert any(source.startswith("'nonce-") for source in policy["script-src"])
+
+
+def test_the_nonce_is_there_before_any_template_reads_it():
+    """Templates that test it (django-dsfr's ``{% if self.nonce %}``) find it true."""
+    seen = []
+
+    def view(request):
+        seen.append(bool(request.csp_nonce))
+        seen.append(str(request.csp_nonce))
+        return HttpResponse()
+
+    response = ContentSecurityPolicyMiddleware(view)(RequestFactory().get("/"))
+    assert seen[0] is True
+    assert f"'nonce-{seen[1]}'" in policy_of(response)["script-src"]
+
+
+def test_the_former_setting_name_is_refused_not_ignored(settings):
+    """A policy left in AMORCE_CSP would silently not apply: the server does not start."""
+    settings.AMORCE_CSP = {"default-src": ["'self'"]}
+    with pytest.raises(ImproperlyConfigured, match="CONTENT_SECURITY_POLICY"):
+        ContentSecurityPolicyMiddleware(lambda request: HttpResponse())
 
 
 def test_the_api_docs_come_from_our_own_static_files(client, db):

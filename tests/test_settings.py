@@ -60,3 +60,33 @@ def test_production_refuses_to_start_without_allowed_hosts():
 def test_production_starts_when_both_are_set():
     result = run_production_settings(SECRET_KEY="x" * 50, ALLOWED_HOSTS="example.org")
     assert result.returncode == 0, result.stderr
+
+
+def test_api_origins_come_from_the_environment():
+    """AMORCE_API_ALLOWED_ORIGINS gives django-cors-headers its origins; "*" any origin."""
+    script = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.CORS_ALLOW_ALL_ORIGINS, s.CORS_ALLOWED_ORIGINS)"
+    )
+
+    def cors(origins):
+        result = subprocess.run(  # noqa: S603 - our own interpreter and arguments
+            [sys.executable, "-c", script],
+            env={
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": "amorce.settings.test",
+                "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'site'}",
+                "AMORCE_API_ALLOWED_ORIGINS": origins,
+            },
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+    assert cors("https://a.example.gouv.fr, https://b.example.org") == (
+        "False ['https://a.example.gouv.fr', 'https://b.example.org']"
+    )
+    assert cors("*") == "True []"
+    assert cors("") == "False []"

@@ -155,19 +155,60 @@ def test_openapi_documents_the_form_routes(client, db):
     assert "/api/v3/forms/{page_id}/" in schema["paths"]
 
 
-def test_cors_for_allowed_origins_only(client, form_page, settings):
-    settings.AMORCE_API_ALLOWED_ORIGINS = ["https://front.example.gouv.fr"]
-    allowed = client.options(
-        submissions_url(form_page),
-        headers={
-            "Origin": "https://front.example.gouv.fr",
-            "Access-Control-Request-Method": "POST",
-        },
+def preflight(client, url, origin):
+    return client.options(
+        url, headers={"Origin": origin, "Access-Control-Request-Method": "POST"}
     )
-    assert allowed.status_code == 204
+
+
+def test_cors_for_allowed_origins_only(client, form_page, settings):
+    """An allowed front end may send a candidature from a browser; others are not answered."""
+    settings.CORS_ALLOWED_ORIGINS = ["https://front.example.gouv.fr"]
+    allowed = preflight(
+        client, submissions_url(form_page), "https://front.example.gouv.fr"
+    )
+    assert allowed.status_code in (200, 204)
     assert allowed["Access-Control-Allow-Origin"] == "https://front.example.gouv.fr"
-    assert "Idempotency-Key" in allowed["Access-Control-Allow-Headers"]
+    assert allowed["Access-Control-Allow-Methods"] == "GET, POST, OPTIONS"
+    assert allowed["Access-Control-Allow-Headers"] == (
+        "Content-Type, Idempotency-Key, Authorization, Accept-Language"
+    )
+    assert allowed["Access-Control-Max-Age"] == "3600"
+    assert "Access-Control-Allow-Credentials" not in allowed
+    got = client.get(
+        f"/api/v3/forms/{form_page.pk}/",
+        headers={"Origin": "https://front.example.gouv.fr"},
+    )
+    assert got["Access-Control-Allow-Origin"] == "https://front.example.gouv.fr"
+    assert "origin" in got["Vary"].lower()
+    # Another origin: no CORS header, so its browser refuses the answer (and,
+    # on a preflight, never sends the candidature).
+    refused = preflight(client, submissions_url(form_page), "https://evil.example")
+    assert "Access-Control-Allow-Origin" not in refused
+    assert "Access-Control-Allow-Methods" not in refused
     other = client.get(
         f"/api/v3/forms/{form_page.pk}/", headers={"Origin": "https://evil.example"}
     )
     assert "Access-Control-Allow-Origin" not in other
+    assert "origin" in other["Vary"].lower()
+    assert Candidature.objects.count() == 0
+
+
+def test_cors_only_on_the_api(client, form_page, settings):
+    """The site's pages and forms are never opened to another origin."""
+    settings.CORS_ALLOWED_ORIGINS = ["https://front.example.gouv.fr"]
+    for url in (form_page.url, "/admin/login/"):
+        response = preflight(client, url, "https://front.example.gouv.fr")
+        assert "Access-Control-Allow-Origin" not in response
+        response = client.get(url, headers={"Origin": "https://front.example.gouv.fr"})
+        assert "Access-Control-Allow-Origin" not in response
+
+
+def test_cors_for_any_origin_when_allowed(client, form_page, settings):
+    """AMORCE_API_ALLOWED_ORIGINS=* opens the API to any origin, without credentials."""
+    settings.CORS_ALLOWED_ORIGINS = []
+    settings.CORS_ALLOW_ALL_ORIGINS = True
+    response = preflight(client, submissions_url(form_page), "https://a.example.org")
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert "Idempotency-Key" in response["Access-Control-Allow-Headers"]
+    assert "Access-Control-Allow-Credentials" not in response

@@ -200,6 +200,11 @@ def test_retention_counts_calendar_months():
     assert add_months(dt.datetime(2024, 1, 31), 1) == dt.datetime(2024, 2, 29)
     assert add_months(dt.datetime(2024, 3, 15), 24) == dt.datetime(2026, 3, 15)
     assert add_months(dt.datetime(2024, 11, 30), 3) == dt.datetime(2025, 2, 28)
+    assert add_months(dt.datetime(2025, 1, 31), 1) == dt.datetime(2025, 2, 28)
+    assert add_months(dt.datetime(2025, 3, 31), 1) == dt.datetime(2025, 4, 30)
+    assert add_months(dt.datetime(2024, 2, 29, 23, 59), 12) == dt.datetime(
+        2025, 2, 28, 23, 59
+    )
 
 
 def test_a_day_before_the_retention_ends_nothing_changes(people):

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 from dotenv import load_dotenv
 
@@ -74,6 +75,8 @@ INSTALLED_APPS = [
     "widget_tweaks",
     "django_tasks",
     "django_tasks_db",
+    "csp",
+    "corsheaders",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -86,7 +89,7 @@ MIDDLEWARE = [
     "core.security.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "core.security.ContentSecurityPolicyMiddleware",
-    "core.middleware.ApiCorsMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -262,8 +265,20 @@ AMORCE_MAX_REQUEST_SIZE = int(
 )
 # How many reverse proxies in front of the app add X-Forwarded-For (0: trust none).
 AMORCE_TRUSTED_PROXIES = int(os.environ.get("AMORCE_TRUSTED_PROXIES", "0"))
-# Origins allowed to call the API from a browser (CORS), comma-separated.
-AMORCE_API_ALLOWED_ORIGINS = env_list("AMORCE_API_ALLOWED_ORIGINS")
+# Browsers may call the API (and only it) from the origins in
+# AMORCE_API_ALLOWED_ORIGINS, comma-separated; "*": from any (django-cors-headers).
+_api_origins = env_list("AMORCE_API_ALLOWED_ORIGINS")
+CORS_ALLOW_ALL_ORIGINS = "*" in _api_origins
+CORS_ALLOWED_ORIGINS = [origin for origin in _api_origins if origin != "*"]
+CORS_URLS_REGEX = r"^/api/"
+CORS_ALLOW_METHODS = ["GET", "POST", "OPTIONS"]
+CORS_ALLOW_HEADERS = [
+    "Content-Type",
+    "Idempotency-Key",
+    "Authorization",
+    "Accept-Language",
+]
+CORS_PREFLIGHT_MAX_AGE = 3600
 
 # Admin sign-in: refused for a while after N failures ("N/S": within S seconds)
 # for one username, or from one client address (counted in the cache).
@@ -278,31 +293,34 @@ AMORCE_PASSWORD_RESET_ADDRESS_RATE_LIMIT = env_rate(
     "AMORCE_PASSWORD_RESET_ADDRESS_RATE_LIMIT", "10/3600"
 )
 
-# Content security policy (core.security): "'nonce'" stands for each response's
-# nonce (request.csp_nonce), "'media'" for the media storage's origin when remote.
-AMORCE_CSP = {
-    "default-src": ["'self'"],
-    "script-src": ["'self'", "'nonce'"],
-    "style-src": ["'self'"],
-    "img-src": ["'self'", "data:", "'media'"],
-    "font-src": ["'self'", "data:"],
-    "media-src": ["'self'", "'media'"],
-    "connect-src": ["'self'"],
-    "object-src": ["'none'"],
-    "frame-src": ["'none'"],
-    "base-uri": ["'self'"],
-    "form-action": ["'self'"],
-    "frame-ancestors": ["'none'"],
+# Content security policy: django-csp, through core.security's middleware.
+# NONCE stands for each response's nonce (request.csp_nonce), "'media'" for the
+# public media storage's origin when it is remote (object storage).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "'media'"],
+        "font-src": [SELF, "data:"],
+        "media-src": [SELF, "'media'"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "frame-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
 }
-# Wagtail's admin still has inline scripts and style attributes.
+# Wagtail's admin still has inline scripts and style attributes: its own directives.
 AMORCE_CSP_ADMIN_PATH = "/admin/"
 AMORCE_CSP_ADMIN = {
-    **AMORCE_CSP,
-    "script-src": ["'self'", "'unsafe-inline'"],
-    "style-src": ["'self'", "'unsafe-inline'"],
-    "img-src": ["'self'", "data:", "blob:", "'media'"],
-    "frame-src": ["'self'"],
-    "frame-ancestors": ["'self'"],  # the page preview is an iframe of the admin
+    **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+    "script-src": [SELF, UNSAFE_INLINE],
+    "style-src": [SELF, UNSAFE_INLINE],
+    "img-src": [SELF, "data:", "blob:", "'media'"],
+    "frame-src": [SELF],
+    "frame-ancestors": [SELF],  # the page preview is an iframe of the admin
 }
 AMORCE_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=()"
 

@@ -21,8 +21,9 @@ if not SECRET_KEY:
 if not os.environ.get("ALLOWED_HOSTS"):
     raise ImproperlyConfigured("ALLOWED_HOSTS doit être défini en production.")
 
-# HTTPS, cookies, headers. The content security policy is core.security's
-# middleware (AMORCE_CSP in base.py), the same in every environment.
+# HTTPS, cookies, headers. The content security policy is django-csp's, through
+# core.security's middleware (CONTENT_SECURITY_POLICY in base.py), the same in
+# every environment.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
