@@ -15,6 +15,7 @@ from import_export.fields import Field
 
 from forms.choices import Status
 from forms.models import Candidature
+from forms.permissions import candidatures_for
 from forms.services import change_status
 from selection.models import Evaluation
 from selection.scoring import clean_scores, criteria_of
@@ -57,8 +58,6 @@ class DecisionResource(resources.ModelResource):
 
     def get_queryset(self):
         """Only the candidatures of the user's sites: others read as unknown references."""
-        from forms.permissions import candidatures_for
-
         return candidatures_for(self.user)
 
     def get_or_init_instance(self, instance_loader, row):

@@ -13,7 +13,8 @@ from import_export.fields import Field
 
 from forms.choices import FieldType, Status
 from forms.models import Candidature, FormDefinition, answer_text
-from selection.models import Evaluation
+from investigations.models import Investigation
+from selection.models import Evaluation, ReviewRound
 from selection.scoring import (
     criteria_of,
     criteria_summary,
@@ -152,8 +153,6 @@ class CandidatureResource(RowResource):
         return [(name, label) for name, label, _kind in columns]
 
     def _rounds(self):
-        from selection.models import ReviewRound
-
         call_ids = self.queryset.order_by().values_list("call_id", flat=True).distinct()
         return list(
             ReviewRound.objects.filter(call_id__in=call_ids)
@@ -349,8 +348,6 @@ class InvestigationResource(RowResource):
         self.queryset = queryset
 
     def iter_rows(self):
-        from investigations.models import Investigation
-
         queryset = self.queryset if self.queryset is not None else Investigation.objects
         for investigation in queryset.prefetch_related(
             "organisations", "phases"
