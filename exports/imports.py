@@ -10,33 +10,16 @@ import tablib
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from import_export import resources, widgets
+from import_export import resources
 from import_export.fields import Field
 
-from forms.choices import Status
 from forms.models import Candidature
 from forms.permissions import candidatures_for
 from forms.services import change_status
 from selection.models import Evaluation
 from selection.scoring import clean_scores, criteria_of
 
-from .resources import neutralise
-
-STATUS_BY_LABEL = {str(label).casefold(): value for value, label in Status.choices}
-
-
-class StatusWidget(widgets.Widget):
-    def clean(self, value, row=None, **kwargs):
-        text = str(value or "").strip()
-        if text in Status.values:
-            return text
-        status = STATUS_BY_LABEL.get(text.casefold())
-        if status is None:
-            raise ValueError(_("Statut inconnu « %(value)s ».") % {"value": text})
-        return status
-
-    def render(self, value, obj=None, **kwargs):
-        return str(Status(value).label) if value else ""
+from .resources import StatusWidget, neutralise
 
 
 class DecisionResource(resources.ModelResource):

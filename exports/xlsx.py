@@ -5,6 +5,7 @@ time; this writer builds each row's XML in one pass and streams it into the
 zip archive, so that 10,000 rows write in about a second in constant memory.
 Every text cell is an inline string: never a formula, whatever it starts with.
 Dates are numbers in a date format, so that a spreadsheet sorts and filters them.
+A row with more or fewer cells than headers is refused (``ValueError``).
 """
 
 import datetime as dt
@@ -115,7 +116,7 @@ def write_xlsx(headers, rows, output, sheet_name="Export"):
             for number, row in enumerate(rows, start=2):
                 cells = "".join(
                     _cell(f"{letter}{number}", value)
-                    for letter, value in zip(letters, row, strict=False)
+                    for letter, value in zip(letters, row, strict=True)
                 )
                 buffer.append(f'<row r="{number}">{cells}</row>')
                 if len(buffer) == 500:
