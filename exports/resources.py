@@ -47,21 +47,34 @@ def neutralise(value):
     return value
 
 
-def paris(moment):
+def paris(moment, zone=None):
     """The moment in Paris time, without its zone (spreadsheets have none), to the second."""
     if not moment:
         return None
-    return timezone.localtime(moment).replace(microsecond=0, tzinfo=None)
+    return timezone.localtime(moment, zone).replace(microsecond=0, tzinfo=None)
 
 
-class ParisTimeWidget(widgets.Widget):
+class CellWidget(widgets.Widget):
+    """A widget for export cells. ``renderer()`` gives the render function of one
+    export, with what it depends on (language, time zone) looked up once rather
+    than once a cell: both lookups cost more than the rest of a cell."""
+
+    def renderer(self):
+        return self.render
+
+
+class ParisTimeWidget(CellWidget):
     """A moment as a spreadsheet shows it: Paris time, to the second, a real date cell."""
 
     def render(self, value, obj=None, **kwargs):
         return paris(value)
 
+    def renderer(self):
+        zone = timezone.get_current_timezone()
+        return lambda value: paris(value, zone)
 
-class StatusWidget(widgets.Widget):
+
+class StatusWidget(CellWidget):
     """A candidature's status as the admin words it (« Pré-sélectionnée »).
 
     The same widget reads the « Statut » column back on import, where the
@@ -78,16 +91,23 @@ class StatusWidget(widgets.Widget):
         return status
 
     def render(self, value, obj=None, **kwargs):
-        label = STATUS_LABELS.get(value)
-        return value if label is None else str(label)
+        return self.renderer()(value)
+
+    def renderer(self):
+        labels = {value: str(label) for value, label in STATUS_LABELS.items()}
+        return lambda value: labels.get(value, value)
 
 
-class YesNoWidget(widgets.Widget):
+class YesNoWidget(CellWidget):
     def render(self, value, obj=None, **kwargs):
-        return _("Oui") if value else _("Non")
+        return self.renderer()(value)
+
+    def renderer(self):
+        yes, no = _("Oui"), _("Non")
+        return lambda value: yes if value else no
 
 
-class AnswerWidget(widgets.Widget):
+class AnswerWidget(CellWidget):
     """One answer out of a candidature's answers (``form_data``), as a person reads it;
     a file field gives the names of its files, joined."""
 
@@ -97,6 +117,8 @@ class AnswerWidget(widgets.Widget):
 
     def render(self, value, obj=None, **kwargs):
         answer = value.get(self.name) if value else None
+        if answer.__class__ is str:  # most answers: no formatting to do
+            return answer
         if self.is_file and answer:
             return ", ".join(answer)
         return answer_text(answer)
@@ -120,7 +142,7 @@ class RoundScores:
         }
 
 
-class RoundScoreWidget(widgets.Widget):
+class RoundScoreWidget(CellWidget):
     """The mean (0), count (1) or spread (2) of the candidature whose pk is read."""
 
     def __init__(self, scores, index):
@@ -160,20 +182,29 @@ class RowResource(resources.Resource):
         """Each row's cells, in column order, neutralised."""
         readers = [self.reader(name, field) for name, field in self.columns()]
         for row in self.iter_rows():
-            yield [neutralise(read(row)) for read in readers]
+            yield [
+                neutralise(get(row) if render is None else render(get(row)))
+                for get, render in readers
+            ]
 
     def reader(self, name, field):
-        """A function from one row to the cell of column ``name``."""
+        """How the cell of column ``name`` is read from a row: (get, render or None).
+
+        Two plain functions rather than one composed: no extra call per cell on
+        the 10,000-row path.
+        """
         dehydrate = field.get_dehydrate_method(name)
         if not callable(dehydrate):
             dehydrate = getattr(self, dehydrate, None)
         if dehydrate is not None:
-            return dehydrate
-        get = self.getter(field)
-        if type(field.widget) is widgets.Widget:
-            return get  # the default widget would make text of a number or a date
-        render = field.widget.render
-        return lambda row: render(get(row))
+            return dehydrate, None
+        widget = field.widget
+        if type(widget) is widgets.Widget:
+            # The default widget would make text of a number or a date.
+            return self.getter(field), None
+        if isinstance(widget, CellWidget):
+            return self.getter(field), widget.renderer()
+        return self.getter(field), widget.render
 
     def getter(self, field):
         """Reads ``field.attribute`` from a row (an object or a dictionary, ``a__b``)."""
@@ -189,7 +220,8 @@ class RowResource(resources.Resource):
         return [neutralise(h) for h in super().get_export_headers(selected_fields)]
 
     def export_field(self, field, instance, **kwargs):
-        return neutralise(self.reader(self.get_field_name(field), field)(instance))
+        get, render = self.reader(self.get_field_name(field), field)
+        return neutralise(get(instance) if render is None else render(get(instance)))
 
     def iter_rows(self):  # pragma: no cover - abstract
         raise NotImplementedError
