@@ -10,6 +10,7 @@ than no sheet.
 import datetime as dt
 import json
 
+from .ods import write_ods
 from .xlsx import write_xlsx
 
 FORMATS = {
@@ -78,15 +79,6 @@ def write_json(headers, rows, output):
             ).encode()
         )
     output.write(b"]\n")
-
-
-def write_ods(headers, rows, output):
-    import tablib
-
-    dataset = tablib.Dataset(headers=headers)
-    for row in rows:
-        dataset.append(row)
-    output.write(dataset.export("ods"))
 
 
 WRITERS = {"xlsx": write_xlsx, "csv": write_csv, "json": write_json, "ods": write_ods}

@@ -14,6 +14,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from import_export.fields import Field
 
+from exports.ods import write_ods
 from exports.resources import (
     CandidatureResource,
     EvaluationResource,
@@ -293,7 +294,7 @@ def test_django_import_export_export_gives_the_same_sheet(scene, build):
     assert len(dataset) > 0
 
 
-@pytest.mark.parametrize("write", [write_xlsx, write_csv])
+@pytest.mark.parametrize("write", [write_xlsx, write_csv, write_ods])
 @pytest.mark.parametrize("row", [["a"], ["a", "b", "c"]])
 def test_a_row_that_does_not_fit_the_headers_is_refused(write, row):
     with pytest.raises(ValueError):
