@@ -6,6 +6,8 @@ column. Every row goes through the same rules as a decision taken in the
 admin (allowed transitions, a reason for refusals) and into the history.
 """
 
+import io
+
 import tablib
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -19,6 +21,7 @@ from forms.services import change_status
 from selection.models import Evaluation
 from selection.scoring import clean_scores, criteria_of
 
+from .ods import read_ods
 from .resources import StatusWidget, neutralise
 
 
@@ -85,11 +88,23 @@ def load_dataset(upload):
                 else ","
             )
             return tablib.Dataset().load(content, format="csv", delimiter=delimiter)
+        if fmt == "ods":
+            return dataset_of(read_ods(io.BytesIO(content)))
         return tablib.Dataset().load(content, format=fmt)
     except Exception as error:
         raise ValueError(
             _("Le fichier n'a pas pu être lu : %(error)s") % {"error": error}
         ) from error
+
+
+def dataset_of(rows):
+    """A Dataset from rows whose first is the header; short rows are padded."""
+    if not rows:
+        return tablib.Dataset()
+    headers, width = rows[0], len(rows[0])
+    return tablib.Dataset(
+        *(row + [""] * (width - len(row)) for row in rows[1:]), headers=headers
+    )
 
 
 def row_errors(result):
