@@ -222,7 +222,22 @@ def run_ours(fmt):
 
 
 def run_stock(fmt):
-    """Wagtail's own submissions export (SubmissionsListView, ?export=…) on the same page."""
+    """Wagtail's own submissions export (SubmissionsListView, ?export=…) on the same page.
+
+    Amorce keeps candidature forms out of Wagtail's stock screens (a hook that
+    makes them answer « permission denied »); here that hook is left out, so
+    that the stock export runs as it would on a plain Wagtail site.
+    """
+    from wagtail import hooks
+
+    from forms.wagtail_hooks import hide_candidatures_from_form_listing
+
+    hooks.search_for_hooks()
+    hooks._hooks["filter_form_submissions_for_user"] = [
+        (function, order)
+        for function, order in hooks._hooks["filter_form_submissions_for_user"]
+        if function is not hide_candidatures_from_form_listing
+    ]
     page = form_page()
     user = get_user_model().objects.filter(is_superuser=True).first()
     request = RequestFactory().get(

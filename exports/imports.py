@@ -6,36 +6,23 @@ column. Every row goes through the same rules as a decision taken in the
 admin (allowed transitions, a reason for refusals) and into the history.
 """
 
+import io
+
 import tablib
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from import_export import resources, widgets
+from import_export import resources
 from import_export.fields import Field
 
-from forms.choices import Status
 from forms.models import Candidature
+from forms.permissions import candidatures_for
 from forms.services import change_status
 from selection.models import Evaluation
 from selection.scoring import clean_scores, criteria_of
 
-from .resources import neutralise
-
-STATUS_BY_LABEL = {str(label).casefold(): value for value, label in Status.choices}
-
-
-class StatusWidget(widgets.Widget):
-    def clean(self, value, row=None, **kwargs):
-        text = str(value or "").strip()
-        if text in Status.values:
-            return text
-        status = STATUS_BY_LABEL.get(text.casefold())
-        if status is None:
-            raise ValueError(_("Statut inconnu « %(value)s ».") % {"value": text})
-        return status
-
-    def render(self, value, obj=None, **kwargs):
-        return str(Status(value).label) if value else ""
+from .ods import read_ods
+from .resources import StatusWidget, neutralise
 
 
 class DecisionResource(resources.ModelResource):
@@ -57,8 +44,6 @@ class DecisionResource(resources.ModelResource):
 
     def get_queryset(self):
         """Only the candidatures of the user's sites: others read as unknown references."""
-        from forms.permissions import candidatures_for
-
         return candidatures_for(self.user)
 
     def get_or_init_instance(self, instance_loader, row):
@@ -103,11 +88,23 @@ def load_dataset(upload):
                 else ","
             )
             return tablib.Dataset().load(content, format="csv", delimiter=delimiter)
+        if fmt == "ods":
+            return dataset_of(read_ods(io.BytesIO(content)))
         return tablib.Dataset().load(content, format=fmt)
     except Exception as error:
         raise ValueError(
             _("Le fichier n'a pas pu être lu : %(error)s") % {"error": error}
         ) from error
+
+
+def dataset_of(rows):
+    """A Dataset from rows whose first is the header; short rows are padded."""
+    if not rows:
+        return tablib.Dataset()
+    headers, width = rows[0], len(rows[0])
+    return tablib.Dataset(
+        *(row + [""] * (width - len(row)) for row in rows[1:]), headers=headers
+    )
 
 
 def row_errors(result):

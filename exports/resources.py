@@ -1,19 +1,30 @@
 """django-import-export resources: what each spreadsheet holds, column by column.
 
-Resources work on light row dictionaries (read with ``values()``, in chunks)
-rather than model instances, so that 10,000 candidatures export in constant
-memory. Every text cell is neutralised: a cell starting with ``=``, ``+``,
-``-`` or ``@`` cannot be read as a formula by a spreadsheet program.
+Each resource declares its columns once, as Fields: the header is the
+Field's ``column_name``, the cell its ``attribute`` shown by its widget (or
+the resource's ``dehydrate_<name>``), both in ``get_export_order()``. Adding or
+removing a Field changes the header and the cells alike; no column is
+written by hand anywhere else.
+
+Rows are light: candidatures come as ``values_list`` tuples of the Fields'
+attributes, read in chunks, so that 10,000 of them export in constant
+memory; the other resources read model instances or a round's aggregates.
+Every text cell is neutralised: a cell starting with ``=``, ``+``, ``-`` or
+``@`` cannot be read as a formula by a spreadsheet program.
 """
+
+from functools import cached_property
+from operator import itemgetter
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from import_export import resources
+from import_export import resources, widgets
 from import_export.fields import Field
 
 from forms.choices import FieldType, Status
 from forms.models import Candidature, FormDefinition, answer_text
-from selection.models import Evaluation
+from investigations.models import Investigation
+from selection.models import Evaluation, ReviewRound
 from selection.scoring import (
     criteria_of,
     criteria_summary,
@@ -25,6 +36,7 @@ from selection.scoring import (
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_START_SET = frozenset(FORMULA_STARTS)
 STATUS_LABELS = dict(Status.choices)
+STATUS_BY_LABEL = {str(label).casefold(): value for value, label in Status.choices}
 CHUNK = 2000
 
 
@@ -35,50 +47,181 @@ def neutralise(value):
     return value
 
 
-def paris(moment):
+def paris(moment, zone=None):
     """The moment in Paris time, without its zone (spreadsheets have none), to the second."""
     if not moment:
         return None
-    return timezone.localtime(moment).replace(microsecond=0, tzinfo=None)
+    return timezone.localtime(moment, zone).replace(microsecond=0, tzinfo=None)
 
 
-def _getter(attribute):
-    """A fast reader for ``a__b__c`` in nested dictionaries (Field.get_value, compiled once)."""
-    if not attribute:
-        return lambda row: None
-    keys = attribute.split("__")
-    if len(keys) == 1:
-        key = keys[0]
-        return lambda row: row.get(key)
+class CellWidget(widgets.Widget):
+    """A widget for export cells. ``renderer()`` gives the render function of one
+    export, with what it depends on (language, time zone) looked up once rather
+    than once a cell: both lookups cost more than the rest of a cell."""
 
-    def get(row):
-        value = row
-        for key in keys:
-            value = value.get(key) if isinstance(value, dict) else None
-            if value is None:
-                return None
-        return value
+    def renderer(self):
+        return self.render
 
-    return get
+
+class ParisTimeWidget(CellWidget):
+    """A moment as a spreadsheet shows it: Paris time, to the second, a real date cell."""
+
+    def render(self, value, obj=None, **kwargs):
+        return paris(value)
+
+    def renderer(self):
+        zone = timezone.get_current_timezone()
+        return lambda value: paris(value, zone)
+
+
+class StatusWidget(CellWidget):
+    """A candidature's status as the admin words it (« Pré-sélectionnée »).
+
+    The same widget reads the « Statut » column back on import, where the
+    label or the code is accepted.
+    """
+
+    def clean(self, value, row=None, **kwargs):
+        text = str(value or "").strip()
+        if text in Status.values:
+            return text
+        status = STATUS_BY_LABEL.get(text.casefold())
+        if status is None:
+            raise ValueError(_("Statut inconnu « %(value)s ».") % {"value": text})
+        return status
+
+    def render(self, value, obj=None, **kwargs):
+        return self.renderer()(value)
+
+    def renderer(self):
+        labels = {value: str(label) for value, label in STATUS_LABELS.items()}
+        return lambda value: labels.get(value, value)
+
+
+class YesNoWidget(CellWidget):
+    def render(self, value, obj=None, **kwargs):
+        return self.renderer()(value)
+
+    def renderer(self):
+        yes, no = _("Oui"), _("Non")
+        return lambda value: yes if value else no
+
+
+class AnswerWidget(CellWidget):
+    """One answer out of a candidature's answers (``form_data``), as a person reads it;
+    a file field gives the names of its files, joined."""
+
+    def __init__(self, name, is_file=False):
+        super().__init__()
+        self.name, self.is_file = name, is_file
+
+    def render(self, value, obj=None, **kwargs):
+        answer = value.get(self.name) if value else None
+        if answer.__class__ is str:  # most answers: no formatting to do
+            return answer
+        if self.is_file and answer:
+            return ", ".join(answer)
+        return answer_text(answer)
+
+
+class RoundScores:
+    """Each candidature's (mean, count, spread) in a round, computed when first read."""
+
+    def __init__(self, review_round):
+        self.review_round = review_round
+
+    @cached_property
+    def by_candidature(self):
+        return {
+            aggregate.candidature.pk: (
+                aggregate.mean,
+                aggregate.count,
+                aggregate.spread,
+            )
+            for aggregate in round_aggregates(self.review_round)
+        }
+
+
+class RoundScoreWidget(CellWidget):
+    """The mean (0), count (1) or spread (2) of the candidature whose pk is read."""
+
+    def __init__(self, scores, index):
+        super().__init__()
+        self.scores, self.index = scores, index
+
+    def render(self, value, obj=None, **kwargs):
+        found = self.scores.by_candidature.get(value)
+        return None if found is None else found[self.index]
 
 
 class RowResource(resources.Resource):
-    """A resource over dictionaries; subclasses say which rows and which columns."""
+    """A resource whose declared Fields are its only description of the spreadsheet.
 
-    def export_field(self, field, instance, **kwargs):
-        return neutralise(field.get_value(instance))
+    ``headers()`` and ``rows()`` both walk ``get_export_order()``: each Field
+    gives its header (``column_name``) and its cell, read once per row by a
+    reader compiled before the first row. The reader is the resource's
+    ``dehydrate_<name>(row)`` method when there is one, otherwise the Field's
+    ``attribute`` shown by its widget; a Field with the default widget gives
+    its value as it is (a number stays a number, a date a date, for the
+    spreadsheet to sort).
+    """
+
+    def get_export_order(self):
+        """Declared Fields first, then those a resource adds in ``__init__``."""
+        return list(self.fields)
+
+    def columns(self):
+        """(name, Field) in export order: the one list headers and cells come from."""
+        return [(name, self.fields[name]) for name in self.get_export_order()]
 
     def headers(self):
         """Column names, neutralised too: form labels and criteria are written by people."""
-        return [
-            neutralise(str(field.column_name)) for field in self.get_export_fields()
-        ]
+        return [neutralise(str(field.column_name)) for _name, field in self.columns()]
 
     def rows(self):
         """Each row's cells, in column order, neutralised."""
-        getters = [_getter(field.attribute) for field in self.get_export_fields()]
+        readers = [self.reader(name, field) for name, field in self.columns()]
         for row in self.iter_rows():
-            yield [neutralise(get(row)) for get in getters]
+            yield [
+                neutralise(get(row) if render is None else render(get(row)))
+                for get, render in readers
+            ]
+
+    def reader(self, name, field):
+        """How the cell of column ``name`` is read from a row: (get, render or None).
+
+        Two plain functions rather than one composed: no extra call per cell on
+        the 10,000-row path.
+        """
+        dehydrate = field.get_dehydrate_method(name)
+        if not callable(dehydrate):
+            dehydrate = getattr(self, dehydrate, None)
+        if dehydrate is not None:
+            return dehydrate, None
+        widget = field.widget
+        if type(widget) is widgets.Widget:
+            # The default widget would make text of a number or a date.
+            return self.getter(field), None
+        if isinstance(widget, CellWidget):
+            return self.getter(field), widget.renderer()
+        return self.getter(field), widget.render
+
+    def getter(self, field):
+        """Reads ``field.attribute`` from a row (an object or a dictionary, ``a__b``)."""
+        return field.get_value
+
+    # django-import-export's own ``export()`` gives the same sheet as headers() and
+    # rows(), one cell at a time (slower: the streaming writers use rows()).
+
+    def get_queryset(self):
+        return self.iter_rows()
+
+    def get_export_headers(self, selected_fields=None):
+        return [neutralise(h) for h in super().get_export_headers(selected_fields)]
+
+    def export_field(self, field, instance, **kwargs):
+        get, render = self.reader(self.get_field_name(field), field)
+        return neutralise(get(instance) if render is None else render(get(instance)))
 
     def iter_rows(self):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -86,12 +229,19 @@ class RowResource(resources.Resource):
 
 class CandidatureResource(RowResource):
     """Identity, status, one column per form field (form order, its label; file fields give
-    the names of the files joined), then each round's aggregates."""
+    the names of the files joined), then each round's aggregates.
+
+    Rows are ``values_list`` tuples of the Fields' attributes, each read once
+    (``form_data`` for every answer column, ``pk`` for every round column):
+    no model instances, no intermediate dictionaries, the path 10,000 rows take.
+    """
 
     reference = Field(attribute="reference", column_name=_("Référence"))
-    submitted = Field(attribute="submitted", column_name=_("Reçue le"))
-    status = Field(attribute="status_label", column_name=_("Statut"))
-    call = Field(attribute="call_title", column_name=_("Appel"))
+    submitted = Field(
+        attribute="submit_time", column_name=_("Reçue le"), widget=ParisTimeWidget()
+    )
+    status = Field(attribute="status", column_name=_("Statut"), widget=StatusWidget())
+    call = Field(attribute="call__title", column_name=_("Appel"))
     name = Field(attribute="applicant_name", column_name=_("Nom"))
     email = Field(attribute="applicant_email", column_name=_("Adresse électronique"))
     administration = Field(attribute="administration", column_name=_("Administration"))
@@ -102,38 +252,36 @@ class CandidatureResource(RowResource):
         self.queryset = (
             queryset if queryset is not None else Candidature.objects.all()
         ).order_by("submit_time", "pk")
-        self.answer_columns = self._answer_columns()
-        for name, label in self.answer_columns:
+        for name, label, is_file in self._answer_columns():
             self.fields[f"answer__{name}"] = Field(
-                attribute=f"answers__{name}", column_name=label
+                attribute="form_data",
+                column_name=label,
+                widget=AnswerWidget(name, is_file),
             )
-        self.rounds = self._rounds()
-        for review_round in self.rounds:
+        for review_round in self._rounds():
             label = review_round.get_kind_display()
-            self.fields[f"round{review_round.pk}_mean"] = Field(
-                attribute=f"rounds__{review_round.pk}__mean",
-                column_name=_(
-                    "%(round)s : note pondérée /100 (critères v. %(version)s)"
+            scores = RoundScores(review_round)
+            version = criteria_version(criteria_of(review_round.call))
+            for index, (suffix, column_name) in enumerate(
+                (
+                    (
+                        "mean",
+                        _("%(round)s : note pondérée /100 (critères v. %(version)s)")
+                        % {"round": label, "version": version},
+                    ),
+                    ("count", _("%s : évaluations") % label),
+                    ("spread", _("%s : écart-type") % label),
                 )
-                % {
-                    "round": label,
-                    "version": criteria_version(criteria_of(review_round.call)),
-                },
-            )
-            self.fields[f"round{review_round.pk}_count"] = Field(
-                attribute=f"rounds__{review_round.pk}__count",
-                column_name=_("%s : évaluations") % label,
-            )
-            self.fields[f"round{review_round.pk}_spread"] = Field(
-                attribute=f"rounds__{review_round.pk}__spread",
-                column_name=_("%s : écart-type") % label,
-            )
-
-    def get_export_order(self):
-        return list(self.fields)
+            ):
+                self.fields[f"round{review_round.pk}_{suffix}"] = Field(
+                    attribute="pk",
+                    column_name=column_name,
+                    widget=RoundScoreWidget(scores, index),
+                )
 
     def _answer_columns(self):
-        """Every field any exported candidature answered, the newest form's order first."""
+        """Every field any exported candidature answered, the newest form's order first:
+        (name, label, is a file field)."""
         definition_ids = (
             self.queryset.order_by().values_list("definition_id", flat=True).distinct()
         )
@@ -145,15 +293,12 @@ class CandidatureResource(RowResource):
             for field in definition.fields:
                 if field["name"] not in seen:
                     seen.add(field["name"])
-                    columns.append((field["name"], field["label"], field["type"]))
-        self.file_fields = {
-            name for name, _label, kind in columns if kind == FieldType.FILE
-        }
-        return [(name, label) for name, label, _kind in columns]
+                    columns.append(
+                        (field["name"], field["label"], field["type"] == FieldType.FILE)
+                    )
+        return columns
 
     def _rounds(self):
-        from selection.models import ReviewRound
-
         call_ids = self.queryset.order_by().values_list("call_id", flat=True).distinct()
         return list(
             ReviewRound.objects.filter(call_id__in=call_ids)
@@ -161,78 +306,31 @@ class CandidatureResource(RowResource):
             .order_by("pk")
         )
 
-    def rows(self):
-        """The cells of each candidature, in the order of ``get_export_order()``.
-
-        Computed straight from ``values_list`` rows, without model instances or
-        intermediate dictionaries: this is the path 10,000 rows take.
-        """
-        aggregates = {}
-        for review_round in self.rounds:
-            for aggregate in round_aggregates(review_round):
-                aggregates[(review_round.pk, aggregate.candidature.pk)] = (
-                    aggregate.mean,
-                    aggregate.count,
-                    aggregate.spread,
-                )
-        status_labels = {value: str(label) for value, label in STATUS_LABELS.items()}
-        answer_specs = [
-            (name, name in self.file_fields) for name, _label in self.answer_columns
-        ]
-        round_ids = [review_round.pk for review_round in self.rounds]
-        empty = (None, None, None)
-        values = self.queryset.values_list(
-            "pk",
-            "reference",
-            "submit_time",
-            "status",
-            "call__title",
-            "applicant_name",
-            "applicant_email",
-            "administration",
-            "service",
-            "form_data",
+    def lookups(self):
+        """What ``values_list`` reads: each Field's attribute, once."""
+        return list(
+            dict.fromkeys(
+                field.attribute for _name, field in self.columns() if field.attribute
+            )
         )
-        for (
-            pk,
-            reference,
-            submitted,
-            status,
-            call_title,
-            name,
-            email,
-            administration,
-            service,
-            data,
-        ) in values.iterator(chunk_size=CHUNK):
-            data = data or {}
-            cells = [
-                reference,
-                paris(submitted),
-                status_labels.get(status, status),
-                call_title,
-                name,
-                email,
-                administration,
-                service,
-            ]
-            for field_name, is_file in answer_specs:
-                value = data.get(field_name)
-                cells.append(
-                    ", ".join(value) if is_file and value else answer_text(value)
-                )
-            for round_id in round_ids:
-                cells.extend(aggregates.get((round_id, pk), empty))
-            yield [neutralise(cell) for cell in cells]
+
+    def getter(self, field):
+        return itemgetter(self.lookups().index(field.attribute))
+
+    def iter_rows(self):
+        return self.queryset.values_list(*self.lookups()).iterator(chunk_size=CHUNK)
 
 
 class EvaluationResource(RowResource):
     """One row per member per dossier, one column per criterion."""
 
-    reference = Field(attribute="reference", column_name=_("Référence"))
-    applicant = Field(attribute="applicant", column_name=_("Candidat ou candidate"))
-    member = Field(attribute="member", column_name=_("Membre"))
-    member_email = Field(attribute="member_email", column_name=_("Adresse du membre"))
+    reference = Field(attribute="candidature__reference", column_name=_("Référence"))
+    applicant = Field(
+        attribute="candidature__applicant_name",
+        column_name=_("Candidat ou candidate"),
+    )
+    member = Field(column_name=_("Membre"))
+    member_email = Field(attribute="member__email", column_name=_("Adresse du membre"))
 
     def __init__(self, review_round, **kwargs):
         super().__init__(**kwargs)
@@ -244,133 +342,120 @@ class EvaluationResource(RowResource):
                 attribute=f"scores__{criterion.pk}",
                 column_name=f"{criterion.label} ({criterion.scale_min}–{criterion.scale_max})",
             )
-        for name, attribute, label in (
-            ("weighted", "weighted", _("Note pondérée /100")),
-            ("comment", "comment", _("Commentaire")),
-            ("conflict", "conflict", _("Conflit d'intérêts")),
-            ("state", "state", _("État")),
-            ("submitted", "submitted", _("Rendue le")),
-            ("reopened", "reopened", _("Réouvertures")),
-            ("criteria", "criteria", _("Critères")),
-        ):
-            self.fields[name] = Field(attribute=attribute, column_name=label)
+        self.fields.update(
+            weighted=Field(column_name=_("Note pondérée /100")),
+            comment=Field(attribute="comment", column_name=_("Commentaire")),
+            conflict=Field(
+                attribute="conflict_of_interest",
+                column_name=_("Conflit d'intérêts"),
+                widget=YesNoWidget(),
+            ),
+            state=Field(column_name=_("État")),
+            submitted=Field(
+                attribute="submitted_at",
+                column_name=_("Rendue le"),
+                widget=ParisTimeWidget(),
+            ),
+            reopened=Field(attribute="reopened_count", column_name=_("Réouvertures")),
+            criteria=Field(column_name=_("Critères")),
+        )
 
-    def get_export_order(self):
-        return list(self.fields)
+    def dehydrate_member(self, evaluation):
+        return evaluation.member.get_full_name() or evaluation.member.get_username()
+
+    def dehydrate_weighted(self, evaluation):
+        if evaluation.conflict_of_interest:
+            return None
+        return weighted_score(evaluation.scores, self.criteria)
+
+    def dehydrate_state(self, evaluation):
+        return _("Rendue") if evaluation.submitted_at else _("Brouillon")
+
+    def dehydrate_criteria(self, evaluation):
+        return self.criteria_summary
 
     def iter_rows(self):
-        evaluations = (
+        return (
             Evaluation.objects.filter(round=self.review_round)
             .select_related("candidature", "member")
             .order_by("candidature__reference", "member__last_name", "member__username")
+            .iterator(chunk_size=CHUNK)
         )
-        for evaluation in evaluations.iterator(chunk_size=CHUNK):
-            yield {
-                "reference": evaluation.candidature.reference,
-                "applicant": evaluation.candidature.applicant_name,
-                "member": evaluation.member.get_full_name()
-                or evaluation.member.get_username(),
-                "member_email": evaluation.member.email,
-                "scores": {str(k): v for k, v in evaluation.scores.items()},
-                "weighted": None
-                if evaluation.conflict_of_interest
-                else weighted_score(evaluation.scores, self.criteria),
-                "comment": evaluation.comment,
-                "conflict": _("Oui") if evaluation.conflict_of_interest else _("Non"),
-                "state": _("Rendue") if evaluation.submitted_at else _("Brouillon"),
-                "submitted": paris(evaluation.submitted_at),
-                "reopened": evaluation.reopened_count,
-                "criteria": self.criteria_summary,
-            }
 
 
 class RankingResource(RowResource):
+    """A round's dossiers, best first: rows are the round's aggregates."""
+
     rank = Field(attribute="rank", column_name=_("Rang"))
-    reference = Field(attribute="reference", column_name=_("Référence"))
-    applicant = Field(attribute="applicant", column_name=_("Candidat ou candidate"))
-    administration = Field(attribute="administration", column_name=_("Administration"))
-    status = Field(attribute="status", column_name=_("Statut"))
+    reference = Field(attribute="candidature__reference", column_name=_("Référence"))
+    applicant = Field(
+        attribute="candidature__applicant_name",
+        column_name=_("Candidat ou candidate"),
+    )
+    administration = Field(
+        attribute="candidature__administration", column_name=_("Administration")
+    )
+    status = Field(
+        attribute="candidature__status",
+        column_name=_("Statut"),
+        widget=StatusWidget(),
+    )
     mean = Field(attribute="mean", column_name=_("Note pondérée /100"))
     count = Field(attribute="count", column_name=_("Évaluations"))
     spread = Field(attribute="spread", column_name=_("Écart-type"))
-    disagreement = Field(attribute="disagreement", column_name=_("Désaccord"))
+    disagreement = Field(
+        attribute="disagreement", column_name=_("Désaccord"), widget=YesNoWidget()
+    )
     reopened = Field(attribute="reopened", column_name=_("Réouvertures"))
-    criteria = Field(attribute="criteria", column_name=_("Critères"))
+    criteria = Field(column_name=_("Critères"))
 
     def __init__(self, review_round, **kwargs):
         super().__init__(**kwargs)
         self.review_round = review_round
         self.criteria_summary = criteria_summary(criteria_of(review_round.call))
 
-    def get_export_order(self):
-        return list(self.fields)
+    def dehydrate_criteria(self, aggregate):
+        return self.criteria_summary
 
     def iter_rows(self):
         for rank, aggregate in enumerate(round_aggregates(self.review_round), start=1):
-            candidature = aggregate.candidature
-            yield {
-                "rank": rank,
-                "reference": candidature.reference,
-                "applicant": candidature.applicant_name,
-                "administration": candidature.administration,
-                "status": str(
-                    STATUS_LABELS.get(candidature.status, candidature.status)
-                ),
-                "mean": aggregate.mean,
-                "count": aggregate.count,
-                "spread": aggregate.spread,
-                "disagreement": _("Oui") if aggregate.disagreement else _("Non"),
-                "reopened": aggregate.reopened,
-                "criteria": self.criteria_summary,
-            }
+            aggregate.rank = rank  # its place, for the « Rang » column
+            yield aggregate
 
 
 class InvestigationResource(RowResource):
     title = Field(attribute="title", column_name=_("Investigation"))
-    organisations = Field(attribute="organisations", column_name=_("Administrations"))
-    contact = Field(attribute="contact", column_name=_("Porteur ou porteuse"))
-    phase = Field(attribute="phase", column_name=_("Phase en cours"))
+    organisations = Field(column_name=_("Administrations"))
+    contact = Field(attribute="contact_name", column_name=_("Porteur ou porteuse"))
+    phase = Field(column_name=_("Phase en cours"))
     starts_on = Field(attribute="starts_on", column_name=_("Début"))
     planned_end = Field(attribute="planned_end", column_name=_("Fin prévue"))
-    outcome = Field(attribute="outcome", column_name=_("Issue"))
+    outcome = Field(attribute="get_outcome_display", column_name=_("Issue"))
     recommendations = Field(
         attribute="recommendations", column_name=_("Recommandations")
     )
-    conditions = Field(attribute="conditions", column_name=_("Conditions de réussite"))
-    budget = Field(attribute="budget", column_name=_("Budget"))
-    skills = Field(attribute="skills", column_name=_("Compétences"))
-    published = Field(attribute="published", column_name=_("Enseignements publiés"))
-
-    def get_export_order(self):
-        return list(self.fields)
+    conditions = Field(
+        attribute="conditions_of_success", column_name=_("Conditions de réussite")
+    )
+    budget = Field(attribute="means_budget", column_name=_("Budget"))
+    skills = Field(attribute="means_skills", column_name=_("Compétences"))
+    published = Field(
+        attribute="publish_learnings",
+        column_name=_("Enseignements publiés"),
+        widget=YesNoWidget(),
+    )
 
     def __init__(self, queryset=None, **kwargs):
         super().__init__(**kwargs)
         self.queryset = queryset
 
-    def iter_rows(self):
-        from investigations.models import Investigation
+    def dehydrate_organisations(self, investigation):
+        return ", ".join(o.name for o in investigation.organisations.all())
 
+    def dehydrate_phase(self, investigation):
+        phase = investigation.current_phase
+        return str(phase.get_code_display()) if phase else ""
+
+    def iter_rows(self):
         queryset = self.queryset if self.queryset is not None else Investigation.objects
-        for investigation in queryset.prefetch_related(
-            "organisations", "phases"
-        ).order_by("title"):
-            phase = investigation.current_phase
-            yield {
-                "title": investigation.title,
-                "organisations": ", ".join(
-                    o.name for o in investigation.organisations.all()
-                ),
-                "contact": investigation.contact_name,
-                "phase": str(phase.get_code_display()) if phase else "",
-                "starts_on": investigation.starts_on,
-                "planned_end": investigation.planned_end,
-                "outcome": str(investigation.get_outcome_display())
-                if investigation.outcome
-                else "",
-                "recommendations": investigation.recommendations,
-                "conditions": investigation.conditions_of_success,
-                "budget": investigation.means_budget,
-                "skills": investigation.means_skills,
-                "published": _("Oui") if investigation.publish_learnings else _("Non"),
-            }
+        return queryset.prefetch_related("organisations", "phases").order_by("title")

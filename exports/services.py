@@ -3,15 +3,25 @@
 import datetime as dt
 import tempfile
 
+from django.contrib.auth import get_user_model
 from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
 from django.utils import timezone
 from django.utils.text import slugify
 
 from forms.models import Candidature
+from investigations.models import Investigation
 from selection.models import ReviewRound
 
 from .models import ExportJob
-from .resources import CandidatureResource, EvaluationResource, RankingResource
+from .pdf import render_jury_book_pdf
+from .resources import (
+    CandidatureResource,
+    EvaluationResource,
+    InvestigationResource,
+    RankingResource,
+)
 from .writers import FORMATS, write
 
 
@@ -30,10 +40,6 @@ def build_resource(kind, params):
             queryset = queryset.filter(status__in=params["status"])
         return CandidatureResource(queryset), queryset.count()
     if kind == "investigations":
-        from investigations.models import Investigation
-
-        from .resources import InvestigationResource
-
         queryset = Investigation.objects.filter(pk__in=params["ids"])
         return InvestigationResource(queryset), queryset.count()
     review_round = ReviewRound.objects.select_related("call").get(pk=params["round"])
@@ -109,11 +115,6 @@ def run_job(job_id):
 
 
 def run_jury_book_job(job):
-    from django.contrib.auth import get_user_model
-    from django.core.files.base import ContentFile
-
-    from .pdf import render_jury_book_pdf
-
     review_round = ReviewRound.objects.select_related("call").get(
         pk=job.params["round"]
     )
@@ -143,8 +144,6 @@ def purge_stale_imports(hours=24):
     They wait in private storage between the preview and the confirmation;
     one left behind holds decisions and reasons about named people.
     """
-    from django.core.files.storage import storages
-
     storage = storages["private"]
     limit = timezone.now() - dt.timedelta(hours=hours)
     try:

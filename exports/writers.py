@@ -2,11 +2,15 @@
 
 Every writer takes the headers and an iterable of rows (lists of cells,
 already neutralised by the resource) and writes to a binary file object.
+A row with more or fewer cells than there are headers is refused
+(``ValueError``): a sheet whose cells slid under the wrong header is worse
+than no sheet.
 """
 
 import datetime as dt
 import json
 
+from .ods import write_ods
 from .xlsx import write_xlsx
 
 FORMATS = {
@@ -44,7 +48,10 @@ def write_csv(headers, rows, output, chunk=500):
     """
     output.write("\ufeff".encode())
     lines = [";".join(_csv_field(h) for h in headers)]
+    width = len(headers)
     for row in rows:
+        if len(row) != width:
+            raise ValueError(f"{len(row)} cells for {width} columns")
         lines.append(";".join([_csv_field(value) for value in row]))
         if len(lines) >= chunk:
             output.write(("\r\n".join(lines) + "\r\n").encode())
@@ -72,15 +79,6 @@ def write_json(headers, rows, output):
             ).encode()
         )
     output.write(b"]\n")
-
-
-def write_ods(headers, rows, output):
-    import tablib
-
-    dataset = tablib.Dataset(headers=headers)
-    for row in rows:
-        dataset.append(row)
-    output.write(dataset.export("ods"))
 
 
 WRITERS = {"xlsx": write_xlsx, "csv": write_csv, "json": write_json, "ods": write_ods}

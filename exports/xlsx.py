@@ -5,6 +5,7 @@ time; this writer builds each row's XML in one pass and streams it into the
 zip archive, so that 10,000 rows write in about a second in constant memory.
 Every text cell is an inline string: never a formula, whatever it starts with.
 Dates are numbers in a date format, so that a spreadsheet sorts and filters them.
+A row with more or fewer cells than headers is refused (``ValueError``).
 """
 
 import datetime as dt
@@ -14,7 +15,7 @@ from numbers import Number
 from xml.sax.saxutils import escape
 
 # Characters XML 1.0 does not allow (spreadsheet programs refuse the file).
-_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
@@ -110,17 +111,17 @@ def write_xlsx(headers, rows, output, sheet_name="Export"):
                 _cell(f"{letter}1", value, ' s="1"')
                 for letter, value in zip(letters, headers, strict=True)
             )
-            sheet.write(_ILLEGAL.sub("", f'<row r="1">{header}</row>').encode())
+            sheet.write(ILLEGAL_XML.sub("", f'<row r="1">{header}</row>').encode())
             buffer = []
             for number, row in enumerate(rows, start=2):
                 cells = "".join(
                     _cell(f"{letter}{number}", value)
-                    for letter, value in zip(letters, row, strict=False)
+                    for letter, value in zip(letters, row, strict=True)
                 )
                 buffer.append(f'<row r="{number}">{cells}</row>')
                 if len(buffer) == 500:
-                    sheet.write(_ILLEGAL.sub("", "".join(buffer)).encode())
+                    sheet.write(ILLEGAL_XML.sub("", "".join(buffer)).encode())
                     buffer = []
             if buffer:
-                sheet.write(_ILLEGAL.sub("", "".join(buffer)).encode())
+                sheet.write(ILLEGAL_XML.sub("", "".join(buffer)).encode())
             sheet.write(SHEET_END.encode())
