@@ -21,8 +21,7 @@ import zipfile
 from numbers import Number
 from xml.sax.saxutils import escape, quoteattr
 
-# No entities, no DTD: an uploaded file is untrusted (defusedxml comes with
-# Wagtail's Willow and with odfpy).
+# No entities, no DTD: an uploaded file is untrusted.
 from defusedxml import ElementTree
 
 from .xlsx import ILLEGAL_XML
