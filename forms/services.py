@@ -5,6 +5,7 @@ Used by the HTML form and by the API alike.
 
 import datetime as dt
 import hashlib
+import json
 import logging
 
 from django.conf import settings
@@ -126,6 +127,48 @@ def earlier_candidature(page, token):
     return Candidature.objects.filter(page=page, submission_token=token).first()
 
 
+# How long the same candidature sent again is taken for the first one.
+RESENT_WITHIN = dt.timedelta(hours=24)
+
+
+def content_digest(cleaned_data, answers, field_types):
+    """A hash of who sent what (files aside: a browser does not send them again)."""
+    sent = {
+        "identity": [
+            cleaned_data.get(name) or ""
+            for name in (
+                "identity_name",
+                "identity_email",
+                "identity_administration",
+                "identity_service",
+            )
+        ],
+        "answers": {
+            name: value
+            for name, value in answers_json(answers).items()
+            if field_types.get(name) != FieldType.FILE
+        },
+    }
+    payload = json.dumps(sent, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def sent_again(page, digest):
+    """The candidature the same person sent to this form with the same answers, lately.
+
+    The browser's Back button brings the form back with its answers but not
+    always with its one-time token: sent again, it is the same candidature.
+    """
+    since = timezone.now() - RESENT_WITHIN
+    return (
+        Candidature.objects.filter(
+            page=page, content_digest=digest, submit_time__gte=since
+        )
+        .order_by("submit_time")
+        .first()
+    )
+
+
 def submit_candidature(page, cleaned_data, *, answer_fields, token=None, client_key=""):
     """Store a candidature and its files; return ``(candidature, created)``.
 
@@ -147,6 +190,9 @@ def submit_candidature(page, cleaned_data, *, answer_fields, token=None, client_
             uploads.extend((name, upload) for upload in files)
         else:
             answers[name] = value
+    digest = content_digest(cleaned_data, answers, field_types)
+    if existing := sent_again(page, digest):
+        return existing, False
 
     # Reads first: the transaction below holds the reference sequence's lock
     # (SQLite: the write lock) for as short a time as possible.
@@ -168,6 +214,7 @@ def submit_candidature(page, cleaned_data, *, answer_fields, token=None, client_
                 status=Status.RECEIVED,
                 submission_token=token,
                 client_key=client_key,
+                content_digest=digest,
             )
             for name, upload in uploads:
                 attachment = store_attachment(candidature, name, upload)

@@ -5,7 +5,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.utils.cache import add_never_cache_headers
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
@@ -84,13 +84,18 @@ def serve_candidature_form(page, request, *args, **kwargs):
             fresh_form(page, request) if page.call.status == CallStatus.OPEN else None
         )
         response = render_form_page(page, request, form)
-    else:
-        outcome = submit(page, request, HtmlForm())
-        response = (
-            page.render_landing_page(request, outcome.candidature, *args, **kwargs)
-            if outcome.accepted
-            else refused_page(page, request, outcome)
-        )
+        # Kept by the browser for its Back button, never by a shared cache: back on
+        # the form after sending it, the same one-time token comes back with the
+        # answers the browser restores, and sending again finds what was stored
+        # (``no-store`` would fetch a new token, and make a second candidature).
+        patch_cache_control(response, private=True, no_cache=True, max_age=0)
+        return response
+    outcome = submit(page, request, HtmlForm())
+    response = (
+        page.render_landing_page(request, outcome.candidature, *args, **kwargs)
+        if outcome.accepted
+        else refused_page(page, request, outcome)
+    )
     add_never_cache_headers(response)
     return response
 

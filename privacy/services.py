@@ -155,6 +155,7 @@ def _anonymise_batch(ids, now, log_data):
         candidature.service = ""
         candidature.form_data = anonymous_answers(candidature)
         candidature.client_key = ""
+        candidature.content_digest = ""
         candidature.email_error = ""
         candidature.anonymised_at = now
         candidature.updated_at = now
@@ -167,6 +168,7 @@ def _anonymise_batch(ids, now, log_data):
             "service",
             "form_data",
             "client_key",
+            "content_digest",
             "email_error",
             "anonymised_at",
             "updated_at",

@@ -29,6 +29,7 @@ NOT_TEXT = {
     ("forms", "referencesequence", "key"),
     ("forms", "candidature", "reference"),
     ("forms", "candidature", "client_key"),
+    ("forms", "candidature", "content_digest"),
     ("forms", "candidatureattachment", "field_name"),
     ("forms", "candidatureattachment", "original_name"),  # check_file_name
     ("forms", "candidatureattachment", "content_type"),

@@ -142,6 +142,11 @@ class Candidature(AbstractFormSubmission):
     client_key = models.CharField(
         max_length=64, blank=True, editable=False, db_index=True
     )
+    # What was sent (identity and answers), hashed: the same candidature sent
+    # again (the browser's Back, then « Envoyer ») is found, not stored twice.
+    content_digest = models.CharField(
+        max_length=64, blank=True, editable=False, db_index=True
+    )
     confirmation_sent_at = models.DateTimeField(
         _("accusé de réception envoyé le"), null=True, blank=True
     )

@@ -132,6 +132,17 @@ def test_an_agent_reads_the_call_and_submits_a_candidature_with_a_file(
             "where the receipt is sent",
         ).to_be_visible()
 
+    with journey.step("retour", "back on the form and sent again: the same reference"):
+        page.go_back()
+        expect(page.get_by_role("button", name=SUBMIT)).to_be_visible()
+        page.get_by_role("button", name=SUBMIT).click()
+        expect(
+            page.get_by_role(
+                "heading", name=re.compile("Votre candidature porte la référence")
+            ),
+            "the candidature stored the first time, not a second one",
+        ).to_contain_text(reference)
+
     team = new_page()
     log_in(team, amorce_server, "programme")
     with journey.step(

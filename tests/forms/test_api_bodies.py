@@ -226,14 +226,17 @@ def test_a_checkbox_reads_as_a_browser_or_a_boolean_sends_it(
 def test_a_whole_number_and_a_numeric_string_are_numbers(
     client, every_field_form, identity
 ):
+    references = []
     for value in (12, "12"):
         response = send(
             client, every_field_form, body_with(identity, agents_concernes=value)
         )
         assert response.status_code == 201, response.content
+        references.append(response.json()["reference"])
+    # Read alike, they are the same answers: the second is the first sent again.
+    assert references[0] == references[1]
     assert [c.form_data["agents_concernes"] for c in Candidature.objects.all()] == [
-        "12",
-        "12",
+        "12"
     ]
 
 

@@ -157,3 +157,44 @@ def test_a_form_token_of_another_form_sent_to_the_api_reveals_nothing(
     assert response.status_code == 422
     assert candidature_a.reference not in response.content.decode()
     assert Candidature.objects.count() == 1
+
+
+def test_the_form_is_kept_for_the_back_button_never_by_a_shared_cache(
+    client, form_page
+):
+    """Back on the form after sending it, the browser shows its own copy (the same
+    token), so that sending it again finds the candidature: never ``no-store``."""
+    response = client.get(form_page.url)
+    cache_control = {part.strip() for part in response["Cache-Control"].split(",")}
+    assert {"private", "no-cache"} <= cache_control
+    assert "no-store" not in cache_control
+    token = token_from(response)
+    first = post_form(client, form_page, answers(jeton=token))
+    again = post_form(client, form_page, answers(jeton=token, le_probleme="Autre"))
+    reference = Candidature.objects.get().reference
+    assert reference in text_of(first) and reference in text_of(again)
+    assert "no-store" in first["Cache-Control"], "the confirmation is not kept"
+
+
+def test_the_same_candidature_sent_again_with_a_new_token_is_the_first(
+    client, form_page
+):
+    """Back on a form the browser fetched again (a new token, the answers it
+    restored), « Envoyer » finds what was stored; other answers make another."""
+    first = post_form(
+        client, form_page, answers(jeton=token_from(client.get(form_page.url)))
+    )
+    again = post_form(
+        client, form_page, answers(jeton=token_from(client.get(form_page.url)))
+    )
+    reference = Candidature.objects.get().reference
+    assert reference in text_of(first) and reference in text_of(again)
+    other = post_form(
+        client,
+        form_page,
+        answers(jeton=token_from(client.get(form_page.url)), le_probleme="Un autre"),
+    )
+    assert Candidature.objects.count() == 2
+    assert Candidature.objects.exclude(reference=reference).get().reference in text_of(
+        other
+    )

@@ -227,8 +227,8 @@ def test_oversized_body_is_refused_with_a_message(client, form_page, settings):
 
 def test_rate_limit_per_client(client, form_page, settings):
     settings.AMORCE_SUBMISSION_RATE_LIMIT = (2, 3600)
-    post_form(client, form_page)
-    post_form(client, form_page)
+    post_form(client, form_page, answers(le_probleme="Premier"))
+    post_form(client, form_page, answers(le_probleme="Deuxième"))
     response = post_form(client, form_page, answers(le_probleme="Troisième"))
     assert response.status_code == 429
     assert "Trop de candidatures" in response.content.decode()
