@@ -11,8 +11,7 @@ ignores them whatever is posted.
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import InlinePanel, Panel
 
-# The programme team is who reads candidatures (see forms.permissions).
-PROGRAMME_TEAM_PERMISSION = "forms.view_candidature"
+from .sites import PROGRAMME_TEAM_PERMISSION
 
 
 class ProgrammeTeamInlinePanel(InlinePanel):
@@ -36,21 +35,77 @@ class ReadOnlyChildren(Panel.BoundPanel):
         return context
 
 
-class ProgrammeTeamFormsetsMixin:
-    """For a page form: leave out the inline lists its user may not edit.
+def is_programme_team_member(user):
+    return user is not None and user.has_perm(PROGRAMME_TEAM_PERMISSION)
 
-    ``programme_team_formsets`` names them; single fields are left out by
-    Wagtail itself (``FieldPanel(name, permission=PROGRAMME_TEAM_PERMISSION)``).
+
+def programme_team_parts(page):
+    """(fields, inline lists) of ``page`` that only the programme team changes."""
+    form_class = getattr(type(page), "base_form_class", None)
+    return (
+        getattr(form_class, "programme_team_fields", ()),
+        getattr(form_class, "programme_team_formsets", ()),
+    )
+
+
+def _comparable(page):
+    fields, relations = programme_team_parts(page)
+    children = {}
+    for relation in relations:
+        rows = []
+        for child in getattr(page, relation).all():
+            rows.append(
+                {
+                    field.attname: getattr(child, field.attname)
+                    for field in child._meta.concrete_fields
+                    if not field.primary_key
+                    and not field.is_relation
+                    and field.name != "sort_order"
+                }
+            )
+        children[relation] = rows
+    return {name: getattr(page, name) for name in fields}, children
+
+
+def programme_team_parts_differ(page, other):
+    """Whether two versions of a page differ in what only the programme team changes."""
+    return _comparable(page) != _comparable(other)
+
+
+def keep_programme_team_parts(page):
+    """Give ``page`` its latest version's programme-team parts (fields, inline lists).
+
+    An editor outside the programme team who reverts to an old revision gets
+    the rest of that revision; those parts stay as they are.
+    """
+    if page.pk is None:
+        return
+    latest = type(page).objects.get(pk=page.pk).get_latest_revision_as_object()
+    fields, relations = programme_team_parts(page)
+    for name in fields:
+        setattr(page, name, getattr(latest, name))
+    for relation in relations:
+        setattr(page, relation, list(getattr(latest, relation).all()))
+
+
+class ProgrammeTeamFormsetsMixin:
+    """For a page form: leave out what its user may not edit, and keep it as it is.
+
+    ``programme_team_formsets`` names the inline lists; ``programme_team_fields``
+    the single fields, which Wagtail leaves out itself (``FieldPanel(name,
+    permission=PROGRAMME_TEAM_PERMISSION)``). Their values come from the page's
+    latest version, even when the form starts from an older revision.
     """
 
     programme_team_formsets = ()
+    programme_team_fields = ()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        user = self.for_user
-        if user is not None and not user.has_perm(PROGRAMME_TEAM_PERMISSION):
+        if self.for_user is not None and not is_programme_team_member(self.for_user):
             for name in self.programme_team_formsets:
                 self.formsets.pop(name, None)
+            keep_programme_team_parts(self.instance)
 
 
 class ProgrammeTeamPageForm(ProgrammeTeamFormsetsMixin, WagtailAdminPageForm):

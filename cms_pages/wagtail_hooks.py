@@ -1,12 +1,19 @@
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.actions.revert_to_page_revision import (
+    RevertToPageRevisionAction,
+    RevertToPageRevisionPermissionError,
+)
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.log_actions import LogFormatter
+from wagtail.models import Page
 
+from cms_pages.sites import sites_of, under_sites
 from core import deletion
-from core.sites import sites_of, under_sites
 
-from .models import SiteGroup
+from .models import PUBLICATION_REFUSED, SiteGroup
+from .panels import is_programme_team_member, programme_team_parts_differ
 
 # What each app's deletion rules protect, refused before Wagtail deletes or logs.
 hooks.register("before_delete_page", deletion.before_delete_page)
@@ -44,3 +51,42 @@ def pages_of_the_users_sites(pages, request):
     if sites is None:
         return pages
     return pages.filter(under_sites(sites, "path") | Q(depth=1))
+
+
+@hooks.register("register_actions")
+def register_checked_revert(registry):
+    """Reverting to an old revision never brings back programme-team parts for others.
+
+    The admin's revert goes through the page form, which keeps them
+    (``keep_programme_team_parts``); the API's revert action is refused when
+    the old revision would change them.
+    """
+
+    class CheckedRevertToPageRevisionAction(RevertToPageRevisionAction):
+        def check(self, skip_permission_checks=False):
+            super().check(skip_permission_checks=skip_permission_checks)
+            if self.user is None or is_programme_team_member(self.user):
+                return
+            current = self.instance.get_latest_revision_as_object()
+            if programme_team_parts_differ(self.revision.as_object(), current):
+                raise RevertToPageRevisionPermissionError(
+                    _(
+                        "Cette version change des réglages réservés à l'équipe "
+                        "programme (critères, champs du formulaire, destinataires, "
+                        "conservation) : seule l'équipe programme peut y revenir."
+                    )
+                )
+
+    registry.register(Page, CheckedRevertToPageRevisionAction)
+
+
+class PublicationRefusedFormatter(LogFormatter):
+    label = _("Publication programmée refusée")
+
+    def format_message(self, log_entry):
+        return (log_entry.data or {}).get("reason", "")
+
+
+@hooks.register("register_log_actions")
+def register_publication_refused(actions):
+    actions.register_action(PUBLICATION_REFUSED)(PublicationRefusedFormatter)

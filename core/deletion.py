@@ -190,11 +190,15 @@ def register_checked_page_deletion(registry):
     """Wagtail's API deletes a page after logging it: check the rules first."""
 
     class CheckedDeletePageAction(DeletePageAction):
-        def execute(self, *args, **kwargs):
+        def execute(self, *args, skip_permission_checks=False, **kwargs):
+            # Who may not delete the page learns nothing of what it holds.
+            self.check(skip_permission_checks=skip_permission_checks)
             message = why_page_not_deletable(self.page)
             if message:
                 raise DeletePagePermissionError(message)
-            return super().execute(*args, **kwargs)
+            return super().execute(
+                *args, skip_permission_checks=skip_permission_checks, **kwargs
+            )
 
     registry.register(Page, CheckedDeletePageAction)
 

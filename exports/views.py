@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cms_pages.sites import is_programme_team, programme_site_scope
 from core.pdf import pdf_response
-from core.sites import is_programme_team, programme_site_scope
 from core.views import AdminPage
 from forms.admin_views import CandidatureFilterSet
 from forms.models import Candidature

@@ -1,14 +1,14 @@
 """Who may read which candidature.
 
 The programme team reads the candidatures of the calls under its sites
-(``core.sites``). Others may be allowed to read one (a juror, a dossier of
+(``cms_pages.sites``). Others may be allowed to read one (a juror, a dossier of
 their round): the apps that know why register a reader in
 ``CANDIDATURE_READERS``, a function of (user, candidature) answering True.
 Superusers read every site. Nobody else reads any.
 """
 
 from cms_pages.models import CallPage
-from core.sites import active, programme_scope, register_scoped_model
+from cms_pages.sites import active, programme_scope, register_scoped_model
 
 from .models.candidatures import Candidature
 

@@ -42,32 +42,33 @@ def history_is_kept(entry):
     return _("L'historique d'une décision n'est jamais supprimé.")
 
 
-def _count_under(page):
-    return Candidature.objects.filter(call__path__startswith=page.path).count()
+def _held_under(page):
+    return Candidature.objects.filter(call__path__startswith=page.path).exists()
 
 
 @deletion_rule(CallPage)
 @deletion_rule(CandidatureFormPage)
 def page_with_candidatures(page):
     if isinstance(page, CandidatureFormPage):
-        count = Candidature.objects.filter(page=page).count()
+        held = Candidature.objects.filter(page=page).exists()
     else:
-        count = _count_under(page)
-    if count:
+        held = _held_under(page)
+    if held:
+        # No count: whoever may delete pages may not read candidatures.
         return _(
-            "« %(title)s » porte %(count)s candidature(s) : la page est conservée "
-            "avec elles. Dépubliez-la si elle ne doit plus être visible."
-        ) % {"title": page.title, "count": count}
+            "« %(title)s » porte des candidatures : la page est conservée avec "
+            "elles. Dépubliez-la si elle ne doit plus être visible."
+        ) % {"title": page.title}
     return None
 
 
 @deletion_rule(Site)
 def site_with_candidatures(site):
-    if site.root_page_id and (count := _count_under(site.root_page)):
+    if site.root_page_id and _held_under(site.root_page):
         return _(
-            "Ce site porte %(count)s candidature(s) : il est conservé. Changez son "
-            "nom d'hôte ou retirez l'accès de ses groupes s'il ne doit plus servir."
-        ) % {"count": count}
+            "Ce site porte des candidatures : il est conservé. Changez son nom "
+            "d'hôte ou retirez l'accès de ses groupes s'il ne doit plus servir."
+        )
     return None
 
 

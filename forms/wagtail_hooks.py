@@ -12,8 +12,8 @@ from wagtail.log_actions import LogFormatter
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
+from cms_pages.sites import programme_scope
 from core.scoping import ScopedViewSetMixin
-from core.sites import programme_scope
 
 from . import admin_views
 from .choices import Status

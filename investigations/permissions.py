@@ -1,6 +1,6 @@
 """Which investigations a user reads: those of the sites of their programme team."""
 
-from core.sites import programme_site_scope, register_scoped_model
+from cms_pages.sites import programme_site_scope, register_scoped_model
 
 from .models import Investigation
 

@@ -5,6 +5,8 @@
   an outcome or comes from a laureate, it is the record of public money
   spent: it stays, and it ends with its outcome (« Arrêt ») or the phase
   « abandon », not with a deletion.
+- A recorded phase or investment committee stays (it can be corrected); an
+  edit cannot empty the laureate of origin or the outcome either.
 - An administration stays while an investigation or another administration
   names it.
 - A call and a site stay while investigations refer to them.
@@ -16,7 +18,7 @@ from wagtail.models import Site
 from cms_pages.models import CallPage
 from core.deletion import deletion_rule
 
-from .models import Investigation, Organisation
+from .models import CommitteeEvent, Investigation, Organisation, Phase
 
 
 @deletion_rule(Investigation)
@@ -74,3 +76,12 @@ def site_with_records(site):
             "administration(s) : il est conservé."
         ) % {"investigations": investigations, "organisations": organisations}
     return None
+
+
+@deletion_rule(Phase)
+@deletion_rule(CommitteeEvent)
+def recorded_step(step):
+    return _(
+        "Une phase ou un comité enregistré reste dans l'historique de "
+        "l'investigation : corrigez-le plutôt."
+    )

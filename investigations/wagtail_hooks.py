@@ -7,13 +7,13 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.chooser import SnippetChooserViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from cms_pages.sites import programme_site_scope, programme_sites
 from core.admin_menu import PermissionMenuItem
 from core.scoping import (
     ScopedAdminModelForm,
     ScopedViewSetMixin,
     limit_site_choices,
 )
-from core.sites import programme_site_scope, programme_sites
 from forms.choices import Status
 from forms.permissions import calls_for, candidatures_for
 
@@ -45,7 +45,45 @@ class InvestigationForm(ScopedAdminModelForm):
                         "Choisissez l'appel d'origine, ou le site qui mène l'investigation."
                     ),
                 )
+        self.keep_the_record()
         return cleaned_data
+
+    def keep_the_record(self):
+        """What an investigation's history rests on is not undone by an edit.
+
+        Its laureate of origin and its outcome may change, not be emptied; a
+        recorded phase or committee stays (correct it instead): otherwise the
+        rules that keep an investigation with a history (``rules``) could be
+        walked around in two steps.
+        """
+        stored = self.instance
+        if stored.pk is None:
+            return
+        for name in ("candidature", "outcome"):
+            if getattr(stored, name if name == "outcome" else f"{name}_id") and not (
+                self.cleaned_data.get(name)
+            ):
+                self.add_error(
+                    name,
+                    _(
+                        "Enregistrée, elle ne s'efface plus : l'historique de "
+                        "l'investigation en dépend. Corrigez-la plutôt."
+                    ),
+                )
+        for relation in ("phases", "committee_events"):
+            formset = self.formsets.get(relation)
+            # Validated after this form: validate it now to read its deletions.
+            if formset is None or not formset.is_valid():
+                continue
+            for form in formset.forms:
+                if form.instance.pk and formset._should_delete_form(form):
+                    form.add_error(
+                        None,
+                        _(
+                            "Une phase ou un comité enregistré ne se supprime pas : "
+                            "corrigez-le plutôt."
+                        ),
+                    )
 
 
 class OrganisationForm(ScopedAdminModelForm):

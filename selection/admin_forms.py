@@ -3,8 +3,8 @@
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from cms_pages.sites import programme_sites
 from core.scoping import ScopedAdminModelForm, limit_site_choices
-from core.sites import programme_sites
 from forms.permissions import calls_for
 
 from .permissions import site_users

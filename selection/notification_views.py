@@ -9,7 +9,7 @@ from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from cms_pages.models import CallPage
-from core.sites import is_programme_team, programme_site_scope, under_sites
+from cms_pages.sites import is_programme_team, programme_site_scope, under_sites
 from core.views import AdminPage
 from forms.choices import Status
 from forms.models import Candidature

@@ -8,7 +8,7 @@ conflict of interest. The programme team runs the rounds of its sites.
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from core.sites import (
+from cms_pages.sites import (
     active,
     programme_scope,
     programme_site_scope,

@@ -13,7 +13,7 @@ from django.views.generic import TemplateView
 from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from core.sites import is_programme_team
+from cms_pages.sites import is_programme_team
 from core.views import AdminPage
 from forms.choices import REASON_REQUIRED, Status
 from forms.models import Candidature

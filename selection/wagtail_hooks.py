@@ -9,9 +9,9 @@ from wagtail.admin.ui.tables import TitleColumn
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.log_actions import LogFormatter
 
+from cms_pages.sites import programme_scope, programme_site_scope
 from core.admin_menu import PermissionMenuItem
 from core.scoping import ScopedViewSetMixin
-from core.sites import programme_scope, programme_site_scope
 
 from . import notification_views, round_views
 from .admin_forms import NotificationTemplateForm, ReviewRoundForm

@@ -25,6 +25,7 @@ from selection.models import (
     ReviewRound,
     RoundMember,
 )
+from tests.incubators import add_second_incubator
 from tests.users import member_of
 
 pytestmark = pytest.mark.django_db
@@ -141,7 +142,7 @@ def test_pages_holding_candidatures_are_kept_with_a_french_message(
     page = {"form_page": form_page, "call": call, "programme": programme}[which]
     confirm = admin_client.get(f"/admin/pages/{page.pk}/delete/")
     assert confirm.status_code == 302
-    assert any("1 candidature(s)" in m for m in messages_of(confirm))
+    assert any("porte des candidatures" in m for m in messages_of(confirm))
     admin_client.post(f"/admin/pages/{page.pk}/delete/")
     assert Page.objects.filter(pk=page.pk).exists()
     assert Candidature.objects.filter(pk=candidature.pk).exists()
@@ -271,3 +272,72 @@ def test_a_site_holding_candidatures_is_kept(admin_client, site, candidature):
     assert response.status_code == 302
     assert any("candidature" in m for m in messages_of(response))
     assert Site.objects.filter(pk=site.pk).exists()
+
+
+def test_a_token_that_may_not_delete_the_page_learns_nothing_of_it(
+    client, form_page, candidature
+):
+    add_second_incubator()
+    other_team = member_of("Communication — Fabrique de la Mer", "marin")
+    token = APIToken.create_token(user=other_team, name="script")
+    plaintext = token if isinstance(token, str) else token[1]
+    assert (
+        not Page.objects.get(pk=form_page.pk)
+        .permissions_for_user(other_team)
+        .can_delete()
+    )
+    response = client.delete(
+        f"/api/v3/pages/{form_page.pk}/", HTTP_AUTHORIZATION=f"Bearer {plaintext}"
+    )
+    assert response.status_code in (403, 404)
+    assert "candidature" not in response.content.decode()
+    assert Page.objects.filter(pk=form_page.pk).exists()
+
+
+def test_an_investigations_history_cannot_be_emptied_to_delete_it(
+    programme_client, site, candidature
+):
+    """Two steps (empty its record, then delete it) do not go round the rule."""
+    from bs4 import BeautifulSoup
+
+    from investigations.models import CommitteeEvent
+
+    investigation = Investigation.objects.create(
+        title="Voirie", problem_statement="…", candidature=candidature, outcome="stop"
+    )
+    Phase.objects.create(
+        investigation=investigation,
+        code="investigation",
+        starts_on=timezone.localdate(),
+    )
+    CommitteeEvent.objects.create(
+        investigation=investigation, date=timezone.localdate(), decision="continue"
+    )
+    url = f"/admin/snippets/investigations/investigation/edit/{investigation.pk}/"
+    soup = BeautifulSoup(programme_client.get(url).content, "html.parser")
+    data = {
+        tag["name"]: tag.get("value", "")
+        for tag in soup.select("form input[name]")
+        if tag.get("type") not in ("checkbox", "radio", "file")
+    }
+    for textarea in soup.select("form textarea[name]"):
+        data[textarea["name"]] = textarea.get_text().strip()
+    for select in soup.select("form select[name]"):
+        option = select.select_one("option[selected]")
+        data[select["name"]] = option["value"] if option else ""
+    data.update(
+        {
+            "candidature": "",
+            "outcome": "",
+            "phases-0-DELETE": "1",
+            "committee_events-0-DELETE": "1",
+        }
+    )
+    response = programme_client.post(url, data)
+    assert response.status_code == 200
+    said = BeautifulSoup(response.content, "html.parser").get_text(" ")
+    assert "ne s'efface plus" in said and "ne se supprime pas" in said
+    investigation.refresh_from_db()
+    assert investigation.candidature_id == candidature.pk and investigation.outcome
+    assert investigation.phases.count() == 1
+    assert investigation.committee_events.count() == 1

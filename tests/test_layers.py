@@ -1,5 +1,5 @@
-"""The shape of the code: each layer imports only those below it, and no app
-outgrows the others.
+"""The shape of the code: each layer imports only those below it (by an import or
+by ``apps.get_model``), and no app outgrows the others.
 
 Layers, from the ground up (docs/architecture.md): ``core`` (what every app
 stands on, knowing no app), then cms_pages, forms, selection, investigations,
@@ -38,13 +38,28 @@ def modules():
             yield package, path
 
 
-def package_of(path, node):
-    """The first-party package an import names, or None."""
-    if isinstance(node, ast.ImportFrom) and node.level:
-        return None  # relative: the same package
-    name = node.module if isinstance(node, ast.ImportFrom) else node.names[0].name
-    top = (name or "").split(".")[0]
-    return top if top in LAYERS else None
+def packages_of(node):
+    """The first-party packages an import (or ``apps.get_model("app", …)``) names."""
+    if isinstance(node, ast.ImportFrom):
+        if node.level:
+            return []  # relative: the same package
+        names = [node.module or ""]
+    elif isinstance(node, ast.Import):
+        names = [alias.name for alias in node.names]
+    else:  # a call to get_model: its first argument, « app » or « app.Model »
+        names = [node.args[0].value] if node.args else []
+    tops = {name.split(".")[0] for name in names}
+    return sorted(top for top in tops if top in LAYERS)
+
+
+def is_get_model(node):
+    return (
+        isinstance(node, ast.Call)
+        and getattr(node.func, "attr", getattr(node.func, "id", None)) == "get_model"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+        and isinstance(node.args[0].value, str)
+    )
 
 
 def imports_of(path):
@@ -57,8 +72,9 @@ def imports_of(path):
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
                 yield from visit(child, child.name)
-            elif isinstance(child, ast.Import | ast.ImportFrom):
+            elif isinstance(child, ast.Import | ast.ImportFrom) or is_get_model(child):
                 yield child, function, lines
+                yield from visit(child, function)
             else:
                 yield from visit(child, function)
 
@@ -69,13 +85,11 @@ def test_each_layer_imports_only_the_layers_below():
     upward = []
     for package, path in modules():
         for node, _function, _lines in imports_of(path):
-            imported = package_of(path, node)
-            if imported is None or imported == package:
-                continue
-            if LAYERS[imported] >= LAYERS[package]:
-                upward.append(
-                    f"{path.relative_to(ROOT)}:{node.lineno} {package} → {imported}"
-                )
+            for imported in packages_of(node):
+                if imported != package and LAYERS[imported] >= LAYERS[package]:
+                    upward.append(
+                        f"{path.relative_to(ROOT)}:{node.lineno} {package} → {imported}"
+                    )
     assert upward == []
 
 
@@ -83,9 +97,9 @@ def test_no_import_is_hidden_in_a_function():
     hidden = []
     for _package, path in modules():
         for node, function, lines in imports_of(path):
-            if function is None or function == "ready":
+            if function is None or function == "ready" or is_get_model(node):
                 continue
-            first_party = package_of(path, node) or (
+            first_party = packages_of(node) or (
                 isinstance(node, ast.ImportFrom) and node.level
             )
             if not first_party:

@@ -2,7 +2,6 @@
 
 import datetime as dt
 
-from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -42,6 +41,8 @@ from .identity import SiteIdentity
 # printed. The apps that score say when they are frozen (``CRITERIA_LOCKS``:
 # functions of a call giving a French message, or None).
 CRITERIA_LOCKS = []
+# The history entry of a scheduled publication refused for that reason.
+PUBLICATION_REFUSED = "amorce.publication.refused"
 CRITERION_FIELDS = ("label", "description", "weight", "scale_min", "scale_max")
 
 
@@ -84,6 +85,7 @@ def criteria_changed(formset, call):
 
 class CallPageForm(ProgrammeTeamPageForm):
     programme_team_formsets = ("criteria",)
+    programme_team_fields = ("retention_months",)
 
     def clean(self):
         cleaned_data = super().clean()
@@ -216,13 +218,28 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
         verbose_name = _("appel à candidatures")
         verbose_name_plural = _("appels à candidatures")
 
-    def save(self, *args, **kwargs):
-        """Refuse to publish criteria that differ from frozen ones, before anything is written.
+    def publication_refusal(self, revision):
+        """Why ``revision`` may not be published (it changes frozen criteria), or None."""
+        message = criteria_lock(self)
+        if message and revision.as_object()._criteria_differ_from_stored():
+            return message
+        return None
+
+    def publish(self, revision, *args, **kwargs):
+        """Refuse to publish frozen criteria changed, before Wagtail writes anything.
 
         The admin's form says so first; this catches a draft published later
-        (scheduled, or from the revisions list), which Wagtail does not wrap
-        in a transaction: checked here, the page is not half-published.
+        (from the revisions list, a bulk action, the API), which Wagtail does
+        not wrap in a transaction: refused here, the page is not half-published
+        and its schedule stays. ``publish_scheduled`` asks first (ours, in
+        cms_pages/management/commands).
         """
+        if message := self.publication_refusal(revision):
+            raise Refused(message)
+        return super().publish(revision, *args, **kwargs)
+
+    def save(self, *args, **kwargs):
+        """The same refusal for a save that would change frozen criteria in place."""
         update_fields = kwargs.get("update_fields")
         if self.pk and (update_fields is None or "criteria" in update_fields):
             message = criteria_lock(self)
@@ -332,22 +349,15 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["criteria"] = self.criteria.all()
-        # One query for both kinds of child page (their title and URL are all we show).
+        # One query for both kinds of child page (their title and URL are all we
+        # show): a call holds FAQ pages and its form page (``subpage_types``).
         faq_type = ContentType.objects.get_for_model(FaqPage)
-        form_type = ContentType.objects.get_for_model(
-            apps.get_model("forms", "CandidatureFormPage")
-        )
-        children = list(
-            self.get_children()
-            .live()
-            .public()
-            .filter(content_type__in=[faq_type, form_type])
-        )
+        children = list(self.get_children().live().public())
         context["faq_pages"] = [
             child for child in children if child.content_type_id == faq_type.pk
         ]
         context["form_page"] = next(
-            (c for c in children if c.content_type_id == form_type.pk), None
+            (c for c in children if c.content_type_id != faq_type.pk), None
         )
         return context
 

@@ -135,6 +135,7 @@ class CandidatureFormField(AbstractFormField):
 class CandidatureFormPageForm(ProgrammeTeamFormsetsMixin, WagtailAdminFormPageForm):
     # The questions decide what personal data is collected: the programme team's.
     programme_team_formsets = ("form_fields",)
+    programme_team_fields = ("notification_emails",)
 
 
 class CandidatureFormPage(AbstractForm):

@@ -6,9 +6,9 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from amorce import views
 from amorce.api import api
+from cms_pages.history import ScopedLogEntriesView
+from cms_pages.reports import ScopedPageTypesUsageReportView
 from cms_pages.views import SitePasswordResetView
-from core.history import ScopedLogEntriesView
-from core.reports import ScopedPageTypesUsageReportView
 from core.security import ThrottledLoginView, health
 
 urlpatterns = [

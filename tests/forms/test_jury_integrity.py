@@ -8,6 +8,7 @@ import pytest
 from bs4 import BeautifulSoup
 from django.contrib.messages import get_messages
 from django.test import Client
+from django.utils import timezone
 from pypdf import PdfReader
 from wagtail.models import ModelLogEntry
 
@@ -376,3 +377,62 @@ def test_a_conflict_declared_by_mistake_is_reopened_and_the_dossier_comes_back(
     submit(alice, review_round, dossiers[0], criteria, [3, 3, 6])
     evaluation.refresh_from_db()
     assert evaluation.is_locked and not evaluation.conflict_of_interest
+
+
+def test_reverting_to_an_old_revision_keeps_the_programme_teams_parts(
+    programme_client, client, form_page
+):
+    from wagtail.test.utils.form_data import querydict_from_html
+
+    data = page_edit_data(programme_client, form_page, empty_streams=())
+    data["notification_emails"] = "ancienne@example.org"
+    publish(programme_client, form_page, data)
+    old = CandidatureFormPage.objects.get(pk=form_page.pk).get_latest_revision()
+    data = page_edit_data(programme_client, form_page, empty_streams=())
+    data["notification_emails"] = "programme@example.org"
+    publish(programme_client, form_page, data)
+
+    client.force_login(member_of("Communication", "chloe"))
+    url = f"/admin/pages/{form_page.pk}/revisions/{old.pk}/revert/"
+    reverted = querydict_from_html(
+        client.get(url).content.decode(), form_id="page-edit-form"
+    )
+    reverted["action-publish"] = "action-publish"
+    client.post(url, reverted)
+    form_page = CandidatureFormPage.objects.get(pk=form_page.pk)
+    assert form_page.notification_emails == "programme@example.org"
+    assert form_page.form_fields.count() == 5
+
+
+def test_a_scheduled_publication_of_frozen_criteria_is_left_aside_and_others_go_ahead(
+    programme_client, alice, call, faq, review_round, dossiers, criteria
+):
+    import datetime as dt
+
+    from django.core.management import call_command
+    from wagtail.models import PageLogEntry, Revision
+
+    from cms_pages.models import FaqPage
+
+    past = timezone.now() - dt.timedelta(minutes=5)
+    data = page_edit_data(programme_client, call)
+    data["criteria-0-weight"] = "9"
+    programme_client.post(f"/admin/pages/{call.pk}/edit/", data)
+    call_revision = CallPage.objects.get(pk=call.pk).get_latest_revision()
+    faq.title = "FAQ revue"
+    faq_revision = faq.save_revision()
+    Revision.objects.filter(pk__in=[call_revision.pk, faq_revision.pk]).update(
+        approved_go_live_at=past
+    )
+    submit(alice, review_round, dossiers[0], criteria, [1, 1, 1])
+
+    errors = io.StringIO()
+    call_command("publish_scheduled", stdout=io.StringIO(), stderr=errors)
+
+    assert CallPage.objects.get(pk=call.pk).criteria.get(pk=criteria[0].pk).weight == 2
+    assert "Les critères de cet appel sont figés" in errors.getvalue()
+    assert Revision.objects.get(pk=call_revision.pk).approved_go_live_at is None
+    assert PageLogEntry.objects.filter(
+        page=call, action="amorce.publication.refused"
+    ).exists()
+    assert FaqPage.objects.get(pk=faq.pk).title == "FAQ revue", "the others go ahead"
