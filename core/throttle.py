@@ -30,14 +30,19 @@ def client_key_for(request):
     ).hexdigest()
 
 
-def bump(key, window):
-    """One more under ``key`` in the cache, forgotten ``window`` seconds after the last."""
+def bump(key, window, *, sliding=True):
+    """One more under ``key`` in the cache.
+
+    ``sliding``: forgotten ``window`` seconds after the last; otherwise after
+    the first (a fixed window, that nobody can keep closed by trying again).
+    """
     if not cache.add(key, 1, window):
         try:
             cache.incr(key)
         except ValueError:  # expired in between
             cache.set(key, 1, window)
-        cache.touch(key, window)
+        if sliding:
+            cache.touch(key, window)
 
 
 class Throttle:

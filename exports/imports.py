@@ -22,7 +22,7 @@ from selection.models import Evaluation
 from selection.scoring import clean_scores, criteria_of
 
 from .ods import read_ods
-from .resources import StatusWidget, neutralise
+from .resources import StatusWidget, neutralise, unneutralise
 
 
 class DecisionResource(resources.ModelResource):
@@ -56,7 +56,7 @@ class DecisionResource(resources.ModelResource):
         return instance, False
 
     def save_instance(self, instance, is_create, row, **kwargs):
-        reason = str(row.get("Motif") or "").strip()
+        reason = unneutralise(str(row.get("Motif") or "").strip())
         current = Candidature.objects.get(pk=instance.pk)
         try:
             change_status(current, instance.status, user=self.user, reason=reason)
@@ -215,7 +215,7 @@ class EvaluationImportResource(resources.ModelResource):
             "x",
             "vrai",
         }
-        comment = str(row.get("Commentaire") or "")
+        comment = unneutralise(str(row.get("Commentaire") or ""))
         if conflict:
             scores = {}
         else:

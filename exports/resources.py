@@ -47,6 +47,13 @@ def neutralise(value):
     return value
 
 
+def unneutralise(value):
+    """What ``neutralise`` wrote, read back: a spreadsheet of ours imports unchanged."""
+    if isinstance(value, str) and value[:1] == "'" and value[1:2] in FORMULA_START_SET:
+        return value[1:]
+    return value
+
+
 def paris(moment, zone=None):
     """The moment in Paris time, without its zone (spreadsheets have none), to the second."""
     if not moment:

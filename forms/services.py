@@ -39,39 +39,44 @@ def _refusals_key(client_key):
 
 
 def record_refusal(client_key):
-    """Count a refused submission attempt (invalid answers, a refused file, an unreadable body…).
+    """Count a refused attempt that cost the server its checks for nothing.
 
-    Kept in the cache, forgotten once the window passes without a new refusal.
+    A refused file, an unreadable or oversized body, a forged or stale page:
+    not answers to correct, so that agents behind one address (a ministry's
+    network) do not lock each other out by their typos. Kept in the cache, in
+    a fixed window from the first refusal.
     """
     count, seconds = getattr(settings, "AMORCE_REFUSED_SUBMISSION_RATE_LIMIT", (0, 0))
     if not client_key or not count:
         return
-    bump(_refusals_key(client_key), seconds)
+    bump(_refusals_key(client_key), seconds, sliding=False)
+
+
+# Why an address is refused for a while (None: it is not).
+TOO_MANY_CANDIDATURES = "candidatures"
+TOO_MANY_REFUSALS = "refusals"
 
 
 def rate_limited(client_key):
-    """True when this client sent too many candidatures, or too many refused attempts.
+    """Why this client is refused for a while: too many candidatures, or refusals.
 
     Stored candidatures are counted in the database
     (``AMORCE_SUBMISSION_RATE_LIMIT``), refused attempts in the cache
-    (``AMORCE_REFUSED_SUBMISSION_RATE_LIMIT``): each refused attempt costs the
-    server its checks, so that they are not free for whoever sends them.
+    (``AMORCE_REFUSED_SUBMISSION_RATE_LIMIT``). None when neither limit is reached.
     """
     if not client_key:
-        return False
+        return None
     refused, _window = getattr(settings, "AMORCE_REFUSED_SUBMISSION_RATE_LIMIT", (0, 0))
     if refused and cache.get(_refusals_key(client_key), 0) >= refused:
-        return True
+        return TOO_MANY_REFUSALS
     count, seconds = getattr(settings, "AMORCE_SUBMISSION_RATE_LIMIT", (20, 3600))
     if not count:
-        return False
+        return None
     since = timezone.now() - dt.timedelta(seconds=seconds)
-    return (
-        Candidature.objects.filter(
-            client_key=client_key, submit_time__gte=since
-        ).count()
-        >= count
-    )
+    stored = Candidature.objects.filter(
+        client_key=client_key, submit_time__gte=since
+    ).count()
+    return TOO_MANY_CANDIDATURES if stored >= count else None
 
 
 def reference_prefix_for(call):

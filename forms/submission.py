@@ -19,8 +19,9 @@ The order, for both:
 7. what this token stored before;
 8. the answers (errors per field), then storage.
 
-Every refusal from 2 on but the limit counts against the address
-(``record_refusal``): a refused attempt costs the server its checks.
+A refusal that cost the server its checks for nothing (a refused file, an
+unreadable or oversized body, a stale or forged page, from 2 on) counts
+against the address (``record_refusal``); answers to correct do not.
 
 What differs between the two is the *channel*: how the body is read, where
 the token comes from, and what a JSON body must also respect (types, known
@@ -51,6 +52,8 @@ from .builder import (
     token_uuid,
 )
 from .services import (
+    TOO_MANY_CANDIDATURES,
+    TOO_MANY_REFUSALS,
     TokenUsedElsewhere,
     earlier_candidature,
     rate_limited,
@@ -91,6 +94,18 @@ class Refused(Exception):  # noqa: N818 - reads as what happened
             form=form,
         )
         self.count = count
+
+
+LIMIT_MESSAGES = {
+    TOO_MANY_CANDIDATURES: lambda: _(
+        "Trop de candidatures ont été envoyées depuis cette adresse en peu de "
+        "temps : réessayez dans une heure."
+    ),
+    TOO_MANY_REFUSALS: lambda: _(
+        "Trop d'envois refusés (fichiers refusés, pages expirées ou illisibles) "
+        "depuis cette adresse : réessayez dans une heure."
+    ),
+}
 
 
 def megabytes(size):
@@ -145,16 +160,8 @@ def _submit_open(page, request, channel, client_key):
         raise too_big()
     if earlier := earlier_candidature(page, channel.header_token(request)):
         return Outcome(candidature=earlier)
-    if rate_limited(client_key):
-        raise Refused(
-            "rate_limited",
-            429,
-            _(
-                "Trop de candidatures ont été envoyées depuis cette adresse en peu de "
-                "temps : réessayez dans une heure."
-            ),
-            count=False,
-        )
+    if limit := rate_limited(client_key):
+        raise Refused("rate_limited", 429, LIMIT_MESSAGES[limit](), count=False)
     data, files = channel.read(request)
     token = channel.token(page, request, data)
     if earlier := earlier_candidature(page, token):
@@ -164,6 +171,12 @@ def _submit_open(page, request, channel, client_key):
     data, errors = channel.prepare(blank, data, files)
     form = page.get_form(data, files, page=page, user=None)
     if not form.is_valid() or errors:
+        # Answers to correct are not held against the address; a refused file,
+        # a filled trap, unknown names or wrong JSON types are.
+        counted = bool(errors) or any(
+            name == "__all__" or isinstance(form.fields.get(name), MultipleFileField)
+            for name in form.errors
+        )
         errors = {
             **{
                 name: [str(m) for m in messages]
@@ -177,6 +190,7 @@ def _submit_open(page, request, channel, client_key):
             _("Certaines réponses sont à corriger."),
             errors=errors,
             form=form,
+            count=counted,
         )
     try:
         candidature, created = submit_candidature(

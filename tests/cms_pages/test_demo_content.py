@@ -71,8 +71,24 @@ def test_demo_has_a_second_incubator_in_the_neutral_theme(client):
 
 
 def test_reset_rebuilds_the_demo(client):
+    from django.utils import timezone
+
+    from selection.evaluations import reopen_evaluation
+    from selection.models import Evaluation, ReviewRound
+
     call_command("load_demo_content", stdout=StringIO())
     old_calls = set(CallPage.objects.values_list("pk", flat=True))
+    # Someone tried the demo: a juror scored, the team reopened, and scored again.
+    review_round = ReviewRound.objects.first()
+    juror = review_round.memberships.first().user
+    evaluation = Evaluation.objects.create(
+        round=review_round,
+        candidature=review_round.candidatures.first(),
+        member=juror,
+        scores={},
+        submitted_at=timezone.now(),
+    )
+    reopen_evaluation(evaluation, user=juror, reason="essai")
     call_command("load_demo_content", "--reset", stdout=StringIO())
     calls = CallPage.objects.all()
     assert len(calls) == 2 and not old_calls & {c.pk for c in calls}

@@ -21,8 +21,8 @@ pytestmark = pytest.mark.django_db
 
 # One refusal, said the same on the form and through the API (one pipeline).
 API_REFUSAL = (
-    "Trop de candidatures ont été envoyées depuis cette adresse en peu de temps : "
-    "réessayez dans une heure."
+    "Trop d'envois refusés (fichiers refusés, pages expirées ou illisibles) depuis "
+    "cette adresse : réessayez dans une heure."
 )
 FORM_REFUSAL = API_REFUSAL
 
@@ -52,12 +52,12 @@ def text_of(response):
 
 def test_refused_form_attempts_lead_to_the_429(client, form_page, three_refusals):
     refused = [
-        post_form(client, form_page, answers(identity_email="pas-une-adresse")),
         post_form(
             client,
             form_page,
             files={"pieces_jointes": upload("photo.png", b"pas une image")},
         ),
+        post_form(client, form_page, answers(site_web="http://robot.example")),
         client.post(form_page.url, answers()),  # no token: an expired page
     ]
     assert [response.status_code for response in refused] == [200, 200, 400]
@@ -92,7 +92,7 @@ def test_refused_api_attempts_lead_to_the_429(client, form_page, three_refusals)
 
 
 def test_the_form_and_the_api_share_one_count(client, form_page, three_refusals):
-    post_form(client, form_page, answers(identity_email="faux"))
+    post_form(client, form_page, files={"pieces_jointes": upload("photo.png", b"x")})
     post_json(client, form_page, "[]")
     post_json(
         client,
@@ -118,8 +118,11 @@ def test_an_upload_refused_through_the_api_counts(client, form_page, three_refus
     )
 
 
-def test_an_applicant_who_corrects_a_few_typos_is_not_locked_out(client, form_page):
-    """With the default limit, five refused attempts and then the candidature is stored."""
+def test_answers_to_correct_never_lock_an_address_out(
+    client, form_page, three_refusals
+):
+    """Agents behind one address (a ministry's network) correcting their typos
+    are not held against each other: answers to correct do not count."""
     for _typo in range(5):
         response = post_form(client, form_page, answers(identity_email="camille@"))
         assert response.status_code == 200

@@ -36,7 +36,13 @@ from investigations.models import (
     Organisation,
     Phase,
 )
-from selection.models import NotificationTemplate, ReviewRound, RoundMember
+from selection.models import (
+    Evaluation,
+    EvaluationReopening,
+    NotificationTemplate,
+    ReviewRound,
+    RoundMember,
+)
 
 HOME_SLUG = "accueil"
 
@@ -338,11 +344,16 @@ class Command(BaseCommand):
             for home in HomePage.objects.child_of(root).filter(
                 slug__in=[HOME_SLUG, REGION["slug"]]
             ):
-                # The demo's candidatures and investigations go with it (a call protects
-                # real ones).
+                # The demo's own pages, candidatures, evaluations and investigations
+                # go with it: the rules that keep them are lifted for this, which is
+                # logged, and for these only.
                 demo_calls = CallPage.objects.descendant_of(home)
                 with deletions_allowed("load_demo_content --reset"):
                     Investigation.objects.filter(call__in=demo_calls).delete()
+                    EvaluationReopening.objects.filter(
+                        evaluation__round__call__in=demo_calls
+                    ).delete()
+                    Evaluation.objects.filter(round__call__in=demo_calls).delete()
                     Candidature.objects.filter(call__in=demo_calls).delete()
                     home.delete()
 
