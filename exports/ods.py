@@ -23,6 +23,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 # No entities, no DTD: an uploaded file is untrusted.
 from defusedxml import ElementTree
+from django.utils.translation import gettext_lazy as _lazy
 
 from .xlsx import ILLEGAL_XML
 
@@ -169,6 +170,16 @@ PARAGRAPHS = {f"{TEXT}p", f"{TEXT}h"}
 MAX_COLUMNS, MAX_ROWS = 16384, 1048576  # a spreadsheet program's own limits
 
 
+# Bounds of what an imported ODS file may ask for (a round's evaluations or
+# decisions are a few thousand cells).
+MAX_CELLS = 1_000_000
+MAX_SPACES = 1_000
+TOO_LARGE = _lazy(
+    "Le tableur est trop grand pour être importé (plus d'un million de cellules "
+    "remplies) : gardez seulement les lignes et colonnes à importer."
+)
+
+
 def read_ods(stream):
     """The rows of an ODS file's first sheet: lists of text, floats, dates, booleans.
 
@@ -179,7 +190,7 @@ def read_ods(stream):
     and trailing empty cells a spreadsheet program leaves. An empty cell is
     ``""``. Streamed: one row in memory besides those returned.
     """
-    rows = []
+    rows, cells = [], 0
     with zipfile.ZipFile(stream) as archive, archive.open("content.xml") as content:
         for _event, element in ElementTree.iterparse(content):
             if element.tag == f"{TABLE}table":
@@ -197,12 +208,19 @@ def read_ods(stream):
                 if value == "":
                     empty += repeat
                 else:
+                    if len(row) + empty + repeat > MAX_COLUMNS:
+                        raise ValueError(TOO_LARGE)
                     row.extend([""] * empty + [value] * repeat)
                     empty = 0
             if row:
                 repeat = min(
                     int(element.get(f"{TABLE}number-rows-repeated", 1)), MAX_ROWS
                 )
+                # A few bytes may ask for billions of cells: what a team fills
+                # offline is far smaller, and reading stops well before memory does.
+                cells += len(row) * repeat
+                if cells > MAX_CELLS:
+                    raise ValueError(TOO_LARGE)
                 rows.extend(list(row) for _ in range(repeat))
             element.clear()
     return rows
@@ -227,7 +245,7 @@ def _inline(element):
     parts = [element.text or ""]
     for child in element:
         if child.tag == f"{TEXT}s":
-            parts.append(" " * int(child.get(f"{TEXT}c", 1)))
+            parts.append(" " * min(int(child.get(f"{TEXT}c", 1)), MAX_SPACES))
         elif child.tag == f"{TEXT}tab":
             parts.append("\t")
         elif child.tag == f"{TEXT}line-break":

@@ -28,7 +28,9 @@ PREVIOUS_MAIN = "6dadca5035135d7eef4913ed005e31d466d5c68f"
 
 FILL = """
 from django.utils import timezone
-from forms.models import Candidature, Evaluation, Notification, ReviewRound
+from forms.models import (
+    Candidature, Evaluation, Notification, NotificationTemplate, ReviewRound
+)
 from forms.services import change_status
 
 review_round = ReviewRound.objects.order_by("pk").first()
@@ -44,6 +46,11 @@ for candidature in review_round.candidatures.order_by("pk")[:3]:
     )
 received = Candidature.objects.filter(status="received").order_by("pk").first()
 change_status(received, "eligible", reason="Complet")
+NotificationTemplate.objects.get_or_create(
+    call=received.call,
+    status="eligible",
+    defaults={"subject": "Recevable", "body": "Bonjour {nom}"},
+)
 Notification.objects.create(
     candidature=received, status="eligible", subject="Recevable", body="Bonjour"
 )
@@ -82,10 +89,26 @@ snapshot["history"] = [
     [entry.pk, entry.action, entry.object_id, entry.content_type.model]
     for entry in model("ModelLogEntry").objects.order_by("pk")
 ]
+snapshot["history apps"] = sorted(
+    {entry.content_type.app_label + "." + entry.content_type.model
+     for entry in model("ModelLogEntry").objects.all()}
+)
 snapshot["permissions"] = {
-    group.name: sorted(p.codename for p in group.permissions.all())
+    group.name: sorted(
+        p.content_type.app_label + "." + p.codename for p in group.permissions.all()
+    )
     for group in Group.objects.order_by("name")
 }
+juror = model("RoundMember").objects.order_by("pk").first().user
+snapshot["juror may sit"] = [
+    juror.has_perm("forms.sit_on_round"), juror.has_perm("selection.sit_on_round")
+]
+Notification = model("Notification")
+snapshot["emails with their template"] = (
+    Notification.objects.filter(template__isnull=False).count()
+    if any(f.name == "template" for f in Notification._meta.get_fields())
+    else 0
+)
 print("SNAPSHOT", json.dumps(snapshot))
 """
 
@@ -149,6 +172,16 @@ def snapshot(output):
 
 def previous_main(tmp_path):
     """The previous main's files, from git (no work tree of its own to clean up)."""
+    found = subprocess.run(  # noqa: S603
+        ["git", "cat-file", "-e", f"{PREVIOUS_MAIN}^{{commit}}"],  # noqa: S607
+        cwd=ROOT,
+        capture_output=True,
+        check=False,
+    )
+    assert found.returncode == 0, (
+        f"The previous main ({PREVIOUS_MAIN[:8]}) is not in this clone: a shallow "
+        "clone? `git fetch --unshallow` brings it."
+    )
     archive = subprocess.run(  # noqa: S603
         ["git", "archive", "--format=tar", PREVIOUS_MAIN],  # noqa: S607
         cwd=ROOT,
@@ -178,10 +211,50 @@ def test_the_previous_mains_data_survives_the_migrations(tmp_path):
 
     assert len(before["Candidature"]) >= 9 and len(before["Evaluation"]) == 3
     assert before["CandidatureStatusChange"] and before["history"]
-    for name, rows in before.items():
-        if name == "permissions":
-            continue
-        assert after[name] == rows, name
-    for group, codenames in before["permissions"].items():
-        assert set(codenames) <= set(after["permissions"][group]), group
-    assert "sit_on_round" in after["permissions"]["Jury"]
+    rows_of = [name for name in before if name[0].isupper()] + [
+        "members of rounds",
+        "history",
+    ]
+    for name in rows_of:
+        assert after[name] == before[name], name
+
+    # The content types moved with the models: the groups' permissions and the
+    # history entries now name the selection app, and still apply.
+    for group, permissions in before["permissions"].items():
+        assert {renamed(label) for label in permissions} <= set(
+            after["permissions"][group]
+        ), group
+    assert before["juror may sit"] == [True, False]
+    assert after["juror may sit"] == [False, True]
+    assert not [
+        label
+        for label in after["history apps"]
+        if label.split(".")[0] == "forms" and label.split(".")[1] in MOVED
+    ]
+    assert after["emails with their template"] == 1, (
+        "the earlier email names its template"
+    )
+
+
+MOVED = {
+    "reviewround",
+    "roundmember",
+    "evaluation",
+    "notificationtemplate",
+    "notification",
+}
+MOVED_CODENAMES = {
+    f"{action}_{model}"
+    for action in ("add", "change", "delete", "view")
+    for model in MOVED
+} | {"sit_on_round"}
+
+
+def renamed(label):
+    """A permission as it is named once the selection's models left ``forms``."""
+    app, codename = label.split(".")
+    return (
+        f"selection.{codename}"
+        if app == "forms" and codename in MOVED_CODENAMES
+        else label
+    )

@@ -240,3 +240,41 @@ def test_evaluations_come_back_unchanged_through_an_ods_file(
         ".amorce-import-errors li"
     )
     assert soup.select_one('input[name="stored"]'), "the file was read and previewed"
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        # One filled row said to repeat a million times.
+        '<table:table-row table:number-rows-repeated="1048576">'
+        '<table:table-cell office:value-type="string"><text:p>x</text:p></table:table-cell>'
+        "</table:table-row>",
+        # Filled cells said to repeat across the width, many times over.
+        "<table:table-row>" + '<table:table-cell table:number-columns-repeated="16384" '
+        'office:value-type="string"><text:p>x</text:p></table:table-cell>'
+        * 50
+        + "</table:table-row>",
+    ],
+)
+def test_a_small_file_asking_for_billions_of_cells_is_refused_in_bounded_memory(row):
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0">'
+        "<office:body><office:spreadsheet><table:table>"
+        f"{row}</table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("mimetype", MIMETYPE)
+        archive.writestr("content.xml", content)
+    buffer.seek(0)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match="trop grand pour être importé"):
+            read_ods(buffer)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 60 * 1024 * 1024
