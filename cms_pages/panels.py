@@ -8,10 +8,39 @@ candidatures. For anyone else those parts are shown read-only, and the form
 ignores them whatever is posted.
 """
 
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
-from wagtail.admin.panels import InlinePanel, Panel
+from wagtail.admin.panels import FieldPanel, InlinePanel, Panel
 
 from .sites import PROGRAMME_TEAM_PERMISSION
+
+READ_ONLY = _("Réservé à l'équipe programme : vous pouvez le lire, pas le modifier.")
+
+
+class ProgrammeTeamFieldPanel(FieldPanel):
+    """A field only the programme team edits; others read its value.
+
+    Wagtail leaves the field out of their form (``permission``); its own
+    panel would then hide it, this one shows it read-only.
+    """
+
+    def __init__(self, field_name, **kwargs):
+        kwargs.setdefault("permission", PROGRAMME_TEAM_PERMISSION)
+        super().__init__(field_name, **kwargs)
+
+    class BoundPanel(FieldPanel.BoundPanel):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            if self.form is not None and self.bound_field is None:
+                self.read_only = True
+                self.heading = self.panel.heading or capfirst(
+                    self.panel.db_field.verbose_name
+                )
+                self.help_text = READ_ONLY
+
+        def is_shown(self):
+            return self.read_only or super().is_shown()
 
 
 class ProgrammeTeamInlinePanel(InlinePanel):
@@ -30,8 +59,13 @@ class ReadOnlyChildren(Panel.BoundPanel):
 
     def get_context_data(self, parent_context=None):
         context = super().get_context_data(parent_context)
-        manager = getattr(self.instance, self.panel.relation_name)
-        context["children"] = list(manager.all())
+        relation = self.panel.relation_name
+        children = getattr(self.instance, relation).all()
+        # « Ampleur du problème — × 2, de 0 à 5 » when the child says more than its name.
+        context["children"] = [getattr(child, "display", child) for child in children]
+        context["reason"] = getattr(self.form, "read_only_reasons", {}).get(
+            relation, READ_ONLY
+        )
         return context
 
 

@@ -37,6 +37,7 @@ from django.db.models.signals import pre_delete
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from wagtail.actions.delete_page import DeletePageAction, DeletePagePermissionError
 from wagtail.models import Page
 
@@ -53,6 +54,8 @@ class Refused(Exception):  # noqa: N818 - reads as what happened
     its generic « permission denied ». ``RefusedChangeMiddleware`` shows it.
     """
 
+    title = _("Modification refusée")
+
     def __init__(self, message):
         super().__init__(str(message))
         self.message = str(message)
@@ -60,6 +63,8 @@ class Refused(Exception):  # noqa: N818 - reads as what happened
 
 class DeletionRefused(Refused):
     """A deletion a rule forbids."""
+
+    title = _("Suppression refusée")
 
 
 def deletion_rule(model):
@@ -141,7 +146,9 @@ def refused_response(request, message, fallback_url):
     if urlsplit(target).path == request.path or not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        target = fallback_url
+        # Confirmed on its own page (« …/delete/5/ »): back to what it listed.
+        before, found, _after = request.path.partition("/delete/")
+        target = f"{before}/" if found else fallback_url
     return redirect(target)
 
 

@@ -94,8 +94,8 @@ class RefusedChangeMiddleware:
             # A database constraint met before any rule: still a refusal, said in French.
             exception = Refused(
                 _(
-                    "Suppression refusée : d'autres éléments en dépendent (%(what)s) "
-                    "et sont conservés avec lui."
+                    "Suppression refusée : d'autres éléments en dépendent (%(what)s) ; "
+                    "ils sont conservés, et lui avec eux."
                 )
                 % {
                     "what": ", ".join(
@@ -118,7 +118,7 @@ class RefusedChangeMiddleware:
         if request.path.startswith("/api/"):
             return JsonResponse(
                 {
-                    "title": _("Suppression refusée"),
+                    "title": exception.title,
                     "status": 409,
                     "detail": exception.message,
                 },

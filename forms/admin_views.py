@@ -109,7 +109,8 @@ class CandidatureStatusForm(WagtailAdminModelForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_(
-            "Obligatoire pour une décision négative ou un retrait ; gardé dans l'historique."
+            "Obligatoire pour une décision négative, un retrait ou une annulation ; "
+            "gardé dans l'historique."
         ),
     )
 

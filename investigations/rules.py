@@ -13,6 +13,7 @@
 """
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from wagtail.models import Site
 
 from cms_pages.models import CallPage
@@ -43,9 +44,10 @@ def investigation_with_history(investigation):
 def organisation_in_use(organisation):
     investigations = Investigation.objects.filter(organisations=organisation).count()
     if investigations:
-        return _(
-            "%(count)s investigation(s) nomment cette administration : elle est "
-            "conservée."
+        return ngettext(
+            "Une investigation nomme cette administration : elle est conservée.",
+            "%(count)s investigations nomment cette administration : elle est conservée.",
+            investigations,
         ) % {"count": investigations}
     if organisation.children.exists():
         return _(
@@ -57,24 +59,23 @@ def organisation_in_use(organisation):
 
 @deletion_rule(CallPage)
 def call_with_investigations(call):
-    count = Investigation.objects.filter(call=call).count()
-    if count:
+    if Investigation.objects.filter(call=call).exists():
         return _(
-            "%(count)s investigation(s) sont issues de cet appel : la page est "
-            "conservée. Dépubliez-la si elle ne doit plus être visible."
-        ) % {"count": count}
+            "Des investigations sont issues de cet appel : la page est conservée. "
+            "Dépubliez-la si elle ne doit plus être visible."
+        )
     return None
 
 
 @deletion_rule(Site)
 def site_with_records(site):
-    investigations = Investigation.objects.filter(site=site).count()
-    organisations = Organisation.objects.filter(site=site).count()
-    if investigations or organisations:
+    if (
+        Investigation.objects.filter(site=site).exists()
+        or Organisation.objects.filter(site=site).exists()
+    ):
         return _(
-            "Ce site porte %(investigations)s investigation(s) et %(organisations)s "
-            "administration(s) : il est conservé."
-        ) % {"investigations": investigations, "organisations": organisations}
+            "Ce site porte des investigations ou des administrations : il est conservé."
+        )
     return None
 
 

@@ -292,6 +292,9 @@ class EvaluateView(JuryPage):
             if self.evaluation
             else [],
             likely_conflict=likely_conflict(self.membership, self.candidature),
+            last_reopening=self.evaluation.reopenings.order_by("created_at").last()
+            if self.evaluation and self.evaluation.reopened_count and not locked
+            else None,
             next_dossier=self.next_dossier(),
             others_rule=self.review_round.others_scores,
             OthersScores=OthersScores,

@@ -23,15 +23,9 @@ class RoundKind(models.TextChoices):
 class OthersScores(models.TextChoices):
     """When a member of a round may see what the other members gave."""
 
-    AFTER_OWN = (
-        "after_own",
-        _(
-            "Sur un dossier, une fois sa propre évaluation rendue ; le classement, une "
-            "fois tous ses dossiers évalués"
-        ),
-    )
+    AFTER_OWN = "after_own", _("Après avoir rendu les siennes")
     AFTER_MEETING = "after_meeting", _("À partir de la date de la réunion")
-    NEVER = "never", _("Jamais : seule l'équipe programme les voit")
+    NEVER = "never", _("Jamais (équipe programme seulement)")
 
 
 class ReviewRound(ClusterableModel):
@@ -58,9 +52,11 @@ class ReviewRound(ClusterableModel):
         choices=OthersScores.choices,
         default=OthersScores.AFTER_OWN,
         help_text=_(
-            "Quand un membre peut voir les notes et commentaires des autres, et le "
-            "classement dans son cahier personnel. Une évaluation rendue ne se "
-            "modifie plus : seule l'équipe programme peut la rouvrir, avec un motif."
+            "Quand un membre voit les notes et commentaires des autres. « Après "
+            "avoir rendu les siennes » : sur un dossier, une fois le sien rendu ; "
+            "le classement de son cahier personnel, une fois tous ses dossiers "
+            "rendus. Une évaluation rendue ne se modifie plus : seule l'équipe "
+            "programme peut la rouvrir, avec un motif."
         ),
     )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)

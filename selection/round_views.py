@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import TemplateView
 from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
@@ -53,7 +53,11 @@ class DecisionForm(forms.Form):
         )
     ]
     candidatures = forms.ModelMultipleChoiceField(
-        queryset=Candidature.objects.none(), widget=forms.CheckboxSelectMultiple
+        queryset=Candidature.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": gettext_lazy("Cochez au moins un dossier dans le classement.")
+        },
     )
     status = forms.ChoiceField(label=gettext_lazy("Décision"), choices=DECISIONS)
     reason = forms.CharField(
@@ -167,12 +171,16 @@ class RoundRankingView(AdminPage):
 
 
 def fill_round(review_round):
-    """Put in the round every candidature of its call that has the entry status."""
+    """Put in the round every candidature of its call that has the entry status.
+
+    Returns how many were not in it yet.
+    """
     candidatures = Candidature.objects.filter(
         call=review_round.call, status=review_round.source_status
-    )
-    review_round.candidatures.add(*candidatures)
-    return candidatures.count()
+    ).exclude(review_rounds=review_round)
+    added = list(candidatures)
+    review_round.candidatures.add(*added)
+    return len(added)
 
 
 class FillRoundView(WagtailAdminTemplateMixin, TemplateView):
@@ -183,23 +191,43 @@ class FillRoundView(WagtailAdminTemplateMixin, TemplateView):
             raise PermissionDenied
         review_round = get_object_or_404(rounds_for(request.user), pk=pk)
         count = fill_round(review_round)
-        messages.success(
-            request,
-            _("%(count)s candidature(s) « %(status)s » ajoutée(s) au tour.")
-            % {"count": count, "status": Status(review_round.source_status).label},
-        )
+        status = Status(review_round.source_status).label
+        if count:
+            message = ngettext(
+                "%(count)s candidature « %(status)s » ajoutée au tour.",
+                "%(count)s candidatures « %(status)s » ajoutées au tour.",
+                count,
+            )
+        else:
+            message = _("Aucune nouvelle candidature « %(status)s » à ajouter au tour.")
+        messages.success(request, message % {"count": count, "status": status})
         return redirect("review_rounds:ranking", pk=pk)
 
 
 class ReopenForm(forms.Form):
-    evaluation = forms.IntegerField(widget=forms.HiddenInput)
+    evaluation = forms.TypedChoiceField(
+        label=gettext_lazy("Évaluation à rouvrir"),
+        coerce=int,
+        error_messages={"required": gettext_lazy("Choisissez l'évaluation à rouvrir.")},
+    )
     reason = forms.CharField(
         label=gettext_lazy("Motif de la réouverture"),
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=gettext_lazy(
-            "Gardé dans l'historique du dossier et montré dans le classement."
+            "Gardé dans l'historique du dossier, montré dans le classement et au membre."
         ),
+        error_messages={
+            "required": gettext_lazy("Indiquez pourquoi cette évaluation est rouverte.")
+        },
     )
+
+    def __init__(self, *args, evaluations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["evaluation"].choices = [("", "—")] + [
+            (e.pk, e.member.get_full_name() or e.member.get_username())
+            for e in evaluations
+            if e.submitted_at
+        ]
 
 
 class DossierEvaluationsView(AdminPage):
@@ -223,7 +251,7 @@ class DossierEvaluationsView(AdminPage):
         return super().dispatch(request, *args, **kwargs)
 
     def get_page_title(self):
-        return _("Évaluations de %(reference)s — %(round)s") % {
+        return _("Évaluations du dossier %(reference)s — %(round)s") % {
             "reference": self.candidature.reference,
             "round": self.review_round,
         }
@@ -240,10 +268,8 @@ class DossierEvaluationsView(AdminPage):
     def breadcrumb_label(self):
         return self.candidature.reference
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        criteria = criteria_of(self.review_round.call)
-        evaluations = (
+    def evaluations(self):
+        return list(
             Evaluation.objects.filter(
                 round=self.review_round, candidature=self.candidature
             )
@@ -251,6 +277,11 @@ class DossierEvaluationsView(AdminPage):
             .prefetch_related("reopenings__user")
             .order_by("member__last_name", "member__username")
         )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        criteria = criteria_of(self.review_round.call)
+        evaluations = self.evaluations()
         context.update(
             review_round=self.review_round,
             candidature=self.candidature,
@@ -268,14 +299,14 @@ class DossierEvaluationsView(AdminPage):
                 for evaluation in evaluations
             ],
             can_reopen=self.request.user.has_perm("selection.change_reviewround"),
-            form=kwargs.get("form") or ReopenForm(),
+            form=kwargs.get("form") or ReopenForm(evaluations=evaluations),
         )
         return context
 
     def post(self, request, *args, **kwargs):
         if not request.user.has_perm("selection.change_reviewround"):
             raise PermissionDenied
-        form = ReopenForm(request.POST)
+        form = ReopenForm(request.POST, evaluations=self.evaluations())
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
         evaluation = get_object_or_404(

@@ -15,6 +15,7 @@ Decided as the people who will be audited would (see docs/integrity.md):
 from django.contrib.auth import get_user_model
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cms_pages.models import CRITERIA_LOCKS
 from core.deletion import deletion_rule
@@ -53,10 +54,14 @@ def sent_email_is_kept(notification):
 def round_with_evaluations(review_round):
     count = review_round.evaluations.count()
     if count:
-        return _(
-            "Ce tour compte %(count)s évaluation(s) : il est conservé avec elles, "
-            "car le classement et les décisions en dépendent. Un tour ne peut être "
-            "supprimé qu'avant la première évaluation."
+        return ngettext(
+            "Ce tour compte %(count)s évaluation : il est conservé avec elle, car le "
+            "classement et les décisions en dépendent. Un tour ne peut être supprimé "
+            "qu'avant la première évaluation.",
+            "Ce tour compte %(count)s évaluations : il est conservé avec elles, car le "
+            "classement et les décisions en dépendent. Un tour ne peut être supprimé "
+            "qu'avant la première évaluation.",
+            count,
         ) % {"count": count}
     return None
 
@@ -65,9 +70,12 @@ def round_with_evaluations(review_round):
 def used_template(template):
     count = template.notifications.count()
     if count:
-        return _(
-            "Ce modèle a servi à préparer %(count)s courriel(s) : il est conservé. "
-            "Modifiez-le s'il doit changer pour les prochains envois."
+        return ngettext(
+            "Ce modèle a servi à préparer %(count)s courriel : il est conservé. "
+            "Modifiez-le s'il doit changer pour les prochains envois.",
+            "Ce modèle a servi à préparer %(count)s courriels : il est conservé. "
+            "Modifiez-le s'il doit changer pour les prochains envois.",
+            count,
         ) % {"count": count}
     return None
 

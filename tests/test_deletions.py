@@ -186,7 +186,7 @@ def test_a_round_is_kept_once_someone_scored_in_it(programme_client, scored):
     url = f"/admin/tours/delete/{review_round.pk}/"
     response = programme_client.get(url)
     assert response.status_code == 302
-    assert any("1 évaluation(s)" in m for m in messages_of(response))
+    assert any("compte 1 évaluation :" in m for m in messages_of(response))
     programme_client.post(url)
     assert ReviewRound.objects.filter(pk=review_round.pk).exists()
     with pytest.raises((DeletionRefused, ProtectedError)), transaction.atomic():
@@ -268,8 +268,12 @@ def test_an_administration_in_use_is_kept(programme_client, site):
 
 
 def test_a_site_holding_candidatures_is_kept(admin_client, site, candidature):
-    response = admin_client.post(f"/admin/sites/delete/{site.pk}/")
+    url = f"/admin/sites/delete/{site.pk}/"
+    response = admin_client.post(url, HTTP_REFERER=f"http://testserver{url}")
     assert response.status_code == 302
+    assert response["Location"] == "/admin/sites/", (
+        "back to the list, not the dashboard"
+    )
     assert any("candidature" in m for m in messages_of(response))
     assert Site.objects.filter(pk=site.pk).exists()
 

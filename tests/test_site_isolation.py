@@ -227,7 +227,7 @@ def test_each_programme_team_reaches_its_own(client, sides, own):
         if "/admin/jury/" in url:
             continue  # the programme team does not sit on the round
         if "/delete/" in url:
-            continue  # an administration in use is kept (tests/test_integrity.py)
+            continue  # an administration in use is kept (tests/test_deletions.py)
         assert client.get(url).status_code == 200, url
     for url in ("/admin/candidatures/", "/admin/reports/site-history/"):
         assert side["secret"].encode() in client.get(url).content, url

@@ -15,7 +15,6 @@ from .call import (
     CallStatus,
     FaqPage,
     SelectionCriterion,
-    criteria_changed,
     criteria_lock,
 )
 from .identity import (
@@ -54,7 +53,6 @@ __all__ = [
     "SiteGroup",
     "SiteIdentity",
     "Theme",
-    "criteria_changed",
     "criteria_lock",
     "default_investigation_weeks",
     "default_theme",

@@ -26,7 +26,7 @@ from ..blocks import (
     FaqStreamBlock,
 )
 from ..panels import (
-    PROGRAMME_TEAM_PERMISSION,
+    ProgrammeTeamFieldPanel,
     ProgrammeTeamInlinePanel,
     ProgrammeTeamPageForm,
 )
@@ -68,34 +68,18 @@ def _criterion_differs(stored, values):
     return False
 
 
-def criteria_changed(formset, call):
-    """True when a criteria formset adds, removes or changes a stored criterion."""
-    stored = {c.pk: c for c in SelectionCriterion.objects.filter(page=call)}
-    kept = set()
-    for form in formset.forms:
-        data = getattr(form, "cleaned_data", None)
-        if not data or formset._should_delete_form(form):
-            continue
-        criterion = stored.get(form.instance.pk)
-        if criterion is None or _criterion_differs(criterion, data):
-            return True
-        kept.add(criterion.pk)
-    return kept != set(stored)
-
-
 class CallPageForm(ProgrammeTeamPageForm):
     programme_team_formsets = ("criteria",)
     programme_team_fields = ("retention_months",)
 
-    def clean(self):
-        cleaned_data = super().clean()
-        formset = self.formsets.get("criteria")
-        # The formset is validated after this form: validate it now to compare.
-        if formset is not None and self.instance.pk and formset.is_valid():
-            message = criteria_lock(self.instance)
-            if message and criteria_changed(formset, self.instance):
-                self.add_error(None, message)
-        return cleaned_data
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Frozen criteria are shown, not offered for editing: the rest of the
+        # page publishes at once, and nobody types a change to be refused.
+        self.read_only_reasons = {}
+        message = criteria_lock(self.instance) if self.instance.pk else None
+        if message and self.formsets.pop("criteria", None) is not None:
+            self.read_only_reasons["criteria"] = message
 
 
 class CallStatus(models.TextChoices):
@@ -173,7 +157,7 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
             FieldRowPanel(
                 [FieldPanel("target_preselected"), FieldPanel("target_laureates")]
             ),
-            FieldPanel("retention_months", permission=PROGRAMME_TEAM_PERMISSION),
+            ProgrammeTeamFieldPanel("retention_months"),
             ProgrammeTeamInlinePanel(
                 "criteria",
                 heading=_("Critères de sélection"),

@@ -23,7 +23,7 @@ from wagtail.search import index
 from cms_pages.blocks import RICH_TEXT_FEATURES
 from cms_pages.models import CallPage
 from cms_pages.panels import (
-    PROGRAMME_TEAM_PERMISSION,
+    ProgrammeTeamFieldPanel,
     ProgrammeTeamFormsetsMixin,
     ProgrammeTeamInlinePanel,
 )
@@ -206,7 +206,7 @@ class CandidatureFormPage(AbstractForm):
                 FieldPanel("confirmation_email_subject"),
                 FieldPanel("confirmation_email_body"),
                 # Where every applicant's identity is sent: the programme team's.
-                FieldPanel("notification_emails", permission=PROGRAMME_TEAM_PERMISSION),
+                ProgrammeTeamFieldPanel("notification_emails"),
             ],
             heading=_("Après l'envoi"),
         ),

@@ -19,7 +19,7 @@ urlpatterns = [
         SitePasswordResetView.as_view(),
         name="wagtailadmin_password_reset",
     ),
-    # Wagtail's « Site history », without the other sites' dossiers (forms/history.py)
+    # Wagtail's « Site history », without the other sites' dossiers (cms_pages/history.py)
     path("admin/reports/site-history/", ScopedLogEntriesView.as_view()),
     path(
         "admin/reports/site-history/results/",
