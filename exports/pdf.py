@@ -6,6 +6,7 @@ through Django's autoescaping: it is printed, never interpreted as HTML. The
 applicant's receipt is the form app's (``forms.receipts``).
 """
 
+from applicants.thread import thread
 from cms_pages.models import criteria_lock
 from cms_pages.pdf import render_pdf
 from forms.models import Candidature
@@ -21,12 +22,12 @@ from selection.scoring import (
 
 
 def render_candidature_pdf(candidature):
-    """One candidature: identity, status, every answer in form order, attachments listed."""
-    return render_pdf(
-        "exports/pdf/dossier.html",
-        dossier_context(candidature),
-        candidature.call.get_site(),
-    )
+    """One candidature: identity, status, every answer in form order, attachments
+    listed, then its thread with the applicant (messages, corrections)."""
+    context = dossier_context(candidature)
+    context["thread"] = thread(candidature)
+    context["versions"] = list(candidature.versions.all())
+    return render_pdf("exports/pdf/dossier.html", context, candidature.call.get_site())
 
 
 def render_jury_book_pdf(review_round, member=None):

@@ -5,6 +5,7 @@ OpenAPI document as the pages.
 """
 
 import datetime as dt
+import uuid
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
@@ -12,14 +13,21 @@ from ninja import Router, Schema, Status
 from wagtail.api.v3.errors import PROBLEM_JSON, ProblemDetail
 from wagtail.models import Site
 
+from cms_pages.models import CallStatus
+from core.throttle import client_key_for
+
 from . import submission
 from .builder import (
     HONEYPOT_FIELD,
     TOKEN_FIELD,
     MultipleFileField,
     NonInputField,
+    token_for,
+    token_uuid,
 )
-from .models import CandidatureFormPage
+from .drafts import DraftRefused, draft_created, save_draft
+from .models import CandidatureFormPage, Draft
+from .services import rate_limited, record_refusal
 
 router = Router(tags=["candidatures"])
 
@@ -310,3 +318,181 @@ def submit(request, page_id: int):
     if outcome.accepted:
         return Status(201, created(outcome.candidature))
     return Status(outcome.status, Problem(detail=outcome.detail, errors=outcome.errors))
+
+
+# Drafts ---------------------------------------------------------------------------
+
+
+class DraftFileOut(Schema):
+    question: str
+    name: str
+    size: int
+
+
+class DraftOut(Schema):
+    jeton: str
+    saved_at: dt.datetime
+    answers: dict
+    files: list[DraftFileOut]
+    link_sent_to: str | None = None
+
+
+DRAFT_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": (
+            "Les réponses telles qu'elles sont, même incomplètes : mêmes noms et mêmes "
+            "types que pour un dépôt. L'adresse `identity_email` est requise : le lien "
+            "pour reprendre le brouillon y est envoyé à sa création. Les fichiers "
+            "s'envoient en multipart/form-data et remplacent ceux de leur champ.\n\n"
+            "Pour envoyer le brouillon, déposez la candidature (`submissions/`) avec "
+            "le `jeton` du brouillon parmi les réponses : ses fichiers la suivent "
+            "pour les champs envoyés sans fichier, et le brouillon disparaît."
+        ),
+        "content": SUBMISSION_BODY["requestBody"]["content"],
+    }
+}
+DRAFT_RESPONSES = {
+    404: Problem,
+    409: Problem,
+    410: Problem,
+    413: Problem,
+    422: Problem,
+    429: Problem,
+}
+
+
+def draft_out(page, draft, link_sent_to=None):
+    return DraftOut(
+        jeton=token_for(page, draft.token),
+        saved_at=draft.updated_at,
+        answers={"identity_email": draft.email, **draft.answers},
+        files=[
+            DraftFileOut(question=a.field_name, name=a.original_name, size=a.size)
+            for a in draft.attachments.all()
+        ],
+        link_sent_to=link_sent_to,
+    )
+
+
+def save_api_draft(request, page, token):
+    """The one way the API saves a draft: the call's dates, the body, then the draft."""
+    if page.call.status != CallStatus.OPEN:
+        status = 409 if page.call.status == CallStatus.UPCOMING else 410
+        return Status(
+            status,
+            Problem(
+                detail=_(
+                    "Cet appel n'est pas ouvert : le brouillon n'a pas été enregistré."
+                )
+            ),
+        )
+    client_key = client_key_for(request)
+    if rate_limited(client_key):
+        return Status(
+            429,
+            Problem(
+                detail=_(
+                    "Trop d'envois depuis cette adresse : réessayez dans une heure."
+                )
+            ),
+        )
+    channel = submission.ApiBody()
+    try:
+        data, files = channel.read(request)
+    except submission.Refused as refusal:
+        record_refusal(client_key)
+        return Status(refusal.outcome.status, Problem(detail=refusal.outcome.detail))
+    blank = page.get_form(page=page)
+    data, errors = channel.prepare(blank, data, files)
+    if errors:
+        record_refusal(client_key)
+        return Status(
+            422,
+            Problem(detail=_("Certaines réponses sont à corriger."), errors=errors),
+        )
+    try:
+        draft, created, file_errors = save_draft(
+            page, data, files, token=token, client_key=client_key
+        )
+    except DraftRefused as refusal:
+        return Status(422, Problem(detail=refusal.message, errors=refusal.errors))
+    if file_errors:
+        record_refusal(client_key)
+        return Status(
+            422,
+            Problem(
+                detail=_("Le brouillon est enregistré, sauf ces fichiers refusés."),
+                errors=file_errors,
+            ),
+        )
+    sent_to = None
+    if created:
+        answers = draft_created.send(sender=Draft, request=request, draft=draft)
+        sent_to = next((answer for _receiver, answer in answers if answer), None)
+    return Status(201 if created else 200, draft_out(page, draft, sent_to))
+
+
+@router.post(
+    "/{page_id}/drafts/",
+    response={201: DraftOut, **DRAFT_RESPONSES},
+    summary="Commencer un brouillon",
+    openapi_extra={
+        **DRAFT_BODY,
+        "responses": {422: {"content": REQUEST_PROBLEM_CONTENT}},
+    },
+)
+def create_draft(request, page_id: int):
+    """Save answers as a new draft (no reference, not a candidature): 201 with its `jeton`."""
+    page = live_form_pages(request).filter(pk=page_id).first()
+    if page is None:
+        return not_found()
+    return save_api_draft(request, page, uuid.uuid4())
+
+
+def no_draft():
+    return Status(
+        404, Problem(detail=_("Aucun brouillon de ce formulaire ne porte ce jeton."))
+    )
+
+
+@router.put(
+    "/{page_id}/drafts/{jeton}/",
+    response={200: DraftOut, 201: DraftOut, **DRAFT_RESPONSES},
+    summary="Enregistrer un brouillon",
+    openapi_extra={
+        **DRAFT_BODY,
+        "responses": {422: {"content": REQUEST_PROBLEM_CONTENT}},
+    },
+)
+def update_draft(request, page_id: int, jeton: str):
+    """Replace a draft's answers (and the files sent): 200, or 201 the first time."""
+    page = live_form_pages(request).filter(pk=page_id).first()
+    if page is None:
+        return not_found()
+    token = token_uuid(page, jeton)
+    if token is None:
+        return no_draft()
+    return save_api_draft(request, page, token)
+
+
+@router.get(
+    "/{page_id}/drafts/{jeton}/",
+    response={200: DraftOut, 404: Problem},
+    summary="Lire un brouillon",
+    openapi_extra=REQUEST_PROBLEM,
+)
+def read_draft(request, page_id: int, jeton: str):
+    """A draft's answers and files, to whoever holds its `jeton` (given at its creation)."""
+    page = live_form_pages(request).filter(pk=page_id).first()
+    token = token_uuid(page, jeton) if page is not None else None
+    draft = (
+        Draft.objects.filter(page=page, token=token)
+        .prefetch_related("attachments")
+        .first()
+        if token
+        else None
+    )
+    if draft is None:
+        return no_draft()
+    return draft_out(page, draft)

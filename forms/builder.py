@@ -15,10 +15,10 @@ from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 from wagtail.contrib.forms.forms import BaseForm, FormBuilder
 
+from core.files import check_upload
 from core.text import SingleLineFormField, has_bad_text
 
 from .choices import DEFAULT_FILE_KINDS, FieldType
-from .files import check_upload
 
 IDENTITY_FIELDS = {
     "identity_name": _("Prénom et nom"),
@@ -44,7 +44,12 @@ def issue_token(page):
     Only the UUID is stored (``Candidature.submission_token``); the signature
     ties the token to its form, so that no other form accepts it.
     """
-    return _token_signer(page).sign(str(uuid.uuid4()))
+    return token_for(page, uuid.uuid4())
+
+
+def token_for(page, value):
+    """The signed token of ``value``, a UUID: a draft's form is sent with its own."""
+    return _token_signer(page).sign(str(value))
 
 
 def token_uuid(page, value):

@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.files import DEFAULT_FILE_KINDS, FileKind  # noqa: F401 - the forms' vocabulary
+
 
 class FieldType(models.TextChoices):
     """Wagtail's field types, plus file upload and non-input blocks."""
@@ -26,21 +28,7 @@ class FieldType(models.TextChoices):
 NON_INPUT_TYPES = {FieldType.SECTION, FieldType.EXPLANATION}
 
 
-class FileKind(models.TextChoices):
-    PDF = "pdf", "PDF"
-    DOCX = "docx", "Word (.docx)"
-    ODT = "odt", "OpenDocument texte (.odt)"
-    XLSX = "xlsx", "Excel (.xlsx)"
-    ODS = "ods", "OpenDocument tableur (.ods)"
-    PPTX = "pptx", "PowerPoint (.pptx)"
-    ODP = "odp", "OpenDocument présentation (.odp)"
-    PNG = "png", "PNG"
-    JPEG = "jpg", "JPEG"
-    TXT = "txt", _("Texte brut (.txt)")
-    CSV = "csv", "CSV"
-
-
-DEFAULT_FILE_KINDS = ["pdf", "docx", "odt", "png", "jpg"]
+# File kinds are checked by content in core.files, which defines them.
 
 
 class Status(models.TextChoices):

@@ -61,6 +61,11 @@ def _fill(template, candidature):
     return template.replace("{reference}", candidature.reference)
 
 
+# What other apps add to the receipt: functions of (candidature, letterhead)
+# answering more context (the applicants app: the link to the dossier).
+RECEIPT_EXTRAS = []
+
+
 def build_confirmation(candidature):
     page = candidature.page.specific
     letterhead = Letterhead(candidature.call)
@@ -71,6 +76,8 @@ def build_confirmation(candidature):
         "intro": _fill(page.confirmation_email_body, candidature),
         "rows": summary_rows(candidature),
     }
+    for extra in RECEIPT_EXTRAS:
+        context.update(extra(candidature, letterhead))
     message = letterhead.message(
         _fill(page.confirmation_email_subject, candidature),
         render_to_string("forms/emails/confirmation.txt", context),

@@ -18,14 +18,16 @@ from django_tasks import task_backends
 from django_tasks_db import DatabaseBackend
 from wagtail.log_actions import log
 
+from cms_pages.models import CallStatus
 from core.throttle import bump
 
 from .choices import REASON_REQUIRED, TRANSITIONS, FieldType, Status
-from .files import CONTENT_TYPES
+from .drafts import delete_draft, draft_files, store_file
 from .models.candidatures import (
     Candidature,
     CandidatureAttachment,
     CandidatureStatusChange,
+    CandidatureVersion,
     ReferenceSequence,
     answers_json,
 )
@@ -174,23 +176,31 @@ def sent_again(page, digest):
     )
 
 
-def submit_candidature(page, cleaned_data, *, answer_fields, token=None, client_key=""):
+def submit_candidature(
+    page, cleaned_data, *, answer_fields, token=None, client_key="", draft=None
+):
     """Store a candidature and its files; return ``(candidature, created)``.
 
     With a token already used on this form, return the candidature it made: a
     double click or a resent form never makes two. A token already used on
     another form raises ``TokenUsedElsewhere``, and that form's candidature
-    stays out of sight.
+    stays out of sight. With a ``draft``, its files answer the file fields
+    that were sent empty, and the draft is gone once the candidature is stored.
     """
     if existing := earlier_candidature(page, token):
         return existing, False
 
     field_types = {f.clean_name: f.field_type for f in page.get_form_fields()}
-    answers, uploads = {}, []
+    kept = draft_files(draft)
+    answers, uploads, from_draft = {}, [], []
     for name in answer_fields:
         value = cleaned_data.get(name)
         if field_types.get(name) == FieldType.FILE:
             files = value or []
+            if not files and kept.get(name):
+                from_draft.append(name)
+                answers[name] = [a.original_name for a in kept[name]]
+                continue
             answers[name] = [upload.name for upload in files]
             uploads.extend((name, upload) for upload in files)
         else:
@@ -224,6 +234,9 @@ def submit_candidature(page, cleaned_data, *, answer_fields, token=None, client_
             for name, upload in uploads:
                 attachment = store_attachment(candidature, name, upload)
                 stored_files.append(attachment.file.name)
+            if draft is not None:
+                take_draft_files(candidature, draft, from_draft)
+                delete_draft(draft)
             if tasks_share_the_database():
                 # The task row commits with the candidature (one commit, an outbox):
                 # a worker cannot see it, hence send, before the candidature is stored.
@@ -247,27 +260,24 @@ def submit_candidature(page, cleaned_data, *, answer_fields, token=None, client_
 
 
 def store_attachment(candidature, field_name, upload):
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    original_name = upload.name
-    kind = getattr(upload, "amorce_kind", None)
-    attachment = CandidatureAttachment(
-        candidature=candidature,
-        field_name=field_name,
-        original_name=original_name,
-        content_type=CONTENT_TYPES.get(kind, "application/octet-stream"),
-        size=upload.size,
-        sha256=digest.hexdigest(),
+    return store_file(
+        CandidatureAttachment(candidature=candidature, field_name=field_name), upload
     )
-    # The stored name is random: nothing of the applicant's file name reaches the disk.
-    extension = (
-        original_name.rsplit(".", 1)[-1].lower() if "." in original_name else "bin"
-    )
-    attachment.file.save(f"{attachment.pk}.{extension}", upload, save=False)
-    attachment.save()
-    return attachment
+
+
+def take_draft_files(candidature, draft, field_names):
+    """The draft's files for ``field_names`` become the candidature's (same stored files)."""
+    for attachment in draft.attachments.filter(field_name__in=field_names):
+        CandidatureAttachment.objects.create(
+            candidature=candidature,
+            field_name=attachment.field_name,
+            file=attachment.file.name,
+            original_name=attachment.original_name,
+            content_type=attachment.content_type,
+            size=attachment.size,
+            sha256=attachment.sha256,
+        )
+        attachment.delete()
 
 
 def tasks_share_the_database():
@@ -320,3 +330,118 @@ def change_status(candidature, new_status, *, user=None, reason=""):
             data={"from": old_status, "to": new_status, "reason": reason},
         )
     return candidature
+
+
+def revisable(candidature):
+    """Whether its applicant may still edit it: the call open, nobody examining it yet.
+
+    The programme team starts by the eligibility check: once a candidature
+    left « Reçue », what the team reads no longer changes under its eyes.
+    """
+    return (
+        candidature.anonymised_at is None
+        and candidature.status == Status.RECEIVED
+        and candidature.call.status == CallStatus.OPEN
+    )
+
+
+class NotRevisable(Exception):  # noqa: N818 - reads as what happened
+    pass
+
+
+IDENTITY_ATTRIBUTES = {
+    "identity_name": "applicant_name",
+    "identity_administration": "administration",
+    "identity_service": "service",
+}
+
+
+def revise_candidature(candidature, form, *, only=None, allowed=revisable):
+    """Store the applicant's edit: the previous version kept, with the files it replaced.
+
+    ``form`` is the candidature's form, valid. ``only``: the names of the
+    fields the applicant may change (a correction request), the others kept
+    as they are; ``allowed(candidature)`` is checked again under lock
+    (``NotRevisable``). Returns the version replaced, None when nothing changed.
+    """
+    page = candidature.page.specific
+    field_types = {f.clean_name: f.field_type for f in page.get_form_fields()}
+    cleaned = form.cleaned_data
+
+    def editable(name):
+        return only is None or name in only
+
+    answers, uploads = {}, []
+    for name in form.answer_fields:
+        value = cleaned.get(name) if editable(name) else None
+        if not editable(name):
+            answers[name] = candidature.form_data.get(name)
+        elif field_types.get(name) == FieldType.FILE:
+            files = value or []
+            if files:
+                answers[name] = [upload.name for upload in files]
+                uploads.extend((name, upload) for upload in files)
+            else:  # nothing new: the files kept
+                answers[name] = candidature.form_data.get(name, [])
+        else:
+            answers[name] = value
+    answers = answers_json(answers)
+    identity = {
+        attribute: (cleaned.get(name) or "")
+        for name, attribute in IDENTITY_ATTRIBUTES.items()
+        if editable(name)
+    }
+    replaced = {name for name, _upload in uploads}
+    stored_files = []
+    try:
+        with transaction.atomic():
+            current = Candidature.objects.select_for_update().get(pk=candidature.pk)
+            current.call = candidature.call
+            if not allowed(current):
+                raise NotRevisable
+            changed = [
+                name
+                for name in form.answer_fields
+                if answers.get(name) != current.form_data.get(name) or name in replaced
+            ] + [
+                name
+                for name, attribute in IDENTITY_ATTRIBUTES.items()
+                if attribute in identity
+                and getattr(current, attribute) != identity[attribute]
+            ]
+            if not changed:
+                return None
+            version = CandidatureVersion.objects.create(
+                candidature=current,
+                number=current.versions.count() + 1,
+                definition_id=current.definition_id,
+                form_data=current.form_data,
+                applicant_name=current.applicant_name,
+                administration=current.administration,
+                service=current.service,
+                submitted_at=current.revised_at or current.submit_time,
+                changed_fields=changed,
+            )
+            current.attachments.filter(field_name__in=replaced, version=None).update(
+                version=version
+            )
+            for name, upload in uploads:
+                attachment = store_attachment(current, name, upload)
+                stored_files.append(attachment.file.name)
+            current.form_data = answers
+            current.definition = page.get_definition()
+            for attribute, value in identity.items():
+                setattr(current, attribute, value)
+            current.revised_at = timezone.now()
+            current.save()
+            log(
+                current,
+                "amorce.candidature.revised",
+                data={"version": version.number, "changed": changed},
+            )
+    except Exception:
+        for name in stored_files:
+            CandidatureAttachment.file.field.storage.delete(name)
+        raise
+    candidature.refresh_from_db()
+    return version

@@ -51,6 +51,8 @@ from .builder import (
     max_request_size,
     token_uuid,
 )
+from .drafts import keep_draft_files
+from .models.applicants import Draft
 from .services import (
     TOO_MANY_CANDIDATURES,
     TOO_MANY_REFUSALS,
@@ -170,6 +172,9 @@ def _submit_open(page, request, channel, client_key):
     blank = page.get_form(page=page)
     data, errors = channel.prepare(blank, data, files)
     form = page.get_form(data, files, page=page, user=None)
+    # A draft's files answer its file fields when none is sent again.
+    draft = Draft.objects.filter(page=page, token=token).first() if token else None
+    keep_draft_files(form, draft)
     if not form.is_valid() or errors:
         # Answers to correct are not held against the address; a refused file,
         # a filled trap, unknown names or wrong JSON types are.
@@ -199,6 +204,7 @@ def _submit_open(page, request, channel, client_key):
             answer_fields=form.answer_fields,
             token=token,
             client_key=client_key,
+            draft=draft,
         )
     except TokenUsedElsewhere:
         raise channel.token_elsewhere() from None
@@ -209,9 +215,18 @@ def _submit_open(page, request, channel, client_key):
 
 
 class HtmlForm:
-    """A browser's post: the form's fields, its files, and its own one-time token."""
+    """A browser's post: the form's fields, its files, and its own one-time token.
+
+    ``unreadable``: the error Django raised when the body was first read (it
+    reads a body once).
+    """
+
+    def __init__(self, unreadable=None):
+        self.unreadable = unreadable
 
     def any_token(self, page, request):
+        if self.unreadable:
+            return None
         try:
             return token_uuid(page, request.POST.get(TOKEN_FIELD))
         except UNREADABLE_BODY + (RequestDataTooBig,):
@@ -222,6 +237,8 @@ class HtmlForm:
 
     def read(self, request):
         try:
+            if self.unreadable:
+                raise self.unreadable
             return request.POST, request.FILES
         except RequestDataTooBig:
             raise too_big() from None

@@ -1,26 +1,43 @@
 """The public candidature form, and the permission-checked file downloads."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import RequestDataTooBig
-from django.http import FileResponse, Http404
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from cms_pages.models import CallStatus
+from core.files import private_download
+from core.throttle import client_key_for
 
+from .access import grant, granted
 from .builder import (
     HONEYPOT_FIELD,
     TOKEN_FIELD,
     MultipleFileField,
     NonInputField,
     issue_token,
+    token_for,
+    token_uuid,
 )
+from .drafts import DraftRefused, draft_created, keep_draft_files, save_draft
+from .models.applicants import Draft
 from .models.candidatures import CandidatureAttachment
 from .permissions import can_view_candidature
+from .services import record_refusal
 from .submission import UNREADABLE_BODY, HtmlForm, submit
+
+# The form's buttons: « Envoyer » has no name; these two save a draft.
+ACTION_FIELD = "amorce_action"
+SAVE_DRAFT = "brouillon"
+AUTOSAVE = "autosave"
+DRAFT_PARAMETER = "brouillon"
 
 
 def answers_sent(page, request):
@@ -40,10 +57,20 @@ def answers_sent(page, request):
     return kept
 
 
-def fresh_form(page, request, answers=None):
-    """An empty form, or one holding ``answers``, with a new one-time token."""
-    initial = {**(answers or {}), TOKEN_FIELD: issue_token(page)}
-    return page.get_form(page=page, user=request.user, initial=initial)
+def fresh_form(page, request, answers=None, draft=None):
+    """An empty form, or one holding ``answers``, with a new one-time token.
+
+    A draft's form holds its answers and its token: sent, it is that draft.
+    """
+    if draft is not None:
+        answers = {**draft.answers, "identity_email": draft.email, **(answers or {})}
+        token = token_for(page, draft.token)
+    else:
+        token = issue_token(page)
+    initial = {**(answers or {}), TOKEN_FIELD: token}
+    form = page.get_form(page=page, user=request.user, initial=initial)
+    keep_draft_files(form, draft)
+    return form
 
 
 def typed_answers(page, request):
@@ -62,7 +89,7 @@ def typed_answers(page, request):
 
 
 def render_form_page(
-    page, request, form=None, *, status=200, error=None, kept_answers=None
+    page, request, form=None, *, status=200, error=None, kept_answers=None, draft=None
 ):
     context = page.get_context(request)
     context.update(
@@ -72,23 +99,63 @@ def render_form_page(
             "call_status": page.call.status,
             "form_error": error,
             "kept_answers": kept_answers or [],
+            "draft": draft,
+            "action_field": ACTION_FIELD,
+            "save_draft": SAVE_DRAFT,
+            "autosave": AUTOSAVE,
+            "autosave_failed": _(
+                "Le brouillon n'a pas pu être enregistré automatiquement : vérifiez "
+                "votre connexion, ou utilisez le bouton « Enregistrer le brouillon »."
+            ),
         }
     )
     return TemplateResponse(request, page.get_template(request), context, status=status)
 
 
+def opened_draft(page, request):
+    """The draft named in the address, if this browser opened it (by its link, or by saving it)."""
+    raw = request.GET.get(DRAFT_PARAMETER, "")
+    draft = None
+    if raw and granted(request, "drafts", raw):
+        draft = Draft.objects.filter(pk=raw, page=page).first()
+    if raw and draft is None:
+        messages.warning(
+            request,
+            _(
+                "Ce brouillon n'est pas ouvert dans ce navigateur, ou il a été envoyé "
+                "depuis. Demandez un nouveau lien pour le reprendre."
+            ),
+        )
+    return draft
+
+
 def serve_candidature_form(page, request, *args, **kwargs):
     """Wagtail's FormMixin.serve, through the one submission pipeline (``submission``)."""
     if request.method != "POST":
+        draft = opened_draft(page, request)
         form = (
-            fresh_form(page, request) if page.call.status == CallStatus.OPEN else None
+            fresh_form(page, request, draft=draft)
+            if page.call.status == CallStatus.OPEN
+            else None
         )
-        response = render_form_page(page, request, form)
+        response = render_form_page(page, request, form, draft=draft)
         # Kept by the browser for its Back button, never by a shared cache: back on
         # the form after sending it, the same one-time token comes back with the
         # answers the browser restores, and sending again finds what was stored
         # (``no-store`` would fetch a new token, and make a second candidature).
         patch_cache_control(response, private=True, no_cache=True, max_age=0)
+        return response
+    try:
+        action = request.POST.get(ACTION_FIELD)
+    except UNREADABLE_BODY + (RequestDataTooBig,) as error:
+        # Django reads a body once: the pipeline is told, and says why.
+        outcome = submit(page, request, HtmlForm(unreadable=error))
+        response = refused_page(page, request, outcome)
+        add_never_cache_headers(response)
+        return response
+    if action in (SAVE_DRAFT, AUTOSAVE):
+        response = serve_draft_save(page, request, autosave=action == AUTOSAVE)
+        add_never_cache_headers(response)
         return response
     outcome = submit(page, request, HtmlForm())
     response = (
@@ -129,6 +196,77 @@ def refused_page(page, request, outcome):
     )
 
 
+def serve_draft_save(page, request, *, autosave):
+    """Save the form as a draft: a redirect to it (button), or JSON (autosave).
+
+    The first save sends the link to take it up again; the browser that saved
+    it keeps it open. A closed call, an expired page or a missing address
+    save nothing, and say so.
+    """
+    client_key = client_key_for(request)
+
+    def refused(message, status, errors=None):
+        if autosave:
+            return JsonResponse(
+                {"saved": False, "detail": message, "errors": errors or {}},
+                status=status,
+            )
+        answers = typed_answers(page, request)
+        form = fresh_form(page, request, answers)
+        return render_form_page(page, request, form, status=status, error=message)
+
+    if page.call.status != CallStatus.OPEN:
+        return refused(
+            _("Cet appel n'est pas ouvert : le brouillon n'a pas été enregistré."), 410
+        )
+    token = token_uuid(page, request.POST.get(TOKEN_FIELD))
+    if token is None:
+        record_refusal(client_key)
+        return refused(
+            _(
+                "Cette page a expiré : le brouillon n'a pas été enregistré. Rechargez "
+                "la page ; vos réponses sont conservées ci-dessous."
+            ),
+            400,
+        )
+    try:
+        draft, created, file_errors = save_draft(
+            page, request.POST, request.FILES, token=token, client_key=client_key
+        )
+    except DraftRefused as refusal:
+        return refused(refusal.message, 422, refusal.errors)
+    grant(request, "drafts", draft.pk)
+    sent_to = None
+    if created:
+        answers = draft_created.send(sender=Draft, request=request, draft=draft)
+        sent_to = next((answer for _receiver, answer in answers if answer), None)
+    saved_at = timezone.localtime(draft.updated_at).strftime("%H:%M")
+    message = _("Brouillon enregistré à %(time)s.") % {"time": saved_at}
+    if sent_to:
+        message += " " + _("Un lien pour le reprendre a été envoyé à %(email)s.") % {
+            "email": sent_to
+        }
+    if autosave:
+        return JsonResponse(
+            {
+                "saved": True,
+                "saved_at": saved_at,
+                "draft": str(draft.pk),
+                "detail": message,
+            }
+        )
+    if file_errors:
+        record_refusal(client_key)
+        form = fresh_form(page, request, typed_answers(page, request), draft=draft)
+        for name, errors in file_errors.items():
+            for error in errors:
+                form.add_error(name, error)
+        return render_form_page(page, request, form, status=422, draft=draft)
+    messages.success(request, message)
+    url = page.get_url(request) + "?" + urlencode({DRAFT_PARAMETER: draft.pk})
+    return HttpResponseRedirect(url, status=303)
+
+
 @never_cache
 @login_required
 def download_attachment(request, pk):
@@ -139,17 +277,4 @@ def download_attachment(request, pk):
     if not can_view_candidature(request.user, attachment.candidature):
         # The same answer as for an id that does not exist: ids cannot be probed.
         raise Http404
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError as error:
-        raise Http404 from error
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_download(attachment)

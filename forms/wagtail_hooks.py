@@ -90,9 +90,20 @@ class StatusChangeFormatter(LogFormatter):
         return message
 
 
+class RevisionFormatter(LogFormatter):
+    label = _("Modifiée par son auteur")
+
+    def format_message(self, log_entry):
+        data = log_entry.data or {}
+        return _("Modifiée par son auteur (version %(version)s remplacée)") % {
+            "version": data.get("version", "?")
+        }
+
+
 @hooks.register("register_log_actions")
 def register_candidature_log_actions(actions):
     actions.register_action("amorce.candidature.status")(StatusChangeFormatter)
+    actions.register_action("amorce.candidature.revised")(RevisionFormatter)
 
 
 @hooks.register("filter_form_submissions_for_user")

@@ -25,12 +25,21 @@ from django.utils import timezone
 from wagtail.log_actions import log
 from wagtail.models import ModelLogEntry
 
+from applicants.models import (
+    ApplicantLink,
+    CorrectionRequest,
+    Message,
+    MessageAttachment,
+)
 from cms_pages.models import CallPage
 from forms.choices import FieldType, Status
 from forms.models import (
     Candidature,
     CandidatureAttachment,
     CandidatureStatusChange,
+    CandidatureVersion,
+    Draft,
+    DraftAttachment,
     private_storage,
 )
 from investigations.models import Investigation
@@ -94,6 +103,23 @@ def expired_candidatures(call):
         .exclude(status__in=KEPT_STATUSES)
         .filter(investigation__isnull=True)
     )
+
+
+def remove_drafts(drafts):
+    """Delete drafts (never sent: nothing to keep); the storage names of their files.
+
+    Call it inside a transaction, and delete the files once committed.
+    """
+    ids = list(drafts.values_list("pk", flat=True))
+    files = [
+        name
+        for name in DraftAttachment.objects.filter(draft_id__in=ids).values_list(
+            "file", flat=True
+        )
+        if name
+    ]
+    Draft.objects.filter(pk__in=ids).delete()  # their files' rows and links with them
+    return len(ids), files
 
 
 def kept_candidatures(call):
@@ -180,6 +206,18 @@ def _anonymise_batch(ids, now, log_data):
     files = [name for name in attachments.values_list("file", flat=True) if name]
     attachments.delete()
 
+    # Previous versions said the same things: emptied the same way (their files
+    # are among the attachments above).
+    CandidatureVersion.objects.filter(candidature_id__in=ids).update(
+        applicant_name=ANONYMISED_NAME, administration="", service="", form_data={}
+    )
+    ApplicantLink.objects.filter(candidature_id__in=ids).delete()
+    # The thread: its words and files go; that there was a message stays.
+    message_files = MessageAttachment.objects.filter(message__candidature_id__in=ids)
+    files += [name for name in message_files.values_list("file", flat=True) if name]
+    message_files.delete()
+    Message.objects.filter(candidature_id__in=ids).update(body="")
+    CorrectionRequest.objects.filter(candidature_id__in=ids).update(changes=[])
     CandidatureStatusChange.objects.filter(candidature_id__in=ids).update(reason="")
     Evaluation.objects.filter(candidature_id__in=ids).update(
         comment="", conflict_note=""
@@ -273,7 +311,13 @@ def export_applicant(address, path):
     candidatures = list(
         applicant_candidatures(address)
         .select_related("call", "definition")
-        .prefetch_related("attachments", "status_changes", "notifications")
+        .prefetch_related(
+            "attachments",
+            "status_changes",
+            "notifications",
+            "versions",
+            "messages__attachments",
+        )
         .order_by("submit_time", "pk")
     )
     investigations = list(
@@ -289,6 +333,7 @@ def export_applicant(address, path):
         "adresse": address.strip(),
         "exporte_le": _iso(timezone.now()),
         "candidatures": [],
+        "brouillons": [],
         "investigations": [],
     }
     for candidature in candidatures:
@@ -357,7 +402,67 @@ def export_applicant(address, path):
                     )
                     if notification.state == Notification.State.SENT
                 ],
+                "versions_precedentes": [
+                    {
+                        "version": version.number,
+                        "envoyee_le": _iso(version.submitted_at),
+                        "remplacee_le": _iso(version.replaced_at),
+                        "identite": {
+                            "nom": version.applicant_name,
+                            "administration": version.administration,
+                            "service": version.service,
+                        },
+                        "reponses": version.form_data,
+                        "questions_modifiees": version.changed_fields,
+                    }
+                    for version in candidature.versions.all()
+                ],
+                "messages": [
+                    {
+                        "date": _iso(message.created_at),
+                        "auteur": str(message.get_author_display()),
+                        "texte": message.body,
+                        "pieces_jointes": [
+                            attachment.original_name
+                            for attachment in message.attachments.all()
+                        ],
+                    }
+                    for message in candidature.messages.all()
+                ],
                 "investigation": investigation.title if investigation else None,
+            }
+        )
+    drafts = (
+        Draft.objects.filter(email__iexact=address.strip())
+        .select_related("call")
+        .prefetch_related("attachments")
+        .order_by("created_at")
+    )
+    for number, draft in enumerate(drafts, start=1):
+        files = []
+        for attachment in draft.attachments.all():
+            archived = _archive_name(
+                used, f"brouillon-{number}", attachment.original_name
+            )
+            if attachment.file and storage.exists(attachment.file.name):
+                entries.append((archived, attachment.file.name))
+            else:
+                missing.append(attachment.file.name or attachment.original_name)
+                archived = None
+            files.append(
+                {
+                    "question": attachment.field_name,
+                    "nom": attachment.original_name,
+                    "fichier": archived,
+                }
+            )
+        data["brouillons"].append(
+            {
+                "appel": draft.call.title,
+                "commence_le": _iso(draft.created_at),
+                "enregistre_le": _iso(draft.updated_at),
+                "reponses": draft.answers,
+                "pieces_jointes": files,
             }
         )
     for investigation in investigations:
@@ -422,6 +527,8 @@ def erase_applicant(address, *, now=None):
         now=now,
         log_data={"cause": "erasure", "email_sha256": digest},
     )
+    _drafts, draft_files = remove_drafts(Draft.objects.filter(email__iexact=address))
+    files += draft_files
     investigations = list(applicant_investigations(address))
     for investigation in investigations:
         investigation.contact_name = ""

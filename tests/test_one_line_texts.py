@@ -34,6 +34,15 @@ NOT_TEXT = {
     ("forms", "candidatureattachment", "original_name"),  # check_file_name
     ("forms", "candidatureattachment", "content_type"),
     ("forms", "candidatureattachment", "sha256"),
+    ("forms", "draft", "client_key"),
+    ("forms", "draftattachment", "field_name"),
+    ("forms", "draftattachment", "original_name"),  # check_file_name
+    ("forms", "draftattachment", "content_type"),
+    ("forms", "draftattachment", "sha256"),
+    ("applicants", "messageattachment", "original_name"),  # check_file_name
+    ("applicants", "messageattachment", "content_type"),
+    ("applicants", "messageattachment", "sha256"),
+    ("applicants", "message", "author"),  # choices
     ("forms", "notification", "subject"),  # rendered by email_subject()
     ("cms_pages", "siteidentity", "reference_prefix"),  # letters and digits
     ("cms_pages", "siteidentity", "accessibility_statement_url"),

@@ -1,12 +1,14 @@
 """The forms app's models: the candidatures (``candidatures``), and the form page
 that composes the app (``pages``)."""
 
+from .applicants import Draft, DraftAttachment
 from .candidatures import (
     CANDIDATURE_SEARCH_FIELDS,
     Candidature,
     CandidatureAttachment,
     CandidatureQuerySet,
     CandidatureStatusChange,
+    CandidatureVersion,
     FormDefinition,
     ReferenceSequence,
     answer_text,
@@ -16,6 +18,9 @@ from .candidatures import (
 from .pages import CandidatureFormField, CandidatureFormPage, CandidatureFormPageForm
 
 __all__ = [
+    "Draft",
+    "DraftAttachment",
+    "CandidatureVersion",
     "CANDIDATURE_SEARCH_FIELDS",
     "Candidature",
     "CandidatureAttachment",

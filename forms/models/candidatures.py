@@ -136,6 +136,9 @@ class Candidature(AbstractFormSubmission):
         _("statut"), max_length=20, choices=Status.choices, default=Status.RECEIVED
     )
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+    revised_at = models.DateTimeField(
+        _("modifiée par son auteur le"), null=True, blank=True, editable=False
+    )
     submission_token = models.UUIDField(
         null=True, blank=True, unique=True, editable=False
     )
@@ -192,6 +195,8 @@ class Candidature(AbstractFormSubmission):
         """
         attachments = {}
         for attachment in self.attachments.all():
+            if attachment.version_id is not None:
+                continue  # a file of a previous version, replaced since
             attachments.setdefault(attachment.field_name, []).append(attachment)
         rows = []
         for field in self.definition.fields:
@@ -228,6 +233,15 @@ class CandidatureAttachment(models.Model):
     content_type = models.CharField(max_length=120)
     size = models.PositiveBigIntegerField(_("taille"))
     sha256 = models.CharField(max_length=64)
+    # Set when the applicant replaced the file: it belongs to that previous version.
+    version = models.ForeignKey(
+        "forms.CandidatureVersion",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="attachments",
+        editable=False,
+    )
 
     class Meta:
         verbose_name = _("pièce jointe")
@@ -270,6 +284,42 @@ class CandidatureStatusChange(models.Model):
 
     def __str__(self):
         return f"{self.candidature_id}: {self.from_status} → {self.to_status}"
+
+
+class CandidatureVersion(models.Model):
+    """What a candidature said before its applicant edited it: kept, never changed.
+
+    The candidature holds the current version; each edit first copies the
+    previous one here, with the files it replaced.
+    """
+
+    candidature = models.ForeignKey(
+        Candidature, on_delete=models.CASCADE, related_name="versions"
+    )
+    number = models.PositiveIntegerField(_("version"))
+    definition = models.ForeignKey(
+        FormDefinition, on_delete=models.PROTECT, related_name="+"
+    )
+    form_data = models.JSONField(default=dict)
+    applicant_name = SingleLineCharField(_("nom"), max_length=200)
+    administration = SingleLineCharField(_("administration"), max_length=200)
+    service = SingleLineCharField(_("service"), max_length=200, blank=True)
+    submitted_at = models.DateTimeField(_("envoyée le"))
+    replaced_at = models.DateTimeField(_("remplacée le"), auto_now_add=True)
+    changed_fields = models.JSONField(default=list)
+
+    class Meta:
+        verbose_name = _("version précédente")
+        verbose_name_plural = _("versions précédentes")
+        ordering = ["candidature", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["candidature", "number"], name="unique_candidature_version"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.candidature_id} v{self.number}"
 
 
 def answer_text(value):

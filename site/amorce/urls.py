@@ -34,6 +34,8 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v3/", api.urls),
+    # The applicant's space: drafts and dossiers opened by a link sent by email.
+    path("espace-candidat/", include("applicants.urls", namespace="applicants")),
     path("donnees-personnelles/", views.personal_data, name="personal_data"),
     path("sante/", health, name="health"),
 ]

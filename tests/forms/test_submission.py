@@ -198,7 +198,7 @@ def test_path_tricks_in_file_names_are_refused():
     """Names that climb folders never reach the disk (Django also strips them from multipart)."""
     from django.core.exceptions import ValidationError
 
-    from forms.files import check_file_name
+    from core.files import check_file_name
 
     for name in (
         "../../etc/passwd.pdf",

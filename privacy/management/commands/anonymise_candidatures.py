@@ -7,12 +7,13 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from forms.models import Candidature
+from forms.models import Candidature, Draft
 from privacy.services import (
     anonymise,
     calls_past_retention,
     delete_files,
     expired_candidatures,
+    remove_drafts,
     retention_end,
 )
 
@@ -93,6 +94,9 @@ class Command(BaseCommand):
                             "retention_months": call.retention_months,
                         },
                     )
+                    # Drafts never sent are no candidatures: deleted, files too.
+                    drafts, draft_files = remove_drafts(Draft.objects.filter(call=call))
+                    files += draft_files
             except Exception as error:  # noqa: BLE001 - this call is untouched; the next one
                 failures += 1
                 self.stderr.write(
@@ -114,6 +118,11 @@ class Command(BaseCommand):
                         "kept": kept(call),
                         "files": len(files) - len(not_deleted),
                     }
+                )
+            if drafts:
+                self.stdout.write(
+                    _("%(call)s : %(count)s brouillon(s) jamais envoyé(s) supprimé(s).")
+                    % {"call": heading, "count": drafts}
                 )
             for name in not_deleted:
                 failures += 1

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "cms_pages",
     "forms",
     "selection",
+    "applicants",
     "exports",
     "investigations",
     "privacy",
@@ -291,6 +292,24 @@ AMORCE_PASSWORD_RESET_RATE_LIMIT = env_rate(
 )
 AMORCE_PASSWORD_RESET_ADDRESS_RATE_LIMIT = env_rate(
     "AMORCE_PASSWORD_RESET_ADDRESS_RATE_LIMIT", "10/3600"
+)
+
+# The applicant's space (no account): a link sent by email opens a draft or a
+# dossier once, for AMORCE_APPLICANT_LINK_MAX_AGE seconds after it was sent; the
+# browser then keeps it open for AMORCE_APPLICANT_SESSION_AGE seconds. Asking for
+# links (a draft's, « recevoir un nouveau lien »): N within S seconds per address
+# typed, or per client address.
+AMORCE_APPLICANT_LINK_MAX_AGE = int(
+    os.environ.get("AMORCE_APPLICANT_LINK_MAX_AGE", str(7 * 24 * 3600))
+)
+AMORCE_APPLICANT_SESSION_AGE = int(
+    os.environ.get("AMORCE_APPLICANT_SESSION_AGE", str(12 * 3600))
+)
+AMORCE_APPLICANT_LINK_RATE_LIMIT = env_rate(
+    "AMORCE_APPLICANT_LINK_RATE_LIMIT", "5/3600"
+)
+AMORCE_APPLICANT_LINK_ADDRESS_RATE_LIMIT = env_rate(
+    "AMORCE_APPLICANT_LINK_ADDRESS_RATE_LIMIT", "20/3600"
 )
 
 # Content security policy: django-csp, through core.security's middleware.

@@ -8,9 +8,27 @@ import zipfile
 import zlib
 
 from django.core.exceptions import ValidationError
+from django.db import models
+from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from .choices import FileKind
+
+class FileKind(models.TextChoices):
+    PDF = "pdf", "PDF"
+    DOCX = "docx", "Word (.docx)"
+    ODT = "odt", "OpenDocument texte (.odt)"
+    XLSX = "xlsx", "Excel (.xlsx)"
+    ODS = "ods", "OpenDocument tableur (.ods)"
+    PPTX = "pptx", "PowerPoint (.pptx)"
+    ODP = "odp", "OpenDocument présentation (.odp)"
+    PNG = "png", "PNG"
+    JPEG = "jpg", "JPEG"
+    TXT = "txt", gettext_lazy("Texte brut (.txt)")
+    CSV = "csv", "CSV"
+
+
+DEFAULT_FILE_KINDS = ["pdf", "docx", "odt", "png", "jpg"]
 
 EXTENSIONS = {
     FileKind.PDF: {".pdf"},
@@ -302,3 +320,26 @@ def check_upload(upload, allowed_kinds, max_size):
             params={"name": name},
         )
     return claimed
+
+
+def private_download(attachment):
+    """A private file (a candidature's, a draft's, a message's) as a download.
+
+    Never rendered by the browser (``nosniff``, a sandbox), never kept by a
+    shared cache; a file missing from storage is a 404. Who may download it
+    is the caller's check.
+    """
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404 from error
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response

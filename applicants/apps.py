@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ApplicantsConfig(AppConfig):
+    name = "applicants"
+    label = "applicants"
+    verbose_name = _("Espace candidat")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # The draft's link and the receipt's, sent on the forms app's signals.
+        from . import receivers  # noqa: F401

@@ -1,0 +1,29 @@
+from django.urls import path
+
+from . import views
+
+app_name = "applicants"
+
+urlpatterns = [
+    path("lien/<str:token>/", views.open_link, name="open"),
+    path("nouveau-lien/", views.new_link, name="new_link"),
+    path("dossiers/<str:reference>/", views.dossier, name="dossier"),
+    path("dossiers/<str:reference>/modifier/", views.edit, name="edit"),
+    path("dossiers/<str:reference>/retirer/", views.withdraw, name="withdraw"),
+    path("dossiers/<str:reference>/messages/", views.write, name="write"),
+    path(
+        "dossiers/<str:reference>/complement/<int:pk>/",
+        views.correct,
+        name="correct",
+    ),
+    path(
+        "dossiers/<str:reference>/messages/fichiers/<uuid:pk>/",
+        views.message_file,
+        name="message_file",
+    ),
+    path(
+        "dossiers/<str:reference>/fichiers/<uuid:pk>/",
+        views.download,
+        name="attachment",
+    ),
+]

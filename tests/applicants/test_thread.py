@@ -1,0 +1,197 @@
+"""The dossier's thread: the team writes and asks for a correction, the applicant
+answers on the dossier page, each told by email, everything in the history."""
+
+import datetime as dt
+import html
+import io
+import re
+
+import pytest
+from django.core import mail
+from django.test import Client, TestCase
+from django.utils import timezone
+from pypdf import PdfReader
+from wagtail.models import ModelLogEntry
+
+from applicants.models import CorrectionRequest, Message
+from forms.choices import Status
+from forms.models import Candidature
+from forms.services import change_status
+from tests.forms.helpers import PDF, answers, post_form, upload
+from tests.users import member_of
+
+pytestmark = pytest.mark.django_db
+
+LINK = r"https?://\S+/espace-candidat/lien/[^/\s]+/"
+
+
+def text(response):
+    return html.unescape(response.content.decode())
+
+
+def open_from(message):
+    """Open the dossier by the link an email carries, in a new browser."""
+    [url] = re.findall(LINK, message.body)
+    browser = Client()
+    opened = browser.post("/" + url.split("/", 3)[3])
+    assert opened.status_code == 303
+    return browser, opened["Location"]
+
+
+@pytest.fixture
+def candidature(form_page):
+    post_form(Client(), form_page, answers(), files=None)
+    mail.outbox.clear()
+    return Candidature.objects.get()
+
+
+def pdf_text(response):
+    content = b"".join(response) if response.streaming else response.content
+    reader = PdfReader(io.BytesIO(content))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def thread_url(candidature):
+    return f"/admin/candidatures/{candidature.pk}/fil/"
+
+
+def team_post(client, candidature, data):
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(thread_url(candidature), data)
+
+
+def test_team_message_reaches_the_applicant_who_answers_on_the_dossier(
+    programme_client, candidature
+):
+    sent = team_post(
+        programme_client,
+        candidature,
+        {
+            "action": "message",
+            "body": "Pouvez-vous préciser le nombre d'agents ?",
+            "files": upload("modele.pdf", PDF),
+        },
+    )
+    assert sent.status_code == 302
+    [notice] = mail.outbox
+    assert notice.to == [candidature.applicant_email]
+    assert "Pouvez-vous préciser" in notice.body
+    browser, dossier = open_from(notice)
+    page = text(browser.get(dossier))
+    assert "Pouvez-vous préciser le nombre d'agents ?" in page
+    [file_url] = re.findall(r'href="([^"]+/messages/fichiers/[^"]+/)"', page)
+    assert b"".join(browser.get(file_url).streaming_content) == PDF
+
+    mail.outbox.clear()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        answered = browser.post(
+            f"{dossier}messages/", {"body": "Douze agents, au guichet."}
+        )
+    assert answered.status_code == 303
+    [team_notice] = mail.outbox
+    assert team_notice.to == ["programme@example.org"]
+    assert "Douze agents" in team_notice.body
+    assert thread_url(candidature) in team_notice.body
+    team_page = text(programme_client.get(thread_url(candidature)))
+    assert "Douze agents, au guichet." in team_page
+    assert "nouveau" in team_page
+    actions = ModelLogEntry.objects.filter(action="amorce.candidature.message")
+    assert actions.count() == 2
+    # An empty message is refused, in French, and nothing is sent.
+    mail.outbox.clear()
+    empty = browser.post(f"{dossier}messages/", {"body": ""})
+    assert empty.status_code == 422
+    assert "Écrivez votre message." in text(empty)
+    assert Message.objects.count() == 2
+    assert not mail.outbox
+
+
+def test_a_correction_reopens_only_the_fields_asked_and_returns_what_changed(
+    programme_client, candidature, paula
+):
+    change_status(candidature, Status.ELIGIBLE, user=paula)  # examining: no free edit
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    requested = team_post(
+        programme_client,
+        candidature,
+        {
+            "action": "correction",
+            "fields": ["le_probleme"],
+            "deadline": tomorrow.isoformat(),
+            "body": "Décrivez le problème avec des chiffres.",
+        },
+    )
+    assert requested.status_code == 302
+    correction = CorrectionRequest.objects.get()
+    assert correction.fields == ["le_probleme"]
+    [notice] = mail.outbox
+    assert "Complément demandé" in notice.subject
+    browser, dossier = open_from(notice)
+    page = text(browser.get(dossier))
+    assert "Complément demandé" in page
+    assert "« Le problème »" in page
+    assert "Modifier ma candidature" not in page
+
+    correct_url = f"{dossier}complement/{correction.pk}/"
+    form = text(browser.get(correct_url))
+    assert re.search(r'name="public_concerne"[^>]*disabled', form)
+    mail.outbox.clear()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        done = browser.post(
+            correct_url,
+            answers(
+                le_probleme="Trois mois d'attente pour 4 000 usagers.",
+                public_concerne="Agents",  # not reopened: ignored
+            ),
+        )
+    assert done.status_code == 303
+    candidature.refresh_from_db()
+    assert (
+        candidature.form_data["le_probleme"]
+        == "Trois mois d'attente pour 4 000 usagers."
+    )
+    assert candidature.form_data["public_concerne"] == "Usagers"
+    correction.refresh_from_db()
+    assert correction.answered_at is not None
+    assert [c["name"] for c in correction.changes] == ["le_probleme"]
+    assert correction.version.form_data["le_probleme"].startswith("Les usagers")
+    [team_notice] = mail.outbox
+    assert "complété" in team_notice.body
+    team_page = text(programme_client.get(thread_url(candidature)))
+    assert "Les usagers attendent trois mois pour un rendez-vous." in team_page
+    assert "Trois mois d'attente pour 4 000 usagers." in team_page
+    # Answered: the request is closed.
+    again = browser.get(correct_url)
+    assert again.status_code == 303
+    # The thread and what changed are in the dossier's PDF.
+    pdf = pdf_text(
+        programme_client.get(f"/admin/exports/dossiers/{candidature.pk}/pdf/")
+    )
+    assert "Décrivez le problème avec des chiffres." in pdf
+    assert "Trois mois d'attente pour 4 000 usagers." in " ".join(pdf.split())
+    assert "Versions précédentes" in pdf
+
+
+def test_a_correction_needs_fields_and_a_date_to_come(programme_client, candidature):
+    refused = team_post(
+        programme_client,
+        candidature,
+        {
+            "action": "correction",
+            "deadline": (timezone.localdate() - dt.timedelta(days=1)).isoformat(),
+            "body": "x",
+        },
+    )
+    assert refused.status_code == 422
+    page = text(refused)
+    assert "Choisissez au moins un champ." in page
+    assert "Choisissez une date à venir." in page
+    assert not CorrectionRequest.objects.exists()
+    assert not mail.outbox
+
+
+def test_only_the_programme_team_reads_the_thread(client, candidature):
+    for group in ("Jury", "Communication"):
+        user = member_of(group, f"u{group}")
+        client.force_login(user)
+        assert client.get(thread_url(candidature)).status_code in (302, 403, 404)
