@@ -34,6 +34,9 @@ MAX_CORRECTION_DAYS = 90
 
 
 class CorrectionForm(forms.Form):
+    # Beside the message form on one page: its own names and ids.
+    prefix = "complement"
+
     fields = forms.MultipleChoiceField(
         label=gettext_lazy("Champs à rouvrir"),
         widget=forms.CheckboxSelectMultiple,

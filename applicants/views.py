@@ -59,7 +59,8 @@ LINK_REFUSALS = {
         410,
         lambda: _("Ce lien a expiré"),
         lambda: _(
-            "Les liens envoyés par courriel ne servent qu'un temps. Demandez-en un "
+            "Les liens envoyés par courriel ne servent qu'un temps, et celui d'un "
+            "brouillon s'éteint quand le brouillon est envoyé. Demandez-en un "
             "nouveau : il sera envoyé à votre adresse."
         ),
     ),
@@ -79,7 +80,9 @@ def render(request, template, context=None, status=200):
         request, f"applicants/{template}", context or {}, status=status
     )
     response["Cache-Control"] = "private, no-store"
-    response["Referrer-Policy"] = "no-referrer"  # the link must not leak
+    # The link must not leak to another site (no-referrer would send « Origin:
+    # null » with the form, and fail its CSRF check).
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
@@ -263,8 +266,12 @@ def edit_form(candidature, request, data=None, files=None, only=None):
     ``only``: the fields a correction reopened; the others are shown, not changed.
     """
     page = candidature.page.specific
+    file_fields = {
+        f["name"] for f in candidature.definition.fields if f["type"] == "file"
+    }
     initial = {
-        **candidature.form_data,
+        # A file field starts empty: what is joined is kept unless replaced.
+        **{k: v for k, v in candidature.form_data.items() if k not in file_fields},
         f"{IDENTITY_PREFIX}name": candidature.applicant_name,
         f"{IDENTITY_PREFIX}email": candidature.applicant_email,
         f"{IDENTITY_PREFIX}administration": candidature.administration,

@@ -116,9 +116,9 @@ def test_a_correction_reopens_only_the_fields_asked_and_returns_what_changed(
         candidature,
         {
             "action": "correction",
-            "fields": ["le_probleme"],
-            "deadline": tomorrow.isoformat(),
-            "body": "Décrivez le problème avec des chiffres.",
+            "complement-fields": ["le_probleme"],
+            "complement-deadline": tomorrow.isoformat(),
+            "complement-body": "Décrivez le problème avec des chiffres.",
         },
     )
     assert requested.status_code == 302
@@ -178,8 +178,10 @@ def test_a_correction_needs_fields_and_a_date_to_come(programme_client, candidat
         candidature,
         {
             "action": "correction",
-            "deadline": (timezone.localdate() - dt.timedelta(days=1)).isoformat(),
-            "body": "x",
+            "complement-deadline": (
+                timezone.localdate() - dt.timedelta(days=1)
+            ).isoformat(),
+            "complement-body": "x",
         },
     )
     assert refused.status_code == 422
