@@ -215,3 +215,15 @@ def test_keys_follow_the_identity_and_are_filled_for_existing_rows(form_page):
     candidature.refresh_from_db()
     assert candidature.email_key == email_key("b@example.org")
     assert candidature.identity_key == identity
+
+
+def test_export_follows_the_duplicates_filter(programme_client, people):
+    response = programme_client.get(
+        "/admin/exports/candidatures/", {"format": "csv", "duplicates": "yes"}
+    )
+    assert response.status_code == 200
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    references = {line.split(";")[0] for line in text.splitlines()[1:]}
+    assert references == {
+        people[key].reference for key in ("first", "same_name", "same_email")
+    }
