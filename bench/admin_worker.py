@@ -150,6 +150,12 @@ def pages(page, round_pk):
             REFERENCE,
         ),
         (
+            "candidatures_duplicates",
+            "programme",
+            reverse("candidatures:index") + "?duplicates=yes",
+            REFERENCE,
+        ),
+        (
             "ranking",
             "programme",
             reverse("review_rounds:ranking", args=[round_pk]),

@@ -420,6 +420,10 @@ ADMIN_PAGES = {
         "Admin, candidatures cherchées et filtrées",
         "recherche, statut, appel, tri par administration",
     ),
+    "candidatures_duplicates": (
+        "Admin, doublons possibles",
+        "filtre « Doublons possibles », une adresse sur dix partagée",
+    ),
     "ranking": (
         "Admin, classement d'un tour",
         "classé sur tout le tour (3 membres), 100 par page",

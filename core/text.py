@@ -12,6 +12,9 @@ attempt. Such fields are cleaned at the door:
   message;
 - at the model, ``full_clean`` refuses both, so that no admin form, import or
   API can store them.
+
+``comparable`` gives the form under which two ways of writing the same name
+meet (case, accents, punctuation, spaces), to find likely duplicates.
 """
 
 import re
@@ -26,6 +29,10 @@ from django.utils.translation import gettext_lazy as _
 # Line breaks in all their forms, and tabs: read as a space in a one-line field.
 _BREAKS = re.compile(r"[\t\n\v\f\r\x1c-\x1e\x85\u2028\u2029]+")
 _SPACES = re.compile(r"[ \t\n\v\f\r\x1c-\x1e\x85\u2028\u2029]+")
+# Anything but letters and digits: apostrophes (' and ’), hyphens, dots, spaces.
+_NOT_WORD = re.compile(r"[\W_]+")
+# Ligatures that Unicode does not decompose, written both ways in French.
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
 # Bidirectional embeddings, overrides and isolates: they reorder what is shown.
 _BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
@@ -37,6 +44,18 @@ def one_line(value):
     if _BREAKS.search(value):
         value = _SPACES.sub(" ", value)
     return value.strip()
+
+
+def comparable(value):
+    """``value`` as two people would both write it: « Préfecture de l’Exemple »
+    and « prefecture de l'exemple » give the same text.
+
+    Case, accents and ligatures are dropped; any run of punctuation or spaces
+    becomes one space; the ends are trimmed.
+    """
+    folded = unicodedata.normalize("NFKD", (value or "").casefold())
+    bare = "".join(c for c in folded if not unicodedata.combining(c))
+    return " ".join(_NOT_WORD.sub(" ", bare.translate(_LIGATURES)).split())
 
 
 def _is_control(character):

@@ -36,10 +36,20 @@ class CandidatureFilterSet(WagtailFilterSet):
     submit_time = django_filters.DateFromToRangeFilter(
         label=_("Reçue entre"), widget=DateRangePickerWidget
     )
+    duplicates = django_filters.ChoiceFilter(
+        label=_("Doublons possibles"),
+        choices=[("yes", _("Seulement eux"))],
+        empty_label=_("Tous"),
+        method="filter_duplicates",
+        widget=forms.RadioSelect,
+    )
 
     class Meta:
         model = Candidature
-        fields = ["status", "call", "administration", "submit_time"]
+        fields = ["status", "call", "administration", "submit_time", "duplicates"]
+
+    def filter_duplicates(self, queryset, name, value):
+        return queryset.possible_duplicates() if value == "yes" else queryset
 
 
 EXPORT_LABELS = {
@@ -54,9 +64,15 @@ class StatusColumn(Column):
     cell_template_name = "forms/admin/status_cell.html"
 
 
+class DuplicateColumn(Column):
+    """« Doublon possible », and why: read from the list's own query."""
+
+    cell_template_name = "forms/admin/duplicate_cell.html"
+
+
 class CandidatureIndexView(generic.IndexView):
     def get_base_queryset(self):
-        return super().get_base_queryset().select_related("call")
+        return super().get_base_queryset().select_related("call").with_duplicate_flags()
 
     @cached_property
     def header_more_buttons(self):
@@ -100,6 +116,9 @@ class CandidatureInspectView(generic.InspectView):
         context = super().get_context_data(**kwargs)
         context["answers"] = self.object.answers()
         context["status_changes"] = self.object.status_changes.all()
+        context["duplicates"] = candidatures_for(self.request.user).duplicates_of(
+            self.object
+        )
         return context
 
 
@@ -176,5 +195,6 @@ COLUMNS = [
     Column("administration", label=_("Administration"), sort_key="administration"),
     Column("call", label=_("Appel")),
     StatusColumn("status", label=_("Statut"), sort_key="status"),
+    DuplicateColumn("duplicate", label=_("Doublon")),
     DateColumn("submit_time", label=_("Reçue le"), sort_key="submit_time"),
 ]

@@ -182,6 +182,7 @@ def _anonymise_batch(ids, now, log_data):
         candidature.form_data = anonymous_answers(candidature)
         candidature.client_key = ""
         candidature.content_digest = ""
+        candidature.email_key = candidature.identity_key = ""  # nobody's duplicate
         candidature.email_error = ""
         candidature.anonymised_at = now
         candidature.updated_at = now
@@ -195,6 +196,8 @@ def _anonymise_batch(ids, now, log_data):
             "form_data",
             "client_key",
             "content_digest",
+            "email_key",
+            "identity_key",
             "email_error",
             "anonymised_at",
             "updated_at",

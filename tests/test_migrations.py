@@ -61,6 +61,7 @@ SNAPSHOT = """
 import json
 from django.apps import apps
 from django.contrib.auth.models import Group
+from django.db.models import Q
 
 def model(name):
     return next(m for m in apps.get_models() if m.__name__ == name)
@@ -108,6 +109,14 @@ snapshot["emails with their template"] = (
     Notification.objects.filter(template__isnull=False).count()
     if any(f.name == "template" for f in Notification._meta.get_fields())
     else 0
+)
+Candidature = model("Candidature")
+snapshot["candidatures without duplicate keys"] = (
+    Candidature.objects.filter(anonymised_at=None)
+    .filter(Q(email_key="") | Q(identity_key=""))
+    .count()
+    if any(f.name == "identity_key" for f in Candidature._meta.get_fields())
+    else None
 )
 print("SNAPSHOT", json.dumps(snapshot))
 """
@@ -233,6 +242,9 @@ def test_the_previous_mains_data_survives_the_migrations(tmp_path):
     ]
     assert after["emails with their template"] == 1, (
         "the earlier email names its template"
+    )
+    assert after["candidatures without duplicate keys"] == 0, (
+        "the keys that find likely duplicates are filled for stored candidatures"
     )
 
 

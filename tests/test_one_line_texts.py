@@ -30,6 +30,8 @@ NOT_TEXT = {
     ("forms", "candidature", "reference"),
     ("forms", "candidature", "client_key"),
     ("forms", "candidature", "content_digest"),
+    ("forms", "candidature", "email_key"),  # digests of likely duplicates
+    ("forms", "candidature", "identity_key"),
     ("forms", "candidatureattachment", "field_name"),
     ("forms", "candidatureattachment", "original_name"),  # check_file_name
     ("forms", "candidatureattachment", "content_type"),

@@ -1,8 +1,10 @@
 """Candidatures: what an applicant sent, against which version of the form, with
 which files, and what became of it."""
 
+import functools
 import hashlib
 import json
+import operator
 import uuid
 
 from django.conf import settings
@@ -13,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.contrib.forms.models import AbstractFormSubmission
 
-from core.text import SingleLineCharField
+from core.text import SingleLineCharField, comparable
 
 from ..choices import FieldType, Status
 
@@ -86,16 +88,104 @@ CANDIDATURE_SEARCH_FIELDS = [
 ]
 
 
+# Likely duplicates ---------------------------------------------------------
+#
+# Two candidatures to the same call are likely the same when they come from the
+# same address, or from the same person of the same administration, however
+# written. Each side is kept as a digest of its comparable form, filled on save,
+# indexed with the call: the list finds them in the database whatever its size.
+# An anonymised candidature has neither: it is nobody's duplicate.
+
+IDENTITY_FIELDS = {
+    "applicant_name",
+    "applicant_email",
+    "administration",
+    "anonymised_at",
+}
+DUPLICATE_KEYS = ("email_key", "identity_key")
+DUPLICATE_FLAGS = ("shares_email", "shares_identity")
+
+
+def _digest(text):
+    return hashlib.sha256(text.encode()).hexdigest() if text else ""
+
+
+def email_key(email):
+    """The address without case nor surrounding spaces, as a digest; empty for none."""
+    return _digest((email or "").strip().lower())
+
+
+def identity_key(name, administration):
+    """The name and the administration, compared loosely, as a digest; empty if one lacks."""
+    name, administration = comparable(name), comparable(administration)
+    return _digest(f"{name}\x1f{administration}" if name and administration else "")
+
+
+def _shares(key):
+    """True for a candidature that another one of its call shares ``key`` with."""
+    return models.Exists(
+        Candidature.objects.filter(
+            call=models.OuterRef("call"), **{key: models.OuterRef(key)}
+        )
+        .exclude(pk=models.OuterRef("pk"))
+        .exclude(**{key: ""})
+    )
+
+
 class CandidatureQuerySet(models.QuerySet):
     def for_call(self, call):
         return self.filter(call=call)
 
-    def matching(self, query):
-        """Candidatures whose identity or answers contain ``query`` (as the admin search does)."""
-        condition = models.Q()
-        for name in CANDIDATURE_SEARCH_FIELDS:
-            condition |= models.Q(**{f"{name}__icontains": query})
-        return self.filter(condition)
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for candidature in objs:
+            candidature.fill_duplicate_keys()
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def with_duplicate_flags(self):
+        """Each candidature with ``shares_email`` and ``shares_identity``, in one query."""
+        return self.annotate(
+            **{
+                flag: _shares(key)
+                for flag, key in zip(DUPLICATE_FLAGS, DUPLICATE_KEYS, strict=True)
+            }
+        )
+
+    def possible_duplicates(self):
+        """The candidatures that share their address, or their name and
+        administration, with another one of their call (any status)."""
+        return self.filter(
+            functools.reduce(
+                operator.or_, (models.Q(_shares(k)) for k in DUPLICATE_KEYS)
+            )
+        )
+
+    def duplicates_of(self, candidature):
+        """The others of its call that look like ``candidature``, with why
+        (``shares_email``, ``shares_identity``)."""
+        same = {
+            flag: models.Q(**{key: getattr(candidature, key)})
+            for flag, key in zip(DUPLICATE_FLAGS, DUPLICATE_KEYS, strict=True)
+            if getattr(candidature, key)
+        }
+        if not same:
+            return self.none()
+        return (
+            self.filter(call_id=candidature.call_id)
+            .filter(functools.reduce(operator.or_, same.values()))
+            .exclude(pk=candidature.pk)
+            .annotate(
+                **{
+                    flag: models.ExpressionWrapper(
+                        same[flag], output_field=models.BooleanField()
+                    )
+                    if flag in same
+                    else models.Value(False)
+                    for flag in DUPLICATE_FLAGS
+                }
+            )
+            .order_by("submit_time", "pk")
+        )
 
 
 class Candidature(AbstractFormSubmission):
@@ -160,6 +250,9 @@ class Candidature(AbstractFormSubmission):
     anonymised_at = models.DateTimeField(
         _("anonymisée le"), null=True, blank=True, editable=False
     )
+    # See « Likely duplicates » above: digests, never shown.
+    email_key = models.CharField(max_length=64, blank=True, editable=False)
+    identity_key = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = CandidatureQuerySet.as_manager()
 
@@ -171,10 +264,27 @@ class Candidature(AbstractFormSubmission):
             models.Index(fields=["call", "status"]),
             models.Index(fields=["call", "-submit_time"]),
             models.Index(fields=["applicant_email"]),
+            models.Index(fields=["call", "email_key"]),
+            models.Index(fields=["call", "identity_key"]),
         ]
 
     def __str__(self):
         return f"{self.reference} — {self.applicant_name}"
+
+    def save(self, *args, **kwargs):
+        self.fill_duplicate_keys()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and IDENTITY_FIELDS.intersection(update_fields):
+            kwargs["update_fields"] = {*update_fields, *DUPLICATE_KEYS}
+        super().save(*args, **kwargs)
+
+    def fill_duplicate_keys(self):
+        """The keys that find its likely duplicates; none once anonymised."""
+        if self.anonymised_at:
+            self.email_key = self.identity_key = ""
+        else:
+            self.email_key = email_key(self.applicant_email)
+            self.identity_key = identity_key(self.applicant_name, self.administration)
 
     def get_data(self):
         return {

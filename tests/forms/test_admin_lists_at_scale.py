@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from forms.factories import CandidatureFactory
 from forms.models import Candidature
+from forms.wagtail_hooks import CandidatureViewSet
 from selection.jury_views import DOSSIERS_PER_PAGE
 from selection.models import Evaluation, ReviewRound, RoundMember
 from selection.round_views import RANKING_PER_PAGE
@@ -79,6 +80,40 @@ def test_round_lists_cost_the_same_queries_past_a_page(client, scene):
         client.force_login(user)
         count, _response = queries_for(client, url)
         assert count == few[url], url
+
+
+def test_likely_duplicates_cost_no_query_per_row(client, form_page):
+    """The list flags and filters likely duplicates in its own query; the dossier
+    lists its own in one, however many there are."""
+
+    def grow(n):
+        Candidature.objects.bulk_create(
+            CandidatureFactory.build_batch(
+                n, page=form_page, applicant_email="Meme.Adresse@example.org"
+            )
+        )
+
+    client.force_login(member_of("Équipe programme", "paula"))
+    grow(3)
+    first = Candidature.objects.order_by("pk").first()
+    urls = [
+        "/admin/candidatures/",
+        "/admin/candidatures/?duplicates=yes",
+        f"/admin/candidatures/inspect/{first.pk}/",
+    ]
+    few = {url: queries_for(client, url)[0] for url in urls}
+    grow(CandidatureViewSet.list_per_page + 5)
+    for url in urls:
+        count, response = queries_for(client, url)
+        assert count == few[url], url
+    soup = BeautifulSoup(response.content, "html.parser")
+    assert len(soup.select("section.amorce-duplicates tbody tr")) == (
+        CandidatureViewSet.list_per_page + 7
+    )
+    listing = BeautifulSoup(client.get(urls[1]).content, "html.parser")
+    cells = listing.select("table.listing tbody td.amorce-duplicate")
+    assert len(cells) == CandidatureViewSet.list_per_page
+    assert all("Doublon possible" in cell.get_text() for cell in cells)
 
 
 def test_ranking_shows_a_page_ranked_over_the_whole_round(client, scene):
