@@ -209,7 +209,7 @@ def test_keys_follow_the_identity_and_are_filled_for_existing_rows(form_page):
     # Rows stored before the keys existed get them from the data migration.
     Candidature.objects.update(email_key="", identity_key="")
     migration = importlib.import_module(
-        "forms.migrations.0016_candidature_duplicate_keys"
+        "forms.migrations.0017_candidature_duplicate_keys"
     )
     migration.fill_keys(apps, None)
     candidature.refresh_from_db()

@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cms_pages', '0010_one_line_texts'),
-        ('forms', '0015_candidature_sent_again'),
+        ('forms', '0016_applicant_space'),
         migrations.swappable_dependency(settings.WAGTAIL_PAGE_MODEL),
     ]
 
