@@ -1,13 +1,23 @@
-"""The emails that follow a candidature: receipt to the applicant, notice to the team."""
+"""The emails that follow a candidature: receipt to the applicant, notice to the team.
+
+Every email the product writes goes through ``Letterhead.message``: an HTML
+part drawn on the site's letterhead (``forms/emails/base.html``: its name in
+text, its colour, the reply sentence) and a plain-text part that says the same
+things, links written out in full, for a client that reads only text. A text
+written by the team (a confirmation, a decision) becomes HTML through
+``text_to_html``: escaped, its addresses made links, its paragraphs kept.
+"""
 
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.html import format_html, linebreaks, urlize
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from core.text import email_subject
@@ -18,39 +28,84 @@ from .receipts import render_receipt_pdf
 logger = logging.getLogger("amorce.forms")
 
 
+def text_to_html(text):
+    """A plain text (the team's, with an applicant's words in it) as safe HTML.
+
+    Escaped first, so that nothing written in it runs as HTML; then its web
+    and email addresses become links and its blank lines paragraphs.
+    """
+    return mark_safe(linebreaks(urlize(text or "", autoescape=True)))  # noqa: S308 (escaped by urlize)
+
+
 class Letterhead:
-    """Who writes for a call: its site's sender, contact and address.
+    """Who writes for a call: its site's sender, contact, address and letterhead.
 
     On an instance shared by several incubators, each writes in its own name:
-    the From shows the site's service, replies go to the site's contact, and
-    links lead to the site's host. The default site's links use the admin
-    address the instance names (``WAGTAILADMIN_BASE_URL``).
+    the From shows the site's service, replies go to the site's contact, links
+    lead to the site's host, and the HTML part wears the site's name and
+    colour. The default site's links use the admin address the instance names
+    (``WAGTAILADMIN_BASE_URL``).
     """
 
     def __init__(self, call):
         site = call.get_site()
         self.identity = call.site_identity
+        self.accent = self.identity.accent_colour
         if site is None or site.is_default_site:
             self.base_url = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
         else:
             self.base_url = site.root_url
 
-    def message(self, subject, body, to, invite_reply=True):
-        """An email from the site; ``invite_reply``: replies go to its contact.
+    def message(
+        self, subject, to, *, template, context, invite_reply=True, attachments=()
+    ):
+        """An email from the site: ``{template}.txt``, with ``{template}.html`` as its
+        HTML alternative, both rendered with ``context`` plus ``identity``,
+        ``letterhead``, ``subject`` and ``invite_reply``.
 
-        The subject is brought to one line: a name or a title pasted with a
-        line break would otherwise fail the email at every attempt.
+        ``invite_reply``: replies go to the site's contact, and the footer says
+        so. ``attachments``: (filename, content, mimetype) triples. Both parts
+        are written in the site's language, whoever's request sends them. The
+        subject is brought to one line: a name or a title pasted with a line
+        break would otherwise fail the email at every attempt.
         """
-        return EmailMessage(
-            subject=email_subject(subject),
-            body=body,
+        subject = email_subject(subject)
+        context = {
+            **context,
+            "identity": self.identity,
+            "letterhead": self,
+            "subject": subject,
+            "invite_reply": invite_reply,
+        }
+        with translation.override(settings.LANGUAGE_CODE):
+            # The text part is plain text, not HTML known to be safe: a page
+            # that shows it (the candidature's emails) must escape it.
+            text = str.__str__(render_to_string(f"{template}.txt", context))
+            html = render_to_string(f"{template}.html", context)
+        message = EmailMultiAlternatives(
+            subject=subject,
+            body=text,
             from_email=self.identity.sender,
             reply_to=self.identity.reply_to if invite_reply else [],
             to=to,
         )
+        message.attach_alternative(html, "text/html")
+        for attachment in attachments:
+            message.attach(*attachment)
+        return message
 
     def url(self, path):
         return f"{self.base_url}{path}"
+
+    @property
+    def contact_link(self):
+        """The site's contact address as a link, for the HTML part."""
+        address = self.identity.contact_email
+        if not address:
+            return ""
+        return format_html(
+            '<a href="mailto:{0}" style="color:{1};">{0}</a>', address, self.accent
+        )
 
 
 def summary_rows(candidature):
@@ -61,30 +116,40 @@ def _fill(template, candidature):
     return template.replace("{reference}", candidature.reference)
 
 
-def build_confirmation(candidature):
+def receipt_filename(candidature):
+    return f"accuse-de-reception-{candidature.reference}.pdf"
+
+
+def build_confirmation(candidature, with_receipt=True):
+    """The applicant's receipt; ``with_receipt``: the PDF receipt joined to it."""
     page = candidature.page.specific
     letterhead = Letterhead(candidature.call)
+    attachments = []
+    if with_receipt:
+        try:
+            attachments.append(
+                (
+                    receipt_filename(candidature),
+                    render_receipt_pdf(candidature),
+                    "application/pdf",
+                )
+            )
+        except Exception:  # a receipt that cannot be drawn must not hold the email back
+            logger.exception("receipt PDF of %s failed", candidature.reference)
     context = {
         "candidature": candidature,
         "call": candidature.call,
-        "identity": letterhead.identity,
         "intro": _fill(page.confirmation_email_body, candidature),
         "rows": summary_rows(candidature),
+        "receipt_attached": bool(attachments),
     }
-    message = letterhead.message(
+    return letterhead.message(
         _fill(page.confirmation_email_subject, candidature),
-        render_to_string("forms/emails/confirmation.txt", context),
         [candidature.applicant_email],
+        template="forms/emails/confirmation",
+        context=context,
+        attachments=attachments,
     )
-    try:
-        message.attach(
-            f"accuse-de-reception-{candidature.reference}.pdf",
-            render_receipt_pdf(candidature),
-            "application/pdf",
-        )
-    except Exception:  # a receipt that cannot be drawn must not hold the email back
-        logger.exception("receipt PDF of %s failed", candidature.reference)
-    return message
 
 
 def build_notification(candidature):
@@ -114,8 +179,9 @@ def build_notification(candidature):
     # An internal notice: not an invitation to write to the site's contact.
     return letterhead.message(
         subject,
-        render_to_string("forms/emails/notification.txt", context),
         recipients,
+        template="forms/emails/notification",
+        context=context,
         invite_reply=False,
     )
 

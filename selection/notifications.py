@@ -70,6 +70,20 @@ def release_notifications(call, user=None):
     return len(ids)
 
 
+def decision_message(notification):
+    """The email of a decision: the team's text on the site's letterhead."""
+    candidature = notification.candidature
+    return Letterhead(candidature.call).message(
+        notification.subject,
+        [candidature.applicant_email],
+        template="selection/emails/decision",
+        context={
+            "notification": notification,
+            "body": notification.body,
+        },
+    )
+
+
 @task()
 def send_notification(notification_id):
     """Send one released decision email (a task: retried by the worker on failure)."""
@@ -83,9 +97,7 @@ def send_notification(notification_id):
         return
     candidature = notification.candidature
     try:
-        Letterhead(candidature.call).message(
-            notification.subject, notification.body, [candidature.applicant_email]
-        ).send()
+        decision_message(notification).send()
     except Exception as error:
         logger.exception("notification %s failed", notification.pk)
         Notification.objects.filter(pk=notification.pk).update(
