@@ -70,7 +70,7 @@ class NotificationsView(AdminPage):
             rows=rows,
             prepared=Notification.objects.filter(
                 candidature__call=self.call, state=Notification.State.PREPARED
-            ).select_related("candidature")[:200]
+            ).select_related("candidature", "template")[:200]
             if self.call
             else [],
             recent=Notification.objects.filter(candidature__call=self.call)

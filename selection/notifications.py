@@ -10,6 +10,7 @@ from wagtail.log_actions import log
 from forms.emails import Letterhead
 from forms.models import Candidature, CandidatureStatusChange
 
+from .letters import letter_filename, render_decision_letter_pdf
 from .models import Notification, NotificationTemplate
 
 logger = logging.getLogger("amorce.forms")
@@ -70,9 +71,24 @@ def release_notifications(call, user=None):
     return len(ids)
 
 
+def joins_letter(notification):
+    return bool(notification.template and notification.template.attach_letter)
+
+
 def decision_message(notification):
-    """The email of a decision: the team's text on the site's letterhead."""
+    """The email of a decision: the team's text on the site's letterhead, its letter joined."""
     candidature = notification.candidature
+    attachments = []
+    if joins_letter(notification):
+        # No fallback: a letter announced by the template that cannot be drawn
+        # fails the email, which the team sees and the worker tries again.
+        attachments.append(
+            (
+                letter_filename(notification),
+                render_decision_letter_pdf(notification),
+                "application/pdf",
+            )
+        )
     return Letterhead(candidature.call).message(
         notification.subject,
         [candidature.applicant_email],
@@ -80,16 +96,18 @@ def decision_message(notification):
         context={
             "notification": notification,
             "body": notification.body,
+            "letter_attached": bool(attachments),
         },
+        attachments=attachments,
     )
 
 
 @task()
 def send_notification(notification_id):
     """Send one released decision email (a task: retried by the worker on failure)."""
-    notification = Notification.objects.select_related("candidature__call").get(
-        pk=notification_id
-    )
+    notification = Notification.objects.select_related(
+        "candidature__call", "template"
+    ).get(pk=notification_id)
     if notification.state not in (
         Notification.State.RELEASED,
         Notification.State.FAILED,

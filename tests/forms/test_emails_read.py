@@ -6,12 +6,14 @@ accessible, that runs nothing an applicant wrote; and a text part that says
 everything the HTML says, its links written out in full.
 """
 
+import io
 import re
 from html.parser import HTMLParser
 
 import pytest
 from django.core import mail
 from django.test import TestCase
+from pypdf import PdfReader
 
 from cms_pages.models import SiteIdentity
 from forms.emails import Letterhead
@@ -208,6 +210,41 @@ def test_a_decision_email_renders_the_team_s_text_safely(identity, call, decided
     assert "Incubateur de l'Exemple" in page.text
     assert decision.attachments == [], "no letter unless the template asks"
     assert f"Bonjour {SCRIPT}," in decision.body
+
+
+def test_a_decision_letter_in_pdf_states_the_decision_and_the_reason(
+    identity, call, form_page, paula
+):
+    candidature = CandidatureFactory(
+        page=form_page, status="eligible", applicant_name="Léa Martin"
+    )
+    change_status(candidature, "not_preselected", user=paula, reason="hors périmètre")
+    NotificationTemplate.objects.create(
+        status="not_preselected",
+        subject="Votre candidature {reference}",
+        body="Bonjour {nom},\n\nNotre réponse : {statut}, pour ce motif : {motif}.",
+        attach_letter=True,
+    )
+    prepare_notifications(call, "not_preselected")
+    released(call)
+    (decision,) = mail.outbox
+    ((name, content, mimetype),) = decision.attachments
+    assert name == f"lettre-de-decision-{candidature.reference}.pdf"
+    assert mimetype == "application/pdf"
+    letter = flat(
+        " ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    )
+    for words in (
+        "Incubateur de l'Exemple",
+        "Léa Martin",
+        candidature.reference,
+        "Appel de test",
+        "Décision Non pré-sélectionnée",
+        "pour ce motif : hors périmètre.",
+    ):
+        assert words in letter, words
+    assert "La lettre de décision, en PDF, est jointe à ce message." in decision.body
+    assert "La lettre de décision, en PDF, est jointe" in Page(html_of(decision)).text
 
 
 def test_the_letterhead_gives_any_email_both_parts(form_page):
