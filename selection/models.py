@@ -353,7 +353,9 @@ class NotificationTemplate(models.Model):
             "applicant_name": candidature.applicant_name,
             "reference": candidature.reference,
             "call_title": candidature.call.title,
-            "status_label": str(Status(candidature.status).label),
+            # The status announced, not the current one: a laureate may be
+            # told, after the committee, that the jury pre-selected them.
+            "status_label": str(Status(self.status).label),
             "reason": reason,
         }
         subject, body = self.subject, self.body

@@ -1,12 +1,19 @@
-"""Decision emails: prepared from the team's templates, sent only when released."""
+"""Decision emails: prepared from the team's templates, sent only when released.
+
+One email per candidature and announced status. A stage's email may still be
+prepared once the candidature has moved on: a laureate, or a candidature the
+committee did not retain, was pre-selected first, and may be told so.
+"""
 
 import logging
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django_tasks import task
 from wagtail.log_actions import log
 
+from forms.choices import Status
 from forms.emails import Letterhead
 from forms.models import Candidature, CandidatureStatusChange
 
@@ -14,6 +21,12 @@ from .letters import letter_filename, render_decision_letter_pdf
 from .models import Notification, NotificationTemplate
 
 logger = logging.getLogger("amorce.forms")
+
+# A status that still holds once the candidature has gone on to these: the
+# jury's pre-selection, whatever the committee decided after it.
+STILL_HOLDS_AFTER = {
+    Status.PRESELECTED: (Status.SELECTED, Status.NOT_SELECTED),
+}
 
 
 def reason_for(candidature, status):
@@ -27,18 +40,37 @@ def reason_for(candidature, status):
     return change.reason if change else ""
 
 
+def holding(call, status):
+    """The candidatures of ``call`` at ``status``, or past it with it in their history."""
+    reached = Q(status=status)
+    later = STILL_HOLDS_AFTER.get(status)
+    if later:
+        reached |= Q(status__in=later) & Q(
+            Exists(
+                CandidatureStatusChange.objects.filter(
+                    candidature=OuterRef("pk"), to_status=status
+                )
+            )
+        )
+    return Candidature.objects.filter(reached, call=call)
+
+
+def awaiting(call, status):
+    """Those of ``holding`` that have no email for ``status`` yet, and someone to write to."""
+    return (
+        holding(call, status)
+        .filter(anonymised_at=None)  # nobody left to write to
+        .exclude(notifications__status=status)
+    )
+
+
 def prepare_notifications(call, status, user=None):
-    """Draft one email per candidature of ``call`` now at ``status`` not yet notified of it.
+    """Draft one email per candidature of ``call`` holding ``status`` not yet notified of it.
 
     Returns (prepared, without_template).
     """
-    candidatures = Candidature.objects.filter(
-        call=call,
-        status=status,
-        anonymised_at=None,  # nobody left to write to
-    ).exclude(notifications__status=status)
     prepared = missing = 0
-    for candidature in candidatures.select_related("call"):
+    for candidature in awaiting(call, status).select_related("call"):
         template = NotificationTemplate.for_candidature(candidature, status)
         if template is None:
             missing += 1

@@ -19,7 +19,7 @@ from cms_pages.models import SiteIdentity
 from forms.emails import Letterhead
 from forms.factories import CandidatureFactory
 from forms.services import change_status
-from selection.models import NotificationTemplate
+from selection.models import Notification, NotificationTemplate
 from selection.notifications import prepare_notifications, release_notifications
 
 from .helpers import answers, post_form
@@ -245,6 +245,40 @@ def test_a_decision_letter_in_pdf_states_the_decision_and_the_reason(
         assert words in letter, words
     assert "La lettre de décision, en PDF, est jointe à ce message." in decision.body
     assert "La lettre de décision, en PDF, est jointe" in Page(html_of(decision)).text
+
+
+def test_the_pre_selection_may_be_told_after_the_committee_decided(
+    client, paula, call, form_page, decided
+):
+    """One email per stage: a laureate or a candidature the committee did not
+    retain may still be told the jury pre-selected it; never twice."""
+    not_retained = CandidatureFactory(page=form_page, status="eligible")
+    change_status(not_retained, "preselected", user=paula)
+    change_status(not_retained, "not_selected", user=paula, reason="budget")
+    reversed_ = CandidatureFactory(page=form_page, status="eligible")
+    change_status(reversed_, "preselected", user=paula)
+    change_status(reversed_, "not_preselected", user=paula, reason="erreur")
+    never = CandidatureFactory(page=form_page, status="eligible")
+    change_status(never, "not_preselected", user=paula, reason="hors sujet")
+    NotificationTemplate.objects.create(
+        status="preselected", subject="{reference} : {statut}", body="Bonjour {nom}"
+    )
+    client.force_login(paula)
+    url = f"/admin/courriels-de-decision/?call={call.pk}"
+    row = re.search(
+        r"<td>Pré-sélectionnée</td><td>(\d+)</td><td>(\d+)</td>",
+        client.get(url).content.decode(),
+    )
+    assert row.groups() == ("2", "2")
+
+    assert prepare_notifications(call, "preselected") == (2, 0)
+    notified = Notification.objects.filter(status="preselected")
+    assert {n.candidature for n in notified} == {decided, not_retained}
+    assert {n.subject for n in notified} == {
+        f"{decided.reference} : Pré-sélectionnée",
+        f"{not_retained.reference} : Pré-sélectionnée",
+    }, "the status announced, not the one reached since"
+    assert prepare_notifications(call, "preselected") == (0, 0), "never twice"
 
 
 def test_the_letterhead_gives_any_email_both_parts(form_page):
