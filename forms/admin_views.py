@@ -14,6 +14,7 @@ from wagtail.admin.views import generic
 from wagtail.admin.widgets.button import Button
 
 from .choices import REASON_REQUIRED, TRANSITIONS, Status
+from .emails import emails_of
 from .models import Candidature
 from .permissions import calls_for, candidatures_for
 from .services import change_status
@@ -100,6 +101,7 @@ class CandidatureInspectView(generic.InspectView):
         context = super().get_context_data(**kwargs)
         context["answers"] = self.object.answers()
         context["status_changes"] = self.object.status_changes.all()
+        context["emails"] = emails_of(self.object)
         return context
 
 

@@ -6,9 +6,15 @@ text, its colour, the reply sentence) and a plain-text part that says the same
 things, links written out in full, for a client that reads only text. A text
 written by the team (a confirmation, a decision) becomes HTML through
 ``text_to_html``: escaped, its addresses made links, its paragraphs kept.
+
+What was sent or prepared for a candidature is listed on its page in the
+admin; the apps that send emails about it say which, through
+``CANDIDATURE_EMAILS``.
 """
 
 import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -184,6 +190,93 @@ def build_notification(candidature):
         context=context,
         invite_reply=False,
     )
+
+
+# The emails of a candidature, as its page in the admin lists them ------------
+
+
+@dataclass(frozen=True)
+class EmailRecord:
+    """One email sent, or prepared, for a candidature: what the team reads of it.
+
+    ``date``: when it left, else when it was prepared (None: not yet).
+    ``body``: its text as the recipient reads it.
+    """
+
+    kind: str
+    state: str
+    date: datetime | None
+    subject: str
+    body: str
+    recipients: tuple = ()
+    attachments: tuple = ()
+    error: str = ""
+
+
+# Functions of a candidature returning its emails (``EmailRecord``): each app
+# that writes about candidatures adds its own from ``AppConfig.ready``.
+CANDIDATURE_EMAILS = []
+
+
+def emails_of(candidature):
+    """Every email sent or prepared for ``candidature``, oldest first, the pending last."""
+    records = [
+        record for source in CANDIDATURE_EMAILS for record in source(candidature)
+    ]
+    earliest = datetime.min.replace(tzinfo=UTC)
+    return sorted(records, key=lambda r: (r.date is None, r.date or earliest))
+
+
+def _state(sent_at, error):
+    if sent_at:
+        return _("Envoyé")
+    return _("Échec, nouvel essai à venir") if error else _("En attente d'envoi")
+
+
+def receipt_and_notice(candidature):
+    """The receipt and the team's notice, rebuilt from the candidature as they read."""
+    if candidature.anonymised_at:  # nothing left to show of what they said
+        return [
+            EmailRecord(
+                kind=_("Accusé de réception"),
+                state=_state(candidature.confirmation_sent_at, ""),
+                date=candidature.confirmation_sent_at,
+                subject="",
+                body="",
+            )
+        ]
+    receipt = build_confirmation(candidature, with_receipt=False)
+    records = [
+        EmailRecord(
+            kind=_("Accusé de réception"),
+            state=_state(candidature.confirmation_sent_at, candidature.email_error),
+            date=candidature.confirmation_sent_at,
+            subject=receipt.subject,
+            body=receipt.body,
+            recipients=tuple(receipt.to),
+            attachments=(receipt_filename(candidature),),
+            error="" if candidature.confirmation_sent_at else candidature.email_error,
+        )
+    ]
+    notice = build_notification(candidature)
+    if notice is not None:
+        records.append(
+            EmailRecord(
+                kind=_("Avis à l'équipe programme"),
+                state=_state(candidature.notification_sent_at, candidature.email_error),
+                date=candidature.notification_sent_at,
+                subject=notice.subject,
+                body=notice.body,
+                recipients=tuple(notice.to),
+                error=""
+                if candidature.notification_sent_at
+                else candidature.email_error,
+            )
+        )
+    return records
+
+
+CANDIDATURE_EMAILS.append(receipt_and_notice)
 
 
 def send_candidature_emails(candidature_id):

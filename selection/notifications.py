@@ -10,11 +10,12 @@ import logging
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tasks import task
 from wagtail.log_actions import log
 
 from forms.choices import Status
-from forms.emails import Letterhead
+from forms.emails import CANDIDATURE_EMAILS, EmailRecord, Letterhead
 from forms.models import Candidature, CandidatureStatusChange
 
 from .letters import letter_filename, render_decision_letter_pdf
@@ -164,3 +165,26 @@ def send_notification(notification_id):
         user=notification.released_by,
         data={"status": notification.status, "subject": notification.subject},
     )
+
+
+def decision_emails(candidature):
+    """The decision emails of a candidature, for its page in the admin."""
+    return [
+        EmailRecord(
+            kind=_("Décision : %(status)s")
+            % {"status": notification.get_status_display()},
+            state=notification.get_state_display(),
+            date=notification.sent_at or notification.created_at,
+            subject=notification.subject,
+            body=notification.body,
+            recipients=(candidature.applicant_email,),
+            attachments=(letter_filename(notification),)
+            if joins_letter(notification)
+            else (),
+            error=notification.error,
+        )
+        for notification in candidature.notifications.select_related("template")
+    ]
+
+
+CANDIDATURE_EMAILS.append(decision_emails)

@@ -18,6 +18,7 @@ from pypdf import PdfReader
 from cms_pages.models import SiteIdentity
 from forms.emails import Letterhead
 from forms.factories import CandidatureFactory
+from forms.models import Candidature
 from forms.services import change_status
 from selection.models import Notification, NotificationTemplate
 from selection.notifications import prepare_notifications, release_notifications
@@ -279,6 +280,35 @@ def test_the_pre_selection_may_be_told_after_the_committee_decided(
         f"{not_retained.reference} : Pré-sélectionnée",
     }, "the status announced, not the one reached since"
     assert prepare_notifications(call, "preselected") == (0, 0), "never twice"
+
+
+def test_the_candidature_page_lists_its_emails(client, paula, identity, form_page):
+    post_form(client, form_page)
+    candidature = Candidature.objects.get()
+    change_status(candidature, "eligible", user=paula)
+    change_status(candidature, "not_preselected", user=paula, reason="trop large")
+    NotificationTemplate.objects.create(
+        status="not_preselected",
+        subject="Réponse pour {reference}",
+        body="Motif : {motif}",
+        attach_letter=True,
+    )
+    prepare_notifications(form_page.call, "not_preselected")
+    client.force_login(paula)
+    page = Page(
+        client.get(f"/admin/candidatures/inspect/{candidature.pk}/").content.decode()
+    )
+    section = page.text[page.text.index("Courriels") :]
+    for words in (
+        "Accusé de réception Envoyé",
+        "Avis à l'équipe programme Envoyé",
+        "Décision : Non pré-sélectionnée Préparé",
+        f"Réponse pour {candidature.reference}",
+        "Motif : trop large",
+        f"lettre-de-decision-{candidature.reference}.pdf",
+        "Vos réponses",  # the receipt's text, to read
+    ):
+        assert words in section, words
 
 
 def test_the_letterhead_gives_any_email_both_parts(form_page):
