@@ -1,7 +1,6 @@
 """The emails that carry the applicant's links: a new draft's, the receipt's, and
 the answer to « recevoir un nouveau lien » (a link per draft and dossier)."""
 
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,7 +38,6 @@ def send_draft_link(draft_id):
     letterhead = Letterhead(draft.call)
     context = {
         "call": draft.call,
-        "identity": letterhead.identity,
         "term": letterhead.identity.term_candidature,
         "draft_url": link_url(letterhead, email=draft.email, draft=draft),
         "link_days": link_days(),
@@ -48,8 +46,9 @@ def send_draft_link(draft_id):
     }
     letterhead.message(
         _("Votre brouillon — %(call)s") % {"call": draft.call.title},
-        render_to_string("applicants/emails/draft_link.txt", context),
         [draft.email],
+        template="applicants/emails/draft_link",
+        context=context,
     ).send()
     Draft.objects.filter(pk=draft.pk).update(link_sent_at=timezone.now())
 
@@ -97,7 +96,6 @@ def send_links(email, site_id):
         for candidature in candidatures
     ]
     context = {
-        "identity": letterhead.identity,
         "items": items,
         "link_days": link_days(),
         "new_link_url": letterhead.url(reverse("applicants:new_link")),
@@ -105,8 +103,9 @@ def send_links(email, site_id):
     message = letterhead.message(
         _("Vos liens vers vos dossiers — %(service)s")
         % {"service": letterhead.identity.service_title},
-        render_to_string("applicants/emails/links.txt", context),
         [email],
+        template="applicants/emails/links",
+        context=context,
     )
     message.send()
     return message
@@ -131,7 +130,6 @@ def notify_message(message_id):
         "message": message,
         "candidature": candidature,
         "call": candidature.call,
-        "identity": letterhead.identity,
         "correction": message.correction,
     }
     if message.author == Message.Author.TEAM:
@@ -153,8 +151,9 @@ def notify_message(message_id):
         ) % {"reference": candidature.reference}
         email = letterhead.message(
             subject,
-            render_to_string("applicants/emails/message_to_applicant.txt", context),
             [candidature.applicant_email],
+            template="applicants/emails/message_to_applicant",
+            context=context,
             invite_reply=False,
         )
     else:
@@ -172,8 +171,9 @@ def notify_message(message_id):
         email = letterhead.message(
             _("Réponse du candidat — dossier %(reference)s")
             % {"reference": candidature.reference},
-            render_to_string("applicants/emails/message_to_team.txt", context),
             recipients,
+            template="applicants/emails/message_to_team",
+            context=context,
             invite_reply=False,
         )
     email.send()

@@ -14,6 +14,7 @@ from wagtail.admin.views import generic
 from wagtail.admin.widgets.button import Button
 
 from .choices import REASON_REQUIRED, TRANSITIONS, Status
+from .emails import emails_of
 from .models import Candidature
 from .permissions import calls_for, candidatures_for
 from .services import change_status
@@ -119,6 +120,7 @@ class CandidatureInspectView(generic.InspectView):
         context["duplicates"] = candidatures_for(self.request.user).duplicates_of(
             self.object
         )
+        context["emails"] = emails_of(self.object)
         return context
 
 

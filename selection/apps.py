@@ -9,5 +9,6 @@ class SelectionConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        # Registers what may not be deleted, the criteria lock and what a member reads.
-        from . import permissions, rules  # noqa: F401
+        # Registers what may not be deleted, the criteria lock, what a member
+        # reads, and the decision emails listed on a candidature's page.
+        from . import notifications, permissions, rules  # noqa: F401

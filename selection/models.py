@@ -275,6 +275,14 @@ class NotificationTemplate(models.Model):
             "Remplacés à l'envoi : {nom}, {reference}, {appel}, {statut}, {motif}."
         ),
     )
+    attach_letter = models.BooleanField(
+        _("joindre une lettre de décision (PDF)"),
+        default=False,
+        help_text=_(
+            "Une lettre au nom du site, avec la décision et ce texte (le motif y "
+            "figure si le texte contient {motif}), jointe au courriel."
+        ),
+    )
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
     panels = [
@@ -283,6 +291,7 @@ class NotificationTemplate(models.Model):
         FieldPanel("status"),
         FieldPanel("subject"),
         FieldPanel("body"),
+        FieldPanel("attach_letter"),
     ]
 
     class Meta:
@@ -344,7 +353,9 @@ class NotificationTemplate(models.Model):
             "applicant_name": candidature.applicant_name,
             "reference": candidature.reference,
             "call_title": candidature.call.title,
-            "status_label": str(Status(candidature.status).label),
+            # The status announced, not the current one: a laureate may be
+            # told, after the committee, that the jury pre-selected them.
+            "status_label": str(Status(self.status).label),
             "reason": reason,
         }
         subject, body = self.subject, self.body

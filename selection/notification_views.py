@@ -16,7 +16,12 @@ from forms.models import Candidature
 from forms.permissions import calls_for
 
 from .models import NOTIFIED_STATUSES, Notification, NotificationTemplate
-from .notifications import prepare_notifications, release_notifications
+from .notifications import (
+    awaiting,
+    holding,
+    prepare_notifications,
+    release_notifications,
+)
 
 
 class NotificationsView(AdminPage):
@@ -42,7 +47,7 @@ class NotificationsView(AdminPage):
         rows = []
         if self.call:
             for status in NOTIFIED_STATUSES:
-                candidatures = Candidature.objects.filter(call=self.call, status=status)
+                candidatures = holding(self.call, status)
                 notified = Notification.objects.filter(
                     candidature__call=self.call, status=status
                 )
@@ -55,9 +60,7 @@ class NotificationsView(AdminPage):
                             state=Notification.State.PREPARED
                         ).count(),
                         "sent": notified.filter(state=Notification.State.SENT).count(),
-                        "to_prepare": candidatures.exclude(
-                            notifications__status=status
-                        ).count(),
+                        "to_prepare": awaiting(self.call, status).count(),
                         "has_template": NotificationTemplate.for_candidature(
                             Candidature(call=self.call), status
                         )
@@ -70,7 +73,7 @@ class NotificationsView(AdminPage):
             rows=rows,
             prepared=Notification.objects.filter(
                 candidature__call=self.call, state=Notification.State.PREPARED
-            ).select_related("candidature")[:200]
+            ).select_related("candidature", "template")[:200]
             if self.call
             else [],
             recent=Notification.objects.filter(candidature__call=self.call)

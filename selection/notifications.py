@@ -1,18 +1,33 @@
-"""Decision emails: prepared from the team's templates, sent only when released."""
+"""Decision emails: prepared from the team's templates, sent only when released.
+
+One email per candidature and announced status. A stage's email may still be
+prepared once the candidature has moved on: a laureate, or a candidature the
+committee did not retain, was pre-selected first, and may be told so.
+"""
 
 import logging
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tasks import task
 from wagtail.log_actions import log
 
-from forms.emails import Letterhead
+from forms.choices import Status
+from forms.emails import CANDIDATURE_EMAILS, EmailRecord, Letterhead
 from forms.models import Candidature, CandidatureStatusChange
 
+from .letters import letter_filename, render_decision_letter_pdf
 from .models import Notification, NotificationTemplate
 
 logger = logging.getLogger("amorce.forms")
+
+# A status that still holds once the candidature has gone on to these: the
+# jury's pre-selection, whatever the committee decided after it.
+STILL_HOLDS_AFTER = {
+    Status.PRESELECTED: (Status.SELECTED, Status.NOT_SELECTED),
+}
 
 
 def reason_for(candidature, status):
@@ -26,18 +41,37 @@ def reason_for(candidature, status):
     return change.reason if change else ""
 
 
+def holding(call, status):
+    """The candidatures of ``call`` at ``status``, or past it with it in their history."""
+    reached = Q(status=status)
+    later = STILL_HOLDS_AFTER.get(status)
+    if later:
+        reached |= Q(status__in=later) & Q(
+            Exists(
+                CandidatureStatusChange.objects.filter(
+                    candidature=OuterRef("pk"), to_status=status
+                )
+            )
+        )
+    return Candidature.objects.filter(reached, call=call)
+
+
+def awaiting(call, status):
+    """Those of ``holding`` that have no email for ``status`` yet, and someone to write to."""
+    return (
+        holding(call, status)
+        .filter(anonymised_at=None)  # nobody left to write to
+        .exclude(notifications__status=status)
+    )
+
+
 def prepare_notifications(call, status, user=None):
-    """Draft one email per candidature of ``call`` now at ``status`` not yet notified of it.
+    """Draft one email per candidature of ``call`` holding ``status`` not yet notified of it.
 
     Returns (prepared, without_template).
     """
-    candidatures = Candidature.objects.filter(
-        call=call,
-        status=status,
-        anonymised_at=None,  # nobody left to write to
-    ).exclude(notifications__status=status)
     prepared = missing = 0
-    for candidature in candidatures.select_related("call"):
+    for candidature in awaiting(call, status).select_related("call"):
         template = NotificationTemplate.for_candidature(candidature, status)
         if template is None:
             missing += 1
@@ -70,12 +104,43 @@ def release_notifications(call, user=None):
     return len(ids)
 
 
+def joins_letter(notification):
+    return bool(notification.template and notification.template.attach_letter)
+
+
+def decision_message(notification):
+    """The email of a decision: the team's text on the site's letterhead, its letter joined."""
+    candidature = notification.candidature
+    attachments = []
+    if joins_letter(notification):
+        # No fallback: a letter announced by the template that cannot be drawn
+        # fails the email, which the team sees and the worker tries again.
+        attachments.append(
+            (
+                letter_filename(notification),
+                render_decision_letter_pdf(notification),
+                "application/pdf",
+            )
+        )
+    return Letterhead(candidature.call).message(
+        notification.subject,
+        [candidature.applicant_email],
+        template="selection/emails/decision",
+        context={
+            "notification": notification,
+            "body": notification.body,
+            "letter_attached": bool(attachments),
+        },
+        attachments=attachments,
+    )
+
+
 @task()
 def send_notification(notification_id):
     """Send one released decision email (a task: retried by the worker on failure)."""
-    notification = Notification.objects.select_related("candidature__call").get(
-        pk=notification_id
-    )
+    notification = Notification.objects.select_related(
+        "candidature__call", "template"
+    ).get(pk=notification_id)
     if notification.state not in (
         Notification.State.RELEASED,
         Notification.State.FAILED,
@@ -83,9 +148,7 @@ def send_notification(notification_id):
         return
     candidature = notification.candidature
     try:
-        Letterhead(candidature.call).message(
-            notification.subject, notification.body, [candidature.applicant_email]
-        ).send()
+        decision_message(notification).send()
     except Exception as error:
         logger.exception("notification %s failed", notification.pk)
         Notification.objects.filter(pk=notification.pk).update(
@@ -102,3 +165,26 @@ def send_notification(notification_id):
         user=notification.released_by,
         data={"status": notification.status, "subject": notification.subject},
     )
+
+
+def decision_emails(candidature):
+    """The decision emails of a candidature, for its page in the admin."""
+    return [
+        EmailRecord(
+            kind=_("Décision : %(status)s")
+            % {"status": notification.get_status_display()},
+            state=notification.get_state_display(),
+            date=notification.sent_at or notification.created_at,
+            subject=notification.subject,
+            body=notification.body,
+            recipients=(candidature.applicant_email,),
+            attachments=(letter_filename(notification),)
+            if joins_letter(notification)
+            else (),
+            error=notification.error,
+        )
+        for notification in candidature.notifications.select_related("template")
+    ]
+
+
+CANDIDATURE_EMAILS.append(decision_emails)

@@ -232,6 +232,15 @@ class SiteIdentity(BaseSiteSetting):
         )
 
     @property
+    def accent_colour(self):
+        """The colour of the site's headings and links, as its theme draws them.
+
+        Both read at more than 7:1 on white: the State's « bleu France » for a
+        DSFR site, the neutral theme's accent (``amorce/css/neutral.css``) otherwise.
+        """
+        return "#000091" if self.theme == Theme.DSFR else "#0b5566"
+
+    @property
     def reply_to(self):
         """Where an applicant's reply goes: the site's contact, when it has one."""
         return [self.contact_email] if self.contact_email else []
