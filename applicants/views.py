@@ -5,6 +5,7 @@ its edit and its withdrawal. No account: a browser holds what its links opened
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -246,10 +247,17 @@ def withdraw(request, reference):
         )
     form = WithdrawForm(request.POST)
     if form.is_valid():
+        reason = form.cleaned_data["reason"]
         try:
-            change_status(
-                candidature, Status.WITHDRAWN, reason=form.cleaned_data["reason"]
-            )
+            with transaction.atomic():
+                change_status(candidature, Status.WITHDRAWN, reason=reason)
+                # In the thread too: the team is told by email, like an answer.
+                post_message(
+                    candidature,
+                    author=Message.Author.APPLICANT,
+                    body=_("Candidature retirée. Motif : %(reason)s")
+                    % {"reason": reason},
+                )
         except ValidationError as error:
             form.add_error(None, error)
         else:

@@ -54,6 +54,7 @@ def user_in(group, username):
 def prepare(count, programme):
     """The data at this size, replacing the previous size's."""
     from cms_pages.choices import PhaseCode
+    from core.deletion import deletions_allowed
     from exports.models import ExportJob
     from forms.choices import Status
     from forms.models import Candidature
@@ -87,7 +88,8 @@ def prepare(count, programme):
             page=page, status=Status.NOT_PRESELECTED
         ).values_list("pk", flat=True)
     )
-    Investigation.objects.filter(slug__startswith="bench-").delete()
+    with deletions_allowed("bench: reseeding the investigations"):
+        Investigation.objects.filter(slug__startswith="bench-").delete()
     start = timezone.localdate() - dt.timedelta(days=90)
     site = page.call.get_site()  # an investigation names its site
     investigations = Investigation.objects.bulk_create(

@@ -59,6 +59,26 @@ def form_page():
     return CandidatureFormPage.objects.get(slug="formulaire-export")
 
 
+def clear_bench_candidatures(page):
+    """The previous size's rows, gone before the next is seeded.
+
+    The product refuses to delete candidatures and what the jury wrote
+    (``core.deletion``): the bench lifts its rules for its own throwaway rows,
+    and deletes what points at them first.
+    """
+    from core.deletion import deletions_allowed
+    from forms.models import Candidature
+    from investigations.models import Investigation
+    from selection.models import Evaluation, Notification, ReviewRound
+
+    with deletions_allowed("bench: reseeding the bench form"):
+        Investigation.objects.filter(candidature__page=page).delete()
+        Evaluation.objects.filter(candidature__page=page).delete()
+        Notification.objects.filter(candidature__page=page).delete()
+        ReviewRound.objects.filter(call=page.call, kind="selection").delete()
+        Candidature.objects.filter(page=page).delete()
+
+
 def seed(count):
     """A form with 12 fields and ``count`` candidatures with long answers."""
     from django.utils import timezone
@@ -84,7 +104,7 @@ def seed(count):
                 required=False,
             )
     page = CandidatureFormPage.objects.get(pk=page.pk)
-    Candidature.objects.filter(page=page).delete()
+    clear_bench_candidatures(page)
     User = get_user_model()
     if not User.objects.filter(username="bench").exists():
         User.objects.create_superuser("bench", "bench@example.org", None)
@@ -128,6 +148,15 @@ def seed(count):
     return {"rows": count}
 
 
+def clear_round(call):
+    from core.deletion import deletions_allowed
+    from selection.models import Evaluation, ReviewRound
+
+    with deletions_allowed("bench: reseeding the bench round"):
+        Evaluation.objects.filter(round__call=call, round__kind="selection").delete()
+        ReviewRound.objects.filter(call=call, kind="selection").delete()
+
+
 def seed_round(count):
     """A selection round of ``count`` dossiers, three members, every dossier scored."""
     from django.utils import timezone
@@ -137,7 +166,7 @@ def seed_round(count):
 
     page = form_page()
     call = page.call
-    ReviewRound.objects.filter(call=call, kind="selection").delete()
+    clear_round(call)
     review_round = ReviewRound.objects.create(call=call, kind="selection")
     User = get_user_model()
     members = []

@@ -2,6 +2,7 @@
 
 import json
 
+import jsonschema_rs
 import pytest
 from django.core import mail
 from django.test import TestCase
@@ -91,3 +92,16 @@ def test_a_draft_file_goes_with_the_candidature(client, form_page):
     [attachment] = Candidature.objects.get().attachments.all()
     assert attachment.original_name == "plan.pdf"
     assert attachment.file.read() == PDF
+
+
+def test_drafts_are_in_the_openapi_document(client, form_page):
+    document = client.get("/api/v3/openapi.json").json()
+    create = document["paths"]["/api/v3/forms/{page_id}/drafts/"]["post"]
+    assert {"201", "404", "410", "422", "429"} <= set(create["responses"])
+    assert "identity_email" in create["requestBody"]["description"]
+    one = document["paths"]["/api/v3/forms/{page_id}/drafts/{jeton}/"]
+    assert {"get", "put"} <= set(one)
+    started = post_json(client, api(form_page), {"answers": answers()})
+    schema = create["responses"]["201"]["content"]["application/json"]["schema"]
+    schema = {**schema, "components": document["components"]}
+    jsonschema_rs.validator_for(schema).validate(started.json())

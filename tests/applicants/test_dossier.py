@@ -5,7 +5,7 @@ import re
 
 import pytest
 from django.core import mail
-from django.test import Client
+from django.test import Client, TestCase
 
 from forms.choices import Status
 from forms.models import Candidature
@@ -124,8 +124,13 @@ def test_withdrawing_needs_a_reason_and_is_kept(form_page):
     assert "Indiquez pourquoi vous retirez votre candidature." in text(refused)
     candidature.refresh_from_db()
     assert candidature.status == Status.RECEIVED
-    done = browser.post(f"{url}retirer/", {"reason": "Projet abandonné"})
+    mail.outbox.clear()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        done = browser.post(f"{url}retirer/", {"reason": "Projet abandonné"})
     assert done.status_code == 303
+    [team_notice] = mail.outbox  # the team is told, in the dossier's thread
+    assert team_notice.to == ["programme@example.org"]
+    assert "Projet abandonné" in team_notice.body
     candidature.refresh_from_db()
     assert candidature.status == Status.WITHDRAWN
     change = candidature.status_changes.get()
