@@ -16,14 +16,13 @@ from django.views.decorators.cache import never_cache
 
 from core.files import private_download
 from core.views import AdminPage
-from forms.builder import MultipleFileField
 from forms.permissions import candidatures_for
 
 from .models import CorrectionRequest, Message, MessageAttachment
 from .thread import (
-    MESSAGE_FILE_KINDS,
     MessageForm,
     correctable_fields,
+    message_files,
     post_message,
     request_correction,
     thread,
@@ -52,13 +51,7 @@ class CorrectionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=10_000,
     )
-    files = MultipleFileField(
-        label=gettext_lazy("Pièces jointes"),
-        required=False,
-        allowed_kinds=MESSAGE_FILE_KINDS,
-        max_size=10 * 1024 * 1024,
-        max_files=5,
-    )
+    files = message_files()
 
     def __init__(self, *args, candidature, **kwargs):
         super().__init__(*args, **kwargs)

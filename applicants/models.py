@@ -8,7 +8,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from forms.models import Candidature, Draft, private_storage
+from core.files import PrivateFile, private_storage
+from forms.models import Candidature, Draft
 
 
 class ApplicantLink(models.Model):
@@ -137,25 +138,17 @@ class Message(models.Model):
         return f"{self.candidature_id}: {self.get_author_display()}"
 
 
-class MessageAttachment(models.Model):
+class MessageAttachment(PrivateFile):
     """A file joined to a message: checked like the form's, kept privately."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     message = models.ForeignKey(
         Message, on_delete=models.CASCADE, related_name="attachments"
     )
     file = models.FileField(
         storage=private_storage, upload_to="messages/%Y/%m/", max_length=300
     )
-    original_name = models.CharField(_("nom du fichier"), max_length=255)
-    content_type = models.CharField(max_length=120)
-    size = models.PositiveBigIntegerField(_("taille"))
-    sha256 = models.CharField(max_length=64)
 
     class Meta:
         verbose_name = _("pièce jointe d'un message")
         verbose_name_plural = _("pièces jointes des messages")
         ordering = ["original_name"]
-
-    def __str__(self):
-        return self.original_name

@@ -14,9 +14,8 @@ from django.utils.translation import gettext_lazy
 from dsfr.forms import DsfrBaseForm
 from wagtail.log_actions import log
 
-from core.files import DEFAULT_FILE_KINDS
+from core.files import DEFAULT_FILE_KINDS, store_upload
 from forms.builder import IDENTITY_FIELDS, MultipleFileField
-from forms.drafts import store_file
 from forms.models import answer_text
 from forms.services import revise_candidature
 
@@ -27,6 +26,17 @@ MAX_MESSAGE_LENGTH = 10_000
 MESSAGE_FILE_KINDS = [*DEFAULT_FILE_KINDS, "xlsx", "ods"]
 
 
+def message_files():
+    """The files a message may carry: checked like the form's, five of 10 Mo at most."""
+    return MultipleFileField(
+        label=gettext_lazy("Pièces jointes"),
+        required=False,
+        allowed_kinds=MESSAGE_FILE_KINDS,
+        max_size=10 * 1024 * 1024,
+        max_files=5,
+    )
+
+
 class MessageForm(DsfrBaseForm):
     body = forms.CharField(
         label=gettext_lazy("Votre message"),
@@ -34,13 +44,7 @@ class MessageForm(DsfrBaseForm):
         widget=forms.Textarea(attrs={"rows": 5}),
         error_messages={"required": gettext_lazy("Écrivez votre message.")},
     )
-    files = MultipleFileField(
-        label=gettext_lazy("Pièces jointes"),
-        required=False,
-        allowed_kinds=MESSAGE_FILE_KINDS,
-        max_size=10 * 1024 * 1024,
-        max_files=5,
-    )
+    files = message_files()
 
 
 def post_message(candidature, *, author, body, files=(), user=None, correction=None):
@@ -56,7 +60,7 @@ def post_message(candidature, *, author, body, files=(), user=None, correction=N
                 correction=correction,
             )
             for upload in files:
-                attachment = store_file(MessageAttachment(message=message), upload)
+                attachment = store_upload(MessageAttachment(message=message), upload)
                 stored.append(attachment.file.name)
             log(
                 candidature,

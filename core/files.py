@@ -1,13 +1,17 @@
-"""Checks on uploaded files: by their content, not by what their name claims."""
+"""Uploaded files: checked by their content, not by what their name claims; kept
+privately, and served as downloads only."""
 
+import hashlib
 import os
 import re
 import struct
 import unicodedata
+import uuid
 import zipfile
 import zlib
 
 from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
 from django.db import models
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
@@ -320,6 +324,53 @@ def check_upload(upload, allowed_kinds, max_size):
             params={"name": name},
         )
     return claimed
+
+
+def private_storage():
+    """Where applicants' files go: never under a public URL (``STORAGES["private"]``)."""
+    return storages["private"]
+
+
+class PrivateFile(models.Model):
+    """A file someone sent (to a candidature, a draft, a message), kept privately.
+
+    Its stored name is random; the name it was sent with, its type as its
+    content says, its size and its digest are kept beside it. Each kind of
+    file declares its own ``file`` field (its folder).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    original_name = models.CharField(gettext_lazy("nom du fichier"), max_length=255)
+    content_type = models.CharField(max_length=120)
+    size = models.PositiveBigIntegerField(gettext_lazy("taille"))
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.original_name
+
+
+def store_upload(attachment, upload):
+    """Fill ``attachment`` (a ``PrivateFile``) from a checked upload, and save it."""
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    original_name = upload.name
+    kind = getattr(upload, "amorce_kind", None)
+    attachment.original_name = original_name
+    attachment.content_type = CONTENT_TYPES.get(kind, "application/octet-stream")
+    attachment.size = upload.size
+    attachment.sha256 = digest.hexdigest()
+    # The stored name is random: nothing of the sender's file name reaches the disk.
+    extension = (
+        original_name.rsplit(".", 1)[-1].lower() if "." in original_name else "bin"
+    )
+    attachment.file.save(f"{attachment.pk}.{extension}", upload, save=False)
+    attachment.save()
+    return attachment
 
 
 def private_download(attachment):

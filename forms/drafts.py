@@ -8,7 +8,6 @@ like a candidature's and kept privately. Sent, it becomes a candidature with
 the same token, and is gone.
 """
 
-import hashlib
 import logging
 
 from django import forms
@@ -18,7 +17,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.files import CONTENT_TYPES
+from core.files import store_upload
 from core.text import has_bad_text
 
 from .builder import (
@@ -183,31 +182,10 @@ def replace_draft_files(draft, field_name, uploads):
     """The draft's files for ``field_name`` become ``uploads`` (checked already)."""
     old = list(draft.attachments.filter(field_name=field_name))
     for upload in uploads:
-        store_file(DraftAttachment(draft=draft, field_name=field_name), upload)
+        store_upload(DraftAttachment(draft=draft, field_name=field_name), upload)
     for attachment in old:
         attachment.file.delete(save=False)
         attachment.delete()
-
-
-def store_file(attachment, upload):
-    """Fill ``attachment`` (a candidature's or a draft's) from a checked upload, and save it."""
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    original_name = upload.name
-    kind = getattr(upload, "amorce_kind", None)
-    attachment.original_name = original_name
-    attachment.content_type = CONTENT_TYPES.get(kind, "application/octet-stream")
-    attachment.size = upload.size
-    attachment.sha256 = digest.hexdigest()
-    # The stored name is random: nothing of the applicant's file name reaches the disk.
-    extension = (
-        original_name.rsplit(".", 1)[-1].lower() if "." in original_name else "bin"
-    )
-    attachment.file.save(f"{attachment.pk}.{extension}", upload, save=False)
-    attachment.save()
-    return attachment
 
 
 def draft_files(draft):

@@ -19,10 +19,11 @@ from django_tasks_db import DatabaseBackend
 from wagtail.log_actions import log
 
 from cms_pages.models import CallStatus
+from core.files import store_upload
 from core.throttle import bump
 
 from .choices import REASON_REQUIRED, TRANSITIONS, FieldType, Status
-from .drafts import delete_draft, draft_files, store_file
+from .drafts import delete_draft, draft_files
 from .models.candidatures import (
     Candidature,
     CandidatureAttachment,
@@ -260,7 +261,7 @@ def submit_candidature(
 
 
 def store_attachment(candidature, field_name, upload):
-    return store_file(
+    return store_upload(
         CandidatureAttachment(candidature=candidature, field_name=field_name), upload
     )
 

@@ -332,6 +332,24 @@ def export_applicant(address, path):
     }
     storage = private_storage()
     used, missing, entries = set(), [], []
+
+    def archive_file(folder, attachment):
+        """The file in the archive under ``folder``, and what is said of it."""
+        archived = _archive_name(used, folder, attachment.original_name)
+        if attachment.file and storage.exists(attachment.file.name):
+            entries.append((archived, attachment.file.name))
+        else:
+            missing.append(attachment.file.name or attachment.original_name)
+            archived = None
+        return {
+            "question": attachment.field_name,
+            "nom": attachment.original_name,
+            "type": attachment.content_type,
+            "taille": attachment.size,
+            "sha256": attachment.sha256,
+            "fichier": archived,
+        }
+
     data = {
         "adresse": address.strip(),
         "exporte_le": _iso(timezone.now()),
@@ -340,26 +358,10 @@ def export_applicant(address, path):
         "investigations": [],
     }
     for candidature in candidatures:
-        attachments = []
-        for attachment in candidature.attachments.all():
-            archived = _archive_name(
-                used, candidature.reference, attachment.original_name
-            )
-            if attachment.file and storage.exists(attachment.file.name):
-                entries.append((archived, attachment.file.name))
-            else:
-                missing.append(attachment.file.name or attachment.original_name)
-                archived = None
-            attachments.append(
-                {
-                    "question": attachment.field_name,
-                    "nom": attachment.original_name,
-                    "type": attachment.content_type,
-                    "taille": attachment.size,
-                    "sha256": attachment.sha256,
-                    "fichier": archived,
-                }
-            )
+        attachments = [
+            archive_file(candidature.reference, attachment)
+            for attachment in candidature.attachments.all()
+        ]
         investigation = linked[candidature.pk]
         data["candidatures"].append(
             {
@@ -442,23 +444,10 @@ def export_applicant(address, path):
         .order_by("created_at")
     )
     for number, draft in enumerate(drafts, start=1):
-        files = []
-        for attachment in draft.attachments.all():
-            archived = _archive_name(
-                used, f"brouillon-{number}", attachment.original_name
-            )
-            if attachment.file and storage.exists(attachment.file.name):
-                entries.append((archived, attachment.file.name))
-            else:
-                missing.append(attachment.file.name or attachment.original_name)
-                archived = None
-            files.append(
-                {
-                    "question": attachment.field_name,
-                    "nom": attachment.original_name,
-                    "fichier": archived,
-                }
-            )
+        files = [
+            archive_file(f"brouillon-{number}", attachment)
+            for attachment in draft.attachments.all()
+        ]
         data["brouillons"].append(
             {
                 "appel": draft.call.title,

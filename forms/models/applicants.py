@@ -6,7 +6,7 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .candidatures import private_storage
+from core.files import PrivateFile, private_storage
 
 
 class Draft(models.Model):
@@ -49,10 +49,9 @@ class Draft(models.Model):
         return f"{self.page_id}:{self.pk}"
 
 
-class DraftAttachment(models.Model):
+class DraftAttachment(PrivateFile):
     """A file joined to a draft: kept privately, like a candidature's."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     draft = models.ForeignKey(
         Draft, on_delete=models.CASCADE, related_name="attachments"
     )
@@ -60,15 +59,8 @@ class DraftAttachment(models.Model):
     file = models.FileField(
         storage=private_storage, upload_to="brouillons/%Y/%m/", max_length=300
     )
-    original_name = models.CharField(_("nom du fichier"), max_length=255)
-    content_type = models.CharField(max_length=120)
-    size = models.PositiveBigIntegerField(_("taille"))
-    sha256 = models.CharField(max_length=64)
 
     class Meta:
         verbose_name = _("pièce jointe d'un brouillon")
         verbose_name_plural = _("pièces jointes des brouillons")
         ordering = ["field_name", "original_name"]
-
-    def __str__(self):
-        return self.original_name

@@ -5,23 +5,18 @@ import functools
 import hashlib
 import json
 import operator
-import uuid
 
 from django.conf import settings
-from django.core.files.storage import storages
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.contrib.forms.models import AbstractFormSubmission
 
+from core.files import PrivateFile, private_storage
 from core.text import SingleLineCharField, comparable
 
 from ..choices import FieldType, Status
-
-
-def private_storage():
-    return storages["private"]
 
 
 class FormDefinition(models.Model):
@@ -328,10 +323,9 @@ class Candidature(AbstractFormSubmission):
         return rows
 
 
-class CandidatureAttachment(models.Model):
+class CandidatureAttachment(PrivateFile):
     """A file joined to a candidature, kept in private storage."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     candidature = models.ForeignKey(
         Candidature, on_delete=models.CASCADE, related_name="attachments"
     )
@@ -339,10 +333,6 @@ class CandidatureAttachment(models.Model):
     file = models.FileField(
         storage=private_storage, upload_to="candidatures/%Y/%m/", max_length=300
     )
-    original_name = models.CharField(_("nom du fichier"), max_length=255)
-    content_type = models.CharField(max_length=120)
-    size = models.PositiveBigIntegerField(_("taille"))
-    sha256 = models.CharField(max_length=64)
     # Set when the applicant replaced the file: it belongs to that previous version.
     version = models.ForeignKey(
         "forms.CandidatureVersion",
@@ -357,9 +347,6 @@ class CandidatureAttachment(models.Model):
         verbose_name = _("pièce jointe")
         verbose_name_plural = _("pièces jointes")
         ordering = ["field_name", "original_name"]
-
-    def __str__(self):
-        return self.original_name
 
     def get_absolute_url(self):
         return reverse("forms:attachment", args=[self.pk])
