@@ -258,6 +258,9 @@ def serve_draft_save(page, request, *, autosave):
     if file_errors:
         record_refusal(client_key)
         form = fresh_form(page, request, typed_answers(page, request), draft=draft)
+        # The draft is saved; the refused files are said beside their field.
+        form.errors  # noqa: B018 - an unbound form's (empty) errors, to add to
+        form.cleaned_data = {}
         for name, errors in file_errors.items():
             for error in errors:
                 form.add_error(name, error)

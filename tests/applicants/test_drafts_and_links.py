@@ -208,3 +208,19 @@ def test_a_draft_on_a_closed_call_is_not_saved(client, form_page):
     response = autosave(client, form_page, issue_token(form_page))
     assert response.status_code == 410
     assert not Draft.objects.exists()
+
+
+def test_a_refused_file_is_said_and_the_rest_of_the_draft_is_kept(client, form_page):
+    response = save_draft(
+        client,
+        form_page,
+        answers(le_probleme="Gardé malgré le fichier"),
+        files={"pieces_jointes": upload("programme.pdf", b"MZ\x90\x00 not a pdf")},
+    )
+    assert response.status_code == 422
+    page = text(response)
+    assert "Le formulaire contient des erreurs" in page
+    assert 'id="id_pieces_jointes_error"' in page  # said beside the field
+    draft = Draft.objects.get()
+    assert draft.answers["le_probleme"] == "Gardé malgré le fichier"
+    assert not draft.attachments.exists()

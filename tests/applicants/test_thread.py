@@ -197,3 +197,18 @@ def test_only_the_programme_team_reads_the_thread(client, candidature):
         user = member_of(group, f"u{group}")
         client.force_login(user)
         assert client.get(thread_url(candidature)).status_code in (302, 403, 404)
+
+
+def test_a_refused_file_sends_no_message(programme_client, candidature):
+    refused = team_post(
+        programme_client,
+        candidature,
+        {
+            "action": "message",
+            "body": "Voici le modèle.",
+            "files": upload("modele.pdf", b"MZ\x90\x00 not a pdf"),
+        },
+    )
+    assert refused.status_code == 422
+    assert not Message.objects.exists()
+    assert not mail.outbox
