@@ -13,9 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
+from wagtail.log_actions import log
 
 from core.files import private_download
 from core.views import AdminPage
+from forms.choices import CLOSING_STATUSES
 from forms.permissions import candidatures_for
 
 from .models import CorrectionRequest, Message, MessageAttachment
@@ -107,6 +109,10 @@ class ThreadView(AdminPage):
             and self.candidature.anonymised_at is None
         )
 
+    def can_request_correction(self):
+        """Not for a withdrawn or cancelled candidature: nothing is examined any more."""
+        return self.can_write() and self.candidature.status not in CLOSING_STATUSES
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         corrections = list(self.candidature.correction_requests.all())
@@ -122,18 +128,22 @@ class ThreadView(AdminPage):
             correction_form=kwargs.get("correction_form")
             or CorrectionForm(candidature=self.candidature),
         )
-        # Read by the team once shown: what the applicant wrote since.
-        Message.objects.filter(
-            candidature=self.candidature,
-            author=Message.Author.APPLICANT,
-            read_at=None,
-        ).update(read_at=now)
+        context["can_request_correction"] = self.can_request_correction()
+        if self.can_write() and not kwargs:
+            # Read once shown to who answers for the team: what the applicant wrote since.
+            Message.objects.filter(
+                candidature=self.candidature,
+                author=Message.Author.APPLICANT,
+                read_at=None,
+            ).update(read_at=now)
         return context
 
     def post(self, request, *args, **kwargs):
         if not self.can_write():
             raise PermissionDenied
         action = request.POST.get("action")
+        if action == "correction" and not self.can_request_correction():
+            raise PermissionDenied
         if action == "correction":
             form = CorrectionForm(
                 request.POST, request.FILES, candidature=self.candidature
@@ -166,6 +176,12 @@ class ThreadView(AdminPage):
             )
             correction.cancelled_at = timezone.now()
             correction.save(update_fields=["cancelled_at"])
+            log(
+                self.candidature,
+                "amorce.candidature.correction_cancelled",
+                user=request.user,
+                data={"fields": correction.fields},
+            )
             messages.success(request, _("Demande de complément annulée."))
         else:
             form = MessageForm(request.POST, request.FILES)

@@ -25,10 +25,9 @@ def opened_candidature(request, reference):
     )
     if candidature is None or not granted(request, "candidatures", candidature.pk):
         return None
-    site = Site.find_for_request(request)
-    call_site = candidature.call.get_site()
-    if site is not None and call_site is not None and site.pk != call_site.pk:
-        return None
+    site, call_site = Site.find_for_request(request), candidature.call.get_site()
+    if site is None or call_site is None or site.pk != call_site.pk:
+        return None  # only on its own site, and never when that cannot be told
     return candidature
 
 
@@ -109,9 +108,10 @@ def history(candidature, decisions):
     for change in candidature.status_changes.filter(
         to_status__in=[Status.WITHDRAWN, Status.CANCELLED]
     ):
-        events.append(
-            Event(change.created_at, Status(change.to_status).label, change.reason)
-        )
+        # The applicant's own reason is theirs; the team's reason for a
+        # cancellation is the team's note (a duplicate of another person's…).
+        reason = change.reason if change.to_status == Status.WITHDRAWN else ""
+        events.append(Event(change.created_at, Status(change.to_status).label, reason))
     for notification in decisions:
         events.append(
             Event(

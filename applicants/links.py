@@ -73,7 +73,7 @@ def use_link(request, token):
         if not used:  # opened at the same moment elsewhere
             raise LinkRefused("used")
     if link.draft_id:
-        grant(request, "drafts", link.draft_id)
+        grant(request, "drafts", link.draft_id, new_key=True)
     if link.candidature_id:
-        grant(request, "candidatures", link.candidature_id)
+        grant(request, "candidatures", link.candidature_id, new_key=True)
     return link

@@ -4,10 +4,11 @@ from django.dispatch import receiver
 from django.utils.translation import gettext_lazy
 
 from core.throttle import Throttle
-from forms.drafts import draft_created
+from forms.drafts import draft_addressed
 from forms.emails import RECEIPT_EXTRAS
 
 from .emails import receipt_links
+from .models import ApplicantLink
 from .tasks import send_draft_link
 
 # Links sent by email (a new draft's, « recevoir un nouveau lien »): each costs
@@ -22,9 +23,15 @@ LINK_REQUESTS = Throttle(
 RECEIPT_EXTRAS.append(receipt_links)
 
 
-@receiver(draft_created)
+@receiver(draft_addressed)
 def send_new_draft_link(sender, request, draft, **kwargs):
-    """Email the link to a new draft, unless its address or client asked too many."""
+    """Email the link to a draft's new address, unless it or the client asked too many.
+
+    Links sent to an address typed before, and not used, open nothing any more.
+    """
+    ApplicantLink.objects.filter(draft=draft, used_at=None).exclude(
+        email__iexact=draft.email
+    ).delete()
     if LINK_REQUESTS.blocked_for(request, draft.email):
         return None
     LINK_REQUESTS.record(request, draft.email)

@@ -16,6 +16,7 @@ from wagtail.log_actions import log
 
 from core.files import DEFAULT_FILE_KINDS, store_upload
 from forms.builder import IDENTITY_FIELDS, MultipleFileField
+from forms.choices import CLOSING_STATUSES
 from forms.models import answer_text
 from forms.services import revise_candidature
 
@@ -101,6 +102,8 @@ def correctable_fields(candidature):
 
 
 def open_corrections(candidature):
+    if candidature.status in CLOSING_STATUSES or candidature.anonymised_at:
+        return []
     now = timezone.now()
     return list(
         candidature.correction_requests.filter(
@@ -154,7 +157,11 @@ def answer_correction(correction, form):
 
     def still_open(current):
         fresh = CorrectionRequest.objects.select_for_update().get(pk=correction.pk)
-        return fresh.is_open() and current.anonymised_at is None
+        return (
+            fresh.is_open()
+            and current.anonymised_at is None
+            and current.status not in CLOSING_STATUSES
+        )
 
     with transaction.atomic():
         version = revise_candidature(

@@ -20,9 +20,9 @@ from wagtail.models import Site
 from core.files import private_download
 from core.throttle import client_key_for
 from forms.access import granted
-from forms.builder import IDENTITY_PREFIX
+from forms.builder import IDENTITY_PREFIX, MultipleFileField
 from forms.choices import CLOSING_STATUSES, Status
-from forms.models import CandidatureAttachment
+from forms.models import Candidature, CandidatureAttachment
 from forms.services import (
     TOO_MANY_REFUSALS,
     NotRevisable,
@@ -32,6 +32,7 @@ from forms.services import (
     revisable,
     revise_candidature,
 )
+from forms.submission import flood_refusal
 
 from .dossiers import history, opened_candidature, public_status, sent_decisions
 from .links import LinkRefused, read_link, use_link
@@ -94,6 +95,13 @@ def target_url(request, link):
     return page.get_url(request) + "?" + urlencode({"brouillon": link.draft_id})
 
 
+def on_its_site(request, link):
+    """Whether the request comes through the site of the link's call (fails closed)."""
+    call = link.candidature.call if link.candidature_id else link.draft.call
+    site, call_site = Site.find_for_request(request), call.get_site()
+    return site is not None and call_site is not None and site.pk == call_site.pk
+
+
 def link_refused(request, refusal):
     status, title, detail = LINK_REFUSALS[refusal.kind]
     if refusal.kind == "forged":
@@ -124,10 +132,13 @@ def open_link(request, token):
             status=429,
         )
     try:
+        link = read_link(token)
+        if not on_its_site(request, link):
+            # Opened through another incubator's address: not used up here.
+            raise LinkRefused("forged")
         if request.method == "POST":
             link = use_link(request, token)
             return HttpResponseRedirect(target_url(request, link), status=303)
-        link = read_link(token)
     except LinkRefused as refusal:
         return link_refused(request, refusal)
     kind = "candidatures" if link.candidature_id else "drafts"
@@ -174,7 +185,36 @@ def new_link(request):
     )
 
 
+def flooded(request):
+    """A refusal before the body is read (too big, an address over its limits), or None."""
+    if request.method != "POST":
+        return None
+    refusal = flood_refusal(request, client_key_for(request))
+    if refusal is None:
+        return None
+    return render(
+        request,
+        "link_refused.html",
+        {
+            "title": _("Votre envoi n'a pas été enregistré"),
+            "detail": refusal.detail,
+            "email_form": EmailForm(),
+        },
+        status=refusal.status,
+    )
+
+
+def counted(request, form):
+    """Count a form refused for its files against the address, like the form's."""
+    if any(
+        isinstance(form.fields.get(name), MultipleFileField) for name in form.errors
+    ):
+        record_refusal(client_key_for(request))
+
+
 def dossier_or_refusal(request, reference):
+    if refusal := flooded(request):
+        return None, refusal
     candidature = opened_candidature(request, reference)
     if candidature is None:
         return None, render(
@@ -196,10 +236,10 @@ def render_dossier(
 ):
     decisions = sent_decisions(candidature)
     messages_ = thread(candidature)
-    # Read by the applicant once shown: what the team wrote since.
-    Message.objects.filter(
-        candidature=candidature, author=Message.Author.TEAM, read_at=None
-    ).update(read_at=timezone.now())
+    if status == 200:  # read by the applicant once shown: what the team wrote since
+        Message.objects.filter(
+            candidature=candidature, author=Message.Author.TEAM, read_at=None
+        ).update(read_at=timezone.now())
     return render(
         request,
         "dossier.html",
@@ -250,6 +290,14 @@ def withdraw(request, reference):
         reason = form.cleaned_data["reason"]
         try:
             with transaction.atomic():
+                # Locked and read again: a second click withdraws nothing more.
+                candidature = Candidature.objects.select_for_update().get(
+                    pk=candidature.pk
+                )
+                if candidature.status in CLOSING_STATUSES:
+                    return HttpResponseRedirect(
+                        reverse("applicants:dossier", args=[reference]), status=303
+                    )
                 change_status(candidature, Status.WITHDRAWN, reason=reason)
                 # In the thread too: the team is told by email, like an answer.
                 post_message(
@@ -266,6 +314,10 @@ def withdraw(request, reference):
                 reverse("applicants:dossier", args=[reference]), status=303
             )
     return render_dossier(request, candidature, withdraw_form=form, status=422)
+
+
+def not_checked(*args, **kwargs):
+    return None
 
 
 def edit_form(candidature, request, data=None, files=None, only=None):
@@ -297,9 +349,13 @@ def edit_form(candidature, request, data=None, files=None, only=None):
             form.fields[name].required = False
             form.fields[name].kept_files = attachments
     if only is not None:
+        # Shown for the record, never checked (an answer the form no longer
+        # offers must not block the correction): what was stored stays as it is.
         for name, field in form.fields.items():
             if name not in only and name != "jeton":
                 field.disabled = True
+                field.required = False
+                field.clean = not_checked
     return form
 
 
@@ -376,6 +432,7 @@ def write(request, reference):
         return HttpResponseRedirect(dossier_url + "#messages")
     form = MessageForm(request.POST, request.FILES)
     if not form.is_valid():
+        counted(request, form)
         return render_dossier(request, candidature, message_form=form, status=422)
     post_message(
         candidature,
@@ -431,6 +488,7 @@ def correct(request, reference, pk):
                     _("Votre complément est envoyé à l'équipe du programme."),
                 )
                 return HttpResponseRedirect(dossier_url, status=303)
+        counted(request, form)
         status = 422
     else:
         form = edit_form(candidature, request, only=reopened)

@@ -47,6 +47,13 @@ class CorrectionAnsweredFormatter(LogFormatter):
         ) % {"count": len((log_entry.data or {}).get("fields", []))}
 
 
+class CorrectionCancelledFormatter(LogFormatter):
+    label = _("Demande de complément annulée")
+
+    def format_message(self, log_entry):
+        return _("Demande de complément annulée")
+
+
 @hooks.register("register_log_actions")
 def register_thread_log_actions(actions):
     actions.register_action("amorce.candidature.message")(MessageFormatter)
@@ -55,4 +62,7 @@ def register_thread_log_actions(actions):
     )
     actions.register_action("amorce.candidature.correction_answered")(
         CorrectionAnsweredFormatter
+    )
+    actions.register_action("amorce.candidature.correction_cancelled")(
+        CorrectionCancelledFormatter
     )

@@ -21,12 +21,14 @@ from selection.scoring import (
 )
 
 
-def render_candidature_pdf(candidature):
+def render_candidature_pdf(candidature, with_thread=False):
     """One candidature: identity, status, every answer in form order, attachments
-    listed, then its thread with the applicant (messages, corrections)."""
+    listed; ``with_thread``: its versions and its thread with the applicant
+    (messages, corrections), for the programme team."""
     context = dossier_context(candidature)
-    context["thread"] = thread(candidature)
-    context["versions"] = list(candidature.versions.all())
+    if with_thread:
+        context["thread"] = thread(candidature)
+        context["versions"] = list(candidature.versions.all())
     return render_pdf("exports/pdf/dossier.html", context, candidature.call.get_site())
 
 

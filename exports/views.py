@@ -306,8 +306,11 @@ def candidature_pdf(request, pk):
     )
     if not can_view_candidature(request.user, candidature):
         raise Http404  # as if it did not exist: ids of another site are not counted
+    # The thread with the applicant is the programme team's, not the jury's.
+    with_thread = candidatures_for(request.user).filter(pk=candidature.pk).exists()
     return pdf_response(
-        render_candidature_pdf(candidature), f"dossier-{candidature.reference}.pdf"
+        render_candidature_pdf(candidature, with_thread=with_thread),
+        f"dossier-{candidature.reference}.pdf",
     )
 
 

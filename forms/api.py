@@ -25,7 +25,7 @@ from .builder import (
     token_for,
     token_uuid,
 )
-from .drafts import DraftRefused, draft_created, save_draft
+from .drafts import DraftRefused, draft_addressed, save_draft
 from .models import CandidatureFormPage, Draft
 from .services import rate_limited, record_refusal
 
@@ -427,8 +427,8 @@ def save_api_draft(request, page, token):
             ),
         )
     sent_to = None
-    if created:
-        answers = draft_created.send(sender=Draft, request=request, draft=draft)
+    if draft.new_address:
+        answers = draft_addressed.send(sender=Draft, request=request, draft=draft)
         sent_to = next((answer for _receiver, answer in answers if answer), None)
     return Status(201 if created else 200, draft_out(page, draft, sent_to))
 
@@ -450,7 +450,10 @@ def create_draft(request, page_id: int):
     return save_api_draft(request, page, uuid.uuid4())
 
 
-def no_draft():
+def no_draft(request, forged):
+    """404; a token this form did not issue is counted like a forged page."""
+    if forged:
+        record_refusal(client_key_for(request))
     return Status(
         404, Problem(detail=_("Aucun brouillon de ce formulaire ne porte ce jeton."))
     )
@@ -472,7 +475,7 @@ def update_draft(request, page_id: int, jeton: str):
         return not_found()
     token = token_uuid(page, jeton)
     if token is None:
-        return no_draft()
+        return no_draft(request, forged=True)
     return save_api_draft(request, page, token)
 
 
@@ -494,5 +497,5 @@ def read_draft(request, page_id: int, jeton: str):
         else None
     )
     if draft is None:
-        return no_draft()
+        return no_draft(request, forged=page is not None and token is None)
     return draft_out(page, draft)

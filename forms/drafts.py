@@ -32,10 +32,10 @@ from .models.candidatures import Candidature
 
 logger = logging.getLogger("amorce.forms")
 
-# Sent when a form's first save made a draft (``request``, ``draft``); a
-# receiver that emails the link to take it up again answers the address it
-# wrote to (the applicants app), or None.
-draft_created = Signal()
+# Sent when a draft got an address: its first save, or a new address typed
+# (``request``, ``draft``). A receiver that emails the link to take it up again
+# answers the address it wrote to (the applicants app), or None.
+draft_addressed = Signal()
 
 # A draft answer longer than the longest a field takes is not an answer.
 MAX_ANSWER_LENGTH = 100_000
@@ -139,12 +139,20 @@ def save_draft(page, data, files=None, *, token, client_key=""):
 def _draft_for(page, token, email, answers, client_key):
     """Update the draft of ``token``, or create it: one draft per token, however many saves.
 
+    ``draft.new_address``: created, or its address changed.
+
     Sent at the same moment (its candidature stored meanwhile), it is refused
     rather than made again beside its candidature.
     """
     for _attempt in range(3):
         try:
             with transaction.atomic():
+                before = (
+                    Draft.objects.select_for_update()
+                    .filter(page=page, token=token)
+                    .values_list("email", flat=True)
+                    .first()
+                )
                 updated = Draft.objects.filter(page=page, token=token).update(
                     email=email, answers=answers, updated_at=timezone.now()
                 )
@@ -166,6 +174,8 @@ def _draft_for(page, token, email, answers, client_key):
                     page=page, submission_token=token
                 ).exists():
                     raise DraftRefused(already_sent())
+            # A new address (the first, or another typed since) gets the link.
+            draft.new_address = created or before.casefold() != email.casefold()
             return draft, created
         except IntegrityError:
             # Created at the same moment by another request (a double click, two
@@ -179,13 +189,32 @@ def _draft_for(page, token, email, answers, client_key):
 
 
 def replace_draft_files(draft, field_name, uploads):
-    """The draft's files for ``field_name`` become ``uploads`` (checked already)."""
-    old = list(draft.attachments.filter(field_name=field_name))
-    for upload in uploads:
-        store_upload(DraftAttachment(draft=draft, field_name=field_name), upload)
-    for attachment in old:
-        attachment.file.delete(save=False)
-        attachment.delete()
+    """The draft's files for ``field_name`` become ``uploads`` (checked already).
+
+    The draft is locked meanwhile (its submission takes the same lock before
+    taking its files), and the replaced files leave the storage once committed.
+    """
+    storage = DraftAttachment.file.field.storage
+    stored = []
+    try:
+        with transaction.atomic():
+            if not Draft.objects.select_for_update().filter(pk=draft.pk).exists():
+                return  # sent meanwhile: its files went with it
+            old = list(draft.attachments.filter(field_name=field_name))
+            for upload in uploads:
+                attachment = store_upload(
+                    DraftAttachment(draft=draft, field_name=field_name), upload
+                )
+                stored.append(attachment.file.name)
+            for attachment in old:
+                attachment.delete()
+                transaction.on_commit(
+                    lambda name=attachment.file.name: storage.delete(name)
+                )
+    except Exception:
+        for name in stored:
+            storage.delete(name)
+        raise
 
 
 def draft_files(draft):

@@ -24,6 +24,7 @@ from core.throttle import bump
 
 from .choices import REASON_REQUIRED, TRANSITIONS, FieldType, Status
 from .drafts import delete_draft, draft_files
+from .models.applicants import Draft
 from .models.candidatures import (
     Candidature,
     CandidatureAttachment,
@@ -236,6 +237,9 @@ def submit_candidature(
                 attachment = store_attachment(candidature, name, upload)
                 stored_files.append(attachment.file.name)
             if draft is not None:
+                # Locked: a draft save in flight neither changes its files now
+                # nor deletes those the candidature takes.
+                Draft.objects.select_for_update().filter(pk=draft.pk).exists()
                 take_draft_files(candidature, draft, from_draft)
                 delete_draft(draft)
             if tasks_share_the_database():
@@ -350,6 +354,12 @@ class NotRevisable(Exception):  # noqa: N818 - reads as what happened
     pass
 
 
+def same_answer(one, other):
+    """Two stored answers alike, nothing being nothing (``None``, ``""``, ``[]``)."""
+    empty = (None, "", [])
+    return one == other or (one in empty and other in empty)
+
+
 IDENTITY_ATTRIBUTES = {
     "identity_name": "applicant_name",
     "identity_administration": "administration",
@@ -374,10 +384,10 @@ def revise_candidature(candidature, form, *, only=None, allowed=revisable):
 
     answers, uploads = {}, []
     for name in form.answer_fields:
-        value = cleaned.get(name) if editable(name) else None
+        value = cleaned.get(name)
         if not editable(name):
-            answers[name] = candidature.form_data.get(name)
-        elif field_types.get(name) == FieldType.FILE:
+            continue  # kept as stored, read under the lock below
+        if field_types.get(name) == FieldType.FILE:
             files = value or []
             if files:
                 answers[name] = [upload.name for upload in files]
@@ -386,7 +396,7 @@ def revise_candidature(candidature, form, *, only=None, allowed=revisable):
                 answers[name] = candidature.form_data.get(name, [])
         else:
             answers[name] = value
-    answers = answers_json(answers)
+    answers = answers_json(answers)  # the editable ones; the others come below
     identity = {
         attribute: (cleaned.get(name) or "")
         for name, attribute in IDENTITY_ATTRIBUTES.items()
@@ -400,10 +410,15 @@ def revise_candidature(candidature, form, *, only=None, allowed=revisable):
             current.call = candidature.call
             if not allowed(current):
                 raise NotRevisable
+            stored = current.form_data
+            for name in form.answer_fields:
+                if not editable(name):
+                    answers[name] = stored.get(name)
             changed = [
                 name
                 for name in form.answer_fields
-                if answers.get(name) != current.form_data.get(name) or name in replaced
+                if not same_answer(answers.get(name), stored.get(name))
+                or name in replaced
             ] + [
                 name
                 for name, attribute in IDENTITY_ATTRIBUTES.items()

@@ -157,6 +157,22 @@ def submit(page, request, channel):
         return refusal.outcome
 
 
+def flood_refusal(request, client_key):
+    """What refuses a request before its body is read: its size, the address's limits.
+
+    For the other writes of an applicant (a draft, an edit, a message); None
+    when it may be read.
+    """
+    if int(request.META.get("CONTENT_LENGTH") or 0) > max_request_size():
+        record_refusal(client_key)
+        return too_big().outcome
+    if limit := rate_limited(client_key):
+        return Refused(
+            "rate_limited", 429, LIMIT_MESSAGES[limit](), count=False
+        ).outcome
+    return None
+
+
 def _submit_open(page, request, channel, client_key):
     if int(request.META.get("CONTENT_LENGTH") or 0) > max_request_size():
         raise too_big()
@@ -215,18 +231,9 @@ def _submit_open(page, request, channel, client_key):
 
 
 class HtmlForm:
-    """A browser's post: the form's fields, its files, and its own one-time token.
-
-    ``unreadable``: the error Django raised when the body was first read (it
-    reads a body once).
-    """
-
-    def __init__(self, unreadable=None):
-        self.unreadable = unreadable
+    """A browser's post: the form's fields, its files, and its own one-time token."""
 
     def any_token(self, page, request):
-        if self.unreadable:
-            return None
         try:
             return token_uuid(page, request.POST.get(TOKEN_FIELD))
         except UNREADABLE_BODY + (RequestDataTooBig,):
@@ -237,8 +244,6 @@ class HtmlForm:
 
     def read(self, request):
         try:
-            if self.unreadable:
-                raise self.unreadable
             return request.POST, request.FILES
         except RequestDataTooBig:
             raise too_big() from None

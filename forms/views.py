@@ -26,14 +26,15 @@ from .builder import (
     token_for,
     token_uuid,
 )
-from .drafts import DraftRefused, draft_created, keep_draft_files, save_draft
+from .drafts import DraftRefused, draft_addressed, keep_draft_files, save_draft
 from .models.applicants import Draft
 from .models.candidatures import CandidatureAttachment
 from .permissions import can_view_candidature
 from .services import record_refusal
-from .submission import UNREADABLE_BODY, HtmlForm, submit
+from .submission import UNREADABLE_BODY, HtmlForm, flood_refusal, submit
 
-# The form's buttons: « Envoyer » has no name; these two save a draft.
+# Saving a draft is said in the address (``?amorce_action=brouillon``), so that
+# the body is read only after the size and the address's limits are checked.
 ACTION_FIELD = "amorce_action"
 SAVE_DRAFT = "brouillon"
 AUTOSAVE = "autosave"
@@ -145,14 +146,7 @@ def serve_candidature_form(page, request, *args, **kwargs):
         # (``no-store`` would fetch a new token, and make a second candidature).
         patch_cache_control(response, private=True, no_cache=True, max_age=0)
         return response
-    try:
-        action = request.POST.get(ACTION_FIELD)
-    except UNREADABLE_BODY + (RequestDataTooBig,) as error:
-        # Django reads a body once: the pipeline is told, and says why.
-        outcome = submit(page, request, HtmlForm(unreadable=error))
-        response = refused_page(page, request, outcome)
-        add_never_cache_headers(response)
-        return response
+    action = request.GET.get(ACTION_FIELD)
     if action in (SAVE_DRAFT, AUTOSAVE):
         response = serve_draft_save(page, request, autosave=action == AUTOSAVE)
         add_never_cache_headers(response)
@@ -219,6 +213,20 @@ def serve_draft_save(page, request, *, autosave):
         return refused(
             _("Cet appel n'est pas ouvert : le brouillon n'a pas été enregistré."), 410
         )
+    # Before the body is read: its size, and the address's limits.
+    if flood := flood_refusal(request, client_key):
+        if autosave:
+            return JsonResponse(
+                {"saved": False, "detail": flood.detail, "errors": {}},
+                status=flood.status,
+            )
+        return render_form_page(
+            page,
+            request,
+            fresh_form(page, request),
+            status=flood.status,
+            error=flood.detail,
+        )
     token = token_uuid(page, request.POST.get(TOKEN_FIELD))
     if token is None:
         record_refusal(client_key)
@@ -237,8 +245,8 @@ def serve_draft_save(page, request, *, autosave):
         return refused(refusal.message, 422, refusal.errors)
     grant(request, "drafts", draft.pk)
     sent_to = None
-    if created:
-        answers = draft_created.send(sender=Draft, request=request, draft=draft)
+    if draft.new_address:
+        answers = draft_addressed.send(sender=Draft, request=request, draft=draft)
         sent_to = next((answer for _receiver, answer in answers if answer), None)
     saved_at = timezone.localtime(draft.updated_at).strftime("%H:%M")
     message = _("Brouillon enregistré à %(time)s.") % {"time": saved_at}
@@ -246,6 +254,11 @@ def serve_draft_save(page, request, *, autosave):
         message += " " + _("Un lien pour le reprendre a été envoyé à %(email)s.") % {
             "email": sent_to
         }
+    elif draft.new_address:
+        message += " " + _(
+            "Trop de liens ont été demandés : aucun n'a été envoyé à %(email)s pour "
+            "l'instant. Demandez-en un plus tard, depuis « Recevoir un nouveau lien »."
+        ) % {"email": draft.email}
     if autosave:
         return JsonResponse(
             {

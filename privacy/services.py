@@ -342,7 +342,7 @@ def export_applicant(address, path):
             missing.append(attachment.file.name or attachment.original_name)
             archived = None
         return {
-            "question": attachment.field_name,
+            "question": getattr(attachment, "field_name", None),  # none for a message
             "nom": attachment.original_name,
             "type": attachment.content_type,
             "taille": attachment.size,
@@ -428,7 +428,9 @@ def export_applicant(address, path):
                         "auteur": str(message.get_author_display()),
                         "texte": message.body,
                         "pieces_jointes": [
-                            attachment.original_name
+                            archive_file(
+                                f"{candidature.reference}/messages", attachment
+                            )
                             for attachment in message.attachments.all()
                         ],
                     }

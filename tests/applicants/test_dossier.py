@@ -140,3 +140,26 @@ def test_withdrawing_needs_a_reason_and_is_kept(form_page):
     assert "Retirée" in page
     assert "Projet abandonné" in page
     assert "Retirer ma candidature" not in page
+
+
+def test_a_dossier_opens_only_through_its_own_site(form_page):
+    """Another incubator's address neither opens the dossier nor uses up its link."""
+    from tests.incubators import B_HOST, add_second_incubator
+
+    add_second_incubator()
+    post_form(Client(), form_page, answers())
+    candidature = Candidature.objects.get()
+    [url] = re.findall(
+        r"https?://\S+/espace-candidat/lien/[^/\s]+/", mail.outbox[0].body
+    )
+    path = "/" + url.split("/", 3)[3]
+    elsewhere = Client(HTTP_HOST=B_HOST)
+    assert elsewhere.post(path).status_code == 404
+    dossier = f"/espace-candidat/dossiers/{candidature.reference}/"
+    assert elsewhere.get(dossier).status_code == 403
+    at_home = Client()
+    assert at_home.post(path).status_code == 303  # not used up by the other site
+    assert at_home.get(dossier).status_code == 200
+    # The session opened at home does not carry the dossier to the other host.
+    at_home.defaults["HTTP_HOST"] = B_HOST
+    assert at_home.get(dossier).status_code == 403

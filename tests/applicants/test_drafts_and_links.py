@@ -30,19 +30,21 @@ def path_of(url):
 def save_draft(client, page, data=None, files=None, token=None):
     payload = answers() if data is None else dict(data)
     payload["jeton"] = token or issue_token(page)
-    payload["amorce_action"] = "brouillon"
     if files:
         payload.update(files)
     with TestCase.captureOnCommitCallbacks(execute=True):
-        return client.post(page.url, payload)
+        return client.post(f"{page.url}?amorce_action=brouillon", payload)
 
 
 def autosave(client, page, token, **overrides):
     payload = answers(**overrides)
     payload["jeton"] = token
-    payload["amorce_action"] = "autosave"
     with TestCase.captureOnCommitCallbacks(execute=True):
-        return client.post(page.url, payload, HTTP_ACCEPT="application/json")
+        return client.post(
+            f"{page.url}?amorce_action=autosave",
+            payload,
+            HTTP_ACCEPT="application/json",
+        )
 
 
 def open_link(client, url):
@@ -224,3 +226,34 @@ def test_a_refused_file_is_said_and_the_rest_of_the_draft_is_kept(client, form_p
     draft = Draft.objects.get()
     assert draft.answers["le_probleme"] == "Gardé malgré le fichier"
     assert not draft.attachments.exists()
+
+
+def test_a_draft_too_big_or_from_a_blocked_address_is_refused_before_reading(
+    client, form_page
+):
+    token = issue_token(form_page)
+    with override_settings(AMORCE_MAX_REQUEST_SIZE=1024):
+        big = autosave(client, form_page, token, le_probleme="x" * 5000)
+    assert big.status_code == 413
+    assert "trop volumineux" in big.json()["detail"]
+    with override_settings(AMORCE_REFUSED_SUBMISSION_RATE_LIMIT=(1, 3600)):
+        blocked = autosave(client, form_page, token)
+    assert blocked.status_code == 429
+    assert not Draft.objects.exists()
+
+
+def test_a_corrected_address_gets_the_link_and_the_old_one_opens_nothing(
+    client, form_page
+):
+    token = issue_token(form_page)
+    autosave(client, form_page, token, identity_email="camille@gmial.com")
+    [typo] = links_in(mail.outbox[-1])
+    assert mail.outbox[-1].to == ["camille@gmial.com"]
+    autosave(client, form_page, token, identity_email="camille@gmail.com")
+    assert mail.outbox[-1].to == ["camille@gmail.com"]
+    assert len(mail.outbox) == 2
+    autosave(client, form_page, token, identity_email="camille@gmail.com")
+    assert len(mail.outbox) == 2  # the same address: no new link
+    refused = Client().get(path_of(typo))
+    assert refused.status_code == 410
+    assert Draft.objects.get().email == "camille@gmail.com"

@@ -52,11 +52,10 @@ def everything(form_page, paula):
         )
     with TestCase.captureOnCommitCallbacks(execute=True):
         Client().post(
-            form_page.url,
+            f"{form_page.url}?amorce_action=brouillon",
             {
                 **answers(le_probleme="Un second projet de Camille"),
                 "jeton": issue_token(form_page),
-                "amorce_action": "brouillon",
                 "pieces_jointes": upload("brouillon-camille.pdf", PDF),
             },
         )
@@ -71,7 +70,9 @@ def test_the_export_holds_the_thread_the_versions_and_the_drafts(everything, tmp
         [candidature] = data["candidatures"]
         [message] = candidature["messages"]
         assert "joignable au 06" in message["texte"]
-        assert message["pieces_jointes"] == ["cv-camille.pdf"]
+        [sent] = message["pieces_jointes"]
+        assert sent["nom"] == "cv-camille.pdf"
+        assert archive.read(sent["fichier"]) == PDF
         [version] = candidature["versions_precedentes"]
         assert version["reponses"]["le_probleme"] == "Camille Martin, première version"
         [draft] = data["brouillons"]

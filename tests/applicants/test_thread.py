@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from wagtail.models import ModelLogEntry
 
 from applicants.models import CorrectionRequest, Message
+from applicants.thread import post_message
 from forms.choices import Status
 from forms.models import Candidature
 from forms.services import change_status
@@ -46,7 +47,10 @@ def candidature(form_page):
 
 
 def pdf_text(response):
-    content = b"".join(response) if response.streaming else response.content
+    return pdf_text_of(b"".join(response) if response.streaming else response.content)
+
+
+def pdf_text_of(content):
     reader = PdfReader(io.BytesIO(content))
     return "\n".join(page.extract_text() for page in reader.pages)
 
@@ -212,3 +216,47 @@ def test_a_refused_file_sends_no_message(programme_client, candidature):
     assert refused.status_code == 422
     assert not Message.objects.exists()
     assert not mail.outbox
+
+
+def test_the_thread_stays_out_of_a_pdf_for_others_than_the_team(candidature):
+    from exports.pdf import render_candidature_pdf
+
+    post_message(candidature, author=Message.Author.TEAM, body="Note pour le candidat.")
+    team = pdf_text_of(render_candidature_pdf(candidature, with_thread=True))
+    jury = pdf_text_of(render_candidature_pdf(candidature))
+    assert "Note pour le candidat." in team
+    assert "Note pour le candidat." not in jury
+
+
+def test_no_correction_on_a_withdrawn_candidature_and_a_cancellation_is_traced(
+    programme_client, candidature, paula
+):
+    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    data = {
+        "action": "correction",
+        "complement-fields": ["le_probleme"],
+        "complement-deadline": tomorrow,
+        "complement-body": "Précisez.",
+    }
+    assert team_post(programme_client, candidature, data).status_code == 302
+    correction = CorrectionRequest.objects.get()
+    cancelled = team_post(
+        programme_client,
+        candidature,
+        {"action": "cancel", "correction": correction.pk},
+    )
+    assert cancelled.status_code == 302
+    correction.refresh_from_db()
+    assert correction.cancelled_at is not None
+    assert ModelLogEntry.objects.filter(
+        action="amorce.candidature.correction_cancelled"
+    ).exists()
+    change_status(candidature, Status.WITHDRAWN, reason="Abandon")
+    assert "Demander le complément" not in text(
+        programme_client.get(thread_url(candidature))
+    )
+    refused = team_post(programme_client, candidature, data)
+    # Permission denied (Wagtail leads back to the dashboard), nothing asked.
+    assert refused.status_code in (302, 403)
+    assert refused.get("Location") != thread_url(candidature)
+    assert CorrectionRequest.objects.count() == 1
