@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from wagtail.models import Site
 
 from cms_pages.models import CallStatus
-from forms.emails import Letterhead
+from forms.emails import Letterhead, team_recipients
 from forms.models import Candidature, Draft
 
 from .links import issue_link, link_days
@@ -157,11 +157,7 @@ def notify_message(message_id):
             invite_reply=False,
         )
     else:
-        recipients = [
-            address.strip()
-            for address in candidature.page.specific.notification_emails.split(",")
-            if address.strip()
-        ]
+        recipients = team_recipients(candidature.page.specific)
         if not recipients:
             Message.objects.filter(pk=message.pk).update(notified_at=timezone.now())
             return

@@ -22,6 +22,7 @@ from core.throttle import client_key_for
 from forms.access import granted
 from forms.builder import IDENTITY_PREFIX, MultipleFileField
 from forms.choices import CLOSING_STATUSES, Status
+from forms.drafts import keep_files
 from forms.models import Candidature, CandidatureAttachment
 from forms.services import (
     TOO_MANY_REFUSALS,
@@ -340,14 +341,14 @@ def edit_form(candidature, request, data=None, files=None, only=None):
     form = page.get_form(data, files, page=page, user=None, initial=initial)
     # Links and emails go to this address: it is not changed here.
     form.fields[f"{IDENTITY_PREFIX}email"].disabled = True
-    kept = {}
-    for row in candidature.answers():
-        if row["type"] == "file" and row["value"]:
-            kept[row["name"]] = row["value"]
-    for name, attachments in kept.items():
-        if name in form.fields:
-            form.fields[name].required = False
-            form.fields[name].kept_files = attachments
+    keep_files(
+        form,
+        {
+            row["name"]: row["value"]
+            for row in candidature.answers()
+            if row["type"] == "file"
+        },
+    )
     if only is not None:
         # Shown for the record, never checked (an answer the form no longer
         # offers must not block the correction): what was stored stays as it is.

@@ -227,12 +227,17 @@ def draft_files(draft):
     return files
 
 
-def keep_draft_files(form, draft):
-    """Files already joined to the draft: shown by their field, no longer required."""
-    for name, attachments in draft_files(draft).items():
-        if name in form.fields:
+def keep_files(form, files_by_field):
+    """Files already joined (to a draft, a candidature): shown by their field,
+    which no longer requires one; kept unless another is chosen."""
+    for name, attachments in files_by_field.items():
+        if name in form.fields and attachments:
             form.fields[name].required = False
             form.fields[name].kept_files = attachments
+
+
+def keep_draft_files(form, draft):
+    keep_files(form, draft_files(draft))
 
 
 def delete_draft(draft):

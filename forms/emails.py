@@ -171,13 +171,18 @@ def build_confirmation(candidature, sending=True):
     )
 
 
-def build_notification(candidature):
-    page = candidature.page.specific
-    recipients = [
+def team_recipients(page):
+    """The programme team's addresses a form's notices go to."""
+    return [
         address.strip()
         for address in page.notification_emails.split(",")
         if address.strip()
     ]
+
+
+def build_notification(candidature):
+    page = candidature.page.specific
+    recipients = team_recipients(page)
     if not recipients:
         return None
     letterhead = Letterhead(candidature.call)

@@ -25,6 +25,7 @@ from django.utils import timezone
 from wagtail.log_actions import log
 from wagtail.models import ModelLogEntry
 
+from applicants.links import link_max_age
 from applicants.models import (
     ApplicantLink,
     CorrectionRequest,
@@ -120,6 +121,13 @@ def remove_drafts(drafts):
     ]
     Draft.objects.filter(pk__in=ids).delete()  # their files' rows and links with them
     return len(ids), files
+
+
+def purge_links(now):
+    """Links that can open nothing any more (past their age): their rows and addresses go."""
+    from_before = now - dt.timedelta(seconds=link_max_age())
+    count, _deleted = ApplicantLink.objects.filter(created_at__lt=from_before).delete()
+    return count
 
 
 def kept_candidatures(call):

@@ -9,7 +9,7 @@ from io import StringIO
 import pytest
 from django.core.files.storage import storages
 from django.core.management import call_command
-from django.test import Client, TestCase
+from django.test import Client, TestCase, override_settings
 
 from applicants.models import ApplicantLink, Message, MessageAttachment
 from applicants.thread import post_message
@@ -118,3 +118,12 @@ def test_drafts_go_when_the_call_retention_ends(everything, form_page):
     assert "1 brouillon(s) jamais envoyé(s) supprimé(s)" in out
     assert not Draft.objects.exists()
     assert not storages["private"].exists(draft_file)
+
+
+def test_links_past_their_age_leave_with_the_daily_job(everything):
+    assert ApplicantLink.objects.exists()
+    run("anonymise_candidatures")
+    assert ApplicantLink.objects.exists()  # still able to open something
+    with override_settings(AMORCE_APPLICANT_LINK_MAX_AGE=-1):
+        run("anonymise_candidatures")
+    assert not ApplicantLink.objects.exists()

@@ -13,6 +13,7 @@ from privacy.services import (
     calls_past_retention,
     delete_files,
     expired_candidatures,
+    purge_links,
     remove_drafts,
     retention_end,
 )
@@ -130,6 +131,8 @@ class Command(BaseCommand):
                     _("Fichier non supprimé du stockage privé, à effacer : %(name)s")
                     % {"name": name}
                 )
+        if not dry_run:
+            purge_links(now)  # expired links: nothing left to open, an address kept
         if dry_run:
             self.stdout.write(
                 _("En tout : %(count)s candidature(s) seraient anonymisée(s).")
