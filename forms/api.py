@@ -4,6 +4,7 @@ Mounted on Wagtail's API v3 (``/api/v3/forms/``), so it appears in the same
 OpenAPI document as the pages.
 """
 
+import copy
 import datetime as dt
 import uuid
 from decimal import Decimal
@@ -349,7 +350,7 @@ DRAFT_BODY = {
             "le `jeton` du brouillon parmi les réponses : ses fichiers la suivent "
             "pour les champs envoyés sans fichier, et le brouillon disparaît."
         ),
-        "content": SUBMISSION_BODY["requestBody"]["content"],
+        "content": copy.deepcopy(SUBMISSION_BODY["requestBody"]["content"]),
     }
 }
 DRAFT_RESPONSES = {
