@@ -153,12 +153,12 @@ def _draft_for(page, token, email, answers, client_key):
                     .values_list("email", flat=True)
                     .first()
                 )
-                updated = Draft.objects.filter(page=page, token=token).update(
-                    email=email, answers=answers, updated_at=timezone.now()
-                )
-                if updated:
+                if before is not None:  # found, and locked: updated
+                    Draft.objects.filter(page=page, token=token).update(
+                        email=email, answers=answers, updated_at=timezone.now()
+                    )
                     draft, created = Draft.objects.get(page=page, token=token), False
-                else:
+                else:  # a draft made at the same moment fails this, and is found next
                     draft, created = (
                         Draft.objects.create(
                             page=page,
