@@ -1,7 +1,9 @@
 """The selection: review rounds, their members, evaluations, and decision emails."""
 
+from django import forms as django_forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
@@ -40,6 +42,21 @@ class ReviewRound(ClusterableModel):
     kind = models.CharField(_("étape"), max_length=20, choices=RoundKind.choices)
     starts_on = models.DateField(_("début des évaluations"), null=True, blank=True)
     ends_on = models.DateField(_("date de la réunion"), null=True, blank=True)
+    evaluation_deadline = models.DateField(
+        _("date limite des évaluations"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Les membres qui ont encore des dossiers à noter reçoivent un rappel "
+            "par courriel avant cette date, puis le jour même."
+        ),
+    )
+    reminder_days = models.PositiveSmallIntegerField(
+        _("rappel, nombre de jours avant la date limite"),
+        default=3,
+        validators=[MaxValueValidator(60)],
+        help_text=_("0 : un seul rappel, le jour même."),
+    )
     candidatures = models.ManyToManyField(
         Candidature,
         verbose_name=_("candidatures examinées"),
@@ -62,9 +79,13 @@ class ReviewRound(ClusterableModel):
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
 
     panels = [
-        FieldPanel("call"),
+        # A plain list of the site's calls (title, opening, status), not the page tree.
+        FieldPanel("call", widget=django_forms.Select),
         FieldPanel("kind"),
         FieldRowPanel([FieldPanel("starts_on"), FieldPanel("ends_on")]),
+        FieldRowPanel(
+            [FieldPanel("evaluation_deadline"), FieldPanel("reminder_days")]
+        ),
         FieldPanel("others_scores"),
         InlinePanel("memberships", heading=_("Membres"), label=_("Membre")),
     ]
@@ -96,10 +117,22 @@ class ReviewRound(ClusterableModel):
         return Status(self.source_status).label
 
     def member_ids(self):
-        return [membership.user_id for membership in self.memberships.all()]
+        """The members who sit on the round now (not those removed from it)."""
+        return [
+            membership.user_id
+            for membership in self.memberships.all()
+            if membership.removed_at is None
+        ]
 
 
 class RoundMember(Orderable):
+    """A person sitting on a round.
+
+    Removed from the round once they have evaluated there, a member is not
+    deleted but marked (``removed_at``): they no longer see the round, and
+    what they submitted still counts, shown as a removed member's.
+    """
+
     round = ParentalKey(
         ReviewRound, on_delete=models.CASCADE, related_name="memberships"
     )
@@ -116,6 +149,16 @@ class RoundMember(Orderable):
         help_text=_("Sert à signaler les conflits d'intérêts probables."),
     )
 
+    removed_at = models.DateTimeField(_("retiré du tour le"), null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("retiré par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
     panels = [FieldRowPanel([FieldPanel("user"), FieldPanel("administration")])]
 
     class Meta(Orderable.Meta):
@@ -129,6 +172,94 @@ class RoundMember(Orderable):
 
     def __str__(self):
         return str(self.user)
+
+
+class JuryInvitation(models.Model):
+    """An email inviting a person to a round: who invited whom, when, accepted when.
+
+    The link it carries holds a random token of which only a hash is kept
+    (``token_hash``): it opens the invitation once, until ``expires_at``. A new
+    invitation to the same person for the same round voids the older ones
+    (``replaced_at``). Kept as the round's record.
+    """
+
+    round = models.ForeignKey(
+        ReviewRound,
+        verbose_name=_("tour"),
+        on_delete=models.CASCADE,
+        related_name="invitations",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("personne invitée"),
+        on_delete=models.CASCADE,
+        related_name="jury_invitations",
+    )
+    email = models.EmailField(_("adresse"))
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("invitée par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("envoyée le"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("valable jusqu'au"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("acceptée le"), null=True, blank=True)
+    replaced_at = models.DateTimeField(
+        _("remplacée par un nouveau lien le"), null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("invitation d'un membre")
+        verbose_name_plural = _("invitations des membres")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["round", "user"], name="jury_invitation_round_user")
+        ]
+
+    def __str__(self):
+        return f"{self.email} — {self.round_id}"
+
+
+class ReminderKind(models.TextChoices):
+    BEFORE = "before", _("Avant la date limite")
+    DAY = "day", _("Le jour de la date limite")
+
+
+class JuryReminder(models.Model):
+    """One reminder email sent to a member for a round: never twice for the same one."""
+
+    round = models.ForeignKey(
+        ReviewRound, on_delete=models.CASCADE, related_name="reminders"
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("membre"),
+        on_delete=models.CASCADE,
+        related_name="jury_reminders",
+    )
+    kind = models.CharField(_("rappel"), max_length=10, choices=ReminderKind.choices)
+    deadline = models.DateField(_("date limite rappelée"))
+    pending = models.PositiveIntegerField(_("dossiers à noter"), default=0)
+    sent_at = models.DateTimeField(_("envoyé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rappel aux membres")
+        verbose_name_plural = _("rappels aux membres")
+        ordering = ["sent_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "member", "kind", "deadline"],
+                name="one_reminder_per_member_and_deadline",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.round_id} / {self.member_id} — {self.kind} {self.deadline}"
 
 
 class Evaluation(models.Model):
