@@ -200,7 +200,7 @@ def invitation_message(invitation, url):
     review_round = invitation.round
     letterhead = Letterhead(review_round.call)
     return letterhead.message(
-        _("Invitation au %(round)s") % {"round": str(review_round).lower()},
+        _("Invitation : %(round)s") % {"round": review_round},
         [invitation.email],
         template="selection/emails/jury_invitation",
         context={

@@ -8,6 +8,7 @@ conflict of interest. The programme team runs the rounds of its sites.
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db.models import Count
+from wagtail.models import Site
 
 from cms_pages.sites import (
     PROGRAMME_TEAM_PERMISSION,
@@ -95,10 +96,17 @@ def juror_dossier_counts(review_round, memberships):
     compares them).
     """
     users = [m.user for m in memberships]
-    site = review_round.call.get_site()
-    may_sit = set(
-        site_users([site] if site else [])
-        .filter(pk__in=[u.pk for u in users])
+    call_path = review_round.call.path
+    sites = [  # those whose tree holds the call (``under_sites``)
+        site
+        for site in Site.objects.select_related("root_page")
+        if call_path.startswith(site.root_page.path)
+    ]
+    on_site = set(  # whose groups work on one of them (``sites_of``)
+        get_user_model()
+        .objects.filter(
+            pk__in=[u.pk for u in users], groups__site_link__site__in=sites
+        )
         .values_list("pk", flat=True)
     )
     total = review_round.candidatures.count()
@@ -116,7 +124,7 @@ def juror_dossier_counts(review_round, memberships):
         m.user_id: total - conflicts.get(m.user_id, 0)
         if m.removed_at is None
         and m.user.is_active
-        and (m.user.is_superuser or m.user_id in may_sit)
+        and (m.user.is_superuser or m.user_id in on_site)
         else 0
         for m in memberships
     }
