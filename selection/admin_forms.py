@@ -107,8 +107,7 @@ class ReviewRoundForm(ScopedAdminModelForm):
         removed = {}
         if self.instance.pk:
             removed = {
-                m.user_id: m
-                for m in self.instance.memberships.exclude(removed_at=None)
+                m.user_id: m for m in self.instance.memberships.exclude(removed_at=None)
             }
         allowed = None
         if call is not None:

@@ -7,6 +7,8 @@ password (a POST) uses the link, signs the person in and lands on « Mes
 send a new one.
 """
 
+import contextlib
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.forms import SetPasswordForm
@@ -86,7 +88,9 @@ class JuryInvitationView(TemplateView):
             form=kwargs.get("form") or SetPasswordForm(user),
             other_ways=[
                 option
-                for option in (f(self.request, self.invitation) for f in SIGN_IN_OPTIONS)
+                for option in (
+                    f(self.request, self.invitation) for f in SIGN_IN_OPTIONS
+                )
                 if option
             ],
             signed_in_as_other=self.request.user.is_authenticated
@@ -100,10 +104,8 @@ class JuryInvitationView(TemplateView):
             and request.user.is_authenticated
             and request.user.pk == self.invitation.user_id
         ):
-            try:
+            with contextlib.suppress(InvitationRefused):  # accepted meanwhile
                 accept_invitation(self.invitation)
-            except InvitationRefused:
-                pass
             return redirect("jury:rounds")
         status = 410 if self.refusal else 200
         return self.render_to_response(self.get_context_data(), status=status)

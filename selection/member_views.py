@@ -24,7 +24,7 @@ from .invitations import (
     new_invitation,
     person_name,
 )
-from .members import remove_member, removal_date, round_progress
+from .members import removal_date, remove_member, round_progress
 from .models import JuryInvitation, RoundMember
 from .permissions import rounds_for
 
@@ -39,7 +39,7 @@ class InviteForm(forms.Form):
         error_messages={
             "invalid": gettext_lazy(
                 "Saisissez une adresse électronique valide, par exemple "
-                "prenom.nom@administration.gouv.fr."
+                "prenom.nom@administration.fr."
             )
         },
     )

@@ -30,9 +30,7 @@ def removal_date(membership):
 
 def removed_members(review_round):
     """{user id: membership} of those removed from the round."""
-    return {
-        m.user_id: m for m in review_round.memberships.exclude(removed_at=None)
-    }
+    return {m.user_id: m for m in review_round.memberships.exclude(removed_at=None)}
 
 
 def remove_member(membership, *, by):

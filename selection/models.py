@@ -86,9 +86,7 @@ class ReviewRound(ClusterableModel):
         FieldPanel("call", widget=django_forms.Select),
         FieldPanel("kind"),
         FieldRowPanel([FieldPanel("starts_on"), FieldPanel("ends_on")]),
-        FieldRowPanel(
-            [FieldPanel("evaluation_deadline"), FieldPanel("reminder_days")]
-        ),
+        FieldRowPanel([FieldPanel("evaluation_deadline"), FieldPanel("reminder_days")]),
         FieldPanel("others_scores"),
         InlinePanel("memberships", heading=_("Membres"), label=_("Membre")),
     ]

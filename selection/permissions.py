@@ -24,7 +24,6 @@ from forms.permissions import CANDIDATURE_READERS
 
 from .models import Evaluation, NotificationTemplate, ReviewRound
 
-
 PROGRAMME_APP, PROGRAMME_CODENAME = PROGRAMME_TEAM_PERMISSION.split(".")
 
 
@@ -104,9 +103,7 @@ def juror_dossier_counts(review_round, memberships):
     ]
     on_site = set(  # whose groups work on one of them (``sites_of``)
         get_user_model()
-        .objects.filter(
-            pk__in=[u.pk for u in users], groups__site_link__site__in=sites
-        )
+        .objects.filter(pk__in=[u.pk for u in users], groups__site_link__site__in=sites)
         .values_list("pk", flat=True)
     )
     total = review_round.candidatures.count()

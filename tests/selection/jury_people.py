@@ -1,4 +1,8 @@
-"""A round of three dossiers with two jurors, and helpers to act as them (tests of the jury)."""
+"""A round of three dossiers with two jurors, and helpers to act as them (tests of the jury).
+
+The fixtures are imported by name (``alice_fixture``…) into each test module,
+where they take precedence over those of a conftest with the same names.
+"""
 
 import re
 
@@ -14,23 +18,23 @@ from tests.users import member_of
 LINK = re.compile(r"http://testserver(/admin/invitation-jury/[^/\s]+/)")
 
 
-@pytest.fixture
-def criteria(call):
+@pytest.fixture(name="criteria")
+def criteria_fixture(call):
     return list(call.criteria.all())  # weights 2, 1, 1; scales 0–5, 0–5, 0–10
 
 
-@pytest.fixture
-def alice(db):
+@pytest.fixture(name="alice")
+def alice_fixture(db):
     return member_of("Jury", "alice")
 
 
-@pytest.fixture
-def bruno(db):
+@pytest.fixture(name="bruno")
+def bruno_fixture(db):
     return member_of("Jury", "bruno")
 
 
-@pytest.fixture
-def dossiers(form_page):
+@pytest.fixture(name="dossiers")
+def dossiers_fixture(form_page):
     return [
         CandidatureFactory(
             page=form_page,
@@ -42,8 +46,8 @@ def dossiers(form_page):
     ]
 
 
-@pytest.fixture
-def review_round(call, alice, bruno, dossiers):
+@pytest.fixture(name="review_round")
+def review_round_fixture(call, alice, bruno, dossiers):
     review_round = ReviewRound.objects.create(call=call, kind="preselection")
     for juror in (alice, bruno):
         RoundMember.objects.create(round=review_round, user=juror)

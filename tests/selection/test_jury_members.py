@@ -2,21 +2,22 @@
 call from a plain list of the site's calls."""
 
 import pytest
+from django.db import transaction
 from wagtail.test.utils.form_data import querydict_from_html
 
 from core.deletion import DeletionRefused
 from selection.models import RoundMember
 from selection.scoring import round_aggregates
 
-from .jury_people import (  # noqa: F401 - fixtures
-    alice,
+from .jury_people import (  # noqa: F401 - fixtures, by their names
+    alice_fixture,
     as_member,
-    bruno,
-    criteria,
-    dossiers,
+    bruno_fixture,
+    criteria_fixture,
+    dossiers_fixture,
     evaluate,
     messages_of,
-    review_round,
+    review_round_fixture,
 )
 
 pytestmark = pytest.mark.django_db
@@ -74,9 +75,12 @@ def test_deleting_a_member_who_scored_from_the_round_form_keeps_him_marked(
     # The form lists the members sitting now; saving it again keeps her row.
     again = edit_data(programme_client, review_round)
     assert again["memberships-TOTAL_FORMS"] == "1"
-    assert programme_client.post(
-        f"/admin/tours/edit/{review_round.pk}/", again
-    ).status_code == 302
+    assert (
+        programme_client.post(
+            f"/admin/tours/edit/{review_round.pk}/", again
+        ).status_code
+        == 302
+    )
     assert RoundMember.objects.filter(pk=alice_in.pk).exists()
 
 
@@ -138,8 +142,11 @@ def test_a_membership_with_evaluations_is_never_deleted_by_any_path(
     review_round, alice, dossiers, criteria
 ):
     evaluate(review_round, dossiers[0], alice, [1, 1, 1], criteria, submit=False)
-    with pytest.raises(DeletionRefused, match="retiré"):
-        RoundMember.objects.get(round=review_round, user=alice).delete()
+    membership = RoundMember.objects.get(round=review_round, user=alice)
+    with pytest.raises(DeletionRefused, match="retiré"), transaction.atomic():
+        membership.delete()
+    with pytest.raises(DeletionRefused), transaction.atomic():
+        review_round.memberships.all().delete()
     assert RoundMember.objects.filter(round=review_round, user=alice).exists()
 
 

@@ -13,13 +13,13 @@ from selection.models import Evaluation, JuryReminder, ReviewRound, RoundMember
 from selection.permissions import juror_candidatures, juror_dossier_counts
 from tests.users import member_of
 
-from .jury_people import (  # noqa: F401 - fixtures
-    alice,
-    bruno,
-    criteria,
-    dossiers,
+from .jury_people import (  # noqa: F401 - fixtures, by their names
+    alice_fixture,
+    bruno_fixture,
+    criteria_fixture,
+    dossiers_fixture,
     evaluate,
-    review_round,
+    review_round_fixture,
 )
 
 pytestmark = pytest.mark.django_db
@@ -104,9 +104,7 @@ def test_the_table_costs_the_same_queries_for_more_members_and_dossiers(
 
     def grow(members, dossiers):
         start = RoundMember.objects.filter(round=review_round).count()
-        people = [
-            member_of("Jury", f"juror{start + i}") for i in range(members)
-        ]
+        people = [member_of("Jury", f"juror{start + i}") for i in range(members)]
         for person in people:
             RoundMember.objects.create(round=review_round, user=person)
         new = [

@@ -12,13 +12,13 @@ from django.utils import timezone
 from selection.models import Evaluation, JuryReminder, RoundMember
 from selection.reminders import send_jury_reminders
 
-from .jury_people import (  # noqa: F401 - fixtures
-    alice,
-    bruno,
-    criteria,
-    dossiers,
+from .jury_people import (  # noqa: F401 - fixtures, by their names
+    alice_fixture,
+    bruno_fixture,
+    criteria_fixture,
+    dossiers_fixture,
     evaluate,
-    review_round,
+    review_round_fixture,
 )
 from .test_jury_members import edit_data
 
@@ -70,10 +70,12 @@ def test_a_deadline_today_or_later_is_kept_and_a_passed_one_may_stay(
         evaluation_deadline=passed
     )
     data = edit_data(programme_client, review_round)
-    assert data["evaluation_deadline"] == passed.isoformat()
     data["others_scores"] = "never"
     response = programme_client.post(f"/admin/tours/edit/{review_round.pk}/", data)
     assert response.status_code == 302, response.content.decode()[:1000]
+    review_round.refresh_from_db()
+    assert review_round.evaluation_deadline == passed
+    assert review_round.others_scores == "never"
 
 
 # The reminders --------------------------------------------------------------
