@@ -88,7 +88,16 @@ class ReviewRound(ClusterableModel):
         FieldRowPanel([FieldPanel("starts_on"), FieldPanel("ends_on")]),
         FieldRowPanel([FieldPanel("evaluation_deadline"), FieldPanel("reminder_days")]),
         FieldPanel("others_scores"),
-        InlinePanel("memberships", heading=_("Membres"), label=_("Membre")),
+        InlinePanel(
+            "memberships",
+            heading=_("Membres"),
+            label=_("Membre"),
+            help_text=_(
+                "Les personnes du jury et de l'équipe programme du site. Pour "
+                "inviter quelqu'un par courriel, avec ou sans compte : « Membres "
+                "et avancement », depuis le classement du tour."
+            ),
+        ),
     ]
 
     class Meta:

@@ -72,6 +72,11 @@ def test_deleting_a_member_who_scored_from_the_round_form_keeps_him_marked(
         f"/admin/tours/{review_round.pk}/dossiers/{dossiers[0].pk}/"
     ).content.decode()
     assert "membre retiré du tour le" in page
+    export = programme_client.get(
+        f"/admin/exports/tours/{review_round.pk}/evaluations/?format=csv"
+    )
+    rows = b"".join(export).decode()
+    assert "Rendue — membre retiré du tour le" in rows
     # The form lists the members sitting now; saving it again keeps her row.
     again = edit_data(programme_client, review_round)
     assert again["memberships-TOTAL_FORMS"] == "1"
