@@ -14,6 +14,7 @@ from selection.reminders import send_jury_reminders
 
 from .jury_people import (  # noqa: F401 - fixtures, by their names
     alice_fixture,
+    as_member,
     bruno_fixture,
     criteria_fixture,
     dossiers_fixture,
@@ -105,6 +106,7 @@ def test_one_email_per_member_with_his_pending_dossiers_then_nothing_twice(
     assert "Il vous reste 3 dossiers à noter" in to_bruno.body
     assert to_bruno.alternatives, "a text and an HTML part"
     assert "13 mars 2026" in to_bruno.body
+    assert "13 mars 2026" in as_member(bruno).get("/admin/jury/").content.decode()
 
     mail.outbox.clear()
     assert "0 rappel(s) envoyé(s)" in run(TODAY)
