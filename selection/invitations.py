@@ -223,7 +223,7 @@ def send_invitation(invitation_id):
     """Issue the link of an invitation and email it; nothing if it was replaced or used."""
     with transaction.atomic():
         invitation = (
-            JuryInvitation.objects.select_for_update()
+            JuryInvitation.objects.select_for_update(of=("self",))
             .select_related("round__call", "user", "invited_by")
             .filter(pk=invitation_id)
             .first()
