@@ -137,6 +137,16 @@ def invite_member(
         )
         if created:
             notes.append(_("compte créé"))
+        elif not user.is_active and user.is_superuser:
+            # Not the programme team's to give back: an administrator's rights.
+            raise ValidationError(
+                _(
+                    "Le compte de %(email)s est un compte d'administrateur "
+                    "désactivé : seul un administrateur peut le réactiver."
+                )
+                % {"email": email},
+                code="inactive_admin",
+            )
         elif not user.is_active:
             user.is_active = True
             user.save(update_fields=["is_active"])

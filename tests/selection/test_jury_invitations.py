@@ -182,6 +182,21 @@ def test_an_existing_account_is_found_whatever_the_case_and_signs_in_as_usual(
     assert str(selection) in browser.get("/admin/jury/").content.decode()
 
 
+def test_a_deactivated_administrator_is_not_reactivated_by_an_invitation(
+    programme_client, review_round
+):
+    admin = User.objects.create_superuser(
+        "ancienne", "Ancienne@Equipe.example.org", "x", is_active=False
+    )
+    response = invite(programme_client, review_round, email=admin.email)
+    assert response.status_code == 200
+    assert "seul un administrateur peut le réactiver" in response.content.decode()
+    admin.refresh_from_db()
+    assert not admin.is_active
+    assert not RoundMember.objects.filter(user=admin).exists()
+    assert not mail.outbox
+
+
 def test_an_invitation_puts_a_removed_member_back(
     programme_client, review_round, alice, dossiers, criteria
 ):
