@@ -158,7 +158,9 @@ class EvaluationImportResource(resources.ModelResource):
         self.criteria = criteria_of(review_round.call)
         self.members = {
             m.user.email.casefold(): m.user
-            for m in review_round.memberships.select_related("user")
+            for m in review_round.memberships.filter(removed_at=None).select_related(
+                "user"
+            )
             if m.user.email
         }
 

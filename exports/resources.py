@@ -24,6 +24,7 @@ from import_export.fields import Field
 from forms.choices import FieldType, Status
 from forms.models import Candidature, FormDefinition, answer_text
 from investigations.models import Investigation
+from selection.members import removal_note, removed_members
 from selection.models import Evaluation, ReviewRound
 from selection.scoring import (
     criteria_of,
@@ -342,6 +343,7 @@ class EvaluationResource(RowResource):
     def __init__(self, review_round, **kwargs):
         super().__init__(**kwargs)
         self.review_round = review_round
+        self.removed = removed_members(review_round)
         self.criteria = criteria_of(review_round.call)
         self.criteria_summary = criteria_summary(self.criteria)
         for criterion in self.criteria:
@@ -376,7 +378,9 @@ class EvaluationResource(RowResource):
         return weighted_score(evaluation.scores, self.criteria)
 
     def dehydrate_state(self, evaluation):
-        return _("Rendue") if evaluation.submitted_at else _("Brouillon")
+        state = _("Rendue") if evaluation.submitted_at else _("Brouillon")
+        removed = removal_note(self.removed.get(evaluation.member_id))
+        return f"{state} — {removed}" if removed else state
 
     def dehydrate_criteria(self, evaluation):
         return self.criteria_summary

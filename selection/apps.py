@@ -11,4 +11,5 @@ class SelectionConfig(AppConfig):
     def ready(self):
         # Registers what may not be deleted, the criteria lock, what a member
         # reads, and the decision emails listed on a candidature's page.
-        from . import notifications, permissions, rules  # noqa: F401
+        # Signing in accepts the jury invitations still open (receivers).
+        from . import notifications, permissions, receivers, rules  # noqa: F401

@@ -68,7 +68,9 @@ def member_round(user, round_id):
         rounds_of(user).select_related("call"), pk=round_id
     )
     membership = (
-        review_round.memberships.filter(user=user).select_related("user").first()
+        review_round.memberships.filter(user=user, removed_at=None)
+        .select_related("user")
+        .first()
     )
     if membership is None:
         raise Http404

@@ -1,7 +1,9 @@
 """The selection: review rounds, their members, evaluations, and decision emails."""
 
+from django import forms as django_forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
@@ -13,6 +15,9 @@ from cms_pages.models import only_site
 from core.text import SingleLineCharField, email_subject
 from forms.choices import Status
 from forms.models import Candidature
+
+# The jury's records (invitations, reminders), in their own file, read from here.
+from .jury_models import JuryInvitation, JuryReminder, ReminderKind  # noqa: F401
 
 
 class RoundKind(models.TextChoices):
@@ -40,6 +45,21 @@ class ReviewRound(ClusterableModel):
     kind = models.CharField(_("étape"), max_length=20, choices=RoundKind.choices)
     starts_on = models.DateField(_("début des évaluations"), null=True, blank=True)
     ends_on = models.DateField(_("date de la réunion"), null=True, blank=True)
+    evaluation_deadline = models.DateField(
+        _("date limite des évaluations"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Les membres qui ont encore des dossiers à noter reçoivent un rappel "
+            "par courriel avant cette date, puis le jour même."
+        ),
+    )
+    reminder_days = models.PositiveSmallIntegerField(
+        _("rappel, nombre de jours avant la date limite"),
+        default=3,
+        validators=[MaxValueValidator(60)],
+        help_text=_("0 : un seul rappel, le jour même."),
+    )
     candidatures = models.ManyToManyField(
         Candidature,
         verbose_name=_("candidatures examinées"),
@@ -62,11 +82,22 @@ class ReviewRound(ClusterableModel):
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
 
     panels = [
-        FieldPanel("call"),
+        # A plain list of the site's calls (title, opening, status), not the page tree.
+        FieldPanel("call", widget=django_forms.Select),
         FieldPanel("kind"),
         FieldRowPanel([FieldPanel("starts_on"), FieldPanel("ends_on")]),
+        FieldRowPanel([FieldPanel("evaluation_deadline"), FieldPanel("reminder_days")]),
         FieldPanel("others_scores"),
-        InlinePanel("memberships", heading=_("Membres"), label=_("Membre")),
+        InlinePanel(
+            "memberships",
+            heading=_("Membres"),
+            label=_("Membre"),
+            help_text=_(
+                "Les personnes du jury et de l'équipe programme du site. Pour "
+                "inviter quelqu'un par courriel, avec ou sans compte : « Membres "
+                "et avancement », depuis le classement du tour."
+            ),
+        ),
     ]
 
     class Meta:
@@ -96,10 +127,22 @@ class ReviewRound(ClusterableModel):
         return Status(self.source_status).label
 
     def member_ids(self):
-        return [membership.user_id for membership in self.memberships.all()]
+        """The members who sit on the round now (not those removed from it)."""
+        return [
+            membership.user_id
+            for membership in self.memberships.all()
+            if membership.removed_at is None
+        ]
 
 
 class RoundMember(Orderable):
+    """A person sitting on a round.
+
+    Removed from the round once they have evaluated there, a member is not
+    deleted but marked (``removed_at``): they no longer see the round, and
+    what they submitted still counts, shown as a removed member's.
+    """
+
     round = ParentalKey(
         ReviewRound, on_delete=models.CASCADE, related_name="memberships"
     )
@@ -114,6 +157,16 @@ class RoundMember(Orderable):
         max_length=200,
         blank=True,
         help_text=_("Sert à signaler les conflits d'intérêts probables."),
+    )
+
+    removed_at = models.DateTimeField(_("retiré du tour le"), null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("retiré par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     panels = [FieldRowPanel([FieldPanel("user"), FieldPanel("administration")])]

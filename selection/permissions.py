@@ -7,8 +7,11 @@ conflict of interest. The programme team runs the rounds of its sites.
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db.models import Count
+from wagtail.models import Site
 
 from cms_pages.sites import (
+    PROGRAMME_TEAM_PERMISSION,
     active,
     programme_scope,
     programme_site_scope,
@@ -20,6 +23,8 @@ from forms.models import Candidature
 from forms.permissions import CANDIDATURE_READERS
 
 from .models import Evaluation, NotificationTemplate, ReviewRound
+
+PROGRAMME_APP, PROGRAMME_CODENAME = PROGRAMME_TEAM_PERMISSION.split(".")
 
 
 def rounds_for(user):
@@ -41,13 +46,33 @@ def site_users(sites):
     return get_user_model().objects.filter(is_active=True, groups__in=groups).distinct()
 
 
+def jury_group(site):
+    """The group a site's invited jurors join: tied to the site, sitting on rounds,
+    not reading candidatures (the programme team's). ``None`` if the site has none."""
+    return (
+        Group.objects.filter(
+            site_link__site=site,
+            permissions__content_type__app_label="selection",
+            permissions__codename="sit_on_round",
+        )
+        .exclude(
+            pk__in=Group.objects.filter(
+                permissions__content_type__app_label=PROGRAMME_APP,
+                permissions__codename=PROGRAMME_CODENAME,
+            ).values("pk")
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
 def rounds_of(user):
     """The rounds this user sits on, on the sites they work on."""
     if not active(user):
         return ReviewRound.objects.none()
-    return ReviewRound.objects.filter(memberships__user=user).filter(
-        under_sites(sites_of(user))
-    )
+    return ReviewRound.objects.filter(
+        memberships__user=user, memberships__removed_at__isnull=True
+    ).filter(under_sites(sites_of(user)))
 
 
 def juror_candidatures(user, review_round):
@@ -57,6 +82,56 @@ def juror_candidatures(user, review_round):
     return review_round.candidatures.exclude(
         pk__in=Evaluation.objects.filter(
             round=review_round, member=user, conflict_of_interest=True
+        ).values("candidature_id")
+    )
+
+
+def juror_dossier_counts(review_round, memberships):
+    """How many dossiers each member reads on ``review_round``, by user id.
+
+    The rule of ``juror_candidatures`` (and ``rounds_of``), counted for all
+    the members at once in a fixed number of queries, for the team's progress
+    table: keep the two in step (tests/selection/test_jury_progress.py
+    compares them).
+    """
+    users = [m.user for m in memberships]
+    call_path = review_round.call.path
+    sites = [  # those whose tree holds the call (``under_sites``)
+        site
+        for site in Site.objects.select_related("root_page")
+        if call_path.startswith(site.root_page.path)
+    ]
+    on_site = set(  # whose groups work on one of them (``sites_of``)
+        get_user_model()
+        .objects.filter(pk__in=[u.pk for u in users], groups__site_link__site__in=sites)
+        .values_list("pk", flat=True)
+    )
+    total = review_round.candidatures.count()
+    conflicts = dict(
+        Evaluation.objects.filter(
+            round=review_round,
+            conflict_of_interest=True,
+            candidature__in=review_round.candidatures.all(),
+        )
+        .values("member_id")
+        .annotate(n=Count("pk"))
+        .values_list("member_id", "n")
+    )
+    return {
+        m.user_id: total - conflicts.get(m.user_id, 0)
+        if m.removed_at is None
+        and m.user.is_active
+        and (m.user.is_superuser or m.user_id in on_site)
+        else 0
+        for m in memberships
+    }
+
+
+def pending_candidatures(user, review_round):
+    """The dossiers a member still has to score: theirs, minus those submitted."""
+    return juror_candidatures(user, review_round).exclude(
+        pk__in=Evaluation.objects.filter(
+            round=review_round, member=user, submitted_at__isnull=False
         ).values("candidature_id")
     )
 

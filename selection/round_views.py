@@ -20,6 +20,7 @@ from forms.models import Candidature
 from forms.services import change_status
 
 from .evaluations import reopen_evaluation
+from .members import removal_note, removed_members
 from .models import Evaluation
 from .permissions import rounds_for
 from .scoring import (
@@ -126,7 +127,9 @@ class RoundRankingView(AdminPage):
             status_filter=status_filter,
             statuses=Status.choices,
             form=kwargs.get("form") or DecisionForm(review_round=self.review_round),
-            members=self.review_round.memberships.select_related("user"),
+            members=self.review_round.memberships.filter(
+                removed_at=None
+            ).select_related("user"),
             criteria_summary=criteria_summary(criteria_of(self.review_round.call)),
         )
         return context
@@ -282,6 +285,7 @@ class DossierEvaluationsView(AdminPage):
         context = super().get_context_data(**kwargs)
         criteria = criteria_of(self.review_round.call)
         evaluations = self.evaluations()
+        removed = removed_members(self.review_round)
         context.update(
             review_round=self.review_round,
             candidature=self.candidature,
@@ -295,6 +299,7 @@ class DossierEvaluationsView(AdminPage):
                     if evaluation.conflict_of_interest
                     else weighted_score(evaluation.scores, criteria),
                     "reopenings": list(evaluation.reopenings.all()),
+                    "removed": removal_note(removed.get(evaluation.member_id)),
                 }
                 for evaluation in evaluations
             ],

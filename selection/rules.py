@@ -5,6 +5,7 @@ Decided as the people who will be audited would (see docs/integrity.md):
 - an evaluation and a reopening of one are the history of a decision, and
   so is a sent decision email: never deleted;
 - a round may be deleted until someone scores in it, not after;
+- a member who evaluated in a round is removed from it (marked), not deleted;
 - a decision email template, once used, stays (it can still be edited);
 - a person who scored, reopened evaluations or released emails keeps their
   account: deactivate it instead;
@@ -27,6 +28,7 @@ from .models import (
     Notification,
     NotificationTemplate,
     ReviewRound,
+    RoundMember,
 )
 
 
@@ -63,6 +65,19 @@ def round_with_evaluations(review_round):
             "qu'avant la première évaluation.",
             count,
         ) % {"count": count}
+    return None
+
+
+@deletion_rule(RoundMember)
+def member_who_evaluated(membership):
+    if Evaluation.objects.filter(
+        round_id=membership.round_id, member_id=membership.user_id
+    ).exists():
+        return _(
+            "Ce membre a évalué des dossiers de ce tour : il n'est pas supprimé du "
+            "tour mais retiré (« Membres et avancement »), et ses évaluations "
+            "rendues comptent toujours."
+        )
     return None
 
 

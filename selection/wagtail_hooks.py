@@ -13,7 +13,7 @@ from cms_pages.sites import programme_scope, programme_site_scope
 from core.admin_menu import PermissionMenuItem
 from core.scoping import ScopedViewSetMixin
 
-from . import notification_views, round_views
+from . import member_views, notification_views, round_views
 from .admin_forms import NotificationTemplateForm, ReviewRoundForm
 from .evaluations import ACTION_REOPENED
 from .models import NotificationTemplate, ReviewRound
@@ -35,6 +35,7 @@ class ReviewRoundViewSet(ScopedViewSetMixin, ModelViewSet):
             label=_("Tour"),
             get_url=lambda obj: reverse("review_rounds:ranking", args=[obj.pk]),
         ),
+        "evaluation_deadline",
         "ends_on",
         "created_at",
     ]
@@ -56,6 +57,21 @@ class ReviewRoundViewSet(ScopedViewSetMixin, ModelViewSet):
                 "<int:pk>/dossiers/<int:candidature_id>/",
                 round_views.DossierEvaluationsView.as_view(),
                 name="dossier",
+            ),
+            path(
+                "<int:pk>/membres/",
+                member_views.RoundMembersView.as_view(),
+                name="members",
+            ),
+            path(
+                "<int:pk>/membres/<int:member_id>/renvoyer-invitation/",
+                member_views.ResendInvitationView.as_view(),
+                name="resend_invitation",
+            ),
+            path(
+                "<int:pk>/membres/<int:member_id>/retirer/",
+                member_views.RemoveMemberView.as_view(),
+                name="remove_member",
             ),
         ]
 

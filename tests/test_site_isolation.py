@@ -115,6 +115,7 @@ def urls_of(side):
         f"/admin/exports/dossiers/{c.pk}/pdf/",
         f"/admin/tours/edit/{r.pk}/",
         f"/admin/tours/{r.pk}/classement/",
+        f"/admin/tours/{r.pk}/membres/",
         f"/admin/exports/tours/{r.pk}/ranking/?format=xlsx",
         f"/admin/exports/tours/{r.pk}/evaluations/?format=csv",
         f"/admin/exports/tours/{r.pk}/cahier-du-jury/",

@@ -10,6 +10,7 @@ from cms_pages.history import ScopedLogEntriesView
 from cms_pages.reports import ScopedPageTypesUsageReportView
 from cms_pages.views import SitePasswordResetView
 from core.security import ThrottledLoginView, health
+from selection.invitation_views import JuryInvitationView
 
 urlpatterns = [
     # Wagtail's sign-in, throttled after repeated failures (before Wagtail's own route).
@@ -18,6 +19,12 @@ urlpatterns = [
         "admin/password_reset/",
         SitePasswordResetView.as_view(),
         name="wagtailadmin_password_reset",
+    ),
+    # A jury member's invitation: set a password, or sign in (no account needed to open it).
+    path(
+        "admin/invitation-jury/<str:token>/",
+        JuryInvitationView.as_view(),
+        name="jury_invitation",
     ),
     # Wagtail's « Site history », without the other sites' dossiers (cms_pages/history.py)
     path("admin/reports/site-history/", ScopedLogEntriesView.as_view()),

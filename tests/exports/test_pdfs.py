@@ -176,8 +176,9 @@ def test_a_member_downloads_the_copy_built_for_them_in_the_background(
     # Nobody else downloads it, not even another member of the round.
     client.force_login(bruno)
     assert client.get(f"/admin/exports/fichiers/{job.pk}/").status_code == 404
-    # Removed from the round, Alice no longer downloads it either.
-    review_round.memberships.filter(user=alice).delete()
+    # Removed from the round (kept, marked: she evaluated), Alice no longer
+    # downloads it either.
+    review_round.memberships.filter(user=alice).update(removed_at=timezone.now())
     client.force_login(alice)
     assert client.get(f"/admin/exports/fichiers/{job.pk}/").status_code == 404
 

@@ -523,7 +523,13 @@ class Command(BaseCommand):
             add_candidatures(form_page, "AMO", DEMO_CANDIDATURES, DEMO_ANSWERS)
 
         review_round, _created = ReviewRound.objects.get_or_create(
-            call=call, kind="preselection", defaults={"ends_on": call.preselection_date}
+            call=call,
+            kind="preselection",
+            defaults={
+                "ends_on": call.preselection_date,
+                # The jury's reminders go out before it (send_jury_reminders).
+                "evaluation_deadline": call.preselection_date,
+            },
         )
         RoundMember.objects.get_or_create(round=review_round, user=accounts["jury"])
         review_round.candidatures.add(

@@ -312,6 +312,12 @@ AMORCE_APPLICANT_LINK_ADDRESS_RATE_LIMIT = env_rate(
     "AMORCE_APPLICANT_LINK_ADDRESS_RATE_LIMIT", "20/3600"
 )
 
+# A jury member's invitation: its link (sent by email, single use) lets the
+# person set a password for AMORCE_JURY_INVITATION_MAX_AGE seconds after it was sent.
+AMORCE_JURY_INVITATION_MAX_AGE = int(
+    os.environ.get("AMORCE_JURY_INVITATION_MAX_AGE", str(14 * 24 * 3600))
+)
+
 # Content security policy: django-csp, through core.security's middleware.
 # NONCE stands for each response's nonce (request.csp_nonce), "'media'" for the
 # public media storage's origin when it is remote (object storage).
