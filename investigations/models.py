@@ -1,8 +1,10 @@
 """Investigations: what follows a laureate, from the first week to the outcome and after."""
 
 import datetime as dt
+import secrets
 
 from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -202,6 +204,24 @@ class Investigation(index.Indexed, ClusterableModel):
     starts_on = models.DateField(_("début"), default=timezone.localdate)
     planned_end = models.DateField(_("fin prévue"), null=True, blank=True)
     final_committee_on = models.DateField(_("comité final"), null=True, blank=True)
+    next_committee_on = models.DateField(
+        _("prochain comité d'investissement"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Prévu à l'ouverture (après le comité final, selon la fréquence de la "
+            "page programme), puis après chaque comité. Modifiable."
+        ),
+    )
+    pitch = SingleLineCharField(
+        _("en une phrase"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Publique si la liste des lauréats de l'appel est publiée : le projet en "
+            "une ligne, sans nom de personne."
+        ),
+    )
     outcome = models.CharField(
         _("issue"), max_length=30, choices=Outcome.choices, blank=True
     )
@@ -222,6 +242,7 @@ class Investigation(index.Indexed, ClusterableModel):
 
     panels = [
         FieldPanel("title"),
+        FieldPanel("pitch"),
         FieldPanel("problem_statement"),
         MultiFieldPanel(
             [
@@ -249,6 +270,7 @@ class Investigation(index.Indexed, ClusterableModel):
                         FieldPanel("starts_on"),
                         FieldPanel("planned_end"),
                         FieldPanel("final_committee_on"),
+                        FieldPanel("next_committee_on"),
                     ]
                 ),
                 InlinePanel("checkpoints", label=_("Point d'étape")),
@@ -307,14 +329,18 @@ class Investigation(index.Indexed, ClusterableModel):
 
     @property
     def current_phase(self):
-        phases = sorted(self.phases.all(), key=lambda p: p.starts_on)
+        phases = sorted(self.phases.all(), key=lambda p: (p.starts_on, p.pk or 0))
         return phases[-1] if phases else None
 
     def days_in_phase(self, today=None):
+        """Days spent in the current phase; ``None`` before it starts (not a negative count)."""
         phase = self.current_phase
         if phase is None:
             return None
-        end = phase.ends_on or (today or timezone.localdate())
+        today = today or timezone.localdate()
+        if phase.starts_on > today:
+            return None
+        end = phase.ends_on or today
         return (end - phase.starts_on).days
 
     @cached_property
@@ -454,6 +480,63 @@ class CommitteeEvent(Orderable):
         return [
             tag.strip() for tag in self.documents.split(",") if tag.strip() in known
         ]
+
+
+def new_calendar_key():
+    return secrets.token_urlsafe(32)
+
+
+class CalendarFeed(models.Model):
+    """A user's private calendar address: whoever has the key reads the dates.
+
+    Regenerating the key voids the old address (``services.renew_calendar_key``).
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("utilisateur"),
+        on_delete=models.CASCADE,
+        related_name="calendar_feed",
+    )
+    key = models.CharField(
+        _("clé"), max_length=64, unique=True, default=new_calendar_key, editable=False
+    )
+    created_at = models.DateTimeField(_("créée le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("agenda privé")
+        verbose_name_plural = _("agendas privés")
+
+    def __str__(self):
+        return str(self.user)
+
+
+class LaureateList(models.Model):
+    """Whether a call's laureates are listed on the public site, and who said so."""
+
+    call = models.OneToOneField(
+        "cms_pages.CallPage",
+        verbose_name=_("appel"),
+        on_delete=models.CASCADE,
+        related_name="laureate_list",
+    )
+    published = models.BooleanField(_("publiée"), default=False)
+    changed_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("modifiée par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("liste des lauréats")
+        verbose_name_plural = _("listes des lauréats")
+
+    def __str__(self):
+        return str(self.call)
 
 
 class LearningsIndexPage(Page):

@@ -118,6 +118,7 @@ class DashboardView(AdminPage):
                     "days": days,
                     "target": target,
                     "late": days is not None and target is not None and days > target,
+                    "starts_later": phase is not None and phase.starts_on > today,
                     "next_committee": investigation.next_committee_due(),
                 }
             )
