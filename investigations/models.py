@@ -127,13 +127,18 @@ def committee_due(
     final_committee_on,
     planned_end,
     months,
+    next_committee_on=None,
 ):
     """When an investigation's next committee is due: the one rule, for a row or a list.
 
-    After a committee, ``months`` later (the interval of the site's programme
-    page); during the investigation phase, at the final committee (else the
-    planned end); in another phase, ``months`` after it started.
+    During the investigation phase, at the final committee (else the planned
+    end). After it, the investment committee planned (``next_committee_on``,
+    set by each decision and editable); without one (a record older than the
+    planning), ``months`` after the last committee (the interval of the site's
+    programme page), else ``months`` after the phase started.
     """
+    if phase_code != PhaseCode.INVESTIGATION and next_committee_on:
+        return next_committee_on
     if last_committee_on:
         return last_committee_on + relativedelta(months=months)
     if phase_code == PhaseCode.INVESTIGATION:
@@ -287,9 +292,24 @@ class Investigation(index.Indexed, ClusterableModel):
             ],
             heading=_("Issue"),
         ),
-        InlinePanel("phases", heading=_("Phases"), label=_("Phase")),
         InlinePanel(
-            "committee_events", heading=_("Comités d'investissement"), label=_("Comité")
+            "phases",
+            heading=_("Phases"),
+            label=_("Phase"),
+            help_text=_(
+                "Pour corriger une date seulement. Une phase s'ouvre en enregistrant la "
+                "décision du comité final ou d'un comité d'investissement, depuis la "
+                "fiche de l'investigation."
+            ),
+        ),
+        InlinePanel(
+            "committee_events",
+            heading=_("Comités d'investissement"),
+            label=_("Comité"),
+            help_text=_(
+                "Pour corriger une date ou un commentaire seulement. Un comité "
+                "s'enregistre depuis la fiche de l'investigation."
+            ),
         ),
         MultiFieldPanel(
             [FieldPanel("learnings"), FieldPanel("publish_learnings")],
@@ -370,6 +390,7 @@ class Investigation(index.Indexed, ClusterableModel):
             final_committee_on=self.final_committee_on,
             planned_end=self.planned_end,
             months=self.committee_months,
+            next_committee_on=self.next_committee_on,
         )
 
 

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from bs4 import BeautifulSoup
 from django.utils import timezone
+from django.utils.formats import date_format
 from wagtail.models import ModelLogEntry
 
 from forms.factories import CandidatureFactory
@@ -298,3 +299,22 @@ def test_a_phase_that_starts_later_has_no_negative_days(programme_client, call):
     row = html.split(">Plus tard</a>", 1)[1].split("</tr>", 1)[0]
     assert "commence le" in row and "-20" not in row
     assert "en retard" not in row
+
+
+def test_the_dashboard_shows_the_committee_as_planned_and_moved(
+    programme_client, investigation
+):
+    """After the outcome, the next committee is the planned one, which the team may move."""
+    day = investigation.starts_on + dt.timedelta(weeks=9)
+    programme_client.post(
+        outcome_url(investigation), {"outcome": "build_service", "on": day.isoformat()}
+    )
+    moved = day + dt.timedelta(days=100)
+    Investigation.objects.filter(pk=investigation.pk).update(next_committee_on=moved)
+    investigation.refresh_from_db()
+    assert investigation.next_committee_due() == moved
+    html = programme_client.get(
+        "/admin/investigations/tableau-de-bord/"
+    ).content.decode()
+    summary = html.split("Prochain comité dû :</strong>", 1)[1].split("</p>", 1)[0]
+    assert date_format(moved, "j F Y") in summary
