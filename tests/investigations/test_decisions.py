@@ -11,6 +11,8 @@ from wagtail.models import ModelLogEntry
 from forms.factories import CandidatureFactory
 from investigations.models import CommitteeEvent, Investigation, Phase
 from investigations.services import open_from_candidature
+from tests.incubators import add_second_incubator
+from tests.users import member_of
 
 pytestmark = pytest.mark.django_db
 
@@ -318,3 +320,28 @@ def test_the_dashboard_shows_the_committee_as_planned_and_moved(
     ).content.decode()
     summary = html.split("Prochain comité dû :</strong>", 1)[1].split("</p>", 1)[0]
     assert date_format(moved, "j F Y") in summary
+
+
+@pytest.mark.parametrize("group", ["Jury", "Communication"])
+def test_jury_and_communication_record_no_decision(client, investigation, group):
+    client.force_login(member_of(group, "someone"))
+    on = TODAY().isoformat()
+    for url, data in [
+        (outcome_url(investigation), {"outcome": "build_service", "on": on}),
+        (committee_url(investigation), {"decision": "stop", "on": on}),
+    ]:
+        response = client.post(url, data)
+        assert response.status_code in (302, 403, 404), url
+    investigation.refresh_from_db()
+    assert investigation.outcome == "" and investigation.phases.count() == 1
+
+
+def test_another_sites_team_does_not_reach_the_decision_forms(client, investigation):
+    add_second_incubator()
+    client.force_login(member_of("Équipe programme — Fabrique de la Mer", "marin"))
+    response = client.post(
+        outcome_url(investigation),
+        {"outcome": "build_service", "on": TODAY().isoformat()},
+    )
+    assert response.status_code == 404
+    assert investigation.phases.count() == 1
