@@ -300,6 +300,62 @@ def record_outcome(investigation, outcome, rationale="", on=None, user=None):
     return phase
 
 
+def outcome_correction_refused(investigation, outcome):
+    """Why the recorded outcome may not be corrected into ``outcome``, or None.
+
+    A correction that opens the same phase changes only the words. One that
+    opens another phase changes the phase the outcome opened, as long as
+    nothing was decided after it (no investment committee, still that phase).
+    """
+    previous = investigation.outcome
+    if not previous or not outcome or outcome == previous:
+        return None  # emptying it is refused by the edit form's own rule
+    if NEXT_PHASE_AFTER_OUTCOME.get(previous) == NEXT_PHASE_AFTER_OUTCOME[outcome]:
+        return None
+    current = investigation.current_phase
+    if (
+        current is None
+        or current.code != NEXT_PHASE_AFTER_OUTCOME.get(previous)
+        or investigation.committee_events.exists()
+    ):
+        return _(
+            "D'autres décisions ont suivi cette issue (comités, phases) : elle ne se "
+            "corrige plus ainsi. Enregistrez plutôt la décision du prochain comité."
+        )
+    return None
+
+
+@transaction.atomic
+def correct_outcome(investigation, previous, user=None):
+    """The outcome corrected in the edit form: the phase it opened follows, logged.
+
+    ``outcome_correction_refused`` said it may; the phase keeps its dates.
+    """
+    outcome = investigation.outcome
+    if not previous or outcome == previous:
+        return
+    current = investigation.current_phase
+    code = NEXT_PHASE_AFTER_OUTCOME[outcome]
+    if current is not None and current.code != code:
+        current.code = code
+        current.save(update_fields=["code"])
+        investigation.next_committee_on = (
+            None
+            if code in FINAL_PHASES
+            else current.starts_on
+            + relativedelta(months=investigation.committee_months)
+        )
+        Investigation.objects.filter(pk=investigation.pk).update(
+            next_committee_on=investigation.next_committee_on
+        )
+    log(
+        investigation,
+        "amorce.investigation.outcome_corrected",
+        user=user,
+        data={"from": previous, "outcome": outcome, "phase": code},
+    )
+
+
 @transaction.atomic
 def record_committee(
     investigation, decision, on=None, comment="", documents="", user=None

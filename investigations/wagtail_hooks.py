@@ -28,7 +28,13 @@ from forms.permissions import calls_for, candidatures_for
 
 from . import calendar_views, decision_views, laureates, views
 from .models import Decision, Investigation, Organisation, Outcome, PhaseCode
-from .services import FINAL_PHASES, move_start, start_investigation
+from .services import (
+    FINAL_PHASES,
+    correct_outcome,
+    move_start,
+    outcome_correction_refused,
+    start_investigation,
+)
 
 
 class InvestigationForm(ScopedAdminModelForm):
@@ -70,6 +76,9 @@ class InvestigationForm(ScopedAdminModelForm):
         self.refuse_new_steps()
         if stored.pk is None:
             return
+        refused = outcome_correction_refused(stored, self.cleaned_data.get("outcome"))
+        if refused:
+            self.add_error("outcome", refused)
         if not stored.outcome and self.cleaned_data.get("outcome"):
             self.add_error(
                 "outcome",
@@ -136,6 +145,7 @@ class InvestigationForm(ScopedAdminModelForm):
 
     def save(self, commit=True):
         previous_start = self.initial.get("starts_on")
+        previous_outcome = self.initial.get("outcome")
         created = self.instance.pk is None
         instance = super().save(commit=commit)
         if commit:
@@ -143,6 +153,8 @@ class InvestigationForm(ScopedAdminModelForm):
                 start_investigation(instance)
             elif previous_start and previous_start != instance.starts_on:
                 move_start(instance, previous_start)
+            if previous_outcome and previous_outcome != instance.outcome:
+                correct_outcome(instance, previous_outcome, user=self.for_user)
         return instance
 
 
@@ -348,6 +360,19 @@ class CommitteeFormatter(LogFormatter):
         }
 
 
+class OutcomeCorrectedFormatter(LogFormatter):
+    label = _("Issue du comité final corrigée")
+
+    def format_message(self, log_entry):
+        data = log_entry.data or {}
+        outcomes = dict(Outcome.choices)
+        return _("Issue corrigée : %(before)s → %(after)s ; phase « %(phase)s »") % {
+            "before": outcomes.get(data.get("from"), data.get("from")),
+            "after": outcomes.get(data.get("outcome"), data.get("outcome")),
+            "phase": dict(PhaseCode.choices).get(data.get("phase"), data.get("phase")),
+        }
+
+
 class LaureatesPublishedFormatter(LogFormatter):
     label = _("Liste des lauréats publiée")
 
@@ -367,5 +392,8 @@ def _date(iso):
 def register_investigation_log_actions(actions):
     actions.register_action("amorce.investigation.outcome")(OutcomeFormatter)
     actions.register_action("amorce.investigation.committee")(CommitteeFormatter)
+    actions.register_action("amorce.investigation.outcome_corrected")(
+        OutcomeCorrectedFormatter
+    )
     actions.register_action("amorce.laureates.published")(LaureatesPublishedFormatter)
     actions.register_action("amorce.laureates.withdrawn")(LaureatesWithdrawnFormatter)

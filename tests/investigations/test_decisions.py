@@ -345,3 +345,47 @@ def test_another_sites_team_does_not_reach_the_decision_forms(client, investigat
     )
     assert response.status_code == 404
     assert investigation.phases.count() == 1
+
+
+def test_a_wrong_outcome_is_corrected_in_the_form_and_its_phase_follows(
+    programme_client, investigation
+):
+    day = investigation.starts_on + dt.timedelta(weeks=9)
+    programme_client.post(
+        outcome_url(investigation), {"outcome": "build_service", "on": day.isoformat()}
+    )
+    url, data = edit_form_data(programme_client, investigation)
+    data["outcome"] = "stop"
+    response = programme_client.post(url, data)
+    assert response.status_code == 302, said(response)[:3000]
+    investigation.refresh_from_db()
+    assert investigation.outcome == "stop"
+    assert phases(investigation) == [
+        ("investigation", investigation.starts_on, day),
+        ("abandon-investigation", day, None),
+    ]
+    assert investigation.next_committee_on is None
+    assert ModelLogEntry.objects.filter(
+        action="amorce.investigation.outcome_corrected"
+    ).exists()
+
+
+def test_an_outcome_followed_by_a_committee_is_no_longer_corrected(
+    programme_client, investigation
+):
+    day = investigation.starts_on + dt.timedelta(weeks=9)
+    programme_client.post(
+        outcome_url(investigation), {"outcome": "build_service", "on": day.isoformat()}
+    )
+    programme_client.post(
+        committee_url(investigation),
+        {"decision": "pivot", "on": (day + dt.timedelta(days=10)).isoformat()},
+    )
+    url, data = edit_form_data(programme_client, investigation)
+    data["outcome"] = "stop"
+    response = programme_client.post(url, data)
+    assert response.status_code == 200
+    assert "ne se corrige plus ainsi" in said(response)
+    investigation.refresh_from_db()
+    assert investigation.outcome == "build_service"
+    assert investigation.current_phase.code == "construction"
