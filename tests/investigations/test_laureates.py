@@ -126,3 +126,23 @@ def test_jury_and_communication_cannot_publish(client, call, laureates, group):
     )
     assert response.status_code in (302, 403, 404)
     assert not LaureateList.objects.exists()
+
+
+def test_the_list_wears_its_sites_theme_and_the_call_page_links_to_it(
+    client, call, laureates
+):
+    """DSFR on the State's site, the neutral theme on a local authority's."""
+    LaureateList.objects.create(call=call, published=True)
+    html = client.get(call.url).content.decode()
+    assert 'href="' + public_url(call) + '"' in html, "the call page points to it"
+    assert "dsfr" in client.get(public_url(call)).content.decode()
+    _site_b, call_b = add_second_incubator()
+    LaureateList.objects.create(call=call_b, published=True)
+    response = client.get(call_b.relative_url(_site_b) + "laureats/", HTTP_HOST=B_HOST)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "amorce/css/neutral.css" in body and "dsfr.min.css" not in body
+
+
+def test_an_unpublished_list_leaves_no_link_on_the_call_page(client, call, laureates):
+    assert "laureats/" not in client.get(call.url).content.decode()
