@@ -126,12 +126,13 @@ def plan(investigation):
         )
 
 
-def move_start(investigation, previous_start):
+def move_start(investigation, previous_start, kept=()):
     """A new start date moves what was planned from the old one, by as many days.
 
     Only while the investigation phase is the only one (nothing decided yet):
     its first phase, end, final and investment committees, and the checkpoints
-    not yet written up (without notes).
+    not yet written up (without notes). Dates named in ``kept`` (changed in
+    the same edit) stay as the team wrote them.
     """
     shift = investigation.starts_on - previous_start
     phases = list(investigation.phases.all())
@@ -141,7 +142,7 @@ def move_start(investigation, previous_start):
         phase.starts_on = investigation.starts_on
         phase.save(update_fields=["starts_on"])
     for name in ("planned_end", "final_committee_on", "next_committee_on"):
-        if getattr(investigation, name):
+        if getattr(investigation, name) and name not in kept:
             setattr(investigation, name, getattr(investigation, name) + shift)
     Investigation.objects.filter(pk=investigation.pk).update(
         planned_end=investigation.planned_end,

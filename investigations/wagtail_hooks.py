@@ -152,7 +152,7 @@ class InvestigationForm(ScopedAdminModelForm):
             if created:
                 start_investigation(instance)
             elif previous_start and previous_start != instance.starts_on:
-                move_start(instance, previous_start)
+                move_start(instance, previous_start, kept=self.changed_data)
             if previous_outcome and previous_outcome != instance.outcome:
                 correct_outcome(instance, previous_outcome, user=self.for_user)
         return instance

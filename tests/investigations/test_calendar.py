@@ -85,11 +85,11 @@ def test_checkpoint_weeks_that_cannot_be_planned_are_refused(site, weeks, messag
     assert message in str(raised.value)
 
 
-def test_a_new_start_date_moves_what_was_planned(programme_client, investigation):
+def edit_form(client, investigation):
     from bs4 import BeautifulSoup
 
     url = f"/admin/snippets/investigations/investigation/edit/{investigation.pk}/"
-    soup = BeautifulSoup(programme_client.get(url).content, "html.parser")
+    soup = BeautifulSoup(client.get(url).content, "html.parser")
     data = {
         tag["name"]: tag.get("value", "")
         for tag in soup.select("form input[name]")
@@ -100,6 +100,21 @@ def test_a_new_start_date_moves_what_was_planned(programme_client, investigation
     for select in soup.select("form select[name]"):
         option = select.select_one("option[selected]")
         data[select["name"]] = option["value"] if option else ""
+    return url, data
+
+
+def test_a_date_written_in_the_same_edit_is_not_moved(programme_client, investigation):
+    url, data = edit_form(programme_client, investigation)
+    data["starts_on"] = "2027-03-01"
+    data["final_committee_on"] = "2027-05-10"
+    assert programme_client.post(url, data).status_code == 302
+    investigation.refresh_from_db()
+    assert investigation.final_committee_on == dt.date(2027, 5, 10)
+    assert investigation.planned_end == dt.date(2027, 3, 1) + dt.timedelta(weeks=9)
+
+
+def test_a_new_start_date_moves_what_was_planned(programme_client, investigation):
+    url, data = edit_form(programme_client, investigation)
     data["starts_on"] = "2027-03-01"
     response = programme_client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
