@@ -74,6 +74,7 @@ class InvestigationForm(ScopedAdminModelForm):
         """
         stored = self.instance
         self.refuse_new_steps()
+        self.keep_phases_in_order()
         if stored.pk is None:
             return
         refused = outcome_correction_refused(stored, self.cleaned_data.get("outcome"))
@@ -142,6 +143,31 @@ class InvestigationForm(ScopedAdminModelForm):
                             "pas ici : seules ses dates et ses notes se corrigent."
                         ),
                     )
+
+    def keep_phases_in_order(self):
+        """A corrected date does not put a phase before the one it followed."""
+        formset = self.formsets.get("phases")
+        if formset is None or not formset.is_valid():
+            return
+        recorded = sorted(
+            (form for form in formset.forms if form.instance.pk),
+            key=lambda form: form.instance.pk,
+        )
+        for before, after in zip(recorded, recorded[1:], strict=False):
+            start_before = before.cleaned_data.get("starts_on")
+            start_after = after.cleaned_data.get("starts_on")
+            if start_before and start_after and start_after < start_before:
+                after.add_error(
+                    "starts_on",
+                    _(
+                        "Cette phase suit « %(phase)s », qui commence le %(date)s : "
+                        "elle ne peut pas commencer avant."
+                    )
+                    % {
+                        "phase": before.instance.get_code_display(),
+                        "date": date_format(start_before, "j F Y"),
+                    },
+                )
 
     def save(self, commit=True):
         previous_start = self.initial.get("starts_on")

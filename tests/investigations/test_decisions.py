@@ -389,3 +389,24 @@ def test_an_outcome_followed_by_a_committee_is_no_longer_corrected(
     investigation.refresh_from_db()
     assert investigation.outcome == "build_service"
     assert investigation.current_phase.code == "construction"
+
+
+def test_a_corrected_date_cannot_put_a_phase_before_the_previous_one(
+    programme_client, investigation
+):
+    day = investigation.starts_on + dt.timedelta(weeks=9)
+    programme_client.post(
+        outcome_url(investigation), {"outcome": "build_service", "on": day.isoformat()}
+    )
+    url, data = edit_form_data(programme_client, investigation)
+    index = next(
+        i
+        for i in range(int(data["phases-TOTAL_FORMS"]))
+        if data[f"phases-{i}-code"] == "construction"
+    )
+    too_early = investigation.starts_on - dt.timedelta(days=3)
+    data[f"phases-{index}-starts_on"] = too_early.isoformat()
+    response = programme_client.post(url, data)
+    assert response.status_code == 200
+    assert "elle ne peut pas commencer avant" in said(response)
+    assert investigation.phases.get(code="construction").starts_on == day
