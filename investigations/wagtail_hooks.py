@@ -75,11 +75,6 @@ class InvestigationForm(ScopedAdminModelForm):
         stored = self.instance
         self.refuse_new_steps()
         self.keep_phases_in_order()
-        if stored.pk is None:
-            return
-        refused = outcome_correction_refused(stored, self.cleaned_data.get("outcome"))
-        if refused:
-            self.add_error("outcome", refused)
         if not stored.outcome and self.cleaned_data.get("outcome"):
             self.add_error(
                 "outcome",
@@ -88,6 +83,11 @@ class InvestigationForm(ScopedAdminModelForm):
                     "(sur la fiche de l'investigation) : la phase suivante s'ouvre alors."
                 ),
             )
+        if stored.pk is None:
+            return
+        refused = outcome_correction_refused(stored, self.cleaned_data.get("outcome"))
+        if refused:
+            self.add_error("outcome", refused)
         for name in ("candidature", "outcome"):
             if getattr(stored, name if name == "outcome" else f"{name}_id") and not (
                 self.cleaned_data.get(name)

@@ -410,3 +410,48 @@ def test_a_corrected_date_cannot_put_a_phase_before_the_previous_one(
     assert response.status_code == 200
     assert "elle ne peut pas commencer avant" in said(response)
     assert investigation.phases.get(code="construction").starts_on == day
+
+
+def test_a_new_investigation_does_not_start_with_an_outcome(programme_client, call):
+    from wagtail.test.utils.form_data import inline_formset, nested_form_data
+
+    blank = [
+        "candidature",
+        "contact_name",
+        "contact_email",
+        "coach",
+        "designer",
+        "referent",
+        "sponsor",
+        "planned_end",
+        "final_committee_on",
+        "next_committee_on",
+        "outcome_rationale",
+        "recommendations",
+        "conditions_of_success",
+        "means_budget",
+        "means_skills",
+        "learnings",
+        "pitch",
+    ]
+    fields = dict.fromkeys(blank, "")
+    data = nested_form_data(
+        {
+            **fields,
+            "title": "Directe",
+            "problem_statement": "Arrivé par courriel.",
+            "call": str(call.pk),
+            "starts_on": "2026-11-02",
+            "outcome": "build_service",
+            "members": inline_formset([]),
+            "checkpoints": inline_formset([]),
+            "phases": inline_formset([]),
+            "committee_events": inline_formset([]),
+        }
+    )
+    response = programme_client.post(
+        "/admin/snippets/investigations/investigation/add/", data
+    )
+    assert response.status_code == 200
+    assert "Enregistrer la décision du comité final" in said(response)
+    assert not Investigation.objects.filter(title="Directe").exists()
