@@ -8,5 +8,11 @@ class InvestigationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        # Registers what may not be deleted, and the per-site listings.
+        # Registers what may not be deleted, the per-site listings, the public
+        # list of a call's laureates.
+        from cms_pages.models import LAUREATE_LISTS
+
         from . import permissions, rules  # noqa: F401
+        from .laureates import published_laureates
+
+        LAUREATE_LISTS.append(published_laureates)

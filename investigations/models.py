@@ -1,8 +1,10 @@
 """Investigations: what follows a laureate, from the first week to the outcome and after."""
 
 import datetime as dt
+import secrets
 
 from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -125,13 +127,18 @@ def committee_due(
     final_committee_on,
     planned_end,
     months,
+    next_committee_on=None,
 ):
     """When an investigation's next committee is due: the one rule, for a row or a list.
 
-    After a committee, ``months`` later (the interval of the site's programme
-    page); during the investigation phase, at the final committee (else the
-    planned end); in another phase, ``months`` after it started.
+    During the investigation phase, at the final committee (else the planned
+    end). After it, the investment committee planned (``next_committee_on``,
+    set by each decision and editable); without one (a record older than the
+    planning), ``months`` after the last committee (the interval of the site's
+    programme page), else ``months`` after the phase started.
     """
+    if phase_code != PhaseCode.INVESTIGATION and next_committee_on:
+        return next_committee_on
     if last_committee_on:
         return last_committee_on + relativedelta(months=months)
     if phase_code == PhaseCode.INVESTIGATION:
@@ -202,6 +209,24 @@ class Investigation(index.Indexed, ClusterableModel):
     starts_on = models.DateField(_("début"), default=timezone.localdate)
     planned_end = models.DateField(_("fin prévue"), null=True, blank=True)
     final_committee_on = models.DateField(_("comité final"), null=True, blank=True)
+    next_committee_on = models.DateField(
+        _("prochain comité d'investissement"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Prévu à l'ouverture (après le comité final, selon la fréquence de la "
+            "page programme), puis après chaque comité. Modifiable."
+        ),
+    )
+    pitch = SingleLineCharField(
+        _("en une phrase"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Publique si la liste des lauréats de l'appel est publiée : le projet en "
+            "une ligne, sans nom de personne."
+        ),
+    )
     outcome = models.CharField(
         _("issue"), max_length=30, choices=Outcome.choices, blank=True
     )
@@ -222,6 +247,7 @@ class Investigation(index.Indexed, ClusterableModel):
 
     panels = [
         FieldPanel("title"),
+        FieldPanel("pitch"),
         FieldPanel("problem_statement"),
         MultiFieldPanel(
             [
@@ -249,6 +275,7 @@ class Investigation(index.Indexed, ClusterableModel):
                         FieldPanel("starts_on"),
                         FieldPanel("planned_end"),
                         FieldPanel("final_committee_on"),
+                        FieldPanel("next_committee_on"),
                     ]
                 ),
                 InlinePanel("checkpoints", label=_("Point d'étape")),
@@ -265,9 +292,24 @@ class Investigation(index.Indexed, ClusterableModel):
             ],
             heading=_("Issue"),
         ),
-        InlinePanel("phases", heading=_("Phases"), label=_("Phase")),
         InlinePanel(
-            "committee_events", heading=_("Comités d'investissement"), label=_("Comité")
+            "phases",
+            heading=_("Phases"),
+            label=_("Phase"),
+            help_text=_(
+                "Pour corriger une date seulement. Une phase s'ouvre en enregistrant la "
+                "décision du comité final ou d'un comité d'investissement, depuis la "
+                "fiche de l'investigation."
+            ),
+        ),
+        InlinePanel(
+            "committee_events",
+            heading=_("Comités d'investissement"),
+            label=_("Comité"),
+            help_text=_(
+                "Pour corriger une date ou un commentaire seulement. Un comité "
+                "s'enregistre depuis la fiche de l'investigation."
+            ),
         ),
         MultiFieldPanel(
             [FieldPanel("learnings"), FieldPanel("publish_learnings")],
@@ -307,14 +349,18 @@ class Investigation(index.Indexed, ClusterableModel):
 
     @property
     def current_phase(self):
-        phases = sorted(self.phases.all(), key=lambda p: p.starts_on)
+        phases = sorted(self.phases.all(), key=lambda p: (p.starts_on, p.pk or 0))
         return phases[-1] if phases else None
 
     def days_in_phase(self, today=None):
+        """Days spent in the current phase; ``None`` before it starts (not a negative count)."""
         phase = self.current_phase
         if phase is None:
             return None
-        end = phase.ends_on or (today or timezone.localdate())
+        today = today or timezone.localdate()
+        if phase.starts_on > today:
+            return None
+        end = phase.ends_on or today
         return (end - phase.starts_on).days
 
     @cached_property
@@ -344,6 +390,7 @@ class Investigation(index.Indexed, ClusterableModel):
             final_committee_on=self.final_committee_on,
             planned_end=self.planned_end,
             months=self.committee_months,
+            next_committee_on=self.next_committee_on,
         )
 
 
@@ -454,6 +501,63 @@ class CommitteeEvent(Orderable):
         return [
             tag.strip() for tag in self.documents.split(",") if tag.strip() in known
         ]
+
+
+def new_calendar_key():
+    return secrets.token_urlsafe(32)
+
+
+class CalendarFeed(models.Model):
+    """A user's private calendar address: whoever has the key reads the dates.
+
+    Regenerating the key voids the old address (``services.renew_calendar_key``).
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("utilisateur"),
+        on_delete=models.CASCADE,
+        related_name="calendar_feed",
+    )
+    key = models.CharField(
+        _("clé"), max_length=64, unique=True, default=new_calendar_key, editable=False
+    )
+    created_at = models.DateTimeField(_("créée le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("agenda privé")
+        verbose_name_plural = _("agendas privés")
+
+    def __str__(self):
+        return str(self.user)
+
+
+class LaureateList(models.Model):
+    """Whether a call's laureates are listed on the public site, and who said so."""
+
+    call = models.OneToOneField(
+        "cms_pages.CallPage",
+        verbose_name=_("appel"),
+        on_delete=models.CASCADE,
+        related_name="laureate_list",
+    )
+    published = models.BooleanField(_("publiée"), default=False)
+    changed_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("modifiée par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("liste des lauréats")
+        verbose_name_plural = _("listes des lauréats")
+
+    def __str__(self):
+        return str(self.call)
 
 
 class LearningsIndexPage(Page):

@@ -6,6 +6,7 @@ from django.db.models import (
     Count,
     OuterRef,
     Prefetch,
+    Q,
     Subquery,
     prefetch_related_objects,
 )
@@ -84,6 +85,7 @@ class DashboardView(AdminPage):
                 "starts_on",
                 "planned_end",
                 "final_committee_on",
+                "next_committee_on",
                 "site_id",
             ).order_by("title", "pk"),
             ROWS_PER_PAGE,
@@ -118,6 +120,7 @@ class DashboardView(AdminPage):
                     "days": days,
                     "target": target,
                     "late": days is not None and target is not None and days > target,
+                    "starts_later": phase is not None and phase.starts_on > today,
                     "next_committee": investigation.next_committee_due(),
                 }
             )
@@ -176,8 +179,8 @@ def next_committee_due(investigations):
     """The soonest committee due over ``investigations``, as their dashboard rows say.
 
     ``committee_due`` (the one rule) applied to the earliest row of each of
-    its three cases, site by site (each site's programme page has its own
-    interval): three queries a site, whatever the number of investigations.
+    its four cases, site by site (each site's programme page has its own
+    interval): four queries a site, whatever the number of investigations.
     """
     candidates = []
     site_ids = set(
@@ -185,8 +188,17 @@ def next_committee_due(investigations):
     )
     for site_id, months in committee_months_by_site(site_ids).items():
         mine = investigations.filter(site_id=site_id)
+        # A committee planned after the investigation phase comes first ...
+        planned = mine.filter(next_committee_on__isnull=False).exclude(
+            current_code=PhaseCode.INVESTIGATION
+        )
+        # ... the rule's other cases hold for the rest.
+        mine = mine.filter(
+            Q(next_committee_on__isnull=True) | Q(current_code=PhaseCode.INVESTIGATION)
+        )
         without_committee = mine.filter(last_committee_on__isnull=True)
         earliest = [
+            planned.order_by("next_committee_on", "title"),
             mine.filter(last_committee_on__isnull=False).order_by(
                 "last_committee_on", "title"
             ),
@@ -207,6 +219,7 @@ def next_committee_due(investigations):
                     final_committee_on=row.final_committee_on,
                     planned_end=row.planned_end,
                     months=months,
+                    next_committee_on=row.next_committee_on,
                 )
                 candidates.append((due, row.title, row))
     if not candidates:

@@ -27,6 +27,7 @@ NOT_TEXT = {
     ("forms", "candidatureformpage", "current_definition_digest"),
     ("forms", "formdefinition", "digest"),
     ("forms", "referencesequence", "key"),
+    ("investigations", "calendarfeed", "key"),  # random, made by the server
     ("forms", "candidature", "reference"),
     ("forms", "candidature", "client_key"),
     ("forms", "candidature", "content_digest"),

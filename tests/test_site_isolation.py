@@ -21,7 +21,7 @@ from cms_pages.models import SiteIdentity
 from forms.factories import CandidatureFactory, CandidatureFormPageFactory
 from forms.models import CandidatureAttachment
 from forms.services import change_status
-from investigations.models import Investigation, Organisation
+from investigations.models import CalendarFeed, Investigation, Organisation
 from selection.models import NotificationTemplate, ReviewRound, RoundMember
 from tests.incubators import B_HOST, add_second_incubator
 from tests.users import member_of
@@ -58,6 +58,7 @@ def build_side(call, form_page, juror, label):
         title=f"Investigation {label}",
         problem_statement=f"Problème confidentiel {label}",
         starts_on=timezone.localdate(),
+        final_committee_on=timezone.localdate(),  # a date on the calendar and feed
         learnings=f"Enseignement {label}",
         publish_learnings=True,
     )
@@ -129,6 +130,9 @@ def urls_of(side):
         f"/admin/snippets/investigations/investigation/inspect/{i.pk}/",
         f"/admin/investigations/{i.pk}/synthese.pdf",
         f"/admin/investigations/{i.pk}/beta-gouv.md",
+        f"/admin/investigations/{i.pk}/comite-final/",
+        f"/admin/investigations/{i.pk}/comite-d-investissement/",
+        f"/admin/investigations/laureats/{side['call'].pk}/",
         f"/admin/snippets/investigations/organisation/edit/{side['organisation'].pk}/",
         f"/admin/snippets/investigations/organisation/delete/{side['organisation'].pk}/",
     ]
@@ -146,6 +150,8 @@ LISTINGS = [
     "/admin/snippets/investigations/organisation/",
     "/admin/snippets/choose/investigations/organisation/",
     "/admin/investigations/tableau-de-bord/",
+    "/admin/investigations/calendrier/",
+    "/admin/investigations/laureats/",
     "/admin/exports/candidatures/?format=csv",
     "/admin/exports/investigations/?format=csv",
     "/admin/reports/site-history/",
@@ -529,3 +535,13 @@ def test_page_types_report_counts_and_names_only_the_teams_pages(client, sides):
     assert {row.model: row.count for row in rows}["callpage"] == 1
     client.force_login(sides["people"][("B", "communication")])
     assert b"Brouillon confidentiel de la Mer" in client.get(url).content
+
+
+@pytest.mark.parametrize("own,other", [("A", "B"), ("B", "A")])
+def test_each_teams_private_calendar_holds_its_own_investigations_only(
+    client, sides, own, other
+):
+    feed = CalendarFeed.objects.create(user=sides["people"][(own, "programme")])
+    body = client.get(f"/agenda/{feed.key}.ics").content.decode()
+    assert sides[own]["investigation"].title in body
+    assert sides[other]["investigation"].title not in body

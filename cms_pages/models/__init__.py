@@ -9,6 +9,7 @@ from .base import IntroductionMixin
 from .call import (
     CRITERIA_LOCKS,
     CRITERION_FIELDS,
+    LAUREATE_LISTS,
     PUBLICATION_REFUSED,
     CallPage,
     CallPageForm,
@@ -37,6 +38,7 @@ from .pages import (
 __all__ = [
     "CRITERIA_LOCKS",
     "CRITERION_FIELDS",
+    "LAUREATE_LISTS",
     "PUBLICATION_REFUSED",
     "CallPage",
     "CallPageForm",

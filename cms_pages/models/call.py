@@ -6,6 +6,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.http import Http404
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +18,7 @@ from wagtail.api import APIField
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
+from wagtail.url_routing import RouteResult
 
 from core.deletion import Refused, deletion_rule
 from core.text import SingleLineCharField
@@ -44,6 +47,11 @@ CRITERIA_LOCKS = []
 # The history entry of a scheduled publication refused for that reason.
 PUBLICATION_REFUSED = "amorce.publication.refused"
 CRITERION_FIELDS = ("label", "description", "weight", "scale_min", "scale_max")
+# The public list of a call's laureates, which the apps that know them fill
+# (functions of a call giving [{"title", "administration", "pitch"}], or None
+# while the team has not published it). Served at « laureats/ » under the call.
+LAUREATE_LISTS = []
+LAUREATES_PATH = "laureats"
 
 
 def criteria_lock(call):
@@ -196,6 +204,14 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
                 choices=CallStatus.choices, read_only=True
             ),
         ),
+        APIField(
+            "laureates",
+            serializer=serializers.ListField(
+                child=serializers.DictField(child=serializers.CharField()),
+                read_only=True,
+                allow_null=True,
+            ),
+        ),
     ]
 
     class Meta:
@@ -345,8 +361,38 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
         )
         return context
 
+    @cached_property
+    def laureates(self):
+        """The laureates the team published (title, administration, pitch), or None."""
+        for listing in LAUREATE_LISTS:
+            laureates = listing(self)
+            if laureates is not None:
+                return laureates
+        return None
+
+    def serve(self, request, *args, **kwargs):
+        if kwargs.pop("laureates_page", False):
+            if self.laureates is None:
+                raise Http404
+            return TemplateResponse(
+                request,
+                "cms_pages/call_laureates.html",
+                {"page": self, "self": self, "laureates": self.laureates},
+            )
+        return super().serve(request, *args, **kwargs)
+
     def route(self, request, path_components):
-        """Hand this call to the form page below it: routing loaded it already."""
+        """Hand this call to the form page below it: routing loaded it already.
+
+        « laureats/ » under a live call is its public list of laureates (when
+        published, else 404), unless a child page took that address.
+        """
+        if (
+            list(path_components) == [LAUREATES_PATH]
+            and self.live
+            and not self.get_children().filter(slug=LAUREATES_PATH).exists()
+        ):
+            return RouteResult(self, kwargs={"laureates_page": True})
         result = super().route(request, path_components)
         page = result[0] if result else None
         if (

@@ -42,6 +42,18 @@ def default_investigation_weeks():
     return getattr(settings, "AMORCE_INVESTIGATION_WEEKS", 9)
 
 
+def default_checkpoint_weeks():
+    return getattr(settings, "AMORCE_CHECKPOINT_WEEKS", "3, 6")
+
+
+def parse_weeks(text):
+    """« 3, 6 » -> [3, 6]; a ValueError for anything but whole numbers of weeks."""
+    weeks = [int(part) for part in text.replace(";", ",").split(",") if part.strip()]
+    if any(week < 1 for week in weeks):
+        raise ValueError(text)
+    return sorted(set(weeks))
+
+
 @register_setting(icon="site")
 class SiteIdentity(BaseSiteSetting):
     """Who runs this site: the ministry or authority, the incubator, contacts.
@@ -152,6 +164,16 @@ class SiteIdentity(BaseSiteSetting):
         validators=[MinValueValidator(1), MaxValueValidator(104)],
         help_text=_("Durée proposée à l'ouverture d'une investigation."),
     )
+    checkpoint_weeks = SingleLineCharField(
+        _("points d'étape (semaines)"),
+        max_length=40,
+        blank=True,
+        default=default_checkpoint_weeks,
+        help_text=_(
+            "Les semaines de l'investigation où un point d'étape est prévu, "
+            "séparées par des virgules : « 3, 6 ». Vide : aucun point d'étape prévu."
+        ),
+    )
 
     panels = [
         MultiFieldPanel(
@@ -178,6 +200,7 @@ class SiteIdentity(BaseSiteSetting):
                 FieldPanel("theme"),
                 FieldPanel("reference_prefix"),
                 FieldPanel("investigation_weeks"),
+                FieldPanel("checkpoint_weeks"),
             ],
             heading=_("Fonctionnement"),
         ),
@@ -201,6 +224,28 @@ class SiteIdentity(BaseSiteSetting):
     def clean(self):
         super().clean()
         self.reference_prefix = self.reference_prefix.upper()
+        try:
+            weeks = parse_weeks(self.checkpoint_weeks)
+        except ValueError:
+            raise ValidationError(
+                {
+                    "checkpoint_weeks": _(
+                        "Écrivez des numéros de semaine séparés par des virgules, "
+                        "par exemple « 3, 6 »."
+                    )
+                }
+            ) from None
+        if weeks and self.investigation_weeks and weeks[-1] >= self.investigation_weeks:
+            raise ValidationError(
+                {
+                    "checkpoint_weeks": _(
+                        "Un point d'étape tombe avant la fin de l'investigation "
+                        "(%(weeks)s semaines)."
+                    )
+                    % {"weeks": self.investigation_weeks}
+                }
+            )
+        self.checkpoint_weeks = ", ".join(str(week) for week in weeks)
         if (
             SiteIdentity.objects.exclude(pk=self.pk)
             .filter(reference_prefix__iexact=self.reference_prefix)
@@ -218,6 +263,14 @@ class SiteIdentity(BaseSiteSetting):
     def for_site_or_defaults(cls, site):
         """The identity of ``site``; without a site, the defaults (unsaved)."""
         return cls.for_site(site) if site is not None else cls()
+
+    @property
+    def checkpoint_week_list(self):
+        """The weeks of the planned checkpoints (none if the setting cannot be read)."""
+        try:
+            return parse_weeks(self.checkpoint_weeks)
+        except ValueError:
+            return []
 
     @property
     def name_line_list(self):

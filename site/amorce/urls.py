@@ -44,6 +44,8 @@ urlpatterns = [
     # The applicant's space: drafts and dossiers opened by a link sent by email.
     path("espace-candidat/", include("applicants.urls", namespace="applicants")),
     path("donnees-personnelles/", views.personal_data, name="personal_data"),
+    # Each user's private calendar of the investigations (a key in the address).
+    path("", include("investigations.urls")),
     path("sante/", health, name="health"),
 ]
 

@@ -258,7 +258,11 @@ def test_a_phase_cannot_end_before_it_starts(investigation):
 def test_programme_team_edits_an_investigation_in_the_admin(
     programme_client, investigation
 ):
-    """The snippet screens open, and a direct investigation (no candidature) can be created."""
+    """The snippet screens open, and a direct investigation (no candidature) can be created.
+
+    Its first phase and its planned dates come by themselves: a phase is never
+    added by hand.
+    """
     from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
     base = "/admin/snippets/investigations/investigation/"
@@ -303,9 +307,7 @@ def test_programme_team_edits_an_investigation_in_the_admin(
                 ]
             ),
             "checkpoints": inline_formset([]),
-            "phases": inline_formset(
-                [{"code": "investigation", "starts_on": "2026-11-02", "ends_on": ""}]
-            ),
+            "phases": inline_formset([]),
             "committee_events": inline_formset([]),
         }
     )
@@ -315,6 +317,14 @@ def test_programme_team_edits_an_investigation_in_the_admin(
     assert created.candidature is None
     assert created.planned_end == dt.date(2026, 11, 2) + dt.timedelta(weeks=9)
     assert created.members.get().days_per_week == 2
+    # Its first phase starts on its start date, and its dates are planned.
+    assert [(p.code, p.starts_on) for p in created.phases.all()] == [
+        ("investigation", dt.date(2026, 11, 2))
+    ]
+    assert [c.date for c in created.checkpoints.order_by("date")] == [
+        dt.date(2026, 11, 23),
+        dt.date(2026, 12, 14),
+    ]
 
 
 def test_dashboard_counts_everything_and_shows_a_page_at_a_time(programme_client, call):

@@ -36,6 +36,7 @@ from investigations.models import (
     Organisation,
     Phase,
 )
+from investigations.services import plan
 from selection.models import (
     Evaluation,
     EvaluationReopening,
@@ -607,6 +608,7 @@ class Command(BaseCommand):
         Phase.objects.create(
             investigation=second, code="investigation", starts_on=second.starts_on
         )
+        plan(second)  # its checkpoints and committees, on the calendar
 
     def add_second_incubator(self, opens, closes):
         """A local authority's lab beside the ministry's: its own site, theme, team and dossiers.

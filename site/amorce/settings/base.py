@@ -357,6 +357,7 @@ if env_bool("AMORCE_BENCH", False):
 AMORCE_EXPORT_SYNC_LIMIT = int(os.environ.get("AMORCE_EXPORT_SYNC_LIMIT", "2000"))
 # Planned length of an investigation (weeks), when it is opened.
 AMORCE_INVESTIGATION_WEEKS = int(os.environ.get("AMORCE_INVESTIGATION_WEEKS", "9"))
+AMORCE_CHECKPOINT_WEEKS = os.environ.get("AMORCE_CHECKPOINT_WEEKS", "3, 6")
 # Jury books of more dossiers than this are made in the background.
 AMORCE_PDF_SYNC_LIMIT = int(os.environ.get("AMORCE_PDF_SYNC_LIMIT", "30"))
 # Spread (standard deviation, on 100) from which a dossier's scores count as a disagreement.
