@@ -2,7 +2,10 @@
 
 A jury or committee member reads the dossiers of the rounds they sit on, on
 the sites their groups are tied to, except those for which they declared a
-conflict of interest. The programme team runs the rounds of its sites.
+conflict of interest; in a round « attribution par dossier », only the
+dossiers assigned to them. The programme team runs the rounds of its sites.
+Every screen and file a member reads a dossier through asks
+``juror_candidatures``.
 """
 
 from django.contrib.auth import get_user_model
@@ -19,7 +22,7 @@ from cms_pages.sites import (
 from forms.models import Candidature
 from forms.permissions import CANDIDATURE_READERS
 
-from .models import Evaluation, NotificationTemplate, ReviewRound
+from .models import Assignment, Evaluation, NotificationTemplate, ReviewRound
 
 
 def rounds_for(user):
@@ -51,14 +54,28 @@ def rounds_of(user):
 
 
 def juror_candidatures(user, review_round):
-    """The dossiers a member of ``review_round`` may read: its own, minus their conflicts."""
+    """The dossiers a member of ``review_round`` may read: its own (or, when the round
+    assigns dossiers, those assigned to them), minus their conflicts."""
     if not rounds_of(user).filter(pk=review_round.pk).exists():
         return Candidature.objects.none()
-    return review_round.candidatures.exclude(
+    dossiers = review_round.candidatures.all()
+    if review_round.per_dossier:
+        dossiers = dossiers.filter(
+            pk__in=Assignment.objects.filter(
+                round=review_round, member=user
+            ).values("candidature_id")
+        )
+    return dossiers.exclude(
         pk__in=Evaluation.objects.filter(
             round=review_round, member=user, conflict_of_interest=True
         ).values("candidature_id")
     )
+
+
+def blind_for(user, candidature):
+    """Whether a member reads this dossier without its applicant's identity: it is in a
+    blind round they sit on. The programme team of its site always sees it."""
+    return rounds_of(user).filter(candidatures=candidature, blind=True).exists()
 
 
 def reads_as_member(user, candidature):
