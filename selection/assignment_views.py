@@ -17,7 +17,13 @@ from wagtail.admin.paginator import WagtailPaginator
 from cms_pages.sites import is_programme_team
 from core.views import AdminPage
 
-from .assignments import assign, auto_assign, declared_conflicts, member_name, unassign
+from .assignments import (
+    assign,
+    auto_assign,
+    declared_conflicts,
+    member_name,
+    unassign,
+)
 from .models import Assignment, Evaluation
 from .permissions import rounds_for
 
@@ -29,6 +35,29 @@ def as_int(value):
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def dossier_row(candidature, assignments, wanted, memberships, names, declared):
+    """One dossier of the table: its readers, and the members who may be added."""
+    readers = {a.member_id for a in assignments}
+    return {
+        "candidature": candidature,
+        "assignments": [
+            {
+                "assignment": a,
+                "name": member_name(a.member),
+                "conflict": (candidature.pk, a.member_id) in declared,
+            }
+            for a in assignments
+        ],
+        "short": candidature.readers < wanted,
+        "addable": [
+            (m.user_id, names[m.user_id])
+            for m in memberships
+            if m.user_id not in readers
+            and (candidature.pk, m.user_id) not in declared
+        ],
+    }
 
 
 class AssignmentsView(AdminPage):
@@ -117,25 +146,9 @@ class AssignmentsView(AdminPage):
                 for m in memberships
             ],
             rows=[
-                {
-                    "candidature": c,
-                    "assignments": [
-                        {
-                            "assignment": a,
-                            "name": member_name(a.member),
-                            "conflict": (c.pk, a.member_id) in declared,
-                        }
-                        for a in by_dossier.get(c.pk, [])
-                    ],
-                    "short": c.readers < wanted,
-                    "addable": [
-                        (m.user_id, names[m.user_id])
-                        for m in memberships
-                        if m.user_id
-                        not in {a.member_id for a in by_dossier.get(c.pk, [])}
-                        and (c.pk, m.user_id) not in declared
-                    ],
-                }
+                dossier_row(
+                    c, by_dossier.get(c.pk, []), wanted, memberships, names, declared
+                )
                 for c in rows
             ],
             incomplete=incomplete,
@@ -247,7 +260,10 @@ class AssignmentsView(AdminPage):
         )
         if assignment is None:
             raise ValidationError(
-                _("Cette attribution n'existe plus : la page a été rechargée.")
+                _(
+                    "Cette attribution n'existe plus (retirée entre-temps) : rien "
+                    "n'a changé."
+                )
             )
         unassign(assignment)
         messages.success(

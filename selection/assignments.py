@@ -135,7 +135,7 @@ def auto_assign(review_round, *, by):
         member_ids = {m.user_id for m in memberships}
         declared = declared_conflicts(review_round)
         readers = {}
-        load = Counter({member_id: 0 for member_id in member_ids})
+        load = Counter(dict.fromkeys(member_ids, 0))
         for candidature_id, member_id in Assignment.objects.filter(
             round=review_round
         ).values_list("candidature_id", "member_id"):

@@ -53,7 +53,10 @@ def started_evaluation(assignment):
         return _(
             "%(member)s a commencé l'évaluation de ce dossier : l'attribution est "
             "conservée avec elle."
-        ) % {"member": assignment.member.get_full_name() or assignment.member.get_username()}
+        ) % {
+            "member": assignment.member.get_full_name()
+            or assignment.member.get_username()
+        }
     return None
 
 

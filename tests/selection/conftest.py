@@ -39,7 +39,10 @@ def dossiers(form_page):
 @pytest.fixture
 def review_round(call, jurors, dossiers):
     review_round = ReviewRound.objects.create(
-        call=call, kind="preselection", assignment="per_dossier", reviewers_per_dossier=2
+        call=call,
+        kind="preselection",
+        assignment="per_dossier",
+        reviewers_per_dossier=2,
     )
     for juror in jurors:
         RoundMember.objects.create(round=review_round, user=juror)

@@ -68,9 +68,10 @@ def test_a_member_reads_only_the_dossiers_assigned_to_him(
     assert dossiers[1].reference not in page
     assert "0/1 évalués" in page
     client = as_user(alice)
-    assert client.get(f"/admin/jury/{review_round.pk}/{dossiers[0].pk}/").status_code == 200
+    evaluate = f"/admin/jury/{review_round.pk}/"
+    assert client.get(f"{evaluate}{dossiers[0].pk}/").status_code == 200
     # Not assigned: as if it did not exist, on every path a member reads a dossier by.
-    assert client.get(f"/admin/jury/{review_round.pk}/{dossiers[1].pk}/").status_code == 404
+    assert client.get(f"{evaluate}{dossiers[1].pk}/").status_code == 404
     assert (
         client.get(f"/admin/exports/dossiers/{dossiers[1].pk}/pdf/").status_code == 404
     )
@@ -111,7 +112,9 @@ def test_the_team_assigns_and_takes_off_a_member_by_hand(
     assert Assignment.objects.count() == 1
 
     removed = programme_client.post(
-        url(review_round), {"action": "remove", "assignment": assignment.pk}, follow=True
+        url(review_round),
+        {"action": "remove", "assignment": assignment.pk},
+        follow=True,
     )
     assert "Bruno ne lit plus le dossier TST-2026-0001." in messages_of(removed)
     assert not Assignment.objects.exists()
@@ -150,7 +153,8 @@ def test_a_likely_conflict_is_refused_unless_the_team_confirms(
     )
     response = add(programme_client, review_round, dossiers[0], alice)
     [message] = messages_of(response)
-    assert "Conflit d'intérêts probable entre Alice et le dossier TST-2026-0001" in message
+    expected = "Conflit d'intérêts probable entre Alice et le dossier TST-2026-0001"
+    assert expected in message
     assert "Attribuer malgré le conflit probable" in message
     assert not Assignment.objects.exists()
 
@@ -158,8 +162,10 @@ def test_a_likely_conflict_is_refused_unless_the_team_confirms(
     assert readers(review_round, dossiers[0]) == {"alice"}
 
 
-def test_bad_input_changes_nothing(programme_client, call, review_round, jurors, dossiers):
-    other = CandidatureFactory(page=dossiers[0].page, status="eligible")  # not in the round
+def test_bad_input_changes_nothing(
+    programme_client, form_page, review_round, jurors, dossiers
+):
+    other = CandidatureFactory(page=form_page, status="eligible")  # not in the round
     outsider = member_of("Jury", "eve")  # not a member of the round
     for data, expected in (
         (
@@ -174,7 +180,10 @@ def test_bad_input_changes_nothing(programme_client, call, review_round, jurors,
             {"action": "add", "candidature": "x", "member": ""},
             "Ce dossier n'est pas dans ce tour.",
         ),
-        ({"action": "remove", "assignment": "999999"}, "Cette attribution n'existe plus"),
+        (
+            {"action": "remove", "assignment": "999999"},
+            "Cette attribution n'existe plus",
+        ),
         ({"action": "?"}, "Action inconnue : rien n'a changé."),
     ):
         response = programme_client.post(url(review_round), data, follow=True)
@@ -193,7 +202,9 @@ def test_an_assignment_whose_evaluation_started_stays(
     )
     assignment = Assignment.objects.get()
     response = programme_client.post(
-        url(review_round), {"action": "remove", "assignment": assignment.pk}, follow=True
+        url(review_round),
+        {"action": "remove", "assignment": assignment.pk},
+        follow=True,
     )
     assert (
         "Alice a commencé l'évaluation de ce dossier : l'attribution est conservée "
@@ -317,11 +328,9 @@ def test_the_screen_is_the_programme_teams_and_linked_from_the_ranking(
 ):
     ranking = programme_client.get(f"/admin/tours/{review_round.pk}/classement/")
     assert f'href="{url(review_round)}"' in ranking.content.decode()
-    assert as_user(jurors[0]).get(url(review_round)).status_code in (302, 403)
-    assert as_user(jurors[0]).post(url(review_round), {"action": "auto"}).status_code in (
-        302,
-        403,
-    )
+    juror = as_user(jurors[0])
+    assert juror.get(url(review_round)).status_code in (302, 403)
+    assert juror.post(url(review_round), {"action": "auto"}).status_code in (302, 403)
     assert not Assignment.objects.exists()
     communication = member_of("Communication", "carla")
     assert as_user(communication).get(url(review_round)).status_code in (302, 403)
@@ -330,12 +339,9 @@ def test_the_screen_is_the_programme_teams_and_linked_from_the_ranking(
 def test_another_sites_team_does_not_find_the_round(review_round):
     add_second_incubator()
     other_team = member_of("Équipe programme — Fabrique de la Mer", "olga")
-    response = as_user(other_team).get(url(review_round))
-    assert response.status_code in (403, 404)
-    assert as_user(other_team).post(url(review_round), {"action": "auto"}).status_code in (
-        403,
-        404,
-    )
+    client = as_user(other_team)
+    assert client.get(url(review_round)).status_code in (403, 404)
+    assert client.post(url(review_round), {"action": "auto"}).status_code in (403, 404)
     assert not Assignment.objects.exists()
 
 
