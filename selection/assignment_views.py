@@ -22,6 +22,7 @@ from .assignments import (
     auto_assign,
     declared_conflicts,
     member_name,
+    readers_of,
     unassign,
 )
 from .models import Assignment, Evaluation
@@ -97,7 +98,7 @@ class AssignmentsView(AdminPage):
             )
         )
         in_round = Q(candidature__review_rounds=review_round)
-        load = dict(
+        load = dict(  # every dossier given, a conflict declared since or not
             Assignment.objects.filter(in_round, round=review_round)
             .values_list("member_id")
             .annotate(n=Count("pk"))
@@ -113,7 +114,7 @@ class AssignmentsView(AdminPage):
             .annotate(n=Count("pk"))
         )
         dossiers = review_round.candidatures.defer("form_data").annotate(
-            readers=Count("assignments", filter=Q(assignments__round=review_round))
+            readers=readers_of(review_round)
         )
         incomplete = self.request.GET.get("incomplets") == "1"
         if incomplete:
@@ -125,7 +126,11 @@ class AssignmentsView(AdminPage):
         ids = [c.pk for c in rows]
         by_dossier = {}
         for assignment in (
-            Assignment.objects.filter(round=review_round, candidature_id__in=ids)
+            Assignment.objects.filter(
+                round=review_round,
+                candidature_id__in=ids,
+                member__round_memberships__round=review_round,
+            )
             .select_related("member", "made_by")
             .order_by("member__last_name", "member__username")
         ):

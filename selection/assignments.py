@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from .models import Assignment, Evaluation, ReviewRound
@@ -39,6 +41,36 @@ def declared_conflicts(review_round, candidature_ids=None):
     if candidature_ids is not None:
         evaluations = evaluations.filter(candidature_id__in=candidature_ids)
     return set(evaluations.values_list("candidature_id", "member_id"))
+
+
+def readers_of(review_round):
+    """For a queryset of the round's dossiers: how many of its members read each one.
+
+    A member who left the round, or who declared a conflict on the dossier, does
+    not count: the automatic assignment gives the dossier another reader.
+    """
+    readers = (
+        Assignment.objects.filter(
+            round=review_round,
+            candidature=OuterRef("pk"),
+            member__round_memberships__round=review_round,
+        )
+        .exclude(
+            Exists(
+                Evaluation.objects.filter(
+                    round=review_round,
+                    candidature=OuterRef("candidature"),
+                    member=OuterRef("member"),
+                    conflict_of_interest=True,
+                )
+            )
+        )
+        .order_by()
+        .values("candidature")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(readers, output_field=IntegerField()), 0)
 
 
 def assign(review_round, candidature, membership, *, by, confirm_likely=False):
