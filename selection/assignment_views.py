@@ -28,7 +28,7 @@ from .assignments import (
 from .models import Assignment, Evaluation
 from .permissions import rounds_for
 
-ASSIGNMENTS_PER_PAGE = 100
+PER_PAGE = 100  # dossiers a page
 
 
 def as_int(value):
@@ -92,11 +92,8 @@ class AssignmentsView(AdminPage):
         context = super().get_context_data(**kwargs)
         review_round = self.review_round
         wanted = review_round.reviewers_per_dossier
-        memberships = list(
-            review_round.memberships.select_related("user").order_by(
-                "sort_order", "pk"
-            )
-        )
+        members = review_round.memberships.select_related("user")
+        memberships = list(members.order_by("sort_order", "pk"))
         in_round = Q(candidature__review_rounds=review_round)
         load = dict(  # every dossier given, a conflict declared since or not
             Assignment.objects.filter(in_round, round=review_round)
@@ -119,9 +116,8 @@ class AssignmentsView(AdminPage):
         incomplete = self.request.GET.get("incomplets") == "1"
         if incomplete:
             dossiers = dossiers.filter(readers__lt=wanted)
-        page = WagtailPaginator(
-            dossiers.order_by("reference"), ASSIGNMENTS_PER_PAGE
-        ).get_page(self.request.GET.get("p"))
+        paginator = WagtailPaginator(dossiers.order_by("reference"), PER_PAGE)
+        page = paginator.get_page(self.request.GET.get("p"))
         rows = list(page.object_list)
         ids = [c.pk for c in rows]
         by_dossier = {}
@@ -158,7 +154,7 @@ class AssignmentsView(AdminPage):
             ],
             incomplete=incomplete,
             page_obj=page,
-            elided_page_range=page.paginator.get_elided_page_range(page.number),
+            elided_page_range=paginator.get_elided_page_range(page.number),
         )
         return context
 

@@ -137,7 +137,7 @@ def unassign(assignment):
 @dataclass
 class AutoResult:
     created: int = 0
-    # (reference, readers it has, readers it lacks)
+    # (reference, readers it has, readers it should have)
     short: list = field(default_factory=list)
 
 
@@ -152,25 +152,19 @@ def auto_assign(review_round, *, by):
     with transaction.atomic():
         review_round = ReviewRound.objects.select_for_update().get(pk=review_round.pk)
         wanted = review_round.reviewers_per_dossier
-        memberships = list(
-            review_round.memberships.select_related("user").order_by(
-                "sort_order", "pk"
-            )
-        )
+        members = review_round.memberships.select_related("user")
+        memberships = list(members.order_by("sort_order", "pk"))
         checks = [(m.user_id, ConflictCheck(m)) for m in memberships]
-        dossiers = list(
-            review_round.candidatures.order_by("reference").values_list(
-                "pk", "reference", "applicant_email", "administration"
-            )
-        )
+        candidatures = review_round.candidatures.order_by("reference")
+        fields = ("pk", "reference", "applicant_email", "administration")
+        dossiers = list(candidatures.values_list(*fields))
         dossier_ids = {row[0] for row in dossiers}
         member_ids = {m.user_id for m in memberships}
         declared = declared_conflicts(review_round)
         readers = {}
         load = Counter(dict.fromkeys(member_ids, 0))
-        for candidature_id, member_id in Assignment.objects.filter(
-            round=review_round
-        ).values_list("candidature_id", "member_id"):
+        given = Assignment.objects.filter(round=review_round)
+        for candidature_id, member_id in given.values_list("candidature", "member"):
             if candidature_id not in dossier_ids or member_id not in member_ids:
                 continue  # a dossier taken out of the round, a member who left it
             readers.setdefault(candidature_id, set()).add(member_id)

@@ -60,11 +60,8 @@ def juror_candidatures(user, review_round):
         return Candidature.objects.none()
     dossiers = review_round.candidatures.all()
     if review_round.per_dossier:
-        dossiers = dossiers.filter(
-            pk__in=Assignment.objects.filter(
-                round=review_round, member=user
-            ).values("candidature_id")
-        )
+        assigned = Assignment.objects.filter(round=review_round, member=user)
+        dossiers = dossiers.filter(pk__in=assigned.values("candidature_id"))
     return dossiers.exclude(
         pk__in=Evaluation.objects.filter(
             round=review_round, member=user, conflict_of_interest=True
