@@ -292,6 +292,36 @@ def test_automatic_assignment_avoids_declared_and_likely_conflicts(
     assert "TST-2026-0001 : 2 sur 3" in warning
 
 
+def test_a_conflict_declared_after_assignment_gets_the_dossier_another_reader(
+    programme_client, review_round, jurors, dossiers, criteria
+):
+    alice = jurors[0]
+    add(programme_client, review_round, dossiers[0], alice)
+    add(programme_client, review_round, dossiers[0], jurors[1])
+    as_user(alice).post(
+        f"/admin/jury/{review_round.pk}/{dossiers[0].pk}/",
+        scores_form(criteria, ["", "", ""], conflict=True),
+    )
+    assert dossiers[0].reference not in jury_list(alice, review_round)
+    programme_client.post(url(review_round), {"action": "auto"})
+    assert readers(review_round, dossiers[0]) == {"alice", "bruno", "chloe"}
+    page = programme_client.get(url(review_round)).content.decode()
+    assert "intérêts déclaré" in page
+
+
+def test_a_member_who_left_the_round_is_no_longer_counted_as_a_reader(
+    programme_client, review_round, jurors, dossiers
+):
+    programme_client.post(url(review_round), {"action": "auto"})
+    RoundMember.objects.filter(round=review_round, user=jurors[0]).delete()
+    response = programme_client.post(url(review_round), {"action": "auto"}, follow=True)
+    assert "3 attributions ajoutées." in messages_of(response), "alice had 3"
+    for dossier in dossiers:
+        current = readers(review_round, dossier) - {"alice"}
+        assert len(current) == 2
+    assert Assignment.objects.filter(member=jurors[0]).count() == 3, "kept"
+
+
 # Kept with the round ---------------------------------------------------------------
 
 
