@@ -55,8 +55,7 @@ def dossier_row(candidature, assignments, wanted, memberships, names, declared):
         "addable": [
             (m.user_id, names[m.user_id])
             for m in memberships
-            if m.user_id not in readers
-            and (candidature.pk, m.user_id) not in declared
+            if m.user_id not in readers and (candidature.pk, m.user_id) not in declared
         ],
     }
 

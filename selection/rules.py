@@ -60,7 +60,6 @@ def started_evaluation(assignment):
     return None
 
 
-
 @deletion_rule(EvaluationReopening)
 def reopening_is_kept(entry):
     return _("L'historique d'une décision n'est jamais supprimé.")
