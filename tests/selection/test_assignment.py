@@ -4,7 +4,7 @@ them (by hand or automatically) when the round says Â« attribution par dossier Â
 import pytest
 from bs4 import BeautifulSoup
 from django.contrib.messages import get_messages
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -211,7 +211,7 @@ def test_an_assignment_whose_evaluation_started_stays(
         "avec elle." in messages_of(response)
     )
     assert Assignment.objects.filter(pk=assignment.pk).exists()
-    with pytest.raises(DeletionRefused):
+    with pytest.raises(DeletionRefused), transaction.atomic():
         assignment.delete()
     assert Assignment.objects.filter(pk=assignment.pk).exists()
 
