@@ -74,6 +74,7 @@ def prepare(count, programme):
             status=status
         )
     seed_round(count)
+    assign_round(programme)
     for index in range(3):
         user_in("Jury", f"membre{index}")
     Notification.objects.bulk_create(
@@ -138,6 +139,17 @@ def prepare(count, programme):
     )
 
 
+def assign_round(programme):
+    """Two of the round's three members on each dossier (the round still reads all)."""
+    from selection.assignments import auto_assign
+    from selection.models import ReviewRound
+
+    review_round = ReviewRound.objects.get(call=form_page().call, kind="selection")
+    review_round.reviewers_per_dossier = 2
+    review_round.save(update_fields=["reviewers_per_dossier"])
+    auto_assign(review_round, by=programme)
+
+
 def pages(page, round_pk):
     """(key, user, url, how to count the rows it shows)."""
     jobs = re.compile(rb"Candidatures \d+")
@@ -161,6 +173,12 @@ def pages(page, round_pk):
             "ranking",
             "programme",
             reverse("review_rounds:ranking", args=[round_pk]),
+            REFERENCE,
+        ),
+        (
+            "assignments",
+            "programme",
+            reverse("review_rounds:assignments", args=[round_pk]),
             REFERENCE,
         ),
         ("jury_rounds", "juror", reverse("jury:rounds"), None),

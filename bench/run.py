@@ -428,6 +428,10 @@ ADMIN_PAGES = {
         "Admin, classement d'un tour",
         "classé sur tout le tour (3 membres), 100 par page",
     ),
+    "assignments": (
+        "Admin, attribution des dossiers d'un tour",
+        "2 membres sur 3 par dossier, 100 dossiers par page",
+    ),
     "jury_rounds": (
         "Admin, « Mes évaluations » (juré)",
         "ses tours et leur avancement",

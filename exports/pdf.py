@@ -11,7 +11,9 @@ from cms_pages.models import criteria_lock
 from cms_pages.pdf import render_pdf
 from forms.models import Candidature
 from forms.receipts import dossier_context
+from selection.blind import blind_answers
 from selection.models import Evaluation
+from selection.permissions import juror_candidatures
 from selection.scoring import (
     criteria_of,
     criteria_version,
@@ -21,11 +23,15 @@ from selection.scoring import (
 )
 
 
-def render_candidature_pdf(candidature, with_thread=False):
+def render_candidature_pdf(candidature, with_thread=False, blind=False):
     """One candidature: identity, status, every answer in form order, attachments
     listed; ``with_thread``: its versions and its thread with the applicant
-    (messages, corrections), for the programme team."""
+    (messages, corrections), for the programme team; ``blind``: without the
+    applicant's identity, for a member of a blind round (``selection.blind``)."""
     context = dossier_context(candidature)
+    if blind:
+        context["blind"] = True
+        context["answers"] = blind_answers(candidature, context["answers"])
     if with_thread:
         context["thread"] = thread(candidature)
         context["versions"] = list(candidature.versions.all())
@@ -35,25 +41,26 @@ def render_candidature_pdf(candidature, with_thread=False):
 def render_jury_book_pdf(review_round, member=None):
     """Cover, criteria, contents, ranked table, then every dossier, pages numbered.
 
-    With ``member``, the member's own book: their conflicted dossiers are left
-    out, only their own scores are shown, and nothing derived from the others'
-    scores (order, ranks, means) until the round's rule lets them see it.
+    With ``member``, the member's own book: only the dossiers they read (not
+    those they declared a conflict on, nor, when the round assigns dossiers,
+    those not assigned to them), only their own scores, nothing derived from
+    the others' scores (order, ranks, means) until the round's rule lets them
+    see it, and no applicant's identity in a blind round.
     """
     criteria = criteria_of(review_round.call)
     aggregates = round_aggregates(review_round)
     show_ranking = True
+    blind = member is not None and review_round.blind
     if member is not None:
+        readable = set(
+            juror_candidatures(member, review_round).values_list("pk", flat=True)
+        )
+        aggregates = [a for a in aggregates if a.candidature.pk in readable]
         own = dict(
             Evaluation.objects.filter(round=review_round, member=member).values_list(
                 "candidature_id", "submitted_at"
             )
         )
-        conflicted = set(
-            Evaluation.objects.filter(
-                round=review_round, member=member, conflict_of_interest=True
-            ).values_list("candidature_id", flat=True)
-        )
-        aggregates = [a for a in aggregates if a.candidature.pk not in conflicted]
         pending = sum(1 for a in aggregates if own.get(a.candidature.pk) is None)
         show_ranking = ranking_visible_to(review_round, member, pending)
         if not show_ranking:
@@ -86,15 +93,18 @@ def render_jury_book_pdf(review_round, member=None):
         .select_related("definition", "call")
         .prefetch_related("attachments")
     }
-    dossiers = [
-        {
-            "aggregate": aggregate if show_ranking else None,
-            "candidature": candidatures[aggregate.candidature.pk],
-            "answers": candidatures[aggregate.candidature.pk].answers(),
-            "evaluations": by_candidature.get(aggregate.candidature.pk, []),
-        }
-        for aggregate in aggregates
-    ]
+    dossiers = []
+    for aggregate in aggregates:
+        candidature = candidatures[aggregate.candidature.pk]
+        answers = candidature.answers()
+        dossiers.append(
+            {
+                "aggregate": aggregate if show_ranking else None,
+                "candidature": candidature,
+                "answers": blind_answers(candidature, answers) if blind else answers,
+                "evaluations": by_candidature.get(aggregate.candidature.pk, []),
+            }
+        )
     return render_pdf(
         "exports/pdf/jury_book.html",
         {
@@ -106,6 +116,7 @@ def render_jury_book_pdf(review_round, member=None):
             "show_ranking": show_ranking,
             "dossiers": dossiers,
             "member": member,
+            "blind": blind,
             "members": [
                 m.user for m in review_round.memberships.select_related("user")
             ],

@@ -24,7 +24,7 @@ from forms.permissions import can_view_candidature, candidatures_for
 from investigations.models import Investigation
 from investigations.permissions import investigations_for
 from selection.models import ReviewRound
-from selection.permissions import rounds_for, rounds_of
+from selection.permissions import blind_for, rounds_for, rounds_of
 from selection.scoring import criteria_of
 
 from .imports import import_decisions, import_evaluations, load_dataset
@@ -306,10 +306,12 @@ def candidature_pdf(request, pk):
     )
     if not can_view_candidature(request.user, candidature):
         raise Http404  # as if it did not exist: ids of another site are not counted
-    # The thread with the applicant is the programme team's, not the jury's.
+    # The thread with the applicant is the programme team's, not the jury's; so
+    # is the identity of a dossier the member reads in a blind round.
     with_thread = candidatures_for(request.user).filter(pk=candidature.pk).exists()
+    blind = not with_thread and blind_for(request.user, candidature)
     return pdf_response(
-        render_candidature_pdf(candidature, with_thread=with_thread),
+        render_candidature_pdf(candidature, with_thread=with_thread, blind=blind),
         f"dossier-{candidature.reference}.pdf",
     )
 

@@ -12,6 +12,7 @@ from wagtail.admin.paginator import WagtailPaginator
 
 from core.views import AdminPage
 
+from .blind import blind_answers, likely_conflict_notice
 from .evaluations import locked_message, save_evaluation
 from .models import Evaluation, OthersScores
 from .permissions import juror_candidatures, rounds_of
@@ -105,9 +106,16 @@ class RoundDossiersView(JuryPage):
                 round=self.review_round, member=user, candidature__in=dossiers
             )
         }
+        blind = self.review_round.blind
         context["rows"] = [
-            (c, mine.get(c.pk), likely_conflict(self.membership, c)) for c in dossiers
+            (
+                c,
+                mine.get(c.pk),
+                likely_conflict_notice(likely_conflict(self.membership, c), blind),
+            )
+            for c in dossiers
         ]
+        context["blind"] = blind
         context["done"], context["total"] = progress_for(user, self.review_round)
         context["review_round"] = self.review_round
         context["page_obj"] = page
@@ -281,10 +289,13 @@ class EvaluateView(JuryPage):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         locked = bool(self.evaluation and self.evaluation.is_locked)
+        blind = self.review_round.blind
+        answers = self.candidature.answers()
         context.update(
             review_round=self.review_round,
             candidature=self.candidature,
-            answers=self.candidature.answers(),
+            blind=blind,
+            answers=blind_answers(self.candidature, answers) if blind else answers,
             form=None if locked else kwargs.get("form") or self.get_form(),
             evaluation=self.evaluation,
             locked=locked,
@@ -293,7 +304,9 @@ class EvaluateView(JuryPage):
             ]
             if self.evaluation
             else [],
-            likely_conflict=likely_conflict(self.membership, self.candidature),
+            likely_conflict=likely_conflict_notice(
+                likely_conflict(self.membership, self.candidature), blind
+            ),
             last_reopening=self.evaluation.reopenings.order_by("created_at").last()
             if self.evaluation and self.evaluation.reopened_count and not locked
             else None,

@@ -3,7 +3,7 @@
 from django import forms as django_forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
@@ -31,6 +31,13 @@ class OthersScores(models.TextChoices):
     AFTER_OWN = "after_own", _("Après avoir rendu les siennes")
     AFTER_MEETING = "after_meeting", _("À partir de la date de la réunion")
     NEVER = "never", _("Jamais (équipe programme seulement)")
+
+
+class AssignmentMode(models.TextChoices):
+    """Which dossiers of a round each member reads."""
+
+    ALL = "all", _("Tous les membres lisent tous les dossiers")
+    PER_DOSSIER = "per_dossier", _("Attribution par dossier")
 
 
 class ReviewRound(ClusterableModel):
@@ -79,6 +86,33 @@ class ReviewRound(ClusterableModel):
             "programme peut la rouvrir, avec un motif."
         ),
     )
+    assignment = models.CharField(
+        _("qui lit quels dossiers"),
+        max_length=20,
+        choices=AssignmentMode.choices,
+        default=AssignmentMode.ALL,
+        help_text=_(
+            "« Attribution par dossier » : chaque membre ne lit que les dossiers "
+            "qui lui sont attribués (page « Attribution des dossiers » du tour). "
+            "Revenir à « tous les membres » garde les attributions faites."
+        ),
+    )
+    reviewers_per_dossier = models.PositiveSmallIntegerField(
+        _("membres par dossier"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+        help_text=_(
+            "En attribution par dossier : combien de membres lisent chaque dossier."
+        ),
+    )
+    blind = models.BooleanField(
+        _("tour à l'aveugle"),
+        default=False,
+        help_text=_(
+            "Les membres ne voient ni le nom, ni l'adresse, ni l'administration "
+            "de la personne qui candidate ; l'équipe programme les voit toujours."
+        ),
+    )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
 
     panels = [
@@ -88,6 +122,8 @@ class ReviewRound(ClusterableModel):
         FieldRowPanel([FieldPanel("starts_on"), FieldPanel("ends_on")]),
         FieldRowPanel([FieldPanel("evaluation_deadline"), FieldPanel("reminder_days")]),
         FieldPanel("others_scores"),
+        FieldRowPanel([FieldPanel("assignment"), FieldPanel("reviewers_per_dossier")]),
+        FieldPanel("blind"),
         InlinePanel(
             "memberships",
             heading=_("Membres"),
@@ -133,6 +169,10 @@ class ReviewRound(ClusterableModel):
             for membership in self.memberships.all()
             if membership.removed_at is None
         ]
+
+    @property
+    def per_dossier(self):
+        return self.assignment == AssignmentMode.PER_DOSSIER
 
 
 class RoundMember(Orderable):
@@ -242,6 +282,63 @@ class Evaluation(models.Model):
     @property
     def is_locked(self):
         return self.submitted_at is not None
+
+
+class Assignment(models.Model):
+    """A member of a round is to read one of its dossiers (« attribution par dossier »).
+
+    Kept with the round: switching the round back to « tous les membres » leaves
+    them in place. One on which the member started an evaluation stays (see
+    ``rules``).
+    """
+
+    class Origin(models.TextChoices):
+        MANUAL = "manual", _("À la main")
+        AUTOMATIC = "automatic", _("Automatique")
+
+    round = models.ForeignKey(
+        ReviewRound, on_delete=models.CASCADE, related_name="assignments"
+    )
+    candidature = models.ForeignKey(
+        Candidature,
+        verbose_name=_("dossier"),
+        on_delete=models.CASCADE,
+        related_name="assignments",
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("membre"),
+        on_delete=models.CASCADE,
+        related_name="assignments",
+    )
+    origin = models.CharField(
+        _("attribué"), max_length=10, choices=Origin.choices, default=Origin.MANUAL
+    )
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("attribué par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("attribué le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attribution d'un dossier")
+        verbose_name_plural = _("attributions des dossiers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "candidature", "member"],
+                name="one_assignment_per_member_and_dossier",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["round", "member"], name="assignment_round_member")
+        ]
+
+    def __str__(self):
+        return f"{self.candidature_id} → {self.member_id} ({self.round_id})"
 
 
 class EvaluationReopening(models.Model):

@@ -2,12 +2,15 @@
 
 A jury or committee member reads the dossiers of the rounds they sit on, on
 the sites their groups are tied to, except those for which they declared a
-conflict of interest. The programme team runs the rounds of its sites.
+conflict of interest; in a round « attribution par dossier », only the
+dossiers assigned to them. The programme team runs the rounds of its sites.
+Every screen and file a member reads a dossier through asks
+``juror_candidatures``.
 """
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db.models import Count
+from django.db.models import Count, OuterRef
 from wagtail.models import Site
 
 from cms_pages.sites import (
@@ -22,7 +25,7 @@ from cms_pages.sites import (
 from forms.models import Candidature
 from forms.permissions import CANDIDATURE_READERS
 
-from .models import Evaluation, NotificationTemplate, ReviewRound
+from .models import Assignment, Evaluation, NotificationTemplate, ReviewRound
 
 PROGRAMME_APP, PROGRAMME_CODENAME = PROGRAMME_TEAM_PERMISSION.split(".")
 
@@ -76,10 +79,15 @@ def rounds_of(user):
 
 
 def juror_candidatures(user, review_round):
-    """The dossiers a member of ``review_round`` may read: its own, minus their conflicts."""
+    """The dossiers a member of ``review_round`` may read: its own (or, when the round
+    assigns dossiers, those assigned to them), minus their conflicts."""
     if not rounds_of(user).filter(pk=review_round.pk).exists():
         return Candidature.objects.none()
-    return review_round.candidatures.exclude(
+    dossiers = review_round.candidatures.all()
+    if review_round.per_dossier:
+        assigned = Assignment.objects.filter(round=review_round, member=user)
+        dossiers = dossiers.filter(pk__in=assigned.values("candidature_id"))
+    return dossiers.exclude(
         pk__in=Evaluation.objects.filter(
             round=review_round, member=user, conflict_of_interest=True
         ).values("candidature_id")
@@ -106,19 +114,35 @@ def juror_dossier_counts(review_round, memberships):
         .objects.filter(pk__in=[u.pk for u in users], groups__site_link__site__in=sites)
         .values_list("pk", flat=True)
     )
-    total = review_round.candidatures.count()
-    conflicts = dict(
-        Evaluation.objects.filter(
-            round=review_round,
-            conflict_of_interest=True,
-            candidature__in=review_round.candidatures.all(),
+    conflicted = Evaluation.objects.filter(
+        round=review_round,
+        conflict_of_interest=True,
+        candidature__in=review_round.candidatures.all(),
+    )
+    if review_round.per_dossier:  # each member reads his assigned dossiers
+        readable = dict(
+            Assignment.objects.filter(
+                round=review_round, candidature__in=review_round.candidatures.all()
+            )
+            .values("member_id")
+            .annotate(n=Count("pk"))
+            .values_list("member_id", "n")
         )
-        .values("member_id")
+        conflicted = conflicted.filter(
+            candidature__in=Assignment.objects.filter(
+                round=review_round, member=OuterRef("member_id")
+            ).values("candidature_id")
+        )
+    else:
+        total = review_round.candidatures.count()
+        readable = {m.user_id: total for m in memberships}
+    conflicts = dict(
+        conflicted.values("member_id")
         .annotate(n=Count("pk"))
         .values_list("member_id", "n")
     )
     return {
-        m.user_id: total - conflicts.get(m.user_id, 0)
+        m.user_id: readable.get(m.user_id, 0) - conflicts.get(m.user_id, 0)
         if m.removed_at is None
         and m.user.is_active
         and (m.user.is_superuser or m.user_id in on_site)
@@ -134,6 +158,12 @@ def pending_candidatures(user, review_round):
             round=review_round, member=user, submitted_at__isnull=False
         ).values("candidature_id")
     )
+
+
+def blind_for(user, candidature):
+    """Whether a member reads this dossier without its applicant's identity: it is in a
+    blind round they sit on. The programme team of its site always sees it."""
+    return rounds_of(user).filter(candidatures=candidature, blind=True).exists()
 
 
 def reads_as_member(user, candidature):

@@ -6,6 +6,8 @@ Decided as the people who will be audited would (see docs/integrity.md):
   so is a sent decision email: never deleted;
 - a round may be deleted until someone scores in it, not after;
 - a member who evaluated in a round is removed from it (marked), not deleted;
+- a dossier's assignment to a member goes until the member starts its
+  evaluation (a draft is enough), not after;
 - a decision email template, once used, stays (it can still be edited);
 - a person who scored, reopened evaluations or released emails keeps their
   account: deactivate it instead;
@@ -23,6 +25,7 @@ from core.deletion import deletion_rule
 from forms.rules import account_is_kept
 
 from .models import (
+    Assignment,
     Evaluation,
     EvaluationReopening,
     Notification,
@@ -38,6 +41,25 @@ def evaluation_is_kept(evaluation):
         "Une évaluation n'est jamais supprimée : le classement en dépend. "
         "L'équipe programme peut la rouvrir, avec un motif."
     )
+
+
+@deletion_rule(Assignment)
+def started_evaluation(assignment):
+    """Why an assignment stays: its member started evaluating the dossier; or None."""
+    started = Evaluation.objects.filter(
+        round_id=assignment.round_id,
+        candidature_id=assignment.candidature_id,
+        member_id=assignment.member_id,
+    ).exists()
+    if started:
+        return _(
+            "%(member)s a commencé l'évaluation de ce dossier : l'attribution est "
+            "conservée avec elle."
+        ) % {
+            "member": assignment.member.get_full_name()
+            or assignment.member.get_username()
+        }
+    return None
 
 
 @deletion_rule(EvaluationReopening)

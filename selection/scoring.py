@@ -241,16 +241,27 @@ def _normalise(text):
 
 def likely_conflict(membership, candidature):
     """Why a member may be in a conflict of interest for a dossier, or None."""
-    member_domain = (membership.user.email or "").rpartition("@")[2].casefold()
-    applicant_domain = (candidature.applicant_email or "").rpartition("@")[2].casefold()
-    if member_domain and member_domain == applicant_domain:
-        return _("même domaine de messagerie (%(domain)s)") % {"domain": member_domain}
-    mine, theirs = (
-        _normalise(membership.administration),
-        _normalise(candidature.administration),
+    return ConflictCheck(membership).reason(
+        candidature.applicant_email, candidature.administration
     )
-    if mine and theirs and (mine == theirs or mine in theirs or theirs in mine):
-        return _("même administration (%(administration)s)") % {
-            "administration": candidature.administration
-        }
-    return None
+
+
+class ConflictCheck:
+    """``likely_conflict`` for one member, read once: for checking many dossiers."""
+
+    def __init__(self, membership):
+        self.domain = (membership.user.email or "").rpartition("@")[2].casefold()
+        self.administration = _normalise(membership.administration)
+
+    def reason(self, applicant_email, administration):
+        applicant_domain = (applicant_email or "").rpartition("@")[2].casefold()
+        if self.domain and self.domain == applicant_domain:
+            return _("même domaine de messagerie (%(domain)s)") % {
+                "domain": self.domain
+            }
+        mine, theirs = self.administration, _normalise(administration)
+        if mine and theirs and (mine == theirs or mine in theirs or theirs in mine):
+            return _("même administration (%(administration)s)") % {
+                "administration": administration
+            }
+        return None

@@ -13,7 +13,7 @@ from cms_pages.sites import programme_scope, programme_site_scope
 from core.admin_menu import PermissionMenuItem
 from core.scoping import ScopedViewSetMixin
 
-from . import member_views, notification_views, round_views
+from . import assignment_views, member_views, notification_views, round_views
 from .admin_forms import NotificationTemplateForm, ReviewRoundForm
 from .evaluations import ACTION_REOPENED
 from .models import NotificationTemplate, ReviewRound
@@ -53,6 +53,11 @@ class ReviewRoundViewSet(ScopedViewSetMixin, ModelViewSet):
                 name="ranking",
             ),
             path("<int:pk>/remplir/", round_views.FillRoundView.as_view(), name="fill"),
+            path(
+                "<int:pk>/attribution/",
+                assignment_views.AssignmentsView.as_view(),
+                name="assignments",
+            ),
             path(
                 "<int:pk>/dossiers/<int:candidature_id>/",
                 round_views.DossierEvaluationsView.as_view(),

@@ -9,7 +9,14 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from forms.factories import CandidatureFactory
-from selection.models import Evaluation, JuryReminder, ReviewRound, RoundMember
+from selection.models import (
+    Assignment,
+    AssignmentMode,
+    Evaluation,
+    JuryReminder,
+    ReviewRound,
+    RoundMember,
+)
 from selection.permissions import juror_candidatures, juror_dossier_counts
 from tests.users import member_of
 
@@ -74,10 +81,22 @@ def test_the_table_says_where_each_member_stands(
     assert b[7].startswith("1")
 
 
+@pytest.mark.parametrize("mode", ["all", "per_dossier"])
 def test_the_counts_agree_with_what_each_member_reads(
-    review_round, alice, bruno, dossiers, criteria
+    review_round, alice, bruno, dossiers, criteria, mode
 ):
-    """The bulk count follows the rule of ``juror_candidatures``, member by member."""
+    """The bulk count follows the rule of ``juror_candidatures``, member by member,
+    whether every member reads every dossier or each reads those assigned to him."""
+    if mode == "per_dossier":
+        review_round.assignment = AssignmentMode.PER_DOSSIER
+        review_round.save()
+        for dossier in dossiers[:2]:
+            Assignment.objects.create(
+                round=review_round, candidature=dossier, member=alice
+            )
+        Assignment.objects.create(
+            round=review_round, candidature=dossiers[-1], member=bruno
+        )
     Evaluation.objects.create(
         round=review_round,
         candidature=dossiers[0],

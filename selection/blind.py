@@ -1,0 +1,74 @@
+"""A round « à l'aveugle »: its members read the dossiers without who sent them.
+
+What identifies the applicant, and is hidden from the members (never from the
+programme team):
+
+- the identity block every candidature form starts with: name, address,
+  administration and service (the candidature's own fields);
+- the answers to a field of the « adresse électronique » kind, whoever's
+  address it is;
+- any mention of the name (or one of its words), the address, the
+  administration or the service inside the other answers, replaced by
+  « [masqué] ».
+
+Files joined to a dossier are still listed and may be opened: they are the
+applicant's own documents and may carry their identity; the member is told so.
+The likely conflict of interest is still computed on the real identity, and
+the member is only told that there is one, not why.
+"""
+
+import re
+
+from django.utils.translation import gettext as _
+
+from forms.choices import FieldType
+
+MIN_TERM = 3  # shorter words (« Le », « de ») would mask half the text
+
+
+def masked():
+    return _("[masqué]")
+
+
+def identity_terms(candidature):
+    """What to look for in the answers, longest first (the full name before its words)."""
+    name = (candidature.applicant_name or "").strip()
+    terms = {
+        name,
+        (candidature.applicant_email or "").strip(),
+        (candidature.administration or "").strip(),
+        (candidature.service or "").strip(),
+        *re.split(r"[\s'’-]+", name),
+    }
+    return sorted((t for t in terms if len(t) >= MIN_TERM), key=len, reverse=True)
+
+
+def mask_text(text, terms):
+    if not text or not terms:
+        return text
+    pattern = re.compile(
+        r"(?<!\w)(?:" + "|".join(re.escape(t) for t in terms) + r")(?!\w)",
+        re.IGNORECASE,
+    )
+    return pattern.sub(masked(), text)
+
+
+def blind_answers(candidature, answers):
+    """The answers as a member of a blind round reads them."""
+    terms = identity_terms(candidature)
+    rows = []
+    for answer in answers:
+        if answer["type"] == FieldType.EMAIL:
+            answer = {**answer, "value": masked(), "display": masked()}
+        elif answer["type"] != FieldType.FILE:
+            display = mask_text(answer["display"], terms)
+            answer = {**answer, "value": display, "display": display}
+        rows.append(answer)
+    return rows
+
+
+def likely_conflict_notice(reason, blind):
+    """What a member is told of a likely conflict: the reason, unless the round is blind."""
+    if not reason or not blind:
+        return reason
+    return _("signalé d'après votre profil (le détail est masqué : tour à l'aveugle)")
