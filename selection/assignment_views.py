@@ -91,7 +91,9 @@ class AssignmentsView(AdminPage):
         context = super().get_context_data(**kwargs)
         review_round = self.review_round
         wanted = review_round.reviewers_per_dossier
-        members = review_round.memberships.select_related("user")
+        members = review_round.memberships.filter(
+            removed_at__isnull=True
+        ).select_related("user")
         memberships = list(members.order_by("sort_order", "pk"))
         in_round = Q(candidature__review_rounds=review_round)
         load = dict(  # every dossier given, a conflict declared since or not
@@ -125,6 +127,7 @@ class AssignmentsView(AdminPage):
                 round=review_round,
                 candidature_id__in=ids,
                 member__round_memberships__round=review_round,
+                member__round_memberships__removed_at__isnull=True,
             )
             .select_related("member", "made_by")
             .order_by("member__last_name", "member__username")
@@ -226,7 +229,8 @@ class AssignmentsView(AdminPage):
         if candidature is None:
             raise ValidationError(_("Ce dossier n'est pas dans ce tour."))
         membership = (
-            self.review_round.memberships.select_related("user")
+            self.review_round.memberships.filter(removed_at__isnull=True)
+            .select_related("user")
             .filter(user_id=as_int(request.POST.get("member")))
             .first()
         )

@@ -54,6 +54,7 @@ def readers_of(review_round):
             round=review_round,
             candidature=OuterRef("pk"),
             member__round_memberships__round=review_round,
+            member__round_memberships__removed_at__isnull=True,
         )
         .exclude(
             Exists(
@@ -152,7 +153,9 @@ def auto_assign(review_round, *, by):
     with transaction.atomic():
         review_round = ReviewRound.objects.select_for_update().get(pk=review_round.pk)
         wanted = review_round.reviewers_per_dossier
-        members = review_round.memberships.select_related("user")
+        members = review_round.memberships.filter(
+            removed_at__isnull=True
+        ).select_related("user")
         memberships = list(members.order_by("sort_order", "pk"))
         checks = [(m.user_id, ConflictCheck(m)) for m in memberships]
         candidatures = review_round.candidatures.order_by("reference")

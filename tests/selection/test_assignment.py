@@ -412,3 +412,40 @@ def test_the_table_takes_as_many_queries_for_many_dossiers_as_for_few(
     )
     page = programme_client.get(url(large)).content.decode()
     assert page.count('name="action" value="remove"') == 200, "100 dossiers a page"
+
+
+def test_a_member_removed_from_the_round_no_longer_counts_as_a_reader(
+    programme_client, review_round, jurors, dossiers
+):
+    """Removed with an evaluation started, he is kept marked: the automatic
+    assignment gives his dossiers to the members still sitting, and the team's
+    screen no longer offers him."""
+    from selection.members import remove_member
+
+    programme_client.post(url(review_round), {"action": "auto"})
+    leaver = jurors[0]
+    his = list(
+        Assignment.objects.filter(round=review_round, member=leaver).values_list(
+            "candidature_id", flat=True
+        )
+    )
+    Evaluation.objects.create(
+        round=review_round, candidature_id=his[0], member=leaver, scores={}
+    )
+    membership = RoundMember.objects.get(round=review_round, user=leaver)
+    team = member_of("Équipe programme", "cheffe")
+    assert remove_member(membership, by=team) is True
+
+    response = programme_client.post(url(review_round), {"action": "auto"}, follow=True)
+    assert any("attributions ajoutées" in m for m in messages_of(response))
+    for candidature_id in his:
+        sitting = Assignment.objects.filter(
+            round=review_round, candidature_id=candidature_id
+        ).exclude(member=leaver)
+        assert sitting.count() == review_round.reviewers_per_dossier
+    other = next(d for d in dossiers if d.pk not in his)
+    refused = add(programme_client, review_round, other, leaver)
+    assert not Assignment.objects.filter(
+        round=review_round, candidature=other, member=leaver
+    ).exists()
+    assert any("Choisissez un membre du tour" in m for m in messages_of(refused))
