@@ -1,6 +1,7 @@
 """A call for applications: its text, its dates, its criteria (written once, frozen once scored), its FAQ."""
 
 import datetime as dt
+import re
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -43,7 +44,33 @@ from .identity import SiteIdentity
 CRITERIA_LOCKS = []
 # The history entry of a scheduled publication refused for that reason.
 PUBLICATION_REFUSED = "amorce.publication.refused"
-CRITERION_FIELDS = ("label", "description", "weight", "scale_min", "scale_max")
+# The levels' descriptions freeze with the rest: a member who gave 3 gave it
+# against what 3 meant then; rewording it afterwards would change the score.
+CRITERION_FIELDS = (
+    "label",
+    "description",
+    "weight",
+    "scale_min",
+    "scale_max",
+    "levels",
+)
+LEVEL_LINE = re.compile(r"^\s*(\d+)\s*[:=–—-]\s*(.*?)\s*$")
+
+
+def parse_levels(text):
+    """« 0 : problème non décrit » lines as [(0, "problème non décrit"), …].
+
+    Raises ValueError with the line (1-based) that does not read as « note : texte ».
+    """
+    levels = []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        match = LEVEL_LINE.match(line)
+        if match is None or not match.group(2):
+            raise ValueError(number)
+        levels.append((int(match.group(1)), match.group(2)))
+    return levels
 
 
 def criteria_lock(call):
@@ -376,6 +403,16 @@ class SelectionCriterion(Orderable):
     scale_max = models.PositiveSmallIntegerField(
         _("note maximale"), default=5, validators=[MaxValueValidator(100)]
     )
+    levels = models.TextField(
+        _("ce que veut dire chaque note"),
+        blank=True,
+        help_text=_(
+            "Facultatif. Une ligne par note, le chiffre puis deux-points, par "
+            "exemple « 0 : problème non décrit » puis « 5 : problème chiffré et "
+            "documenté ». Le jury le lit à côté de l'échelle. Inutile de décrire "
+            "toutes les notes."
+        ),
+    )
 
     panels = [
         FieldPanel("label"),
@@ -383,6 +420,7 @@ class SelectionCriterion(Orderable):
         FieldRowPanel(
             [FieldPanel("weight"), FieldPanel("scale_min"), FieldPanel("scale_max")]
         ),
+        FieldPanel("levels"),
     ]
     api_fields = [
         APIField("label"),
@@ -431,6 +469,22 @@ class SelectionCriterion(Orderable):
             text = text.rstrip("0").rstrip(".")
         return text.replace(".", ",")
 
+    @property
+    def levels_described(self):
+        """{note: what it means}, the notes described (unreadable lines left out)."""
+        try:
+            return dict(parse_levels(self.levels))
+        except ValueError:
+            return {}
+
+    def scale(self):
+        """[(note, what it means or "")] from the lowest note to the highest."""
+        described = self.levels_described
+        return [
+            (value, described.get(value, ""))
+            for value in range(self.scale_min, self.scale_max + 1)
+        ]
+
     def clean(self):
         super().clean()
         if (
@@ -445,6 +499,52 @@ class SelectionCriterion(Orderable):
                     )
                 }
             )
+        self.clean_levels()
+
+    def clean_levels(self):
+        """Each described note on the criterion's scale, once; French messages."""
+        try:
+            levels = parse_levels(self.levels)
+        except ValueError as error:
+            raise ValidationError(
+                {
+                    "levels": _(
+                        "Ligne %(line)s : écrivez la note, deux-points, puis ce "
+                        "qu'elle veut dire, par exemple « 3 : problème décrit "
+                        "avec des exemples »."
+                    )
+                    % {"line": error.args[0]}
+                }
+            ) from error
+        seen = set()
+        for value, _text in levels:
+            if self.scale_min is not None and self.scale_max is not None and not (
+                self.scale_min <= value <= self.scale_max
+            ):
+                raise ValidationError(
+                    {
+                        "levels": _(
+                            "La note %(value)s n'existe pas : ce critère se note "
+                            "de %(min)s à %(max)s."
+                        )
+                        % {
+                            "value": value,
+                            "min": self.scale_min,
+                            "max": self.scale_max,
+                        }
+                    }
+                )
+            if value in seen:
+                raise ValidationError(
+                    {
+                        "levels": _(
+                            "La note %(value)s est décrite deux fois : gardez une "
+                            "seule ligne par note."
+                        )
+                        % {"value": value}
+                    }
+                )
+            seen.add(value)
 
 
 # FAQ -----------------------------------------------------------------------
