@@ -352,6 +352,16 @@ class EvaluationResource(RowResource):
         self.fields.update(
             weighted=Field(column_name=_("Note pondérée /100")),
             comment=Field(attribute="comment", column_name=_("Commentaire")),
+        )
+        # After the overall comment, so that the columns an import reads keep their place.
+        for criterion in self.criteria:
+            self.fields[f"criterion_comment{criterion.pk}"] = Field(
+                column_name=_("Commentaire — %(label)s") % {"label": criterion.label},
+                dehydrate_method=lambda evaluation, key=str(criterion.pk): (
+                    evaluation.criterion_comments.get(key, "")
+                ),
+            )
+        self.fields.update(
             conflict=Field(
                 attribute="conflict_of_interest",
                 column_name=_("Conflit d'intérêts"),
