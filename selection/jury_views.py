@@ -268,8 +268,9 @@ class EvaluateView(JuryPage):
             initial["comment"] = self.evaluation.comment
             for key, text in self.evaluation.criterion_comments.items():
                 initial[f"criterion_comment_{key}"] = text
-        if self.request.method == "POST":
-            submit = self.request.POST.get("action") != "draft"
+        action = self.request.POST.get("action")
+        if self.request.method == "POST" and action != "discuss":
+            submit = action != "draft"
             return EvaluationForm(
                 self.request.POST,
                 initial=initial,
