@@ -91,11 +91,17 @@ CRITERIA = [
         "description": "Combien de personnes le problème touche-t-il, et avec quelle gravité "
         "pour les usagers ou les agents ?",
         "weight": 2,
+        "levels": "0 : problème non décrit\n"
+        "1 : problème évoqué, sans exemple\n"
+        "3 : problème décrit avec des exemples concrets\n"
+        "5 : problème chiffré et documenté",
     },
     {
         "label": "Motivation et connaissance du terrain",
         "description": "Votre envie de vous impliquer et votre expérience concrète de la situation.",
         "weight": 1,
+        "levels": "0 : ni motivation ni lien avec le terrain\n"
+        "5 : vit la situation et s'engage à y consacrer du temps",
     },
     {
         "label": "Idée de solution",
