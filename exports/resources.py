@@ -353,7 +353,7 @@ class EvaluationResource(RowResource):
             weighted=Field(column_name=_("Note pondérée /100")),
             comment=Field(attribute="comment", column_name=_("Commentaire")),
         )
-        # After the overall comment, so that the columns an import reads keep their place.
+        # After the overall comment: the columns an import reads keep their place.
         for criterion in self.criteria:
             self.fields[f"criterion_comment{criterion.pk}"] = Field(
                 column_name=_("Commentaire — %(label)s") % {"label": criterion.label},

@@ -333,6 +333,20 @@ class EvaluateView(JuryPage):
             candidature_id=self.candidature.pk,
         )
 
+    def my_scores(self):
+        """(criterion, my note, what it means, my comment on it), once I scored."""
+        rows = []
+        if self.evaluation is None:
+            return rows
+        for criterion in self.criteria:
+            key = str(criterion.pk)
+            value = self.evaluation.scores.get(key)
+            described = criterion.levels_described
+            meaning = "" if value is None else described.get(int(value), "")
+            comment = self.evaluation.criterion_comments.get(key, "")
+            rows.append((criterion, value, meaning, comment))
+        return rows
+
     def post_message(self, request):
         try:
             post_as_member(
@@ -360,22 +374,7 @@ class EvaluateView(JuryPage):
             form=None if locked else kwargs.get("form") or self.get_form(),
             evaluation=self.evaluation,
             locked=locked,
-            my_scores=[
-                (
-                    c,
-                    self.evaluation.scores.get(str(c.pk)),
-                    c.levels_described.get(
-                        int(self.evaluation.scores[str(c.pk)])
-                        if str(c.pk) in self.evaluation.scores
-                        else None,
-                        "",
-                    ),
-                    self.evaluation.criterion_comments.get(str(c.pk), ""),
-                )
-                for c in self.criteria
-            ]
-            if self.evaluation
-            else [],
+            my_scores=self.my_scores(),
             round_closed=self.review_round.is_closed,
             likely_conflict=likely_conflict(self.membership, self.candidature),
             last_reopening=self.evaluation.reopenings.order_by("created_at").last()

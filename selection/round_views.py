@@ -353,6 +353,10 @@ class DossierEvaluationsView(AdminPage):
         context = super().get_context_data(**kwargs)
         criteria = criteria_of(self.review_round.call)
         evaluations = self.evaluations()
+        # A closed round's ranking stays as its members were shown it.
+        can_reopen = not self.review_round.is_closed and self.request.user.has_perm(
+            "selection.change_reviewround"
+        )
         context.update(
             review_round=self.review_round,
             candidature=self.candidature,
@@ -370,8 +374,7 @@ class DossierEvaluationsView(AdminPage):
                 }
                 for evaluation in evaluations
             ],
-            can_reopen=self.request.user.has_perm("selection.change_reviewround")
-            and not self.review_round.is_closed,
+            can_reopen=can_reopen,
             form=kwargs.get("form") or ReopenForm(evaluations=evaluations),
             discussion=messages_of(self.review_round, self.candidature),
             discussion_form=kwargs.get("discussion_form") or DiscussionForm(),
