@@ -640,3 +640,24 @@ def test_a_pre_selection_round_shows_no_pre_selection(
 ):
     page = as_member(alice).get(evaluate_url(review_round, dossiers[0]))
     assert "Résultat de la pré-sélection" not in page.content.decode()
+
+
+def test_anonymising_a_candidature_empties_its_criterion_comments_and_discussion(
+    alice, review_round, dossiers, criteria
+):
+    """The words go with the applicant's data; that there were some stays."""
+    from forms.models import Candidature
+    from privacy.services import anonymise
+
+    submit(
+        alice,
+        review_round,
+        dossiers[0],
+        criteria,
+        [3, 3, 5],
+        per_criterion=["Connaît Agent 1"],
+    )
+    post_message(alice, review_round, dossiers[0], "Agent 1 est un collègue")
+    anonymise(Candidature.objects.filter(pk=dossiers[0].pk))
+    assert Evaluation.objects.get(member=alice).criterion_comments == {}
+    assert list(DiscussionComment.objects.values_list("body", flat=True)) == [""]
