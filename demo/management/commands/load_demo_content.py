@@ -37,6 +37,7 @@ from investigations.models import (
     Phase,
 )
 from selection.models import (
+    DiscussionComment,
     Evaluation,
     EvaluationReopening,
     NotificationTemplate,
@@ -358,6 +359,9 @@ class Command(BaseCommand):
                     Investigation.objects.filter(call__in=demo_calls).delete()
                     EvaluationReopening.objects.filter(
                         evaluation__round__call__in=demo_calls
+                    ).delete()
+                    DiscussionComment.objects.filter(
+                        round__call__in=demo_calls
                     ).delete()
                     Evaluation.objects.filter(round__call__in=demo_calls).delete()
                     Candidature.objects.filter(call__in=demo_calls).delete()
