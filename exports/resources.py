@@ -328,6 +328,12 @@ class CandidatureResource(RowResource):
         return self.queryset.values_list(*self.lookups()).iterator(chunk_size=CHUNK)
 
 
+def criterion_comment_of(criterion):
+    """Reads a member's comment on ``criterion`` from an evaluation."""
+    key = str(criterion.pk)
+    return lambda evaluation: evaluation.criterion_comments.get(key, "")
+
+
 class EvaluationResource(RowResource):
     """One row per member per dossier, one column per criterion."""
 
@@ -357,9 +363,7 @@ class EvaluationResource(RowResource):
         for criterion in self.criteria:
             self.fields[f"criterion_comment{criterion.pk}"] = Field(
                 column_name=_("Commentaire — %(label)s") % {"label": criterion.label},
-                dehydrate_method=lambda evaluation, key=str(criterion.pk): (
-                    evaluation.criterion_comments.get(key, "")
-                ),
+                dehydrate_method=criterion_comment_of(criterion),
             )
         self.fields.update(
             conflict=Field(

@@ -103,7 +103,7 @@ def reopen_evaluation(evaluation, *, user, reason):
             raise ValidationError(
                 _(
                     "Ce tour est clos : rouvrez d'abord le tour, puis cette "
-                    "évaluation."
+                    "évaluation si elle doit changer."
                 ),
                 code="closed",
             )

@@ -419,9 +419,8 @@ class EvaluateView(JuryPage):
         preselection = self.review_round.preselection_round()
         if preselection is not None:
             context["preselection"] = preselection
-            context["preselection_result"] = preselection_results(
-                preselection, [self.candidature.pk]
-            ).get(self.candidature.pk)
+            results = preselection_results(preselection, [self.candidature.pk])
+            context["preselection_result"] = results.get(self.candidature.pk)
         return context
 
 

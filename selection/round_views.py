@@ -354,9 +354,8 @@ class DossierEvaluationsView(AdminPage):
         criteria = criteria_of(self.review_round.call)
         evaluations = self.evaluations()
         # A closed round's ranking stays as its members were shown it.
-        can_reopen = not self.review_round.is_closed and self.request.user.has_perm(
-            "selection.change_reviewround"
-        )
+        may_reopen = self.request.user.has_perm("selection.change_reviewround")
+        can_reopen = may_reopen and not self.review_round.is_closed
         context.update(
             review_round=self.review_round,
             candidature=self.candidature,
@@ -428,8 +427,6 @@ class DossierEvaluationsView(AdminPage):
             except ValidationError as error:
                 form.add_error("body", error)
         if not form.is_valid():
-            return self.render_to_response(
-                self.get_context_data(discussion_form=form)
-            )
+            return self.render_to_response(self.get_context_data(discussion_form=form))
         messages.success(request, _("Message ajouté à la discussion du dossier."))
         return redirect(request.get_full_path() + "#discussion")

@@ -516,22 +516,17 @@ class SelectionCriterion(Orderable):
                     % {"line": error.args[0]}
                 }
             ) from error
+        low, high = self.scale_min, self.scale_max
         seen = set()
         for value, _text in levels:
-            if self.scale_min is not None and self.scale_max is not None and not (
-                self.scale_min <= value <= self.scale_max
-            ):
+            if low is not None and high is not None and not low <= value <= high:
                 raise ValidationError(
                     {
                         "levels": _(
                             "La note %(value)s n'existe pas : ce critère se note "
                             "de %(min)s à %(max)s."
                         )
-                        % {
-                            "value": value,
-                            "min": self.scale_min,
-                            "max": self.scale_max,
-                        }
+                        % {"value": value, "min": low, "max": high}
                     }
                 )
             if value in seen:

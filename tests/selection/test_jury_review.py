@@ -3,6 +3,7 @@ criterion, the dossier's discussion, closing a round and the ranking shown
 to its members, and the committee reading the jury's pre-selection."""
 
 import datetime as dt
+import io
 
 import openpyxl
 import pytest
@@ -284,8 +285,6 @@ def test_the_evaluations_export_has_a_column_per_criterions_comment(
             {"format": "xlsx"},
         ).streaming_content
     )
-    import io
-
     rows = [
         [cell.value for cell in row]
         for row in openpyxl.load_workbook(io.BytesIO(content)).active.iter_rows()
