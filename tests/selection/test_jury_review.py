@@ -414,9 +414,7 @@ def test_the_discussion_follows_the_rounds_rule_on_others_scores(
     assert [m.body for m in DiscussionComment.objects.all()] == ["Le jour J"]
 
 
-def test_a_discussion_message_is_never_deleted(
-    alice, review_round, dossiers, criteria
-):
+def test_a_discussion_message_is_never_deleted(alice, review_round, dossiers, criteria):
     submit(alice, review_round, dossiers[0], criteria, [3, 3, 5])
     post_message(alice, review_round, dossiers[0], "Gardé")
     with pytest.raises(DeletionRefused):
@@ -634,9 +632,7 @@ def test_the_committees_ranking_shows_the_pre_selection_in_flat_queries(
     assert len(many.captured_queries) == len(few.captured_queries)
 
 
-def test_a_pre_selection_round_shows_no_pre_selection(
-    alice, review_round, dossiers
-):
+def test_a_pre_selection_round_shows_no_pre_selection(alice, review_round, dossiers):
     page = as_member(alice).get(evaluate_url(review_round, dossiers[0]))
     assert "Résultat de la pré-sélection" not in page.content.decode()
 
