@@ -64,8 +64,8 @@ class ReviewRound(ClusterableModel):
         default=False,
         help_text=_(
             "Une fois le tour clos par l'équipe programme, chaque membre voit le "
-            "classement du tour : référence, titre, note moyenne, écart-type et "
-            "nombre d'évaluations, sans le nom ni les notes des autres membres. "
+            "classement du tour : dossier, note moyenne, écart-type et nombre "
+            "d'évaluations, sans le nom ni les notes des autres membres. "
             "Jamais avant la clôture."
         ),
     )

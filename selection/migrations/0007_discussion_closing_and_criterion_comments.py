@@ -42,7 +42,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='reviewround',
             name='members_see_ranking',
-            field=models.BooleanField(default=False, help_text="Une fois le tour clos par l'équipe programme, chaque membre voit le classement du tour : référence, titre, note moyenne, écart-type et nombre d'évaluations, sans le nom ni les notes des autres membres. Jamais avant la clôture.", verbose_name='les membres voient le classement une fois le tour clos'),
+            field=models.BooleanField(default=False, help_text="Une fois le tour clos par l'équipe programme, chaque membre voit le classement du tour : dossier, note moyenne, écart-type et nombre d'évaluations, sans le nom ni les notes des autres membres. Jamais avant la clôture.", verbose_name='les membres voient le classement une fois le tour clos'),
         ),
         migrations.CreateModel(
             name='DiscussionComment',
