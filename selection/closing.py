@@ -14,8 +14,8 @@ from wagtail.log_actions import log
 
 from .models import ReviewRound
 
-ACTION_CLOSED = "amorce.round.closed"
-ACTION_REOPENED = "amorce.round.reopened"
+ROUND_CLOSED = "amorce.round.closed"
+ROUND_REOPENED = "amorce.round.reopened"
 
 
 def close_round(review_round, *, user):
@@ -26,7 +26,7 @@ def close_round(review_round, *, user):
         review_round.closed_at = timezone.now()
         review_round.closed_by = user
         review_round.save(update_fields=["closed_at", "closed_by"])
-        log(review_round, ACTION_CLOSED, user=user)
+        log(review_round, ROUND_CLOSED, user=user)
     return review_round
 
 
@@ -38,7 +38,7 @@ def reopen_round(review_round, *, user):
         review_round.closed_at = None
         review_round.closed_by = None
         review_round.save(update_fields=["closed_at", "closed_by"])
-        log(review_round, ACTION_REOPENED, user=user)
+        log(review_round, ROUND_REOPENED, user=user)
     return review_round
 
 

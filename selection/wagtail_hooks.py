@@ -15,8 +15,7 @@ from core.scoping import ScopedViewSetMixin
 
 from . import notification_views, round_views
 from .admin_forms import NotificationTemplateForm, ReviewRoundForm
-from .closing import ACTION_CLOSED
-from .closing import ACTION_REOPENED as ACTION_ROUND_REOPENED
+from .closing import ROUND_CLOSED, ROUND_REOPENED
 from .evaluations import ACTION_REOPENED
 from .models import NotificationTemplate, ReviewRound
 from .permissions import rounds_of
@@ -152,8 +151,8 @@ class RoundReopenedFormatter(LogFormatter):
 def register_selection_log_actions(actions):
     actions.register_action("amorce.candidature.notified")(NotifiedFormatter)
     actions.register_action(ACTION_REOPENED)(EvaluationReopenedFormatter)
-    actions.register_action(ACTION_CLOSED)(RoundClosedFormatter)
-    actions.register_action(ACTION_ROUND_REOPENED)(RoundReopenedFormatter)
+    actions.register_action(ROUND_CLOSED)(RoundClosedFormatter)
+    actions.register_action(ROUND_REOPENED)(RoundReopenedFormatter)
 
 
 @hooks.register("register_admin_urls")
