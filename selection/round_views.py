@@ -127,8 +127,7 @@ class RoundRankingView(AdminPage):
                 preselection, [a.candidature.pk for _rank, a in page.object_list]
             )
             page.object_list = [
-                (rank, a, results.get(a.candidature.pk))
-                for rank, a in page.object_list
+                (rank, a, results.get(a.candidature.pk)) for rank, a in page.object_list
             ]
         else:
             page.object_list = [(rank, a, None) for rank, a in page.object_list]

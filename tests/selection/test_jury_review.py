@@ -9,13 +9,13 @@ import openpyxl
 import pytest
 from bs4 import BeautifulSoup
 from django.contrib.messages import get_messages
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
-from core.deletion import DeletionRefused, Refused
+from core.deletion import DeletionRefused, Refused, why_not_deletable
 from forms.factories import CandidatureFactory
 from selection.models import (
     DiscussionComment,
@@ -414,14 +414,21 @@ def test_the_discussion_follows_the_rounds_rule_on_others_scores(
     assert [m.body for m in DiscussionComment.objects.all()] == ["Le jour J"]
 
 
-def test_a_discussion_message_is_never_deleted(alice, review_round, dossiers, criteria):
+def test_a_discussion_message_is_never_deleted_nor_its_author(
+    programme_client, paula, alice, review_round, dossiers, criteria
+):
     submit(alice, review_round, dossiers[0], criteria, [3, 3, 5])
     post_message(alice, review_round, dossiers[0], "Gardé")
-    with pytest.raises(DeletionRefused):
-        DiscussionComment.objects.get().delete()
-    with pytest.raises(DeletionRefused):
-        alice.delete()
-    assert DiscussionComment.objects.count() == 1
+    programme_client.post(
+        f"/admin/tours/{review_round.pk}/dossiers/{dossiers[0].pk}/",
+        {"action": "discuss", "body": "Noté"},
+    )
+    refused = pytest.raises(DeletionRefused, match="jamais supprimé")
+    with refused, transaction.atomic():
+        DiscussionComment.objects.filter(author=alice).get().delete()
+    assert DiscussionComment.objects.count() == 2
+    # Paula only wrote in the discussion: her account is kept (deactivated instead).
+    assert "a écrit dans la discussion d'un dossier" in why_not_deletable(paula)
 
 
 # Closing the round and the members' ranking -----------------------------------
