@@ -142,7 +142,8 @@ class EvaluationImportResource(resources.ModelResource):
 
     Columns as the evaluations export writes them: « Référence », « Adresse du
     membre », one column per criterion (its label, then its scale), « Commentaire »,
-    « Conflit d'intérêts » (Oui/Non).
+    optionally « Commentaire — <criterion> » per criterion, « Conflit d'intérêts »
+    (Oui/Non). A closed round takes none.
     """
 
     class Meta:
@@ -180,12 +181,24 @@ class EvaluationImportResource(resources.ModelResource):
     def criterion_column(self, criterion):
         return f"{criterion.label} ({criterion.scale_min}–{criterion.scale_max})"
 
+    def criterion_comment(self, row, criterion):
+        column = f"Commentaire — {criterion.label}"
+        value = row.get(column, row.get(neutralise(column)))
+        return unneutralise(str(value or "")).strip()
+
     def criterion_value(self, row, criterion):
         column = self.criterion_column(criterion)
         # The export neutralises a header that starts like a formula.
         return row.get(column, row.get(neutralise(column)))
 
     def get_or_init_instance(self, instance_loader, row):
+        if self.review_round.is_closed:
+            raise ValueError(
+                _(
+                    "Ce tour est clos : on n'y rend plus d'évaluation. Rouvrez-le "
+                    "d'abord si ces évaluations doivent compter."
+                )
+            )
         reference = str(row.get("Référence") or "").strip()
         candidature = self.review_round.candidatures.filter(reference=reference).first()
         if candidature is None:
@@ -218,6 +231,11 @@ class EvaluationImportResource(resources.ModelResource):
             "vrai",
         }
         comment = unneutralise(str(row.get("Commentaire") or ""))
+        criterion_comments = {
+            str(c.pk): text
+            for c in self.criteria
+            if (text := self.criterion_comment(row, c))
+        }
         if conflict:
             scores = {}
         else:
@@ -232,6 +250,7 @@ class EvaluationImportResource(resources.ModelResource):
             unchanged = (
                 instance.conflict_of_interest == conflict
                 and instance.comment == comment
+                and instance.criterion_comments == criterion_comments
                 and instance.scores == scores
             )
             if not unchanged:
@@ -246,6 +265,7 @@ class EvaluationImportResource(resources.ModelResource):
             return
         instance.conflict_of_interest = conflict
         instance.comment = comment
+        instance.criterion_comments = criterion_comments
         instance.scores = scores
         instance.entered_by = self.user
         instance.submitted_at = timezone.now()

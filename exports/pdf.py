@@ -85,6 +85,7 @@ def render_jury_book_pdf(review_round, member=None):
                     (c.label, evaluation.scores.get(str(c.pk))) for c in criteria
                 ],
                 "comment": evaluation.comment,
+                "criterion_comments": evaluation.comments_by_criterion(criteria),
             }
         )
     candidatures = {

@@ -329,6 +329,12 @@ class CandidatureResource(RowResource):
         return self.queryset.values_list(*self.lookups()).iterator(chunk_size=CHUNK)
 
 
+def criterion_comment_of(criterion):
+    """Reads a member's comment on ``criterion`` from an evaluation."""
+    key = str(criterion.pk)
+    return lambda evaluation: evaluation.criterion_comments.get(key, "")
+
+
 class EvaluationResource(RowResource):
     """One row per member per dossier, one column per criterion."""
 
@@ -354,6 +360,14 @@ class EvaluationResource(RowResource):
         self.fields.update(
             weighted=Field(column_name=_("Note pondérée /100")),
             comment=Field(attribute="comment", column_name=_("Commentaire")),
+        )
+        # After the overall comment: the columns an import reads keep their place.
+        for criterion in self.criteria:
+            self.fields[f"criterion_comment{criterion.pk}"] = Field(
+                column_name=_("Commentaire — %(label)s") % {"label": criterion.label},
+                dehydrate_method=criterion_comment_of(criterion),
+            )
+        self.fields.update(
             conflict=Field(
                 attribute="conflict_of_interest",
                 column_name=_("Conflit d'intérêts"),

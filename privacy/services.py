@@ -44,7 +44,12 @@ from forms.models import (
     private_storage,
 )
 from investigations.models import Investigation
-from selection.models import Evaluation, Notification
+from selection.models import (
+    DiscussionComment,
+    Evaluation,
+    EvaluationReopening,
+    Notification,
+)
 
 # Stored values, not interface text: the same whatever language the command runs in.
 ANONYMISED_NAME = "Anonymisé"
@@ -231,8 +236,13 @@ def _anonymise_batch(ids, now, log_data):
     CorrectionRequest.objects.filter(candidature_id__in=ids).update(changes=[])
     CandidatureStatusChange.objects.filter(candidature_id__in=ids).update(reason="")
     Evaluation.objects.filter(candidature_id__in=ids).update(
-        comment="", conflict_note=""
+        comment="", criterion_comments={}, conflict_note=""
     )
+    EvaluationReopening.objects.filter(evaluation__candidature_id__in=ids).update(
+        previous_comment="", previous_criterion_comments={}
+    )
+    # The discussion: that there was a message stays, its words go.
+    DiscussionComment.objects.filter(candidature_id__in=ids).update(body="")
     notifications = Notification.objects.filter(candidature_id__in=ids)
     # An email not sent yet would go to nobody: withdrawn. Sent ones stay, emptied.
     notifications.exclude(state=Notification.State.SENT).delete()

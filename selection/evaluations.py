@@ -26,6 +26,23 @@ def locked_message():
     )
 
 
+def closed_message():
+    return _(
+        "Ce tour est clos : on n'y rend plus d'évaluation. Votre brouillon est "
+        "gardé ; si le tour doit reprendre, l'équipe programme peut le rouvrir."
+    )
+
+
+def clean_criterion_comments(raw, criteria):
+    """{criterion id: comment} for the criteria of the call, blank ones left out."""
+    comments = {}
+    for criterion in criteria:
+        text = (raw.get(str(criterion.pk)) or "").strip()
+        if text:
+            comments[str(criterion.pk)] = text
+    return comments
+
+
 def save_evaluation(
     review_round,
     candidature,
@@ -33,6 +50,7 @@ def save_evaluation(
     *,
     scores,
     comment="",
+    criterion_comments=None,
     conflict_of_interest=False,
     conflict_note="",
     submit,
@@ -41,9 +59,13 @@ def save_evaluation(
     """Save a member's draft, or submit it (``submit``); refuse a locked one.
 
     ``entered_by``: the team member who typed it in (an import), if not the
-    member themself.
+    member themself. A closed round keeps drafts but takes no submission (a
+    declared conflict is one).
     """
     with transaction.atomic():
+        review_round.refresh_from_db(fields=["closed_at"])
+        if review_round.is_closed and (submit or conflict_of_interest):
+            raise ValidationError(closed_message(), code="closed")
         evaluation, _created = Evaluation.objects.select_for_update().get_or_create(
             round=review_round, candidature=candidature, member=member
         )
@@ -51,6 +73,7 @@ def save_evaluation(
             raise ValidationError(locked_message(), code="locked")
         evaluation.scores = {} if conflict_of_interest else scores
         evaluation.comment = comment
+        evaluation.criterion_comments = criterion_comments or {}
         evaluation.conflict_of_interest = conflict_of_interest
         evaluation.conflict_note = conflict_note
         evaluation.entered_by = entered_by
@@ -70,7 +93,20 @@ def reopen_evaluation(evaluation, *, user, reason):
             _("Indiquez pourquoi cette évaluation est rouverte."), code="reason"
         )
     with transaction.atomic():
-        evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
+        evaluation = (
+            Evaluation.objects.select_for_update()
+            .select_related("round")
+            .get(pk=evaluation.pk)
+        )
+        if evaluation.round.is_closed:
+            # The ranking the members were shown at closing stays what it was.
+            raise ValidationError(
+                _(
+                    "Ce tour est clos : rouvrez d'abord le tour, puis cette "
+                    "évaluation si elle doit changer."
+                ),
+                code="closed",
+            )
         if not evaluation.is_locked:
             raise ValidationError(
                 _("Cette évaluation n'est pas rendue : il n'y a rien à rouvrir."),
@@ -81,6 +117,8 @@ def reopen_evaluation(evaluation, *, user, reason):
             user=user,
             reason=reason,
             previous_scores=evaluation.scores,
+            previous_comment=evaluation.comment,
+            previous_criterion_comments=evaluation.criterion_comments,
             previous_conflict_of_interest=evaluation.conflict_of_interest,
             previous_submitted_at=evaluation.submitted_at,
         )

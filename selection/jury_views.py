@@ -13,7 +13,19 @@ from wagtail.admin.paginator import WagtailPaginator
 from core.views import AdminPage
 
 from .blind import blind_answers, likely_conflict_notice
-from .evaluations import locked_message, save_evaluation
+from .closing import ranking_open_to_members
+from .discussion import (
+    discussion_open_to,
+    messages_of,
+    post_as_member,
+    why_closed_to,
+)
+from .evaluations import (
+    clean_criterion_comments,
+    closed_message,
+    locked_message,
+    save_evaluation,
+)
 from .models import Evaluation, OthersScores
 from .permissions import juror_candidatures, rounds_of
 from .scoring import (
@@ -21,10 +33,13 @@ from .scoring import (
     criteria_of,
     likely_conflict,
     others_visible_on,
+    preselection_results,
+    round_aggregates,
     weighted_score,
 )
 
 DOSSIERS_PER_PAGE = 100
+RADIO_LEVELS = 11  # up to 0–10 as radio buttons; a longer scale is a list to pick from
 
 
 class JuryPage(AdminPage):
@@ -118,6 +133,7 @@ class RoundDossiersView(JuryPage):
         context["blind"] = blind
         context["done"], context["total"] = progress_for(user, self.review_round)
         context["review_round"] = self.review_round
+        context["ranking_open"] = ranking_open_to_members(self.review_round)
         context["page_obj"] = page
         context["elided_page_range"] = page.paginator.get_elided_page_range(page.number)
         return context
@@ -145,23 +161,55 @@ class EvaluationForm(forms.Form):
         self.criteria = criteria
         self.submit = submit  # a draft may leave criteria unscored
         for criterion in criteria:
-            choices = [("", "—")] + [
-                (str(v), str(v))
-                for v in range(criterion.scale_min, criterion.scale_max + 1)
+            scale = criterion.scale()
+            levels = [
+                (str(value), f"{value} — {text}" if text else str(value))
+                for value, text in scale
             ]
-            self.fields[f"score_{criterion.pk}"] = forms.ChoiceField(
-                label=f"{criterion.label} (× {criterion.weight_display})",
-                help_text=criterion.description,
-                choices=choices,
+            if len(scale) <= RADIO_LEVELS:
+                field = forms.ChoiceField(
+                    choices=levels, required=False, widget=forms.RadioSelect
+                )
+            else:
+                field = forms.ChoiceField(choices=[("", "—")] + levels, required=False)
+            field.label = f"{criterion.label} (× {criterion.weight_display})"
+            field.help_text = criterion.description
+            self.fields[f"score_{criterion.pk}"] = field
+            self.fields[f"criterion_comment_{criterion.pk}"] = forms.CharField(
+                label=_("Commentaire sur ce critère (facultatif)"),
                 required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
             )
         self.order_fields(
-            [f"score_{c.pk}" for c in criteria]
+            [
+                name
+                for c in criteria
+                for name in (f"score_{c.pk}", f"criterion_comment_{c.pk}")
+            ]
             + ["comment", "conflict_of_interest", "conflict_note"]
         )
 
+    def criterion_rows(self):
+        """(criterion, its score field, its comment field), for one fieldset each."""
+        return [
+            (c, self[f"score_{c.pk}"], self[f"criterion_comment_{c.pk}"])
+            for c in self.criteria
+        ]
+
+    def general_fields(self):
+        return [
+            self[name] for name in ("comment", "conflict_of_interest", "conflict_note")
+        ]
+
     def clean(self):
         cleaned_data = super().clean()
+        cleaned_data["criterion_comments"] = clean_criterion_comments(
+            {
+                str(c.pk): cleaned_data.get(f"criterion_comment_{c.pk}")
+                for c in self.criteria
+            },
+            self.criteria,
+        )
         if cleaned_data.get("conflict_of_interest"):
             cleaned_data["scores"] = {}
             return cleaned_data
@@ -228,8 +276,11 @@ class EvaluateView(JuryPage):
                 f"score_{k}": str(int(v)) for k, v in self.evaluation.scores.items()
             }
             initial["comment"] = self.evaluation.comment
-        if self.request.method == "POST":
-            submit = self.request.POST.get("action") != "draft"
+            for key, text in self.evaluation.criterion_comments.items():
+                initial[f"criterion_comment_{key}"] = text
+        action = self.request.POST.get("action")
+        if self.request.method == "POST" and action != "discuss":
+            submit = action != "draft"
             return EvaluationForm(
                 self.request.POST,
                 initial=initial,
@@ -239,10 +290,15 @@ class EvaluateView(JuryPage):
         return EvaluationForm(initial=initial, criteria=self.criteria)
 
     def post(self, request, *args, **kwargs):
+        if request.POST.get("action") == "discuss":
+            return self.post_message(request)
         if self.evaluation and self.evaluation.is_locked:
             messages.error(request, locked_message())
             return self.render_to_response(self.get_context_data(), status=409)
         form = self.get_form()
+        if form.submit and self.review_round.is_closed:
+            messages.error(request, closed_message())
+            return self.render_to_response(self.get_context_data(form=form), status=409)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
         try:
@@ -252,6 +308,7 @@ class EvaluateView(JuryPage):
                 request.user,
                 scores=form.cleaned_data["scores"],
                 comment=form.cleaned_data["comment"],
+                criterion_comments=form.cleaned_data["criterion_comments"],
                 conflict_of_interest=form.cleaned_data["conflict_of_interest"],
                 conflict_note=form.cleaned_data["conflict_note"],
                 submit=form.submit,
@@ -286,6 +343,37 @@ class EvaluateView(JuryPage):
             candidature_id=self.candidature.pk,
         )
 
+    def my_scores(self):
+        """(criterion, my note, what it means, my comment on it), once I scored."""
+        rows = []
+        if self.evaluation is None:
+            return rows
+        for criterion in self.criteria:
+            key = str(criterion.pk)
+            value = self.evaluation.scores.get(key)
+            described = criterion.levels_described
+            meaning = "" if value is None else described.get(int(value), "")
+            comment = self.evaluation.criterion_comments.get(key, "")
+            rows.append((criterion, value, meaning, comment))
+        return rows
+
+    def post_message(self, request):
+        try:
+            post_as_member(
+                self.review_round,
+                self.candidature,
+                request.user,
+                request.POST.get("body", ""),
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return self.render_to_response(
+                self.get_context_data(discussion_body=request.POST.get("body", "")),
+                status=400,
+            )
+        messages.success(request, _("Message ajouté à la discussion du dossier."))
+        return redirect(request.get_full_path() + "#discussion")
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         locked = bool(self.evaluation and self.evaluation.is_locked)
@@ -299,11 +387,8 @@ class EvaluateView(JuryPage):
             form=None if locked else kwargs.get("form") or self.get_form(),
             evaluation=self.evaluation,
             locked=locked,
-            my_scores=[
-                (c, self.evaluation.scores.get(str(c.pk))) for c in self.criteria
-            ]
-            if self.evaluation
-            else [],
+            my_scores=self.my_scores(),
+            round_closed=self.review_round.is_closed,
             likely_conflict=likely_conflict_notice(
                 likely_conflict(self.membership, self.candidature), blind
             ),
@@ -333,7 +418,83 @@ class EvaluateView(JuryPage):
                     e.member.get_full_name() or e.member.get_username(),
                     weighted_score(e.scores, self.criteria),
                     e.comment,
+                    e.comments_by_criterion(self.criteria),
                 )
                 for e in others
             ]
+        if discussion_open_to(self.review_round, self.evaluation):
+            context["discussion_open"] = True
+            context["discussion"] = messages_of(self.review_round, self.candidature)
+            context["discussion_can_post"] = not self.review_round.is_closed
+            context["discussion_body"] = kwargs.get("discussion_body", "")
+        else:
+            context["discussion_closed_reason"] = why_closed_to(
+                self.review_round, self.evaluation
+            )
+        preselection = self.review_round.preselection_round()
+        if preselection is not None:
+            context["preselection"] = preselection
+            results = preselection_results(preselection, [self.candidature.pk])
+            context["preselection_result"] = results.get(self.candidature.pk)
+        return context
+
+
+class MemberRankingView(JuryPage):
+    """The round's ranking, read-only, for its members once the team closed it.
+
+    Only if the round says so (« les membres voient le classement une fois le
+    tour clos »); never before closing. Aggregates only: no member's name nor
+    score. A dossier the member declared a conflict on is left out.
+    """
+
+    template_name = "selection/jury/ranking.html"
+
+    def get_page_title(self):
+        return _("Classement — %s") % self.review_round
+
+    def parents(self):
+        return super().parents() + [
+            (reverse("jury:round", args=[self.review_round.pk]), str(self.review_round))
+        ]
+
+    def breadcrumb_label(self):
+        return _("Classement")
+
+    def dispatch(self, request, *args, **kwargs):
+        self.review_round, self.membership = member_round(
+            request.user, kwargs["round_id"]
+        )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, *args, **kwargs):
+        if not ranking_open_to_members(self.review_round):
+            context = self.get_context_data(refused=True)
+            return self.render_to_response(context, status=403)
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["review_round"] = self.review_round
+        if kwargs.get("refused"):
+            return context
+        conflicted = set(
+            Evaluation.objects.filter(
+                round=self.review_round,
+                member=self.request.user,
+                conflict_of_interest=True,
+            ).values_list("candidature_id", flat=True)
+        )
+        ranked = [
+            (rank, a)
+            for rank, a in enumerate(round_aggregates(self.review_round), start=1)
+            if a.candidature.pk not in conflicted
+        ]
+        page = WagtailPaginator(ranked, DOSSIERS_PER_PAGE).get_page(
+            self.request.GET.get("p")
+        )
+        context.update(
+            ranked=page.object_list,
+            page_obj=page,
+            elided_page_range=page.paginator.get_elided_page_range(page.number),
+        )
         return context

@@ -113,6 +113,25 @@ class ReviewRound(ClusterableModel):
             "de la personne qui candidate ; l'équipe programme les voit toujours."
         ),
     )
+    members_see_ranking = models.BooleanField(
+        _("les membres voient le classement une fois le tour clos"),
+        default=False,
+        help_text=_(
+            "Une fois le tour clos par l'équipe programme, chaque membre voit le "
+            "classement du tour : dossier, note moyenne, écart-type et nombre "
+            "d'évaluations, sans le nom ni les notes des autres membres. "
+            "Jamais avant la clôture."
+        ),
+    )
+    closed_at = models.DateTimeField(_("clos le"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("clos par"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
 
     panels = [
@@ -124,6 +143,7 @@ class ReviewRound(ClusterableModel):
         FieldPanel("others_scores"),
         FieldRowPanel([FieldPanel("assignment"), FieldPanel("reviewers_per_dossier")]),
         FieldPanel("blind"),
+        FieldPanel("members_see_ranking"),
         InlinePanel(
             "memberships",
             heading=_("Membres"),
@@ -173,6 +193,22 @@ class ReviewRound(ClusterableModel):
     @property
     def per_dossier(self):
         return self.assignment == AssignmentMode.PER_DOSSIER
+
+    @property
+    def is_closed(self):
+        return self.closed_at is not None
+
+    def preselection_round(self):
+        """For a committee round, the jury's pre-selection round of the same call."""
+        if self.kind != RoundKind.SELECTION:
+            return None
+        return (
+            ReviewRound.objects.filter(
+                call_id=self.call_id, kind=RoundKind.PRESELECTION
+            )
+            .select_related("call")
+            .first()
+        )
 
 
 class RoundMember(Orderable):
@@ -246,6 +282,12 @@ class Evaluation(models.Model):
     )
     scores = models.JSONField(_("notes"), default=dict, blank=True)
     comment = models.TextField(_("commentaire"), blank=True)
+    criterion_comments = models.JSONField(
+        _("commentaires par critère"),
+        default=dict,
+        blank=True,
+        help_text=_("Un commentaire par critère, rangé sous l'identifiant du critère."),
+    )
     conflict_of_interest = models.BooleanField(_("conflit d'intérêts"), default=False)
     conflict_note = SingleLineCharField(
         _("précision sur le conflit"), max_length=300, blank=True
@@ -282,6 +324,14 @@ class Evaluation(models.Model):
     @property
     def is_locked(self):
         return self.submitted_at is not None
+
+    def comments_by_criterion(self, criteria):
+        """[(criterion, comment)] for the criteria commented on, in the call's order."""
+        return [
+            (c, self.criterion_comments[str(c.pk)])
+            for c in criteria
+            if self.criterion_comments.get(str(c.pk))
+        ]
 
 
 class Assignment(models.Model):
@@ -355,6 +405,12 @@ class EvaluationReopening(models.Model):
     )
     reason = models.TextField(_("motif"))
     previous_scores = models.JSONField(_("notes avant réouverture"), default=dict)
+    previous_comment = models.TextField(
+        _("commentaire avant réouverture"), blank=True, default=""
+    )
+    previous_criterion_comments = models.JSONField(
+        _("commentaires par critère avant réouverture"), default=dict, blank=True
+    )
     previous_conflict_of_interest = models.BooleanField(default=False)
     previous_submitted_at = models.DateTimeField(_("rendue le"))
     created_at = models.DateTimeField(_("rouverte le"), auto_now_add=True)
@@ -366,6 +422,48 @@ class EvaluationReopening(models.Model):
 
     def __str__(self):
         return f"{self.evaluation} — {self.created_at:%Y-%m-%d}"
+
+
+class DiscussionComment(models.Model):
+    """A message in the discussion of one dossier in one round: kept with the round.
+
+    Written by a member who submitted their own evaluation of the dossier, or
+    by the programme team. Never edited nor deleted once posted: a member
+    corrects themself with a new message, and what was said stays.
+    """
+
+    round = models.ForeignKey(
+        ReviewRound,
+        verbose_name=_("tour"),
+        on_delete=models.PROTECT,
+        related_name="discussion",
+    )
+    candidature = models.ForeignKey(
+        Candidature,
+        verbose_name=_("candidature"),
+        on_delete=models.PROTECT,
+        related_name="discussion",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("auteur"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    by_programme_team = models.BooleanField(
+        _("écrit par l'équipe programme"), default=False
+    )
+    body = models.TextField(_("message"))
+    created_at = models.DateTimeField(_("écrit le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("message de discussion")
+        verbose_name_plural = _("messages de discussion")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["round", "candidature"])]
+
+    def __str__(self):
+        return f"{self.candidature_id} / {self.author_id} ({self.round_id})"
 
 
 # Notifications to applicants ------------------------------------------------

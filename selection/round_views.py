@@ -19,6 +19,8 @@ from forms.choices import REASON_REQUIRED, Status
 from forms.models import Candidature
 from forms.services import change_status
 
+from .closing import close_round, reopen_round
+from .discussion import messages_of, post_as_team
 from .evaluations import reopen_evaluation
 from .members import removal_note, removed_members
 from .models import Evaluation
@@ -26,6 +28,7 @@ from .permissions import rounds_for
 from .scoring import (
     criteria_of,
     criteria_summary,
+    preselection_results,
     round_aggregates,
     to_discuss_first,
     weighted_score,
@@ -117,7 +120,20 @@ class RoundRankingView(AdminPage):
         page = WagtailPaginator(ranked, RANKING_PER_PAGE).get_page(
             self.request.GET.get("p")
         )
+        preselection = self.review_round.preselection_round()
+        if preselection is not None:
+            # The committee reads the jury's result beside its own: for the
+            # page's dossiers only, in a fixed number of queries.
+            results = preselection_results(
+                preselection, [a.candidature.pk for _rank, a in page.object_list]
+            )
+            page.object_list = [
+                (rank, a, results.get(a.candidature.pk)) for rank, a in page.object_list
+            ]
+        else:
+            page.object_list = [(rank, a, None) for rank, a in page.object_list]
         context.update(
+            preselection=preselection,
             review_round=self.review_round,
             ranked=page.object_list,
             page_obj=page,
@@ -193,6 +209,12 @@ class FillRoundView(WagtailAdminTemplateMixin, TemplateView):
         if not request.user.has_perm("selection.change_reviewround"):
             raise PermissionDenied
         review_round = get_object_or_404(rounds_for(request.user), pk=pk)
+        if review_round.is_closed:
+            messages.error(
+                request,
+                _("Ce tour est clos : rouvrez-le avant d'y ajouter des candidatures."),
+            )
+            return redirect("review_rounds:ranking", pk=pk)
         count = fill_round(review_round)
         status = Status(review_round.source_status).label
         if count:
@@ -205,6 +227,54 @@ class FillRoundView(WagtailAdminTemplateMixin, TemplateView):
             message = _("Aucune nouvelle candidature « %(status)s » à ajouter au tour.")
         messages.success(request, message % {"count": count, "status": status})
         return redirect("review_rounds:ranking", pk=pk)
+
+
+class CloseRoundView(WagtailAdminTemplateMixin, TemplateView):
+    """« Clore le tour » / « Rouvrir le tour »: a button on the ranking."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        if not request.user.has_perm("selection.change_reviewround"):
+            raise PermissionDenied
+        review_round = get_object_or_404(rounds_for(request.user), pk=pk)
+        closing = request.POST.get("action") != "reopen"
+        try:
+            if closing:
+                close_round(review_round, user=request.user)
+            else:
+                reopen_round(review_round, user=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("review_rounds:ranking", pk=pk)
+        if closing:
+            message = _(
+                "Tour clos : les membres ne rendent plus d'évaluation (leurs "
+                "brouillons sont gardés)."
+            )
+            if review_round.members_see_ranking:
+                message += " " + _("Ils voient maintenant le classement du tour.")
+        else:
+            message = _(
+                "Tour rouvert : les membres peuvent de nouveau rendre leurs "
+                "évaluations."
+            )
+        messages.success(request, message)
+        return redirect("review_rounds:ranking", pk=pk)
+
+
+class DiscussionForm(forms.Form):
+    body = forms.CharField(
+        label=gettext_lazy("Votre message"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy(
+            "Lu par les membres du tour qui ont rendu leur évaluation de ce dossier "
+            "et par l'équipe programme. Un message envoyé ne se modifie plus."
+        ),
+        error_messages={
+            "required": gettext_lazy("Écrivez votre message avant de l'envoyer.")
+        },
+    )
 
 
 class ReopenForm(forms.Form):
@@ -286,6 +356,9 @@ class DossierEvaluationsView(AdminPage):
         criteria = criteria_of(self.review_round.call)
         evaluations = self.evaluations()
         removed = removed_members(self.review_round)
+        # A closed round's ranking stays as its members were shown it.
+        may_reopen = self.request.user.has_perm("selection.change_reviewround")
+        can_reopen = may_reopen and not self.review_round.is_closed
         context.update(
             review_round=self.review_round,
             candidature=self.candidature,
@@ -300,15 +373,20 @@ class DossierEvaluationsView(AdminPage):
                     else weighted_score(evaluation.scores, criteria),
                     "reopenings": list(evaluation.reopenings.all()),
                     "removed": removal_note(removed.get(evaluation.member_id)),
+                    "criterion_comments": evaluation.comments_by_criterion(criteria),
                 }
                 for evaluation in evaluations
             ],
-            can_reopen=self.request.user.has_perm("selection.change_reviewround"),
+            can_reopen=can_reopen,
             form=kwargs.get("form") or ReopenForm(evaluations=evaluations),
+            discussion=messages_of(self.review_round, self.candidature),
+            discussion_form=kwargs.get("discussion_form") or DiscussionForm(),
         )
         return context
 
     def post(self, request, *args, **kwargs):
+        if request.POST.get("action") == "discuss":
+            return self.post_message(request)
         if not request.user.has_perm("selection.change_reviewround"):
             raise PermissionDenied
         form = ReopenForm(request.POST, evaluations=self.evaluations())
@@ -339,3 +417,20 @@ class DossierEvaluationsView(AdminPage):
             },
         )
         return redirect(request.get_full_path())
+
+    def post_message(self, request):
+        form = DiscussionForm(request.POST)
+        if form.is_valid():
+            try:
+                post_as_team(
+                    self.review_round,
+                    self.candidature,
+                    request.user,
+                    form.cleaned_data["body"],
+                )
+            except ValidationError as error:
+                form.add_error("body", error)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(discussion_form=form))
+        messages.success(request, _("Message ajouté à la discussion du dossier."))
+        return redirect(request.get_full_path() + "#discussion")

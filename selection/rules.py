@@ -3,7 +3,8 @@
 Decided as the people who will be audited would (see docs/integrity.md):
 
 - an evaluation and a reopening of one are the history of a decision, and
-  so is a sent decision email: never deleted;
+  so are a sent decision email and a message of a dossier's discussion:
+  never deleted;
 - a round may be deleted until someone scores in it, not after;
 - a member who evaluated in a round is removed from it (marked), not deleted;
 - a dossier's assignment to a member goes until the member starts its
@@ -26,6 +27,7 @@ from forms.rules import account_is_kept
 
 from .models import (
     Assignment,
+    DiscussionComment,
     Evaluation,
     EvaluationReopening,
     Notification,
@@ -67,6 +69,14 @@ def reopening_is_kept(entry):
     return _("L'historique d'une décision n'est jamais supprimé.")
 
 
+@deletion_rule(DiscussionComment)
+def discussion_is_kept(comment):
+    return _(
+        "Un message de la discussion d'un dossier n'est jamais supprimé : il "
+        "reste avec le tour."
+    )
+
+
 @deletion_rule(Notification)
 def sent_email_is_kept(notification):
     if notification.state == Notification.State.SENT:
@@ -87,6 +97,10 @@ def round_with_evaluations(review_round):
             "qu'avant la première évaluation.",
             count,
         ) % {"count": count}
+    if review_round.discussion.exists():
+        return _(
+            "Ce tour a une discussion sur ses dossiers : il est conservé avec elle."
+        )
     return None
 
 
@@ -123,6 +137,11 @@ def member_who_took_part(user):
         (Evaluation.objects.filter(member=user), _("a évalué des dossiers")),
         (Evaluation.objects.filter(entered_by=user), _("a saisi des évaluations")),
         (EvaluationReopening.objects.filter(user=user), _("a rouvert des évaluations")),
+        (
+            DiscussionComment.objects.filter(author=user),
+            _("a écrit dans la discussion d'un dossier"),
+        ),
+        (ReviewRound.objects.filter(closed_by=user), _("a clos un tour d'examen")),
         (
             Notification.objects.filter(prepared_by=user)
             | Notification.objects.filter(released_by=user),

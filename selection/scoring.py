@@ -201,6 +201,51 @@ def round_aggregates(review_round):
     )
 
 
+@dataclass
+class PreselectionResult:
+    """A dossier's result in the jury's pre-selection, shown to the committee."""
+
+    aggregate: Aggregate
+    comments: list = field(default_factory=list)  # (comment, [(criterion, text)])
+
+
+def preselection_results(preselection, candidature_ids):
+    """{candidature id: PreselectionResult} in ``preselection`` for these dossiers.
+
+    The same number of queries whatever the number of dossiers: the round's
+    aggregates, then the comments of the submitted evaluations in one query.
+    The members' names are left out: the committee reads what the jury said.
+    """
+    wanted = set(candidature_ids)
+    results = {
+        a.candidature.pk: PreselectionResult(aggregate=a)
+        for a in round_aggregates(preselection)
+        if a.candidature.pk in wanted
+    }
+    if not results:
+        return results
+    criteria = criteria_of(preselection.call)
+    rows = (
+        Evaluation.objects.filter(
+            round=preselection,
+            candidature_id__in=list(results),
+            submitted_at__isnull=False,
+            conflict_of_interest=False,
+        )
+        .order_by("submitted_at", "pk")
+        .values_list("candidature_id", "comment", "criterion_comments")
+    )
+    for candidature_id, comment, by_criterion in rows:
+        per_criterion = [
+            (c, by_criterion[str(c.pk)])
+            for c in criteria
+            if (by_criterion or {}).get(str(c.pk))
+        ]
+        if comment or per_criterion:
+            results[candidature_id].comments.append((comment, per_criterion))
+    return results
+
+
 def others_scores_open(review_round, today=None):
     """Whether the round's rule lets its members see the others' scores (not per dossier)."""
     if review_round.others_scores == OthersScores.NEVER:

@@ -15,6 +15,7 @@ from core.scoping import ScopedViewSetMixin
 
 from . import assignment_views, member_views, notification_views, round_views
 from .admin_forms import NotificationTemplateForm, ReviewRoundForm
+from .closing import ROUND_CLOSED, ROUND_REOPENED
 from .evaluations import ACTION_REOPENED
 from .models import NotificationTemplate, ReviewRound
 from .permissions import rounds_of
@@ -57,6 +58,9 @@ class ReviewRoundViewSet(ScopedViewSetMixin, ModelViewSet):
                 "<int:pk>/attribution/",
                 assignment_views.AssignmentsView.as_view(),
                 name="assignments",
+            ),
+            path(
+                "<int:pk>/cloture/", round_views.CloseRoundView.as_view(), name="close"
             ),
             path(
                 "<int:pk>/dossiers/<int:candidature_id>/",
@@ -148,10 +152,28 @@ class EvaluationReopenedFormatter(LogFormatter):
         }
 
 
+class RoundClosedFormatter(LogFormatter):
+    label = _("Tour clos")
+
+    def format_message(self, log_entry):
+        return _("Tour clos : les membres ne rendent plus d'évaluation.")
+
+
+class RoundReopenedFormatter(LogFormatter):
+    label = _("Tour rouvert")
+
+    def format_message(self, log_entry):
+        return _(
+            "Tour rouvert : les membres peuvent de nouveau rendre leurs évaluations."
+        )
+
+
 @hooks.register("register_log_actions")
 def register_selection_log_actions(actions):
     actions.register_action("amorce.candidature.notified")(NotifiedFormatter)
     actions.register_action(ACTION_REOPENED)(EvaluationReopenedFormatter)
+    actions.register_action(ROUND_CLOSED)(RoundClosedFormatter)
+    actions.register_action(ROUND_REOPENED)(RoundReopenedFormatter)
 
 
 @hooks.register("register_admin_urls")

@@ -123,6 +123,7 @@ def urls_of(side):
         f"/admin/exports/tours/{r.pk}/importer-des-evaluations/",
         f"/admin/jury/{r.pk}/",
         f"/admin/jury/{r.pk}/{c.pk}/",
+        f"/admin/jury/{r.pk}/classement/",
         f"/admin/modeles-de-courriel/edit/{side['template'].pk}/",
         f"/admin/modeles-de-courriel/{side['template'].pk}/apercu/",
         f"/admin/courriels-de-decision/?call={side['call'].pk}",

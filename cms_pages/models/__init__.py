@@ -1,22 +1,25 @@
 """The pages the communications team edits, and the per-site identity.
 
 ``identity`` (who runs a site), ``base`` (what every page has), ``call`` (a
-call, its criteria and FAQ), ``pages`` (home, programme, news). Migrations and
-other apps import from here.
+call and its FAQ), ``criteria`` (a call's criteria), ``pages`` (home,
+programme, news). Migrations and other apps import from here.
 """
 
 from .base import IntroductionMixin
 from .call import (
-    CRITERIA_LOCKS,
-    CRITERION_FIELDS,
     LAUREATE_LISTS,
     PUBLICATION_REFUSED,
     CallPage,
     CallPageForm,
     CallStatus,
     FaqPage,
+)
+from .criteria import (
+    CRITERIA_LOCKS,
+    CRITERION_FIELDS,
     SelectionCriterion,
     criteria_lock,
+    parse_levels,
 )
 from .identity import (
     SiteGroup,
@@ -59,4 +62,5 @@ __all__ = [
     "default_investigation_weeks",
     "default_theme",
     "only_site",
+    "parse_levels",
 ]

@@ -1,4 +1,4 @@
-"""A call for applications: its text, its dates, its criteria (written once, frozen once scored), its FAQ."""
+"""A call for applications: its text, its dates, its FAQ (its criteria: ``criteria``)."""
 
 import datetime as dt
 
@@ -11,17 +11,15 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
-from modelcluster.fields import ParentalKey
 from rest_framework import serializers
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.api import APIField
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Orderable, Page
+from wagtail.models import Page
 from wagtail.search import index
 from wagtail.url_routing import RouteResult
 
-from core.deletion import Refused, deletion_rule
-from core.text import SingleLineCharField
+from core.deletion import Refused
 
 from ..blocks import (
     RICH_TEXT_FEATURES,
@@ -34,46 +32,23 @@ from ..panels import (
     ProgrammeTeamPageForm,
 )
 from .base import IntroductionMixin
+from .criteria import (
+    CRITERION_FIELDS,
+    SelectionCriterion,
+    _criterion_differs,
+    criteria_lock,
+)
 from .identity import SiteIdentity
 
 # Call ----------------------------------------------------------------------
 
-
-# The criteria of a call are written once: shown publicly and used to score.
-# Once a jury scored with them, changing them would change a ranking already
-# printed. The apps that score say when they are frozen (``CRITERIA_LOCKS``:
-# functions of a call giving a French message, or None).
-CRITERIA_LOCKS = []
 # The history entry of a scheduled publication refused for that reason.
 PUBLICATION_REFUSED = "amorce.publication.refused"
-CRITERION_FIELDS = ("label", "description", "weight", "scale_min", "scale_max")
 # The public list of a call's laureates, which the apps that know them fill
 # (functions of a call giving [{"title", "administration", "pitch"}], or None
 # while the team has not published it). Served at « laureats/ » under the call.
 LAUREATE_LISTS = []
 LAUREATES_PATH = "laureats"
-
-
-def criteria_lock(call):
-    """Why the criteria of ``call`` may no longer change, or None."""
-    if call is None or call.pk is None:
-        return None
-    for lock in CRITERIA_LOCKS:
-        message = lock(call)
-        if message:
-            return message
-    return None
-
-
-def _criterion_differs(stored, values):
-    """Whether ``values`` (a mapping of CRITERION_FIELDS) change the stored criterion."""
-    for name in CRITERION_FIELDS:
-        old, new = getattr(stored, name), values.get(name)
-        if isinstance(old, str) and isinstance(new, str):
-            old, new = old.strip(), new.strip()  # forms trim what they read
-        if old != new:
-            return True
-    return False
 
 
 class CallPageForm(ProgrammeTeamPageForm):
@@ -404,95 +379,6 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
         return result
 
 
-class SelectionCriterion(Orderable):
-    """A criterion of a call, written once: shown publicly, scored by the jury."""
-
-    page = ParentalKey(CallPage, on_delete=models.CASCADE, related_name="criteria")
-    label = SingleLineCharField(_("critère"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
-    weight = models.DecimalField(
-        _("pondération"),
-        max_digits=5,
-        decimal_places=2,
-        default=1,
-        validators=[MinValueValidator(0.01)],
-        help_text=_("Poids relatif dans la note pondérée (1 par défaut)."),
-    )
-    scale_min = models.PositiveSmallIntegerField(_("note minimale"), default=0)
-    scale_max = models.PositiveSmallIntegerField(
-        _("note maximale"), default=5, validators=[MaxValueValidator(100)]
-    )
-
-    panels = [
-        FieldPanel("label"),
-        FieldPanel("description"),
-        FieldRowPanel(
-            [FieldPanel("weight"), FieldPanel("scale_min"), FieldPanel("scale_max")]
-        ),
-    ]
-    api_fields = [
-        APIField("label"),
-        APIField("description"),
-        APIField("weight"),
-        APIField("scale_min"),
-        APIField("scale_max"),
-    ]
-
-    class Meta(Orderable.Meta):
-        verbose_name = _("critère de sélection")
-        verbose_name_plural = _("critères de sélection")
-
-    def __str__(self):
-        return self.label
-
-    def save(self, *args, **kwargs):
-        """Refuse a change once the call's criteria are frozen, whatever path it takes.
-
-        The admin form says so first; this catches a scheduled publication
-        or an old draft published later.
-        """
-        message = criteria_lock(self.page) if self.page_id else None
-        if message:
-            stored = SelectionCriterion.objects.filter(pk=self.pk).first()
-            values = {name: getattr(self, name) for name in CRITERION_FIELDS}
-            if stored is None or _criterion_differs(stored, values):
-                raise Refused(message)
-        super().save(*args, **kwargs)
-
-    @property
-    def display(self):
-        """« Ampleur du problème — × 2, de 0 à 5 »: what the jury scores with."""
-        return _("%(label)s — × %(weight)s, de %(min)s à %(max)s") % {
-            "label": self.label,
-            "weight": self.weight_display,
-            "min": self.scale_min,
-            "max": self.scale_max,
-        }
-
-    @property
-    def weight_display(self):
-        """The weight as a person writes it: « 2 », « 1,5 » (never « 1E+1 »)."""
-        text = f"{self.weight:f}"
-        if "." in text:
-            text = text.rstrip("0").rstrip(".")
-        return text.replace(".", ",")
-
-    def clean(self):
-        super().clean()
-        if (
-            self.scale_min is not None
-            and self.scale_max is not None
-            and self.scale_min >= self.scale_max
-        ):
-            raise ValidationError(
-                {
-                    "scale_max": _(
-                        "La note maximale doit être supérieure à la note minimale."
-                    )
-                }
-            )
-
-
 # FAQ -----------------------------------------------------------------------
 
 
@@ -543,8 +429,3 @@ class FaqPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
                 for item in self.questions
             ],
         }
-
-
-@deletion_rule(SelectionCriterion)
-def frozen_criterion(criterion):
-    return criteria_lock(criterion.page)

@@ -30,6 +30,11 @@ def pdf_file():
     return buffer.getvalue()
 
 
+def criterion(page, name):
+    """The fieldset of one criterion on the score sheet, by its legend."""
+    return page.get_by_role("group", name=re.compile(name))
+
+
 def test_an_agent_reads_the_call_and_submits_a_candidature_with_a_file(
     amorce_server, new_page
 ):
@@ -241,16 +246,19 @@ def test_a_juror_scores_a_dossier(amorce_server, new_page):
         ).to_be_visible()
 
     with journey.step("notes", "one score per criterion of the call, and a comment"):
-        page.get_by_role(
-            "combobox", name=re.compile("^Ampleur du problème")
-        ).select_option("4")
-        page.get_by_role(
-            "combobox", name=re.compile("^Motivation et connaissance du terrain")
-        ).select_option("3")
-        page.get_by_role(
-            "combobox", name=re.compile("^Idée de solution")
-        ).select_option("5")
-        page.get_by_label("Commentaire").fill("Problème bien documenté, à creuser.")
+        # One group of radio buttons per criterion, each note with what it means.
+        criterion(page, "^Ampleur du problème").get_by_role(
+            "radio", name=re.compile(r"^4\b")
+        ).check()
+        criterion(page, "^Motivation et connaissance du terrain").get_by_role(
+            "radio", name=re.compile(r"^3\b")
+        ).check()
+        criterion(page, "^Idée de solution").get_by_role(
+            "radio", name=re.compile(r"^5\b")
+        ).check()
+        page.get_by_label("Commentaire", exact=True).fill(
+            "Problème bien documenté, à creuser."
+        )
 
     with journey.step("brouillon", "a draft kept, not counted yet"):
         page.get_by_role("button", name="Enregistrer le brouillon").click()
@@ -259,8 +267,10 @@ def test_a_juror_scores_a_dossier(amorce_server, new_page):
             "the draft message",
         ).to_be_visible()
         expect(
-            page.get_by_role("combobox", name=re.compile("^Ampleur du problème"))
-        ).to_have_value("4")
+            criterion(page, "^Ampleur du problème").get_by_role(
+                "radio", name=re.compile(r"^4\b")
+            )
+        ).to_be_checked()
 
     with journey.step("note-ponderee", "the evaluation submitted, weighted to 80/100"):
         page.get_by_role("button", name="Rendre mon évaluation").click()

@@ -163,6 +163,7 @@ def test_evaluation_headers_and_cells_agree(scene, members):
     evaluation = Evaluation.objects.get(round=review_round)
     Evaluation.objects.filter(pk=evaluation.pk).update(
         scores={str(c.pk): value for c, value in zip(criteria, (5, 3, 7), strict=True)},
+        criterion_comments={str(criteria[1].pk): "=Motivée"},
         reopened_count=2,
     )
     _headers, rows = read_back(EvaluationResource(review_round))
@@ -178,6 +179,10 @@ def test_evaluation_headers_and_cells_agree(scene, members):
             # (5/5 × 2 + 3/5 × 1 + 7/10 × 1) / 4
             "Note pondérée /100": 82.5,
             "Commentaire": "Avis de membre0",
+            # One column per criterion's comment, neutralised like every cell.
+            "Commentaire — Ampleur du problème": None,
+            "Commentaire — Motivation": "'=Motivée",
+            "Commentaire — Idée de solution": None,
             "Conflit d'intérêts": "Non",
             "État": "Rendue",
             "Rendue le": local(evaluation.submitted_at),

@@ -38,6 +38,7 @@ from investigations.models import (
 )
 from investigations.services import plan
 from selection.models import (
+    DiscussionComment,
     Evaluation,
     EvaluationReopening,
     NotificationTemplate,
@@ -92,11 +93,17 @@ CRITERIA = [
         "description": "Combien de personnes le problème touche-t-il, et avec quelle gravité "
         "pour les usagers ou les agents ?",
         "weight": 2,
+        "levels": "0 : problème non décrit\n"
+        "1 : problème évoqué, sans exemple\n"
+        "3 : problème décrit avec des exemples concrets\n"
+        "5 : problème chiffré et documenté",
     },
     {
         "label": "Motivation et connaissance du terrain",
         "description": "Votre envie de vous impliquer et votre expérience concrète de la situation.",
         "weight": 1,
+        "levels": "0 : ni motivation ni lien avec le terrain\n"
+        "5 : vit la situation et s'engage à y consacrer du temps",
     },
     {
         "label": "Idée de solution",
@@ -353,6 +360,9 @@ class Command(BaseCommand):
                     Investigation.objects.filter(call__in=demo_calls).delete()
                     EvaluationReopening.objects.filter(
                         evaluation__round__call__in=demo_calls
+                    ).delete()
+                    DiscussionComment.objects.filter(
+                        round__call__in=demo_calls
                     ).delete()
                     Evaluation.objects.filter(round__call__in=demo_calls).delete()
                     Candidature.objects.filter(call__in=demo_calls).delete()
