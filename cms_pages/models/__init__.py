@@ -7,6 +7,7 @@ other apps import from here.
 
 from .base import IntroductionMixin
 from .call import (
+    CANDIDATURES_RECEIVED,
     CRITERIA_LOCKS,
     CRITERION_FIELDS,
     PUBLICATION_REFUSED,
@@ -35,6 +36,7 @@ from .pages import (
 )
 
 __all__ = [
+    "CANDIDATURES_RECEIVED",
     "CRITERIA_LOCKS",
     "CRITERION_FIELDS",
     "PUBLICATION_REFUSED",

@@ -6,7 +6,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
@@ -57,6 +57,16 @@ def criteria_lock(call):
     return None
 
 
+# Whether a call has received candidatures: the forms app says
+# (``CANDIDATURES_RECEIVED``: functions of a call answering True), this app
+# knowing no candidature. A call that has some may not close earlier.
+CANDIDATURES_RECEIVED = []
+
+
+def has_candidatures(call):
+    return call.pk is not None and any(check(call) for check in CANDIDATURES_RECEIVED)
+
+
 def _criterion_differs(stored, values):
     """Whether ``values`` (a mapping of CRITERION_FIELDS) change the stored criterion."""
     for name in CRITERION_FIELDS:
@@ -70,7 +80,7 @@ def _criterion_differs(stored, values):
 
 class CallPageForm(ProgrammeTeamPageForm):
     programme_team_formsets = ("criteria",)
-    programme_team_fields = ("retention_months",)
+    programme_team_fields = ("retention_months", "first_answer_target_days")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -80,6 +90,14 @@ class CallPageForm(ProgrammeTeamPageForm):
         message = criteria_lock(self.instance) if self.instance.pk else None
         if message and self.formsets.pop("criteria", None) is not None:
             self.read_only_reasons["criteria"] = message
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if "closes_at" in cleaned_data:
+            message = self.instance.closing_refusal(cleaned_data["closes_at"])
+            if message:
+                self.add_error("closes_at", message)
+        return cleaned_data
 
 
 class CallStatus(models.TextChoices):
@@ -97,9 +115,31 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
     )
     closes_at = models.DateTimeField(
         _("clôture des candidatures"),
+        null=True,
+        blank=True,
         help_text=_(
             "Date et heure, heure de Paris. La minute indiquée compte encore : "
-            "« 23:59 » accepte les candidatures jusqu'à 23:59:59."
+            "« 23:59 » accepte les candidatures jusqu'à 23:59:59. Une fois des "
+            "candidatures reçues, elle peut être reportée, jamais avancée."
+        ),
+    )
+    rolling = models.BooleanField(
+        _("appel au fil de l'eau"),
+        default=False,
+        help_text=_(
+            "Les candidatures sont reçues et examinées au fur et à mesure. La "
+            "clôture peut alors rester vide : l'appel reste ouvert jusqu'à ce "
+            "que vous indiquiez une date de clôture."
+        ),
+    )
+    initial_closes_at = models.DateTimeField(
+        _("clôture initialement prévue"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "Enregistrée d'elle-même au premier report de la clôture d'un appel "
+            "publié, et affichée sur la page publique."
         ),
     )
     preselection_date = models.DateField(
@@ -120,6 +160,17 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
     target_laureates = models.PositiveSmallIntegerField(
         _("nombre de lauréats visé"), null=True, blank=True
     )
+    first_answer_target_days = models.PositiveSmallIntegerField(
+        _("délai visé pour une première réponse (jours ouvrés)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(250)],
+        help_text=_(
+            "Par exemple 10. Le tableau de bord signale les candidatures encore "
+            "« Reçues » qui attendent depuis plus longtemps (du lundi au vendredi, "
+            "jours fériés nationaux exclus). Vide : pas de délai visé."
+        ),
+    )
     retention_months = models.PositiveSmallIntegerField(
         _("conservation des candidatures non retenues (mois)"),
         default=24,
@@ -134,6 +185,7 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
     subpage_types = ["cms_pages.FaqPage", "forms.CandidatureFormPage"]
     max_count = None
     base_form_class = CallPageForm
+    exclude_fields_in_copy = ["initial_closes_at"]  # a copy was never extended
 
     content_panels = (
         Page.content_panels
@@ -142,6 +194,7 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
             MultiFieldPanel(
                 [
                     FieldRowPanel([FieldPanel("opens_at"), FieldPanel("closes_at")]),
+                    FieldPanel("rolling"),
                     FieldRowPanel(
                         [
                             FieldPanel("preselection_date"),
@@ -157,6 +210,7 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
             FieldRowPanel(
                 [FieldPanel("target_preselected"), FieldPanel("target_laureates")]
             ),
+            ProgrammeTeamFieldPanel("first_answer_target_days"),
             ProgrammeTeamFieldPanel("retention_months"),
             ProgrammeTeamInlinePanel(
                 "criteria",
@@ -183,6 +237,12 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
         APIField("body"),
         APIField("opens_at"),
         APIField("closes_at"),
+        APIField("rolling"),
+        APIField("initial_closes_at"),
+        APIField(
+            "extended",
+            serializer=serializers.BooleanField(read_only=True),
+        ),
         APIField("preselection_date"),
         APIField("selection_date"),
         APIField("investigations_start"),
@@ -223,13 +283,45 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
         return super().publish(revision, *args, **kwargs)
 
     def save(self, *args, **kwargs):
-        """The same refusal for a save that would change frozen criteria in place."""
+        """The same refusal for a save that would change frozen criteria in place.
+
+        And the original closing date kept when a published call's closing is
+        moved later (or removed, for a call « au fil de l'eau »), whatever path
+        the change takes: the public page says the deadline was extended.
+        """
         update_fields = kwargs.get("update_fields")
         if self.pk and (update_fields is None or "criteria" in update_fields):
             message = criteria_lock(self)
             if message and self._criteria_differ_from_stored():
                 raise Refused(message)
+        if self.pk and (update_fields is None or "closes_at" in update_fields):
+            self._keep_initial_closing()
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "initial_closes_at"}
         super().save(*args, **kwargs)
+
+    def _stored_closing(self):
+        """(closing, initial closing, ever published) as stored, or None for a new call."""
+        return (
+            CallPage.objects.filter(pk=self.pk)
+            .values_list("closes_at", "initial_closes_at", "first_published_at")
+            .first()
+        )
+
+    def _keep_initial_closing(self):
+        stored = self._stored_closing()
+        if stored is None:
+            return
+        closes_at, initial, published = stored
+        # A revision read back may carry an older value: the stored one wins.
+        self.initial_closes_at = initial
+        if (
+            initial is None
+            and published is not None
+            and closes_at is not None
+            and closes_later(self.closes_at, closes_at)
+        ):
+            self.initial_closes_at = closes_at
 
     def _criteria_differ_from_stored(self):
         stored = {c.pk: c for c in SelectionCriterion.objects.filter(page_id=self.pk)}
@@ -248,6 +340,11 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
         errors = {}
         if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
             errors["closes_at"] = _("La clôture doit être postérieure à l'ouverture.")
+        if self.closes_at is None and not self.rolling:
+            errors["closes_at"] = _(
+                "Indiquez la date de clôture, ou cochez « appel au fil de l'eau » "
+                "pour un appel ouvert sans date limite."
+            )
         closes_on = self.closes_at and timezone.localdate(self.closes_at)
         ordered = [
             ("preselection_date", self.preselection_date),
@@ -271,25 +368,69 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
         if errors:
             raise ValidationError(errors)
 
+    def closing_refusal(self, closes_at, now=None):
+        """Why the team may not move this call's closing to ``closes_at``, or None.
+
+        Once a call is published, a changed closing date may not lie in the
+        past (the current minute still counts: that is how a team closes a
+        rolling call now), and once candidatures were received it may be
+        moved later, never earlier: people prepared theirs for the announced
+        date. Asked by the admin's form; a script or a test may still set a
+        past date (to archive a call, to close one in a test).
+        """
+        stored = self._stored_closing() if self.pk else None
+        if closes_at is None or stored is None or stored[2] is None:
+            return None  # no date, or a new or never published call
+        if closing_limit_of(stored[0]) == closing_limit_of(closes_at):
+            return None  # unchanged (« 23:59 » posted back for 23:59:59)
+        now = (now or timezone.now()).replace(microsecond=0)
+        if closing_limit_of(closes_at) < now:
+            return _(
+                "Cette date de clôture est déjà passée. Pour clore l'appel tout "
+                "de suite, indiquez la date et l'heure d'aujourd'hui."
+            )
+        if (
+            stored[0] is not None
+            and closes_later(stored[0], closes_at)
+            and has_candidatures(self)
+        ):
+            return _(
+                "Des candidatures ont déjà été déposées : la clôture ne peut plus "
+                "être avancée (elle est fixée au %(date)s), seulement reportée."
+            ) % {
+                "date": formats.date_format(
+                    timezone.localtime(stored[0]), "j F Y à H:i"
+                )
+            }
+        return None
+
     @property
     def closing_limit(self):
-        """The last second at which a submission counts.
+        """The last second at which a submission counts; None: no closing date yet.
 
         Closing times are inclusive to the precision they were entered with: the
         admin takes minutes, so "23:59" accepts until 23:59:59; a time given to
         the second (the API, the demo) accepts until that second.
         """
-        limit = self.closes_at.replace(microsecond=0)
-        if limit.second == 0:
-            limit += dt.timedelta(seconds=59)
-        return limit
+        return closing_limit_of(self.closes_at)
+
+    @property
+    def extended(self):
+        """Whether the closing was moved later than first published."""
+        return self.initial_closes_at is not None and closes_later(
+            self.closes_at, self.initial_closes_at
+        )
 
     def status_at(self, moment):
-        """Upcoming before the opening second, closed after the closing limit."""
+        """Upcoming before the opening second, closed after the closing limit.
+
+        A call with no closing date (« au fil de l'eau ») stays open once opened.
+        """
         moment = moment.replace(microsecond=0)
         if moment < self.opens_at.replace(microsecond=0):
             return CallStatus.UPCOMING
-        if moment > self.closing_limit:
+        limit = self.closing_limit
+        if limit is not None and moment > limit:
             return CallStatus.CLOSED
         return CallStatus.OPEN
 
@@ -312,8 +453,11 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
         dates = [
             (
                 timezone.localtime(self.opens_at),
-                timezone.localtime(self.closes_at),
+                timezone.localtime(self.closes_at) if self.closes_at else None,
                 _("Dépôt des %(terms)s")
+                % {"terms": self.site_identity.term_candidatures}
+                if self.closes_at
+                else _("Ouverture du dépôt des %(terms)s, au fil de l'eau")
                 % {"terms": self.site_identity.term_candidatures},
             ),
             (
@@ -356,6 +500,26 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
         ):
             page.__dict__["call"] = self
         return result
+
+
+def closing_limit_of(closes_at):
+    """The last second a closing time accepts (see ``CallPage.closing_limit``)."""
+    if closes_at is None:
+        return None
+    limit = closes_at.replace(microsecond=0)
+    if limit.second == 0:
+        limit += dt.timedelta(seconds=59)
+    return limit
+
+
+def closes_later(one, other):
+    """Whether closing time ``one`` accepts candidatures longer than ``other``.
+
+    Compared by the last second each accepts; no closing date is never.
+    """
+    if other is None:
+        return False
+    return one is None or closing_limit_of(one) > closing_limit_of(other)
 
 
 class SelectionCriterion(Orderable):
