@@ -10,5 +10,6 @@ class SelectionConfig(AppConfig):
 
     def ready(self):
         # Registers what may not be deleted, the criteria lock, what a member
-        # reads, and the decision emails listed on a candidature's page.
-        from . import notifications, permissions, rules  # noqa: F401
+        # reads, the decision emails listed on a candidature's page, and the
+        # standing rounds that take candidatures as they become eligible.
+        from . import notifications, permissions, rules, standing  # noqa: F401

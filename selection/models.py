@@ -59,12 +59,23 @@ class ReviewRound(ClusterableModel):
             "programme peut la rouvrir, avec un motif."
         ),
     )
+    standing = models.BooleanField(
+        _("tour permanent (au fil de l'eau)"),
+        default=False,
+        help_text=_(
+            "Chaque candidature de l'appel qui prend le statut d'entrée du tour "
+            "(« Recevable » pour une pré-sélection) y entre d'elle-même, dès "
+            "la décision. Le bouton « Ajouter les candidatures attendues » "
+            "reste disponible."
+        ),
+    )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
 
     panels = [
         FieldPanel("call"),
         FieldPanel("kind"),
         FieldRowPanel([FieldPanel("starts_on"), FieldPanel("ends_on")]),
+        FieldPanel("standing"),
         FieldPanel("others_scores"),
         InlinePanel("memberships", heading=_("Membres"), label=_("Membre")),
     ]

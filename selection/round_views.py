@@ -22,6 +22,7 @@ from forms.services import change_status
 from .evaluations import reopen_evaluation
 from .models import Evaluation
 from .permissions import rounds_for
+from .standing import fill_round
 from .scoring import (
     criteria_of,
     criteria_summary,
@@ -168,19 +169,6 @@ class RoundRankingView(AdminPage):
             },
         )
         return redirect(request.get_full_path())
-
-
-def fill_round(review_round):
-    """Put in the round every candidature of its call that has the entry status.
-
-    Returns how many were not in it yet.
-    """
-    candidatures = Candidature.objects.filter(
-        call=review_round.call, status=review_round.source_status
-    ).exclude(review_rounds=review_round)
-    added = list(candidatures)
-    review_round.candidatures.add(*added)
-    return len(added)
 
 
 class FillRoundView(WagtailAdminTemplateMixin, TemplateView):

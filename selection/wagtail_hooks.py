@@ -36,6 +36,7 @@ class ReviewRoundViewSet(ScopedViewSetMixin, ModelViewSet):
             get_url=lambda obj: reverse("review_rounds:ranking", args=[obj.pk]),
         ),
         "ends_on",
+        "standing",
         "created_at",
     ]
     list_filter = ["kind"]
