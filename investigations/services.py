@@ -40,6 +40,7 @@ def open_from_candidature(candidature):
             site=investigation.site, name=candidature.administration[:200]
         )
         investigation.organisations.add(organisation)
+    investigation.propose_funder()
     Phase.objects.create(
         investigation=investigation,
         code=PhaseCode.INVESTIGATION,

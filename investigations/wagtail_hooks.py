@@ -1,8 +1,10 @@
+from django import forms
 from django.db.models import Q
 from django.urls import path, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.panels import ObjectList
+from wagtail.admin.ui.tables import Column
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.chooser import SnippetChooserViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
@@ -18,7 +20,7 @@ from forms.choices import Status
 from forms.permissions import calls_for, candidatures_for
 
 from . import views
-from .models import Investigation, Organisation
+from .models import Funder, Investigation, Organisation
 
 
 class InvestigationForm(ScopedAdminModelForm):
@@ -28,6 +30,9 @@ class InvestigationForm(ScopedAdminModelForm):
             Q(status=Status.SELECTED) | Q(pk=self.instance.candidature_id)
         )
         self.fields["organisations"].queryset = Organisation.objects.filter(
+            programme_site_scope(user)
+        )
+        self.fields["funder"].queryset = Funder.objects.filter(
             programme_site_scope(user)
         )
         self.sites = programme_sites(user)
@@ -46,7 +51,27 @@ class InvestigationForm(ScopedAdminModelForm):
                     ),
                 )
         self.keep_the_record()
+        self.check_funder_site(cleaned_data)
         return cleaned_data
+
+    def check_funder_site(self, cleaned_data):
+        funder, call = cleaned_data.get("funder"), cleaned_data.get("call")
+        site = call.get_site() if call else cleaned_data.get("site")
+        if funder is not None and site is not None and funder.site_id != site.pk:
+            self.add_error(
+                "funder",
+                _(
+                    "Ce financeur est celui d'un autre site : choisissez-en un "
+                    "du site qui mène l'investigation."
+                ),
+            )
+
+    def save(self, commit=True):
+        """Saved with its administrations, it is proposed their kind's funder if it has none."""
+        instance = super().save(commit=commit)
+        if commit:
+            instance.propose_funder()
+        return instance
 
     def keep_the_record(self):
         """What an investigation's history rests on is not undone by an edit.
@@ -94,6 +119,48 @@ class OrganisationForm(ScopedAdminModelForm):
         )
 
 
+class FunderForm(ScopedAdminModelForm):
+    kinds = forms.MultipleChoiceField(
+        label=_("Finance par défaut les administrations de nature"),
+        choices=Organisation.Kind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=Funder._meta.get_field("kinds").help_text,
+    )
+
+    def limit_choices(self, user):
+        self.sites = programme_sites(user)
+        limit_site_choices(self.fields["site"], self.sites)
+
+    def clean(self):
+        cleaned_data = super().clean()
+        site = cleaned_data.get("site")
+        if site is None and getattr(self, "sites", None) and len(self.sites) == 1:
+            site = self.sites[0]
+        kinds = set(cleaned_data.get("kinds") or [])
+        labels = dict(Organisation.Kind.choices)
+        others = Funder.objects.exclude(pk=self.instance.pk)
+        others = others.filter(site=site) if site is not None else others
+        for other in others:
+            taken = kinds.intersection(other.kinds)
+            if taken:
+                self.add_error(
+                    "kinds",
+                    _(
+                        "« %(funder)s » finance déjà par défaut : %(kinds)s. "
+                        "Une nature n'a qu'un financeur par défaut : retirez-la "
+                        "de l'un des deux."
+                    )
+                    % {
+                        "funder": other.name,
+                        "kinds": ", ".join(
+                            str(labels[kind]) for kind in sorted(taken)
+                        ),
+                    },
+                )
+        return cleaned_data
+
+
 class OwnSiteChooserViewSet(ScopedViewSetMixin, SnippetChooserViewSet):
     def scope(self, user):
         return programme_site_scope(user)
@@ -130,11 +197,23 @@ class OrganisationViewSet(OwnSiteSnippetViewSet):
     edit_handler = ObjectList(Organisation.panels, base_form_class=OrganisationForm)
 
 
+class FunderViewSet(OwnSiteSnippetViewSet):
+    model = Funder
+    icon = "tag"
+    menu_label = _("Financeurs")
+    list_display = [
+        "name",
+        Column("kinds_display", label=_("Finance par défaut")),
+    ]
+    search_fields = ["name"]
+    edit_handler = ObjectList(Funder.panels, base_form_class=FunderForm)
+
+
 class InvestigationGroup(SnippetViewSetGroup):
     menu_label = _("Investigations")
     menu_icon = "site"
     menu_order = 180
-    items = (InvestigationViewSet, OrganisationViewSet)
+    items = (InvestigationViewSet, OrganisationViewSet, FunderViewSet)
 
 
 register_snippet(InvestigationGroup)
