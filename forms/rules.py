@@ -80,7 +80,7 @@ def person_who_decided(user):
 
 
 def call_has_candidatures(call):
-    """A call that received candidatures closes later, never earlier (cms_pages asks)."""
+    """A call that received candidatures may close later, never earlier."""
     return Candidature.objects.filter(call_id=call.pk).exists()
 
 

@@ -143,7 +143,8 @@ class OpenCallsPanel(Component):
             calls_for(getattr(request, "user", None))
             .live()
             .filter(
-                Q(closes_at__isnull=True) | Q(closes_at__gte=now - dt.timedelta(days=30))
+                Q(closes_at__isnull=True)
+                | Q(closes_at__gte=now - dt.timedelta(days=30))
             )
             .annotate(
                 total=Count("candidatures"),
@@ -160,7 +161,7 @@ class OpenCallsPanel(Component):
 
 
 class WaitingPanel(Component):
-    """Candidatures waiting for a first answer, against each call's target: the first thing to do."""
+    """Candidatures waiting for a first answer, against their call's target."""
 
     name = "amorce_waiting"
     template_name = "forms/admin/waiting_panel.html"

@@ -74,7 +74,9 @@ def first_answer_overview(user, today=None, listed=WAITING_LISTED):
     calls = list(
         calls_for(user)
         .live()
-        .annotate(waiting=Count("candidatures", filter=waiting_filter("candidatures__")))
+        .annotate(
+            waiting=Count("candidatures", filter=waiting_filter("candidatures__"))
+        )
         .filter(
             Q(waiting__gt=0)
             | Q(closes_at__isnull=True)
@@ -93,14 +95,12 @@ def first_answer_overview(user, today=None, listed=WAITING_LISTED):
         When(call_id=pk, submit_time__lt=cutoff, then=Value(True))
         for pk, cutoff in cutoffs.items()
     ]
-    late_flag = (
-        Case(*late_when, default=Value(False), output_field=BooleanField())
-        if late_when
-        else Value(False, output_field=BooleanField())
-    )
-    waiting = Candidature.objects.filter(
-        waiting_filter(), call_id__in=[call.pk for call in calls]
-    ).annotate(is_late=late_flag)
+    late_flag = Value(False, output_field=BooleanField())
+    if late_when:
+        late_flag = Case(*late_when, default=late_flag, output_field=BooleanField())
+    ids = [call.pk for call in calls]
+    waiting = Candidature.objects.filter(waiting_filter(), call_id__in=ids)
+    waiting = waiting.annotate(is_late=late_flag)
     late_counts = dict(
         waiting.filter(is_late=True)
         .order_by()
@@ -140,25 +140,24 @@ def first_answer_overview(user, today=None, listed=WAITING_LISTED):
         if summary._waits:
             summary.median = statistics.median(summary._waits)
     rows = []
-    for candidature in waiting.only("pk", "reference", "submit_time", "call").order_by(
-        "-is_late", "submit_time", "pk"
-    )[:listed]:
+    longest = waiting.only("pk", "reference", "submit_time", "call")
+    for candidature in longest.order_by("-is_late", "submit_time", "pk")[:listed]:
         summary = by_call[candidature.call_id]
+        sent = timezone.localdate(candidature.submit_time)
         rows.append(
             WaitingRow(
                 candidature=candidature,
                 call=summary.call,  # read above, not once a row
-                days=working_days_between(
-                    timezone.localdate(candidature.submit_time), today
-                ),
+                days=working_days_between(sent, today),
                 target=summary.target,
             )
         )
-    # Late first, the most late first; then the longest waits.
-    rows.sort(
-        key=lambda row: (
-            not row.late,
-            -(row.days - row.target) if row.late else -row.days,
-        )
-    )
+    rows.sort(key=urgency)
     return list(by_call.values()), rows
+
+
+def urgency(row):
+    """Late first, the latest first; then the longest waits."""
+    if row.late:
+        return (0, row.target - row.days)
+    return (1, -row.days)

@@ -67,7 +67,7 @@ class InvestigationForm(ScopedAdminModelForm):
             )
 
     def save(self, commit=True):
-        """Saved with its administrations, it is proposed their kind's funder if it has none."""
+        """Saved with its administrations, it gets their kind's funder if none."""
         instance = super().save(commit=commit)
         if commit:
             instance.propose_funder()
@@ -143,21 +143,14 @@ class FunderForm(ScopedAdminModelForm):
         others = others.filter(site=site) if site is not None else others
         for other in others:
             taken = kinds.intersection(other.kinds)
-            if taken:
-                self.add_error(
-                    "kinds",
-                    _(
-                        "« %(funder)s » finance déjà par défaut : %(kinds)s. "
-                        "Une nature n'a qu'un financeur par défaut : retirez-la "
-                        "de l'un des deux."
-                    )
-                    % {
-                        "funder": other.name,
-                        "kinds": ", ".join(
-                            str(labels[kind]) for kind in sorted(taken)
-                        ),
-                    },
-                )
+            if not taken:
+                continue
+            message = _(
+                "« %(funder)s » finance déjà par défaut : %(kinds)s. Une nature "
+                "n'a qu'un financeur par défaut : retirez-la de l'un des deux."
+            )
+            names = ", ".join(str(labels[kind]) for kind in sorted(taken))
+            self.add_error("kinds", message % {"funder": other.name, "kinds": names})
         return cleaned_data
 
 

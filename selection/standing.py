@@ -31,9 +31,8 @@ def fill_round(review_round):
 
 @receiver(status_changed, dispatch_uid="selection.standing_rounds")
 def enter_standing_rounds(sender, candidature, to_status, **kwargs):
-    for review_round in ReviewRound.objects.filter(
-        call_id=candidature.call_id, standing=True
-    ):
+    rounds = ReviewRound.objects.filter(call_id=candidature.call_id, standing=True)
+    for review_round in rounds:
         if review_round.source_status == to_status:
             review_round.candidatures.add(candidature)
 

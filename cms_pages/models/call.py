@@ -301,7 +301,7 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
         super().save(*args, **kwargs)
 
     def _stored_closing(self):
-        """(closing, initial closing, ever published) as stored, or None for a new call."""
+        """(closing, initial closing, first published) as stored; None: a new call."""
         return (
             CallPage.objects.filter(pk=self.pk)
             .values_list("closes_at", "initial_closes_at", "first_published_at")
@@ -389,19 +389,13 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
                 "Cette date de clôture est déjà passée. Pour clore l'appel tout "
                 "de suite, indiquez la date et l'heure d'aujourd'hui."
             )
-        if (
-            stored[0] is not None
-            and closes_later(stored[0], closes_at)
-            and has_candidatures(self)
-        ):
+        earlier = stored[0] is not None and closes_later(stored[0], closes_at)
+        if earlier and has_candidatures(self):
+            fixed = formats.date_format(timezone.localtime(stored[0]), "j F Y à H:i")
             return _(
                 "Des candidatures ont déjà été déposées : la clôture ne peut plus "
                 "être avancée (elle est fixée au %(date)s), seulement reportée."
-            ) % {
-                "date": formats.date_format(
-                    timezone.localtime(stored[0]), "j F Y à H:i"
-                )
-            }
+            ) % {"date": fixed}
         return None
 
     @property
@@ -417,9 +411,9 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
     @property
     def extended(self):
         """Whether the closing was moved later than first published."""
-        return self.initial_closes_at is not None and closes_later(
-            self.closes_at, self.initial_closes_at
-        )
+        if self.initial_closes_at is None:
+            return False
+        return closes_later(self.closes_at, self.initial_closes_at)
 
     def status_at(self, moment):
         """Upcoming before the opening second, closed after the closing limit.
@@ -450,16 +444,15 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
     @property
     def key_dates(self):
         """The call's calendar, in order, for the timeline and the API."""
+        terms = {"terms": self.site_identity.term_candidatures}
+        if self.closes_at:
+            closes = timezone.localtime(self.closes_at)
+            deposit = _("Dépôt des %(terms)s") % terms
+        else:  # « au fil de l'eau »: open until the team sets a closing date
+            closes = None
+            deposit = _("Ouverture du dépôt des %(terms)s, au fil de l'eau") % terms
         dates = [
-            (
-                timezone.localtime(self.opens_at),
-                timezone.localtime(self.closes_at) if self.closes_at else None,
-                _("Dépôt des %(terms)s")
-                % {"terms": self.site_identity.term_candidatures}
-                if self.closes_at
-                else _("Ouverture du dépôt des %(terms)s, au fil de l'eau")
-                % {"terms": self.site_identity.term_candidatures},
-            ),
+            (timezone.localtime(self.opens_at), closes, deposit),
             (
                 self.preselection_date,
                 None,

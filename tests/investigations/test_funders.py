@@ -1,4 +1,4 @@
-"""Who funds an investigation: proposed from its administrations' kind, the team's to change."""
+"""Who funds an investigation: proposed from its administrations' kind, changeable."""
 
 import io
 
@@ -38,7 +38,9 @@ def prefecture(site):
 
 @pytest.fixture
 def mairie(site):
-    return Organisation.objects.create(site=site, name="Ville de l'Exemple", kind="city")
+    return Organisation.objects.create(
+        site=site, name="Ville de l'Exemple", kind="city"
+    )
 
 
 def investigation_form(**values):
@@ -153,8 +155,9 @@ def test_dashboard_synthesis_and_spreadsheet_name_the_funder(
     dashboard()  # caches warmed
     html, before = dashboard()
     page = BeautifulSoup(html, "html.parser")
-    assert "Financeur national : 2" in page.select_one(".amorce-by-funder").get_text()
-    assert "Financeur territorial : 1" in page.select_one(".amorce-by-funder").get_text()
+    by_funder = page.select_one(".amorce-by-funder").get_text()
+    assert "Financeur national : 2" in by_funder
+    assert "Financeur territorial : 1" in by_funder
     rows = page.select(".amorce-dashboard tbody tr")
     assert "Financeur territorial" in rows[0].get_text(" ", strip=True)
     for index in range(3, 13):
@@ -169,9 +172,8 @@ def test_dashboard_synthesis_and_spreadsheet_name_the_funder(
 
     first = Investigation.objects.get(title="Investigation 0")
     pdf = programme_client.get(f"/admin/investigations/{first.pk}/synthese.pdf")
-    text = "\n".join(
-        p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages
-    )
+    pages = PdfReader(io.BytesIO(pdf.content)).pages
+    text = "\n".join(page.extract_text() for page in pages)
     assert "Financeur : Financeur territorial" in text
 
     response = programme_client.get(

@@ -68,7 +68,8 @@ def test_no_closing_date_is_refused_unless_the_call_is_rolling(admin_client, cal
     call.closes_at = None
     with pytest.raises(ValidationError) as error:
         call.full_clean()
-    assert "cochez « appel au fil de l'eau »" in error.value.message_dict["closes_at"][0]
+    message = error.value.message_dict["closes_at"][0]
+    assert "cochez « appel au fil de l'eau »" in message
 
     stored = CallPage.objects.get(pk=call.pk).closes_at
     data = page_edit_data(admin_client, call)
@@ -111,9 +112,8 @@ def test_an_extended_deadline_is_kept_and_shown_with_its_original_date(
     detail = client.get(f"/api/v3/pages/{call.pk}/").json()
     assert detail["extended"] is True and detail["rolling"] is False
     assert detail["initial_closes_at"] is not None
-    summary = next(
-        form for form in client.get("/api/v3/forms/").json() if form["id"] == form_page.pk
-    )
+    listed = client.get("/api/v3/forms/").json()
+    summary = next(form for form in listed if form["id"] == form_page.pk)
     assert summary["extended"] is True and summary["rolling"] is False
     call_out = client.get(f"/api/v3/forms/{form_page.pk}/").json()["call"]
     assert call_out["extended"] is True
@@ -121,7 +121,7 @@ def test_an_extended_deadline_is_kept_and_shown_with_its_original_date(
 
 
 def test_an_unpublished_call_moves_its_date_with_no_extension_said(call):
-    """Before the call is first published, its date changes without any « prolongée »."""
+    """Before the call is first published, a new date is no « prolongation »."""
     assert call.first_published_at is None
     call.closes_at += dt.timedelta(days=3)
     call.save()

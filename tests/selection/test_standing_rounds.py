@@ -48,7 +48,7 @@ def test_a_standing_round_of_another_call_or_stage_takes_nothing(
     candidature = CandidatureFactory(page=form_page)
     change_status(candidature, "eligible")
     assert not elsewhere.candidatures.exists()
-    assert not committee.candidatures.exists(), "the committee takes « Pré-sélectionnée »"
+    assert not committee.candidatures.exists(), "it takes « Pré-sélectionnée »"
     change_status(candidature, "preselected")
     assert list(committee.candidatures.all()) == [candidature]
 

@@ -1,4 +1,4 @@
-"""How long candidatures wait for a first answer, in working days, on the team's home."""
+"""How long candidatures wait for a first answer, in working days, on the home page."""
 
 import datetime as dt
 
@@ -42,7 +42,7 @@ def test_working_days_skip_weekends_and_national_holidays():
 
 @pytest.fixture
 def waits(call, form_page):
-    """Three waiting since 9, 10 and 15 July 2026; two answered in 1 and 3 working days."""
+    """Three waiting since 9, 10 and 15 July 2026; two answered in 1 and 3 days."""
     call.first_answer_target_days = 2
     call.save()
     made = {}
