@@ -22,7 +22,6 @@ from forms.services import change_status
 from .evaluations import reopen_evaluation
 from .models import Evaluation
 from .permissions import rounds_for
-from .standing import fill_round
 from .scoring import (
     criteria_of,
     criteria_summary,
@@ -30,6 +29,7 @@ from .scoring import (
     to_discuss_first,
     weighted_score,
 )
+from .standing import fill_round
 
 RANKING_PER_PAGE = 100  # ranked over the whole round, shown a page at a time
 
