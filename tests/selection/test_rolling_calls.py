@@ -11,6 +11,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.formats import date_format
+from freezegun import freeze_time
 
 from cms_pages.models import CallPage
 from forms.factories import CandidatureFactory
@@ -177,11 +178,13 @@ def test_the_team_closes_a_rolling_call_now_and_its_last_minute_still_counts(
     call.save()
     call.save_revision().publish()
     CandidatureFactory(page=form_page)
-    now = timezone.now()
-    data = page_edit_data(admin_client, call)
-    data["closes_at"] = admin_minute(now)
-    assert data.get("rolling") == "on", "the form shows the call as rolling"
-    assert publish(admin_client, call, data).status_code == 302
+    # Five seconds into a minute: the current minute is still open when posted.
+    now = timezone.now().replace(second=5, microsecond=0)
+    with freeze_time(now, tick=True):
+        data = page_edit_data(admin_client, call)
+        data["closes_at"] = admin_minute(now)
+        assert data.get("rolling") == "on", "the form shows the call as rolling"
+        assert publish(admin_client, call, data).status_code == 302
     call = CallPage.objects.get(pk=call.pk)
     assert call.closes_at == now.replace(second=0, microsecond=0)
     limit = call.closes_at + dt.timedelta(seconds=59)
