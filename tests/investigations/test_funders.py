@@ -4,6 +4,7 @@ import io
 
 import pytest
 from bs4 import BeautifulSoup
+from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
@@ -211,9 +212,11 @@ def test_a_funder_in_use_is_not_deleted(programme_client, call, funders):
     Investigation.objects.create(
         call=call, title="Financée", problem_statement="P", funder=funders["state"]
     )
-    programme_client.post(
+    response = programme_client.post(
         f"/admin/snippets/investigations/funder/delete/{funders['state'].pk}/"
     )
+    said = [str(message) for message in get_messages(response.wsgi_request)]
+    assert any("financée par ce financeur : il est conservé" in m for m in said)
     assert Funder.objects.filter(pk=funders["state"].pk).exists()
     programme_client.post(
         f"/admin/snippets/investigations/funder/delete/{funders['local'].pk}/"
