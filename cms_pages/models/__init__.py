@@ -1,13 +1,13 @@
 """The pages the communications team edits, and the per-site identity.
 
 ``identity`` (who runs a site), ``base`` (what every page has), ``call`` (a
-call, its criteria and FAQ), ``pages`` (home, programme, news). Migrations and
-other apps import from here.
+call, its criteria and FAQ), ``closing`` (a call's closing date and the rules
+of moving it), ``pages`` (home, programme, news). Migrations and other apps
+import from here.
 """
 
 from .base import IntroductionMixin
 from .call import (
-    CANDIDATURES_RECEIVED,
     CRITERIA_LOCKS,
     CRITERION_FIELDS,
     PUBLICATION_REFUSED,
@@ -18,6 +18,7 @@ from .call import (
     SelectionCriterion,
     criteria_lock,
 )
+from .closing import CANDIDATURES_RECEIVED
 from .identity import (
     SiteGroup,
     SiteIdentity,

@@ -1,12 +1,10 @@
 """A call for applications: its text, its dates, its criteria (written once, frozen once scored), its FAQ."""
 
-import datetime as dt
-
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
@@ -31,6 +29,7 @@ from ..panels import (
     ProgrammeTeamPageForm,
 )
 from .base import IntroductionMixin
+from .closing import ClosingMixin
 from .identity import SiteIdentity
 
 # Call ----------------------------------------------------------------------
@@ -55,16 +54,6 @@ def criteria_lock(call):
         if message:
             return message
     return None
-
-
-# Whether a call has received candidatures: the forms app says
-# (``CANDIDATURES_RECEIVED``: functions of a call answering True), this app
-# knowing no candidature. A call that has some may not close earlier.
-CANDIDATURES_RECEIVED = []
-
-
-def has_candidatures(call):
-    return call.pk is not None and any(check(call) for check in CANDIDATURES_RECEIVED)
 
 
 def _criterion_differs(stored, values):
@@ -106,41 +95,12 @@ class CallStatus(models.TextChoices):
     CLOSED = "closed", _("Clos")
 
 
-class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
+class CallPage(ClosingMixin, IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
     """A call for applications: its text, its dates, its criteria."""
 
     body = StreamField(CallStreamBlock(), verbose_name=_("contenu"), blank=True)
     opens_at = models.DateTimeField(
         _("ouverture des candidatures"), help_text=_("Date et heure, heure de Paris.")
-    )
-    closes_at = models.DateTimeField(
-        _("clôture des candidatures"),
-        null=True,
-        blank=True,
-        help_text=_(
-            "Date et heure, heure de Paris. La minute indiquée compte encore : "
-            "« 23:59 » accepte les candidatures jusqu'à 23:59:59. Une fois des "
-            "candidatures reçues, elle peut être reportée, jamais avancée."
-        ),
-    )
-    rolling = models.BooleanField(
-        _("appel au fil de l'eau"),
-        default=False,
-        help_text=_(
-            "Les candidatures sont reçues et examinées au fur et à mesure. La "
-            "clôture peut alors rester vide : l'appel reste ouvert jusqu'à ce "
-            "que vous indiquiez une date de clôture."
-        ),
-    )
-    initial_closes_at = models.DateTimeField(
-        _("clôture initialement prévue"),
-        null=True,
-        blank=True,
-        editable=False,
-        help_text=_(
-            "Enregistrée d'elle-même au premier report de la clôture d'un appel "
-            "publié, et affichée sur la page publique."
-        ),
     )
     preselection_date = models.DateField(
         _("pré-sélection par le jury"), null=True, blank=True
@@ -300,29 +260,6 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
                 kwargs["update_fields"] = {*update_fields, "initial_closes_at"}
         super().save(*args, **kwargs)
 
-    def _stored_closing(self):
-        """(closing, initial closing, first published) as stored; None: a new call."""
-        return (
-            CallPage.objects.filter(pk=self.pk)
-            .values_list("closes_at", "initial_closes_at", "first_published_at")
-            .first()
-        )
-
-    def _keep_initial_closing(self):
-        stored = self._stored_closing()
-        if stored is None:
-            return
-        closes_at, initial, published = stored
-        # A revision read back may carry an older value: the stored one wins.
-        self.initial_closes_at = initial
-        if (
-            initial is None
-            and published is not None
-            and closes_at is not None
-            and closes_later(self.closes_at, closes_at)
-        ):
-            self.initial_closes_at = closes_at
-
     def _criteria_differ_from_stored(self):
         stored = {c.pk: c for c in SelectionCriterion.objects.filter(page_id=self.pk)}
         current = list(self.criteria.all())  # in memory when read from a revision
@@ -367,53 +304,6 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
             previous_label, previous = labels[name], value
         if errors:
             raise ValidationError(errors)
-
-    def closing_refusal(self, closes_at, now=None):
-        """Why the team may not move this call's closing to ``closes_at``, or None.
-
-        Once a call is published, a changed closing date may not lie in the
-        past (the current minute still counts: that is how a team closes a
-        rolling call now), and once candidatures were received it may be
-        moved later, never earlier: people prepared theirs for the announced
-        date. Asked by the admin's form; a script or a test may still set a
-        past date (to archive a call, to close one in a test).
-        """
-        stored = self._stored_closing() if self.pk else None
-        if closes_at is None or stored is None or stored[2] is None:
-            return None  # no date, or a new or never published call
-        if closing_limit_of(stored[0]) == closing_limit_of(closes_at):
-            return None  # unchanged (« 23:59 » posted back for 23:59:59)
-        now = (now or timezone.now()).replace(microsecond=0)
-        if closing_limit_of(closes_at) < now:
-            return _(
-                "Cette date de clôture est déjà passée. Pour clore l'appel tout "
-                "de suite, indiquez la date et l'heure d'aujourd'hui."
-            )
-        earlier = stored[0] is not None and closes_later(stored[0], closes_at)
-        if earlier and has_candidatures(self):
-            fixed = formats.date_format(timezone.localtime(stored[0]), "j F Y à H:i")
-            return _(
-                "Des candidatures ont déjà été déposées : la clôture ne peut plus "
-                "être avancée (elle est fixée au %(date)s), seulement reportée."
-            ) % {"date": fixed}
-        return None
-
-    @property
-    def closing_limit(self):
-        """The last second at which a submission counts; None: no closing date yet.
-
-        Closing times are inclusive to the precision they were entered with: the
-        admin takes minutes, so "23:59" accepts until 23:59:59; a time given to
-        the second (the API, the demo) accepts until that second.
-        """
-        return closing_limit_of(self.closes_at)
-
-    @property
-    def extended(self):
-        """Whether the closing was moved later than first published."""
-        if self.initial_closes_at is None:
-            return False
-        return closes_later(self.closes_at, self.initial_closes_at)
 
     def status_at(self, moment):
         """Upcoming before the opening second, closed after the closing limit.
@@ -493,26 +383,6 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
         ):
             page.__dict__["call"] = self
         return result
-
-
-def closing_limit_of(closes_at):
-    """The last second a closing time accepts (see ``CallPage.closing_limit``)."""
-    if closes_at is None:
-        return None
-    limit = closes_at.replace(microsecond=0)
-    if limit.second == 0:
-        limit += dt.timedelta(seconds=59)
-    return limit
-
-
-def closes_later(one, other):
-    """Whether closing time ``one`` accepts candidatures longer than ``other``.
-
-    Compared by the last second each accepts; no closing date is never.
-    """
-    if other is None:
-        return False
-    return one is None or closing_limit_of(one) > closing_limit_of(other)
 
 
 class SelectionCriterion(Orderable):
