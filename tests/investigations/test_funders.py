@@ -44,7 +44,8 @@ def mairie(site):
     )
 
 
-def investigation_form(**values):
+def investigation_form(organisations=(), **values):
+    """The investigation form as posted; ``organisations`` are ids (a list field)."""
     data = {
         "title": "Arrivée par courriel",
         "problem_statement": "Un problème signalé directement à l'incubateur.",
@@ -73,7 +74,7 @@ def investigation_form(**values):
         "committee_events": inline_formset([]),
     }
     data.update(values)
-    return nested_form_data(data)
+    return nested_form_data(data) | {"organisations": list(organisations)}
 
 
 def test_a_laureate_of_a_state_service_gets_the_state_funder(
