@@ -452,6 +452,7 @@ class InvestigationResource(RowResource):
     title = Field(attribute="title", column_name=_("Investigation"))
     organisations = Field(column_name=_("Administrations"))
     contact = Field(attribute="contact_name", column_name=_("Porteur ou porteuse"))
+    funder = Field(column_name=_("Financeur"))
     phase = Field(column_name=_("Phase en cours"))
     starts_on = Field(attribute="starts_on", column_name=_("Début"))
     planned_end = Field(attribute="planned_end", column_name=_("Fin prévue"))
@@ -477,10 +478,17 @@ class InvestigationResource(RowResource):
     def dehydrate_organisations(self, investigation):
         return ", ".join(o.name for o in investigation.organisations.all())
 
+    def dehydrate_funder(self, investigation):
+        return investigation.funder.name if investigation.funder_id else ""
+
     def dehydrate_phase(self, investigation):
         phase = investigation.current_phase
         return str(phase.get_code_display()) if phase else ""
 
     def iter_rows(self):
         queryset = self.queryset if self.queryset is not None else Investigation.objects
-        return queryset.prefetch_related("organisations", "phases").order_by("title")
+        return (
+            queryset.select_related("funder")
+            .prefetch_related("organisations", "phases")
+            .order_by("title")
+        )

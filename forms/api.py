@@ -46,7 +46,10 @@ class CallOut(Schema):
     title: str
     url: str | None
     opens_at: dt.datetime
-    closes_at: dt.datetime
+    closes_at: dt.datetime | None
+    rolling: bool
+    extended: bool
+    initial_closes_at: dt.datetime | None
     status: str
     criteria: list[CriterionOut]
 
@@ -85,7 +88,9 @@ class FormSummaryOut(Schema):
     state: str
     call_id: int
     call_title: str
-    closes_at: dt.datetime
+    closes_at: dt.datetime | None
+    rolling: bool
+    extended: bool
 
 
 class SubmissionCreated(Schema):
@@ -185,6 +190,9 @@ def describe_form(page, request):
             url=call.get_full_url(request),
             opens_at=call.opens_at,
             closes_at=call.closes_at,
+            rolling=call.rolling,
+            extended=call.extended,
+            initial_closes_at=call.initial_closes_at if call.extended else None,
             status=call.status,
             criteria=list(call.criteria.all()),
         ),
@@ -206,6 +214,8 @@ def list_forms(request):
             call_id=page.call.pk,
             call_title=page.call.title,
             closes_at=page.call.closes_at,
+            rolling=page.call.rolling,
+            extended=page.call.extended,
         )
         for page in pages
     ]

@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 from wagtail.models import Site
 
-from cms_pages.models import CallPage
+from cms_pages.models import CANDIDATURES_RECEIVED, CallPage
 from core.deletion import deletion_rule
 
 from .models import Candidature, CandidatureFormPage, CandidatureStatusChange
@@ -77,3 +77,11 @@ def person_who_decided(user):
     if CandidatureStatusChange.objects.filter(user=user).exists():
         return account_is_kept(_("a pris des décisions"))
     return None
+
+
+def call_has_candidatures(call):
+    """A call that received candidatures may close later, never earlier."""
+    return Candidature.objects.filter(call_id=call.pk).exists()
+
+
+CANDIDATURES_RECEIVED.append(call_has_candidatures)

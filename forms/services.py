@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task_backends
@@ -36,6 +37,11 @@ from .models.candidatures import (
 from .tasks import send_candidature_emails
 
 logger = logging.getLogger("amorce.forms")
+
+# Sent inside the transaction of every status change (``change_status``), with
+# ``candidature``, ``from_status``, ``to_status`` and ``user``: the apps above
+# (a standing review round) act on it, and fail the change if they fail.
+status_changed = Signal()
 
 
 def _refusals_key(client_key):
@@ -333,6 +339,13 @@ def change_status(candidature, new_status, *, user=None, reason=""):
             "amorce.candidature.status",
             user=user,
             data={"from": old_status, "to": new_status, "reason": reason},
+        )
+        status_changed.send(
+            sender=type(candidature),
+            candidature=candidature,
+            from_status=old_status,
+            to_status=new_status,
+            user=user,
         )
     return candidature
 

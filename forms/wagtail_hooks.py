@@ -1,7 +1,7 @@
 import datetime as dt
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.urls import include, path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +23,7 @@ from .models import (
     CandidatureFormPage,
 )
 from .permissions import calls_for
+from .waiting import WAITING_LISTED, first_answer_overview
 
 
 class CandidaturePermissionPolicy(ModelPermissionPolicy):
@@ -141,7 +142,10 @@ class OpenCallsPanel(Component):
         calls = (
             calls_for(getattr(request, "user", None))
             .live()
-            .filter(closes_at__gte=now - dt.timedelta(days=30))
+            .filter(
+                Q(closes_at__isnull=True)
+                | Q(closes_at__gte=now - dt.timedelta(days=30))
+            )
             .annotate(
                 total=Count("candidatures"),
                 last_day=Count(
@@ -151,12 +155,31 @@ class OpenCallsPanel(Component):
                     "candidatures", filter=Q(candidatures__status="received")
                 ),
             )
-            .order_by("closes_at")
+            .order_by(F("closes_at").asc(nulls_last=True), "pk")
         )
         return {"calls": calls, "now": now}
+
+
+class WaitingPanel(Component):
+    """Candidatures waiting for a first answer, against their call's target."""
+
+    name = "amorce_waiting"
+    template_name = "forms/admin/waiting_panel.html"
+    order = 40  # above the open calls
+
+    def get_context_data(self, parent_context=None):
+        request = (parent_context or {}).get("request")
+        summaries, rows = first_answer_overview(getattr(request, "user", None))
+        return {
+            "summaries": summaries,
+            "rows": rows,
+            "listed": WAITING_LISTED,
+            "total_waiting": sum(s.waiting for s in summaries),
+        }
 
 
 @hooks.register("construct_homepage_panels")
 def add_open_calls_panel(request, panels):
     if request.user.has_perm("forms.view_candidature"):
+        panels.append(WaitingPanel())
         panels.append(OpenCallsPanel())

@@ -87,6 +87,82 @@ class Organisation(models.Model):
         super().save(*args, **kwargs)
 
 
+class Funder(models.Model):
+    """Who pays for an investigation (« financeur »), per site.
+
+    Each site lists its own funders and, for each, the kinds of administration
+    it funds by default: an investigation is then proposed the funder of its
+    administrations' kind, and the team may change it.
+    """
+
+    site = models.ForeignKey(
+        "wagtailcore.Site",
+        verbose_name=_("site"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("L'incubateur dont c'est le financeur."),
+    )
+    name = SingleLineCharField(_("nom"), max_length=200)
+    kinds = models.JSONField(
+        _("finance par défaut les administrations de nature"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Une investigation dont l'administration est de l'une de ces natures "
+            "se voit proposer ce financeur. Chaque nature n'a qu'un financeur "
+            "par défaut."
+        ),
+    )
+
+    panels = [FieldPanel("name"), FieldPanel("kinds"), FieldPanel("site")]
+
+    class Meta:
+        verbose_name = _("financeur")
+        verbose_name_plural = _("financeurs")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "name"],
+                name="one_funder_name_per_site",
+                violation_error_message=_(
+                    "Un financeur porte déjà ce nom sur ce site."
+                ),
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if self.site_id is None:  # an instance of one site: that one
+            self.site = only_site()
+        super().save(*args, **kwargs)
+
+    @property
+    def kinds_display(self):
+        labels = dict(Organisation.Kind.choices)
+        return ", ".join(str(labels.get(kind, kind)) for kind in self.kinds)
+
+
+def proposed_funder(site_id, kinds):
+    """The funder of ``site_id`` for administrations of ``kinds``, if one only answers.
+
+    Administrations of kinds funded by two different funders (an investigation
+    across a State service and a region) get no proposal: the team chooses.
+    """
+    kinds = set(kinds)
+    if site_id is None or not kinds:
+        return None
+    funders = [
+        funder
+        for funder in Funder.objects.filter(site_id=site_id)
+        if kinds.intersection(funder.kinds)
+    ]
+    return funders[0] if len(funders) == 1 else None
+
+
 class Outcome(models.TextChoices):
     STOP = "stop", _("Arrêt")
     CONTINUE_IN_HOUSE = (
@@ -206,6 +282,18 @@ class Investigation(index.Indexed, ClusterableModel):
         _("référent de l'administration"), max_length=200, blank=True
     )
     sponsor = SingleLineCharField(_("sponsor"), max_length=200, blank=True)
+    funder = models.ForeignKey(
+        Funder,
+        verbose_name=_("financeur"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="investigations",
+        help_text=_(
+            "Laissé vide, il est proposé à l'enregistrement d'après la nature "
+            "des administrations (voir « Financeurs »). Vous pouvez le changer."
+        ),
+    )
     starts_on = models.DateField(_("début"), default=timezone.localdate)
     planned_end = models.DateField(_("fin prévue"), null=True, blank=True)
     final_committee_on = models.DateField(_("comité final"), null=True, blank=True)
@@ -257,6 +345,7 @@ class Investigation(index.Indexed, ClusterableModel):
                 FieldPanel("contact_name"),
                 FieldPanel("contact_email"),
                 FieldPanel("organisations"),
+                FieldPanel("funder"),
             ],
             heading=_("Origine"),
         ),
@@ -346,6 +435,21 @@ class Investigation(index.Indexed, ClusterableModel):
         if self.planned_end is None and self.starts_on:
             self.planned_end = self.starts_on + default_length(self.site)
         super().save(*args, **kwargs)
+
+    def propose_funder(self):
+        """Give it the funder its administrations' kind calls for, if it has none.
+
+        Returns whether one was given. Called once the administrations are saved.
+        """
+        if self.funder_id is not None or self.pk is None:
+            return False
+        kinds = self.organisations.values_list("kind", flat=True)
+        funder = proposed_funder(self.site_id, kinds)
+        if funder is None:
+            return False
+        self.funder = funder
+        Investigation.objects.filter(pk=self.pk, funder=None).update(funder=funder)
+        return True
 
     @property
     def current_phase(self):

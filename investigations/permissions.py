@@ -2,7 +2,7 @@
 
 from cms_pages.sites import programme_site_scope, register_scoped_model
 
-from .models import Investigation
+from .models import Funder, Investigation
 
 
 def investigations_for(user):
@@ -10,4 +10,10 @@ def investigations_for(user):
     return Investigation.objects.filter(programme_site_scope(user))
 
 
+def funders_for(user):
+    """The funders of the user's sites (their history stays on the site too)."""
+    return Funder.objects.filter(programme_site_scope(user))
+
+
 register_scoped_model(Investigation, investigations_for)
+register_scoped_model(Funder, funders_for)

@@ -8,7 +8,7 @@
 - A recorded phase or investment committee stays (it can be corrected); an
   edit cannot empty the laureate of origin or the outcome either.
 - An administration stays while an investigation or another administration
-  names it.
+  names it; a funder, while an investigation names it.
 - A call and a site stay while investigations refer to them.
 """
 
@@ -19,7 +19,7 @@ from wagtail.models import Site
 from cms_pages.models import CallPage
 from core.deletion import deletion_rule
 
-from .models import CommitteeEvent, Investigation, Organisation, Phase
+from .models import CommitteeEvent, Funder, Investigation, Organisation, Phase
 
 
 @deletion_rule(Investigation)
@@ -57,6 +57,20 @@ def organisation_in_use(organisation):
     return None
 
 
+@deletion_rule(Funder)
+def funder_in_use(funder):
+    investigations = Investigation.objects.filter(funder=funder).count()
+    if investigations:
+        return ngettext(
+            "Une investigation est financée par ce financeur : il est conservé. "
+            "Retirez-le d'abord de ses natures par défaut si besoin.",
+            "%(count)s investigations sont financées par ce financeur : il est "
+            "conservé. Retirez-le d'abord de ses natures par défaut si besoin.",
+            investigations,
+        ) % {"count": investigations}
+    return None
+
+
 @deletion_rule(CallPage)
 def call_with_investigations(call):
     if Investigation.objects.filter(call=call).exists():
@@ -72,6 +86,7 @@ def site_with_records(site):
     if (
         Investigation.objects.filter(site=site).exists()
         or Organisation.objects.filter(site=site).exists()
+        or Funder.objects.filter(site=site).exists()
     ):
         return _(
             "Ce site porte des investigations ou des administrations : il est conservé."

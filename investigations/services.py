@@ -71,6 +71,7 @@ def open_from_candidature(candidature):
             site=investigation.site, name=candidature.administration[:200]
         )
         investigation.organisations.add(organisation)
+    investigation.propose_funder()
     start_investigation(investigation)
     return investigation, True
 

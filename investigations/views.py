@@ -78,7 +78,8 @@ class DashboardView(AdminPage):
         # The counts cover every investigation, counted by the database; the
         # table shows them a page at a time.
         page = WagtailPaginator(
-            investigations.only(
+            investigations.select_related("funder")
+            .only(
                 "pk",
                 "title",
                 "outcome",
@@ -87,7 +88,10 @@ class DashboardView(AdminPage):
                 "final_committee_on",
                 "next_committee_on",
                 "site_id",
-            ).order_by("title", "pk"),
+                "funder",
+                "funder__name",
+            )
+            .order_by("title", "pk"),
             ROWS_PER_PAGE,
         ).get_page(self.request.GET.get("p"))
         prefetch_related_objects(
@@ -135,6 +139,12 @@ class DashboardView(AdminPage):
             )
             for code, count in investigations.order_by()
             .values_list("current_code")
+            .annotate(count=Count("pk"))
+        )
+        context["by_funder"] = sorted(
+            (name or _("financeur à choisir"), count)
+            for name, count in investigations.order_by()
+            .values_list("funder__name")
             .annotate(count=Count("pk"))
         )
         outcome_labels = dict(Outcome.choices)

@@ -1,5 +1,6 @@
 import datetime as dt
 
+from django import forms
 from django.db.models import Q
 from django.urls import path, reverse_lazy
 from django.utils import timezone
@@ -7,6 +8,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.panels import ObjectList
+from wagtail.admin.ui.tables import Column
 from wagtail.log_actions import LogFormatter
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.chooser import SnippetChooserViewSet
@@ -27,7 +29,7 @@ from forms.choices import Status
 from forms.permissions import calls_for, candidatures_for
 
 from . import calendar_views, decision_views, laureates, views
-from .models import Decision, Investigation, Organisation, Outcome, PhaseCode
+from .models import Decision, Funder, Investigation, Organisation, Outcome, PhaseCode
 from .services import (
     FINAL_PHASES,
     correct_outcome,
@@ -46,6 +48,9 @@ class InvestigationForm(ScopedAdminModelForm):
         self.fields["organisations"].queryset = Organisation.objects.filter(
             programme_site_scope(user)
         )
+        self.fields["funder"].queryset = Funder.objects.filter(
+            programme_site_scope(user)
+        )
         self.sites = programme_sites(user)
         limit_site_choices(self.fields["site"], self.sites)
 
@@ -62,7 +67,20 @@ class InvestigationForm(ScopedAdminModelForm):
                     ),
                 )
         self.keep_the_record()
+        self.check_funder_site(cleaned_data)
         return cleaned_data
+
+    def check_funder_site(self, cleaned_data):
+        funder, call = cleaned_data.get("funder"), cleaned_data.get("call")
+        site = call.get_site() if call else cleaned_data.get("site")
+        if funder is not None and site is not None and funder.site_id != site.pk:
+            self.add_error(
+                "funder",
+                _(
+                    "Ce financeur est celui d'un autre site : choisissez-en un "
+                    "du site qui mène l'investigation."
+                ),
+            )
 
     def keep_the_record(self):
         """What an investigation's history rests on is not undone by an edit.
@@ -170,11 +188,14 @@ class InvestigationForm(ScopedAdminModelForm):
                 )
 
     def save(self, commit=True):
+        """Saved with its administrations, it gets their kind's funder if none;
+        new, its first phase and planned dates; its start moved, its dates follow."""
         previous_start = self.initial.get("starts_on")
         previous_outcome = self.initial.get("outcome")
         created = self.instance.pk is None
         instance = super().save(commit=commit)
         if commit:
+            instance.propose_funder()
             if created:
                 start_investigation(instance)
             elif previous_start and previous_start != instance.starts_on:
@@ -190,6 +211,41 @@ class OrganisationForm(ScopedAdminModelForm):
         self.fields["parent"].queryset = Organisation.objects.filter(
             programme_site_scope(user)
         )
+
+
+class FunderForm(ScopedAdminModelForm):
+    kinds = forms.MultipleChoiceField(
+        label=_("Finance par défaut les administrations de nature"),
+        choices=Organisation.Kind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=Funder._meta.get_field("kinds").help_text,
+    )
+
+    def limit_choices(self, user):
+        self.sites = programme_sites(user)
+        limit_site_choices(self.fields["site"], self.sites)
+
+    def clean(self):
+        cleaned_data = super().clean()
+        site = cleaned_data.get("site")
+        if site is None and getattr(self, "sites", None) and len(self.sites) == 1:
+            site = self.sites[0]
+        kinds = set(cleaned_data.get("kinds") or [])
+        labels = dict(Organisation.Kind.choices)
+        others = Funder.objects.exclude(pk=self.instance.pk)
+        others = others.filter(site=site) if site is not None else others
+        for other in others:
+            taken = kinds.intersection(other.kinds)
+            if not taken:
+                continue
+            message = _(
+                "« %(funder)s » finance déjà par défaut : %(kinds)s. Une nature "
+                "n'a qu'un financeur par défaut : retirez-la de l'un des deux."
+            )
+            names = ", ".join(str(labels[kind]) for kind in sorted(taken))
+            self.add_error("kinds", message % {"funder": other.name, "kinds": names})
+        return cleaned_data
 
 
 class OwnSiteChooserViewSet(ScopedViewSetMixin, SnippetChooserViewSet):
@@ -262,11 +318,23 @@ class OrganisationViewSet(OwnSiteSnippetViewSet):
     edit_handler = ObjectList(Organisation.panels, base_form_class=OrganisationForm)
 
 
+class FunderViewSet(OwnSiteSnippetViewSet):
+    model = Funder
+    icon = "tag"
+    menu_label = _("Financeurs")
+    list_display = [
+        "name",
+        Column("kinds_display", label=_("Finance par défaut")),
+    ]
+    search_fields = ["name"]
+    edit_handler = ObjectList(Funder.panels, base_form_class=FunderForm)
+
+
 class InvestigationGroup(SnippetViewSetGroup):
     menu_label = _("Investigations")
     menu_icon = "site"
     menu_order = 180
-    items = (InvestigationViewSet, OrganisationViewSet)
+    items = (InvestigationViewSet, OrganisationViewSet, FunderViewSet)
 
 
 register_snippet(InvestigationGroup)

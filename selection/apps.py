@@ -10,6 +10,7 @@ class SelectionConfig(AppConfig):
 
     def ready(self):
         # Registers what may not be deleted, the criteria lock, what a member
-        # reads, and the decision emails listed on a candidature's page.
+        # reads, the decision emails listed on a candidature's page, and the
+        # standing rounds that take candidatures as they become eligible.
         # Signing in accepts the jury invitations still open (receivers).
-        from . import notifications, permissions, receivers, rules  # noqa: F401
+        from . import notifications, permissions, receivers, rules, standing  # noqa: F401

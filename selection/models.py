@@ -132,6 +132,16 @@ class ReviewRound(ClusterableModel):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    standing = models.BooleanField(
+        _("tour permanent (au fil de l'eau)"),
+        default=False,
+        help_text=_(
+            "Chaque candidature de l'appel qui prend le statut d'entrée du tour "
+            "(« Recevable » pour une pré-sélection) y entre d'elle-même, dès "
+            "la décision. Le bouton « Ajouter les candidatures attendues » "
+            "reste disponible."
+        ),
+    )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
 
     panels = [
@@ -140,6 +150,7 @@ class ReviewRound(ClusterableModel):
         FieldPanel("kind"),
         FieldRowPanel([FieldPanel("starts_on"), FieldPanel("ends_on")]),
         FieldRowPanel([FieldPanel("evaluation_deadline"), FieldPanel("reminder_days")]),
+        FieldPanel("standing"),
         FieldPanel("others_scores"),
         FieldRowPanel([FieldPanel("assignment"), FieldPanel("reviewers_per_dossier")]),
         FieldPanel("blind"),

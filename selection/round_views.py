@@ -33,6 +33,7 @@ from .scoring import (
     to_discuss_first,
     weighted_score,
 )
+from .standing import fill_round
 
 RANKING_PER_PAGE = 100  # ranked over the whole round, shown a page at a time
 
@@ -187,19 +188,6 @@ class RoundRankingView(AdminPage):
             },
         )
         return redirect(request.get_full_path())
-
-
-def fill_round(review_round):
-    """Put in the round every candidature of its call that has the entry status.
-
-    Returns how many were not in it yet.
-    """
-    candidatures = Candidature.objects.filter(
-        call=review_round.call, status=review_round.source_status
-    ).exclude(review_rounds=review_round)
-    added = list(candidatures)
-    review_round.candidatures.add(*added)
-    return len(added)
 
 
 class FillRoundView(WagtailAdminTemplateMixin, TemplateView):

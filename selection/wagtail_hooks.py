@@ -5,7 +5,7 @@ from django.urls import include, path, reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.panels import ObjectList
-from wagtail.admin.ui.tables import TitleColumn
+from wagtail.admin.ui.tables import StatusFlagColumn, TitleColumn
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.log_actions import LogFormatter
 
@@ -38,6 +38,7 @@ class ReviewRoundViewSet(ScopedViewSetMixin, ModelViewSet):
         ),
         "evaluation_deadline",
         "ends_on",
+        StatusFlagColumn("standing", label=_("Permanent"), true_label=_("permanent")),
         "created_at",
     ]
     list_filter = ["kind"]

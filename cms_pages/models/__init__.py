@@ -1,8 +1,9 @@
 """The pages the communications team edits, and the per-site identity.
 
 ``identity`` (who runs a site), ``base`` (what every page has), ``call`` (a
-call and its FAQ), ``criteria`` (a call's criteria), ``pages`` (home,
-programme, news). Migrations and other apps import from here.
+call and its FAQ), ``criteria`` (a call's criteria), ``closing`` (a call's
+closing date and the rules of moving it), ``pages`` (home, programme, news).
+Migrations and other apps import from here.
 """
 
 from .base import IntroductionMixin
@@ -14,6 +15,7 @@ from .call import (
     CallStatus,
     FaqPage,
 )
+from .closing import CANDIDATURES_RECEIVED
 from .criteria import (
     CRITERIA_LOCKS,
     CRITERION_FIELDS,
@@ -39,6 +41,7 @@ from .pages import (
 )
 
 __all__ = [
+    "CANDIDATURES_RECEIVED",
     "CRITERIA_LOCKS",
     "CRITERION_FIELDS",
     "LAUREATE_LISTS",

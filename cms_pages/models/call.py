@@ -1,7 +1,5 @@
 """A call for applications: its text, its dates, its FAQ (its criteria: ``criteria``)."""
 
-import datetime as dt
-
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -32,6 +30,7 @@ from ..panels import (
     ProgrammeTeamPageForm,
 )
 from .base import IntroductionMixin
+from .closing import ClosingMixin
 from .criteria import (
     CRITERION_FIELDS,
     SelectionCriterion,
@@ -53,7 +52,7 @@ LAUREATES_PATH = "laureats"
 
 class CallPageForm(ProgrammeTeamPageForm):
     programme_team_formsets = ("criteria",)
-    programme_team_fields = ("retention_months",)
+    programme_team_fields = ("retention_months", "first_answer_target_days")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -64,6 +63,14 @@ class CallPageForm(ProgrammeTeamPageForm):
         if message and self.formsets.pop("criteria", None) is not None:
             self.read_only_reasons["criteria"] = message
 
+    def clean(self):
+        cleaned_data = super().clean()
+        if "closes_at" in cleaned_data:
+            message = self.instance.closing_refusal(cleaned_data["closes_at"])
+            if message:
+                self.add_error("closes_at", message)
+        return cleaned_data
+
 
 class CallStatus(models.TextChoices):
     UPCOMING = "upcoming", _("À venir")
@@ -71,19 +78,12 @@ class CallStatus(models.TextChoices):
     CLOSED = "closed", _("Clos")
 
 
-class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
+class CallPage(ClosingMixin, IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
     """A call for applications: its text, its dates, its criteria."""
 
     body = StreamField(CallStreamBlock(), verbose_name=_("contenu"), blank=True)
     opens_at = models.DateTimeField(
         _("ouverture des candidatures"), help_text=_("Date et heure, heure de Paris.")
-    )
-    closes_at = models.DateTimeField(
-        _("clôture des candidatures"),
-        help_text=_(
-            "Date et heure, heure de Paris. La minute indiquée compte encore : "
-            "« 23:59 » accepte les candidatures jusqu'à 23:59:59."
-        ),
     )
     preselection_date = models.DateField(
         _("pré-sélection par le jury"), null=True, blank=True
@@ -103,6 +103,17 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
     target_laureates = models.PositiveSmallIntegerField(
         _("nombre de lauréats visé"), null=True, blank=True
     )
+    first_answer_target_days = models.PositiveSmallIntegerField(
+        _("délai visé pour une première réponse (jours ouvrés)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(250)],
+        help_text=_(
+            "Par exemple 10. Le tableau de bord signale les candidatures encore "
+            "« Reçues » qui attendent depuis plus longtemps (du lundi au vendredi, "
+            "jours fériés nationaux exclus). Vide : pas de délai visé."
+        ),
+    )
     retention_months = models.PositiveSmallIntegerField(
         _("conservation des candidatures non retenues (mois)"),
         default=24,
@@ -117,6 +128,7 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
     subpage_types = ["cms_pages.FaqPage", "forms.CandidatureFormPage"]
     max_count = None
     base_form_class = CallPageForm
+    exclude_fields_in_copy = ["initial_closes_at"]  # a copy was never extended
 
     content_panels = (
         Page.content_panels
@@ -125,6 +137,7 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
             MultiFieldPanel(
                 [
                     FieldRowPanel([FieldPanel("opens_at"), FieldPanel("closes_at")]),
+                    FieldPanel("rolling"),
                     FieldRowPanel(
                         [
                             FieldPanel("preselection_date"),
@@ -140,6 +153,7 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
             FieldRowPanel(
                 [FieldPanel("target_preselected"), FieldPanel("target_laureates")]
             ),
+            ProgrammeTeamFieldPanel("first_answer_target_days"),
             ProgrammeTeamFieldPanel("retention_months"),
             ProgrammeTeamInlinePanel(
                 "criteria",
@@ -166,6 +180,12 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
         APIField("body"),
         APIField("opens_at"),
         APIField("closes_at"),
+        APIField("rolling"),
+        APIField("initial_closes_at"),
+        APIField(
+            "extended",
+            serializer=serializers.BooleanField(read_only=True),
+        ),
         APIField("preselection_date"),
         APIField("selection_date"),
         APIField("investigations_start"),
@@ -214,12 +234,21 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
         return super().publish(revision, *args, **kwargs)
 
     def save(self, *args, **kwargs):
-        """The same refusal for a save that would change frozen criteria in place."""
+        """The same refusal for a save that would change frozen criteria in place.
+
+        And the original closing date kept when a published call's closing is
+        moved later (or removed, for a call « au fil de l'eau »), whatever path
+        the change takes: the public page says the deadline was extended.
+        """
         update_fields = kwargs.get("update_fields")
         if self.pk and (update_fields is None or "criteria" in update_fields):
             message = criteria_lock(self)
             if message and self._criteria_differ_from_stored():
                 raise Refused(message)
+        if self.pk and (update_fields is None or "closes_at" in update_fields):
+            self._keep_initial_closing()
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "initial_closes_at"}
         super().save(*args, **kwargs)
 
     def _criteria_differ_from_stored(self):
@@ -239,6 +268,11 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
         errors = {}
         if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
             errors["closes_at"] = _("La clôture doit être postérieure à l'ouverture.")
+        if self.closes_at is None and not self.rolling:
+            errors["closes_at"] = _(
+                "Indiquez la date de clôture, ou cochez « appel au fil de l'eau » "
+                "pour un appel ouvert sans date limite."
+            )
         closes_on = self.closes_at and timezone.localdate(self.closes_at)
         ordered = [
             ("preselection_date", self.preselection_date),
@@ -262,25 +296,16 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
         if errors:
             raise ValidationError(errors)
 
-    @property
-    def closing_limit(self):
-        """The last second at which a submission counts.
-
-        Closing times are inclusive to the precision they were entered with: the
-        admin takes minutes, so "23:59" accepts until 23:59:59; a time given to
-        the second (the API, the demo) accepts until that second.
-        """
-        limit = self.closes_at.replace(microsecond=0)
-        if limit.second == 0:
-            limit += dt.timedelta(seconds=59)
-        return limit
-
     def status_at(self, moment):
-        """Upcoming before the opening second, closed after the closing limit."""
+        """Upcoming before the opening second, closed after the closing limit.
+
+        A call with no closing date (« au fil de l'eau ») stays open once opened.
+        """
         moment = moment.replace(microsecond=0)
         if moment < self.opens_at.replace(microsecond=0):
             return CallStatus.UPCOMING
-        if moment > self.closing_limit:
+        limit = self.closing_limit
+        if limit is not None and moment > limit:
             return CallStatus.CLOSED
         return CallStatus.OPEN
 
@@ -300,13 +325,15 @@ class CallPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
     @property
     def key_dates(self):
         """The call's calendar, in order, for the timeline and the API."""
+        terms = {"terms": self.site_identity.term_candidatures}
+        if self.closes_at:
+            closes = timezone.localtime(self.closes_at)
+            deposit = _("Dépôt des %(terms)s") % terms
+        else:  # « au fil de l'eau »: open until the team sets a closing date
+            closes = None
+            deposit = _("Ouverture du dépôt des %(terms)s, au fil de l'eau") % terms
         dates = [
-            (
-                timezone.localtime(self.opens_at),
-                timezone.localtime(self.closes_at),
-                _("Dépôt des %(terms)s")
-                % {"terms": self.site_identity.term_candidatures},
-            ),
+            (timezone.localtime(self.opens_at), closes, deposit),
             (
                 self.preselection_date,
                 None,

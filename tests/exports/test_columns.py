@@ -26,7 +26,7 @@ from exports.writers import write_csv
 from exports.xlsx import write_xlsx
 from forms.factories import CandidatureFactory
 from forms.models import Candidature
-from investigations.models import Investigation
+from investigations.models import Funder, Investigation
 from investigations.services import open_from_candidature
 from selection.models import Evaluation, ReviewRound, RoundMember
 from selection.scoring import criteria_of, criteria_summary, criteria_version
@@ -229,7 +229,9 @@ def test_investigation_headers_and_cells_agree(scene):
     Candidature.objects.filter(pk=laureate.pk).update(status="selected")
     laureate.refresh_from_db()
     investigation, _created = open_from_candidature(laureate)
+    funder = Funder.objects.create(site=investigation.site, name="Financeur national")
     Investigation.objects.filter(pk=investigation.pk).update(
+        funder=funder,
         starts_on=dt.date(2026, 1, 5),
         planned_end=dt.date(2026, 3, 9),
         outcome="build_service",
@@ -247,6 +249,7 @@ def test_investigation_headers_and_cells_agree(scene):
             "Investigation": investigation.title,
             "Administrations": "Préfecture de l'Exemple",
             "Porteur ou porteuse": "Camille Martin",
+            "Financeur": "Financeur national",
             "Phase en cours": "Investigation",
             "Début": dt.datetime(2026, 1, 5),
             "Fin prévue": dt.datetime(2026, 3, 9),

@@ -151,7 +151,8 @@ def test_dashboard_shows_open_calls_with_counts(programme_client, candidature):
     html = programme_client.get("/admin/").content.decode()
     assert "Appels en cours" in html
     soup = BeautifulSoup(html, "html.parser")
-    row = soup.find("a", string=candidature.call.title).find_parent("tr")
+    panel = soup.select_one("section[aria-labelledby='amorce-open-calls-title']")
+    row = panel.find("a", string=candidature.call.title).find_parent("tr")
     assert [td.get_text(strip=True) for td in row.select("td")][2:] == ["1", "1", "1"]
 
 

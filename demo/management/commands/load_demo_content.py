@@ -31,6 +31,7 @@ from forms.factories import DEMO_FIELDS, CandidatureFactory, CandidatureFormPage
 from forms.models import Candidature, ReferenceSequence
 from investigations.models import (
     CommitteeEvent,
+    Funder,
     Investigation,
     LearningsIndexPage,
     Organisation,
@@ -431,6 +432,7 @@ class Command(BaseCommand):
             "quel que soit leur service. Aucune compétence informatique n'est requise.</p>",
             target_preselected=15,
             target_laureates=10,
+            first_answer_target_days=10,
             body=[
                 {"type": "heading", "value": {"text": "Objectifs", "level": "h2"}},
                 paragraph(
@@ -567,11 +569,28 @@ class Command(BaseCommand):
                 )
             )
             page.save_revision().publish()
+        site = call.get_site()
+        # Who pays, by the kind of administration that asked: set per site by the team.
+        Funder.objects.get_or_create(
+            site=site,
+            name="Programme national (démo)",
+            defaults={"kinds": ["ministry", "central", "deconcentrated", "operator"]},
+        )
+        Funder.objects.get_or_create(
+            site=site,
+            name="Agence territoriale (démo)",
+            defaults={"kinds": ["region", "department", "epci", "city"]},
+        )
         if Investigation.objects.exists():
             return
         today = timezone.localdate()
         mairie, _created = Organisation.objects.get_or_create(
-            site=call.get_site(), name="Ville de l'Exemple", defaults={"kind": "city"}
+            site=site, name="Ville de l'Exemple", defaults={"kind": "city"}
+        )
+        prefecture, _created = Organisation.objects.get_or_create(
+            site=site,
+            name="Préfecture de l'Exemple",
+            defaults={"kind": "deconcentrated"},
         )
         first = Investigation.objects.create(
             call=call,
@@ -591,6 +610,7 @@ class Command(BaseCommand):
             publish_learnings=True,
         )
         first.organisations.add(mairie)
+        first.propose_funder()
         Phase.objects.create(
             investigation=first,
             code="investigation",
@@ -615,6 +635,8 @@ class Command(BaseCommand):
             problem_statement="Les familles ne savent pas à quelles aides elles ont droit.",
             starts_on=today - dt.timedelta(days=40),
         )
+        second.organisations.add(prefecture)
+        second.propose_funder()
         Phase.objects.create(
             investigation=second, code="investigation", starts_on=second.starts_on
         )
