@@ -12,7 +12,7 @@ from wagtail.admin.paginator import WagtailPaginator
 
 from core.views import AdminPage
 
-from .blind import blind_answers, likely_conflict_notice
+from .blind import blind_answers, identity_terms, likely_conflict_notice, mask_text
 from .closing import ranking_open_to_members
 from .discussion import (
     discussion_open_to,
@@ -436,7 +436,34 @@ class EvaluateView(JuryPage):
             context["preselection"] = preselection
             results = preselection_results(preselection, [self.candidature.pk])
             context["preselection_result"] = results.get(self.candidature.pk)
+        if blind:
+            self.mask_what_others_wrote(context)
         return context
+
+    def mask_what_others_wrote(self, context):
+        """In a blind round, what other people wrote about the dossier reaches a
+        member with the applicant's identity masked, as the answers do."""
+        terms = identity_terms(self.candidature)
+
+        def mask(text):
+            return mask_text(text, terms)
+
+        def masked_by_criterion(pairs):
+            return [(criterion, mask(text)) for criterion, text in pairs]
+
+        if "others" in context:
+            context["others"] = [
+                (name, score, mask(comment), masked_by_criterion(per_criterion))
+                for name, score, comment, per_criterion in context["others"]
+            ]
+        for message in context.get("discussion") or []:
+            message.body = mask(message.body)  # read, never saved
+        result = context.get("preselection_result")
+        if result is not None:
+            result.comments = [
+                (mask(comment), masked_by_criterion(per_criterion))
+                for comment, per_criterion in result.comments
+            ]
 
 
 class MemberRankingView(JuryPage):
@@ -484,15 +511,23 @@ class MemberRankingView(JuryPage):
                 conflict_of_interest=True,
             ).values_list("candidature_id", flat=True)
         )
+        # Ranked over the whole round; listed, the dossiers this member reads
+        # (his assigned ones when the round assigns them), his conflicts aside.
+        readable = set(
+            juror_candidatures(self.request.user, self.review_round).values_list(
+                "pk", flat=True
+            )
+        )
         ranked = [
             (rank, a)
             for rank, a in enumerate(round_aggregates(self.review_round), start=1)
-            if a.candidature.pk not in conflicted
+            if a.candidature.pk not in conflicted and a.candidature.pk in readable
         ]
         page = WagtailPaginator(ranked, DOSSIERS_PER_PAGE).get_page(
             self.request.GET.get("p")
         )
         context.update(
+            blind=self.review_round.blind,
             ranked=page.object_list,
             page_obj=page,
             elided_page_range=page.paginator.get_elided_page_range(page.number),

@@ -54,6 +54,7 @@ def rounds_due(today):
     # query, then each round's own number of days.
     return (
         ReviewRound.objects.filter(
+            closed_at__isnull=True,  # a closed round takes no more evaluations
             evaluation_deadline__gte=today,
             evaluation_deadline__lte=today + timedelta(days=60),
         )

@@ -159,3 +159,42 @@ def test_a_likely_conflict_is_still_found_and_told_without_its_reason(
             "member__username", flat=True
         )
     ) == ["alice"]
+
+
+def test_what_others_wrote_and_the_ranking_reach_a_blind_member_masked(
+    alice, blind_round, dossier, call
+):
+    """Comments, the discussion and the members' ranking mask the identity too."""
+    from django.utils import timezone
+
+    from selection.models import DiscussionComment, Evaluation
+
+    bob = member_of("Jury", "bob", "bob@jury.example.org")
+    RoundMember.objects.create(round=blind_round, user=bob)
+    for member in (alice, bob):
+        Evaluation.objects.create(
+            round=blind_round,
+            candidature=dossier,
+            member=member,
+            scores={str(c.pk): c.scale_max for c in call.criteria.all()},
+            comment="Je connais Camille Dupontel (bob)." if member == bob else "",
+            submitted_at=timezone.now(),
+        )
+    DiscussionComment.objects.create(
+        round=blind_round,
+        candidature=dossier,
+        author=bob,
+        body="La Prefecture de Exempleville l'a déjà tenté.",
+    )
+    blind_round.closed_at = timezone.now()
+    blind_round.members_see_ranking = True
+    blind_round.save()
+    client = as_user(alice)
+    page = client.get(f"/admin/jury/{blind_round.pk}/{dossier.pk}/").content.decode()
+    assert "Je connais [masqué] (bob)" in page
+    assert "l&#x27;a déjà tenté" in page or "l'a déjà tenté" in page
+    assert leaks(page) == []
+    ranking = client.get(f"/admin/jury/{blind_round.pk}/classement/")
+    assert ranking.status_code == 200
+    html = ranking.content.decode()
+    assert dossier.reference in html and leaks(html) == []
