@@ -32,9 +32,24 @@ class Server:
     url: str
     password: str
     log: Path
+    env: dict
 
     def tail(self, lines=60):
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+    def manage(self, *args):
+        """Run a management command on the server's database, as cron would; its output."""
+        done = subprocess.run(  # noqa: S603 - our own manage.py, fixed arguments
+            [sys.executable, "manage.py", *args],
+            cwd=BASE_DIR,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode == 0, f"manage.py {' '.join(args)}:\n{done.stderr}"
+        return done.stdout
 
 
 def free_port():
@@ -99,7 +114,7 @@ def amorce_server(tmp_path_factory):
             stdout=output,
             stderr=subprocess.STDOUT,
         )
-    server = Server(url=url, password=password, log=log)
+    server = Server(url=url, password=password, log=log, env=env)
     try:
         deadline = time.monotonic() + 60
         while True:
