@@ -181,3 +181,18 @@ def test_a_removed_members_evaluation_is_not_reopened(
     assert "a été retiré de ce tour" in response.content.decode()
     evaluation.refresh_from_db()
     assert evaluation.is_locked and evaluation.reopened_count == 0, "it still counts"
+
+
+def test_a_member_taken_off_the_round_leaves_a_trace_in_its_history(
+    programme_client, paula, bruno, review_round
+):
+    from wagtail.models import ModelLogEntry
+
+    bruno_in = RoundMember.objects.get(round=review_round, user=bruno)
+    programme_client.post(
+        f"/admin/tours/{review_round.pk}/membres/{bruno_in.pk}/retirer/"
+    )
+    assert not RoundMember.objects.filter(pk=bruno_in.pk).exists(), "nothing to keep"
+    entry = ModelLogEntry.objects.get(action="amorce.round.member_removed")
+    assert entry.object_id == str(review_round.pk) and entry.user == paula
+    assert entry.data["member"] == "Bruno" and entry.data["kept"] is False
