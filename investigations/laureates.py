@@ -8,6 +8,8 @@ call, on the call's own site, with its theme) through
 ``cms_pages.models.LAUREATE_LISTS``, filled at start-up.
 """
 
+import re
+
 from django.contrib import messages
 from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect
@@ -20,6 +22,7 @@ from wagtail.log_actions import log
 from core.views import AdminPage
 from forms.choices import Status
 from forms.permissions import calls_for
+from selection.blind import MIN_TERM, mask_text
 
 from .models import Investigation, LaureateList
 from .views import require
@@ -28,22 +31,45 @@ from .views import require
 def laureate_investigations(call):
     return (
         Investigation.objects.filter(call=call, candidature__status=Status.SELECTED)
+        .select_related("candidature")
         .prefetch_related("organisations")
         .order_by("title", "pk")
     )
 
 
+def person_terms(investigation):
+    """The applicant's name (and its words) and address, to keep off the public list.
+
+    An investigation opened from a candidature is titled with the applicant's
+    own words (or their name when they gave no problem statement): published
+    as it is, the list would name them.
+    """
+    candidature = investigation.candidature
+    if candidature is None:
+        return []
+    name = (candidature.applicant_name or "").strip()
+    terms = {
+        name,
+        (candidature.applicant_email or "").strip(),
+        *re.split(r"[\s'’-]+", name),
+    }
+    return sorted((t for t in terms if len(t) >= MIN_TERM), key=len, reverse=True)
+
+
 def as_public_rows(investigations):
-    return [
-        {
-            "title": investigation.title,
-            "administration": ", ".join(
-                o.name for o in investigation.organisations.all()
-            ),
-            "pitch": investigation.pitch,
-        }
-        for investigation in investigations
-    ]
+    rows = []
+    for investigation in investigations:
+        terms = person_terms(investigation)
+        rows.append(
+            {
+                "title": mask_text(investigation.title, terms),
+                "administration": ", ".join(
+                    o.name for o in investigation.organisations.all()
+                ),
+                "pitch": mask_text(investigation.pitch, terms),
+            }
+        )
+    return rows
 
 
 def published_laureates(call):

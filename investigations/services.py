@@ -390,6 +390,15 @@ def record_committee(
             _("Un comité a déjà été enregistré plus tard, le %(date)s.")
             % {"date": date_format(last.date, "j F Y")}
         )
+    if last is not None and on == last.date:
+        # A second click on the same form would otherwise move the phase twice.
+        raise StepRefused(
+            _(
+                "Un comité est déjà enregistré le %(date)s : il n'est pas "
+                "enregistré deux fois."
+            )
+            % {"date": date_format(last.date, "j F Y")}
+        )
     event = CommitteeEvent.objects.create(
         investigation=locked,
         date=on,

@@ -269,7 +269,7 @@ class AssignmentsView(AdminPage):
                     "n'a changé."
                 )
             )
-        unassign(assignment)
+        unassign(assignment, by=request.user)
         messages.success(
             request,
             _("%(member)s ne lit plus le dossier %(reference)s.")

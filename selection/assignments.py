@@ -23,10 +23,13 @@ from django.db import transaction
 from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
+from wagtail.log_actions import log
 
 from .models import Assignment, Evaluation, ReviewRound
 from .rules import started_evaluation
 from .scoring import ConflictCheck
+
+UNASSIGNED = "amorce.round.unassigned"
 
 
 def member_name(user):
@@ -127,12 +130,25 @@ def assign(review_round, candidature, membership, *, by, confirm_likely=False):
     return assignment
 
 
-def unassign(assignment):
-    """Take a member off a dossier, unless they started evaluating it (French error)."""
+def unassign(assignment, *, by=None):
+    """Take a member off a dossier, unless they started evaluating it (French error).
+
+    The round's history keeps who took whom off which dossier.
+    """
     reason = started_evaluation(assignment)
     if reason:
         raise ValidationError(reason, code="started")
-    assignment.delete()
+    with transaction.atomic():
+        log(
+            assignment.round,
+            UNASSIGNED,
+            user=by,
+            data={
+                "member": member_name(assignment.member),
+                "reference": assignment.candidature.reference,
+            },
+        )
+        assignment.delete()
 
 
 @dataclass

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
-from .models import Evaluation, EvaluationReopening
+from .models import Evaluation, EvaluationReopening, RoundMember
 
 ACTION_REOPENED = "amorce.evaluation.reopened"
 
@@ -111,6 +111,25 @@ def reopen_evaluation(evaluation, *, user, reason):
             raise ValidationError(
                 _("Cette évaluation n'est pas rendue : il n'y a rien à rouvrir."),
                 code="not_submitted",
+            )
+        if RoundMember.objects.filter(
+            round_id=evaluation.round_id,
+            user_id=evaluation.member_id,
+            removed_at__isnull=False,
+        ).exists():
+            # Reopened, it would stop counting, and its member, who no longer
+            # sees the round, could never submit it again.
+            raise ValidationError(
+                _(
+                    "%(member)s a été retiré de ce tour : son évaluation rendue "
+                    "compte telle quelle. Pour qu'il la reprenne, invitez-le de "
+                    "nouveau (« Membres et avancement »), puis rouvrez-la."
+                )
+                % {
+                    "member": evaluation.member.get_full_name()
+                    or evaluation.member.get_username()
+                },
+                code="removed_member",
             )
         EvaluationReopening.objects.create(
             evaluation=evaluation,

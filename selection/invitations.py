@@ -21,6 +21,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -32,7 +33,7 @@ from django_tasks import task
 from forms.emails import Letterhead
 
 from .models import JuryInvitation, RoundMember
-from .permissions import jury_group, site_users
+from .permissions import PROGRAMME_APP, PROGRAMME_CODENAME, jury_group, site_users
 
 logger = logging.getLogger("amorce.selection")
 
@@ -66,6 +67,24 @@ def _free_username(email):
         counter += 1
         username = f"{base}-{counter}"
     return username
+
+
+def rights_beyond_jury(user, site):
+    """Whether ``user`` holds rights other than sitting on the rounds of ``site``."""
+    jury_groups = Group.objects.filter(
+        site_link__site=site,
+        permissions__content_type__app_label="selection",
+        permissions__codename="sit_on_round",
+    ).exclude(
+        pk__in=Group.objects.filter(
+            permissions__content_type__app_label=PROGRAMME_APP,
+            permissions__codename=PROGRAMME_CODENAME,
+        ).values("pk")
+    )
+    return (
+        user.groups.exclude(pk__in=jury_groups.values("pk")).exists()
+        or user.user_permissions.exists()
+    )
 
 
 def find_or_create_account(email, *, first_name="", last_name=""):
@@ -146,6 +165,18 @@ def invite_member(
                 )
                 % {"email": email},
                 code="inactive_admin",
+            )
+        elif not user.is_active and rights_beyond_jury(user, site):
+            # Deactivated with other rights (the programme team, another site):
+            # reactivating would give them back; an administrator decides.
+            raise ValidationError(
+                _(
+                    "Le compte de %(email)s est désactivé et porte d'autres droits "
+                    "que ceux d'un juré de ce site : seul un administrateur peut "
+                    "le réactiver."
+                )
+                % {"email": email},
+                code="inactive_with_rights",
             )
         elif not user.is_active:
             user.is_active = True

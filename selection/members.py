@@ -12,10 +12,13 @@ from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from wagtail.log_actions import log
 
 from .invitations import invitation_state
 from .models import Evaluation, JuryInvitation, JuryReminder, RoundMember
 from .permissions import juror_dossier_counts
+
+MEMBER_REMOVED = "amorce.round.member_removed"
 
 
 def has_evaluations(membership):
@@ -50,6 +53,17 @@ def remove_member(membership, *, by):
         else:
             membership.delete()
             kept = False
+        # The round's history says who took whom off, even when nothing is kept.
+        log(
+            membership.round,
+            MEMBER_REMOVED,
+            user=by,
+            data={
+                "member": membership.user.get_full_name()
+                or membership.user.get_username(),
+                "kept": kept,
+            },
+        )
         # Their invitation links stop working either way.
         JuryInvitation.objects.filter(
             round_id=membership.round_id,

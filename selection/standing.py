@@ -31,7 +31,12 @@ def fill_round(review_round):
 
 @receiver(status_changed, dispatch_uid="selection.standing_rounds")
 def enter_standing_rounds(sender, candidature, to_status, **kwargs):
-    rounds = ReviewRound.objects.filter(call_id=candidature.call_id, standing=True)
+    # A closed round takes nothing more: its ranking stays as its members were
+    # shown it (as « Ajouter les candidatures attendues » refuses); reopening it
+    # takes those that came meanwhile.
+    rounds = ReviewRound.objects.filter(
+        call_id=candidature.call_id, standing=True, closed_at__isnull=True
+    )
     for review_round in rounds:
         if review_round.source_status == to_status:
             review_round.candidatures.add(candidature)
@@ -39,5 +44,5 @@ def enter_standing_rounds(sender, candidature, to_status, **kwargs):
 
 @receiver(post_save, sender=ReviewRound, dispatch_uid="selection.standing_fill")
 def fill_standing_round(sender, instance, raw=False, **kwargs):
-    if instance.standing and not raw:
+    if instance.standing and not raw and not instance.is_closed:
         fill_round(instance)

@@ -15,8 +15,10 @@ from core.scoping import ScopedViewSetMixin
 
 from . import assignment_views, member_views, notification_views, round_views
 from .admin_forms import NotificationTemplateForm, ReviewRoundForm
+from .assignments import UNASSIGNED
 from .closing import ROUND_CLOSED, ROUND_REOPENED
 from .evaluations import ACTION_REOPENED
+from .members import MEMBER_REMOVED
 from .models import NotificationTemplate, ReviewRound
 from .permissions import rounds_of
 
@@ -169,8 +171,35 @@ class RoundReopenedFormatter(LogFormatter):
         )
 
 
+class MemberRemovedFormatter(LogFormatter):
+    label = _("Membre retiré du tour")
+
+    def format_message(self, log_entry):
+        data = log_entry.data or {}
+        if data.get("kept"):
+            return _("%(member)s retiré du tour (ses évaluations sont conservées).") % {
+                "member": data.get("member", "?")
+            }
+        return _("%(member)s retiré du tour (il n'y avait rien évalué).") % {
+            "member": data.get("member", "?")
+        }
+
+
+class UnassignedFormatter(LogFormatter):
+    label = _("Attribution retirée")
+
+    def format_message(self, log_entry):
+        data = log_entry.data or {}
+        return _("%(member)s ne lit plus le dossier %(reference)s.") % {
+            "member": data.get("member", "?"),
+            "reference": data.get("reference", "?"),
+        }
+
+
 @hooks.register("register_log_actions")
 def register_selection_log_actions(actions):
+    actions.register_action(MEMBER_REMOVED)(MemberRemovedFormatter)
+    actions.register_action(UNASSIGNED)(UnassignedFormatter)
     actions.register_action("amorce.candidature.notified")(NotifiedFormatter)
     actions.register_action(ACTION_REOPENED)(EvaluationReopenedFormatter)
     actions.register_action(ROUND_CLOSED)(RoundClosedFormatter)

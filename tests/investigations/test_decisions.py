@@ -233,6 +233,24 @@ def test_a_committee_dated_before_the_last_one_is_refused(
     assert investigation.current_phase.code == "construction"
 
 
+def test_a_committee_sent_twice_moves_the_phase_once(programme_client, investigation):
+    day = investigation.starts_on + dt.timedelta(weeks=9)
+    programme_client.post(
+        outcome_url(investigation), {"outcome": "build_service", "on": day.isoformat()}
+    )
+    on = (day + dt.timedelta(days=30)).isoformat()
+    first = programme_client.post(
+        committee_url(investigation), {"decision": "continue", "on": on}
+    )
+    assert first.status_code == 302
+    again = programme_client.post(  # a double click
+        committee_url(investigation), {"decision": "continue", "on": on}
+    )
+    assert "déjà enregistré le" in said(again)
+    assert investigation.committee_events.count() == 1
+    assert investigation.current_phase.code == "acceleration"
+
+
 def edit_form_data(client, investigation):
     url = f"/admin/snippets/investigations/investigation/edit/{investigation.pk}/"
     soup = BeautifulSoup(client.get(url).content, "html.parser")

@@ -84,6 +84,26 @@ def test_published_it_shows_title_administration_and_pitch_only(
     assert client.get(f"/api/v3/pages/{call.pk}/").json()["laureates"] is None
 
 
+def test_a_title_left_as_opened_does_not_name_the_applicant(
+    client, programme_client, call, form_page
+):
+    candidature = CandidatureFactory(
+        page=form_page,
+        status="selected",
+        applicant_name="Camille Martin",
+        applicant_email="camille.martin@example.org",
+        form_data={"le_probleme": "Camille Martin attend trois mois un rendez-vous."},
+    )
+    investigation = open_from_candidature(candidature)[0]
+    assert "Camille" in investigation.title, "the title the team did not change"
+    programme_client.post(
+        f"/admin/investigations/laureats/{call.pk}/", {"published": "1"}
+    )
+    html = unescape(client.get(public_url(call)).content.decode())
+    assert "attend trois mois un rendez-vous" in html
+    assert "Camille" not in html and "Martin" not in html
+
+
 def test_only_laureates_are_listed(
     client, programme_client, call, laureates, form_page
 ):

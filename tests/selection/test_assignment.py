@@ -7,6 +7,7 @@ from django.contrib.messages import get_messages
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from wagtail.models import ModelLogEntry
 
 from core.deletion import DeletionRefused
 from forms.factories import CandidatureFactory
@@ -118,6 +119,9 @@ def test_the_team_assigns_and_takes_off_a_member_by_hand(
     )
     assert "Bruno ne lit plus le dossier TST-2026-0001." in messages_of(removed)
     assert not Assignment.objects.exists()
+    entry = ModelLogEntry.objects.get(action="amorce.round.unassigned")
+    assert entry.object_id == str(review_round.pk) and entry.user == paula
+    assert entry.data == {"member": "Bruno", "reference": "TST-2026-0001"}
 
 
 def test_a_member_is_not_put_on_a_dossier_he_declared_a_conflict_on(

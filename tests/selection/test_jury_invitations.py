@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from selection.invitations import hash_token
 from selection.models import JuryInvitation, ReviewRound, RoundMember
+from tests.users import member_of
 
 from .jury_people import (  # noqa: F401 - fixtures, by their names
     alice_fixture,
@@ -194,6 +195,21 @@ def test_a_deactivated_administrator_is_not_reactivated_by_an_invitation(
     admin.refresh_from_db()
     assert not admin.is_active
     assert not RoundMember.objects.filter(user=admin).exists()
+    assert not mail.outbox
+
+
+def test_a_deactivated_programme_team_account_is_not_reactivated_by_an_invitation(
+    programme_client, review_round
+):
+    former = member_of("Équipe programme", "ancien")
+    former.is_active = False
+    former.save()
+    response = invite(programme_client, review_round, email=former.email)
+    assert response.status_code == 200
+    assert "seul un administrateur peut le réactiver" in response.content.decode()
+    former.refresh_from_db()
+    assert not former.is_active, "its candidatures' rights are not given back"
+    assert not RoundMember.objects.filter(user=former).exists()
     assert not mail.outbox
 
 

@@ -165,3 +165,34 @@ def test_the_round_form_lists_the_sites_calls_by_title_season_and_status(
     assert '<select name="call"' in html, "a plain list, not the page chooser"
     assert "Appel de test — " in html and "Appel du printemps — " in html
     assert any(status in html for status in (" — ouvert", " — clos", " — à venir"))
+
+
+def test_a_removed_members_evaluation_is_not_reopened(
+    programme_client, paula, alice, review_round, dossiers, criteria
+):
+    from selection.members import remove_member
+
+    evaluation = evaluate(review_round, dossiers[0], alice, [3, 3, 5], criteria)
+    remove_member(RoundMember.objects.get(round=review_round, user=alice), by=paula)
+    response = programme_client.post(
+        f"/admin/tours/{review_round.pk}/dossiers/{dossiers[0].pk}/",
+        {"evaluation": evaluation.pk, "reason": "Une note à revoir"},
+    )
+    assert "a été retiré de ce tour" in response.content.decode()
+    evaluation.refresh_from_db()
+    assert evaluation.is_locked and evaluation.reopened_count == 0, "it still counts"
+
+
+def test_a_member_taken_off_the_round_leaves_a_trace_in_its_history(
+    programme_client, paula, bruno, review_round
+):
+    from wagtail.models import ModelLogEntry
+
+    bruno_in = RoundMember.objects.get(round=review_round, user=bruno)
+    programme_client.post(
+        f"/admin/tours/{review_round.pk}/membres/{bruno_in.pk}/retirer/"
+    )
+    assert not RoundMember.objects.filter(pk=bruno_in.pk).exists(), "nothing to keep"
+    entry = ModelLogEntry.objects.get(action="amorce.round.member_removed")
+    assert entry.object_id == str(review_round.pk) and entry.user == paula
+    assert entry.data["member"] == "Bruno" and entry.data["kept"] is False

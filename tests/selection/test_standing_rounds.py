@@ -83,3 +83,19 @@ def test_marking_a_round_standing_takes_those_already_eligible_and_says_so(
         f"/admin/tours/{review_round.pk}/remplir/", follow=True
     )
     assert "Aucune nouvelle candidature" in response.content.decode()
+
+
+def test_a_closed_standing_round_takes_nothing_until_reopened(call, form_page, paula):
+    from selection.closing import close_round, reopen_round
+
+    review_round = ReviewRound.objects.create(
+        call=call, kind="preselection", standing=True
+    )
+    close_round(review_round, user=paula)
+    candidature = CandidatureFactory(page=form_page)
+    change_status(candidature, "eligible")
+    review_round.refresh_from_db()
+    review_round.save()  # an edit of the closed round does not fill it either
+    assert not review_round.candidatures.exists(), "its ranking stays as shown"
+    reopen_round(review_round, user=paula)
+    assert list(review_round.candidatures.all()) == [candidature]
