@@ -56,13 +56,7 @@ def render_jury_book_pdf(review_round, member=None):
             juror_candidatures(member, review_round).values_list("pk", flat=True)
         )
         aggregates = [a for a in aggregates if a.candidature.pk in readable]
-        own = dict(
-            Evaluation.objects.filter(round=review_round, member=member).values_list(
-                "candidature_id", "submitted_at"
-            )
-        )
-        pending = sum(1 for a in aggregates if own.get(a.candidature.pk) is None)
-        show_ranking = ranking_visible_to(review_round, member, pending)
+        show_ranking = ranking_visible_to(review_round)
         if not show_ranking:
             aggregates.sort(key=lambda a: a.candidature.reference)
     candidature_ids = [a.candidature.pk for a in aggregates]

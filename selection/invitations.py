@@ -151,6 +151,12 @@ def invite_member(
         )
     notes = []
     with transaction.atomic():
+        # One invitation of this round at a time: a double click finds the
+        # account and the seat the first one made (PostgreSQL; SQLite writes
+        # one at a time anyway).
+        type(review_round).objects.select_for_update().filter(
+            pk=review_round.pk
+        ).first()
         user, created = find_or_create_account(
             email, first_name=first_name.strip(), last_name=last_name.strip()
         )

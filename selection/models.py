@@ -80,10 +80,10 @@ class ReviewRound(ClusterableModel):
         default=OthersScores.AFTER_OWN,
         help_text=_(
             "Quand un membre voit les notes et commentaires des autres. « Après "
-            "avoir rendu les siennes » : sur un dossier, une fois le sien rendu ; "
-            "le classement de son cahier personnel, une fois tous ses dossiers "
-            "rendus. Une évaluation rendue ne se modifie plus : seule l'équipe "
-            "programme peut la rouvrir, avec un motif."
+            "avoir rendu les siennes » : sur un dossier, une fois le sien rendu. "
+            "Le classement du tour ne leur est montré qu'une fois le tour clos, "
+            "si le tour le prévoit. Une évaluation rendue ne se modifie plus : "
+            "seule l'équipe programme peut la rouvrir, avec un motif."
         ),
     )
     assignment = models.CharField(

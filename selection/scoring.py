@@ -263,14 +263,14 @@ def others_visible_on(review_round, evaluation, today=None):
     return others_scores_open(review_round, today)
 
 
-def ranking_visible_to(review_round, member, pending, today=None):
+def ranking_visible_to(review_round):
     """Whether a member's own jury book may rank the dossiers by everyone's scores.
 
-    ``pending``: how many of their dossiers they have not submitted yet.
+    As the members' ranking page: once the team closed the round, if the round
+    shows its ranking to its members, never before. (Each dossier's others'
+    scores follow the round's own rule, ``others_visible_on``.)
     """
-    if review_round.others_scores == OthersScores.AFTER_OWN:
-        return pending == 0
-    return others_scores_open(review_round, today)
+    return review_round.closed_at is not None and review_round.members_see_ranking
 
 
 def to_discuss_first(aggregates, limit=10):

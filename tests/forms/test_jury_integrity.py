@@ -258,6 +258,14 @@ def test_a_personal_jury_book_leaks_no_ranking_before_the_member_scored(
     for dossier in dossiers:
         submit(alice, review_round, dossier, criteria, [2, 2, 4])
     text = pdf_text(client.get(url))
+    assert "Rang" not in text, "all scored, but the round is still open"
+
+    review_round.closed_at = timezone.now()
+    review_round.save()
+    assert "Rang" not in pdf_text(client.get(url)), "closed, not shown to members"
+    review_round.members_see_ranking = True
+    review_round.save()
+    text = pdf_text(client.get(url))
     assert "Classement" in text and "Rang" in text
 
 
