@@ -75,6 +75,7 @@ def prepare(count, programme):
         )
     seed_round(count)
     assign_round(programme)
+    seed_preselection(programme)
     for index in range(3):
         user_in("Jury", f"membre{index}")
     Notification.objects.bulk_create(
@@ -150,6 +151,49 @@ def assign_round(programme):
     auto_assign(review_round, by=programme)
 
 
+def seed_preselection(programme):
+    """The jury's pre-selection of the same dossiers, scored by the same three
+    members, so that the committee's ranking shows it beside its own; the
+    committee round closed and shown to its members, for their ranking page."""
+    from django.utils import timezone
+
+    from core.deletion import deletions_allowed
+    from selection.models import Evaluation, ReviewRound, RoundMember
+
+    call = form_page().call
+    with deletions_allowed("bench: reseeding the pre-selection round"):
+        Evaluation.objects.filter(round__call=call, round__kind="preselection").delete()
+        ReviewRound.objects.filter(call=call, kind="preselection").delete()
+    committee = ReviewRound.objects.get(call=call, kind="selection")
+    jury = ReviewRound.objects.create(call=call, kind="preselection")
+    members = [m.user for m in committee.memberships.select_related("user")]
+    RoundMember.objects.bulk_create(
+        RoundMember(round=jury, user=member, sort_order=index)
+        for index, member in enumerate(members)
+    )
+    dossiers = list(committee.candidatures.values_list("pk", flat=True))
+    jury.candidatures.add(*dossiers)
+    criteria = list(call.criteria.all())
+    Evaluation.objects.bulk_create(
+        Evaluation(
+            round=jury,
+            candidature_id=pk,
+            member=member,
+            comment="Avis du jury. " * 5,
+            scores={
+                str(c.pk): c.scale_max - (i + j) % 2 for j, c in enumerate(criteria)
+            },
+            submitted_at=timezone.now(),
+        )
+        for i, pk in enumerate(dossiers)
+        for member in members
+    )
+    committee.closed_at = timezone.now()
+    committee.closed_by = programme
+    committee.members_see_ranking = True
+    committee.save(update_fields=["closed_at", "closed_by", "members_see_ranking"])
+
+
 def pages(page, round_pk):
     """(key, user, url, how to count the rows it shows)."""
     jobs = re.compile(rb"Candidatures \d+")
@@ -176,12 +220,24 @@ def pages(page, round_pk):
             REFERENCE,
         ),
         (
+            "round_members",
+            "programme",
+            reverse("review_rounds:members", args=[round_pk]),
+            None,
+        ),
+        (
             "assignments",
             "programme",
             reverse("review_rounds:assignments", args=[round_pk]),
             REFERENCE,
         ),
         ("jury_rounds", "juror", reverse("jury:rounds"), None),
+        (
+            "jury_ranking",
+            "juror",
+            reverse("jury:ranking", args=[round_pk]),
+            REFERENCE,
+        ),
         (
             "jury_round",
             "juror",
@@ -198,6 +254,12 @@ def pages(page, round_pk):
             "dashboard",
             "programme",
             reverse("investigations_dashboard"),
+            investigations,
+        ),
+        (
+            "calendar",
+            "programme",
+            reverse("investigations_calendar"),
             investigations,
         ),
         ("exports", "programme", reverse("exports:jobs"), jobs),

@@ -425,8 +425,13 @@ ADMIN_PAGES = {
         "filtre « Doublons possibles », une adresse sur dix partagée",
     ),
     "ranking": (
-        "Admin, classement d'un tour",
-        "classé sur tout le tour (3 membres), 100 par page",
+        "Admin, classement du comité",
+        "classé sur tout le tour (3 membres), la pré-sélection du jury à côté, "
+        "100 par page",
+    ),
+    "round_members": (
+        "Admin, membres et avancement d'un tour",
+        "3 membres, leurs dossiers rendus, brouillons, rappels",
     ),
     "assignments": (
         "Admin, attribution des dossiers d'un tour",
@@ -437,10 +442,18 @@ ADMIN_PAGES = {
         "ses tours et leur avancement",
     ),
     "jury_round": ("Admin, dossiers d'un tour (juré)", "100 par page"),
+    "jury_ranking": (
+        "Admin, classement d'un tour clos (juré)",
+        "classé sur tout le tour, 100 par page",
+    ),
     "investigations": ("Admin, liste des investigations", "autant d'investigations"),
     "dashboard": (
         "Admin, suivi des investigations",
         "totaux sur toutes, 100 lignes par page",
+    ),
+    "calendar": (
+        "Admin, calendrier des investigations",
+        "trois mois de points d'étape et de comités",
     ),
     "exports": ("Admin, « Mes exports »", "autant d'exports, les 50 derniers montrés"),
     "notifications": (
