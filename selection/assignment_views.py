@@ -8,14 +8,11 @@ queries for ten dossiers or ten thousand: a page at a time.
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from wagtail.admin.paginator import WagtailPaginator
-
-from cms_pages.sites import is_programme_team
-from core.views import AdminPage
 
 from .assignments import (
     assign,
@@ -26,7 +23,7 @@ from .assignments import (
     unassign,
 )
 from .models import Assignment, Evaluation
-from .permissions import rounds_for
+from .round_views import TeamRoundPage
 
 PER_PAGE = 100  # dossiers a page
 
@@ -60,17 +57,9 @@ def dossier_row(candidature, assignments, wanted, memberships, names, declared):
     }
 
 
-class AssignmentsView(AdminPage):
+class AssignmentsView(TeamRoundPage):
     template_name = "selection/rounds/assignments.html"
     header_icon = "group"
-
-    def dispatch(self, request, *args, **kwargs):
-        if not is_programme_team(request.user):
-            raise PermissionDenied
-        self.review_round = get_object_or_404(
-            rounds_for(request.user).select_related("call"), pk=kwargs["pk"]
-        )
-        return super().dispatch(request, *args, **kwargs)
 
     def get_page_title(self):
         return _("Attribution des dossiers — %s") % self.review_round

@@ -13,9 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from cms_pages.sites import is_programme_team
 from core.text import SingleLineFormField
-from core.views import AdminPage
 
 from .invitations import (
     enqueue_invitation,
@@ -26,7 +24,7 @@ from .invitations import (
 )
 from .members import removal_date, remove_member, round_progress
 from .models import JuryInvitation, RoundMember
-from .permissions import rounds_for
+from .round_views import TeamRoundPage, round_of_team
 
 
 class InviteForm(forms.Form):
@@ -51,19 +49,9 @@ class InviteForm(forms.Form):
     )
 
 
-def round_of_team(request, pk):
-    if not is_programme_team(request.user):
-        raise PermissionDenied
-    return get_object_or_404(rounds_for(request.user).select_related("call"), pk=pk)
-
-
-class RoundMembersView(AdminPage):
+class RoundMembersView(TeamRoundPage):
     template_name = "selection/rounds/members.html"
     header_icon = "group"
-
-    def dispatch(self, request, *args, **kwargs):
-        self.review_round = round_of_team(request, kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
 
     def get_page_title(self):
         return _("Membres et avancement — %s") % self.review_round

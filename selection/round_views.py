@@ -85,17 +85,24 @@ class DecisionForm(forms.Form):
         return cleaned_data
 
 
-class RoundRankingView(AdminPage):
-    template_name = "selection/rounds/ranking.html"
-    header_icon = "list-ol"
+def round_of_team(request, pk):
+    """One of the rounds this person's programme team runs (403 for anyone else)."""
+    if not is_programme_team(request.user):
+        raise PermissionDenied
+    return get_object_or_404(rounds_for(request.user).select_related("call"), pk=pk)
+
+
+class TeamRoundPage(AdminPage):
+    """A screen of the programme team on one of its rounds: ``self.review_round``."""
 
     def dispatch(self, request, *args, **kwargs):
-        if not is_programme_team(request.user):
-            raise PermissionDenied
-        self.review_round = get_object_or_404(
-            rounds_for(request.user).select_related("call"), pk=kwargs["pk"]
-        )
+        self.review_round = round_of_team(request, kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
+
+
+class RoundRankingView(TeamRoundPage):
+    template_name = "selection/rounds/ranking.html"
+    header_icon = "list-ol"
 
     def get_page_title(self):
         return _("Classement — %s") % self.review_round
