@@ -162,8 +162,10 @@ class Aggregate:
         )
 
 
-def round_aggregates(review_round):
+def round_aggregates(review_round, candidature_ids=None):
     """One Aggregate per candidature of the round, best first (unscored last).
+
+    ``candidature_ids``: only those dossiers (a page of them), not the round.
 
     Five queries whatever the number of dossiers and members. The answers
     (``form_data``) are not read, and evaluations come as plain rows with one
@@ -171,16 +173,20 @@ def round_aggregates(review_round):
     second.
     """
     score_of = scorer(criteria_of(review_round.call))
-    candidatures = list(review_round.candidatures.defer("form_data"))
+    candidatures = review_round.candidatures.defer("form_data")
+    of_round = Evaluation.objects.filter(round=review_round)
+    if candidature_ids is not None:
+        candidatures = candidatures.filter(pk__in=list(candidature_ids))
+        of_round = of_round.filter(candidature_id__in=list(candidature_ids))
     by_id = {c.pk: Aggregate(candidature=c) for c in candidatures}
     evaluations = list(
-        Evaluation.objects.filter(
-            round=review_round, submitted_at__isnull=False
-        ).values_list("candidature_id", "member_id", "conflict_of_interest", "scores")
+        of_round.filter(submitted_at__isnull=False).values_list(
+            "candidature_id", "member_id", "conflict_of_interest", "scores"
+        )
     )
     members = get_user_model().objects.in_bulk({row[1] for row in evaluations})
-    for candidature_id, count, submitted_at in Evaluation.objects.filter(
-        round=review_round, reopened_count__gt=0
+    for candidature_id, count, submitted_at in of_round.filter(
+        reopened_count__gt=0
     ).values_list("candidature_id", "reopened_count", "submitted_at"):
         if aggregate := by_id.get(candidature_id):
             aggregate.reopened += count
@@ -216,11 +222,9 @@ def preselection_results(preselection, candidature_ids):
     aggregates, then the comments of the submitted evaluations in one query.
     The members' names are left out: the committee reads what the jury said.
     """
-    wanted = set(candidature_ids)
     results = {
         a.candidature.pk: PreselectionResult(aggregate=a)
-        for a in round_aggregates(preselection)
-        if a.candidature.pk in wanted
+        for a in round_aggregates(preselection, candidature_ids)
     }
     if not results:
         return results
