@@ -15,6 +15,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.browser.helpers import Journey, log_in
+from tests.browser.test_accessibility import check
 from tests.browser.test_journeys import DEMO_ROUND, REFERENCE, criterion
 
 pytestmark = pytest.mark.browser
@@ -68,7 +69,7 @@ def decide(page, references, decision):
 
 
 def test_from_an_external_jurors_invitation_to_the_construction_phase(
-    amorce_server, new_page
+    amorce_server, new_page, axe_source
 ):
     team = new_page()
     journey = Journey("saison", team)
@@ -100,9 +101,10 @@ def test_from_an_external_jurors_invitation_to_the_construction_phase(
             team.get_by_text(re.compile(r"\d+ attributions? ajoutées?"))
         ).to_be_visible()
 
-    juror = new_page()
+    juror = new_page(bypass_csp=True)  # axe-core is injected as an inline script
     with journey.step("mot-de-passe", "the juror choosing his password", page=juror):
         juror.goto(link)
+        check(juror, "invitation-jury", axe_source)
         juror.get_by_label(re.compile(r"Nouveau mot de passe")).fill(
             "Jury-externe-2026!"
         )
@@ -121,6 +123,8 @@ def test_from_an_external_jurors_invitation_to_the_construction_phase(
         assert len(set(mine)) == 2, mine
         for reference in sorted(set(mine)):
             juror.get_by_role("link", name=reference).click()
+            if reference == min(mine):  # the score sheet, its notes described
+                check(juror, "grille-de-notation", axe_source)
             score(
                 juror,
                 {
@@ -181,6 +185,10 @@ def test_from_an_external_jurors_invitation_to_the_construction_phase(
         committee.get_by_role("link", name=COMMITTEE_ROUND).click()
         laureate = sorted(set(mine))[0]
         committee.get_by_role("link", name=laureate).click()
+        heading = committee.get_by_role("heading", level=2).first.inner_text()
+        who = re.fullmatch(rf"{laureate} — (.+) \((.+)\)", heading.strip())
+        assert who, heading
+        name, administration = who.groups()
         expect(
             committee.get_by_role("heading", name="Résultat de la pré-sélection")
         ).to_be_visible()
@@ -211,3 +219,16 @@ def test_from_an_external_jurors_invitation_to_the_construction_phase(
             "button", name="Enregistrer la décision du comité final"
         ).click()
         expect(team.get_by_text(re.compile("Phase « Construction »"))).to_be_visible()
+
+    with journey.step("laureats", "the laureates list published and read by anyone"):
+        team.goto(f"{amorce_server.url}/admin/investigations/laureats/")
+        team.get_by_role("link", name=re.compile("^Appel à candidatures")).first.click()
+        team.get_by_role("button", name="Publier la liste des lauréats").click()
+        visitor = new_page(bypass_csp=True)
+        visitor.goto(f"{amorce_server.url}/programme/appel-a-candidatures/")
+        visitor.get_by_role("link", name="Voir les lauréats de l'appel").click()
+        expect(visitor.get_by_text("Département de l'Exemple")).to_be_visible()
+        expect(
+            visitor.get_by_text("Karim Benali"), "no applicant's name"
+        ).to_have_count(0)
+        check(visitor, "laureats", axe_source)
