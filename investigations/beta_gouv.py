@@ -45,6 +45,16 @@ END = "end"  # « Abandon »
 _REFERENCE = re.compile(r"^\s*[A-Za-z0-9]+-\d{4}-\d+\s*[—–:\-|]*\s*")
 
 
+class _FicheDumper(yaml.SafeDumper):
+    """YAML as the real fiches are written: lists indented, no anchors (``&id001``)."""
+
+    def increase_indent(self, flow=False, indentless=False):
+        return super().increase_indent(flow, False)
+
+    def ignore_aliases(self, data):
+        return True
+
+
 class FicheRefused(ValueError):
     """The fiche cannot be written; ``problems`` says why, in French, one a line."""
 
@@ -68,8 +78,9 @@ def _committee_comment(event):
         _("Comité d'investissement : %(decision)s.")
         % {"decision": event.get_decision_display()}
     ]
-    if event.comment.strip():
-        parts.append(event.comment.strip())
+    comment = event.comment.strip()
+    if comment:
+        parts.append(comment if comment[-1] in ".!?…" else f"{comment}.")
     if event.document_tags:
         parts.append(
             _("Documents présentés : %(documents)s.")
@@ -248,6 +259,13 @@ def fiche_data(investigation):
         "sponsors": sorted(sponsors),
         "contact": contact,
         "phases": phases,
+        # Keys every fiche espace-membre writes carries, left for the team to
+        # fill on beta.gouv.fr: the service's address, its users, its stack and
+        # its themes (none of which an investigation knows yet).
+        "link": "",
+        "usertypes": [],
+        "techno": [],
+        "thematiques": [],
     }
     events = fiche_events(investigation)
     if events:
@@ -266,8 +284,9 @@ def fiche_body(investigation):
 def beta_gouv_fiche(investigation):
     """The whole file: YAML front matter between ``---`` lines, then the body."""
     data = fiche_data(investigation)
-    front_matter = yaml.safe_dump(
+    front_matter = yaml.dump(
         data,
+        Dumper=_FicheDumper,
         allow_unicode=True,
         sort_keys=False,
         default_flow_style=False,
