@@ -279,3 +279,8 @@ def test_the_ids_are_settings_the_team_edits(programme_client, investigation):
     assert organisation.beta_gouv_id == ""
     field = SiteIdentity._meta.get_field("beta_gouv_incubator_id")
     assert "content/_incubators" in str(field.help_text)
+
+
+def test_the_administrations_list_shows_their_ids(programme_client, filled):
+    html = programme_client.get("/admin/snippets/investigations/organisation/")
+    assert "interieur" in html.content.decode()
