@@ -20,7 +20,9 @@ from .beta_gouv_check import (
     FIXTURES,
     check_fiche,
     check_front_matter,
+    check_new_fiche,
     check_site_rules,
+    ids,
     split,
 )
 
@@ -118,6 +120,7 @@ def test_the_python_check_refuses_what_the_real_one_refuses():
     )
     assert check_site_rules({**data, "incubator": "Amorce", "contact": ""})
     assert check_site_rules({**data, "events": [{"name": "decision"}]})
+    assert check_new_fiche(data, "") == ["body: under 30 characters"]
 
 
 def test_an_exported_fiche_passes_the_check_and_has_the_shape_of_real_ones(
@@ -163,6 +166,7 @@ def test_an_exported_fiche_passes_the_check_and_has_the_shape_of_real_ones(
     assert filled.candidature.reference not in text.split("---")[1]
     assert data["mission"] == "Des rendez-vous en préfecture en moins d'une semaine"
     assert data["contact"] == filled.contact_email
+    assert {event["name"] for event in data["events"]} <= ids("events")
     # Our decisions, in the site's event names, with what it has no key for in the comment.
     assert data["events"] == [
         {
