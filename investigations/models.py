@@ -19,7 +19,12 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from cms_pages.choices import PhaseCode
-from cms_pages.models import ProgrammePage, SiteIdentity, only_site
+from cms_pages.models import (
+    ProgrammePage,
+    SiteIdentity,
+    beta_gouv_id_validator,
+    only_site,
+)
 from core.text import SingleLineCharField
 
 
@@ -56,11 +61,26 @@ class Organisation(models.Model):
         on_delete=models.SET_NULL,
         related_name="children",
     )
+    beta_gouv_id = models.CharField(
+        _("identifiant beta.gouv.fr"),
+        max_length=100,
+        blank=True,
+        validators=[beta_gouv_id_validator],
+        help_text=_(
+            "Pour exporter les fiches beta.gouv.fr des investigations de cette "
+            "administration : le nom de son fichier dans content/_organisations du "
+            "dépôt betagouv/beta.gouv.fr, sans « .md » (par exemple « dinum », "
+            "« anct », « ademe ») ; la liste est aussi sur "
+            "https://beta.gouv.fr/api/v2.6/organisations.json. Vide : l'export "
+            "des fiches de ses investigations est refusé."
+        ),
+    )
 
     panels = [
         FieldPanel("name"),
         FieldPanel("kind"),
         FieldPanel("parent"),
+        FieldPanel("beta_gouv_id"),
         FieldPanel("site"),
     ]
 

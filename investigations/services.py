@@ -10,7 +10,6 @@ raises ``StepRefused`` with its reason in French, and changes nothing.
 
 import datetime as dt
 
-import yaml
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.utils import timezone
@@ -155,38 +154,6 @@ def move_start(investigation, previous_start, kept=()):
         checkpoint.save(update_fields=["date"])
     if not phases:
         start_investigation(investigation)
-
-
-def to_beta_gouv_front_matter(investigation, incubator=""):
-    """The record in the shape of beta.gouv.fr's startup files (YAML front matter)."""
-    data = {
-        "title": investigation.title,
-        "mission": investigation.problem_statement,
-        "incubator": incubator,
-        "contact": investigation.contact_email,
-        "sponsors": [o.name for o in investigation.organisations.all()],
-        "phases": [
-            {
-                "name": p.code,
-                "start": p.starts_on.isoformat(),
-                **({"end": p.ends_on.isoformat()} if p.ends_on else {}),
-            }
-            for p in sorted(investigation.phases.all(), key=lambda p: p.starts_on)
-        ],
-        "events": [
-            {
-                "name": "committee",
-                "date": e.date.isoformat(),
-                "decision": e.decision,
-                "comment": e.comment,
-                "documents": e.document_tags,
-            }
-            for e in sorted(investigation.committee_events.all(), key=lambda e: e.date)
-        ],
-    }
-    front_matter = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
-    body = investigation.learnings if investigation.publish_learnings else ""
-    return f"---\n{front_matter}---\n\n{body}\n"
 
 
 # What an outcome, then an investment committee's decision, opens next.

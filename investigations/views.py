@@ -20,10 +20,11 @@ from django.utils.translation import gettext_lazy
 from wagtail.admin.paginator import WagtailPaginator
 from wagtail.models import Site
 
-from cms_pages.models import ProgrammePage, SiteIdentity
+from cms_pages.models import ProgrammePage
 from core.views import AdminPage
 from forms.permissions import candidatures_for
 
+from .beta_gouv import FicheRefused, beta_gouv_fiche
 from .models import (
     CommitteeEvent,
     Outcome,
@@ -32,7 +33,7 @@ from .models import (
     committee_due,
 )
 from .permissions import investigations_for
-from .services import open_from_candidature, to_beta_gouv_front_matter
+from .services import open_from_candidature
 
 
 def require(user, action):
@@ -239,13 +240,26 @@ def next_committee_due(investigations):
 
 
 def beta_gouv_export(request, pk):
+    """The fiche to hand to beta.gouv.fr, or back to the investigation saying what to fill."""
     require(request.user, "view")
-    investigation = get_object_or_404(investigations_for(request.user), pk=pk)
-    incubator = SiteIdentity.for_request(request).service_title
-    response = HttpResponse(
-        to_beta_gouv_front_matter(investigation, incubator),
-        content_type="text/markdown; charset=utf-8",
+    investigation = get_object_or_404(
+        investigations_for(request.user)
+        .select_related("site", "candidature")
+        .prefetch_related("organisations", "phases", "committee_events"),
+        pk=pk,
     )
+    try:
+        text = beta_gouv_fiche(investigation)
+    except FicheRefused as refused:
+        messages.error(
+            request,
+            _("La fiche beta.gouv.fr n'est pas exportée : %(problems)s")
+            % {"problems": " ".join(refused.problems)},
+        )
+        return redirect(
+            "wagtailsnippets_investigations_investigation:inspect", investigation.pk
+        )
+    response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="{slugify(investigation.slug)}.md"'
     )

@@ -312,7 +312,7 @@ class OrganisationViewSet(OwnSiteSnippetViewSet):
     model = Organisation
     icon = "group"
     menu_label = _("Administrations")
-    list_display = ["name", "kind", "parent"]
+    list_display = ["name", "kind", "parent", "beta_gouv_id"]
     list_filter = ["kind"]
     search_fields = ["name"]
     edit_handler = ObjectList(Organisation.panels, base_form_class=OrganisationForm)

@@ -38,6 +38,17 @@ def only_site():
     return Site.objects.filter(is_default_site=True).first()
 
 
+# A file name in beta.gouv.fr's content/_organisations or content/_incubators
+# (« dinum », « FabNum-MI », « latelier.numerique.du.ministere… »).
+beta_gouv_id_validator = RegexValidator(
+    r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+    _(
+        "Un identifiant beta.gouv.fr : lettres sans accent, chiffres, points, "
+        "tirets et soulignés, sans espace (par exemple « dinum »)."
+    ),
+)
+
+
 def default_investigation_weeks():
     return getattr(settings, "AMORCE_INVESTIGATION_WEEKS", 9)
 
@@ -174,6 +185,18 @@ class SiteIdentity(BaseSiteSetting):
             "séparées par des virgules : « 3, 6 ». Vide : aucun point d'étape prévu."
         ),
     )
+    beta_gouv_incubator_id = models.CharField(
+        _("identifiant de l'incubateur sur beta.gouv.fr"),
+        max_length=100,
+        blank=True,
+        validators=[beta_gouv_id_validator],
+        help_text=_(
+            "Pour exporter les fiches beta.gouv.fr des investigations : le nom du "
+            "fichier de l'incubateur dans content/_incubators du dépôt "
+            "betagouv/beta.gouv.fr, sans « .md » (par exemple « dinum », « anct », "
+            "« FabNum-MI »). Vide : l'export des fiches est refusé."
+        ),
+    )
 
     panels = [
         MultiFieldPanel(
@@ -201,6 +224,7 @@ class SiteIdentity(BaseSiteSetting):
                 FieldPanel("reference_prefix"),
                 FieldPanel("investigation_weeks"),
                 FieldPanel("checkpoint_weeks"),
+                FieldPanel("beta_gouv_incubator_id"),
             ],
             heading=_("Fonctionnement"),
         ),

@@ -4,7 +4,6 @@ import datetime as dt
 import io
 
 import pytest
-import yaml
 from django.utils import timezone
 from django.utils.formats import date_format
 from pypdf import PdfReader
@@ -62,44 +61,6 @@ def test_only_a_laureate_opens_one(programme_client, form_page):
     candidature = CandidatureFactory(page=form_page, status="eligible")
     programme_client.post(f"/admin/investigations/ouvrir/{candidature.pk}/")
     assert not Investigation.objects.exists()
-
-
-def test_phases_and_committees_export_as_beta_gouv_front_matter(
-    programme_client, investigation
-):
-    phase = investigation.phases.get()
-    phase.ends_on = investigation.starts_on + dt.timedelta(days=70)
-    phase.save()
-    Phase.objects.create(
-        investigation=investigation, code="construction", starts_on=phase.ends_on
-    )
-    CommitteeEvent.objects.create(
-        investigation=investigation,
-        date=phase.ends_on,
-        decision="continue",
-        comment="Impact prometteur",
-        documents="user_research, impact, inconnu",
-    )
-    response = programme_client.get(
-        f"/admin/investigations/{investigation.pk}/beta-gouv.md"
-    )
-    text = response.content.decode()
-    assert text.startswith("---\n")
-    front_matter = yaml.safe_load(text.split("---\n")[1])
-    assert set(front_matter) >= {"title", "mission", "incubator", "phases", "events"}
-    assert [p["name"] for p in front_matter["phases"]] == [
-        "investigation",
-        "construction",
-    ]
-    assert front_matter["phases"][0]["end"] == phase.ends_on.isoformat()
-    assert "end" not in front_matter["phases"][1]
-    assert front_matter["events"][0] == {
-        "name": "committee",
-        "date": phase.ends_on.isoformat(),
-        "decision": "continue",
-        "comment": "Impact prometteur",
-        "documents": ["user_research", "impact"],
-    }
 
 
 def test_dashboard_shows_phase_time_against_target_and_next_committee(
@@ -330,7 +291,7 @@ def test_programme_team_edits_an_investigation_in_the_admin(
 def test_dashboard_counts_everything_and_shows_a_page_at_a_time(programme_client, call):
     import datetime as dt
 
-    from investigations.models import Investigation, Phase
+    from investigations.models import Investigation
     from investigations.views import ROWS_PER_PAGE
 
     start = dt.date(2026, 1, 5)
@@ -364,7 +325,7 @@ def test_dashboard_names_the_soonest_committee_as_each_row_does(
     """The summary, counted by the database, agrees with each row's own date."""
     import datetime as dt
 
-    from investigations.models import CommitteeEvent, Investigation, Phase
+    from investigations.models import Investigation
 
     start = dt.date(2026, 1, 5)
     shift = {
@@ -424,7 +385,7 @@ def test_the_committee_interval_is_the_programme_pages(programme_client, call):
     import datetime as dt
 
     from cms_pages.models import ProgrammePage
-    from investigations.models import CommitteeEvent, Investigation, Phase
+    from investigations.models import Investigation
 
     ProgrammePage.objects.update(committee_interval_months=3)
     investigation = Investigation.objects.create(
