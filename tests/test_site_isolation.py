@@ -22,6 +22,7 @@ from forms.factories import CandidatureFactory, CandidatureFormPageFactory
 from forms.models import CandidatureAttachment
 from forms.services import change_status
 from investigations.models import CalendarFeed, Investigation, Organisation
+from investigations.services import start_investigation
 from selection.models import NotificationTemplate, ReviewRound, RoundMember
 from tests.incubators import B_HOST, add_second_incubator
 from tests.users import member_of
@@ -61,11 +62,19 @@ def build_side(call, form_page, juror, label):
         final_committee_on=timezone.localdate(),  # a date on the calendar and feed
         learnings=f"Enseignement {label}",
         publish_learnings=True,
+        pitch=f"Une phrase {label}",
+        contact_email=f"contact-{label.lower()}@example.org",
     )
+    start_investigation(investigation)  # its first phase, for the beta.gouv.fr fiche
     organisation = Organisation.objects.create(
-        site=call.get_site(), name=f"Administration {label}"
+        site=call.get_site(),
+        name=f"Administration {label}",
+        beta_gouv_id=f"administration-{label.lower()}",
     )
     investigation.organisations.add(organisation)
+    identity = SiteIdentity.for_site(call.get_site())
+    identity.beta_gouv_incubator_id = f"incubateur-{label.lower()}"
+    identity.save()
     return {
         "candidature": candidature,
         "attachment": candidature.attachments.get(),
