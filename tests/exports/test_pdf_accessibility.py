@@ -30,6 +30,20 @@ from tests.exports.test_pdfs import round_with_dossiers  # noqa: F401 (a fixture
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def no_tagging_error(caplog):
+    """WeasyPrint logs what it could not tag (a missing ``lang``, an image
+    without ``alt``) and goes on: here, that fails the test."""
+    caplog.set_level("WARNING", logger="weasyprint")
+    yield
+    errors = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "weasyprint" and r.levelname == "ERROR"
+    ]
+    assert not errors, errors
+
+
 def resolve(obj):
     return obj.get_object() if isinstance(obj, IndirectObject) else obj
 
