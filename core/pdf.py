@@ -65,13 +65,48 @@ def local_only_fetcher():
     return LocalFetcher(allowed_protocols=["file"])
 
 
+#: The one choice of PDF options, for every kind of PDF the project draws:
+#: tagged PDF/UA-1 (ISO 14289-1). The variant turns WeasyPrint's tags on (a
+#: structure tree that follows the HTML: headings, lists, tables with their
+#: header cells, figures with their ``alt``), writes ``/MarkInfo``,
+#: ``DisplayDocTitle`` and the PDF/UA identification in the XMP metadata; the
+#: title comes from ``<title>``, the language from ``<html lang>``, the
+#: bookmarks from the headings. What the templates owe it is in
+#: docs/features.md (« PDF accessibles »).
+PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}
+
+
+def _reference_number(reference):
+    return int(reference.split()[0])
+
+
+def header_scopes(_document, pdf):
+    """Give each table header cell its ``/Scope``, as HTML reads it.
+
+    WeasyPrint ties every data cell to its header cells (``/Headers`` and
+    ``/ID``) but writes no ``/Scope`` on the header cells, which checkers want
+    to see. As in HTML, a header cell in the table head heads its column; one
+    in the body heads its row (the templates write ``<th scope="col">`` in
+    ``<thead>`` and ``<th scope="row">`` in ``<tbody>``, tested).
+    """
+    objects = pdf.objects
+    for element in objects:
+        if not isinstance(element, dict) or element.get("S") != "/TH":
+            continue
+        row = objects[_reference_number(element["P"])]
+        group = objects[_reference_number(row["P"])] if "P" in row else {}
+        scope = "/Column" if group.get("S") == "/THead" else "/Row"
+        element["A"]["Scope"] = scope
+
+
 def html_to_pdf(html):
+    """``html`` (a whole document, with ``<title>`` and ``lang``) as a tagged PDF/UA-1."""
     # lazy: importing WeasyPrint costs about a second; only PDF requests pay it.
     from weasyprint import HTML
 
-    return HTML(
-        string=html, base_url=None, url_fetcher=local_only_fetcher()
-    ).write_pdf()
+    return HTML(string=html, base_url=None, url_fetcher=local_only_fetcher()).write_pdf(
+        finisher=header_scopes, **PDF_OPTIONS
+    )
 
 
 def pdf_response(content, filename):
