@@ -96,7 +96,12 @@ def header_scopes(_document, pdf):
         row = objects[_reference_number(element["P"])]
         group = objects[_reference_number(row["P"])] if "P" in row else {}
         scope = "/Column" if group.get("S") == "/THead" else "/Row"
-        element["A"]["Scope"] = scope
+        if "A" in element:
+            element["A"]["Scope"] = scope
+        else:  # no attributes yet: the table ones, with the scope
+            import pydyf
+
+            element["A"] = pydyf.Dictionary({"O": "/Table", "Scope": scope})
 
 
 def html_to_pdf(html):
