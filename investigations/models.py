@@ -61,7 +61,7 @@ class Organisation(models.Model):
         on_delete=models.SET_NULL,
         related_name="children",
     )
-    beta_gouv_id = models.CharField(
+    beta_gouv_id = SingleLineCharField(
         _("identifiant beta.gouv.fr"),
         max_length=100,
         blank=True,

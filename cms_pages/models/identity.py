@@ -185,7 +185,7 @@ class SiteIdentity(BaseSiteSetting):
             "séparées par des virgules : « 3, 6 ». Vide : aucun point d'étape prévu."
         ),
     )
-    beta_gouv_incubator_id = models.CharField(
+    beta_gouv_incubator_id = SingleLineCharField(
         _("identifiant de l'incubateur sur beta.gouv.fr"),
         max_length=100,
         blank=True,
