@@ -20,6 +20,7 @@ from wagtail.search import index
 
 from cms_pages.choices import PhaseCode
 from cms_pages.models import (
+    OnOneSiteByDefault,
     ProgrammePage,
     SiteIdentity,
     beta_gouv_id_validator,
@@ -28,7 +29,7 @@ from cms_pages.models import (
 from core.text import SingleLineCharField
 
 
-class Organisation(models.Model):
+class Organisation(OnOneSiteByDefault, models.Model):
     class Kind(models.TextChoices):
         MINISTRY = "ministry", _("Ministère")
         CENTRAL = "central", _("Administration centrale")
@@ -101,13 +102,8 @@ class Organisation(models.Model):
     def __str__(self):
         return self.name
 
-    def save(self, *args, **kwargs):
-        if self.site_id is None:  # an instance of one site: that one
-            self.site = only_site()
-        super().save(*args, **kwargs)
 
-
-class Funder(models.Model):
+class Funder(OnOneSiteByDefault, models.Model):
     """Who pays for an investigation (« financeur »), per site.
 
     Each site lists its own funders and, for each, the kinds of administration
@@ -154,11 +150,6 @@ class Funder(models.Model):
 
     def __str__(self):
         return self.name
-
-    def save(self, *args, **kwargs):
-        if self.site_id is None:  # an instance of one site: that one
-            self.site = only_site()
-        super().save(*args, **kwargs)
 
     @property
     def kinds_display(self):

@@ -24,6 +24,7 @@ from .criteria import (
     parse_levels,
 )
 from .identity import (
+    OnOneSiteByDefault,
     SiteGroup,
     SiteIdentity,
     Theme,
@@ -56,6 +57,7 @@ __all__ = [
     "NewsArticlePage",
     "NewsArticleTag",
     "NewsIndexPage",
+    "OnOneSiteByDefault",
     "ProgrammePage",
     "ProgrammePhase",
     "SelectionCriterion",

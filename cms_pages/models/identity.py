@@ -38,6 +38,15 @@ def only_site():
     return Site.objects.filter(is_default_site=True).first()
 
 
+class OnOneSiteByDefault:
+    """A model with a ``site``: saved without one on an instance of one site, that one."""
+
+    def save(self, *args, **kwargs):
+        if self.site_id is None:
+            self.site = only_site()
+        super().save(*args, **kwargs)
+
+
 # A file name in beta.gouv.fr's content/_organisations or content/_incubators
 # (« dinum », « FabNum-MI », « latelier.numerique.du.ministere… »).
 beta_gouv_id_validator = RegexValidator(
