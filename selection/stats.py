@@ -7,14 +7,35 @@ never those of a member who declared a conflict of interest.
 
 import math
 
-from django.db.models import Count
-from django.db.models.fields.json import KeyTextTransform
+from django.db.models import CharField, Count, Func
 from django.utils.translation import gettext as _
 
 from core.charts import Chart, column_chart
 
 from .models import Evaluation
 from .scoring import criteria_of
+
+
+class ScoreOf(Func):
+    """The score an evaluation gave one criterion, as text, read by the database.
+
+    Django's key lookups read a key made of digits (a criterion's id) as a
+    position in a list: the path is written out here, the key as a parameter.
+    """
+
+    output_field = CharField()
+
+    def __init__(self, criterion_pk):
+        self.key = str(int(criterion_pk))
+        super().__init__("scores")
+
+    def as_sql(self, compiler, connection, **extra_context):
+        column, params = compiler.compile(self.source_expressions[0])
+        return f"({column} ->> %s)", (*params, self.key)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        column, params = compiler.compile(self.source_expressions[0])
+        return f"JSON_EXTRACT({column}, %s)", (*params, f'$."{self.key}"')
 
 
 def score_counts(review_round, criterion):
@@ -26,7 +47,7 @@ def score_counts(review_round, criterion):
             submitted_at__isnull=False,
             conflict_of_interest=False,
         )
-        .annotate(score=KeyTextTransform(str(criterion.pk), "scores"))
+        .annotate(score=ScoreOf(criterion.pk))
         .exclude(score__isnull=True)
         .values_list("score")
         .annotate(n=Count("pk"))
