@@ -11,10 +11,11 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cms_pages.sites import under_sites
 from core.charts import Chart, bar_chart, column_chart, day_label, days_between
 
 from .choices import FieldType, Status
-from .models import CandidatureFormPage
+from .models import Candidature, CandidatureFormPage
 
 # The questions whose answers are one choice among a list: those a chart counts.
 SINGLE_CHOICE_TYPES = {FieldType.DROPDOWN, FieldType.RADIO}
@@ -165,3 +166,21 @@ def funnel_counts(candidatures):
         (_("Pré-sélectionnées"), total(PRESELECTED_OR_LATER)),
         (_("Lauréates"), counts.get(Status.SELECTED, 0)),
     ]
+
+
+# « Chiffres clés » of a programme page (cms_pages.key_figures): counts of its site.
+
+
+def site_candidatures(site, call=None):
+    """The candidatures to the calls of ``site`` (to ``call`` only, if given)."""
+    candidatures = Candidature.objects.filter(under_sites([site]))
+    return candidatures.filter(call=call) if call is not None else candidatures
+
+
+def count_received(site, call=None):
+    """Candidatures sent, less those the team cancelled (tests, duplicates)."""
+    return site_candidatures(site, call).exclude(status=Status.CANCELLED).count()
+
+
+def count_laureates(site, call=None):
+    return site_candidatures(site, call).filter(status=Status.SELECTED).count()

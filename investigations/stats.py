@@ -14,7 +14,7 @@ from cms_pages.sites import programme_sites
 from core.charts import DEFAULT_COLOUR, Chart, bar_chart, funnel_chart
 from forms.stats import funnel_counts
 
-from .models import PHASE_TARGET_DAYS, Organisation
+from .models import PHASE_TARGET_DAYS, Investigation, Organisation
 from .services import FINAL_PHASES
 
 
@@ -178,4 +178,24 @@ def time_in_phase_chart(investigations, colour, today=None):
             [(label, mean) for label, mean, _n, _target in rows],
             colour=colour,
         ),
+    )
+
+
+# « Chiffres clés » of a programme page (cms_pages.key_figures): counts of its site.
+
+
+def count_investigations(site, call=None):
+    investigations = Investigation.objects.for_site(site)
+    if call is not None:
+        investigations = investigations.filter(call=call)
+    return investigations.count()
+
+
+def count_administrations(site, call=None):
+    """Administrations of the site's directory with at least one investigation."""
+    investigations = Investigation.objects.for_site(site)
+    if call is not None:
+        investigations = investigations.filter(call=call)
+    return (
+        Organisation.objects.filter(investigation__in=investigations).distinct().count()
     )
