@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from cms_pages.sites import is_programme_team
 from core.views import AdminPage
+from exports.resources import neutralise
 from exports.writers import write_csv
 from forms.permissions import calls_for, candidatures_for
 from forms.stats import by_answer_chart, by_day_chart, by_status_chart, choice_fields
@@ -211,5 +212,10 @@ def chart_csv(request, key):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     suffix = f"-{choices.call.slug}" if choices.call and not choices.round else ""
     response["Content-Disposition"] = f'attachment; filename="{key}{suffix}.csv"'
-    write_csv(chart.headers, chart.rows, response)
+    # An applicant's answer (« =HYPERLINK(…) ») is a label here: never a formula.
+    write_csv(
+        [neutralise(str(header)) for header in chart.headers],
+        ([neutralise(cell) for cell in row] for row in chart.rows),
+        response,
+    )
     return response

@@ -149,3 +149,23 @@ def test_a_label_is_escaped(programme_client, form_page, call):
     assert "&lt;script&gt;x&lt;/script&gt;" in html
     answers = bar_values(chart_svg(html, "par-reponse"))
     assert answers["<script>x</script>"] == 1
+
+
+def test_a_formula_in_an_answer_is_neutralised_in_the_csv(
+    programme_client, form_page, call
+):
+    """An answer that a spreadsheet would run (« =1+1 ») is written as text."""
+    CandidatureFactory(page=form_page, form_data={"public_concerne": "=1+1"})
+    frame = read_csv(
+        programme_client.get(f"/admin/chiffres/csv/par-reponse/?appel={call.pk}")
+    )
+    assert list(frame.iloc[:, 0]) == ["'=1+1"]
+
+
+def test_a_call_without_candidatures_draws_empty_charts(programme_client, call):
+    """No candidature yet, no dates: the page still answers, with zeros."""
+    response = programme_client.get("/admin/chiffres/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert set(bar_values(chart_svg(html, "par-statut")).values()) == {0}
+    assert set(bar_values(chart_svg(html, "entonnoir")).values()) == {0}
