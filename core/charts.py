@@ -45,7 +45,7 @@ def _svg(chart_id, title, description, width, height, body):
         '<svg xmlns="http://www.w3.org/2000/svg" class="amorce-chart" role="img" '
         'aria-labelledby="{id}-title {id}-desc" viewBox="0 0 {w} {h}" '
         'width="100%" preserveAspectRatio="xMinYMin meet" '
-        'font-family="sans-serif" font-size="13">'
+        'font-family="sans-serif" font-size="13" fill="currentColor">'
         '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>'
         "{body}</svg>",
         id=chart_id,
@@ -69,7 +69,7 @@ def _at(coordinate):
     return f"{coordinate:.1f}"
 
 
-def _clip(label, length=32):
+def _clip(label, length=28):
     label = str(label)
     return label if len(label) <= length else label[: length - 1] + "…"
 
@@ -219,10 +219,12 @@ def column_chart(
             format_html(
                 '<g class="amorce-mark"><line x1="{x}" y1="0" x2="{x}" '
                 'y2="{y}" stroke="#ce0500" stroke-width="2" stroke-dasharray="6 4"/>'
-                '<text x="{tx}" y="{ty}" fill="#ce0500">{label}</text></g>',
+                '<text x="{tx}" y="{ty}" text-anchor="{anchor}" fill="#ce0500">'
+                "{label}</text></g>",
                 x=_at(x),
                 y=COLUMNS_HEIGHT,
-                tx=_at(x + 4),
+                tx=_at(x + 4 if x < WIDTH / 2 else x - 4),
+                anchor="start" if x < WIDTH / 2 else "end",
                 ty=COLUMNS_HEIGHT + 34,
                 label=label,
             )
