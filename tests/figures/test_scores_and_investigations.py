@@ -3,6 +3,8 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from forms.factories import CandidatureFactory
@@ -111,3 +113,29 @@ def test_investigations_by_phase_and_time_in_phase(programme_client, site):
     frame = read_csv(programme_client.get("/admin/chiffres/csv/investigations-temps/"))
     assert list(frame["Jours en moyenne"]) == [50, 100]
     assert list(frame["Cible (jours)"])[0] == 63
+
+
+def test_the_scores_page_does_not_grow_with_the_evaluations(
+    programme_client, scored_round, form_page
+):
+    """One query per criterion, whatever the number of evaluations."""
+    review_round, criteria = scored_round
+    url = f"/admin/chiffres/tours/{review_round.pk}/"
+    programme_client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        programme_client.get(url)
+    juror = member_of("Jury", "juror_many")
+    for dossier in CandidatureFactory.create_batch(30, page=form_page):
+        review_round.candidatures.add(dossier)
+        Evaluation.objects.create(
+            round=review_round,
+            candidature=dossier,
+            member=juror,
+            scores={str(c.pk): 3 for c in criteria},
+            submitted_at=timezone.now(),
+        )
+    with CaptureQueriesContext(connection) as many:
+        response = programme_client.get(url)
+    assert len(many) == len(few)
+    first = bar_values(chart_svg(response.content.decode(), f"notes-{criteria[0].pk}"))
+    assert first["3"] == 30
