@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.images.blocks import ImageChooserBlock
 
+from .key_figures import KeyFigure, shown_figures
+
 RICH_TEXT_FEATURES = ["bold", "italic", "link", "document-link", "ol", "ul", "h3", "h4"]
 
 
@@ -200,6 +202,65 @@ class FaqSectionBlock(blocks.StructBlock):
         template = "cms_pages/blocks/faq_section_block.html"
 
 
+class KeyFigureBlock(blocks.StructBlock):
+    figure = blocks.ChoiceBlock(label=_("Chiffre"), choices=KeyFigure.choices)
+    call = blocks.PageChooserBlock(
+        label=_("Appel"),
+        page_type="cms_pages.CallPage",
+        required=False,
+        help_text=_(
+            "Pour les candidatures et les lauréats : un appel du site. Vide : "
+            "tous les appels du site."
+        ),
+    )
+    label = blocks.CharBlock(
+        label=_("Libellé"),
+        max_length=80,
+        required=False,
+        help_text=_("Vide : le nom du chiffre (« Candidatures reçues »…)."),
+    )
+
+    class Meta:
+        icon = "order"
+        label = _("Chiffre")
+
+
+class KeyFiguresBlock(blocks.StructBlock):
+    """Counts chosen by the editor, counted when the page is shown.
+
+    Only totals of the page's site; a count under ``key_figures.MIN_SHOWN``
+    is left out, and the block with it if none is left.
+    """
+
+    title = blocks.CharBlock(
+        label=_("Titre"), max_length=120, required=False, default=_("Chiffres clés")
+    )
+    figures = blocks.ListBlock(
+        KeyFigureBlock(), label=_("Chiffres"), min_num=1, max_num=6
+    )
+
+    class Meta:
+        icon = "table"
+        label = _("Chiffres clés")
+        template = "cms_pages/blocks/key_figures_block.html"
+
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context)
+        page = (parent_context or {}).get("page")
+        site = page.get_site() if page is not None else None
+        context["shown"] = shown_figures(value["figures"], site)
+        return context
+
+    def get_api_representation(self, value, context=None):
+        return {
+            "title": value.get("title"),
+            "figures": [
+                {"figure": item["figure"], "label": item.get("label") or ""}
+                for item in value["figures"]
+            ],
+        }
+
+
 # One StreamBlock per page family.
 
 
@@ -221,6 +282,7 @@ class ProgrammeStreamBlock(blocks.StreamBlock):
     accordion = AccordionBlock()
     button = ButtonLinkBlock()
     timeline = TimelineBlock()
+    key_figures = KeyFiguresBlock()
 
 
 class CallStreamBlock(blocks.StreamBlock):

@@ -10,4 +10,10 @@ class FormsConfig(AppConfig):
 
     def ready(self):
         # Registers what may not be deleted, and the per-site listings.
+        from cms_pages.key_figures import KeyFigure, register_counter
+
         from . import permissions, rules  # noqa: F401
+        from .stats import count_laureates, count_received
+
+        register_counter(KeyFigure.CANDIDATURES, count_received)
+        register_counter(KeyFigure.LAUREATES, count_laureates)

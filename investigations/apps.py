@@ -10,9 +10,13 @@ class InvestigationsConfig(AppConfig):
     def ready(self):
         # Registers what may not be deleted, the per-site listings, the public
         # list of a call's laureates.
+        from cms_pages.key_figures import KeyFigure, register_counter
         from cms_pages.models import LAUREATE_LISTS
 
         from . import permissions, rules  # noqa: F401
         from .laureates import published_laureates
+        from .stats import count_administrations, count_investigations
 
         LAUREATE_LISTS.append(published_laureates)
+        register_counter(KeyFigure.INVESTIGATIONS, count_investigations)
+        register_counter(KeyFigure.ADMINISTRATIONS, count_administrations)

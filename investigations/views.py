@@ -13,6 +13,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -34,6 +35,7 @@ from .models import (
 )
 from .permissions import investigations_for
 from .services import open_from_candidature
+from .stats import by_phase_chart, team_colour, time_in_phase_chart
 
 
 def require(user, action):
@@ -159,6 +161,14 @@ class DashboardView(AdminPage):
         )
         context["next_committee"] = next_committee_due(investigations)
         context["today"] = today
+        colour = team_colour(self.request.user)
+        charts = [
+            by_phase_chart(investigations, colour),
+            time_in_phase_chart(investigations, colour, today),
+        ]
+        for chart in charts:  # the CSV of each, from « Chiffres »
+            chart.csv_url = reverse("figures_csv", args=[chart.key])
+        context["charts"] = charts
         return context
 
 

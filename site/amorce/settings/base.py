@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "exports",
     "investigations",
     "privacy",
+    "figures",
     "demo",
     "dsfr",
     "wagtail.contrib.forms",
