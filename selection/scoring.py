@@ -20,17 +20,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import (
     Avg,
     Count,
-    ExpressionWrapper,
     F,
-    FloatField,
-    Func,
     Max,
     Min,
     Q,
     Sum,
-    Value,
 )
-from django.db.models.functions import Cast, Round
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -131,56 +126,6 @@ def weighted_score(scores, criteria):
     return scorer(criteria)(scores)
 
 
-class ObjectKey(Func):
-    """The value under ``key`` in the JSON object at ``path``, as text or number.
-
-    Django's ``KeyTextTransform`` reads a key made of digits (a criterion's
-    id) as an array index; this reads it as the object's key.
-    """
-
-    output_field = FloatField()
-
-    def __init__(self, path, key, **extra):
-        super().__init__(path, **extra)
-        self.key = str(key)
-
-    def as_sql(self, compiler, connection, **extra_context):
-        sql, params = compiler.compile(self.get_source_expressions()[0])
-        return f"JSON_EXTRACT({sql}, %s)", [*params, f'$."{self.key}"']
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        sql, params = compiler.compile(self.get_source_expressions()[0])
-        return f"(({sql}) ->> %s)", [*params, self.key]
-
-
-def score_expression(criteria, path="scores"):
-    """``weighted_score`` in SQL, read from the JSON of scores at ``path``.
-
-    The same formula to the hundredth, NULL when a criterion is missing
-    (any NULL term makes the sum NULL), so that the database ranks a round
-    without sending every evaluation to Python.
-    """
-    parts = [
-        (str(c.pk), float(c.weight), c.scale_min, c.scale_max - c.scale_min)
-        for c in criteria
-    ]
-    total_weight = sum(weight for _key, weight, _low, _span in parts)
-    if not parts or not total_weight:
-        return Value(None, output_field=FloatField())
-    terms = [
-        (Cast(ObjectKey(path, key), FloatField()) - Value(float(low)))
-        * Value(weight / span)
-        for key, weight, low, span in parts
-    ]
-    total = terms[0]
-    for term in terms[1:]:
-        total = total + term
-    return Round(
-        ExpressionWrapper(total * Value(100 / total_weight), output_field=FloatField()),
-        2,
-    )
-
-
 @dataclass
 class Aggregate:
     """A dossier's result in a round; ``scores`` and ``conflicts`` name the members.
@@ -242,16 +187,19 @@ RANKING_ORDERS = {
 }
 
 
-def ranking(review_round, candidature_ids=None, order="note"):
+def ranking(review_round, candidature_ids=None, order="note", fields=None):
     """The round's candidatures, each annotated with its aggregates, best first.
 
-    One query, computed by the database: ``scored`` (evaluations counted),
+    One query, computed by the database from each evaluation's stored
+    ``weighted`` score: ``scored`` (evaluations counted),
     ``mean``, ``variance`` (population: the spread is its square root), ``minimum``,
     ``maximum``, ``conflicted``, ``reopened`` and ``reopened_pending``; a page
     of it costs the same whatever the size of the round. ``order``: a key of
     ``RANKING_ORDERS``; ranks are always those of the « note » order.
+    ``fields``: the only columns of the candidatures read (all but the answers
+    otherwise).
     """
-    score = score_expression(criteria_of(review_round.call), "evaluations__scores")
+    score = F("evaluations__weighted")
     of_round = Q(evaluations__round=review_round)
     counted = (
         of_round
@@ -259,6 +207,8 @@ def ranking(review_round, candidature_ids=None, order="note"):
         & Q(evaluations__conflict_of_interest=False)
     )
     queryset = review_round.candidatures.defer("form_data")
+    if fields is not None:  # a narrow row groups faster
+        queryset = review_round.candidatures.only(*fields)
     if candidature_ids is not None:
         queryset = queryset.filter(pk__in=list(candidature_ids))
     return queryset.annotate(
@@ -303,21 +253,19 @@ def round_aggregates(review_round, candidature_ids=None):
     of_round = Evaluation.objects.filter(round=review_round, submitted_at__isnull=False)
     if candidature_ids is not None:
         of_round = of_round.filter(candidature_id__in=list(by_id))
-    score_of = scorer(criteria_of(review_round.call))
     evaluations = list(
         of_round.order_by("submitted_at", "pk").values_list(
-            "candidature_id", "member_id", "conflict_of_interest", "scores"
+            "candidature_id", "member_id", "conflict_of_interest", "weighted"
         )
     )
     members = get_user_model().objects.in_bulk({row[1] for row in evaluations})
-    for candidature_id, member_id, conflict, scores in evaluations:
+    for candidature_id, member_id, conflict, score in evaluations:
         aggregate = by_id.get(candidature_id)
         if aggregate is None:
             continue
         if conflict:
             aggregate.conflicts.append(members[member_id])
             continue
-        score = score_of(scores)
         if score is not None:
             aggregate.scores.append((members[member_id], score))
     return aggregates
