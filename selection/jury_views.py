@@ -34,6 +34,7 @@ from .scoring import (
     likely_conflict,
     others_visible_on,
     preselection_results,
+    ranking,
     round_aggregates,
     weighted_score,
 )
@@ -518,14 +519,23 @@ class MemberRankingView(JuryPage):
                 "pk", flat=True
             )
         )
+        # The order comes from the database, as ids; only the page's dossiers
+        # are read with their aggregates.
         ranked = [
-            (rank, a)
-            for rank, a in enumerate(round_aggregates(self.review_round), start=1)
-            if a.candidature.pk not in conflicted and a.candidature.pk in readable
+            (rank, pk)
+            for rank, pk in enumerate(
+                ranking(self.review_round).values_list("pk", flat=True), start=1
+            )
+            if pk not in conflicted and pk in readable
         ]
         page = WagtailPaginator(ranked, DOSSIERS_PER_PAGE).get_page(
             self.request.GET.get("p")
         )
+        rank_of = {pk: rank for rank, pk in page.object_list}
+        page.object_list = [
+            (rank_of[a.candidature.pk], a)
+            for a in round_aggregates(self.review_round, list(rank_of))
+        ]
         context.update(
             blind=self.review_round.blind,
             ranked=page.object_list,

@@ -271,6 +271,30 @@ class RoundMember(Orderable):
         return str(self.user)
 
 
+class EvaluationQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        fill_weighted_scores(objs)
+        return super().bulk_create(objs, *args, **kwargs)
+
+
+def fill_weighted_scores(evaluations):
+    """Set each evaluation's ``weighted`` from its scores and its call's criteria."""
+    from .scoring import criteria_of, scorer
+
+    scorers = {}
+    for evaluation in evaluations:
+        round_id = evaluation.round_id
+        if round_id not in scorers:
+            round_ = (
+                evaluation.round
+                if Evaluation.round.is_cached(evaluation)
+                else ReviewRound.objects.select_related("call").get(pk=round_id)
+            )
+            scorers[round_id] = scorer(criteria_of(round_.call))
+        evaluation.weighted = scorers[round_id](evaluation.scores or {})
+
+
 class Evaluation(models.Model):
     """One member's scores for one candidature in one round.
 
@@ -316,7 +340,15 @@ class Evaluation(models.Model):
         help_text=_("Vide : par le membre lui-même ; sinon, importée par l'équipe."),
     )
     reopened_count = models.PositiveSmallIntegerField(_("réouvertures"), default=0)
+    # Kept beside the scores it is computed from, for the database to rank a
+    # round: the call's criteria are frozen from the first submitted evaluation
+    # (``selection.rules.evaluations_freeze_criteria``), so it never goes stale.
+    weighted = models.FloatField(
+        _("note pondérée (sur 100)"), null=True, blank=True, editable=False
+    )
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+
+    objects = EvaluationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("évaluation")
@@ -331,6 +363,14 @@ class Evaluation(models.Model):
 
     def __str__(self):
         return f"{self.candidature_id} / {self.member_id} ({self.round_id})"
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "scores" in update_fields:
+            fill_weighted_scores([self])
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "weighted"}
+        super().save(*args, **kwargs)
 
     @property
     def is_locked(self):

@@ -118,6 +118,16 @@ snapshot["candidatures without duplicate keys"] = (
     if any(f.name == "identity_key" for f in Candidature._meta.get_fields())
     else None
 )
+Evaluation = model("Evaluation")
+snapshot["weighted scores"] = (
+    sorted(
+        str(value)
+        for value in Evaluation.objects.filter(submitted_at__isnull=False)
+        .values_list("weighted", flat=True)
+    )
+    if any(f.name == "weighted" for f in Evaluation._meta.get_fields())
+    else None
+)
 print("SNAPSHOT", json.dumps(snapshot))
 """
 
@@ -243,6 +253,9 @@ def test_the_previous_mains_data_survives_the_migrations(tmp_path):
     assert after["emails with their template"] == 1, (
         "the earlier email names its template"
     )
+    # Each stored evaluation scored 3 on every criterion: 60 out of 100 on
+    # scales of 0 to 5, filled in by the migration for the database to rank.
+    assert after["weighted scores"] == ["60.0"] * 3
     assert after["candidatures without duplicate keys"] == 0, (
         "the keys that find likely duplicates are filled for stored candidatures"
     )

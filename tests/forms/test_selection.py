@@ -1,5 +1,8 @@
 """Rounds, weighted scores, what each juror sees, the ranking and the decisions."""
 
+import math
+import random
+
 import pytest
 from bs4 import BeautifulSoup
 from django.db import connection
@@ -102,6 +105,75 @@ def test_a_declared_conflict_is_left_out_of_the_aggregate(
     evaluate(preselection, dossiers[0], bruno, [0, 0, 0], criteria, conflict=True)
     aggregate = round_aggregates(preselection)[0]
     assert (aggregate.mean, aggregate.count, aggregate.conflicts) == (100.0, 1, [bruno])
+
+
+def test_the_database_ranks_as_the_formula_scores(call, form_page, criteria):
+    """Means, spreads, extremes and order come from SQL: the same as the formula,
+    drafts, conflicts, missing criteria and other rounds' evaluations left out."""
+    chance = random.Random(15)  # noqa: S311 - a fixed sample, not a secret
+    members = [member_of("Jury", f"juror{i}") for i in range(4)]
+    review_round = ReviewRound.objects.create(call=call, kind="preselection")
+    other_round = ReviewRound.objects.create(call=call, kind="committee")
+    dossiers = [
+        CandidatureFactory(page=form_page, status="eligible") for _ in range(12)
+    ]
+    review_round.candidatures.add(*dossiers)
+    other_round.candidatures.add(*dossiers)
+    expected, listed = {}, {}
+    for dossier in dossiers:
+        counted = []
+        for member in members:
+            values = [chance.choice([0, 1.5, 2, 3, 4.25, 5]) for _ in range(2)] + [
+                chance.randint(0, 10)
+            ]
+            case = chance.choice(["counted", "counted", "draft", "conflict", "partial"])
+            scores = {str(c.pk): v for c, v in zip(criteria, values, strict=True)}
+            if case == "partial":
+                scores.pop(str(criteria[1].pk))
+            Evaluation.objects.create(
+                round=review_round,
+                candidature=dossier,
+                member=member,
+                scores=scores,
+                conflict_of_interest=case == "conflict",
+                submitted_at=None if case == "draft" else timezone.now(),
+            )
+            Evaluation.objects.create(  # never read into the first round
+                round=other_round,
+                candidature=dossier,
+                member=member,
+                scores={str(c.pk): c.scale_max for c in criteria},
+                submitted_at=timezone.now(),
+            )
+            if case == "counted":
+                counted.append(weighted_score(scores, criteria))
+        listed[dossier.pk] = counted
+        mean = round(sum(counted) / len(counted), 2) if counted else None
+        spread = (
+            round(math.sqrt(sum((s - mean) ** 2 for s in counted) / len(counted)), 2)
+            if counted
+            else None
+        )
+        expected[dossier.pk] = (
+            len(counted),
+            mean,
+            spread,
+            min(counted, default=None),
+            max(counted, default=None),
+        )
+    aggregates = round_aggregates(review_round)
+    for a in aggregates:
+        count, mean, spread, low, high = expected[a.candidature.pk]
+        assert (a.count, a.minimum, a.maximum) == (count, low, high)
+        assert a.mean == pytest.approx(mean, abs=0.011)
+        assert a.spread == pytest.approx(spread, abs=0.011)
+        assert sorted(score for _member, score in a.scores) == sorted(
+            listed[a.candidature.pk]
+        )
+    means = [a.mean for a in aggregates]
+    scored = [m for m in means if m is not None]
+    assert scored == sorted(scored, reverse=True)
+    assert means[: len(scored)] == scored  # unscored last
 
 
 def test_juror_sees_only_the_dossiers_of_their_round(
