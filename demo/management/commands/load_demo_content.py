@@ -405,7 +405,18 @@ class Command(BaseCommand):
                 paragraph(
                     "<p>Chaque phase se termine par une décision prise sur des faits : ce que "
                     "les usagers ont dit, ce que l'équipe a mesuré.</p>"
-                )
+                ),
+                {
+                    "type": "key_figures",
+                    "value": {
+                        "title": "Chiffres clés",
+                        "figures": [
+                            {"figure": "candidatures", "call": None, "label": ""},
+                            {"figure": "administrations", "call": None, "label": ""},
+                            {"figure": "laureates", "call": None, "label": ""},
+                        ],
+                    },
+                },
             ],
             committee_description="<p>Il examine l'impact mesuré de chaque service et décide "
             "de le poursuivre ou de l'arrêter, et des moyens à lui allouer.</p>",
