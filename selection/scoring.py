@@ -21,6 +21,7 @@ from django.db.models import (
     Avg,
     Count,
     F,
+    FilteredRelation,
     Max,
     Min,
     Q,
@@ -199,41 +200,41 @@ def ranking(review_round, candidature_ids=None, order="note", fields=None):
     ``fields``: the only columns of the candidatures read (all but the answers
     otherwise).
     """
-    score = F("evaluations__weighted")
-    of_round = Q(evaluations__round=review_round)
-    counted = (
-        of_round
-        & Q(evaluations__submitted_at__isnull=False)
-        & Q(evaluations__conflict_of_interest=False)
+    # Joined: this round's evaluations only, not every round's of the dossier.
+    joined = FilteredRelation(
+        "evaluations", condition=Q(evaluations__round=review_round)
     )
+    score = F("of_round__weighted")
+    submitted = Q(of_round__submitted_at__isnull=False)
+    counted = submitted & Q(of_round__conflict_of_interest=False)
     queryset = review_round.candidatures.defer("form_data")
     if fields is not None:  # a narrow row groups faster
         queryset = review_round.candidatures.only(*fields)
     if candidature_ids is not None:
         queryset = queryset.filter(pk__in=list(candidature_ids))
-    return queryset.annotate(
-        scored=Count(score, filter=counted),
-        mean=Avg(score, filter=counted),
-        # The population variance as E[x²] − E[x]²: SQLite's STDDEV_POP,
-        # Django's own, fails on a dossier with no score.
-        variance=Avg(score * score, filter=counted)
-        - Avg(score, filter=counted) * Avg(score, filter=counted),
-        minimum=Min(score, filter=counted),
-        maximum=Max(score, filter=counted),
-        conflicted=Count(
-            "evaluations",
-            filter=of_round
-            & Q(evaluations__submitted_at__isnull=False)
-            & Q(evaluations__conflict_of_interest=True),
-        ),
-        reopened=Sum("evaluations__reopened_count", filter=of_round),
-        reopened_pending=Count(
-            "evaluations",
-            filter=of_round
-            & Q(evaluations__reopened_count__gt=0)
-            & Q(evaluations__submitted_at__isnull=True),
-        ),
-    ).order_by(*RANKING_ORDERS.get(order, RANKING_ORDERS["note"]))
+    return (
+        queryset.annotate(of_round=joined)
+        .annotate(
+            scored=Count(score, filter=counted),
+            mean=Avg(score, filter=counted),
+            # The population variance as E[x²] − E[x]²: SQLite's STDDEV_POP,
+            # Django's own, fails on a dossier with no score.
+            variance=Avg(score * score, filter=counted)
+            - Avg(score, filter=counted) * Avg(score, filter=counted),
+            minimum=Min(score, filter=counted),
+            maximum=Max(score, filter=counted),
+            conflicted=Count(
+                "of_round", filter=submitted & Q(of_round__conflict_of_interest=True)
+            ),
+            reopened=Sum("of_round__reopened_count"),
+            reopened_pending=Count(
+                "of_round",
+                filter=Q(of_round__reopened_count__gt=0)
+                & Q(of_round__submitted_at__isnull=True),
+            ),
+        )
+        .order_by(*RANKING_ORDERS.get(order, RANKING_ORDERS["note"]))
+    )
 
 
 def round_aggregates(review_round, candidature_ids=None):
@@ -345,9 +346,9 @@ def to_discuss_first(review_round, limit=10):
     """The dossiers on which members disagree most: widest spread first."""
     return [
         Aggregate.of(candidature)
-        for candidature in ranking(review_round, order="ecart").filter(scored__gte=2)[
-            :limit
-        ]
+        for candidature in ranking(
+            review_round, order="ecart", fields=("pk", "reference")
+        ).filter(scored__gte=2)[:limit]
     ]
 
 
