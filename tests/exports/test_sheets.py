@@ -296,3 +296,28 @@ def test_round_page_links_to_the_workbook(programme_client, round_scene):
     assert f"/admin/exports/tours/{review_round.pk}/classeur/?format=xlsx" in (
         page.content.decode()
     )
+
+
+def test_a_large_round_workbook_runs_in_the_background_with_the_chosen_columns(
+    programme_client, paula, call, round_scene, settings
+):
+    """Past the limit, the workbook is a job; it keeps the columns chosen when asked."""
+    from exports.models import ExportColumnChoice, ExportJob
+
+    settings.AMORCE_EXPORT_SYNC_LIMIT = 2
+    ExportColumnChoice.objects.create(
+        user=paula, call=call, kind="candidatures", columns=["reference", "status"]
+    )
+    response = programme_client.get(
+        f"/admin/exports/tours/{round_scene['round'].pk}/classeur/", {"format": "xlsx"}
+    )
+    assert (response.status_code, response.url) == (302, "/admin/exports/")
+    job = ExportJob.objects.get()
+    assert job.kind == "round_workbook" and job.state == "done"
+    assert job.total == job.done == 3 + 4 + 3, "ranking, evaluations, dossiers"
+    file_response = programme_client.get(f"/admin/exports/fichiers/{job.pk}/")
+    assert file_response.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(download(file_response)))
+    assert book.sheetnames == ["Classement", "Évaluations", "Candidatures"]
+    assert [c.value for c in book["Candidatures"][1]] == ["Référence", "Statut"]
+    assert book["Candidatures"].max_row == 4
