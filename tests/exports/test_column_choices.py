@@ -170,8 +170,13 @@ def test_round_exports_apply_the_choice_of_their_call(
 ):
     from selection.models import ReviewRound
 
+    assert programme_client.get(choice_url(call, "evaluations")).status_code == 404, (
+        "no round yet: no evaluation columns to choose from"
+    )
     review_round = ReviewRound.objects.create(call=call, kind="preselection")
     review_round.candidatures.add(*dossiers)
+    page = programme_client.get(choice_url(call, "evaluations")).content.decode()
+    assert "Ampleur du problème" in page and "Adresse du membre" in page
     response = programme_client.post(
         choice_url(call, "ranking"), {"columns": ["rank", "reference", "mean"]}
     )
