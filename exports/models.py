@@ -51,3 +51,45 @@ class ExportJob(models.Model):
             if self.total
             else (100 if self.state == self.State.DONE else 0)
         )
+
+
+class ExportColumnChoice(models.Model):
+    """The columns a user keeps in an export of a call, applied to their later exports.
+
+    Column names are the resource's Field names (``reference``,
+    ``answer__le_probleme``…). A name the export no longer has is ignored when
+    the choice is applied; a choice only ever removes columns from what the
+    user may export anyway.
+    """
+
+    class Kind(models.TextChoices):
+        CANDIDATURES = "candidatures", _("Candidatures")
+        EVALUATIONS = "evaluations", _("Évaluations")
+        RANKING = "ranking", _("Classement")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="export_column_choices",
+    )
+    call = models.ForeignKey(
+        "cms_pages.CallPage",
+        verbose_name=_("appel"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    kind = models.CharField(_("export"), max_length=20, choices=Kind.choices)
+    columns = models.JSONField(_("colonnes"), default=list)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("choix de colonnes")
+        verbose_name_plural = _("choix de colonnes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "call", "kind"], name="one_column_choice_per_export"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.call_id}"

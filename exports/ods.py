@@ -1,4 +1,4 @@
-"""A small streaming ODS writer: one sheet, a bold header row, text, numbers and dates.
+"""A small streaming ODS writer: named sheets, a bold header row, text, numbers and dates.
 
 An ODS file is a zip: an uncompressed ``mimetype`` entry first, then
 ``META-INF/manifest.xml``, ``styles.xml`` and ``content.xml``. Like the XLSX
@@ -13,6 +13,14 @@ formula, whatever it starts with), numbers ``float``, dates and moments
 filters them; an empty cell is a bare ``<table:table-cell/>``, with no type.
 Text keeps its line breaks (one paragraph a line) and its runs of spaces
 (``<text:s/>``), which a spreadsheet program would otherwise collapse.
+
+A workbook holds one table or several (``write_ods_sheets``), each named
+after its content, its columns sized from the header and the first rows
+(one column style per width, all declared before the body so that nothing
+waits for the last row), long answers wrapped, scores with two decimals, an
+autofilter over each table (``table:database-range``, written after the
+tables, once their rows are counted) and the header row frozen
+(``settings.xml``, which LibreOffice reads).
 """
 
 import datetime as dt
@@ -25,7 +33,8 @@ from xml.sax.saxutils import escape, quoteattr
 from defusedxml import ElementTree
 from django.utils.translation import gettext_lazy as _lazy
 
-from .xlsx import ILLEGAL_XML
+from .sheets import LONG, MAX_LONG_WIDTH, MIN_WIDTH, SCORE, Sheet, named
+from .xlsx import ILLEGAL_XML, column_letters
 
 MIMETYPE = "application/vnd.oasis.opendocument.spreadsheet"
 
@@ -34,6 +43,7 @@ MANIFEST = f"""<?xml version="1.0" encoding="UTF-8"?>
 <manifest:file-entry manifest:full-path="/" manifest:version="1.2" manifest:media-type="{MIMETYPE}"/>
 <manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>
 <manifest:file-entry manifest:full-path="styles.xml" manifest:media-type="text/xml"/>
+<manifest:file-entry manifest:full-path="settings.xml" manifest:media-type="text/xml"/>
 </manifest:manifest>"""
 
 NAMESPACES = (
@@ -49,7 +59,16 @@ NAMESPACES = (
 STYLES = f"""<?xml version="1.0" encoding="UTF-8"?>
 <office:document-styles {NAMESPACES}><office:styles/></office:document-styles>"""
 
-# The cell styles: bold for the header, dd/mm/yyyy and dd/mm/yyyy hh:mm for dates.
+# A column style per width, in characters (about 0.2 cm each at the default size).
+COLUMN_STYLES = "".join(
+    f'<style:style style:name="w{width}" style:family="table-column">'
+    f'<style:table-column-properties style:column-width="{width * 0.2 + 0.2:.1f}cm"/>'
+    "</style:style>"
+    for width in range(MIN_WIDTH, MAX_LONG_WIDTH + 1)
+)
+
+# The cell styles: bold for the header, dd/mm/yyyy and dd/mm/yyyy hh:mm for dates,
+# wrapped long text, scores with two decimals.
 AUTOMATIC_STYLES = (
     "<office:automatic-styles>"
     '<number:date-style style:name="N1"><number:day number:style="long"/>'
@@ -60,10 +79,17 @@ AUTOMATIC_STYLES = (
     '<number:text>/</number:text><number:year number:style="long"/>'
     '<number:text> </number:text><number:hours number:style="long"/>'
     '<number:text>:</number:text><number:minutes number:style="long"/></number:date-style>'
+    '<number:number-style style:name="N3"><number:number number:decimal-places="2" '
+    'number:min-decimal-places="2" number:min-integer-digits="1"/></number:number-style>'
     '<style:style style:name="head" style:family="table-cell">'
+    '<style:table-cell-properties fo:wrap-option="wrap" style:vertical-align="top"/>'
     '<style:text-properties fo:font-weight="bold"/></style:style>'
     '<style:style style:name="day" style:family="table-cell" style:data-style-name="N1"/>'
     '<style:style style:name="moment" style:family="table-cell" style:data-style-name="N2"/>'
+    '<style:style style:name="wrap" style:family="table-cell">'
+    '<style:table-cell-properties fo:wrap-option="wrap" style:vertical-align="top"/></style:style>'
+    '<style:style style:name="score" style:family="table-cell" style:data-style-name="N3"/>'
+    f"{COLUMN_STYLES}"
     "</office:automatic-styles>"
 )
 
@@ -72,8 +98,34 @@ CONTENT_START = (
     f"<office:document-content {NAMESPACES}>{AUTOMATIC_STYLES}"
     "<office:body><office:spreadsheet>"
 )
-CONTENT_END = (
-    "</table:table></office:spreadsheet></office:body></office:document-content>"
+CONTENT_END = "</office:spreadsheet></office:body></office:document-content>"
+
+CONFIG = "urn:oasis:names:tc:opendocument:xmlns:config:1.0"
+SETTINGS = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    f'<office:document-settings {NAMESPACES} xmlns:config="{CONFIG}"><office:settings>'
+    '<config:config-item-set config:name="ooo:view-settings">'
+    '<config:config-item-map-indexed config:name="Views"><config:config-item-map-entry>'
+    '<config:config-item config:name="ViewId" config:type="string">view1</config:config-item>'
+    '<config:config-item-map-named config:name="Tables">{tables}</config:config-item-map-named>'
+    '<config:config-item config:name="ActiveTable" config:type="string">{active}</config:config-item>'
+    "</config:config-item-map-entry></config:config-item-map-indexed>"
+    "</config:config-item-set></office:settings></office:document-settings>"
+)
+# The first row frozen: split below row 1, scrolling in the lower pane.
+FROZEN_HEADER = "".join(
+    f'<config:config-item config:name="{name}" config:type="{kind}">{value}</config:config-item>'
+    for name, kind, value in (
+        ("HorizontalSplitMode", "short", 0),
+        ("VerticalSplitMode", "short", 2),
+        ("HorizontalSplitPosition", "int", 0),
+        ("VerticalSplitPosition", "int", 1),
+        ("ActiveSplitRange", "short", 2),
+        ("PositionLeft", "int", 0),
+        ("PositionRight", "int", 0),
+        ("PositionTop", "int", 0),
+        ("PositionBottom", "int", 1),
+    )
 )
 
 EMPTY = "<table:table-cell/>"
@@ -101,11 +153,14 @@ def _text(value, style=""):
     )
 
 
-def _cell(value):
+WRAP, SCORE_STYLE = ' table:style-name="wrap"', ' table:style-name="score"'
+
+
+def _cell(value, text_style="", number_style=""):
     if value is None or value == "":
         return EMPTY
     if isinstance(value, str):
-        return _text(value)
+        return _text(value, text_style)
     if isinstance(value, dt.datetime):
         moment = value.replace(tzinfo=None, microsecond=0).isoformat()
         return (
@@ -120,12 +175,62 @@ def _cell(value):
     if isinstance(value, bool):
         return _text("Oui" if value else "Non")
     if isinstance(value, Number):
-        return f'<table:table-cell office:value-type="float" office:value="{value}"/>'
-    return _text(str(value))
+        return f'<table:table-cell{number_style} office:value-type="float" office:value="{value}"/>'
+    return _text(str(value), text_style)
 
 
-def write_ods(headers, rows, output, sheet_name="Export"):
-    width = len(headers)
+def _write_table(content, sheet):
+    """Streams one table; returns its number of rows, header included."""
+    headers, width = sheet.headers, len(sheet.headers)
+    styles = [
+        (WRAP if kind == LONG else "", SCORE_STYLE if kind == SCORE else "")
+        for kind in sheet.kinds
+    ]
+    widths, rows = sheet.sized()
+    # The header is a plain first row, not in table:table-header-rows:
+    # tablib and other simple readers only see the table's own rows.
+    header = "".join(_text(str(value), ' table:style-name="head"') for value in headers)
+    columns = (
+        "".join(
+            f'<table:table-column table:style-name="w{width}"/>' for width in widths
+        )
+        or "<table:table-column/>"
+    )
+    content.write(
+        ILLEGAL_XML.sub(
+            "",
+            f"<table:table table:name={quoteattr(sheet.name)}>{columns}"
+            f"<table:table-row>{header}</table:table-row>",
+        ).encode()
+    )
+    buffer, count = [], 1
+    for row in rows:
+        if len(row) != width:
+            raise ValueError(f"{len(row)} cells for {width} columns")
+        buffer.append(
+            "<table:table-row>"
+            f"{''.join([_cell(value, t, n) for value, (t, n) in zip(row, styles, strict=True)])}"
+            "</table:table-row>"
+        )
+        if len(buffer) == 500:
+            content.write(ILLEGAL_XML.sub("", "".join(buffer)).encode())
+            count += len(buffer)
+            buffer = []
+    if buffer:
+        content.write(ILLEGAL_XML.sub("", "".join(buffer)).encode())
+        count += len(buffer)
+    content.write(b"</table:table>")
+    return count
+
+
+def _range(name, last_column, last_row):
+    quoted = "'" + name.replace("'", "''") + "'"
+    return f"{quoted}.A1:{quoted}.{last_column}{last_row}"
+
+
+def write_ods_sheets(sheets, output):
+    """Writes ``Sheet`` objects, in their order, as one ODS workbook."""
+    sheets = named(list(sheets))
     with zipfile.ZipFile(
         output, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1
     ) as archive:
@@ -133,33 +238,42 @@ def write_ods(headers, rows, output, sheet_name="Export"):
         archive.writestr("mimetype", MIMETYPE, compress_type=zipfile.ZIP_STORED)
         archive.writestr("META-INF/manifest.xml", MANIFEST)
         archive.writestr("styles.xml", STYLES)
+        ranges = []
         with archive.open("content.xml", "w", force_zip64=True) as content:
-            # The header is a plain first row, not in table:table-header-rows:
-            # tablib and other simple readers only see the table's own rows.
-            header = "".join(
-                _text(str(value), ' table:style-name="head"') for value in headers
+            content.write(CONTENT_START.encode())
+            for sheet in sheets:
+                count = _write_table(content, sheet)
+                last = (column_letters(len(sheet.headers)) or ["A"])[-1]
+                ranges.append(_range(ILLEGAL_XML.sub("", sheet.name), last, count))
+            # Each table's autofilter: the unnamed range a spreadsheet program
+            # keeps for a sheet's own filter.
+            databases = "".join(
+                f'<table:database-range table:name="__Anonymous_Sheet_DB__{index}" '
+                f"table:target-range-address={quoteattr(address)} "
+                'table:display-filter-buttons="true"/>'
+                for index, address in enumerate(ranges)
             )
             content.write(
-                ILLEGAL_XML.sub(
-                    "",
-                    f"{CONTENT_START}<table:table table:name={quoteattr(sheet_name[:31])}>"
-                    f'<table:table-column table:number-columns-repeated="{max(width, 1)}"/>'
-                    f"<table:table-row>{header}</table:table-row>",
-                ).encode()
+                f"<table:database-ranges>{databases}</table:database-ranges>"
+                f"{CONTENT_END}".encode()
             )
-            buffer = []
-            for row in rows:
-                if len(row) != width:
-                    raise ValueError(f"{len(row)} cells for {width} columns")
-                buffer.append(
-                    f"<table:table-row>{''.join([_cell(value) for value in row])}</table:table-row>"
-                )
-                if len(buffer) == 500:
-                    content.write(ILLEGAL_XML.sub("", "".join(buffer)).encode())
-                    buffer = []
-            if buffer:
-                content.write(ILLEGAL_XML.sub("", "".join(buffer)).encode())
-            content.write(CONTENT_END.encode())
+        names = [ILLEGAL_XML.sub("", sheet.name) for sheet in sheets]
+        archive.writestr(
+            "settings.xml",
+            SETTINGS.format(
+                tables="".join(
+                    f"<config:config-item-map-entry config:name={quoteattr(name)}>"
+                    f"{FROZEN_HEADER}</config:config-item-map-entry>"
+                    for name in names
+                ),
+                active=escape(names[0]) if names else "",
+            ),
+        )
+
+
+def write_ods(headers, rows, output, sheet_name="Export", kinds=None):
+    """One table: ``headers`` then ``rows``, columns of ``kinds`` (plain text if none)."""
+    write_ods_sheets([Sheet(sheet_name, headers, rows, kinds)], output)
 
 
 OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"

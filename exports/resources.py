@@ -18,6 +18,7 @@ from operator import itemgetter
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from import_export import resources, widgets
 from import_export.fields import Field
 
@@ -34,11 +35,15 @@ from selection.scoring import (
     weighted_score,
 )
 
+from .sheets import DATE, DATETIME, LONG, NUMBER, SCORE, TEXT, Sheet
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_START_SET = frozenset(FORMULA_STARTS)
 STATUS_LABELS = dict(Status.choices)
 STATUS_BY_LABEL = {str(label).casefold(): value for value, label in Status.choices}
 CHUNK = 2000
+# Answers of these form field types wrap in their column; the others stay on one line.
+LONG_ANSWERS = {FieldType.MULTILINE: LONG}
 
 
 def neutralise(value):
@@ -65,14 +70,49 @@ def paris(moment, zone=None):
 class CellWidget(widgets.Widget):
     """A widget for export cells. ``renderer()`` gives the render function of one
     export, with what it depends on (language, time zone) looked up once rather
-    than once a cell: both lookups cost more than the rest of a cell."""
+    than once a cell: both lookups cost more than the rest of a cell.
+
+    ``kind`` tells the writers how the column shows (``exports/sheets.py``):
+    a date, a moment, a score with two decimals, long text that wraps.
+    """
+
+    kind = TEXT
 
     def renderer(self):
         return self.render
 
 
+class KindWidget(CellWidget):
+    """A value written as it is (a number stays a number, a date a date), in a column
+    of ``kind``: no render call per cell."""
+
+    def __init__(self, kind, **kwargs):
+        super().__init__(**kwargs)
+        self.kind = kind
+
+    def render(self, value, obj=None, **kwargs):
+        return value
+
+    def renderer(self):
+        return None
+
+
+def score_widget():
+    return KindWidget(SCORE)
+
+
+def long_text_widget():
+    return KindWidget(LONG)
+
+
+def day_widget():
+    return KindWidget(DATE)
+
+
 class ParisTimeWidget(CellWidget):
     """A moment as a spreadsheet shows it: Paris time, to the second, a real date cell."""
+
+    kind = DATETIME
 
     def render(self, value, obj=None, **kwargs):
         return paris(value)
@@ -119,9 +159,9 @@ class AnswerWidget(CellWidget):
     """One answer out of a candidature's answers (``form_data``), as a person reads it;
     a file field gives the names of its files, joined."""
 
-    def __init__(self, name, is_file=False):
+    def __init__(self, name, is_file=False, kind=TEXT):
         super().__init__()
-        self.name, self.is_file = name, is_file
+        self.name, self.is_file, self.kind = name, is_file, kind
 
     def render(self, value, obj=None, **kwargs):
         answer = value.get(self.name) if value else None
@@ -156,6 +196,7 @@ class RoundScoreWidget(CellWidget):
     def __init__(self, scores, index):
         super().__init__()
         self.scores, self.index = scores, index
+        self.kind = NUMBER if index == 1 else SCORE
 
     def render(self, value, obj=None, **kwargs):
         found = self.scores.by_candidature.get(value)
@@ -174,9 +215,40 @@ class RowResource(resources.Resource):
     spreadsheet to sort).
     """
 
+    sheet_name = "Export"
+    chosen = None  # the names of the columns a user chose, in ``choose()``
+
     def get_export_order(self):
-        """Declared Fields first, then those a resource adds in ``__init__``."""
+        """Declared Fields first, then those a resource adds in ``__init__``; only the
+        chosen ones when a user chose (``choose()``)."""
+        if self.chosen is not None:
+            return [name for name in self.fields if name in self.chosen]
         return list(self.fields)
+
+    def available_columns(self):
+        """(name, header) of every column this export can hold, chosen or not."""
+        return [(name, str(field.column_name)) for name, field in self.fields.items()]
+
+    def choose(self, names):
+        """Keeps only the columns named in ``names`` (a user's saved choice).
+
+        Names this export does not have (a form field since removed, a round
+        of another call) are ignored; a choice of none of them keeps every
+        column. A choice only ever removes columns: it cannot add one.
+        """
+        chosen = set(names or ()) & set(self.fields)
+        self.chosen = chosen or None
+        return self
+
+    def kinds(self):
+        """How each column shows, from its Field's widget: text unless the widget says."""
+        return [getattr(field.widget, "kind", TEXT) for _name, field in self.columns()]
+
+    def sheet(self, name=None):
+        """The export as a ``Sheet`` for the writers, named after its content."""
+        return Sheet(
+            str(name or self.sheet_name), self.headers(), self.rows(), self.kinds()
+        )
 
     def columns(self):
         """(name, Field) in export order: the one list headers and cells come from."""
@@ -244,6 +316,8 @@ class CandidatureResource(RowResource):
     no model instances, no intermediate dictionaries, the path 10,000 rows take.
     """
 
+    sheet_name = _lazy("Candidatures")
+
     reference = Field(attribute="reference", column_name=_("Référence"))
     submitted = Field(
         attribute="submit_time", column_name=_("Reçue le"), widget=ParisTimeWidget()
@@ -260,11 +334,13 @@ class CandidatureResource(RowResource):
         self.queryset = (
             queryset if queryset is not None else Candidature.objects.all()
         ).order_by("submit_time", "pk")
-        for name, label, is_file in self._answer_columns():
+        for name, label, kind in self._answer_columns():
             self.fields[f"answer__{name}"] = Field(
                 attribute="form_data",
                 column_name=label,
-                widget=AnswerWidget(name, is_file),
+                widget=AnswerWidget(
+                    name, kind == FieldType.FILE, LONG_ANSWERS.get(kind, TEXT)
+                ),
             )
         for review_round in self._rounds():
             label = review_round.get_kind_display()
@@ -289,7 +365,7 @@ class CandidatureResource(RowResource):
 
     def _answer_columns(self):
         """Every field any exported candidature answered, the newest form's order first:
-        (name, label, is a file field)."""
+        (name, label, field type)."""
         definition_ids = (
             self.queryset.order_by().values_list("definition_id", flat=True).distinct()
         )
@@ -301,9 +377,7 @@ class CandidatureResource(RowResource):
             for field in definition.fields:
                 if field["name"] not in seen:
                     seen.add(field["name"])
-                    columns.append(
-                        (field["name"], field["label"], field["type"] == FieldType.FILE)
-                    )
+                    columns.append((field["name"], field["label"], field["type"]))
         return columns
 
     def _rounds(self):
@@ -338,6 +412,8 @@ def criterion_comment_of(criterion):
 class EvaluationResource(RowResource):
     """One row per member per dossier, one column per criterion."""
 
+    sheet_name = _lazy("Évaluations")
+
     reference = Field(attribute="candidature__reference", column_name=_("Référence"))
     applicant = Field(
         attribute="candidature__applicant_name",
@@ -358,14 +434,19 @@ class EvaluationResource(RowResource):
                 column_name=f"{criterion.label} ({criterion.scale_min}–{criterion.scale_max})",
             )
         self.fields.update(
-            weighted=Field(column_name=_("Note pondérée /100")),
-            comment=Field(attribute="comment", column_name=_("Commentaire")),
+            weighted=Field(column_name=_("Note pondérée /100"), widget=score_widget()),
+            comment=Field(
+                attribute="comment",
+                column_name=_("Commentaire"),
+                widget=long_text_widget(),
+            ),
         )
         # After the overall comment: the columns an import reads keep their place.
         for criterion in self.criteria:
             self.fields[f"criterion_comment{criterion.pk}"] = Field(
                 column_name=_("Commentaire — %(label)s") % {"label": criterion.label},
                 dehydrate_method=criterion_comment_of(criterion),
+                widget=long_text_widget(),
             )
         self.fields.update(
             conflict=Field(
@@ -380,7 +461,7 @@ class EvaluationResource(RowResource):
                 widget=ParisTimeWidget(),
             ),
             reopened=Field(attribute="reopened_count", column_name=_("Réouvertures")),
-            criteria=Field(column_name=_("Critères")),
+            criteria=Field(column_name=_("Critères"), widget=long_text_widget()),
         )
 
     def dehydrate_member(self, evaluation):
@@ -411,6 +492,8 @@ class EvaluationResource(RowResource):
 class RankingResource(RowResource):
     """A round's dossiers, best first: rows are the round's aggregates."""
 
+    sheet_name = _lazy("Classement")
+
     rank = Field(attribute="rank", column_name=_("Rang"))
     reference = Field(attribute="candidature__reference", column_name=_("Référence"))
     applicant = Field(
@@ -425,14 +508,18 @@ class RankingResource(RowResource):
         column_name=_("Statut"),
         widget=StatusWidget(),
     )
-    mean = Field(attribute="mean", column_name=_("Note pondérée /100"))
+    mean = Field(
+        attribute="mean", column_name=_("Note pondérée /100"), widget=score_widget()
+    )
     count = Field(attribute="count", column_name=_("Évaluations"))
-    spread = Field(attribute="spread", column_name=_("Écart-type"))
+    spread = Field(
+        attribute="spread", column_name=_("Écart-type"), widget=score_widget()
+    )
     disagreement = Field(
         attribute="disagreement", column_name=_("Désaccord"), widget=YesNoWidget()
     )
     reopened = Field(attribute="reopened", column_name=_("Réouvertures"))
-    criteria = Field(column_name=_("Critères"))
+    criteria = Field(column_name=_("Critères"), widget=long_text_widget())
 
     def __init__(self, review_round, **kwargs):
         super().__init__(**kwargs)
@@ -449,19 +536,29 @@ class RankingResource(RowResource):
 
 
 class InvestigationResource(RowResource):
+    sheet_name = _lazy("Investigations")
+
     title = Field(attribute="title", column_name=_("Investigation"))
     organisations = Field(column_name=_("Administrations"))
     contact = Field(attribute="contact_name", column_name=_("Porteur ou porteuse"))
     funder = Field(column_name=_("Financeur"))
     phase = Field(column_name=_("Phase en cours"))
-    starts_on = Field(attribute="starts_on", column_name=_("Début"))
-    planned_end = Field(attribute="planned_end", column_name=_("Fin prévue"))
+    starts_on = Field(
+        attribute="starts_on", column_name=_("Début"), widget=day_widget()
+    )
+    planned_end = Field(
+        attribute="planned_end", column_name=_("Fin prévue"), widget=day_widget()
+    )
     outcome = Field(attribute="get_outcome_display", column_name=_("Issue"))
     recommendations = Field(
-        attribute="recommendations", column_name=_("Recommandations")
+        attribute="recommendations",
+        column_name=_("Recommandations"),
+        widget=long_text_widget(),
     )
     conditions = Field(
-        attribute="conditions_of_success", column_name=_("Conditions de réussite")
+        attribute="conditions_of_success",
+        column_name=_("Conditions de réussite"),
+        widget=long_text_widget(),
     )
     budget = Field(attribute="means_budget", column_name=_("Budget"))
     skills = Field(attribute="means_skills", column_name=_("Compétences"))

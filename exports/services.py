@@ -1,6 +1,7 @@
 """Run an export: synchronously for small ones, as a background task for large ones."""
 
 import datetime as dt
+import itertools
 import tempfile
 
 from django.contrib.auth import get_user_model
@@ -22,10 +23,45 @@ from .resources import (
     InvestigationResource,
     RankingResource,
 )
-from .writers import FORMATS, write
+from .writers import FORMATS, write_sheets
+
+# A round's ranking, evaluations and dossiers, as three sheets of one workbook.
+ROUND_WORKBOOK = "round_workbook"
 
 
 def build_resource(kind, params):
+    """The resource of a one-table export, with the columns its user chose, and its rows' count.
+
+    ``params["columns"]``, when there, maps an export's kind to the column
+    names its user chose (``ExportColumnChoice``): looked up when the export
+    is asked for, kept in a background job's parameters.
+    """
+    resource, total = _build_resource(kind, params)
+    return resource.choose((params.get("columns") or {}).get(kind)), total
+
+
+def build_resources(kind, params):
+    """The resources an export writes, one a sheet, and the total of their rows.
+
+    A round's workbook holds its ranking, its evaluations and its dossiers
+    (the round's candidatures), each with the columns its user chose.
+    """
+    if kind != ROUND_WORKBOOK:
+        resource, total = build_resource(kind, params)
+        return [resource], total
+    review_round = ReviewRound.objects.select_related("call").get(pk=params["round"])
+    dossiers = Candidature.objects.filter(pk__in=review_round.candidatures.all())
+    chosen = params.get("columns") or {}
+    resources = [
+        RankingResource(review_round).choose(chosen.get("ranking")),
+        EvaluationResource(review_round).choose(chosen.get("evaluations")),
+        CandidatureResource(dossiers).choose(chosen.get("candidatures")),
+    ]
+    count = dossiers.count()
+    return resources, 2 * count + review_round.evaluations.count()
+
+
+def _build_resource(kind, params):
     if kind == "candidatures":
         queryset = (
             Candidature.objects.filter(pk__in=params["ids"])
@@ -51,20 +87,31 @@ def build_resource(kind, params):
 
 
 def export_to(resource, fmt, output, progress=None):
-    rows = resource.rows()
+    """Writes one resource: a sheet named after its content (« Candidatures »…)."""
+    export_sheets_to([resource], fmt, output, progress=progress)
+
+
+def export_sheets_to(resources, fmt, output, progress=None):
+    """Writes resources as the sheets of one workbook, in their order (XLSX, ODS)."""
+    sheets = [resource.sheet() for resource in resources]
     if progress is not None:
-        rows = _counting(rows, progress)
-    write(fmt, resource.headers(), rows, output)
+        counter = itertools.count(1)  # one count across the sheets
+        for sheet in sheets:
+            sheet.rows = _counting(sheet.rows, progress, counter)
+    write_sheets(fmt, sheets, output)
 
 
-def _counting(rows, progress, every=500):
-    for index, row in enumerate(rows, start=1):
+def _counting(rows, progress, counter=None, every=500):
+    counter = counter or itertools.count(1)
+    for row in rows:
+        index = next(counter)
         if index % every == 0:
             progress(index)
         yield row
 
 
 FILE_PREFIXES = {
+    ROUND_WORKBOOK: "tour",
     "candidatures": "candidatures",
     "evaluations": "evaluations",
     "ranking": "classement",
@@ -87,14 +134,14 @@ def run_job(job_id):
         if job.kind == "jury_book":
             run_jury_book_job(job)
             return
-        resource, total = build_resource(job.kind, job.params)
+        resources, total = build_resources(job.kind, job.params)
         ExportJob.objects.filter(pk=job.pk).update(total=total)
 
         def progress(done):
             ExportJob.objects.filter(pk=job.pk).update(done=done)
 
         with tempfile.TemporaryFile() as output:
-            export_to(resource, job.format, output, progress=progress)
+            export_sheets_to(resources, job.format, output, progress=progress)
             output.seek(0)
             job.file.save(
                 filename_for(job.kind, job.label, job.format), File(output), save=False

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import columns, views
 
 app_name = "exports"
 
@@ -15,7 +15,20 @@ urlpatterns = [
         views.ImportEvaluationsView.as_view(),
         name="import_evaluations",
     ),
+    path(
+        "tours/<int:pk>/classeur/",
+        views.export_round_workbook,
+        name="round_workbook",
+    ),
     path("tours/<int:pk>/<str:kind>/", views.export_round, name="round"),
+    path(
+        "colonnes/<str:kind>/", columns.ColumnCallsView.as_view(), name="columns_calls"
+    ),
+    path(
+        "colonnes/<str:kind>/<int:call>/",
+        columns.ColumnChoiceView.as_view(),
+        name="columns",
+    ),
     path("fichiers/<uuid:pk>/", views.download_job, name="download"),
     path(
         "importer-des-decisions/",

@@ -27,10 +27,18 @@ from selection.models import ReviewRound
 from selection.permissions import blind_for, rounds_for, rounds_of
 from selection.scoring import criteria_of
 
+from .columns import saved_columns, single_call
 from .imports import import_decisions, import_evaluations, load_dataset
 from .models import ExportJob
 from .pdf import render_candidature_pdf, render_investigation_pdf, render_jury_book_pdf
-from .services import IMPORTS_FOLDER, build_resource, export_to, filename_for
+from .services import (
+    IMPORTS_FOLDER,
+    ROUND_WORKBOOK,
+    build_resource,
+    build_resources,
+    export_sheets_to,
+    filename_for,
+)
 from .tasks import run_export
 from .writers import FORMATS
 
@@ -58,9 +66,9 @@ def respond_or_queue(request, kind, label, params, fmt, total):
             _("L'export de %(count)s lignes est en préparation.") % {"count": total},
         )
         return redirect("exports:jobs")
-    resource, _total = build_resource(kind, params)
+    resources, _total = build_resources(kind, params)
     output = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it once sent
-    export_to(resource, fmt, output)
+    export_sheets_to(resources, fmt, output)
     output.seek(0)
     return FileResponse(
         output,
@@ -82,8 +90,12 @@ def export_candidatures(request):
     if query := request.GET.get("q"):
         queryset = queryset.matching(query)
     ids = list(queryset.values_list("pk", flat=True))
+    params = {"ids": ids}
+    # The columns this user chose for this call's exports, when the list shows one call.
+    if columns := saved_columns(request.user, single_call(queryset), ["candidatures"]):
+        params["columns"] = columns
     return respond_or_queue(
-        request, "candidatures", _("candidatures"), {"ids": ids}, fmt, len(ids)
+        request, "candidatures", _("candidatures"), params, fmt, len(ids)
     )
 
 
@@ -94,10 +106,11 @@ def export_round(request, pk, kind):
         rounds_for(request.user).select_related("call"), pk=pk
     )
     fmt = requested_format(request)
-    resource, total = build_resource(kind, {"round": review_round.pk})
-    return respond_or_queue(
-        request, kind, str(review_round), {"round": review_round.pk}, fmt, total
-    )
+    params = {"round": review_round.pk}
+    if columns := saved_columns(request.user, review_round.call_id, [kind]):
+        params["columns"] = columns
+    resource, total = build_resource(kind, params)
+    return respond_or_queue(request, kind, str(review_round), params, fmt, total)
 
 
 class JobsView(AdminPage):
@@ -129,6 +142,8 @@ def may_still_read(user, job):
         return rounds_for(user).filter(pk=round_id).exists()
     if job.kind == "investigations":
         return user.has_perm("investigations.view_investigation")
+    if job.kind == ROUND_WORKBOOK:
+        return rounds_for(user).filter(pk=job.params.get("round")).exists()
     return is_programme_team(user)
 
 
@@ -375,4 +390,30 @@ def investigation_synthesis(request, pk):
     investigation = get_object_or_404(investigations_for(request.user), pk=pk)
     return pdf_response(
         render_investigation_pdf(investigation), f"synthese-{investigation.slug}.pdf"
+    )
+
+
+def export_round_workbook(request, pk):
+    """A round in one workbook: its ranking, its evaluations and its dossiers, a sheet each.
+
+    XLSX or ODS only: CSV and JSON hold one table. Each sheet keeps the
+    columns the user chose for that export of the round's call.
+    """
+    if not is_programme_team(request.user):
+        raise PermissionDenied
+    review_round = get_object_or_404(
+        rounds_for(request.user).select_related("call"), pk=pk
+    )
+    fmt = request.GET.get("format", "xlsx")
+    if fmt not in ("xlsx", "ods"):
+        raise Http404
+    params = {"round": review_round.pk}
+    columns = saved_columns(
+        request.user, review_round.call_id, ["ranking", "evaluations", "candidatures"]
+    )
+    if columns:
+        params["columns"] = columns
+    _resources, total = build_resources(ROUND_WORKBOOK, params)
+    return respond_or_queue(
+        request, ROUND_WORKBOOK, str(review_round), params, fmt, total
     )

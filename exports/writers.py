@@ -10,8 +10,8 @@ than no sheet.
 import datetime as dt
 import json
 
-from .ods import write_ods
-from .xlsx import write_xlsx
+from .ods import write_ods, write_ods_sheets
+from .xlsx import write_xlsx, write_xlsx_sheets
 
 FORMATS = {
     "xlsx": (
@@ -82,7 +82,19 @@ def write_json(headers, rows, output):
 
 
 WRITERS = {"xlsx": write_xlsx, "csv": write_csv, "json": write_json, "ods": write_ods}
+# Formats that hold several named sheets; CSV and JSON hold one table.
+WORKBOOK_WRITERS = {"xlsx": write_xlsx_sheets, "ods": write_ods_sheets}
 
 
 def write(fmt, headers, rows, output):
     WRITERS[fmt](headers, rows, output)
+
+
+def write_sheets(fmt, sheets, output):
+    """Writes ``Sheet`` objects: as a workbook in XLSX and ODS, the only one in CSV and JSON."""
+    if fmt in WORKBOOK_WRITERS:
+        WORKBOOK_WRITERS[fmt](sheets, output)
+        return
+    if len(sheets) != 1:
+        raise ValueError(f"{fmt} holds one table, not {len(sheets)}")
+    WRITERS[fmt](sheets[0].headers, sheets[0].rows, output)

@@ -90,6 +90,20 @@ class CandidatureIndexView(generic.IndexView):
                     priority=50 + order,
                 )
             )
+        # The columns of this user's exports, chosen per call (the list's call, if one).
+        call = self.request.GET.get("call", "")
+        buttons.append(
+            Button(
+                _("Choisir les colonnes de l'export"),
+                url=(
+                    reverse("exports:columns", args=["candidatures", call])
+                    if call.isdigit()
+                    else reverse("exports:columns_calls", args=["candidatures"])
+                ),
+                icon_name="list-ul",
+                priority=50 + len(EXPORT_LABELS),
+            )
+        )
         if self.request.user.has_perm("forms.change_candidature"):
             buttons.append(
                 Button(
