@@ -131,7 +131,6 @@ def urls_of(side):
         f"/admin/exports/tours/{r.pk}/cahier-du-jury/",
         f"/admin/exports/tours/{r.pk}/cahier-du-jury/?pieces=1",
         f"/admin/exports/tours/{r.pk}/pieces-jointes/",
-        f"/admin/exports/tours/{r.pk}/pieces-jointes/?membre=moi",
         f"/admin/exports/pieces-jointes/?call={side['call'].pk}",
         f"/admin/exports/tours/{r.pk}/importer-des-evaluations/",
         f"/admin/jury/{r.pk}/",
