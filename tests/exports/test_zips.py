@@ -10,10 +10,13 @@ before every file is read.
 
 import csv
 import io
+import os
+import tracemalloc
 import zipfile
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from pypdf import PdfReader, PdfWriter
@@ -441,3 +444,28 @@ def test_a_members_book_with_attachments_has_only_his_dossiers_and_masked_names(
     book, text = book_pages(client, url + "&pieces=1")
     assert len(book.pages) == len(plain.pages) + 2  # the CV only: note.pdf is Bruno's
     assert "CV_[masqué]_[masqué].pdf" in text and "Martin" not in text
+
+
+def test_a_large_file_goes_through_without_being_held_in_memory(call, dossiers):
+    """The peak of memory while streaming does not grow with a file's size."""
+    attachment = CandidatureAttachment.objects.get(original_name="schéma.png")
+    candidatures = Candidature.objects.filter(pk=dossiers[0].pk)
+
+    def peak_while_streaming(size):
+        attachment.file.save(
+            f"{attachment.pk}.bin", ContentFile(os.urandom(size)), save=False
+        )
+        CandidatureAttachment.objects.filter(pk=attachment.pk).update(
+            file=attachment.file.name, size=size
+        )
+        list(zips.stream_zip(zips.call_dossiers(candidatures)))  # fonts, caches
+        tracemalloc.start()
+        sent = sum(len(c) for c in zips.stream_zip(zips.call_dossiers(candidatures)))
+        _current, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert sent > size
+        return peak
+
+    small = peak_while_streaming(1024)
+    large = peak_while_streaming(30 * 1024 * 1024)
+    assert large - small < 4 * 1024 * 1024, (small, large)
