@@ -178,7 +178,7 @@ def test_the_call_zip_follows_the_lists_filters(programme_client, call, dossiers
     }
 
 
-def test_the_list_offers_the_zip_once_a_call_is_chosen(
+def test_the_list_and_the_dashboard_offer_the_zip_of_a_call(
     programme_client, call, dossiers
 ):
     page = programme_client.get("/admin/candidatures/").content.decode()
@@ -186,6 +186,9 @@ def test_the_list_offers_the_zip_once_a_call_is_chosen(
     page = programme_client.get(f"/admin/candidatures/?call={call.pk}").content.decode()
     assert "Télécharger les pièces jointes (ZIP)" in page
     assert f"/admin/exports/pieces-jointes/?call={call.pk}" in page
+    # And from the call's row on the dashboard.
+    dashboard = programme_client.get("/admin/").content.decode()
+    assert f"/admin/exports/pieces-jointes/?call={call.pk}" in dashboard
 
 
 def test_a_member_gets_only_the_dossiers_he_reads(client, review_round, dossiers):
