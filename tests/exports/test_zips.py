@@ -25,7 +25,7 @@ from wagtail.models import ModelLogEntry, PageLogEntry
 from exports import zips
 from exports.models import ExportJob
 from forms.models import Candidature, CandidatureAttachment
-from selection.models import Assignment, ReviewRound, RoundMember
+from selection.models import Assignment, Evaluation, ReviewRound, RoundMember
 from tests.incubators import add_second_incubator
 from tests.users import member_of
 
@@ -472,3 +472,24 @@ def test_a_large_file_goes_through_without_being_held_in_memory(call, dossiers):
     small = peak_while_streaming(1024)
     large = peak_while_streaming(30 * 1024 * 1024)
     assert large - small < 4 * 1024 * 1024, (small, large)
+
+
+def test_a_member_with_nothing_to_read_gets_a_message_not_an_empty_archive(
+    client, review_round, dossiers
+):
+    bruno = review_round.bruno
+    Evaluation.objects.create(
+        round=review_round,
+        candidature=dossiers[1],
+        member=bruno,
+        conflict_of_interest=True,
+    )
+    client.force_login(bruno)
+    response = client.get(
+        f"/admin/exports/tours/{review_round.pk}/pieces-jointes/?membre=moi",
+        HTTP_REFERER=f"http://testserver/admin/jury/{review_round.pk}/",
+        follow=True,
+    )
+    assert response.redirect_chain[0][0].endswith(f"/admin/jury/{review_round.pk}/")
+    assert "Aucun dossier à mettre dans l&#x27;archive." in response.content.decode()
+    assert not ExportJob.objects.exists()
