@@ -493,3 +493,18 @@ def test_a_member_with_nothing_to_read_gets_a_message_not_an_empty_archive(
     assert response.redirect_chain[0][0].endswith(f"/admin/jury/{review_round.pk}/")
     assert "Aucun dossier à mettre dans l&#x27;archive." in response.content.decode()
     assert not ExportJob.objects.exists()
+
+
+def test_a_large_jury_book_with_attachments_is_made_in_the_background_with_them(
+    programme_client, review_round, dossiers, settings
+):
+    url = f"/admin/exports/tours/{review_round.pk}/cahier-du-jury/"
+    plain, _text = book_pages(programme_client, url)
+    settings.AMORCE_PDF_SYNC_LIMIT = 1
+    assert programme_client.get(url + "?pieces=1").status_code == 302
+    job = ExportJob.objects.get(kind="jury_book")
+    assert job.state == "done" and job.params["attachments"] is True
+    assert "avec les pièces jointes" in job.label
+    download = programme_client.get(f"/admin/exports/fichiers/{job.pk}/")
+    book = PdfReader(io.BytesIO(b"".join(download.streaming_content)))
+    assert len(book.pages) == len(plain.pages) + 6
