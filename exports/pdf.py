@@ -22,6 +22,8 @@ from selection.scoring import (
     weighted_score,
 )
 
+from . import appendices
+
 
 def render_candidature_pdf(candidature, with_thread=False, blind=False):
     """One candidature: identity, status, every answer in form order, attachments
@@ -38,7 +40,7 @@ def render_candidature_pdf(candidature, with_thread=False, blind=False):
     return render_pdf("exports/pdf/dossier.html", context, candidature.call.get_site())
 
 
-def render_jury_book_pdf(review_round, member=None):
+def render_jury_book_pdf(review_round, member=None, with_attachments=False):
     """Cover, criteria, contents, ranked table, then every dossier, pages numbered.
 
     With ``member``, the member's own book: only the dossiers they read (not
@@ -46,6 +48,9 @@ def render_jury_book_pdf(review_round, member=None):
     those not assigned to them), only their own scores, nothing derived from
     the others' scores (order, ranks, means) until the round's rule lets them
     see it, and no applicant's identity in a blind round.
+
+    With ``with_attachments``, each dossier's PDF files follow it
+    (``exports.appendices``); an unreadable one is named, not added.
     """
     criteria = criteria_of(review_round.call)
     aggregates = round_aggregates(review_round)
@@ -92,15 +97,18 @@ def render_jury_book_pdf(review_round, member=None):
     for aggregate in aggregates:
         candidature = candidatures[aggregate.candidature.pk]
         answers = candidature.answers()
+        if blind:
+            answers = blind_answers(candidature, answers)
         dossiers.append(
             {
                 "aggregate": aggregate if show_ranking else None,
                 "candidature": candidature,
-                "answers": blind_answers(candidature, answers) if blind else answers,
+                "answers": answers,
                 "evaluations": by_candidature.get(aggregate.candidature.pk, []),
+                "appendices": appendices.plan(answers) if with_attachments else None,
             }
         )
-    return render_pdf(
+    book = render_pdf(
         "exports/pdf/jury_book.html",
         {
             "review_round": review_round,
@@ -118,6 +126,9 @@ def render_jury_book_pdf(review_round, member=None):
         },
         review_round.call.get_site(),
     )
+    if with_attachments:
+        return appendices.append_after_dossiers(book, dossiers)
+    return book
 
 
 def render_investigation_pdf(investigation):

@@ -24,6 +24,7 @@ from .resources import (
     RankingResource,
 )
 from .writers import FORMATS, write_sheets
+from .zips import run_attachments_job
 
 # A round's ranking, evaluations and dossiers, as three sheets of one workbook.
 ROUND_WORKBOOK = "round_workbook"
@@ -116,6 +117,7 @@ FILE_PREFIXES = {
     "evaluations": "evaluations",
     "ranking": "classement",
     "jury_book": "cahier-du-jury",
+    "attachments": "pieces-jointes",
     "investigations": "investigations",
 }
 
@@ -133,6 +135,9 @@ def run_job(job_id):
     try:
         if job.kind == "jury_book":
             run_jury_book_job(job)
+            return
+        if job.kind == "attachments":
+            run_attachments_job(job)
             return
         resources, total = build_resources(job.kind, job.params)
         ExportJob.objects.filter(pk=job.pk).update(total=total)
@@ -170,7 +175,11 @@ def run_jury_book_job(job):
         if job.params.get("member")
         else None
     )
-    content = render_jury_book_pdf(review_round, member=member)
+    content = render_jury_book_pdf(
+        review_round,
+        member=member,
+        with_attachments=bool(job.params.get("attachments")),
+    )
     job.file.save(
         filename_for("jury_book", job.label, "pdf"), ContentFile(content), save=False
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import columns, views
+from . import columns, views, zip_views
 
 app_name = "exports"
 
@@ -10,6 +10,16 @@ urlpatterns = [
     path("dossiers/<int:pk>/pdf/", views.candidature_pdf, name="candidature_pdf"),
     path("investigations/", views.export_investigations, name="investigations"),
     path("tours/<int:pk>/cahier-du-jury/", views.jury_book, name="jury_book"),
+    path(
+        "pieces-jointes/",
+        zip_views.call_attachments,
+        name="call_attachments",
+    ),
+    path(
+        "tours/<int:pk>/pieces-jointes/",
+        zip_views.round_attachments,
+        name="round_attachments",
+    ),
     path(
         "tours/<int:pk>/importer-des-evaluations/",
         views.ImportEvaluationsView.as_view(),

@@ -20,7 +20,7 @@ from core.pdf import pdf_response
 from core.views import AdminPage
 from forms.admin_views import CandidatureFilterSet
 from forms.models import Candidature
-from forms.permissions import can_view_candidature, candidatures_for
+from forms.permissions import calls_for, can_view_candidature, candidatures_for
 from investigations.models import Investigation
 from investigations.permissions import investigations_for
 from selection.models import ReviewRound
@@ -41,6 +41,7 @@ from .services import (
 )
 from .tasks import run_export
 from .writers import FORMATS
+from .zips import weight
 
 
 def requested_format(request):
@@ -135,7 +136,7 @@ class JobsView(AdminPage):
 
 def may_still_read(user, job):
     """Whether ``user`` may still read what ``job`` holds (they may have lost a right since)."""
-    if job.kind == "jury_book":
+    if job.kind in ("jury_book", "attachments") and "round" in job.params:
         round_id = job.params.get("round")
         if job.params.get("member") == user.pk:  # their own copy, as a member
             return rounds_of(user).filter(pk=round_id).exists()
@@ -144,6 +145,8 @@ def may_still_read(user, job):
         return user.has_perm("investigations.view_investigation")
     if job.kind == ROUND_WORKBOOK:
         return rounds_for(user).filter(pk=job.params.get("round")).exists()
+    if job.kind == "attachments":  # a call's: still one of the user's calls
+        return calls_for(user).filter(pk=job.params.get("call")).exists()
     return is_programme_team(user)
 
 
@@ -158,7 +161,9 @@ def download_job(request, pk):
         job.file.open("rb"),
         as_attachment=True,
         filename=job.file.name.rsplit("/", 1)[-1],
-        content_type=FORMATS[job.format][0],
+        content_type=FORMATS[job.format][0]
+        if job.format in FORMATS
+        else "application/zip",
     )
     response["Cache-Control"] = "private, no-store"
     return response
@@ -347,14 +352,27 @@ def jury_book(request, pk):
         if member is None
         else f"{review_round} — {request.user.get_username()}"
     )
-    if total > settings.AMORCE_PDF_SYNC_LIMIT:
+    # « avec les pièces jointes » : each dossier's PDF files after it (exports.appendices).
+    with_attachments = request.GET.get("pieces") == "1"
+    if with_attachments:
+        label = _("%(label)s, avec les pièces jointes") % {"label": label}
+    heavy = (
+        with_attachments
+        and weight(review_round.candidatures.all())[1]
+        > settings.AMORCE_EXPORT_ZIP_SYNC_LIMIT
+    )
+    if total > settings.AMORCE_PDF_SYNC_LIMIT or heavy:
         job = ExportJob.objects.create(
             user=request.user,
             kind="jury_book",
             label=label,
             format="pdf",
             total=total,
-            params={"round": review_round.pk, "member": member.pk if member else None},
+            params={
+                "round": review_round.pk,
+                "member": member.pk if member else None,
+                "attachments": with_attachments,
+            },
         )
         run_export.enqueue(str(job.pk))
         messages.success(
@@ -365,7 +383,9 @@ def jury_book(request, pk):
         )
         return redirect("exports:jobs")
     return pdf_response(
-        render_jury_book_pdf(review_round, member=member),
+        render_jury_book_pdf(
+            review_round, member=member, with_attachments=with_attachments
+        ),
         filename_for("jury_book", label, "pdf"),
     )
 

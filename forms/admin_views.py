@@ -104,6 +104,16 @@ class CandidatureIndexView(generic.IndexView):
                 priority=50 + len(EXPORT_LABELS),
             )
         )
+        if query.get("call"):  # the files of one call's candidatures (exports.zips)
+            query.pop("format")
+            buttons.append(
+                Button(
+                    _("Télécharger les pièces jointes (ZIP)"),
+                    url=f"{reverse('exports:call_attachments')}?{query.urlencode()}",
+                    icon_name="download",
+                    priority=51 + len(EXPORT_LABELS),
+                )
+            )
         if self.request.user.has_perm("forms.change_candidature"):
             buttons.append(
                 Button(

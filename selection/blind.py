@@ -13,11 +13,14 @@ programme team):
 
 Files joined to a dossier are still listed and may be opened: they are the
 applicant's own documents and may carry their identity; the member is told so.
+Their names are masked like the answers (« CV_[masqué].pdf »): an underscore
+separates words there as a space does in a sentence.
 The likely conflict of interest is still computed on the real identity, and
 the member is only told that there is one, not why.
 """
 
 import re
+from types import SimpleNamespace
 
 from django.utils.translation import gettext as _
 
@@ -53,6 +56,31 @@ def mask_text(text, terms):
     return pattern.sub(masked(), text)
 
 
+def mask_file_name(name, terms):
+    """A file's name without the applicant's identity: « CV_Camille_Martin.pdf »
+    gives « CV_[masqué]_[masqué].pdf »."""
+    if not name or not terms:
+        return name
+    pattern = re.compile(
+        r"(?<![^\W_])(?:" + "|".join(re.escape(t) for t in terms) + r")(?![^\W_])",
+        re.IGNORECASE,
+    )
+    return pattern.sub(masked(), name)
+
+
+def blind_files(attachments, terms):
+    """The files of an answer as a blind round lists them: masked names, same ids."""
+    return [
+        SimpleNamespace(
+            pk=a.pk,
+            original_name=mask_file_name(a.original_name, terms),
+            size=a.size,
+            content_type=a.content_type,
+        )
+        for a in attachments
+    ]
+
+
 def blind_answers(candidature, answers):
     """The answers as a member of a blind round reads them."""
     terms = identity_terms(candidature)
@@ -60,7 +88,11 @@ def blind_answers(candidature, answers):
     for answer in answers:
         if answer["type"] == FieldType.EMAIL:
             answer = {**answer, "value": masked(), "display": masked()}
-        elif answer["type"] != FieldType.FILE:
+        elif answer["type"] == FieldType.FILE:
+            files = blind_files(answer["value"], terms)
+            display = ", ".join(f.original_name for f in files)
+            answer = {**answer, "value": files, "display": display}
+        else:
             display = mask_text(answer["display"], terms)
             answer = {**answer, "value": display, "display": display}
         rows.append(answer)

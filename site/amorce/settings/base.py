@@ -361,6 +361,11 @@ AMORCE_INVESTIGATION_WEEKS = int(os.environ.get("AMORCE_INVESTIGATION_WEEKS", "9
 AMORCE_CHECKPOINT_WEEKS = os.environ.get("AMORCE_CHECKPOINT_WEEKS", "3, 6")
 # Jury books of more dossiers than this are made in the background.
 AMORCE_PDF_SYNC_LIMIT = int(os.environ.get("AMORCE_PDF_SYNC_LIMIT", "30"))
+# ZIPs of attachments past this many bytes of files (or past AMORCE_PDF_SYNC_LIMIT
+# dossiers, a PDF each) are made in the background.
+AMORCE_EXPORT_ZIP_SYNC_LIMIT = int(
+    os.environ.get("AMORCE_EXPORT_ZIP_SYNC_LIMIT", str(100 * 1024 * 1024))
+)
 # Spread (standard deviation, on 100) from which a dossier's scores count as a disagreement.
 AMORCE_DISAGREEMENT_SPREAD = float(os.environ.get("AMORCE_DISAGREEMENT_SPREAD", "15"))
 

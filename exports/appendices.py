@@ -1,0 +1,135 @@
+"""The PDF files joined to the dossiers, put in the jury book after each dossier.
+
+On request only (« avec les pièces jointes PDF »): the plain book is unchanged.
+Each PDF attachment is first read whole by pypdf and written to nowhere; one
+that pypdf cannot read (damaged, not a PDF after all), that is encrypted, or
+that is missing from storage is not added, and the book says so under its
+dossier. Nothing an applicant sent can stop the book from being made.
+
+The book comes from WeasyPrint with a named destination per dossier
+(``d<pk>``, the contents' links): a dossier runs from its destination to the
+next one's, so its attachments go in just before the next dossier starts.
+The pages added keep their own look and carry neither the book's running
+header nor its page numbers; the book itself stays tagged (PDF/UA) up to the
+pages added, which carry whatever tags their authors gave them.
+"""
+
+import io
+import logging
+
+from django.utils.translation import gettext as _
+from pypdf import PdfReader, PdfWriter
+
+from forms.choices import FieldType
+from forms.models import CandidatureAttachment
+
+logger = logging.getLogger("amorce.exports")
+
+PDF_TYPE = "application/pdf"
+
+
+class _Nowhere(io.RawIOBase):
+    """A file that forgets what it is given: a PDF written here was fully read."""
+
+    def __init__(self):
+        self.position = 0
+
+    def writable(self):
+        return True
+
+    def write(self, data):
+        self.position += len(data)
+        return len(data)
+
+    def tell(self):
+        return self.position
+
+
+class Unusable(Exception):
+    """A PDF attachment that is not added; its message says why, in French."""
+
+
+def _read(attachment):
+    """The attachment's pages as pypdf reads them, or ``Unusable``."""
+    try:
+        with attachment.file.open("rb") as handle:
+            content = handle.read()
+    except (FileNotFoundError, OSError, ValueError) as error:
+        raise Unusable(_("fichier absent du stockage, non annexé")) from error
+    try:
+        reader = PdfReader(io.BytesIO(content))
+        encrypted = reader.is_encrypted
+        if not encrypted:
+            pages = list(reader.pages)
+            trial = PdfWriter()
+            for page in pages:
+                trial.add_page(page)
+            trial.write(_Nowhere())
+    except Exception as error:  # noqa: BLE001 - whatever a damaged file makes pypdf raise
+        logger.info("PDF attachment %s not appended: %r", attachment.pk, error)
+        raise Unusable(_("PDF illisible, non annexé")) from error
+    if encrypted:
+        raise Unusable(_("PDF chiffré, non annexé"))
+    if not pages:
+        raise Unusable(_("PDF sans page, non annexé"))
+    return pages
+
+
+def plan(answers):
+    """What each PDF attachment of a dossier becomes, from its (possibly blind) answers:
+    ``{"shown", "name", "pages"}`` or ``{"shown", "name", "skipped"}``."""
+    items = []
+    for answer in answers:
+        if answer["type"] != FieldType.FILE:
+            continue
+        for shown in answer["value"]:
+            if shown.content_type != PDF_TYPE:
+                continue
+            item = {"shown": shown, "name": shown.original_name}
+            try:
+                item["pages"] = len(_read(_stored(shown)))
+            except Unusable as error:
+                item["skipped"] = str(error)
+            items.append(item)
+    return items
+
+
+def _stored(shown):
+    """The stored attachment behind what an answer shows (a blind answer shows a copy)."""
+    if isinstance(shown, CandidatureAttachment):
+        return shown
+    return CandidatureAttachment.objects.get(pk=shown.pk)
+
+
+def append_after_dossiers(book, dossiers):
+    """``book`` (bytes) with each dossier's readable PDF attachments after it."""
+    reader = PdfReader(io.BytesIO(book))
+    starts = {
+        name: reader.get_destination_page_number(destination)
+        for name, destination in reader.named_destinations.items()
+    }
+    writer = PdfWriter(clone_from=reader)
+    ends = [starts.get(f"d{item['candidature'].pk}") for item in dossiers]
+    # From the last dossier up: inserting pages moves only the dossiers after.
+    for position in range(len(dossiers) - 1, -1, -1):
+        item = dossiers[position]
+        if ends[position] is None:
+            continue
+        following = [e for e in ends[position + 1 :] if e is not None]
+        at = following[0] if following else len(reader.pages)
+        for appendix in item.get("appendices") or []:
+            if "pages" not in appendix:
+                continue
+            try:
+                pages = _read(_stored(appendix["shown"]))
+            except Unusable:
+                logger.warning(
+                    "attachment %s unreadable on append", appendix["shown"].pk
+                )
+                continue
+            for page in pages:
+                writer.insert_page(page, at)
+                at += 1
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
