@@ -16,8 +16,10 @@ from core.text import SingleLineCharField, email_subject
 from forms.choices import Status
 from forms.models import Candidature
 
-# The jury's records (invitations, reminders), in their own file, read from here.
 from .jury_models import JuryInvitation, JuryReminder, ReminderKind  # noqa: F401
+
+# The jury's records (invitations, reminders), in their own file, read from here.
+from .weights import criteria_of, scorer
 
 
 class RoundKind(models.TextChoices):
@@ -280,8 +282,6 @@ class EvaluationQuerySet(models.QuerySet):
 
 def fill_weighted_scores(evaluations):
     """Set each evaluation's ``weighted`` from its scores and its call's criteria."""
-    from .scoring import criteria_of, scorer
-
     scorers = {}
     for evaluation in evaluations:
         round_id = evaluation.round_id

@@ -31,10 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import Evaluation, OthersScores
-
-
-def criteria_of(call):
-    return list(call.criteria.all())
+from .weights import criteria_of, scorer, weighted_score  # noqa: F401 - read from here too
 
 
 def criteria_version(criteria):
@@ -98,33 +95,6 @@ def clean_scores(raw, criteria, *, partial=False):
     if errors:
         raise ValidationError(errors)
     return scores
-
-
-def scorer(criteria):
-    """``weighted_score`` for these criteria, read once: for scoring many evaluations."""
-    parts = [
-        (str(c.pk), float(c.weight), c.scale_min, c.scale_max - c.scale_min)
-        for c in criteria
-    ]
-    total_weight = sum(weight for _key, weight, _low, _span in parts)
-
-    def score(scores):
-        if not parts or not total_weight:
-            return None
-        acc = 0.0
-        for key, weight, low, span in parts:
-            value = scores.get(key)
-            if value is None:
-                return None
-            acc += weight * (float(value) - low) / span
-        return round(100 * acc / total_weight, 2)
-
-    return score
-
-
-def weighted_score(scores, criteria):
-    """0–100, or None when a criterion is missing."""
-    return scorer(criteria)(scores)
 
 
 @dataclass
