@@ -84,9 +84,14 @@ def mark_cacheable(request, site):
     """The page being served may be kept: read ``site``'s generations now, before rendering."""
     if cache_seconds() <= 0 or not _eligible(request) or site is None:
         return
+    try:
+        generations = _generations(site.pk, create=True)
+    except Exception:  # the cache does not answer: the page is served, not kept
+        logger.exception("Page cache: generations unreadable")
+        return
     request._amorce_page_cache = {
         "site": site.pk,
-        "generations": _generations(site.pk, create=True),
+        "generations": generations,
         "started": timezone.now(),
     }
 
@@ -313,16 +318,23 @@ class PageCacheMiddleware:
             key = _entry_key(request)
         except DisallowedHost:
             return self.get_response(request)  # refused further on, as usual
-        entry = cache.get(key)
-        if (
-            entry is not None
-            and timezone.now() < entry["until"]
-            and _generations(entry["site"]) == entry["generations"]
-        ):
-            return _from_entry(request, entry)
+        try:
+            entry = cache.get(key)
+            if (
+                entry is not None
+                and timezone.now() < entry["until"]
+                and _generations(entry["site"]) == entry["generations"]
+            ):
+                return _from_entry(request, entry)
+        except Exception:  # the cache does not answer: the page is rendered
+            logger.exception("Page cache: entry unreadable")
         response = self.get_response(request)
         mark = getattr(request, "_amorce_page_cache", None)
         if mark is not None and _storable(request, response):
-            _store(request, response, key, mark)
-            response["X-Amorce-Cache"] = "miss"
+            try:
+                _store(request, response, key, mark)
+            except Exception:
+                logger.exception("Page cache: entry not stored")
+            else:
+                response["X-Amorce-Cache"] = "miss"
         return response
