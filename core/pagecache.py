@@ -36,6 +36,7 @@ import hashlib
 import logging
 import secrets
 
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
@@ -68,8 +69,7 @@ DRAFT_FIELDS = frozenset(
     }
 )
 
-# Models whose change makes every site's entries stale (filled by
-# ``connect_invalidation`` and the apps' ``invalidate_on``).
+# The models whose changes make entries stale (``invalidate_on``).
 _WATCHED = []
 
 
@@ -148,7 +148,7 @@ def _on_save(sender, instance, update_fields=None, **kwargs):
         _page_changed(instance, update_fields)
     elif isinstance(instance, BaseSiteSetting):
         bump(instance.site_id)
-    elif _WATCHED and isinstance(instance, tuple(_WATCHED)):
+    else:
         bump()
 
 
@@ -169,8 +169,18 @@ def _on_migrate(sender, **kwargs):
 
 
 def invalidate_on(*models):
-    """Any save or deletion of these models makes every site's entries stale."""
-    _WATCHED.extend(model for model in models if model not in _WATCHED)
+    """Any save or deletion of these models (or of their concrete subclasses)
+    makes entries stale: a page's or a site setting's, its site's; others, every site's.
+
+    Connected model by model, never to every model: a receiver for all would
+    stop Django's fast deletion of rows nobody listens to (candidatures).
+    """
+    for model in apps.get_models():
+        if issubclass(model, models) and model not in _WATCHED:
+            _WATCHED.append(model)
+            uid = f"amorce-pagecache-{model._meta.label_lower}"
+            post_save.connect(_on_save, sender=model, dispatch_uid=uid + "-save")
+            post_delete.connect(_on_delete, sender=model, dispatch_uid=uid + "-delete")
 
 
 def connect_invalidation():
@@ -179,13 +189,11 @@ def connect_invalidation():
     from wagtail.documents import get_document_model
     from wagtail.images import get_image_model
     from wagtail.models import CollectionViewRestriction, PageViewRestriction
-    from wagtail.signals import (
-        page_published,
-        page_unpublished,
-        post_page_move,
-    )
+    from wagtail.signals import page_published, page_unpublished, post_page_move
 
     invalidate_on(
+        Page,
+        BaseSiteSetting,
         Site,
         BaseGenericSetting,
         PageViewRestriction,
@@ -193,8 +201,6 @@ def connect_invalidation():
         get_image_model(),
         get_document_model(),
     )
-    post_save.connect(_on_save, dispatch_uid="amorce-pagecache-save")
-    post_delete.connect(_on_delete, dispatch_uid="amorce-pagecache-delete")
     page_published.connect(_on_page_signal, dispatch_uid="amorce-pagecache-publish")
     page_unpublished.connect(_on_page_signal, dispatch_uid="amorce-pagecache-unpublish")
     post_page_move.connect(_on_move, dispatch_uid="amorce-pagecache-move")

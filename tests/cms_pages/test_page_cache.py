@@ -11,9 +11,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from freezegun import freeze_time
+from wagtail.images import get_image_model
+from wagtail.images.tests.utils import get_test_image_file
 
 from cms_pages.factories import CallPageFactory
 from cms_pages.models import SiteIdentity
+from forms.factories import CandidatureFactory
 from tests.cms_pages.test_key_figures import with_figures
 from tests.incubators import B_HOST, add_second_incubator
 
@@ -239,3 +242,18 @@ def test_a_cache_that_does_not_answer_leaves_the_page_served(client, call, monke
     response = get(client, call.url)
     assert cache_state(response) is None
     assert "Appel de test" in response.content.decode()
+
+
+def test_a_candidature_keeps_the_entries(client, call, form_page):
+    """On the last day submissions pour in: they change no cached page."""
+    get(client, call.url)
+    assert cache_state(get(client, call.url)) == "hit"
+    CandidatureFactory(page=form_page)
+    assert cache_state(get(client, call.url)) == "hit"
+
+
+def test_an_image_change_is_seen_at_once(client, call):
+    """Images and documents may be shown by any site's pages: every site's entries go."""
+    get(client, call.url)
+    get_image_model().objects.create(title="Logo", file=get_test_image_file())
+    assert cache_state(get(client, call.url)) == "miss"
