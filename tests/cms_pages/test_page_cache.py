@@ -15,8 +15,10 @@ from wagtail.images import get_image_model
 from wagtail.images.tests.utils import get_test_image_file
 
 from cms_pages.factories import CallPageFactory
-from cms_pages.models import SiteIdentity
+from cms_pages.models import CallPage, SiteIdentity
+from core import pagecache
 from forms.factories import CandidatureFactory
+from investigations.models import LaureateList
 from tests.cms_pages.test_key_figures import with_figures
 from tests.incubators import B_HOST, add_second_incubator
 
@@ -257,3 +259,26 @@ def test_an_image_change_is_seen_at_once(client, call):
     get(client, call.url)
     get_image_model().objects.create(title="Logo", file=get_test_image_file())
     assert cache_state(get(client, call.url)) == "miss"
+
+
+def test_a_change_saved_during_the_render_is_never_hidden(client, call, monkeypatch):
+    """The generation is read before the render: a page rendered while a change
+    was saved is kept with the older one, and never served."""
+    render = CallPage.get_context
+
+    def render_while_publishing(self, request, *args, **kwargs):
+        pagecache.bump()
+        return render(self, request, *args, **kwargs)
+
+    monkeypatch.setattr(CallPage, "get_context", render_while_publishing)
+    assert cache_state(get(client, call.url)) == "miss"
+    monkeypatch.undo()
+    assert cache_state(get(client, call.url)) == "miss"
+    assert cache_state(get(client, call.url)) == "hit"
+
+
+def test_the_laureates_page_is_never_kept(client, call):
+    """It reads the investigations the team edits at any time."""
+    LaureateList.objects.create(call=call, published=True)
+    get(client, call.url + "laureats/")
+    assert cache_state(get(client, call.url + "laureats/")) is None
