@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.images.blocks import ImageChooserBlock
 
+from core.pagecache import mark_uncacheable
+
 from .key_figures import KeyFigure, shown_figures
 
 RICH_TEXT_FEATURES = ["bold", "italic", "link", "document-link", "ol", "ul", "h3", "h4"]
@@ -248,6 +250,8 @@ class KeyFiguresBlock(blocks.StructBlock):
         context = super().get_context(value, parent_context)
         page = (parent_context or {}).get("page")
         site = page.get_site() if page is not None else None
+        # Counts that change with every submission: the page is never kept whole.
+        mark_uncacheable((parent_context or {}).get("request"))
         context["shown"] = shown_figures(value["figures"], site)
         return context
 

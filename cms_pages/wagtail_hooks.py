@@ -7,10 +7,10 @@ from wagtail.actions.revert_to_page_revision import (
 )
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.log_actions import LogFormatter
-from wagtail.models import Page
+from wagtail.models import Page, Site
 
 from cms_pages.sites import sites_of, under_sites
-from core import deletion
+from core import deletion, pagecache
 
 from .models import PUBLICATION_REFUSED, SiteGroup
 from .panels import is_programme_team_member, programme_team_parts_differ
@@ -90,3 +90,10 @@ class PublicationRefusedFormatter(LogFormatter):
 @hooks.register("register_log_actions")
 def register_publication_refused(actions):
     actions.register_action(PUBLICATION_REFUSED)(PublicationRefusedFormatter)
+
+
+@hooks.register("before_serve_page")
+def keep_public_page(page, request, serve_args, serve_kwargs):
+    """Pages that opt in (``page_cache``) may be kept whole for visitors with no session."""
+    if getattr(page, "page_cache", False):
+        pagecache.mark_cacheable(request, Site.find_for_request(request))

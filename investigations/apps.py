@@ -12,11 +12,15 @@ class InvestigationsConfig(AppConfig):
         # list of a call's laureates.
         from cms_pages.key_figures import KeyFigure, register_counter
         from cms_pages.models import LAUREATE_LISTS
+        from core import pagecache
 
         from . import permissions, rules  # noqa: F401
         from .laureates import published_laureates
+        from .models import LaureateList
         from .stats import count_administrations, count_investigations
 
         LAUREATE_LISTS.append(published_laureates)
+        # A call page links to its list of laureates once the team publishes it.
+        pagecache.invalidate_on(LaureateList)
         register_counter(KeyFigure.INVESTIGATIONS, count_investigations)
         register_counter(KeyFigure.ADMINISTRATIONS, count_administrations)

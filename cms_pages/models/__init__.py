@@ -14,6 +14,7 @@ from .call import (
     CallPageForm,
     CallStatus,
     FaqPage,
+    next_call_transition,
 )
 from .closing import CANDIDATURES_RECEIVED
 from .criteria import (
@@ -58,6 +59,7 @@ __all__ = [
     "NewsArticleTag",
     "NewsIndexPage",
     "OnOneSiteByDefault",
+    "next_call_transition",
     "ProgrammePage",
     "ProgrammePhase",
     "SelectionCriterion",

@@ -1,9 +1,12 @@
 """A call for applications: its text, its dates, its FAQ (its criteria: ``criteria``)."""
 
+import datetime as dt
+
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -18,6 +21,7 @@ from wagtail.search import index
 from wagtail.url_routing import RouteResult
 
 from core.deletion import Refused
+from core.pagecache import mark_uncacheable
 
 from ..blocks import (
     RICH_TEXT_FEATURES,
@@ -30,7 +34,7 @@ from ..panels import (
     ProgrammeTeamPageForm,
 )
 from .base import IntroductionMixin
-from .closing import ClosingMixin
+from .closing import ClosingMixin, closing_limit_of
 from .criteria import (
     CRITERION_FIELDS,
     SelectionCriterion,
@@ -127,6 +131,7 @@ class CallPage(ClosingMixin, IntroductionMixin, Page):  # noqa: DJ008 (Page give
     parent_page_types = ["cms_pages.ProgrammePage"]
     subpage_types = ["cms_pages.FaqPage", "forms.CandidatureFormPage"]
     max_count = None
+    page_cache = True  # kept whole for visitors with no session (core.pagecache)
     base_form_class = CallPageForm
     exclude_fields_in_copy = ["initial_closes_at"]  # a copy was never extended
 
@@ -374,6 +379,8 @@ class CallPage(ClosingMixin, IntroductionMixin, Page):  # noqa: DJ008 (Page give
 
     def serve(self, request, *args, **kwargs):
         if kwargs.pop("laureates_page", False):
+            # Read from the investigations the team edits at any time.
+            mark_uncacheable(request)
             if self.laureates is None:
                 raise Http404
             return TemplateResponse(
@@ -406,6 +413,26 @@ class CallPage(ClosingMixin, IntroductionMixin, Page):  # noqa: DJ008 (Page give
         return result
 
 
+def next_call_transition(moment):
+    """The first second after ``moment`` at which a live call opens or closes, or None.
+
+    Every public page that shows a call's state (« Ouvert », « Clos ») may
+    change then by itself: the page cache keeps nothing past it. All sites'
+    calls count: a page never shows another site's, so this is only earlier.
+    """
+    calls = CallPage.objects.live().filter(
+        Q(opens_at__gt=moment - dt.timedelta(seconds=1))
+        | Q(closes_at__gte=moment - dt.timedelta(seconds=60))
+    )
+    moments = []
+    for opens_at, closes_at in calls.values_list("opens_at", "closes_at"):
+        moments.append(opens_at.replace(microsecond=0))  # first second open
+        limit = closing_limit_of(closes_at)
+        if limit is not None:
+            moments.append(limit + dt.timedelta(seconds=1))  # first second closed
+    return min((m for m in moments if m > moment), default=None)
+
+
 # FAQ -----------------------------------------------------------------------
 
 
@@ -421,6 +448,7 @@ class FaqPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
     ]
     subpage_types = []
     max_count = None
+    page_cache = True  # kept whole for visitors with no session (core.pagecache)
 
     content_panels = (
         Page.content_panels + IntroductionMixin.content_panels + [FieldPanel("body")]

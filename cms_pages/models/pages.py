@@ -41,6 +41,7 @@ class HomePage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__)
         "cms_pages.FaqPage",
     ]
     max_count = None  # one per Wagtail Site, and an instance may hold several sites
+    page_cache = True  # kept whole for visitors with no session (core.pagecache)
 
     content_panels = (
         Page.content_panels + IntroductionMixin.content_panels + [FieldPanel("body")]
@@ -91,6 +92,7 @@ class ProgrammePage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__
     parent_page_types = ["cms_pages.HomePage"]
     subpage_types = ["cms_pages.CallPage", "cms_pages.FaqPage"]
     max_count = None
+    page_cache = True  # kept whole for visitors with no session (core.pagecache)
 
     content_panels = (
         Page.content_panels
@@ -224,6 +226,7 @@ class NewsIndexPage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str__
     subpage_types = ["cms_pages.NewsArticlePage"]
     max_count = None
     max_count_per_parent = 1
+    page_cache = True  # kept whole for visitors with no session (core.pagecache)
 
     content_panels = Page.content_panels + IntroductionMixin.content_panels
     search_fields = Page.search_fields + IntroductionMixin.search_fields
@@ -283,6 +286,7 @@ class NewsArticlePage(IntroductionMixin, Page):  # noqa: DJ008 (Page gives __str
     parent_page_types = ["cms_pages.NewsIndexPage"]
     subpage_types = []
     max_count = None
+    page_cache = True  # kept whole for visitors with no session (core.pagecache)
 
     content_panels = (
         Page.content_panels

@@ -9,6 +9,12 @@ from cms_pages.factories import FaqPageFactory, SelectionCriterionFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def no_page_cache(settings):
+    """What is counted is the page's render: a cached page costs none (test_page_cache)."""
+    settings.AMORCE_PAGE_CACHE_SECONDS = 0
+
+
 def count_queries(client, url):
     client.get(url)  # warm caches that a running server keeps (site root paths)
     with CaptureQueriesContext(connection) as queries:

@@ -92,6 +92,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "core.security.ContentSecurityPolicyMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # Public pages kept whole: a hit needs neither session nor database, and
+    # gets the CSP middleware's fresh nonce (core/pagecache.py).
+    "core.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -246,6 +249,10 @@ WAGTAIL_GRAVATAR_PROVIDER_URL = None
 DSFR_USE_INTEGRITY_CHECKSUMS = True
 # The DSFR marks optional fields, not required ones.
 DSFR_MARK_OPTIONAL_FIELDS = True
+
+# Public pages (home, programme, call, FAQ, news) kept whole in the cache for
+# visitors with no session, at most this many seconds; 0 switches it off.
+AMORCE_PAGE_CACHE_SECONDS = int(os.environ.get("AMORCE_PAGE_CACHE_SECONDS", "300"))
 
 # Candidatures.
 # At most N candidatures per client address in a window of S seconds ("N/S").
