@@ -40,6 +40,27 @@ class Chart:
     notes: list = field(default_factory=list)
 
 
+def drawn(key, title, description, headers, rows, *, colour, draw=None, values=None):
+    """A ``Chart`` of ``rows``, drawn by ``draw`` (bars by default) with the id
+    ``chart-<key>``; ``values``: the (label, number) pairs drawn, when the table
+    has more columns than those two."""
+    draw = draw or bar_chart
+    return Chart(
+        key=key,
+        title=title,
+        description=description,
+        headers=headers,
+        rows=rows,
+        svg=draw(
+            f"chart-{key}",
+            title,
+            description,
+            rows if values is None else values,
+            colour=colour,
+        ),
+    )
+
+
 def _svg(chart_id, title, description, width, height, body):
     return format_html(
         '<svg xmlns="http://www.w3.org/2000/svg" class="amorce-chart" role="img" '

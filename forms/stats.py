@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms_pages.sites import under_sites
-from core.charts import Chart, bar_chart, column_chart, day_label, days_between
+from core.charts import Chart, column_chart, day_label, days_between, drawn
 
 from .choices import FieldType, Status
 from .models import Candidature, CandidatureFormPage
@@ -94,13 +94,13 @@ def by_status_chart(candidatures, colour):
     description = _("%(total)s candidatures, par statut actuel.") % {
         "total": sum(counts.values())
     }
-    return Chart(
-        key="par-statut",
-        title=title,
-        description=description,
-        headers=[_("Statut"), _("Candidatures")],
-        rows=rows,
-        svg=bar_chart("chart-par-statut", title, description, rows, colour=colour),
+    return drawn(
+        "par-statut",
+        title,
+        description,
+        [_("Statut"), _("Candidatures")],
+        rows,
+        colour=colour,
     )
 
 
@@ -135,13 +135,13 @@ def by_answer_chart(candidatures, field_name, field_label, colour):
     description = _("%(total)s candidatures, par réponse donnée.") % {
         "total": sum(n for _answer, n in rows)
     }
-    return Chart(
-        key="par-reponse",
-        title=title,
-        description=description,
-        headers=[field_label, _("Candidatures")],
-        rows=rows,
-        svg=bar_chart("chart-par-reponse", title, description, rows, colour=colour),
+    return drawn(
+        "par-reponse",
+        title,
+        description,
+        [field_label, _("Candidatures")],
+        rows,
+        colour=colour,
     )
 
 

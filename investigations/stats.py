@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from cms_pages.choices import PhaseCode
 from cms_pages.models import SiteIdentity
 from cms_pages.sites import programme_sites
-from core.charts import DEFAULT_COLOUR, Chart, bar_chart, funnel_chart
+from core.charts import DEFAULT_COLOUR, drawn, funnel_chart
 from forms.stats import funnel_counts
 
 from .models import PHASE_TARGET_DAYS, Investigation, Organisation
@@ -53,13 +53,13 @@ def by_kind_chart(candidatures, site, colour):
         "%(total)s candidatures ; la nature est celle de l'administration du "
         "même nom dans le répertoire du site."
     ) % {"total": sum(counts.values())}
-    return Chart(
-        key="par-nature",
-        title=title,
-        description=description,
-        headers=[_("Nature de l'administration"), _("Candidatures")],
-        rows=rows,
-        svg=bar_chart("chart-par-nature", title, description, rows, colour=colour),
+    return drawn(
+        "par-nature",
+        title,
+        description,
+        [_("Nature de l'administration"), _("Candidatures")],
+        rows,
+        colour=colour,
     )
 
 
@@ -84,13 +84,14 @@ def funnel_chart_of(candidatures, investigations, colour):
         "Chaque étape compte les candidatures (puis les investigations) qui "
         "l'ont atteinte : %(steps)s."
     ) % {"steps": ", ".join(f"{label} {n}" for label, n in rows)}
-    return Chart(
-        key="entonnoir",
-        title=title,
-        description=description,
-        headers=[_("Étape"), _("Nombre")],
-        rows=rows,
-        svg=funnel_chart("chart-entonnoir", title, description, rows, colour=colour),
+    return drawn(
+        "entonnoir",
+        title,
+        description,
+        [_("Étape"), _("Nombre")],
+        rows,
+        colour=colour,
+        draw=funnel_chart,
     )
 
 
@@ -113,15 +114,13 @@ def by_phase_chart(investigations, colour):
     description = _("%(total)s investigations, par phase actuelle.") % {
         "total": sum(counts.values())
     }
-    return Chart(
-        key="investigations-phases",
-        title=title,
-        description=description,
-        headers=[_("Phase"), _("Investigations")],
-        rows=rows,
-        svg=bar_chart(
-            "chart-investigations-phases", title, description, rows, colour=colour
-        ),
+    return drawn(
+        "investigations-phases",
+        title,
+        description,
+        [_("Phase"), _("Investigations")],
+        rows,
+        colour=colour,
     )
 
 
@@ -160,24 +159,14 @@ def time_in_phase_chart(investigations, colour, today=None):
         "Jours écoulés depuis le début de la phase, en moyenne ; cible de "
         "l'investigation : %(target)s jours."
     ) % {"target": PHASE_TARGET_DAYS[PhaseCode.INVESTIGATION]}
-    return Chart(
-        key="investigations-temps",
-        title=title,
-        description=description,
-        headers=[
-            _("Phase"),
-            _("Jours en moyenne"),
-            _("Investigations"),
-            _("Cible (jours)"),
-        ],
-        rows=rows,
-        svg=bar_chart(
-            "chart-investigations-temps",
-            title,
-            description,
-            [(label, mean) for label, mean, _n, _target in rows],
-            colour=colour,
-        ),
+    return drawn(
+        "investigations-temps",
+        title,
+        description,
+        [_("Phase"), _("Jours en moyenne"), _("Investigations"), _("Cible (jours)")],
+        rows,
+        colour=colour,
+        values=[(label, mean) for label, mean, _n, _target in rows],
     )
 
 
