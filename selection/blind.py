@@ -46,26 +46,22 @@ def identity_terms(candidature):
     return sorted((t for t in terms if len(t) >= MIN_TERM), key=len, reverse=True)
 
 
-def mask_text(text, terms):
+def _masked_words(text, terms, boundary):
     if not text or not terms:
         return text
-    pattern = re.compile(
-        r"(?<!\w)(?:" + "|".join(re.escape(t) for t in terms) + r")(?!\w)",
-        re.IGNORECASE,
-    )
+    words = "|".join(re.escape(t) for t in terms)
+    pattern = re.compile(rf"(?<!{boundary})(?:{words})(?!{boundary})", re.IGNORECASE)
     return pattern.sub(masked(), text)
+
+
+def mask_text(text, terms):
+    return _masked_words(text, terms, r"\w")
 
 
 def mask_file_name(name, terms):
     """A file's name without the applicant's identity: « CV_Camille_Martin.pdf »
-    gives « CV_[masqué]_[masqué].pdf »."""
-    if not name or not terms:
-        return name
-    pattern = re.compile(
-        r"(?<![^\W_])(?:" + "|".join(re.escape(t) for t in terms) + r")(?![^\W_])",
-        re.IGNORECASE,
-    )
-    return pattern.sub(masked(), name)
+    gives « CV_[masqué]_[masqué].pdf » (an underscore separates words too)."""
+    return _masked_words(name, terms, r"[^\W_]")
 
 
 def blind_files(attachments, terms):
