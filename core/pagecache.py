@@ -40,6 +40,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
+from django.db import DatabaseError
 from django.db.models.signals import post_delete, post_migrate, post_save
 from django.http import HttpResponse
 from django.utils import timezone
@@ -165,7 +166,13 @@ def _on_move(sender, **kwargs):
 
 
 def _on_migrate(sender, **kwargs):
-    bump()  # a deployment: templates and code may have changed
+    """A deployment: templates and code may have changed."""
+    try:
+        bump()
+    except DatabaseError:
+        # The database cache's table does not exist yet: the release step
+        # runs ``createcachetable`` after ``migrate``, and nothing was kept.
+        logger.info("Page cache: no cache table yet, nothing to make stale")
 
 
 def invalidate_on(*models):

@@ -7,6 +7,8 @@ import datetime as dt
 import re
 
 import pytest
+from django.core.cache import cache
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -282,3 +284,24 @@ def test_the_laureates_page_is_never_kept(client, call):
     LaureateList.objects.create(call=call, published=True)
     get(client, call.url + "laureats/")
     assert cache_state(get(client, call.url + "laureats/")) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrate_runs_before_the_cache_table_exists(settings):
+    """The release step runs ``migrate``, then ``createcachetable``: on a new
+    database cached in itself, the first ``migrate`` must not fail on the
+    cache's missing table (there is nothing to make stale yet)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "amorce_cache_not_created_yet",
+        }
+    }
+    call_command("migrate", "--no-input", verbosity=0)
+    call_command("createcachetable", verbosity=0)
+    try:
+        call_command("migrate", "--no-input", verbosity=0)  # the table is used now
+        assert cache.get(f"{pagecache.PREFIX}gen:{pagecache.ALL_SITES}")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE amorce_cache_not_created_yet")
