@@ -100,16 +100,25 @@ class AssignmentsView(TeamRoundPage):
             .values_list("member_id")
             .annotate(n=Count("pk"))
         )
-        dossiers = review_round.candidatures.defer("form_data").annotate(
-            readers=readers_of(review_round)
-        )
+        dossiers = review_round.candidatures.defer("form_data")
         incomplete = self.request.GET.get("incomplets") == "1"
         if incomplete:
-            dossiers = dossiers.filter(readers__lt=wanted)
+            dossiers = dossiers.annotate(readers=readers_of(review_round)).filter(
+                readers__lt=wanted
+            )
         paginator = WagtailPaginator(dossiers.order_by("reference"), PER_PAGE)
         page = paginator.get_page(self.request.GET.get("p"))
         rows = list(page.object_list)
         ids = [c.pk for c in rows]
+        # Counted for the page's dossiers only: a count per dossier, computed
+        # for the whole round before the page is cut, cost ×6 at 10,000.
+        readers = dict(
+            review_round.candidatures.filter(pk__in=ids)
+            .annotate(readers=readers_of(review_round))
+            .values_list("pk", "readers")
+        )
+        for candidature in rows:
+            candidature.readers = readers[candidature.pk]
         by_dossier = {}
         for assignment in (
             Assignment.objects.filter(
