@@ -508,3 +508,26 @@ def test_a_large_jury_book_with_attachments_is_made_in_the_background_with_them(
     download = programme_client.get(f"/admin/exports/fichiers/{job.pk}/")
     book = PdfReader(io.BytesIO(b"".join(download.streaming_content)))
     assert len(book.pages) == len(plain.pages) + 6
+
+
+def test_a_round_archive_queued_by_the_team_is_empty_once_its_right_is_lost(
+    paula, review_round, dossiers
+):
+    """A background job reads the rights of the moment it runs: one of the team
+    who left it before their round's archive was built gets no dossier in it."""
+    from exports import services
+
+    job = ExportJob.objects.create(
+        user=paula,
+        kind="attachments",
+        label=str(review_round),
+        params={"round": review_round.pk, "member": None},
+        format="zip",
+        total=3,
+    )
+    paula.groups.clear()  # she left the programme team before the job ran
+    services.run_job(str(job.pk))
+    job.refresh_from_db()
+    with job.file.open("rb") as handle:
+        archive = zipfile.ZipFile(io.BytesIO(handle.read()))
+    assert archive.namelist() == ["index.csv"]
