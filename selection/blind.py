@@ -20,6 +20,7 @@ the member is only told that there is one, not why.
 """
 
 import re
+import unicodedata
 from types import SimpleNamespace
 
 from django.utils.translation import gettext as _
@@ -61,6 +62,9 @@ def mask_file_name(name, terms):
     gives « CV_[masqué]_[masqué].pdf »."""
     if not name or not terms:
         return name
+    # A Mac may send « É » as E + a combining accent: compared composed (NFC).
+    name = unicodedata.normalize("NFC", name)
+    terms = [unicodedata.normalize("NFC", t) for t in terms]
     pattern = re.compile(
         r"(?<![^\W_])(?:" + "|".join(re.escape(t) for t in terms) + r")(?![^\W_])",
         re.IGNORECASE,

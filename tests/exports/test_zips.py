@@ -12,6 +12,7 @@ import csv
 import io
 import os
 import tracemalloc
+import unicodedata
 import zipfile
 
 import pytest
@@ -531,3 +532,22 @@ def test_a_round_archive_queued_by_the_team_is_empty_once_its_right_is_lost(
     with job.file.open("rb") as handle:
         archive = zipfile.ZipFile(io.BytesIO(handle.read()))
     assert archive.namelist() == ["index.csv"]
+
+
+def test_a_file_name_sent_decomposed_is_masked_in_a_blind_round(
+    client, review_round, dossiers
+):
+    """A Mac may send « Élise » as E + combining accent (NFD): the name is masked
+    all the same, in the member's archive as on his screens."""
+    review_round.blind = True
+    review_round.save()
+    attachment = dossiers[2].attachments.get(original_name="annexe.pdf")
+    attachment.original_name = unicodedata.normalize("NFD", "CV_Élise_Petit.pdf")
+    attachment.save()
+    client.force_login(review_round.alice)
+    archive = read_zip(
+        client.get(f"/admin/exports/tours/{review_round.pk}/pieces-jointes/?membre=moi")
+    )
+    names = [unicodedata.normalize("NFC", n) for n in archive.namelist()]
+    assert f"{dossiers[2].reference}/CV_[masqué]_[masqué].pdf" in names
+    assert not [n for n in names if "lise" in n or "Petit" in n]
