@@ -551,3 +551,60 @@ def test_a_file_name_sent_decomposed_is_masked_in_a_blind_round(
     names = [unicodedata.normalize("NFC", n) for n in archive.namelist()]
     assert f"{dossiers[2].reference}/CV_[masqué]_[masqué].pdf" in names
     assert not [n for n in names if "lise" in n or "Petit" in n]
+
+
+def pdf_with_scripts():
+    """One page that runs JavaScript when opened and when its link is clicked."""
+    from pypdf.generic import (
+        ArrayObject,
+        DictionaryObject,
+        NameObject,
+        NumberObject,
+        TextStringObject,
+    )
+
+    writer = PdfWriter()
+    page = writer.add_blank_page(width=200, height=200)
+    script = DictionaryObject(
+        {
+            NameObject("/S"): NameObject("/JavaScript"),
+            NameObject("/JS"): TextStringObject("app.alert('pwned')"),
+        }
+    )
+    page[NameObject("/AA")] = DictionaryObject({NameObject("/O"): script})
+    link = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/Link"),
+            NameObject("/Rect"): ArrayObject([NumberObject(n) for n in (0, 0, 50, 50)]),
+            NameObject("/A"): script,
+        }
+    )
+    page[NameObject("/Annots")] = ArrayObject([writer._add_object(link)])
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
+
+
+def test_an_attachments_scripts_do_not_enter_the_jury_book(
+    programme_client, review_round, dossiers
+):
+    """A PDF joined by an applicant may carry JavaScript (on opening a page, on a
+    link): its pages join the book, its scripts do not."""
+    attachment = dossiers[1].attachments.filter(original_name="note.pdf").first()
+    content = pdf_with_scripts()
+    attachment.file.save("note.pdf", ContentFile(content), save=False)
+    attachment.size = len(content)
+    attachment.save()
+    response = programme_client.get(
+        f"/admin/exports/tours/{review_round.pk}/cahier-du-jury/?pieces=1"
+    )
+    assert response.status_code == 200
+    book = (
+        b"".join(response.streaming_content) if response.streaming else response.content
+    )
+    reader = PdfReader(io.BytesIO(book))
+    assert "pwned" not in str(
+        [(page.get("/AA"), page.get("/Annots")) for page in reader.pages]
+    )
+    assert b"pwned" not in book and b"/JavaScript" not in book
