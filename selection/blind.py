@@ -57,14 +57,22 @@ def mask_text(text, terms):
     return pattern.sub(masked(), text)
 
 
+def _without_accents(text):
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def mask_file_name(name, terms):
     """A file's name without the applicant's identity: « CV_Camille_Martin.pdf »
     gives « CV_[masqué]_[masqué].pdf »."""
     if not name or not terms:
         return name
-    # A Mac may send « É » as E + a combining accent: compared composed (NFC).
+    # A Mac may send « É » as E + a combining accent: compared composed (NFC);
+    # and « CV_Helene_Lefevre.pdf » names Hélène Lefèvre: each term without its
+    # accents is looked for too.
     name = unicodedata.normalize("NFC", name)
     terms = [unicodedata.normalize("NFC", t) for t in terms]
+    terms = sorted({*terms, *map(_without_accents, terms)}, key=len, reverse=True)
     pattern = re.compile(
         r"(?<![^\W_])(?:" + "|".join(re.escape(t) for t in terms) + r")(?![^\W_])",
         re.IGNORECASE,
