@@ -10,7 +10,8 @@ The book comes from WeasyPrint with a named destination per dossier
 (``d<pk>``, the contents' links): a dossier runs from its destination to the
 next one's, so its attachments go in just before the next dossier starts.
 The pages added keep their own look and carry neither the book's running
-header nor its page numbers; the book itself stays tagged (PDF/UA) up to the
+header nor its page numbers, nor any script or action of theirs but links
+(``_inert``); the book itself stays tagged (PDF/UA) up to the
 pages added, which carry whatever tags their authors gave them.
 """
 
@@ -26,6 +27,8 @@ from forms.models import CandidatureAttachment
 logger = logging.getLogger("amorce.exports")
 
 PDF_TYPE = "application/pdf"
+# The only actions an added page keeps on its links: go to a web address, to a page.
+KEPT_ACTIONS = {"/URI", "/GoTo"}
 
 
 class _Nowhere(io.RawIOBase):
@@ -73,6 +76,25 @@ def _read(attachment):
     if not pages:
         raise Unusable(_("PDF sans page, non annexé"))
     return pages
+
+
+def _inert(page):
+    """``page`` without what would run in the reader: the page's own actions
+    (``/AA``, on opening or closing it) and its annotations' scripts, launches
+    and form submissions; a link to a web address or a page still works."""
+    page.pop("/AA", None)
+    for reference in page.get("/Annots") or []:
+        annotation = reference.get_object()
+        annotation.pop("/AA", None)
+        action = annotation.get("/A")
+        if action is None:
+            continue
+        action = action.get_object()
+        if action.get("/S") in KEPT_ACTIONS:
+            action.pop("/Next", None)  # a chained action could be a script
+        else:
+            del annotation["/A"]
+    return page
 
 
 def plan(answers):
@@ -128,7 +150,7 @@ def append_after_dossiers(book, dossiers):
                 )
                 continue
             for page in pages:
-                writer.insert_page(page, at)
+                writer.insert_page(_inert(page), at)
                 at += 1
     output = io.BytesIO()
     writer.write(output)

@@ -46,7 +46,7 @@ from forms.models import Candidature, CandidatureAttachment
 from forms.permissions import candidatures_for
 from selection.blind import identity_terms, mask_file_name
 from selection.models import ReviewRound
-from selection.permissions import juror_candidatures
+from selection.permissions import juror_candidatures, rounds_for
 
 from .models import ExportJob
 from .pdf import render_candidature_pdf
@@ -291,6 +291,11 @@ def dossiers_of_job(job):
             pk=params["round"]
         )
         member = job.user if params.get("member") else None
+        if (
+            member is None
+            and not rounds_for(job.user).filter(pk=review_round.pk).exists()
+        ):
+            return review_round, iter(())  # no longer of the team that runs it
         return review_round, round_dossiers(review_round, member=member)
     call = CallPage.objects.get(pk=params["call"])
     candidatures = candidatures_for(job.user).filter(

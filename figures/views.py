@@ -62,9 +62,10 @@ class Choices:
             self.fields[0] if self.fields else None,
         )
         self.round = None
-        if request.GET.get("tour", "").isdigit():
+        wanted = request.GET.get("tour", "")
+        if wanted.isascii() and wanted.isdigit():  # « ² » is a digit, not an id
             self.round = get_object_or_404(
-                rounds_for(user).select_related("call"), pk=request.GET["tour"]
+                rounds_for(user).select_related("call"), pk=wanted
             )
 
     def query(self):

@@ -97,7 +97,7 @@ class CandidatureIndexView(generic.IndexView):
                 _("Choisir les colonnes de l'export"),
                 url=(
                     reverse("exports:columns", args=["candidatures", call])
-                    if call.isdigit()
+                    if call.isascii() and call.isdigit()  # « ² » is no id
                     else reverse("exports:columns_calls", args=["candidatures"])
                 ),
                 icon_name="list-ul",

@@ -20,6 +20,7 @@ the member is only told that there is one, not why.
 """
 
 import re
+import unicodedata
 from types import SimpleNamespace
 
 from django.utils.translation import gettext as _
@@ -46,9 +47,20 @@ def identity_terms(candidature):
     return sorted((t for t in terms if len(t) >= MIN_TERM), key=len, reverse=True)
 
 
+def _without_accents(text):
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def _masked_words(text, terms, boundary):
     if not text or not terms:
         return text
+    # A Mac may send « É » as E + a combining accent: compared composed (NFC);
+    # and « Helene Lefevre » names Hélène Lefèvre: each term without its
+    # accents is looked for too.
+    text = unicodedata.normalize("NFC", text)
+    terms = [unicodedata.normalize("NFC", t) for t in terms]
+    terms = sorted({*terms, *map(_without_accents, terms)}, key=len, reverse=True)
     words = "|".join(re.escape(t) for t in terms)
     pattern = re.compile(rf"(?<!{boundary})(?:{words})(?!{boundary})", re.IGNORECASE)
     return pattern.sub(masked(), text)

@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import (
     Avg,
     Count,
+    DecimalField,
     F,
     FilteredRelation,
     Max,
@@ -27,6 +28,7 @@ from django.db.models import (
     Q,
     Sum,
 )
+from django.db.models.functions import Cast, Round
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -186,7 +188,17 @@ def ranking(review_round, candidature_ids=None, order="note", fields=None):
         queryset.annotate(of_round=joined)
         .annotate(
             scored=Count(score, filter=counted),
-            mean=Avg(score, filter=counted),
+            # Rounded to the hundredth shown, by the database: two dossiers given
+            # the same scores in another order tie (their sums may differ in the
+            # last bit) and go by reference. PostgreSQL rounds in the cast,
+            # SQLite in ROUND.
+            mean=Round(
+                Cast(
+                    Avg(score, filter=counted),
+                    DecimalField(max_digits=9, decimal_places=2),
+                ),
+                2,
+            ),
             # The population variance as E[x²] − E[x]²: SQLite's STDDEV_POP,
             # Django's own, fails on a dossier with no score.
             variance=Avg(score * score, filter=counted)

@@ -200,3 +200,12 @@ def test_round_exports_apply_the_choice_of_their_call(
         "Note pondérée /100",
     ]
     assert len([c.value for c in book["Candidatures"][1]]) > 3, "not chosen: all"
+
+
+def test_a_call_that_is_not_a_number_does_not_break_the_list(programme_client, call):
+    """« ?call=² » (a digit to Python, not an id): the list answers, no server error."""
+    response = programme_client.get(reverse("candidatures:index"), {"call": "²"})
+    assert response.status_code == 200
+    assert reverse("exports:columns_calls", args=["candidatures"]) in (
+        response.content.decode()
+    )

@@ -12,6 +12,7 @@ import csv
 import io
 import os
 import tracemalloc
+import unicodedata
 import zipfile
 
 import pytest
@@ -508,3 +509,102 @@ def test_a_large_jury_book_with_attachments_is_made_in_the_background_with_them(
     download = programme_client.get(f"/admin/exports/fichiers/{job.pk}/")
     book = PdfReader(io.BytesIO(b"".join(download.streaming_content)))
     assert len(book.pages) == len(plain.pages) + 6
+
+
+def test_a_round_archive_queued_by_the_team_is_empty_once_its_right_is_lost(
+    paula, review_round, dossiers
+):
+    """A background job reads the rights of the moment it runs: one of the team
+    who left it before their round's archive was built gets no dossier in it."""
+    from exports import services
+
+    job = ExportJob.objects.create(
+        user=paula,
+        kind="attachments",
+        label=str(review_round),
+        params={"round": review_round.pk, "member": None},
+        format="zip",
+        total=3,
+    )
+    paula.groups.clear()  # she left the programme team before the job ran
+    services.run_job(str(job.pk))
+    job.refresh_from_db()
+    with job.file.open("rb") as handle:
+        archive = zipfile.ZipFile(io.BytesIO(handle.read()))
+    assert archive.namelist() == ["index.csv"]
+
+
+def test_a_file_name_sent_decomposed_is_masked_in_a_blind_round(
+    client, review_round, dossiers
+):
+    """A Mac may send « Élise » as E + combining accent (NFD): the name is masked
+    all the same, in the member's archive as on his screens."""
+    review_round.blind = True
+    review_round.save()
+    attachment = dossiers[2].attachments.get(original_name="annexe.pdf")
+    attachment.original_name = unicodedata.normalize("NFD", "CV_Élise_Petit.pdf")
+    attachment.save()
+    client.force_login(review_round.alice)
+    archive = read_zip(
+        client.get(f"/admin/exports/tours/{review_round.pk}/pieces-jointes/?membre=moi")
+    )
+    names = [unicodedata.normalize("NFC", n) for n in archive.namelist()]
+    assert f"{dossiers[2].reference}/CV_[masqué]_[masqué].pdf" in names
+    assert not [n for n in names if "lise" in n or "Petit" in n]
+
+
+def pdf_with_scripts():
+    """One page that runs JavaScript when opened and when its link is clicked."""
+    from pypdf.generic import (
+        ArrayObject,
+        DictionaryObject,
+        NameObject,
+        NumberObject,
+        TextStringObject,
+    )
+
+    writer = PdfWriter()
+    page = writer.add_blank_page(width=200, height=200)
+    script = DictionaryObject(
+        {
+            NameObject("/S"): NameObject("/JavaScript"),
+            NameObject("/JS"): TextStringObject("app.alert('pwned')"),
+        }
+    )
+    page[NameObject("/AA")] = DictionaryObject({NameObject("/O"): script})
+    link = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/Link"),
+            NameObject("/Rect"): ArrayObject([NumberObject(n) for n in (0, 0, 50, 50)]),
+            NameObject("/A"): script,
+        }
+    )
+    page[NameObject("/Annots")] = ArrayObject([writer._add_object(link)])
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
+
+
+def test_an_attachments_scripts_do_not_enter_the_jury_book(
+    programme_client, review_round, dossiers
+):
+    """A PDF joined by an applicant may carry JavaScript (on opening a page, on a
+    link): its pages join the book, its scripts do not."""
+    attachment = dossiers[1].attachments.filter(original_name="note.pdf").first()
+    content = pdf_with_scripts()
+    attachment.file.save("note.pdf", ContentFile(content), save=False)
+    attachment.size = len(content)
+    attachment.save()
+    response = programme_client.get(
+        f"/admin/exports/tours/{review_round.pk}/cahier-du-jury/?pieces=1"
+    )
+    assert response.status_code == 200
+    book = (
+        b"".join(response.streaming_content) if response.streaming else response.content
+    )
+    reader = PdfReader(io.BytesIO(book))
+    assert "pwned" not in str(
+        [(page.get("/AA"), page.get("/Annots")) for page in reader.pages]
+    )
+    assert b"pwned" not in book and b"/JavaScript" not in book

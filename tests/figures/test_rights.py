@@ -48,3 +48,11 @@ def test_another_sites_calls_and_candidatures_are_absent(client, call, form_page
     assert "1 candidatures, par statut actuel." in html
     response = client.get(f"/admin/chiffres/csv/par-statut/?appel={call.pk}")
     assert response.content.decode("utf-8-sig").count(";3") == 0
+
+
+@pytest.mark.parametrize(
+    "url", ["/admin/chiffres/?tour=%C2%B2", "/admin/chiffres/csv/notes-1/?tour=%C2%B2"]
+)
+def test_a_round_that_is_not_a_number_is_ignored(programme_client, site, url):
+    """« ?tour=² » (a digit to Python, not an id) is ignored, never a server error."""
+    assert programme_client.get(url).status_code in (200, 404)

@@ -198,3 +198,27 @@ def test_what_others_wrote_and_the_ranking_reach_a_blind_member_masked(
     assert ranking.status_code == 200
     html = ranking.content.decode()
     assert dossier.reference in html and leaks(html) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "masked"),
+    [
+        ("CV_Hélène_Lefèvre.pdf", "CV_[masqué]_[masqué].pdf"),
+        ("CV_Helene_Lefevre.pdf", "CV_[masqué]_[masqué].pdf"),
+        ("cv-HELENE-LEFEVRE.pdf", "cv-[masqué]-[masqué].pdf"),
+        ("Lettre_motivation.pdf", "Lettre_motivation.pdf"),
+    ],
+)
+def test_a_file_name_is_masked_with_or_without_its_accents(name, masked):
+    """Applicants often save « CV_Helene_Lefevre.pdf » for Hélène Lefèvre: masked too."""
+    from types import SimpleNamespace
+
+    from selection.blind import identity_terms, mask_file_name
+
+    candidature = SimpleNamespace(
+        applicant_name="Hélène Lefèvre",
+        applicant_email="helene.lefevre@example.gouv.fr",
+        administration="",
+        service="",
+    )
+    assert mask_file_name(name, identity_terms(candidature)) == masked
