@@ -38,9 +38,10 @@ import secrets
 
 from django.apps import apps
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.db import DatabaseCache
 from django.core.exceptions import DisallowedHost
-from django.db import DatabaseError
+from django.db import connections, router
 from django.db.models.signals import post_delete, post_migrate, post_save
 from django.http import HttpResponse
 from django.utils import timezone
@@ -167,12 +168,19 @@ def _on_move(sender, **kwargs):
 
 def _on_migrate(sender, **kwargs):
     """A deployment: templates and code may have changed."""
-    try:
-        bump()
-    except DatabaseError:
-        # The database cache's table does not exist yet: the release step
-        # runs ``createcachetable`` after ``migrate``, and nothing was kept.
-        logger.info("Page cache: no cache table yet, nothing to make stale")
+    if _cache_table_missing():
+        # The release step runs ``createcachetable`` after ``migrate``: on a
+        # new database there is no table yet, and nothing was kept.
+        return
+    bump()
+
+
+def _cache_table_missing():
+    backend = caches["default"]
+    if not isinstance(backend, DatabaseCache):
+        return False
+    connection = connections[router.db_for_write(backend.cache_model_class)]
+    return backend._table not in connection.introspection.table_names()
 
 
 def invalidate_on(*models):
