@@ -35,7 +35,13 @@ from .models import (
 )
 from .permissions import investigations_for
 from .services import open_from_candidature
-from .stats import by_phase_chart, team_colour, time_in_phase_chart
+from .stats import (
+    by_phase,
+    by_phase_chart,
+    current_phases,
+    team_colour,
+    time_in_phase_chart,
+)
 
 
 def require(user, action):
@@ -135,14 +141,13 @@ class DashboardView(AdminPage):
         context["page_obj"] = page
         context["elided_page_range"] = page.paginator.get_elided_page_range(page.number)
         phase_labels = dict(PhaseCode.choices)
+        phases = current_phases(investigations)
         context["by_phase"] = sorted(
             (
                 str(phase_labels.get(code, code)) if code else _("sans phase"),
                 count,
             )
-            for code, count in investigations.order_by()
-            .values_list("current_code")
-            .annotate(count=Count("pk"))
+            for code, count in by_phase(phases).items()
         )
         context["by_funder"] = sorted(
             (name or _("financeur à choisir"), count)
@@ -163,8 +168,8 @@ class DashboardView(AdminPage):
         context["today"] = today
         colour = team_colour(self.request.user)
         charts = [
-            by_phase_chart(investigations, colour),
-            time_in_phase_chart(investigations, colour, today),
+            by_phase_chart(investigations, colour, phases),
+            time_in_phase_chart(investigations, colour, today, phases),
         ]
         for chart in charts:  # the CSV of each, from « Chiffres »
             chart.csv_url = reverse("figures_csv", args=[chart.key])

@@ -139,3 +139,43 @@ def test_the_scores_page_does_not_grow_with_the_evaluations(
     assert len(many) == len(few)
     first = bar_values(chart_svg(response.content.decode(), f"notes-{criteria[0].pk}"))
     assert first["3"] == 30
+
+
+def test_the_current_phase_is_the_one_that_started_last(programme_client, site):
+    """Counted as ``Investigation.current_phase`` says, whatever the phases before it:
+    none (« sans phase »), a past phase then a later one, a final phase (counted by
+    phase, not in the time spent), a phase that starts later (not in the time spent)."""
+    today = timezone.localdate()
+
+    def investigation(title, *phases):
+        made = Investigation.objects.create(
+            title=title, problem_statement="Un problème", site=site
+        )
+        for order, (days, code) in enumerate(phases):
+            Phase.objects.create(
+                investigation=made,
+                code=code,
+                starts_on=today - dt.timedelta(days=days),
+                sort_order=order,
+            )
+        return made
+
+    made = [
+        investigation("Sans phase"),
+        investigation(
+            "Passée en construction", (200, "investigation"), (40, "construction")
+        ),
+        investigation("Même jour", (20, "investigation"), (20, "construction")),
+        investigation("Abandonnée", (90, "investigation"), (10, "abandon")),
+        investigation("Bientôt", (60, "investigation"), (-5, "construction")),
+    ]
+    expected = {}
+    for one in made:
+        phase = one.current_phase
+        label = phase.get_code_display() if phase else "sans phase"
+        expected[label] = expected.get(label, 0) + 1
+    response = programme_client.get("/admin/investigations/tableau-de-bord/")
+    html = response.content.decode()
+    assert bar_values(chart_svg(html, "investigations-phases")) == expected
+    # In construction since 40 and 20 days; the one starting in 5 days is left out.
+    assert bar_values(chart_svg(html, "investigations-temps")) == {"Construction": 30}
