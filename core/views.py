@@ -4,6 +4,17 @@ from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 
+def as_int(value):
+    """An id read from a request (query string or form), or None when it is none.
+
+    ``int`` and not ``str.isdigit``: « ² » is a digit to Python, not a number.
+    """
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 class AdminPage(WagtailAdminTemplateMixin, TemplateView):
     """A screen of the admin: Wagtail's header, and breadcrumbs from ``parents()``."""
 

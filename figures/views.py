@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cms_pages.sites import is_programme_team
-from core.views import AdminPage
+from core.views import AdminPage, as_int
 from exports.resources import neutralise
 from exports.writers import write_csv
 from forms.permissions import calls_for, candidatures_for
@@ -62,8 +62,8 @@ class Choices:
             self.fields[0] if self.fields else None,
         )
         self.round = None
-        wanted = request.GET.get("tour", "")
-        if wanted.isascii() and wanted.isdigit():  # « ² » is a digit, not an id
+        wanted = as_int(request.GET.get("tour"))
+        if wanted is not None:
             self.round = get_object_or_404(
                 rounds_for(user).select_related("call"), pk=wanted
             )

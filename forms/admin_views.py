@@ -13,6 +13,8 @@ from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views import generic
 from wagtail.admin.widgets.button import Button
 
+from core.views import as_int
+
 from .choices import REASON_REQUIRED, TRANSITIONS, Status
 from .emails import emails_of
 from .models import Candidature
@@ -91,13 +93,13 @@ class CandidatureIndexView(generic.IndexView):
                 )
             )
         # The columns of this user's exports, chosen per call (the list's call, if one).
-        call = self.request.GET.get("call", "")
+        call = as_int(self.request.GET.get("call"))
         buttons.append(
             Button(
                 _("Choisir les colonnes de l'export"),
                 url=(
                     reverse("exports:columns", args=["candidatures", call])
-                    if call.isascii() and call.isdigit()  # « ² » is no id
+                    if call is not None and call >= 0
                     else reverse("exports:columns_calls", args=["candidatures"])
                 ),
                 icon_name="list-ul",

@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from wagtail.admin.paginator import WagtailPaginator
 
+from core.views import as_int
+
 from .assignments import (
     assign,
     auto_assign,
@@ -26,13 +28,6 @@ from .models import Assignment, Evaluation
 from .round_views import TeamRoundPage
 
 PER_PAGE = 100  # dossiers a page
-
-
-def as_int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def dossier_row(candidature, assignments, wanted, memberships, names, declared):
