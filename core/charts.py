@@ -78,6 +78,18 @@ def _svg(chart_id, title, description, width, height, body):
     )
 
 
+def _rows(chart_id, title, description, parts):
+    """A chart of horizontal rows, one ``ROW`` high each, from their markup."""
+    return _svg(
+        chart_id,
+        title,
+        description,
+        WIDTH,
+        max(len(parts), 1) * ROW,
+        mark_safe("".join(parts)),  # noqa: S308 - built by format_html
+    )
+
+
 def _number(value):
     """A number as French readers write it: « 3,5 », « 12 »."""
     if isinstance(value, float) and not value.is_integer():
@@ -124,15 +136,7 @@ def bar_chart(chart_id, title, description, items, *, colour=DEFAULT_COLOUR):
                 value=_number(value),
             )
         )
-    height = max(len(items), 1) * ROW
-    return _svg(
-        chart_id,
-        title,
-        description,
-        WIDTH,
-        height,
-        mark_safe("".join(parts)),  # noqa: S308 - built by format_html
-    )
+    return _rows(chart_id, title, description, parts)
 
 
 def funnel_chart(chart_id, title, description, steps, *, colour=DEFAULT_COLOUR):
@@ -170,15 +174,7 @@ def funnel_chart(chart_id, title, description, steps, *, colour=DEFAULT_COLOUR):
                 share=share,
             )
         )
-    height = max(len(steps), 1) * ROW
-    return _svg(
-        chart_id,
-        title,
-        description,
-        WIDTH,
-        height,
-        mark_safe("".join(parts)),  # noqa: S308 - built by format_html
-    )
+    return _rows(chart_id, title, description, parts)
 
 
 def column_chart(

@@ -33,7 +33,6 @@ from investigations.stats import (
     team_colour,
     time_in_phase_chart,
 )
-from investigations.views import with_current_phase
 from selection.permissions import rounds_for
 from selection.scoring import criteria_of
 from selection.stats import score_chart
@@ -111,7 +110,7 @@ def chart_builders(request, choices):
             builders[f"notes-{criterion.pk}"] = lambda criterion=criterion: score_chart(
                 review_round, criterion, colour
             )
-    investigations = with_current_phase(investigations_for(user))
+    investigations = investigations_for(user)
     builders["investigations-phases"] = lambda: by_phase_chart(
         investigations, team_colour(user)
     )
