@@ -89,6 +89,19 @@ def _check(errors, path, ok, message):
     return ok
 
 
+def _dated(errors, path, value):
+    return _check(errors, path, _is_date(value), f"expected date, received {value!r}")
+
+
+def _named_and_dated(errors, path, item, date_key):
+    """An event or a phase: an object with a string ``name`` and a date at ``date_key``."""
+    if not _check(errors, path, isinstance(item, dict), "object"):
+        return False
+    _check(errors, f"{path}/name", _is_str(item.get("name")), "string")
+    _dated(errors, f"{path}/{date_key}", item.get(date_key))
+    return True
+
+
 def _optional(data, key, test, errors, nullable=False, what="string"):
     if key not in data:
         return
@@ -181,38 +194,17 @@ def check_front_matter(data):
         events = data["events"]
         if _check(errors, "events", isinstance(events, list), "expected array"):
             for index, event in enumerate(events):
-                path = f"events/{index}"
-                if not _check(errors, path, isinstance(event, dict), "object"):
-                    continue
-                _check(errors, f"{path}/name", _is_str(event.get("name")), "string")
-                _check(
-                    errors,
-                    f"{path}/date",
-                    _is_date(event.get("date")),
-                    f"expected date, received {event.get('date')!r}",
-                )
+                _named_and_dated(errors, f"events/{index}", event, "date")
     # phases: typed in z.object, then read by superRefine whether present or
     # not (``obj.phases.length``: a fiche without phases crashes the check).
     phases = data.get("phases")
     if _check(errors, "phases", isinstance(phases, list), "required array"):
         for index, phase in enumerate(phases):
             path = f"phases/{index}"
-            if not _check(errors, path, isinstance(phase, dict), "object"):
+            if not _named_and_dated(errors, path, phase, "start"):
                 continue
-            _check(errors, f"{path}/name", _is_str(phase.get("name")), "string")
-            _check(
-                errors,
-                f"{path}/start",
-                _is_date(phase.get("start")),
-                f"expected date, received {phase.get('start')!r}",
-            )
             if phase.get("end") is not None:
-                _check(
-                    errors,
-                    f"{path}/end",
-                    _is_date(phase["end"]),
-                    f"expected date, received {phase['end']!r}",
-                )
+                _dated(errors, f"{path}/end", phase["end"])
             if phase.get("comment") is not None:
                 _check(errors, f"{path}/comment", _is_str(phase["comment"]), "string")
         if not errors:  # superRefine runs on valid data only (zod aborts before)
