@@ -24,7 +24,6 @@ Who may have which archive is the views' business (``exports.zip_views``);
 every archive built leaves an entry in the history of its call or round.
 """
 
-import csv
 import io
 import os
 import re
@@ -51,6 +50,7 @@ from selection.permissions import juror_candidatures, rounds_for
 from .models import ExportJob
 from .pdf import render_candidature_pdf
 from .resources import neutralise
+from .writers import write_csv
 
 ARCHIVE_TYPE = "application/zip"
 CHUNK = 64 * 1024
@@ -197,26 +197,22 @@ def stream_zip(dossiers, progress=None):
 
 
 def index_csv(rows, blind):
-    """Which folder is whose, and what it holds: CSV « ; », UTF-8 with BOM."""
+    """Which folder is whose, and what it holds, as our other CSV (``write_csv``)."""
     headers = [_("Référence"), _("Statut")]
     if not blind:
         headers += [_("Candidat ou candidate"), _("Administration")]
     headers += [_("Dossier"), _("Fichiers"), _("Fichiers absents du stockage")]
-    output = io.StringIO()
-    writer = csv.writer(output, delimiter=";", lineterminator="\r\n")
-    writer.writerow(headers)
+    lines = []
     for dossier, folder, stored, missing in rows:
         candidature = dossier.candidature
         cells = [candidature.reference, candidature.get_status_display()]
         if not blind:
             cells += [candidature.applicant_name, candidature.administration]
-        cells += [
-            f"{folder}/",
-            " | ".join(stored),
-            " | ".join(missing),
-        ]
-        writer.writerow([neutralise(str(cell)) for cell in cells])
-    return ("\ufeff" + output.getvalue()).encode()
+        cells += [f"{folder}/", " | ".join(stored), " | ".join(missing)]
+        lines.append([neutralise(str(cell)) for cell in cells])
+    output = io.BytesIO()
+    write_csv([neutralise(str(header)) for header in headers], lines, output)
+    return output.getvalue()
 
 
 # --- What goes in an archive ---------------------------------------------------
