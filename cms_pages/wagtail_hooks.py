@@ -1,4 +1,5 @@
 from django.db.models import Q
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.actions.revert_to_page_revision import (
@@ -6,13 +7,15 @@ from wagtail.actions.revert_to_page_revision import (
     RevertToPageRevisionPermissionError,
 )
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets import Button
 from wagtail.log_actions import LogFormatter
 from wagtail.models import Page, Site
 
-from cms_pages.sites import sites_of, under_sites
+from cms_pages.sites import is_programme_team, sites_of, under_sites
 from core import deletion, pagecache
 
-from .models import PUBLICATION_REFUSED, SiteGroup
+from .clone_views import CloneCallView
+from .models import PUBLICATION_REFUSED, CallPage, SiteGroup
 from .panels import is_programme_team_member, programme_team_parts_differ
 
 # What each app's deletion rules protect, refused before Wagtail deletes or logs.
@@ -97,3 +100,37 @@ def keep_public_page(page, request, serve_args, serve_kwargs):
     """Pages that opt in (``page_cache``) may be kept whole for visitors with no session."""
     if getattr(page, "page_cache", False):
         pagecache.mark_cacheable(request, Site.find_for_request(request))
+
+
+@hooks.register("register_admin_urls")
+def register_clone_call_url():
+    return [
+        path(
+            "appels/<int:pk>/dupliquer/",
+            CloneCallView.as_view(),
+            name="clone_call",
+        )
+    ]
+
+
+def _clone_call_button(page, user, priority):
+    if page.specific_class is not CallPage or not is_programme_team(
+        user, page.get_site()
+    ):
+        return
+    yield Button(
+        _("Dupliquer pour une nouvelle session"),
+        reverse("clone_call", args=[page.pk]),
+        icon_name="copy",
+        priority=priority,
+    )
+
+
+@hooks.register("register_page_header_buttons")
+def clone_call_header_button(page, user, view_name, next_url=None):
+    yield from _clone_call_button(page, user, priority=31)
+
+
+@hooks.register("register_page_listing_more_buttons")
+def clone_call_listing_button(page, user, next_url=None):
+    yield from _clone_call_button(page, user, priority=21)

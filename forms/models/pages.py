@@ -189,6 +189,9 @@ class CandidatureFormPage(AbstractForm):
 
     form_builder = CandidatureFormBuilder
     base_form_class = CandidatureFormPageForm
+    # A copy (Wagtail's, or « Dupliquer pour une nouvelle session ») stores its
+    # own definition at its first candidature, never the original page's.
+    exclude_fields_in_copy = ["current_definition", "current_definition_digest"]
 
     parent_page_types = ["cms_pages.CallPage"]
     subpage_types = []
