@@ -28,9 +28,9 @@ from .builder import (
 )
 from .drafts import DraftRefused, draft_addressed, keep_draft_files, save_draft
 from .models.applicants import Draft
-from .models.candidatures import CandidatureAttachment
+from .models.candidatures import Candidature, CandidatureAttachment
 from .permissions import can_view_candidature
-from .services import record_refusal
+from .services import record_refusal, reference_prefix_for
 from .submission import UNREADABLE_BODY, HtmlForm, flood_refusal, submit
 
 # Saving a draft is said in the address (``?amorce_action=brouillon``), so that
@@ -90,14 +90,23 @@ def typed_answers(page, request):
 
 
 def render_form_page(
-    page, request, form=None, *, status=200, error=None, kept_answers=None, draft=None
+    page,
+    request,
+    form=None,
+    *,
+    status=200,
+    error=None,
+    kept_answers=None,
+    draft=None,
+    preview=False,
 ):
     context = page.get_context(request)
     context.update(
         {
             "form": form,
+            "preview": preview,
             "call": page.call,
-            "call_status": page.call.status,
+            "call_status": CallStatus.OPEN if preview else page.call.status,
             "form_error": error,
             "kept_answers": kept_answers or [],
             "draft": draft,
@@ -111,6 +120,32 @@ def render_form_page(
         }
     )
     return TemplateResponse(request, page.get_template(request), context, status=status)
+
+
+def serve_form_preview(page, request):
+    """The form as an applicant will see it once open, from the editor: it sends nothing.
+
+    Wagtail's preview of the page being edited, saved or not, whatever the
+    call's dates: no one-time token is issued, no draft opened, and the
+    buttons are shown disabled, so nothing can be stored from it.
+    """
+    form = page.get_form(page=page, user=request.user)
+    response = render_form_page(page, request, form, preview=True)
+    add_never_cache_headers(response)
+    return response
+
+
+def serve_landing_preview(page, request):
+    """The confirmation page, with an example reference and address."""
+    example = Candidature(
+        page=page,
+        reference=f"{reference_prefix_for(page.call)}-"
+        f"{timezone.localtime(page.call.opens_at).year}-0001",
+        applicant_email=_("prenom.nom@exemple.fr"),
+    )
+    response = page.render_landing_page(request, example)
+    add_never_cache_headers(response)
+    return response
 
 
 def opened_draft(page, request):

@@ -39,7 +39,7 @@ from ..builder import (
 from ..choices import NON_INPUT_TYPES, FieldType, FileKind
 from ..fields import FileKindsField
 from ..services import submit_candidature
-from ..views import serve_candidature_form
+from ..views import serve_candidature_form, serve_form_preview, serve_landing_preview
 from .candidatures import Candidature, FormDefinition
 
 
@@ -275,6 +275,11 @@ class CandidatureFormPage(AbstractForm):
 
     def serve(self, request, *args, **kwargs):
         return serve_candidature_form(self, request, *args, **kwargs)
+
+    def serve_preview(self, request, mode_name):
+        if mode_name == "landing":
+            return serve_landing_preview(self, request)
+        return serve_form_preview(self, request)
 
     def process_form_submission(self, form):
         """Wagtail's hook, for code that drives the page as a stock form page.
