@@ -10,7 +10,7 @@ import uuid
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from wagtail.api.v3.errors import PROBLEM_JSON, ProblemDetail
 from wagtail.models import Site
 
@@ -21,11 +21,13 @@ from . import submission
 from .builder import (
     HONEYPOT_FIELD,
     TOKEN_FIELD,
+    ConfirmationField,
     MultipleFileField,
     NonInputField,
     token_for,
     token_uuid,
 )
+from .choices import OPTION_TYPES
 from .drafts import DraftRefused, draft_addressed, save_draft
 from .models import CandidatureFormPage, Draft
 from .services import rate_limited, record_refusal
@@ -69,6 +71,18 @@ class FieldOut(Schema):
     choices: list[str] = []
     max_length: int | None = None
     file: FileRulesOut | None = None
+    min_value: Decimal | None = None
+    max_value: Decimal | None = None
+    min_date: dt.date | None = None
+    max_date: dt.date | None = None
+    pattern: str | None = Field(
+        None, description="Expression régulière que la réponse entière doit suivre."
+    )
+    pattern_message: str | None = None
+    confirms: str | None = Field(
+        None,
+        description="Nom du champ d'adresse que celui-ci répète (« confirmation »).",
+    )
 
 
 class FormOut(Schema):
@@ -160,6 +174,13 @@ def describe_field(name, field, form_field=None):
         ],
         max_length=getattr(field, "max_length", None),
     )
+    if form_field is not None:
+        for option, types in OPTION_TYPES.items():
+            value = getattr(form_field, option)
+            if form_field.field_type in types and option != "confirm_email" and value:
+                setattr(out, option, value)
+    if isinstance(field, ConfirmationField):
+        out.type, out.confirms = "email", field.confirms
     if isinstance(field, MultipleFileField):
         out.file = FileRulesOut(
             allowed_types=field.allowed_kinds,
@@ -243,7 +264,9 @@ SUBMISSION_BODY = {
             '`{"answers": {...}}`, sans fichier, 2,5 Mo au plus. En multipart/form-data : '
             "un champ par réponse, les fichiers sous le nom de leur champ.\n\n"
             "Types JSON acceptés, selon le type du champ : `singleline`, `multiline`, "
-            "`email`, `url`, `dropdown`, `radio`, `hidden` : une chaîne ; `number` : "
+            "`email`, `url`, `dropdown`, `radio`, `hidden`, `phone`, `siret`, `siren`, "
+            "`departement` : une chaîne (une adresse à confirmer a un second champ, "
+            "`confirms` dans le schéma) ; `number` : "
             "un nombre ou une chaîne qui en est un (30 chiffres au plus) ; `checkbox` : "
             "`true` ou `false` (ou la chaîne `on`, comme l'envoie un navigateur) ; "
             "`checkboxes`, `multiselect` : une liste de chaînes ; "

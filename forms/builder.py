@@ -11,6 +11,7 @@ from django import forms
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 from wagtail.contrib.forms.forms import BaseForm, FormBuilder
@@ -18,7 +19,9 @@ from wagtail.contrib.forms.forms import BaseForm, FormBuilder
 from core.files import check_upload
 from core.text import SingleLineFormField, has_bad_text
 
+from . import validators
 from .choices import DEFAULT_FILE_KINDS, FieldType
+from .options import fullmatch
 
 IDENTITY_FIELDS = {
     "identity_name": _("Prénom et nom"),
@@ -30,6 +33,7 @@ IDENTITY_PREFIX = "identity_"
 HONEYPOT_FIELD = "site_web"
 TOKEN_FIELD = "jeton"  # noqa: S105 - a form field name, not a secret
 
+CONFIRMATION_SUFFIX = "__confirmation"
 DEFAULT_MAX_LENGTH = {FieldType.SINGLELINE: 255, FieldType.MULTILINE: 10_000}
 MAX_TOKEN_LENGTH = 200
 
@@ -163,6 +167,94 @@ class NumberField(forms.DecimalField):
         return super().to_python(value)
 
 
+class PatternValidator:
+    """The whole answer follows the team's format (``forms.options``), or its message."""
+
+    def __init__(self, pattern, message):
+        self.pattern, self.message = pattern, message
+
+    def __call__(self, value):
+        if not value:
+            return
+        matched = fullmatch(self.pattern, value)
+        if matched is None:
+            raise ValidationError(
+                _(
+                    "Cette réponse n'a pas pu être vérifiée à temps : raccourcissez-la, "
+                    "ou prévenez l'équipe du programme."
+                ),
+                code="pattern_timeout",
+            )
+        if not matched:
+            raise ValidationError(self.message, code="pattern")
+
+
+class ReadField(SingleLineFormField):
+    """A short text read by a function of ``forms.validators``, which gives what is stored."""
+
+    def __init__(self, *, read, **kwargs):
+        self.read = read
+        kwargs.setdefault("max_length", 40)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return self.read(value) if value not in self.empty_values else value
+
+
+class ConfirmationField(forms.EmailField):
+    """The address typed a second time; compared with ``confirms``, never stored."""
+
+    def __init__(self, *, confirms, **kwargs):
+        self.confirms = confirms
+        super().__init__(**kwargs)
+
+
+class BoundedDateTimeField(forms.DateTimeField):
+    """A date and time whose day lies between two days (Paris time), both included."""
+
+    def __init__(self, *, min_day=None, max_day=None, **kwargs):
+        self.min_day, self.max_day = min_day, max_day
+        super().__init__(**kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        if value is None:
+            return
+        day = timezone.localdate(value) if timezone.is_aware(value) else value.date()
+        _check_day(day, self.min_day, self.max_day)
+
+
+def _day(value):
+    return value.strftime("%d/%m/%Y")
+
+
+def _check_day(day, low, high):
+    if low is not None and day < low:
+        raise ValidationError(
+            _("Saisissez une date à partir du %(day)s."),
+            code="min_date",
+            params={"day": _day(low)},
+        )
+    if high is not None and day > high:
+        raise ValidationError(
+            _("Saisissez une date jusqu'au %(day)s au plus tard."),
+            code="max_date",
+            params={"day": _day(high)},
+        )
+
+
+class BoundedDateField(forms.DateField):
+    def __init__(self, *, min_day=None, max_day=None, **kwargs):
+        self.min_day, self.max_day = min_day, max_day
+        super().__init__(**kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None:
+            _check_day(value, self.min_day, self.max_day)
+
+
 BAD_TEXT_MESSAGE = _(
     "Cette réponse contient un caractère invalide (caractère nul ou codage "
     "incorrect) : retirez-le, puis envoyez de nouveau."
@@ -192,6 +284,18 @@ class CandidatureForm(BaseForm, DsfrBaseForm):
             values = value if isinstance(value, list | tuple) else [value]
             if any(isinstance(item, str) and has_bad_text(item) for item in values):
                 self.add_error(name, ValidationError(BAD_TEXT_MESSAGE, code="bad_text"))
+        for name, field in self.fields.items():
+            if not isinstance(field, ConfirmationField):
+                continue
+            first, second = cleaned_data.get(field.confirms), cleaned_data.get(name)
+            if first and second is not None and first.casefold() != second.casefold():
+                self.add_error(
+                    name,
+                    ValidationError(
+                        _("Les deux adresses ne sont pas les mêmes : vérifiez-les."),
+                        code="confirmation",
+                    ),
+                )
         if self.data.get(HONEYPOT_FIELD):
             raise ValidationError(
                 _(
@@ -207,7 +311,7 @@ class CandidatureForm(BaseForm, DsfrBaseForm):
         return [
             name
             for name, field in self.fields.items()
-            if not isinstance(field, NonInputField)
+            if not isinstance(field, NonInputField | ConfirmationField)
             and not name.startswith(IDENTITY_PREFIX)
             and name not in (HONEYPOT_FIELD, TOKEN_FIELD)
         ]
@@ -227,14 +331,53 @@ class CandidatureFormBuilder(FormBuilder):
         options["max_length"] = (
             field.max_length or DEFAULT_MAX_LENGTH[FieldType.SINGLELINE]
         )
+        if field.pattern:
+            options["validators"] = [
+                PatternValidator(field.pattern, field.pattern_message)
+            ]
         return SingleLineFormField(**options)
 
     def create_multiline_field(self, field, options):
-        options["max_length"] = (
-            field.max_length or DEFAULT_MAX_LENGTH[FieldType.MULTILINE]
+        limit = field.max_length or DEFAULT_MAX_LENGTH[FieldType.MULTILINE]
+        options["max_length"] = limit
+        if field.max_length:  # said in the help too: the counter needs JavaScript
+            said = _("%(limit)s caractères au plus.") % {"limit": limit}
+            help_text = options.get("help_text")
+            options["help_text"] = f"{help_text} {said}" if help_text else said
+        # The counter (a script of the form's page) says how many are left.
+        options.setdefault(
+            "widget",
+            forms.Textarea(attrs={"rows": 6, "data-amorce-counter": limit}),
         )
-        options.setdefault("widget", forms.Textarea(attrs={"rows": 6}))
         return forms.CharField(**options)
+
+    def create_email_field(self, field, options):
+        return forms.EmailField(max_length=254, **options)
+
+    def create_phone_field(self, field, options):
+        options.setdefault(
+            "widget",
+            forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+        )
+        return ReadField(read=validators.french_phone, **options)
+
+    def create_siret_field(self, field, options):
+        options.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric"}))
+        return ReadField(read=validators.siret, **options)
+
+    def create_siren_field(self, field, options):
+        options.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric"}))
+        return ReadField(read=validators.siren, **options)
+
+    def create_departement_field(self, field, options):
+        labels = [
+            validators.departement_label(code, name)
+            for code, name in validators.departements()
+        ]
+        options["choices"] = [("", _("Sélectionner un département"))] + [
+            (label, label) for label in labels
+        ]
+        return forms.ChoiceField(**options)
 
     def create_dropdown_field(self, field, options):
         options["choices"] = [
@@ -243,17 +386,30 @@ class CandidatureFormBuilder(FormBuilder):
         return forms.ChoiceField(**options)
 
     def create_number_field(self, field, options):
-        return NumberField(**options)
+        return NumberField(
+            min_value=field.min_value, max_value=field.max_value, **options
+        )
 
     def create_date_field(self, field, options):
-        options.setdefault("widget", forms.DateInput(attrs={"type": "date"}))
-        return forms.DateField(**options)
+        attrs = {"type": "date"}
+        attrs.update(_date_attrs(field))
+        options.setdefault("widget", forms.DateInput(attrs=attrs))
+        return BoundedDateField(
+            min_day=field.min_date, max_day=field.max_date, **options
+        )
 
     def create_datetime_field(self, field, options):
-        options.setdefault(
-            "widget", forms.DateTimeInput(attrs={"type": "datetime-local"})
+        attrs = {"type": "datetime-local"}
+        attrs.update(
+            {
+                key: f"{day}T00:00" if key == "min" else f"{day}T23:59"
+                for key, day in _date_attrs(field).items()
+            }
         )
-        return forms.DateTimeField(**options)
+        options.setdefault("widget", forms.DateTimeInput(attrs=attrs))
+        return BoundedDateTimeField(
+            min_day=field.min_date, max_day=field.max_date, **options
+        )
 
     def create_file_field(self, field, options):
         options.pop("initial", None)
@@ -301,7 +457,12 @@ class CandidatureFormBuilder(FormBuilder):
                 level="section",
             ),
         }
-        fields = {**identity, **super().formfields}
+        fields = {**identity}
+        for name, form_field in super().formfields.items():
+            fields[name] = form_field
+            confirmation = self.confirmation_of(name)
+            if confirmation is not None:
+                fields[f"{name}{CONFIRMATION_SUFFIX}"] = confirmation
         fields[HONEYPOT_FIELD] = forms.CharField(
             required=False,
             label=_("Site web (ne pas remplir)"),
@@ -313,8 +474,41 @@ class CandidatureFormBuilder(FormBuilder):
         )
         return fields
 
+    def confirmation_of(self, name):
+        """The second box of an address to type twice, or None."""
+        field = next(
+            (
+                f
+                for f in self.fields
+                if (f.clean_name or f.get_field_clean_name()) == name
+            ),
+            None,
+        )
+        if field is None or field.field_type != FieldType.EMAIL:
+            return None
+        if not field.confirm_email:
+            return None
+        return ConfirmationField(
+            confirms=name,
+            label=_("%(label)s (confirmation)") % {"label": field.label},
+            help_text=_("Saisissez la même adresse une seconde fois."),
+            required=field.required,
+            max_length=254,
+            widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+        )
+
     def get_form_class(self):
         return type("CandidatureForm", (CandidatureForm,), self.formfields)
+
+
+def _date_attrs(field):
+    """The browser's date picker stops at the field's bounds."""
+    attrs = {}
+    if field.min_date:
+        attrs["min"] = field.min_date.isoformat()
+    if field.max_date:
+        attrs["max"] = field.max_date.isoformat()
+    return attrs
 
 
 def max_request_size():

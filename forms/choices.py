@@ -20,12 +20,27 @@ class FieldType(models.TextChoices):
     DATE = "date", _("Date")
     DATETIME = "datetime", _("Date et heure")
     HIDDEN = "hidden", _("Champ caché")
+    PHONE = "phone", _("Téléphone (France)")
+    SIRET = "siret", _("Numéro SIRET")
+    SIREN = "siren", _("Numéro SIREN")
+    DEPARTEMENT = "departement", _("Département")
     FILE = "file", _("Fichier(s) joint(s)")
     SECTION = "section", _("Titre de section (sans saisie)")
     EXPLANATION = "explanation", _("Texte explicatif (sans saisie)")
 
 
 NON_INPUT_TYPES = {FieldType.SECTION, FieldType.EXPLANATION}
+
+# Which field types each option of a field applies to (``CandidatureFormField``).
+OPTION_TYPES = {
+    "min_value": {FieldType.NUMBER},
+    "max_value": {FieldType.NUMBER},
+    "min_date": {FieldType.DATE, FieldType.DATETIME},
+    "max_date": {FieldType.DATE, FieldType.DATETIME},
+    "pattern": {FieldType.SINGLELINE},
+    "pattern_message": {FieldType.SINGLELINE},
+    "confirm_email": {FieldType.EMAIL},
+}
 
 
 # File kinds are checked by content in core.files, which defines them.

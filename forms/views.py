@@ -113,6 +113,10 @@ def render_form_page(
             "action_field": ACTION_FIELD,
             "save_draft": SAVE_DRAFT,
             "autosave": AUTOSAVE,
+            "counter_left": _("%(left)s caractères restants sur %(limit)s."),
+            "counter_over": _(
+                "%(over)s caractères de trop : %(limit)s au plus. Raccourcissez votre réponse."
+            ),
             "autosave_failed": _(
                 "Le brouillon n'a pas pu être enregistré automatiquement : vérifiez "
                 "votre connexion, ou utilisez le bouton « Enregistrer le brouillon »."

@@ -23,6 +23,7 @@ NOT_TEXT = {
     ("forms", "candidatureformfield", "label"),  # Wagtail's own fields
     ("forms", "candidatureformfield", "help_text"),
     ("forms", "candidatureformfield", "allowed_file_types"),  # a list of kinds
+    ("forms", "candidatureformfield", "pattern"),  # a checked regular expression
     ("forms", "candidatureformpage", "notification_emails"),  # validated addresses
     ("forms", "candidatureformpage", "current_definition_digest"),
     ("forms", "formdefinition", "digest"),

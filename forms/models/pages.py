@@ -36,8 +36,9 @@ from ..builder import (
     CandidatureFormBuilder,
     token_uuid,
 )
-from ..choices import NON_INPUT_TYPES, FieldType, FileKind
+from ..choices import NON_INPUT_TYPES, OPTION_TYPES, FieldType, FileKind
 from ..fields import FileKindsField
+from ..options import option_errors
 from ..services import submit_candidature
 from ..views import serve_candidature_form, serve_form_preview, serve_landing_preview
 from .candidatures import Candidature, FormDefinition
@@ -82,8 +83,65 @@ class CandidatureFormField(AbstractFormField):
         help_text=_("1 par défaut."),
     )
 
+    min_value = models.DecimalField(
+        _("valeur minimale"),
+        max_digits=20,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=_("Pour un nombre."),
+    )
+    max_value = models.DecimalField(
+        _("valeur maximale"),
+        max_digits=20,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=_("Pour un nombre."),
+    )
+    min_date = models.DateField(
+        _("date au plus tôt"),
+        null=True,
+        blank=True,
+        help_text=_("Pour une date ou une date et heure."),
+    )
+    max_date = models.DateField(
+        _("date au plus tard"),
+        null=True,
+        blank=True,
+        help_text=_("Pour une date ou une date et heure (ce jour compris)."),
+    )
+    pattern = models.CharField(
+        _("format attendu (expression régulière)"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Pour un texte court : la réponse entière doit y correspondre, par "
+            "exemple [A-Z]{2}[0-9]{4}. Donnez alors le message d'erreur."
+        ),
+    )
+    pattern_message = SingleLineCharField(
+        _("message si le format n'est pas respecté"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Par exemple : « Deux lettres puis quatre chiffres, comme AB1234. »"
+        ),
+    )
+    confirm_email = models.BooleanField(
+        _("faire saisir l'adresse deux fois"),
+        default=False,
+        help_text=_(
+            "Pour une adresse électronique : une seconde case vérifie la première."
+        ),
+    )
+
     panels = AbstractFormField.panels + [
         FieldPanel("max_length"),
+        FieldRowPanel([FieldPanel("min_value"), FieldPanel("max_value")]),
+        FieldRowPanel([FieldPanel("min_date"), FieldPanel("max_date")]),
+        FieldRowPanel([FieldPanel("pattern"), FieldPanel("pattern_message")]),
+        FieldPanel("confirm_email"),
         FieldRowPanel([FieldPanel("max_file_size_mb"), FieldPanel("max_files")]),
         FieldPanel("allowed_file_types"),
     ]
@@ -120,16 +178,31 @@ class CandidatureFormField(AbstractFormField):
                     % ", ".join(sorted(unknown))
                 }
             )
+        errors = option_errors(self)
+        if errors:
+            raise ValidationError(errors)
+
+    def options(self):
+        """The options this field's type uses, set (JSON-ready), for its definition."""
+        values = {}
+        for name, types in OPTION_TYPES.items():
+            value = getattr(self, name)
+            if self.field_type in types and value not in (None, "", False):
+                values[name] = str(value) if not isinstance(value, bool) else value
+        return values
 
     def definition(self):
         """What a candidature keeps of this field: enough to read its answer later."""
-        return {
+        definition = {
             "name": self.clean_name or self.get_field_clean_name(),
             "label": self.label,
             "type": self.field_type,
             "choices": self.choices,
             "help_text": self.help_text,
         }
+        if options := self.options():  # absent when none: earlier digests unchanged
+            definition["options"] = options
+        return definition
 
 
 class CandidatureFormPageForm(ProgrammeTeamFormsetsMixin, WagtailAdminFormPageForm):

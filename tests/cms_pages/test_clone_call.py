@@ -232,7 +232,12 @@ def test_to_another_incubator_by_someone_of_both(client, season, paula, programm
     assert f'value="{programme_b.pk}"' not in response.text
     response = client.post(
         clone_url(season),
-        {"title": "Appel Mer 2027", "destination": programme_b.pk, "months": 12, "days": 0},
+        {
+            "title": "Appel Mer 2027",
+            "destination": programme_b.pk,
+            "months": 12,
+            "days": 0,
+        },
     )
     assert response.status_code == 200
     assert not CallPage.objects.child_of(programme_b).filter(title="Appel Mer 2027")
@@ -243,7 +248,12 @@ def test_to_another_incubator_by_someone_of_both(client, season, paula, programm
     client.force_login(paula)
     response = client.post(
         clone_url(season),
-        {"title": "Appel Mer 2027", "destination": programme_b.pk, "months": 12, "days": 0},
+        {
+            "title": "Appel Mer 2027",
+            "destination": programme_b.pk,
+            "months": 12,
+            "days": 0,
+        },
     )
     assert response.status_code == 302
     copy = CallPage.objects.child_of(programme_b).get(title="Appel Mer 2027")

@@ -1,0 +1,140 @@
+"""French identifiers an applicant types: a phone number, a SIRET, a SIREN, a département.
+
+Each reader takes what people type (spaces, dots, dashes, « +33 ») and gives
+back the stored form, or raises ``ValidationError`` with a French message
+that says what is expected.
+"""
+
+import csv
+import functools
+import re
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+DATA = Path(__file__).resolve().parent / "data"
+SEPARATORS = re.compile(r"[\s.\-/()]+")
+
+# Overseas departments and regions share the national numbering plan (0262…,
+# 0590…, 0694…); these collectivities have their own plan of 6 digits.
+OWN_PLANS = {"508", "681", "687", "689"}  # Saint-Pierre-et-Miquelon, Wallis, NC, PF
+NATIONAL_CODES = {
+    "33",
+    "262",
+    "590",
+    "594",
+    "596",
+}  # + Réunion and Mayotte, Antilles, Guyane
+PHONE_MESSAGE = _(
+    "Saisissez un numéro de téléphone français, par exemple 01 23 45 67 89 ou "
+    "+33 1 23 45 67 89."
+)
+
+
+def _pairs(digits):
+    return " ".join(digits[i : i + 2] for i in range(0, len(digits), 2))
+
+
+def french_phone(value):
+    """« 01 23 45 67 89 » for a number of the national plan; « +687 12 34 56 » otherwise."""
+    raw = SEPARATORS.sub("", value or "")
+    if raw.startswith("00"):
+        raw = "+" + raw[2:]
+    if raw.startswith("+"):
+        digits = raw[1:]
+        if not digits.isascii() or not digits.isdigit():
+            raise ValidationError(PHONE_MESSAGE, code="phone")
+        for code in sorted(OWN_PLANS | NATIONAL_CODES, key=len, reverse=True):
+            if not digits.startswith(code):
+                continue
+            rest = digits[len(code) :]
+            if rest.startswith("0"):  # « +33 (0)1 … » written with its zero
+                rest = rest[1:]
+            if code in OWN_PLANS and len(rest) == 6:
+                return f"+{code} {_pairs(rest)}"
+            if code == "33" and len(rest) == 9 and rest[0] != "0":
+                return _pairs("0" + rest)
+            if code != "33" and code not in OWN_PLANS and len(rest) == 9:
+                return _pairs("0" + rest)
+        raise ValidationError(PHONE_MESSAGE, code="phone")
+    if (
+        len(raw) == 10
+        and raw.isascii()
+        and raw.isdigit()
+        and raw[0] == "0"
+        and raw[1] != "0"
+    ):
+        return _pairs(raw)
+    raise ValidationError(PHONE_MESSAGE, code="phone")
+
+
+def luhn_ok(digits):
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        number = int(char) * (2 if index % 2 else 1)
+        total += number - 9 if number > 9 else number
+    return total % 10 == 0
+
+
+LA_POSTE_SIREN = "356000000"  # its establishments' SIRETs are not Luhn-checked
+
+
+def _digits(value, length, message):
+    digits = SEPARATORS.sub("", value or "")
+    if len(digits) != length or not digits.isascii() or not digits.isdigit():
+        raise ValidationError(message, code="format")
+    return digits
+
+
+def siren(value):
+    """Nine digits whose Luhn key is right, as typed without spaces."""
+    digits = _digits(
+        value, 9, _("Un numéro SIREN compte 9 chiffres, par exemple 130 025 265.")
+    )
+    if not luhn_ok(digits):
+        raise ValidationError(
+            _(
+                "Ce numéro SIREN n'existe pas (sa clé de contrôle est fausse) : vérifiez-le."
+            ),
+            code="checksum",
+        )
+    return digits
+
+
+def siret(value):
+    """Fourteen digits: a valid SIREN then the establishment's number, Luhn-checked."""
+    digits = _digits(
+        value,
+        14,
+        _("Un numéro SIRET compte 14 chiffres, par exemple 130 025 265 00013."),
+    )
+    valid = (
+        sum(int(char) for char in digits) % 5 == 0
+        if digits.startswith(LA_POSTE_SIREN)
+        else luhn_ok(digits[:9]) and luhn_ok(digits)
+    )
+    if not valid:
+        raise ValidationError(
+            _(
+                "Ce numéro SIRET n'existe pas (sa clé de contrôle est fausse) : vérifiez-le."
+            ),
+            code="checksum",
+        )
+    return digits
+
+
+@functools.cache
+def departements():
+    """(code, name) of every département and overseas collectivity, in the official order.
+
+    From the Code officiel géographique (INSEE) as Etalab publishes it; its
+    source and date: ``forms/data/SOURCE.md``.
+    """
+    with (DATA / "departements.csv").open(encoding="utf-8", newline="") as file:
+        return [(row["code"], row["nom"]) for row in csv.DictReader(file)]
+
+
+def departement_label(code, name):
+    """How a département is stored and shown: « Ain (01) »."""
+    return f"{name} ({code})"
