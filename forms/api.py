@@ -6,6 +6,7 @@ OpenAPI document as the pages.
 
 import copy
 import datetime as dt
+import json
 import uuid
 from decimal import Decimal
 
@@ -28,6 +29,7 @@ from .builder import (
     token_uuid,
 )
 from .choices import OPTION_TYPES
+from .conditions import Operator
 from .drafts import DraftRefused, draft_addressed, save_draft
 from .models import CandidatureFormPage, Draft
 from .services import rate_limited, record_refusal
@@ -62,6 +64,16 @@ class FileRulesOut(Schema):
     max_files: int
 
 
+class ConditionOut(Schema):
+    field: str = Field(description="Nom de la question dont dépend celle-ci.")
+    operator: Operator = Field(
+        description="`equals` : la réponse est exactement ces valeurs ; `contains` : "
+        "elle contient l'une d'elles ; `one_of` : elle est l'une d'elles. "
+        "Comparaison sans casse ni espaces en trop ; une case à cocher vaut « oui » ou « non »."
+    )
+    values: list[str]
+
+
 class FieldOut(Schema):
     name: str
     type: str
@@ -82,6 +94,15 @@ class FieldOut(Schema):
     confirms: str | None = Field(
         None,
         description="Nom du champ d'adresse que celui-ci répète (« confirmation »).",
+    )
+    condition: ConditionOut | None = Field(
+        None,
+        description="Montrée seulement si cette condition tient (et, pour une question "
+        "sous une section conditionnelle, si la section est montrée). Une réponse à une "
+        "question qui ne s'applique pas est refusée (422).",
+    )
+    section: str | None = Field(
+        None, description="Nom de la section où elle se trouve."
     )
 
 
@@ -148,6 +169,11 @@ def live_form_pages(request):
 
 
 def describe_field(name, field, form_field=None):
+    when = getattr(field, "amorce_when", "")
+    context = {
+        "condition": json.loads(when) if when else None,
+        "section": getattr(field, "amorce_section", "") or None,
+    }
     if isinstance(field, NonInputField):
         return FieldOut(
             name=name,
@@ -155,6 +181,7 @@ def describe_field(name, field, form_field=None):
             label=str(field.label or ""),
             help_text=str(field.text or ""),
             required=False,
+            **context,
         )
     type_name = (
         form_field.field_type
@@ -173,6 +200,7 @@ def describe_field(name, field, form_field=None):
             str(value) for value, _label in getattr(field, "choices", []) if value != ""
         ],
         max_length=getattr(field, "max_length", None),
+        **context,
     )
     if form_field is not None:
         for option, types in OPTION_TYPES.items():

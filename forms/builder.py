@@ -5,6 +5,7 @@ Wagtail's ``FormBuilder`` is extended with file uploads and non-input blocks
 identity block. The form renders with the DSFR's field templates.
 """
 
+import json
 import uuid
 
 from django import forms
@@ -21,6 +22,7 @@ from core.text import SingleLineFormField, has_bad_text
 
 from . import validators
 from .choices import DEFAULT_FILE_KINDS, FieldType
+from .conditions import explained, hidden_names, sections_of, spec_of
 from .options import fullmatch
 
 IDENTITY_FIELDS = {
@@ -305,15 +307,58 @@ class CandidatureForm(BaseForm, DsfrBaseForm):
             )
         return cleaned_data
 
+    # (name, type, condition) of the team's fields, in order (``forms.conditions``).
+    conditions = ()
+    # The API refuses an answer to a question its other answers hide; a browser
+    # without script shows every question, and such an answer is only dropped.
+    refuse_hidden_answers = False
+    hidden_names = frozenset()
+
+    def full_clean(self):
+        super().full_clean()
+        if not self.is_bound or not any(c for _n, _k, c in self.conditions):
+            return
+        hidden = hidden_names(self.conditions, self.cleaned_data)
+        hidden |= {f"{name}{CONFIRMATION_SUFFIX}" for name in hidden}
+        self.hidden_names = frozenset(hidden)
+        for name in hidden:
+            self._errors.pop(name, None)
+            self.cleaned_data.pop(name, None)
+            if self.refuse_hidden_answers and self._answered(name):
+                self._errors[name] = self.error_class(
+                    [
+                        _(
+                            "Cette question ne s'applique pas d'après vos autres réponses : "
+                            "ne l'envoyez pas."
+                        )
+                    ]
+                )
+        if self._errors:
+            self.cleaned_data = {
+                k: v for k, v in self.cleaned_data.items() if k not in self._errors
+            }
+
+    def _answered(self, name):
+        field = self.fields.get(name)
+        if field is None:
+            return False
+        value = field.widget.value_from_datadict(
+            self.data, self.files, self.add_prefix(name)
+        )
+        if isinstance(value, list | tuple):
+            return any(item not in (None, "") for item in value)
+        return value not in (None, "", False)
+
     @property
     def answer_fields(self):
-        """Names of the fields whose answers are stored, in form order."""
+        """Names of the fields whose answers are stored, in form order (shown ones only)."""
         return [
             name
             for name, field in self.fields.items()
             if not isinstance(field, NonInputField | ConfirmationField)
             and not name.startswith(IDENTITY_PREFIX)
             and name not in (HONEYPOT_FIELD, TOKEN_FIELD)
+            and name not in self.hidden_names
         ]
 
 
@@ -498,7 +543,34 @@ class CandidatureFormBuilder(FormBuilder):
         )
 
     def get_form_class(self):
-        return type("CandidatureForm", (CandidatureForm,), self.formfields)
+        spec = spec_of(self.fields)
+        labels = {
+            (f.clean_name or f.get_field_clean_name()): f.label for f in self.fields
+        }
+        formfields = self.formfields
+        sections = sections_of(spec)
+        for name, _kind, condition in spec:
+            form_field = formfields.get(name)
+            if form_field is None:
+                continue
+            form_field.amorce_section = sections.get(name) or ""
+            if condition:
+                form_field.amorce_when = json.dumps(condition, ensure_ascii=False)
+                said = explained(condition, labels)
+                if isinstance(form_field, NonInputField):
+                    form_field.condition_text = said
+                else:
+                    help_text = form_field.help_text
+                    form_field.help_text = f"{help_text} {said}" if help_text else said
+            confirmation = formfields.get(f"{name}{CONFIRMATION_SUFFIX}")
+            if confirmation is not None:  # shown with the address it repeats
+                confirmation.amorce_section = form_field.amorce_section
+                confirmation.amorce_when = getattr(form_field, "amorce_when", "")
+        return type(
+            "CandidatureForm",
+            (CandidatureForm,),
+            {**formfields, "conditions": tuple(spec)},
+        )
 
 
 def _date_attrs(field):

@@ -188,6 +188,7 @@ def _submit_open(page, request, channel, client_key):
     blank = page.get_form(page=page)
     data, errors = channel.prepare(blank, data, files)
     form = page.get_form(data, files, page=page, user=None)
+    form.refuse_hidden_answers = channel.refuses_hidden_answers
     # A draft's files answer its file fields when none is sent again.
     draft = Draft.objects.filter(page=page, token=token).first() if token else None
     keep_draft_files(form, draft)
@@ -232,6 +233,8 @@ def _submit_open(page, request, channel, client_key):
 
 class HtmlForm:
     """A browser's post: the form's fields, its files, and its own one-time token."""
+
+    refuses_hidden_answers = False  # without script, every question was shown
 
     def any_token(self, page, request):
         try:
@@ -364,6 +367,8 @@ def json_answers(form, answers):
 
 class ApiBody:
     """A JSON body (``{"answers": {…}}``) or a multipart one, and an optional key."""
+
+    refuses_hidden_answers = True  # the schema says which questions apply
 
     def any_token(self, page, request):
         try:

@@ -24,6 +24,7 @@ NOT_TEXT = {
     ("forms", "candidatureformfield", "help_text"),
     ("forms", "candidatureformfield", "allowed_file_types"),  # a list of kinds
     ("forms", "candidatureformfield", "pattern"),  # a checked regular expression
+    ("forms", "candidatureformfield", "condition_operator"),  # choices
     ("forms", "candidatureformpage", "notification_emails"),  # validated addresses
     ("forms", "candidatureformpage", "current_definition_digest"),
     ("forms", "formdefinition", "digest"),

@@ -37,6 +37,7 @@ from ..builder import (
     token_uuid,
 )
 from ..choices import NON_INPUT_TYPES, OPTION_TYPES, FieldType, FileKind
+from ..conditions import Operator, condition_errors, values_of
 from ..fields import FileKindsField
 from ..options import option_errors
 from ..services import submit_candidature
@@ -136,7 +137,37 @@ class CandidatureFormField(AbstractFormField):
         ),
     )
 
+    condition_field = SingleLineCharField(
+        _("afficher seulement si la question"),
+        max_length=255,
+        blank=True,
+        help_text=_(
+            "Le libellé d'une autre question du formulaire. Vide : toujours affiché. "
+            "Sur un titre de section : toute la section."
+        ),
+    )
+    condition_operator = models.CharField(
+        _("condition"),
+        max_length=16,
+        choices=Operator.choices,
+        default=Operator.EQUALS,
+    )
+    condition_values = models.TextField(
+        _("valeur(s)"),
+        blank=True,
+        help_text=_("Une par ligne. Pour une case à cocher : « oui » ou « non »."),
+    )
+
     panels = AbstractFormField.panels + [
+        MultiFieldPanel(
+            [
+                FieldPanel("condition_field"),
+                FieldRowPanel(
+                    [FieldPanel("condition_operator"), FieldPanel("condition_values")]
+                ),
+            ],
+            heading=_("Question conditionnelle"),
+        ),
         FieldPanel("max_length"),
         FieldRowPanel([FieldPanel("min_value"), FieldPanel("max_value")]),
         FieldRowPanel([FieldPanel("min_date"), FieldPanel("max_date")]),
@@ -202,6 +233,12 @@ class CandidatureFormField(AbstractFormField):
         }
         if options := self.options():  # absent when none: earlier digests unchanged
             definition["options"] = options
+        if self.condition_field:
+            definition["condition"] = {
+                "field": self.condition_field,
+                "operator": self.condition_operator,
+                "values": values_of(self.condition_values),
+            }
         return definition
 
 
@@ -209,6 +246,31 @@ class CandidatureFormPageForm(ProgrammeTeamFormsetsMixin, WagtailAdminFormPageFo
     # The questions decide what personal data is collected: the programme team's.
     programme_team_formsets = ("form_fields",)
     programme_team_fields = ("notification_emails",)
+
+    def clean(self):
+        cleaned_data = super().clean()
+        formset = self.formsets.get("form_fields")
+        if formset is None:
+            return cleaned_data
+        kept = [
+            form
+            for form in sorted(
+                formset.forms,
+                key=lambda form: (
+                    form.cleaned_data.get("ORDER") or 0
+                    if hasattr(form, "cleaned_data")
+                    else 0
+                ),
+            )
+            if hasattr(form, "cleaned_data")
+            and form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+        ]
+        errors = condition_errors([form.instance for form in kept])
+        for position, messages in errors.items():
+            for option, message in messages.items():
+                kept[position].add_error(option, message)
+        return cleaned_data
 
 
 class CandidatureFormPage(AbstractForm):
