@@ -29,14 +29,13 @@ CandidatureFormField.objects.get_or_create(
         condition_values="De 1 000 à 100 000\\nPlus de 100 000",
     ),
 )
-print(page.url)
+print(page.full_url)
 """
 
 
 @pytest.fixture(scope="module")
 def form_url(amorce_server):
-    path = amorce_server.manage("shell", "-c", ADD_QUESTION).strip().splitlines()[-1]
-    return amorce_server.url + path
+    return amorce_server.manage("shell", "-c", ADD_QUESTION).strip().splitlines()[-1]
 
 
 def test_the_question_follows_the_answer_it_depends_on(
@@ -45,9 +44,10 @@ def test_the_question_follows_the_answer_it_depends_on(
     page = new_page(bypass_csp=True)  # axe-core is injected as an inline script
     page.goto(form_url)
     question = page.get_by_label(re.compile(re.escape(QUESTION)))
-    how_many = page.get_by_label(re.compile("Combien de personnes"))
+    how_many = page.get_by_label("Combien de personnes sont concernées ?", exact=True)
     expect(question).to_be_hidden()
 
+    how_many.focus()
     how_many.select_option("Plus de 100 000")
     expect(question).to_be_visible()
     expect(question).to_be_enabled()
