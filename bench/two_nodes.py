@@ -9,9 +9,9 @@ files' folder. The receipts go to a small SMTP server started here, which
 counts every message it accepts, by its Message-ID.
 
 Before the load, an export and a jury book are queued. The submissions go to
-the two nodes in turn. Halfway to the closing time, node 2 is killed (its
-whole process group, as a machine that dies): a request in flight there has
-its connection cut; from then on the load balancer (the clients here) sends
+the two nodes in turn. Halfway to the closing time, once node 2 has been
+answering a request for 20 ms, it is killed (its whole process group, as a
+machine that dies): the requests in flight there have their connection cut; from then on the load balancer (the clients here) sends
 everything to node 1. The worker 2 is killed at the same time, the moment it
 hands its next email to the SMTP server, which holds its reply: the worker
 dies with a task claimed, its email not accepted. django-tasks-db would leave
@@ -298,12 +298,27 @@ class Balancer:
         self.killed_at = None
         self.rerouted = 0
         self.lock = threading.Lock()
+        self.in_flight = {}  # copies being answered by the victim: id -> sent at
+
+    def busy_victim(self, for_at_least):
+        """True while the victim has been answering a copy for ``for_at_least`` seconds."""
+        with self.lock:
+            oldest = min(self.in_flight.values(), default=None)
+        return oldest is not None and time.monotonic() - oldest >= for_at_least
 
     def send(self, submission, form_page_id):
         if self.killed_at is not None and submission.port == self.victim:
             submission.port = self.survivor
         port = submission.port
-        copy = load.send(submission, form_page_id)
+        key = object()
+        if port == self.victim:
+            with self.lock:
+                self.in_flight[key] = time.monotonic()
+        try:
+            copy = load.send(submission, form_page_id)
+        finally:
+            with self.lock:
+                self.in_flight.pop(key, None)
         if copy.status != "error" or port != self.victim or self.killed_at is None:
             return copy
         if copy.answered < self.killed_at:
@@ -432,7 +447,11 @@ def main():  # noqa: C901 - one scenario, read top to bottom
             kills = {}
 
             def kill():
+                # Halfway to the closing time, while node 2 answers a request.
                 time.sleep(max(0.0, kill_at - time.time()))
+                deadline = time.monotonic() + window
+                while not balancer.busy_victim(0.02) and time.monotonic() < deadline:
+                    time.sleep(0.005)
                 mail.hold(mail_ports[1])
                 balancer.killed_at = time.time()
                 os.killpg(node2.pid, signal.SIGKILL)
@@ -556,6 +575,9 @@ def main():  # noqa: C901 - one scenario, read top to bottom
     # Server errors: none, the connections cut by the kill apart.
     copies = [c for s in submissions for c in (*s.sent, *s.retries, *s.cut)]
     cut = sum(1 for c in copies if c.outcome == "cut")
+    resent = sum(
+        1 for s in submissions if s.cut and any(c.outcome != "cut" for c in s.sent)
+    )
     server_errors = sum(
         1 for c in copies if isinstance(c.status, int) and c.status >= 500
     )
@@ -572,8 +594,10 @@ def main():  # noqa: C901 - one scenario, read top to bottom
         f"{counts['before']} répondues avant la clôture, {counts['after']} envoyées après, "
         f"{counts['straddling']} à cheval, {counts.get('cut', 0)} sans réponse (coupées) ; "
         f"{told['accepted']} acceptées, {told['refused']} refusées, {stored} enregistrées. "
-        f"Nœud 2 tué à {kills.get('web', 0):+.1f} s de la clôture : {cut} connexion(s) coupée(s), "
-        f"{balancer.rerouted} renvoyée(s) au nœud 1 ; erreurs 5xx : {server_errors} ; "
+        f"Nœud 2 tué à {kills.get('web', 0):+.1f} s de la clôture : {cut} connexion(s) coupée(s) "
+        f"({resent} candidature(s) renvoyée(s) au nœud 1 avec leur jeton), "
+        f"{balancer.rerouted} refusée(s) à la connexion puis envoyée(s) au nœud 1 ; "
+        f"erreurs 5xx : {server_errors} ; "
         f"statuts HTTP {dict(sorted(statuses.items(), key=str))}. "
         f"Worker 2 tué à {kills.get('worker', kills.get('worker idle', 0)):+.1f} s"
         + (
