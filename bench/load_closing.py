@@ -92,7 +92,7 @@ class Submission:
     csrf: str = ""
     sent: list = field(default_factory=list)
     retries: list = field(default_factory=list)
-    cut: list = field(default_factory=list)  # copies cut by a node killed, sent again
+    cut: list = field(default_factory=list)  # cut by a node killed (two_nodes.py)
 
     @property
     def email(self):
