@@ -1,6 +1,6 @@
 # Amorce: one image for every process of the Procfile.
 #   web (default):  gunicorn, static files by whitenoise
-#   worker:         docker run … python manage.py db_worker --queue-name "*"
+#   worker:         docker run … python manage.py run_worker --queue-name "*"
 #   release:        docker run … sh -c "python manage.py migrate --no-input && python manage.py createcachetable"
 # Configuration comes from the environment (see .env.example): SECRET_KEY,
 # ALLOWED_HOSTS and DATABASE_URL at least.

@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install migrate demo serve test test-postgres test-browser bench load fuzz lint format check clean
+.PHONY: run install migrate demo serve test test-postgres test-browser bench load load-nodes fuzz lint format check clean
 
 run: install migrate demo  ## Install, migrate, load the demo, print the login, serve
 	@$(MANAGE) ensure_admin
@@ -42,6 +42,9 @@ bench: install  ## Benchmarks, printed as one table
 
 load: install  ## 200 submissions across a call's closing time (gunicorn, PostgreSQL), checked in the database
 	$(BIN)/python bench/load_closing.py $(LOAD_ARGS)
+
+load-nodes: install  ## make load on 2 web nodes and 2 workers (PostgreSQL, Redis), one of each killed mid-run
+	$(BIN)/python bench/two_nodes.py $(LOAD_ARGS)
 
 fuzz: install  ## schemathesis on the API's OpenAPI document (gunicorn, PostgreSQL, the demo)
 	$(BIN)/python bench/fuzz.py $(FUZZ_ARGS)

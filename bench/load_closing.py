@@ -73,7 +73,7 @@ class Copy:
     sent: float = 0.0
     answered: float = 0.0
     status: object = None
-    outcome: str = ""  # accepted | refused | unexpected
+    outcome: str = ""  # accepted | refused | unexpected | cut (by a node killed, bench/two_nodes.py)
     reference: str = ""
     detail: str = ""
 
@@ -86,23 +86,25 @@ class Submission:
     copies: int = 1
     with_file: bool = False
     retry_late: bool = False
+    port: int | None = None  # the web node it is sent to (None: PORT)
     token: str = ""
     cookie: str = ""
     csrf: str = ""
     sent: list = field(default_factory=list)
     retries: list = field(default_factory=list)
+    cut: list = field(default_factory=list)  # cut by a node killed (two_nodes.py)
 
     @property
     def email(self):
         return f"charge-{self.number:04d}@example.gouv.fr"
 
 
-def connection(timeout=30):
-    return http.client.HTTPConnection(HOST, PORT, timeout=timeout)
+def connection(timeout=30, port=None):
+    return http.client.HTTPConnection(HOST, port or PORT, timeout=timeout)
 
 
-def request(method, path, body=None, headers=None):
-    conn = connection()
+def request(method, path, body=None, headers=None, port=None):
+    conn = connection(port=port)
     try:
         conn.request(method, path, body=body, headers=headers or {})
         response = conn.getresponse()
@@ -133,7 +135,7 @@ def multipart(fields, files):
 
 def open_form(submission):
     """What a browser does first: GET the form, keep its cookie, CSRF token and one-time token."""
-    status, cookie, body = request("GET", FORM_PATH)
+    status, cookie, body = request("GET", FORM_PATH, port=submission.port)
     html = body.decode()
     if status != 200 or not CSRF.search(html) or not TOKEN.search(html):
         raise RuntimeError(f"GET {FORM_PATH}: {status}, no form to fill")
@@ -172,7 +174,9 @@ def send(submission, form_page_id):
             headers["Idempotency-Key"] = submission.token
     copy.sent = time.time()
     try:
-        copy.status, _cookie, raw = request(*method_path, body=body, headers=headers)
+        copy.status, _cookie, raw = request(
+            *method_path, body=body, headers=headers, port=submission.port
+        )
     except (OSError, http.client.HTTPException) as error:
         copy.answered = time.time()
         copy.status, copy.outcome, copy.detail = "error", "unexpected", repr(error)
@@ -201,8 +205,8 @@ def send(submission, form_page_id):
     return copy
 
 
-def fire(submission, form_page_id):
-    """Wait for the submission's time, then send its copies at once."""
+def fire(submission, form_page_id, send=send):
+    """Wait for the submission's time, then send its copies at once (with ``send``)."""
     delay = submission.at - time.time()
     if delay > 0:
         time.sleep(delay)
@@ -264,7 +268,12 @@ def stored_rows(database_url, call_id):
 
 
 def check(submissions, rows, boundary):
-    """The failures, and a summary of what happened."""
+    """The failures, and a summary of what happened.
+
+    A copy whose connection a killed node cut (outcome « cut », two_nodes.py)
+    was answered nothing: the submission is judged on its other copies; with
+    none, its client knows nothing, and it is stored once or not at all.
+    """
     failures = []
     by_email = {}
     for email, reference, status, submit_time, token in rows:
@@ -275,9 +284,32 @@ def check(submissions, rows, boundary):
     counts = {"before": 0, "after": 0, "straddling": 0}
     told = {"accepted": 0, "refused": 0}
     latest_submit = None
+    cut_stored = 0
     for submission in submissions:
-        copies = submission.sent
+        copies = [copy for copy in submission.sent if copy.outcome != "cut"]
         label = f"#{submission.number} ({submission.channel}, {len(copies)} copie(s))"
+        if not copies:
+            counts["cut"] = counts.get("cut", 0) + 1
+            stored = by_email.get(submission.email, [])
+            cut_stored += len(stored)
+            if len(stored) > 1:
+                failures.append(f"{label}: cut, stored {len(stored)} times")
+            for retry in submission.retries:
+                if retry.outcome == "accepted" and [s[0] for s in stored] != [
+                    retry.reference
+                ]:
+                    failures.append(
+                        f"{label}: cut, then told {retry.reference} after the closing time, "
+                        f"stored as {[s[0] for s in stored]}"
+                    )
+                elif retry.outcome not in ("accepted", "refused") or (
+                    retry.outcome == "refused" and stored and submission.token
+                ):
+                    failures.append(
+                        f"{label}: cut, sent again after the closing time: told "
+                        f"{retry.status} {retry.outcome}, stored {len(stored)}"
+                    )
+            continue
         for copy in copies:
             if copy.status == "error" or (
                 isinstance(copy.status, int) and copy.status >= 500
@@ -353,9 +385,10 @@ def check(submissions, rows, boundary):
                 )
     ours = {submission.email for submission in submissions}
     stored_ours = [row for row in rows if row[0] in ours]
-    if len(stored_ours) != told["accepted"]:
+    if len(stored_ours) != told["accepted"] + cut_stored:
         failures.append(
             f"{len(stored_ours)} candidatures stored, {told['accepted']} accepted by the server"
+            f" (and {cut_stored} stored of those cut)"
         )
     return failures, counts, told, latest_submit, len(stored_ours)
 

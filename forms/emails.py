@@ -15,6 +15,7 @@ admin; the apps that send emails about it say which, through
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -297,31 +298,60 @@ def receipt_and_notice(candidature):
 CANDIDATURE_EMAILS.append(receipt_and_notice)
 
 
+def message_id(candidature, kind, letterhead_sender):
+    """The same Message-ID each time this email of this candidature is built.
+
+    Should a worker die after the mail server took the email and before it
+    was marked sent, the one sent again is, for the recipient's client, the
+    same message.
+    """
+    domain = parseaddr(letterhead_sender)[1].rpartition("@")[2] or "localhost"
+    return f"<{kind}.{candidature.pk}.{candidature.reference}@{domain}>"
+
+
+def _send_once(candidature_id, mark, build, kind):
+    """Build, send and mark one email, under a lock on the candidature.
+
+    Two workers given the same task (one thought dead, its task handed back)
+    cannot both send: the second waits for the first's commit, then finds
+    the email marked sent.
+    """
+    with transaction.atomic():
+        candidature = (
+            Candidature.objects.select_for_update(of=("self",))
+            .select_related("definition", "call", "page")
+            .prefetch_related("attachments")
+            .get(pk=candidature_id)
+        )
+        if getattr(candidature, mark) is not None:
+            return candidature
+        message = build(candidature)
+        if message is not None:
+            message.extra_headers["Message-ID"] = message_id(
+                candidature, kind, message.from_email
+            )
+            message.send()
+        updates = {mark: timezone.now()}
+        if kind == "receipt":
+            updates["email_error"] = ""
+        Candidature.objects.filter(pk=candidature.pk).update(**updates)
+        return candidature
+
+
 def send_candidature_emails(candidature_id):
-    """Send what has not been sent yet. Safe to run again after a failure."""
-    candidature = (
-        Candidature.objects.select_related("definition", "call", "page")
-        .prefetch_related("attachments")
-        .get(pk=candidature_id)
-    )
+    """Send what has not been sent yet. Safe to run again, and twice at once."""
+    candidature = None
     try:
-        if candidature.confirmation_sent_at is None:
-            build_confirmation(candidature).send()
-            candidature.confirmation_sent_at = timezone.now()
-            Candidature.objects.filter(pk=candidature.pk).update(
-                confirmation_sent_at=candidature.confirmation_sent_at, email_error=""
-            )
-        if candidature.notification_sent_at is None:
-            message = build_notification(candidature)
-            if message is not None:
-                message.send()
-            Candidature.objects.filter(pk=candidature.pk).update(
-                notification_sent_at=timezone.now()
-            )
+        candidature = _send_once(
+            candidature_id, "confirmation_sent_at", build_confirmation, "receipt"
+        )
+        _send_once(candidature_id, "notification_sent_at", build_notification, "notice")
     except Exception as error:
-        logger.exception("emails of candidature %s failed", candidature.reference)
-        with transaction.atomic():
-            Candidature.objects.filter(pk=candidature.pk).update(
-                email_error=f"{type(error).__name__}: {error}"[:2000]
-            )
+        logger.exception(
+            "emails of candidature %s failed",
+            candidature.reference if candidature else candidature_id,
+        )
+        Candidature.objects.filter(pk=candidature_id).update(
+            email_error=f"{type(error).__name__}: {error}"[:2000]
+        )
         raise

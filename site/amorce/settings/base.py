@@ -227,6 +227,9 @@ TASKS = {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+# Workers (``manage.py run_worker``) beat in the shared cache every N seconds;
+# the tasks of a worker silent for three beats go back to the queue.
+AMORCE_WORKER_HEARTBEAT = float(os.environ.get("AMORCE_WORKER_HEARTBEAT", "10"))
 
 # Wagtail.
 WAGTAIL_SITE_NAME = os.environ.get("WAGTAIL_SITE_NAME", "Amorce")
