@@ -159,6 +159,7 @@ def clear_round(call):
 
 def seed_round(count):
     """A selection round of ``count`` dossiers, three members, every dossier scored."""
+    from django.contrib.auth.models import Group
     from django.utils import timezone
 
     from forms.models import Candidature
@@ -172,8 +173,14 @@ def seed_round(count):
     members = []
     for index in range(3):
         user, _created = User.objects.get_or_create(
-            username=f"membre{index}", defaults={"email": f"m{index}@example.org"}
+            username=f"membre{index}",
+            defaults={
+                "email": f"m{index}@example.org",
+                "first_name": f"Membre {index}",
+            },
         )
+        # In the jury's group, as a real member: their copy holds their dossiers.
+        user.groups.add(Group.objects.get(name="Jury"))
         RoundMember.objects.create(round=review_round, user=user)
         members.append(user)
     dossiers = list(Candidature.objects.filter(page=page).order_by("pk")[:count])
