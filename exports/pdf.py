@@ -142,6 +142,8 @@ def warm_up():
     compiled, the URLs a site's address is read from (``Page.get_site``)."""
     warm_up_engine()
     for name in (
+        "cms_pages/pdf/base.html",  # what they extend and include, loaded on first use
+        "forms/pdf/_answers.html",
         "exports/pdf/dossier.html",
         "exports/pdf/jury_book.html",
         "exports/pdf/investigation.html",
