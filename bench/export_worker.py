@@ -159,6 +159,7 @@ def clear_round(call):
 
 def seed_round(count):
     """A selection round of ``count`` dossiers, three members, every dossier scored."""
+    from django.contrib.auth.models import Group
     from django.utils import timezone
 
     from forms.models import Candidature
@@ -172,8 +173,14 @@ def seed_round(count):
     members = []
     for index in range(3):
         user, _created = User.objects.get_or_create(
-            username=f"membre{index}", defaults={"email": f"m{index}@example.org"}
+            username=f"membre{index}",
+            defaults={
+                "email": f"m{index}@example.org",
+                "first_name": f"Membre {index}",
+            },
         )
+        # In the jury's group, as a real member: their copy holds their dossiers.
+        user.groups.add(Group.objects.get(name="Jury"))
         RoundMember.objects.create(round=review_round, user=user)
         members.append(user)
     dossiers = list(Candidature.objects.filter(page=page).order_by("pk")[:count])
@@ -198,37 +205,65 @@ def seed_round(count):
 
 
 def run_pdf(what):
-    from exports.pdf import render_candidature_pdf, render_jury_book_pdf
+    """``book``: the jury book with no PDF kept (a fresh one); ``bookagain``: the
+    same, once ``book`` has run (reused); ``member`` / ``memberagain``: the first
+    member's copy, fresh then reused; ``dossier``: one dossier in a worker that
+    warmed the engine up at start (``first``), then drawn again (``seconds``)."""
+    import io
+    import statistics
+
+    from django.core.cache import cache
+    from pypdf import PdfReader
+
+    from exports.pdf import render_candidature_pdf, render_jury_book_pdf, warm_up
     from forms.models import Candidature
     from selection.models import ReviewRound
 
     page = form_page()
     review_round = ReviewRound.objects.get(call=page.call, kind="selection")
-    dossier = (
-        Candidature.objects.filter(page=page)
-        .select_related("definition", "call")
-        .first()
-    )
+    if what == "dossier":
+        dossier = (
+            Candidature.objects.filter(page=page)
+            .select_related("definition", "call")
+            .first()
+        )
+        start = time.perf_counter()
+        warm_up()  # as a worker does when it starts (AMORCE_PDF_WARM_UP)
+        warm = time.perf_counter() - start
+        base = rss_mib()
+        start = time.perf_counter()
+        content = render_candidature_pdf(dossier)
+        first = time.perf_counter() - start
+        again = []
+        for _index in range(5):
+            start = time.perf_counter()
+            render_candidature_pdf(dossier)
+            again.append(time.perf_counter() - start)
+        return {
+            "warm_up": warm,
+            "first": first,
+            "seconds": statistics.median(again),
+            "peak_mib": rss_mib() - base,
+            "bytes": len(content),
+            "rows": 1,
+            "pages": len(PdfReader(io.BytesIO(content)).pages),
+        }
+    member = None
+    if what.startswith("member"):
+        member = review_round.memberships.order_by("pk").first().user
+    if what in ("book", "member"):
+        cache.clear()  # nothing kept from an earlier book: drawn afresh
     base = rss_mib()
     start = time.perf_counter()
-    content = (
-        render_jury_book_pdf(review_round)
-        if what == "book"
-        else render_candidature_pdf(dossier)
-    )
+    content = render_jury_book_pdf(review_round, member=member)
     elapsed = time.perf_counter() - start
     peak = rss_mib() - base
-    import io
-
-    from pypdf import PdfReader
-
-    pages = len(PdfReader(io.BytesIO(content)).pages)
     return {
         "seconds": elapsed,
         "peak_mib": peak,
         "bytes": len(content),
-        "rows": review_round.candidatures.count() if what == "book" else 1,
-        "pages": pages,
+        "rows": review_round.candidatures.count(),
+        "pages": len(PdfReader(io.BytesIO(content)).pages),
     }
 
 

@@ -3,7 +3,7 @@
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from core.pdf import fonts, html_to_pdf
+from core.pdf import fonts, html_to_pdf, reused_pdf
 
 from .models import SiteIdentity, Theme
 
@@ -23,8 +23,13 @@ def pdf_style(identity):
     }
 
 
-def render_pdf(template, context, site=None):
-    """``template`` (extending ``cms_pages/pdf/base.html``) as a PDF of ``site``."""
+def render_pdf(template, context, site=None, reuse=False):
+    """``template`` (extending ``cms_pages/pdf/base.html``) as a PDF of ``site``.
+
+    With ``reuse``, a PDF already drawn from the very same HTML (all but the
+    hour of editing, ``generated_at``) is served again (``core.pdf.reused_pdf``):
+    it then says when that content was first drawn.
+    """
     identity = SiteIdentity.for_site_or_defaults(site)
     context = {
         **pdf_style(identity),
@@ -32,4 +37,9 @@ def render_pdf(template, context, site=None):
         "generated_at": timezone.localtime(),
         **context,
     }
-    return html_to_pdf(render_to_string(template, context))
+    if not reuse:
+        return html_to_pdf(render_to_string(template, context))
+    key_html = render_to_string(template, {**context, "generated_at": None})
+    return reused_pdf(
+        key_html, lambda: html_to_pdf(render_to_string(template, context))
+    )

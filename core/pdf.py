@@ -7,12 +7,19 @@ renders its own kinds of PDF with it (``cms_pages.pdf.render_pdf`` adds the
 site's identity and style).
 """
 
+import hashlib
+import logging
+import threading
+from importlib.metadata import version
 from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from django.contrib.staticfiles import finders
+from django.core.cache import cache
 from django.http import HttpResponse
+
+logger = logging.getLogger("amorce.pdf")
 
 
 def _font_path(name):
@@ -104,14 +111,113 @@ def header_scopes(_document, pdf):
             element["A"] = pydyf.Dictionary({"O": "/Table", "Scope": scope})
 
 
+_engine = threading.local()
+
+
+def font_configuration():
+    """This thread's fonts for WeasyPrint, kept from one PDF to the next.
+
+    WeasyPrint otherwise loads Fontconfig and decodes each ``@font-face`` again
+    for every document (about a third of a dossier's time); kept, a face is
+    found by its descriptors (family, weight, style, source) and read once.
+    One per thread: a configuration is not meant to be shared between threads.
+    """
+    if getattr(_engine, "fonts", None) is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        _engine.fonts = FontConfiguration()
+    return _engine.fonts
+
+
 def html_to_pdf(html):
     """``html`` (a whole document, with ``<title>`` and ``lang``) as a tagged PDF/UA-1."""
     # lazy: importing WeasyPrint costs about a second; only PDF requests pay it.
     from weasyprint import HTML
 
     return HTML(string=html, base_url=None, url_fetcher=local_only_fetcher()).write_pdf(
-        finisher=header_scopes, **PDF_OPTIONS
+        finisher=header_scopes, font_config=font_configuration(), **PDF_OPTIONS
     )
+
+
+#: How long a drawn PDF is kept for reuse (``html_to_pdf(..., reuse_key=...)``):
+#: a day covers a jury's meeting; an entry is found only by the digest of
+#: exactly what it shows, so a change never meets an old one.
+REUSE_SECONDS = 24 * 3600
+
+
+def _engine_digest():
+    """What else than the HTML decides the PDF: the engine, its options, the fonts."""
+    parts = [version("weasyprint"), repr(sorted(PDF_OPTIONS.items()))]
+    for address in fonts().values():
+        if address:
+            stat = Path(url2pathname(urlsplit(address).path)).stat()
+            parts.append(f"{address}:{stat.st_size}:{stat.st_mtime_ns}")
+    return "|".join(parts)
+
+
+def reuse_key(key_html):
+    """The cache key of the PDF drawn from ``key_html`` (the document as it
+    would be drawn, less what changes each time, such as the hour of editing)."""
+    digest = hashlib.sha256()
+    digest.update(_engine_digest().encode())
+    digest.update(b"\0")
+    digest.update(key_html.encode())
+    return f"amorce:pdf:{digest.hexdigest()}"
+
+
+def reused_pdf(key_html, draw):
+    """The PDF already drawn from the same ``key_html``, or ``draw()``'s, kept for next time.
+
+    For long documents (the jury book) drawn again and again with nothing
+    changed: the key is the digest of the whole HTML, so a changed answer, score,
+    member or template makes another key and the PDF is drawn afresh; what is
+    reused is byte for byte what was drawn from the same HTML. The cache is
+    the project's (Redis or the database in production), shared by the web
+    nodes and the task workers.
+    """
+    key = reuse_key(key_html)
+    content = cache.get(key)
+    if content is not None:
+        return content
+    content = draw()
+    try:
+        cache.set(key, content, REUSE_SECONDS)
+    except Exception:  # noqa: BLE001 - a cache that refuses it only costs the next draw
+        logger.warning("PDF not kept for reuse (%s bytes)", len(content), exc_info=True)
+    return content
+
+
+def warm_up():
+    """Import WeasyPrint, load the fonts and draw a small tagged page, once per process.
+
+    The first PDF of a process otherwise pays about a second for it (imports,
+    fontconfig, Pango, the fonts' files); a task worker or web worker calls this
+    when it starts (``PDF_WARM_UP``), so that its first dossier does not.
+    """
+    try:
+        faces = {
+            "regular": "font-weight: 400",
+            "bold": "font-weight: 700",
+            "italic": "font-style: italic",
+        }
+        style = "".join(
+            f'@font-face {{ font-family: "Marianne"; src: url("{address}"); {faces[name]}; }}'
+            for name, address in fonts().items()
+            if address
+        )
+        html_to_pdf(
+            '<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">'
+            f"<title>Préchauffage</title><style>{style}"
+            ' body { font: 10pt "Marianne", "DejaVu Sans", sans-serif; }'
+            " @page { @bottom-right { content: counter(page) ' / ' counter(pages); } }"
+            "</style></head><body><h1>Préchauffage</h1>"
+            "<p>Texte <strong>gras</strong>, <em>italique</em>.</p><dl><dt>A</dt>"
+            '<dd style="white-space: pre-wrap">1</dd></dl>'
+            '<table><thead><tr><th scope="col">A</th></tr></thead>'
+            "<tbody><tr><td>1</td></tr></tbody></table></body></html>"
+        )
+    except Exception:  # noqa: BLE001 - a failed warm-up only leaves the cost to the first PDF
+        logger.warning("PDF engine warm-up failed", exc_info=True)
 
 
 def pdf_response(content, filename):

@@ -6,9 +6,13 @@ through Django's autoescaping: it is printed, never interpreted as HTML. The
 applicant's receipt is the form app's (``forms.receipts``).
 """
 
+from django.template.loader import get_template
+from django.urls import get_resolver
+
 from applicants.thread import thread
 from cms_pages.models import criteria_lock
 from cms_pages.pdf import render_pdf
+from core.pdf import warm_up as warm_up_engine
 from forms.models import Candidature
 from forms.receipts import dossier_context
 from selection.blind import blind_answers
@@ -125,10 +129,27 @@ def render_jury_book_pdf(review_round, member=None, with_attachments=False):
             ],
         },
         review_round.call.get_site(),
+        reuse=True,
     )
     if with_attachments:
         return appendices.append_after_dossiers(book, dossiers)
     return book
+
+
+def warm_up():
+    """What a process's first PDF would otherwise pay for, paid when it starts
+    (``AMORCE_PDF_WARM_UP``): the engine and its fonts, the PDF templates
+    compiled, the URLs a site's address is read from (``Page.get_site``)."""
+    warm_up_engine()
+    for name in (
+        "cms_pages/pdf/base.html",  # what they extend and include, loaded on first use
+        "forms/pdf/_answers.html",
+        "exports/pdf/dossier.html",
+        "exports/pdf/jury_book.html",
+        "exports/pdf/investigation.html",
+    ):
+        get_template(name)
+    get_resolver().url_patterns  # noqa: B018 - imports the URLconf once
 
 
 def render_investigation_pdf(investigation):

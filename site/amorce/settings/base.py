@@ -371,6 +371,9 @@ AMORCE_INVESTIGATION_WEEKS = int(os.environ.get("AMORCE_INVESTIGATION_WEEKS", "9
 AMORCE_CHECKPOINT_WEEKS = os.environ.get("AMORCE_CHECKPOINT_WEEKS", "3, 6")
 # Jury books of more dossiers than this are made in the background.
 AMORCE_PDF_SYNC_LIMIT = int(os.environ.get("AMORCE_PDF_SYNC_LIMIT", "30"))
+# Warm the PDF engine up when the process starts (set for web and worker in the
+# Procfile): the first PDF a worker draws does not pay for WeasyPrint's loading.
+AMORCE_PDF_WARM_UP = os.environ.get("AMORCE_PDF_WARM_UP", "0") == "1"
 # ZIPs of attachments past this many bytes of files (or past AMORCE_PDF_SYNC_LIMIT
 # dossiers, a PDF each) are made in the background.
 AMORCE_EXPORT_ZIP_SYNC_LIMIT = int(

@@ -1,0 +1,135 @@
+"""The jury book drawn once and served again: only while nothing it shows changed.
+
+A book (or a member's copy) is kept under the digest of its whole HTML
+(``core.pdf.reused_pdf``): these tests read the PDFs back with pypdf and check
+that the book served again is the fresh one page for page, that a changed
+answer or score is never served stale, that each member gets their own copy,
+and that the contents' page numbers and the pages' numbers stay right.
+"""
+
+import io
+import re
+
+import pytest
+from django.utils import timezone
+from pypdf import PdfReader
+
+import core.pdf
+from exports.pdf import render_jury_book_pdf, warm_up
+from selection.models import Evaluation
+from tests.exports.test_pdf_accessibility import assert_accessible
+from tests.exports.test_pdfs import round_with_dossiers  # noqa: F401 (a fixture)
+
+pytestmark = pytest.mark.django_db
+
+EDITED = re.compile(r"édité le .*")
+
+
+def pages_text(content):
+    """Each page's text, the hour of editing left out (it is the first draw's)."""
+    reader = PdfReader(io.BytesIO(content))
+    return [EDITED.sub("", page.extract_text()) for page in reader.pages]
+
+
+@pytest.fixture
+def draws(monkeypatch):
+    """How many times the engine really drew a PDF."""
+    calls = []
+    real = core.pdf.html_to_pdf
+
+    def counting(html):
+        calls.append(html)
+        return real(html)
+
+    monkeypatch.setattr("cms_pages.pdf.html_to_pdf", counting)
+    return calls
+
+
+def test_the_book_served_again_is_the_fresh_one_page_for_page(
+    round_with_dossiers,  # noqa: F811
+    draws,
+):
+    review_round, _dossiers, _alice, _bruno = round_with_dossiers
+    first = render_jury_book_pdf(review_round)
+    again = render_jury_book_pdf(review_round)
+    assert len(draws) == 1, "the second book is not drawn again"
+    assert again == first
+
+    core.pdf.cache.clear()
+    fresh = render_jury_book_pdf(review_round)
+    assert len(draws) == 2
+    assert pages_text(again) == pages_text(fresh)
+
+
+def test_a_changed_answer_is_never_served_stale(round_with_dossiers, draws):  # noqa: F811
+    review_round, dossiers, _alice, _bruno = round_with_dossiers
+    assert "Problème 1" in "".join(pages_text(render_jury_book_pdf(review_round)))
+    dossiers[1].form_data = {**dossiers[1].form_data, "le_probleme": "Problème revu"}
+    dossiers[1].save()
+    text = "".join(pages_text(render_jury_book_pdf(review_round)))
+    assert len(draws) == 2, "drawn again"
+    assert "Problème revu" in text and "Problème 1" not in text
+
+
+def test_a_new_score_is_never_served_stale(round_with_dossiers, draws):  # noqa: F811
+    review_round, dossiers, _alice, bruno = round_with_dossiers
+    render_jury_book_pdf(review_round)
+    Evaluation.objects.create(
+        round=review_round,
+        candidature=dossiers[1],
+        member=bruno,
+        scores={str(c.pk): c.scale_max for c in review_round.call.criteria.all()},
+        comment="Second avis de Bruno",
+        submitted_at=timezone.now(),
+    )
+    assert "Second avis de Bruno" in "".join(
+        pages_text(render_jury_book_pdf(review_round))
+    )
+    assert len(draws) == 2
+
+
+def test_each_member_gets_their_own_copy_and_it_is_reused(
+    round_with_dossiers,  # noqa: F811
+    draws,
+):
+    review_round, dossiers, alice, bruno = round_with_dossiers
+    book = "".join(pages_text(render_jury_book_pdf(review_round)))
+    alices = render_jury_book_pdf(review_round, member=alice)
+    brunos = "".join(pages_text(render_jury_book_pdf(review_round, member=bruno)))
+    assert render_jury_book_pdf(review_round, member=alice) == alices
+    assert len(draws) == 3, "the book and two copies drawn, the copy again reused"
+    alices = "".join(pages_text(alices))
+    assert "Avis de Bruno" in book and "Avis de Bruno" not in alices
+    assert dossiers[2].reference in book and dossiers[2].reference not in alices
+    assert "Avis d'Alice" not in brunos and "Avis de Bruno" in brunos
+    assert "Exemplaire personnel pour Alice" in alices.replace("\n", " ")
+
+
+def test_contents_and_page_numbers_are_right_in_the_book_served_again(
+    round_with_dossiers,  # noqa: F811
+    tmp_path,
+):
+    review_round, dossiers, _alice, _bruno = round_with_dossiers
+    render_jury_book_pdf(review_round)
+    again = render_jury_book_pdf(review_round)
+    pages = pages_text(again)
+    contents = next(text for text in pages if "Sommaire" in text)
+    for number, text in enumerate(pages[1:], start=2):
+        assert f"Page {number} / {len(pages)}" in text
+    for dossier in dossiers:
+        heading = f"{dossier.reference} — {dossier.applicant_name}"
+        listed = re.search(re.escape(heading) + r"[ .]*(\d+)", contents)
+        assert listed, f"{heading} missing from the contents"
+        page = int(listed.group(1))
+        assert heading in pages[page - 1]
+        assert not any(
+            heading in text and "Sommaire" not in text and "Classement" not in text
+            for text in pages[: page - 1]
+        ), f"{heading} starts before page {page}"
+    assert_accessible(again, f"Cahier du jury — {review_round}", tmp_path)
+
+
+def test_the_warm_up_draws_a_page_without_a_warning(caplog):
+    """What a worker runs when it starts (``AMORCE_PDF_WARM_UP``) does not fail."""
+    warm_up()
+    assert not [r for r in caplog.records if r.name == "amorce.pdf"]
