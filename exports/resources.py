@@ -41,7 +41,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_START_SET = frozenset(FORMULA_STARTS)
 STATUS_LABELS = dict(Status.choices)
 STATUS_BY_LABEL = {str(label).casefold(): value for value, label in Status.choices}
-CHUNK = 2000
+CHUNK = 500
 # Answers of these form field types wrap in their column; the others stay on one line.
 LONG_ANSWERS = {FieldType.MULTILINE: LONG}
 

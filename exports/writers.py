@@ -41,7 +41,7 @@ def _csv_field(value):
     return value
 
 
-def write_csv(headers, rows, output, chunk=500):
+def write_csv(headers, rows, output, chunk=100):
     """RFC 4180 with « ; » (what French spreadsheet programs expect), UTF-8 with BOM.
 
     Written by hand: the csv module is five times slower on long answers.
