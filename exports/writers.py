@@ -73,10 +73,12 @@ def write_csv(headers, rows, output, chunk=100):
             )
         )
         if len(lines) >= chunk:
-            output.write(("\r\n".join(lines) + "\r\n").encode())
+            lines.append("")  # the last line's end, without copying the lines again
+            output.write("\r\n".join(lines).encode())
             lines = []
     if lines:
-        output.write(("\r\n".join(lines) + "\r\n").encode())
+        lines.append("")
+        output.write("\r\n".join(lines).encode())
 
 
 def _json_value(value):

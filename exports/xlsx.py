@@ -38,7 +38,8 @@ def xml_bytes(text):
     U+FFFE and U+FFFF.
     """
     data = text.encode().translate(None, ILLEGAL_BYTES)
-    if NONCHARACTERS[0] in data or NONCHARACTERS[1] in data:
+    # Their first byte is rare in French text, and found by memchr.
+    if b"\xef" in data and (NONCHARACTERS[0] in data or NONCHARACTERS[1] in data):
         return ILLEGAL_XML.sub("", data.decode()).encode()
     return data
 
@@ -164,21 +165,22 @@ def _write_sheet(stream, sheet, selected):
         (letter, style, f'"{style} t="inlineStr"><is><t xml:space="preserve">')
         for letter, style in zip(letters, styles, strict=True)
     ]
+    # One flat list of strings for ROWS_A_WRITE rows, joined once: a row is
+    # not copied into a string of its own first.
     buffer = []
     number = 1
     for number, row in enumerate(rows, start=2):  # noqa: B007 - the last one is the range's end
-        cells = "".join(
-            [
-                f'<c r="{letter}{number}{opening}'
-                f"{value.replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;')}"
-                "</t></is></c>"
-                if value.__class__ is str and value
-                else _cell(f"{letter}{number}", value, style)
-                for (letter, style, opening), value in zip(columns, row, strict=True)
-            ]
-        )
-        buffer.append(f'<row r="{number}">{cells}</row>')
-        if len(buffer) == ROWS_A_WRITE:
+        buffer.append(f'<row r="{number}">')
+        buffer += [
+            f'<c r="{letter}{number}{opening}'
+            f"{value.replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;')}"
+            "</t></is></c>"
+            if value.__class__ is str and value
+            else _cell(f"{letter}{number}", value, style)
+            for (letter, style, opening), value in zip(columns, row, strict=True)
+        ]
+        buffer.append("</row>")
+        if number % ROWS_A_WRITE == 0:
             stream.write(xml_bytes("".join(buffer)))
             buffer = []
     if buffer:
