@@ -46,7 +46,7 @@ def write_csv(headers, rows, output, chunk=100):
 
     Written by hand: the csv module is five times slower on long answers.
     Plain text, most cells, is quoted in line rather than by ``_csv_field``:
-    a call per cell is a fifth of the writer's time on 10,000 rows.
+    on 10,000 rows of 23 cells, a call per cell costs more than the test.
     """
     output.write("\ufeff".encode())
     lines = [";".join(_csv_field(h) for h in headers)]
