@@ -34,7 +34,7 @@ from defusedxml import ElementTree
 from django.utils.translation import gettext_lazy as _lazy
 
 from .sheets import LONG, MAX_LONG_WIDTH, MIN_WIDTH, SCORE, Sheet, named
-from .xlsx import ILLEGAL_XML, column_letters
+from .xlsx import ILLEGAL_XML, ROWS_A_WRITE, column_letters, xml_bytes
 
 MIMETYPE = "application/vnd.oasis.opendocument.spreadsheet"
 
@@ -138,7 +138,7 @@ def _spaces(match):
 
 
 def _text(value, style=""):
-    text = escape(value)
+    text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "  " in text or text[:1] == " " or "\n " in text:
@@ -197,28 +197,27 @@ def _write_table(content, sheet):
         or "<table:table-column/>"
     )
     content.write(
-        ILLEGAL_XML.sub(
-            "",
+        xml_bytes(
             f"<table:table table:name={quoteattr(sheet.name)}>{columns}"
-            f"<table:table-row>{header}</table:table-row>",
-        ).encode()
+            f"<table:table-row>{header}</table:table-row>"
+        )
     )
     buffer, count = [], 1
     for row in rows:
         if len(row) != width:
             raise ValueError(f"{len(row)} cells for {width} columns")
-        buffer.append(
-            "<table:table-row>"
-            f"{''.join([_cell(value, t, n) for value, (t, n) in zip(row, styles, strict=True)])}"
-            "</table:table-row>"
-        )
-        if len(buffer) == 500:
-            content.write(ILLEGAL_XML.sub("", "".join(buffer)).encode())
-            count += len(buffer)
+        # One flat list for ROWS_A_WRITE rows, joined once (as in the XLSX writer).
+        buffer.append("<table:table-row>")
+        buffer += [
+            _cell(value, t, n) for value, (t, n) in zip(row, styles, strict=True)
+        ]
+        buffer.append("</table:table-row>")
+        count += 1
+        if count % ROWS_A_WRITE == 0:
+            content.write(xml_bytes("".join(buffer)))
             buffer = []
     if buffer:
-        content.write(ILLEGAL_XML.sub("", "".join(buffer)).encode())
-        count += len(buffer)
+        content.write(xml_bytes("".join(buffer)))
     content.write(b"</table:table>")
     return count
 

@@ -41,23 +41,44 @@ def _csv_field(value):
     return value
 
 
-def write_csv(headers, rows, output, chunk=500):
+def write_csv(headers, rows, output, chunk=100):
     """RFC 4180 with « ; » (what French spreadsheet programs expect), UTF-8 with BOM.
 
     Written by hand: the csv module is five times slower on long answers.
+    Plain text, most cells, is quoted in line rather than by ``_csv_field``:
+    on 10,000 rows of 23 cells, a call per cell costs more than the test.
     """
     output.write("\ufeff".encode())
     lines = [";".join(_csv_field(h) for h in headers)]
     width = len(headers)
+    field = _csv_field
     for row in rows:
         if len(row) != width:
             raise ValueError(f"{len(row)} cells for {width} columns")
-        lines.append(";".join([_csv_field(value) for value in row]))
+        lines.append(
+            ";".join(
+                [
+                    (
+                        '"' + value.replace('"', '""') + '"'
+                        if ";" in value
+                        or '"' in value
+                        or "\n" in value
+                        or "\r" in value
+                        else value
+                    )
+                    if value.__class__ is str
+                    else field(value)
+                    for value in row
+                ]
+            )
+        )
         if len(lines) >= chunk:
-            output.write(("\r\n".join(lines) + "\r\n").encode())
+            lines.append("")  # the last line's end, without copying the lines again
+            output.write("\r\n".join(lines).encode())
             lines = []
     if lines:
-        output.write(("\r\n".join(lines) + "\r\n").encode())
+        lines.append("")
+        output.write("\r\n".join(lines).encode())
 
 
 def _json_value(value):

@@ -28,7 +28,7 @@ from exports.sheets import (
     Sheet,
     sheet_name,
 )
-from exports.xlsx import write_xlsx, write_xlsx_sheets
+from exports.xlsx import write_xlsx, write_xlsx_sheets, xml_bytes
 from forms.factories import CandidatureFactory
 from selection.models import Evaluation, ReviewRound, RoundMember
 from selection.scoring import criteria_of
@@ -321,3 +321,11 @@ def test_a_large_round_workbook_runs_in_the_background_with_the_chosen_columns(
     assert book.sheetnames == ["Classement", "Évaluations", "Candidatures"]
     assert [c.value for c in book["Candidatures"][1]] == ["Référence", "Statut"]
     assert book["Candidatures"].max_row == 4
+
+
+def test_xml_bytes_drops_only_what_xml_forbids():
+    """Control characters, U+FFFE and U+FFFF go; tabs, line breaks and any other
+    character (even one whose UTF-8 starts like U+FFFE's) stay."""
+    assert xml_bytes("a\x00b\x01\x0bc\x1f\ufffe\uffffd") == b"abcd"
+    kept = "\t\n\r ﬁ\ufeff é — \U0001f600"
+    assert xml_bytes(kept) == kept.encode()
