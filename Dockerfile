@@ -1,6 +1,6 @@
 # Amorce: one image for every process of the Procfile.
 #   web (default):  gunicorn, static files by whitenoise
-#   worker:         docker run … python manage.py run_worker --queue-name "*"
+#   worker:         docker run -e AMORCE_PDF_WARM_UP=1 … python manage.py run_worker --queue-name "*"
 #   release:        docker run … sh -c "python manage.py migrate --no-input && python manage.py createcachetable"
 # Configuration comes from the environment (see .env.example): SECRET_KEY,
 # ALLOWED_HOSTS and DATABASE_URL at least.
@@ -45,4 +45,4 @@ RUN SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost \
 
 USER 10001
 EXPOSE 8000
-CMD ["sh", "-c", "exec gunicorn amorce.wsgi --pythonpath site --bind 0.0.0.0:${PORT} --max-requests 1000 --max-requests-jitter 100 --access-logfile -"]
+CMD ["sh", "-c", "exec env AMORCE_PDF_WARM_UP=1 gunicorn amorce.wsgi --pythonpath site --bind 0.0.0.0:${PORT} --max-requests 1000 --max-requests-jitter 100 --access-logfile -"]

@@ -155,10 +155,19 @@ def _engine_digest():
     return "|".join(parts)
 
 
+# Every reused PDF's key, so that they can all be deleted at once; and a
+# generation in every key, so that one missed by a race is never served.
+REUSED_INDEX = "amorce:pdf:reused"
+REUSED_GENERATION = "amorce:pdf:generation"
+MAX_REUSED = 500
+
+
 def reuse_key(key_html):
     """The cache key of the PDF drawn from ``key_html`` (the document as it
     would be drawn, less what changes each time, such as the hour of editing)."""
     digest = hashlib.sha256()
+    digest.update(str(cache.get(REUSED_GENERATION, 0)).encode())
+    digest.update(b"\0")
     digest.update(_engine_digest().encode())
     digest.update(b"\0")
     digest.update(key_html.encode())
@@ -182,9 +191,27 @@ def reused_pdf(key_html, draw):
     content = draw()
     try:
         cache.set(key, content, REUSE_SECONDS)
+        keys = [k for k in cache.get(REUSED_INDEX, []) if k != key][-MAX_REUSED + 1 :]
+        cache.set(REUSED_INDEX, [*keys, key], REUSE_SECONDS)
     except Exception:  # noqa: BLE001 - a cache that refuses it only costs the next draw
         logger.warning("PDF not kept for reuse (%s bytes)", len(content), exc_info=True)
     return content
+
+
+def forget_reused_pdfs():
+    """Delete every PDF kept for reuse: personal data is being anonymised or erased.
+
+    The listed ones are deleted; the generation changes, so that one the list
+    missed (two books kept at once) can no longer be served, and expires.
+    """
+    try:
+        cache.delete_many([*cache.get(REUSED_INDEX, []), REUSED_INDEX])
+        try:
+            cache.incr(REUSED_GENERATION)
+        except ValueError:
+            cache.set(REUSED_GENERATION, 1, None)
+    except Exception:  # noqa: BLE001 - said, and the kept PDFs expire anyway
+        logger.warning("reused PDFs not forgotten", exc_info=True)
 
 
 def warm_up():

@@ -21,6 +21,7 @@ import zipfile
 
 from dateutil.relativedelta import relativedelta
 from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
 from django.utils import timezone
 from wagtail.log_actions import log
 from wagtail.models import ModelLogEntry
@@ -33,6 +34,7 @@ from applicants.models import (
     MessageAttachment,
 )
 from cms_pages.models import CallPage
+from core.pdf import forget_reused_pdfs
 from forms.choices import FieldType, Status
 from forms.models import (
     Candidature,
@@ -178,6 +180,8 @@ def anonymise(candidatures, *, now=None, log_data=None):
     files = []
     for start in range(0, len(ids), BATCH):
         files += _anonymise_batch(ids[start : start + BATCH], now, log_data or {})
+    if ids:  # a jury book kept for reuse holds their answers: never served again
+        transaction.on_commit(forget_reused_pdfs)
     return len(ids), files
 
 
@@ -542,6 +546,8 @@ def erase_applicant(address, *, now=None):
     _drafts, draft_files = remove_drafts(Draft.objects.filter(email__iexact=address))
     files += draft_files
     investigations = list(applicant_investigations(address))
+    if investigations:  # their syntheses, if ever kept for reuse
+        transaction.on_commit(forget_reused_pdfs)
     for investigation in investigations:
         investigation.contact_name = ""
         investigation.contact_email = ""

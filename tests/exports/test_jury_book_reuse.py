@@ -133,3 +133,22 @@ def test_the_warm_up_draws_a_page_without_a_warning(caplog):
     """What a worker runs when it starts (``AMORCE_PDF_WARM_UP``) does not fail."""
     warm_up()
     assert not [r for r in caplog.records if r.name == "amorce.pdf"]
+
+
+def test_an_anonymisation_deletes_every_book_kept(round_with_dossiers, draws):  # noqa: F811
+    from django.test import TestCase
+
+    from forms.models import Candidature
+    from privacy.services import anonymise
+
+    review_round, dossiers, _alice, _bruno = round_with_dossiers
+    render_jury_book_pdf(review_round)
+    kept = core.pdf.cache.get(core.pdf.REUSED_INDEX)
+    assert kept and core.pdf.cache.get(kept[0]) is not None
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        anonymise(Candidature.objects.filter(pk=dossiers[0].pk))
+    assert core.pdf.cache.get(kept[0]) is None, "the kept book is deleted"
+    assert core.pdf.cache.get(core.pdf.REUSED_INDEX) is None
+    text = "".join(pages_text(render_jury_book_pdf(review_round)))
+    assert len(draws) == 2, "drawn again, from the anonymised answers"
+    assert dossiers[0].applicant_name not in text
