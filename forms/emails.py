@@ -13,13 +13,14 @@ admin; the apps that send emails about it say which, through
 """
 
 import logging
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -314,9 +315,13 @@ def _send_once(candidature_id, mark, build, kind):
 
     Two workers given the same task (one thought dead, its task handed back)
     cannot both send: the second waits for the first's commit, then finds
-    the email marked sent.
+    the email marked sent. Only where the database locks one row (PostgreSQL):
+    SQLite would lock the whole database (its transactions are ``IMMEDIATE``)
+    while the receipt is drawn and sent, and every submission would wait; it
+    serves one node, whose worker runs each task once.
     """
-    with transaction.atomic():
+    row_lock = connection.features.has_select_for_update
+    with transaction.atomic() if row_lock else nullcontext():
         candidature = (
             Candidature.objects.select_for_update(of=("self",))
             .select_related("definition", "call", "page")
