@@ -13,6 +13,8 @@ Every text cell is neutralised: a cell starting with ``=``, ``+``, ``-`` or
 ``@`` cannot be read as a formula by a spreadsheet program.
 """
 
+import datetime as dt
+from decimal import Decimal
 from functools import cached_property
 from operator import itemgetter
 
@@ -42,8 +44,13 @@ FORMULA_START_SET = frozenset(FORMULA_STARTS)
 STATUS_LABELS = dict(Status.choices)
 STATUS_BY_LABEL = {str(label).casefold(): value for value, label in Status.choices}
 CHUNK = 500
-# Answers of these form field types wrap in their column; the others stay on one line.
-LONG_ANSWERS = {FieldType.MULTILINE: LONG}
+# The kind of an answer's column by its field type: long answers wrap, numbers and
+# dates are the spreadsheet's own; the rest (phone, SIRET…) stays text, zeros kept.
+ANSWER_KINDS = {
+    FieldType.MULTILINE: LONG,
+    FieldType.NUMBER: NUMBER,
+    FieldType.DATE: DATE,
+}
 
 
 def neutralise(value):
@@ -155,6 +162,17 @@ class YesNoWidget(CellWidget):
         return lambda value: yes if value else no
 
 
+def _number(text):
+    number = Decimal(text.strip())  # stored as its text (``answers_json``)
+    if not number.is_finite():
+        raise ValueError(text)
+    return number
+
+
+# How a stored answer (its text) becomes a typed cell, by column kind.
+TYPED_ANSWERS = {NUMBER: _number, DATE: dt.date.fromisoformat}
+
+
 class AnswerWidget(CellWidget):
     """One answer out of a candidature's answers (``form_data``), as a person reads it;
     a file field gives the names of its files, joined."""
@@ -168,6 +186,7 @@ class AnswerWidget(CellWidget):
 
     def renderer(self):
         name, is_file = self.name, self.is_file
+        typed = TYPED_ANSWERS.get(self.kind)
 
         def render(answers):
             answer = answers.get(name) if answers else None
@@ -177,7 +196,22 @@ class AnswerWidget(CellWidget):
                 return ", ".join(answer)
             return answer_text(answer)
 
-        return render
+        if typed is None:
+            return render
+
+        def render_typed(answers):
+            answer = answers.get(name) if answers else None
+            if answer.__class__ is str:
+                try:
+                    return typed(answer)
+                except (
+                    ValueError,
+                    ArithmeticError,
+                ):  # stored before the type: as written
+                    return answer
+            return render(answers)
+
+        return render_typed
 
 
 class RoundScores:
@@ -358,7 +392,7 @@ class CandidatureResource(RowResource):
                 attribute="form_data",
                 column_name=label,
                 widget=AnswerWidget(
-                    name, kind == FieldType.FILE, LONG_ANSWERS.get(kind, TEXT)
+                    name, kind == FieldType.FILE, ANSWER_KINDS.get(kind, TEXT)
                 ),
             )
         for review_round in self._rounds():

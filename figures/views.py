@@ -24,7 +24,14 @@ from core.views import AdminPage, as_int
 from exports.resources import neutralise
 from exports.writers import write_csv
 from forms.permissions import calls_for, candidatures_for
-from forms.stats import by_answer_chart, by_day_chart, by_status_chart, choice_fields
+from forms.stats import (
+    asks_eligibility,
+    by_answer_chart,
+    by_day_chart,
+    by_status_chart,
+    choice_fields,
+    eligibility_chart,
+)
 from investigations.permissions import investigations_for
 from investigations.stats import (
     by_kind_chart,
@@ -98,6 +105,8 @@ def chart_builders(request, choices):
                 ),
             }
         )
+        if asks_eligibility(call):
+            builders["eligibilite"] = lambda: eligibility_chart(call, colour)
         if choices.field is not None:
             name, label = choices.field
             builders["par-reponse"] = lambda: by_answer_chart(
@@ -132,7 +141,14 @@ def draw(builders, keys, query):
     return charts
 
 
-CALL_CHARTS = ["par-jour", "par-statut", "par-nature", "par-reponse", "entonnoir"]
+CALL_CHARTS = [
+    "par-jour",
+    "par-statut",
+    "par-nature",
+    "par-reponse",
+    "entonnoir",
+    "eligibilite",
+]
 
 
 class FiguresView(AdminPage):

@@ -31,6 +31,7 @@ from .builder import (
 from .choices import OPTION_TYPES
 from .conditions import Operator
 from .drafts import DraftRefused, draft_addressed, save_draft
+from .eligibility import rule_of
 from .models import CandidatureFormPage, Draft
 from .services import rate_limited, record_refusal
 
@@ -74,6 +75,13 @@ class ConditionOut(Schema):
     values: list[str]
 
 
+class EligibilityOut(Schema):
+    excluded: list[str] = Field(
+        description="Les réponses qui rendent inéligible (comparées sans casse)."
+    )
+    message: str = Field(description="L'explication à donner alors.")
+
+
 class FieldOut(Schema):
     name: str
     type: str
@@ -103,6 +111,11 @@ class FieldOut(Schema):
     )
     section: str | None = Field(
         None, description="Nom de la section où elle se trouve."
+    )
+    eligibility: EligibilityOut | None = Field(
+        None,
+        description="Question d'éligibilité, à poser avant les autres : une réponse "
+        "exclue met fin au formulaire (l'envoi est refusé, 422, avec l'explication).",
     )
 
 
@@ -202,6 +215,8 @@ def describe_field(name, field, form_field=None):
         max_length=getattr(field, "max_length", None),
         **context,
     )
+    if form_field is not None and (rule := rule_of(form_field)):
+        out.eligibility = EligibilityOut(excluded=rule[0], message=rule[1])
     if form_field is not None:
         for option, types in OPTION_TYPES.items():
             value = getattr(form_field, option)

@@ -23,6 +23,7 @@ from core.text import SingleLineFormField, has_bad_text
 from . import validators
 from .choices import DEFAULT_FILE_KINDS, FieldType
 from .conditions import explained, hidden_names, sections_of, spec_of
+from .eligibility import excluded, rule_of
 from .options import fullmatch
 
 IDENTITY_FIELDS = {
@@ -36,6 +37,7 @@ HONEYPOT_FIELD = "site_web"
 TOKEN_FIELD = "jeton"  # noqa: S105 - a form field name, not a secret
 
 CONFIRMATION_SUFFIX = "__confirmation"
+INELIGIBLE = "ineligible"  # the code of an eligibility question's refusal
 DEFAULT_MAX_LENGTH = {FieldType.SINGLELINE: 255, FieldType.MULTILINE: 10_000}
 MAX_TOKEN_LENGTH = 200
 
@@ -286,6 +288,9 @@ class CandidatureForm(BaseForm, DsfrBaseForm):
             values = value if isinstance(value, list | tuple) else [value]
             if any(isinstance(item, str) and has_bad_text(item) for item in values):
                 self.add_error(name, ValidationError(BAD_TEXT_MESSAGE, code="bad_text"))
+        for name, rule in self.eligibility.items():
+            if name in cleaned_data and excluded(rule, cleaned_data[name]):
+                self.add_error(name, ValidationError(rule[1], code=INELIGIBLE))
         for name, field in self.fields.items():
             if not isinstance(field, ConfirmationField):
                 continue
@@ -309,6 +314,17 @@ class CandidatureForm(BaseForm, DsfrBaseForm):
 
     # (name, type, condition) of the team's fields, in order (``forms.conditions``).
     conditions = ()
+    # name -> (excluding answers, explanation) of its eligibility questions.
+    eligibility = {}
+
+    def ineligible_names(self):
+        """The eligibility questions whose answer ends the form (after validation)."""
+        return [
+            name
+            for name, errors in self.errors.as_data().items()
+            if any(error.code == INELIGIBLE for error in errors)
+        ]
+
     # The API refuses an answer to a question its other answers hide; a browser
     # without script shows every question, and such an answer is only dropped.
     refuse_hidden_answers = False
@@ -566,10 +582,15 @@ class CandidatureFormBuilder(FormBuilder):
             if confirmation is not None:  # shown with the address it repeats
                 confirmation.amorce_section = form_field.amorce_section
                 confirmation.amorce_when = getattr(form_field, "amorce_when", "")
+        eligibility = {
+            (f.clean_name or f.get_field_clean_name()): rule
+            for f in self.fields
+            if (rule := rule_of(f))
+        }
         return type(
             "CandidatureForm",
             (CandidatureForm,),
-            {**formfields, "conditions": tuple(spec)},
+            {**formfields, "conditions": tuple(spec), "eligibility": eligibility},
         )
 
 

@@ -5,7 +5,7 @@ whatever the number of candidatures. The caller passes the candidatures the
 user may read (``candidatures_for``), so a chart never counts another site's.
 """
 
-from django.db.models import Count
+from django.db.models import Count, Sum
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -15,7 +15,7 @@ from cms_pages.sites import under_sites
 from core.charts import Chart, column_chart, day_label, days_between, drawn
 
 from .choices import FieldType, Status
-from .models import Candidature, CandidatureFormPage
+from .models import Candidature, CandidatureFormPage, EligibilityRefusal
 
 # The questions whose answers are one choice among a list: those a chart counts.
 SINGLE_CHOICE_TYPES = {FieldType.DROPDOWN, FieldType.RADIO}
@@ -99,6 +99,47 @@ def by_status_chart(candidatures, colour):
         title,
         description,
         [_("Statut"), _("Candidatures")],
+        rows,
+        colour=colour,
+    )
+
+
+def asks_eligibility(call):
+    """Whether the call's form has eligibility questions (then its chart is drawn)."""
+    pages = CandidatureFormPage.objects.child_of(call)
+    return (
+        EligibilityRefusal.objects.filter(page__in=pages).exists()
+        or pages.filter(form_fields__eligibility_values__gt="").exists()
+    )
+
+
+def eligibility_chart(call, colour):
+    """How many times each eligibility question ended the form (refusals, not people)."""
+    form_page = CandidatureFormPage.objects.child_of(call).first()
+    labels = (
+        {f.clean_name: f.label for f in form_page.form_fields.all()}
+        if form_page
+        else {}
+    )
+    counts = (
+        EligibilityRefusal.objects.filter(page=form_page)
+        .values_list("field_name")
+        .annotate(n=Sum("count"))
+        .order_by("-n", "field_name")
+        if form_page
+        else []
+    )
+    rows = [(labels.get(name, name), n) for name, n in counts]
+    title = _("Arrêts aux questions d'éligibilité")
+    description = _(
+        "%(total)s fois, une réponse a mis fin au formulaire avant la candidature "
+        "(des envois refusés, pas des personnes : rien d'elles n'est gardé)."
+    ) % {"total": sum(n for _label, n in rows)}
+    return drawn(
+        "eligibilite",
+        title,
+        description,
+        [_("Question"), _("Arrêts")],
         rows,
         colour=colour,
     )

@@ -53,6 +53,7 @@ from .builder import (
 )
 from .drafts import keep_draft_files
 from .models.applicants import Draft
+from .models.candidatures import EligibilityRefusal
 from .services import (
     TOO_MANY_CANDIDATURES,
     TOO_MANY_REFUSALS,
@@ -193,6 +194,8 @@ def _submit_open(page, request, channel, client_key):
     draft = Draft.objects.filter(page=page, token=token).first() if token else None
     keep_draft_files(form, draft)
     if not form.is_valid() or errors:
+        if ineligible := form.ineligible_names():
+            EligibilityRefusal.record(page, ineligible)
         # Answers to correct are not held against the address; a refused file,
         # a filled trap, unknown names or wrong JSON types are.
         counted = bool(errors) or any(

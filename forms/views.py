@@ -28,7 +28,11 @@ from .builder import (
 )
 from .drafts import DraftRefused, draft_addressed, keep_draft_files, save_draft
 from .models.applicants import Draft
-from .models.candidatures import Candidature, CandidatureAttachment
+from .models.candidatures import (
+    Candidature,
+    CandidatureAttachment,
+    EligibilityRefusal,
+)
 from .permissions import can_view_candidature
 from .services import record_refusal, reference_prefix_for
 from .submission import UNREADABLE_BODY, HtmlForm, flood_refusal, submit
@@ -38,6 +42,7 @@ from .submission import UNREADABLE_BODY, HtmlForm, flood_refusal, submit
 ACTION_FIELD = "amorce_action"
 SAVE_DRAFT = "brouillon"
 AUTOSAVE = "autosave"
+ELIGIBILITY = "eligibilite"
 DRAFT_PARAMETER = "brouillon"
 
 
@@ -99,12 +104,20 @@ def render_form_page(
     kept_answers=None,
     draft=None,
     preview=False,
+    eligibility_step=False,
+    ineligible=(),
 ):
     context = page.get_context(request)
     context.update(
         {
             "form": form,
             "preview": preview,
+            "eligibility_step": eligibility_step,
+            "eligibility_fields": [form[name] for name in form.eligibility]
+            if eligibility_step
+            else [],
+            "ineligible": ineligible,
+            "eligibility_action": ELIGIBILITY,
             "call": page.call,
             "call_status": CallStatus.OPEN if preview else page.call.status,
             "form_error": error,
@@ -180,7 +193,10 @@ def serve_candidature_form(page, request, *args, **kwargs):
             if page.call.status == CallStatus.OPEN
             else None
         )
-        response = render_form_page(page, request, form, draft=draft)
+        first = form is not None and form.eligibility and draft is None
+        response = render_form_page(
+            page, request, form, draft=draft, eligibility_step=first
+        )
         # Kept by the browser for its Back button, never by a shared cache: back on
         # the form after sending it, the same one-time token comes back with the
         # answers the browser restores, and sending again finds what was stored
@@ -188,6 +204,10 @@ def serve_candidature_form(page, request, *args, **kwargs):
         patch_cache_control(response, private=True, no_cache=True, max_age=0)
         return response
     action = request.GET.get(ACTION_FIELD)
+    if action == ELIGIBILITY:
+        response = serve_eligibility(page, request)
+        add_never_cache_headers(response)
+        return response
     if action in (SAVE_DRAFT, AUTOSAVE):
         response = serve_draft_save(page, request, autosave=action == AUTOSAVE)
         add_never_cache_headers(response)
@@ -200,6 +220,36 @@ def serve_candidature_form(page, request, *args, **kwargs):
     )
     add_never_cache_headers(response)
     return response
+
+
+def serve_eligibility(page, request):
+    """The eligibility questions answered: the whole form, or why it ends here (counted).
+
+    Nothing is stored but the count of refusals per question and day; the
+    answers given come back in the whole form, where they are checked again.
+    """
+    if page.call.status != CallStatus.OPEN:
+        return render_form_page(page, request, None)
+    try:
+        data = request.POST
+    except UNREADABLE_BODY + (RequestDataTooBig,):
+        data = {}
+    form = page.get_form(data, page=page)
+    form.is_valid()  # the questions' own checks, and each rule (``CandidatureForm.clean``)
+    ineligible = form.ineligible_names()
+    if ineligible:
+        EligibilityRefusal.record(page, ineligible)
+    if ineligible or any(name in form.errors for name in form.eligibility):
+        return render_form_page(
+            page,
+            request,
+            form,
+            status=200 if ineligible else 422,
+            eligibility_step=True,
+            ineligible=[form.eligibility[name][1] for name in ineligible],
+        )
+    answers = {name: form.cleaned_data[name] for name in form.eligibility}
+    return render_form_page(page, request, fresh_form(page, request, answers))
 
 
 def refused_page(page, request, outcome):

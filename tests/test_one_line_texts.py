@@ -25,6 +25,7 @@ NOT_TEXT = {
     ("forms", "candidatureformfield", "allowed_file_types"),  # a list of kinds
     ("forms", "candidatureformfield", "pattern"),  # a checked regular expression
     ("forms", "candidatureformfield", "condition_operator"),  # choices
+    ("forms", "eligibilityrefusal", "field_name"),  # a field's clean name
     ("forms", "candidatureformpage", "notification_emails"),  # validated addresses
     ("forms", "candidatureformpage", "current_definition_digest"),
     ("forms", "formdefinition", "digest"),

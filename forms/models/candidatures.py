@@ -8,8 +8,10 @@ import operator
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models
+from django.db import IntegrityError, models, transaction
+from django.db.models import F
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.contrib.forms.models import AbstractFormSubmission
 
@@ -439,3 +441,42 @@ def answer_text(value):
 def answers_json(data):
     """Answers as stored: JSON-safe (dates as ISO strings, decimals as strings)."""
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+
+
+class EligibilityRefusal(models.Model):
+    """How many times a question turned someone away, per form and day: no one's data."""
+
+    page = models.ForeignKey(
+        "forms.CandidatureFormPage",
+        on_delete=models.CASCADE,
+        related_name="eligibility_refusals",
+    )
+    field_name = models.CharField(max_length=255)
+    day = models.DateField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("arrêt à l'éligibilité")
+        verbose_name_plural = _("arrêts à l'éligibilité")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["page", "field_name", "day"], name="one_eligibility_count_a_day"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.field_name} {self.day}: {self.count}"
+
+    @classmethod
+    def record(cls, page, field_names):
+        """One more refusal for each of these questions today (Paris), whatever the race."""
+        day = timezone.localdate()
+        for name in field_names:
+            rows = cls.objects.filter(page=page, field_name=name, day=day)
+            if rows.update(count=F("count") + 1):
+                continue
+            try:
+                with transaction.atomic():
+                    cls.objects.create(page=page, field_name=name, day=day, count=1)
+            except IntegrityError:  # created meanwhile by another refusal
+                rows.update(count=F("count") + 1)

@@ -38,6 +38,7 @@ from ..builder import (
 )
 from ..choices import NON_INPUT_TYPES, OPTION_TYPES, FieldType, FileKind
 from ..conditions import Operator, condition_errors, values_of
+from ..eligibility import eligibility_errors, rule_of
 from ..fields import FileKindsField
 from ..options import option_errors
 from ..services import submit_candidature
@@ -158,7 +159,25 @@ class CandidatureFormField(AbstractFormField):
         help_text=_("Une par ligne. Pour une case à cocher : « oui » ou « non »."),
     )
 
+    eligibility_values = models.TextField(
+        _("réponses qui rendent inéligible"),
+        blank=True,
+        help_text=_(
+            "Fait de cette question une question d'éligibilité, posée seule avant le "
+            "reste : une par ligne, parmi ses choix (« oui » ou « non » pour une case)."
+        ),
+    )
+    eligibility_message = models.TextField(
+        _("explication donnée alors"),
+        blank=True,
+        help_text=_("Par exemple : « Ce programme s'adresse aux agents publics. »"),
+    )
+
     panels = AbstractFormField.panels + [
+        MultiFieldPanel(
+            [FieldPanel("eligibility_values"), FieldPanel("eligibility_message")],
+            heading=_("Éligibilité"),
+        ),
         MultiFieldPanel(
             [
                 FieldPanel("condition_field"),
@@ -233,6 +252,8 @@ class CandidatureFormField(AbstractFormField):
         }
         if options := self.options():  # absent when none: earlier digests unchanged
             definition["options"] = options
+        if rule := rule_of(self):
+            definition["eligibility"] = {"excluded": rule[0], "message": rule[1]}
         if self.condition_field:
             definition["condition"] = {
                 "field": self.condition_field,
@@ -266,10 +287,12 @@ class CandidatureFormPageForm(ProgrammeTeamFormsetsMixin, WagtailAdminFormPageFo
             and form.cleaned_data
             and not form.cleaned_data.get("DELETE")
         ]
-        errors = condition_errors([form.instance for form in kept])
-        for position, messages in errors.items():
-            for option, message in messages.items():
-                kept[position].add_error(option, message)
+        questions = [form.instance for form in kept]
+        for errors in (condition_errors(questions), eligibility_errors(questions)):
+            for position, messages in errors.items():
+                for option, message in messages.items():
+                    if option not in kept[position].errors:
+                        kept[position].add_error(option, message)
         return cleaned_data
 
 

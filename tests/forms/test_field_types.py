@@ -288,3 +288,26 @@ def test_saving_a_form_with_a_bad_option_is_refused_in_the_editor(
     assert "La valeur maximale est plus petite que la minimale." in response.text
     field = rich_form.form_fields.get(label="Agents")
     assert field.min_value == 1
+
+
+def test_numbers_and_dates_are_the_spreadsheets_own_and_identifiers_keep_their_zeros(
+    client, rich_form, tmp_path
+):
+    import openpyxl
+
+    from exports.resources import CandidatureResource
+    from exports.xlsx import write_xlsx_sheets
+
+    response = post_form(client, rich_form, good(agents="12.5"))
+    assert response.status_code == 200, field_errors(response)
+    resource = CandidatureResource(Candidature.objects.filter(page=rich_form))
+    path = tmp_path / "export.xlsx"
+    with path.open("wb") as output:
+        write_xlsx_sheets([resource.sheet()], output)
+    sheet = openpyxl.load_workbook(path).active
+    headers = [cell.value for cell in sheet[1]]
+    row = dict(zip(headers, [cell.value for cell in sheet[2]], strict=True))
+    assert row["Agents"] == 12.5  # a number, not text
+    assert row["Début"] == dt.datetime(2027, 3, 1)  # openpyxl reads dates as datetimes
+    assert row["Téléphone"] == "01 23 45 67 89"
+    assert row["SIRET"] == "13002526500013"
