@@ -20,7 +20,7 @@ from wagtail.models import Site
 from core.files import private_download
 from core.throttle import client_key_for
 from forms.access import granted
-from forms.builder import IDENTITY_PREFIX, MultipleFileField
+from forms.builder import CONFIRMATION_SUFFIX, IDENTITY_PREFIX, MultipleFileField
 from forms.choices import CLOSING_STATUSES, Status
 from forms.drafts import keep_files
 from forms.models import Candidature, CandidatureAttachment
@@ -330,9 +330,12 @@ def edit_form(candidature, request, data=None, files=None, only=None):
     file_fields = {
         f["name"] for f in candidature.definition.fields if f["type"] == "file"
     }
+    answers = {k: v for k, v in candidature.form_data.items() if k not in file_fields}
     initial = {
         # A file field starts empty: what is joined is kept unless replaced.
-        **{k: v for k, v in candidature.form_data.items() if k not in file_fields},
+        **answers,
+        # An address typed twice comes back twice: changing it asks for both.
+        **{f"{k}{CONFIRMATION_SUFFIX}": v for k, v in answers.items()},
         f"{IDENTITY_PREFIX}name": candidature.applicant_name,
         f"{IDENTITY_PREFIX}email": candidature.applicant_email,
         f"{IDENTITY_PREFIX}administration": candidature.administration,
@@ -353,7 +356,8 @@ def edit_form(candidature, request, data=None, files=None, only=None):
         # Shown for the record, never checked (an answer the form no longer
         # offers must not block the correction): what was stored stays as it is.
         for name, field in form.fields.items():
-            if name not in only and name != "jeton":
+            reopened = name.removesuffix(CONFIRMATION_SUFFIX) in only
+            if not reopened and name != "jeton":
                 field.disabled = True
                 field.required = False
                 field.clean = not_checked

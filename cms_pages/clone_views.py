@@ -4,7 +4,7 @@ import datetime as dt
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -206,6 +206,14 @@ class CloneCallView(AdminPage):
                 "destination",
                 _(
                     "Vous ne pouvez pas ajouter d'appel sous cette page : rien n'a été copié."
+                ),
+            )
+            return self.render_to_response(self.get_context_data(form=form))
+        except ValidationError:  # the slug was taken meanwhile (two copies at once)
+            form.add_error(
+                "slug",
+                _(
+                    "Ce slug vient d'être pris sous cette page : rien n'a été copié, réessayez."
                 ),
             )
             return self.render_to_response(self.get_context_data(form=form))

@@ -17,8 +17,10 @@ site's without ever reusing a number.
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -44,9 +46,10 @@ def shift(value, months=0, days=0):
         return None
     delta = relativedelta(months=months, days=days)
     if isinstance(value, dt.datetime):
-        if timezone.is_aware(value):
-            local = timezone.localtime(value).replace(tzinfo=None) + delta
-            return timezone.make_aware(local)
+        if timezone.is_aware(value):  # Paris, not the admin user's own time zone
+            paris = ZoneInfo(settings.TIME_ZONE)
+            local = timezone.localtime(value, paris).replace(tzinfo=None) + delta
+            return timezone.make_aware(local, paris)
         return value + delta
     return value + delta
 
@@ -88,6 +91,15 @@ def _shift_raw(block, raw, months, days):
             for child in raw
         ]
     return raw
+
+
+def shift_fields(obj, months=0, days=0):
+    """Move the dates of a copied child object (a form field's bounds…), in place."""
+    for field in obj._meta.concrete_fields:
+        if isinstance(field, (models.DateField, models.DateTimeField)):
+            value = getattr(obj, field.attname)
+            if value is not None:
+                setattr(obj, field.attname, shift(value, months, days))
 
 
 def shifted_dates(page, months=0, days=0):
@@ -142,6 +154,9 @@ def _copy(page, to, user, months, days, update_attrs=None):
         keep_live=False,
         user=user,
         recursive=False,
+        process_child_object=lambda _page, _copy, _relation, child: shift_fields(
+            child, months, days
+        ),
     )
     for child in page.get_children().order_by("path"):
         _copy(child, copy, user, months, days)

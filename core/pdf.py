@@ -206,10 +206,9 @@ def forget_reused_pdfs():
     """
     try:
         cache.delete_many([*cache.get(REUSED_INDEX, []), REUSED_INDEX])
-        try:
-            cache.incr(REUSED_GENERATION)
-        except ValueError:
-            cache.set(REUSED_GENERATION, 1, None)
+        # Not ``incr``: the database cache's would set it again with the default
+        # timeout, and the generation would fall back to 0 five minutes later.
+        cache.set(REUSED_GENERATION, cache.get(REUSED_GENERATION, 0) + 1, None)
     except Exception:  # noqa: BLE001 - said, and the kept PDFs expire anyway
         logger.warning("reused PDFs not forgotten", exc_info=True)
 

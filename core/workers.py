@@ -28,6 +28,7 @@ import threading
 from django.conf import settings
 from django.core.cache import cache
 from django.db import close_old_connections, connections
+from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
@@ -61,6 +62,10 @@ def cache_is_shared():
     return not backend.endswith(("LocMemCache", "DummyCache"))
 
 
+# A task whose workers died this many times is failed, not handed back again.
+MAX_CLAIMS = 3
+
+
 def requeue_orphans():
     """Hand back to the queue the RUNNING tasks whose worker no longer beats. Returns their count.
 
@@ -76,9 +81,23 @@ def requeue_orphans():
         worker_id = worker_ids[-1] if worker_ids else ""
         if not worker_id.startswith(WORKER_PREFIX) or is_alive(worker_id):
             continue
-        handed_back = DBTaskResult.objects.filter(
+        claimed = DBTaskResult.objects.filter(
             pk=pk, status=TaskResultStatus.RUNNING, worker_ids=worker_ids
-        ).update(status=TaskResultStatus.READY, started_at=None)
+        )
+        if len(worker_ids) >= MAX_CLAIMS:
+            # Each worker that took it died: the task itself kills them (memory…).
+            if claimed.update(
+                status=TaskResultStatus.FAILED,
+                finished_at=timezone.now(),
+                exception_class_path="core.workers.WorkerDied",
+                traceback=f"{len(worker_ids)} workers died running this task; "
+                "it is not handed back again.",
+            ):
+                logger.error(
+                    "task %s failed: %s workers died on it", pk, len(worker_ids)
+                )
+            continue
+        handed_back = claimed.update(status=TaskResultStatus.READY, started_at=None)
         if handed_back:
             logger.warning(
                 "task %s requeued: its worker %s no longer beats", pk, worker_id

@@ -220,7 +220,11 @@ def describe_field(name, field, form_field=None):
     if form_field is not None:
         for option, types in OPTION_TYPES.items():
             value = getattr(form_field, option)
-            if form_field.field_type in types and option != "confirm_email" and value:
+            if (
+                form_field.field_type in types
+                and option != "confirm_email"
+                and value not in (None, "")
+            ):
                 setattr(out, option, value)
     if isinstance(field, ConfirmationField):
         out.type, out.confirms = "email", field.confirms

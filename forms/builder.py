@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.html import conditional_escape, format_html
 from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 from wagtail.contrib.forms.forms import BaseForm, FormBuilder
@@ -22,7 +23,13 @@ from core.text import SingleLineFormField, has_bad_text
 
 from . import validators
 from .choices import DEFAULT_FILE_KINDS, FieldType
-from .conditions import explained, hidden_names, sections_of, spec_of
+from .conditions import (
+    depends_on_errors,
+    explained,
+    hidden_names,
+    sections_of,
+    spec_of,
+)
 from .eligibility import excluded, rule_of
 from .options import fullmatch
 
@@ -206,6 +213,15 @@ class ReadField(SingleLineFormField):
         return self.read(value) if value not in self.empty_values else value
 
 
+class LongTextField(forms.CharField):
+    """A long answer whose line breaks count one character, as the page's counter counts
+    them (a browser sends each as CR LF)."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n") if isinstance(value, str) else value
+
+
 class ConfirmationField(forms.EmailField):
     """The address typed a second time; compared with ``confirms``, never stored."""
 
@@ -337,9 +353,14 @@ class CandidatureForm(BaseForm, DsfrBaseForm):
         hidden = hidden_names(self.conditions, self.cleaned_data)
         hidden |= {f"{name}{CONFIRMATION_SUFFIX}" for name in hidden}
         self.hidden_names = frozenset(hidden)
+        # A question hanging on an answer refused for itself may not be hidden
+        # after all: its answer is not refused for that (the other error says it).
+        unsure = depends_on_errors(self.conditions, set(self._errors))
         for name in hidden:
             self._errors.pop(name, None)
             self.cleaned_data.pop(name, None)
+            if name.removesuffix(CONFIRMATION_SUFFIX) in unsure:
+                continue
             if self.refuse_hidden_answers and self._answered(name):
                 self._errors[name] = self.error_class(
                     [
@@ -410,7 +431,7 @@ class CandidatureFormBuilder(FormBuilder):
             "widget",
             forms.Textarea(attrs={"rows": 6, "data-amorce-counter": limit}),
         )
-        return forms.CharField(**options)
+        return LongTextField(**options)
 
     def create_email_field(self, field, options):
         return forms.EmailField(max_length=254, **options)
@@ -575,9 +596,13 @@ class CandidatureFormBuilder(FormBuilder):
                 said = explained(condition, labels)
                 if isinstance(form_field, NonInputField):
                     form_field.condition_text = said
-                else:
+                else:  # Wagtail's help text is escaped already: the labels are not
                     help_text = form_field.help_text
-                    form_field.help_text = f"{help_text} {said}" if help_text else said
+                    form_field.help_text = (
+                        format_html("{} {}", help_text, said)
+                        if help_text
+                        else conditional_escape(said)
+                    )
             confirmation = formfields.get(f"{name}{CONFIRMATION_SUFFIX}")
             if confirmation is not None:  # shown with the address it repeats
                 confirmation.amorce_section = form_field.amorce_section

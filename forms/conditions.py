@@ -19,9 +19,11 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .choices import FieldType
+from .validators import departement_label, departements
 
 # What a condition may depend on: questions with one answer to compare.
 NOT_A_SOURCE = {
+    FieldType.DATETIME,  # its text differs between the browser and the server
     FieldType.FILE,
     FieldType.SECTION,
     FieldType.EXPLANATION,
@@ -43,7 +45,8 @@ class Operator(models.TextChoices):
 
 
 def _norm(text):
-    return " ".join(str(text).split()).casefold()
+    """Spaces collapsed, lower case: as the page's script does (``toLowerCase``)."""
+    return " ".join(str(text).split()).lower()
 
 
 def comparable(value):
@@ -120,6 +123,26 @@ def dependencies(spec):
             if other
         ]
     return edges
+
+
+def depends_on_errors(spec, errors):
+    """The names whose showing depends, even through others, on an answer with an error."""
+    edges = dependencies(spec)
+    unsure = {}
+
+    def reaches(name, path=()):
+        if name in unsure:
+            return unsure[name]
+        if name in path:
+            return False
+        result = any(
+            other in errors or reaches(other, (*path, name))
+            for other in edges.get(name, [])
+        )
+        unsure[name] = result
+        return result
+
+    return {name for name in edges if reaches(name)}
 
 
 def hidden_names(spec, answers):
@@ -234,7 +257,7 @@ def condition_errors(fields):
                 )
             }
             continue
-        if source_field.field_type in CHOICE_TYPES:
+        if source_field.field_type in CHOICE_TYPES | {FieldType.DEPARTEMENT}:
             choices = {_norm(c) for c in _choices(source_field)}
             unknown = [v for v in values if _norm(v) not in choices]
             if unknown and field.condition_operator != Operator.CONTAINS:
@@ -265,6 +288,8 @@ def condition_errors(fields):
 
 
 def _choices(field):
+    if field.field_type == FieldType.DEPARTEMENT:
+        return [departement_label(code, name) for code, name in departements()]
     text = field.choices or ""
     separator = "\n" if "\n" in text else ","
     return [c.strip() for c in text.split(separator) if c.strip()]

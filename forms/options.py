@@ -56,7 +56,8 @@ def option_errors(field):
     labels = dict(FieldType.choices)
     for name, allowed in OPTION_TYPES.items():
         value = getattr(field, name)
-        if value in (None, "", False) or field.field_type in allowed:
+        unset = value is None or value == "" or value is False
+        if unset or field.field_type in allowed:
             continue
         errors[name] = _("Ne s'applique qu'aux champs de type : %(types)s.") % {
             "types": ", ".join(str(labels[t]) for t in sorted(allowed))

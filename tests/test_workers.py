@@ -113,3 +113,18 @@ def test_emails_run_again_are_not_sent_again(client, form_page, database_tasks):
         + (message_id.split("@", 1)[1])
     )
     assert candidature.reference in message_id
+
+
+def test_a_task_that_kills_every_worker_is_failed_not_handed_back_forever(
+    client, form_page, database_tasks
+):
+    post_form(client, form_page)
+    task = DBTaskResult.objects.get(task_path__endswith="send_candidature_emails")
+    for _attempt in range(workers.MAX_CLAIMS):
+        task.refresh_from_db()
+        task.claim(workers.new_worker_id())  # claimed, then the worker dies
+        workers.requeue_orphans()
+    task.refresh_from_db()
+    assert task.status == TaskResultStatus.FAILED
+    assert "workers died" in task.traceback
+    assert len(task.worker_ids) == workers.MAX_CLAIMS

@@ -237,7 +237,8 @@ class CandidatureFormField(AbstractFormField):
         values = {}
         for name, types in OPTION_TYPES.items():
             value = getattr(self, name)
-            if self.field_type in types and value not in (None, "", False):
+            unset = value is None or value == "" or value is False  # 0 is a bound
+            if self.field_type in types and not unset:
                 values[name] = str(value) if not isinstance(value, bool) else value
         return values
 

@@ -12,7 +12,12 @@ from wagtail.models import Page
 from cms_pages.cloning import next_title, shift
 from cms_pages.models import CallPage, FaqPage
 from forms.factories import CandidatureFactory
-from forms.models import Candidature, CandidatureFormPage, FormDefinition
+from forms.models import (
+    Candidature,
+    CandidatureFormField,
+    CandidatureFormPage,
+    FormDefinition,
+)
 from tests.incubators import add_second_incubator
 from tests.users import member_of
 
@@ -259,3 +264,35 @@ def test_to_another_incubator_by_someone_of_both(client, season, paula, programm
     copy = CallPage.objects.child_of(programme_b).get(title="Appel Mer 2027")
     assert copy.get_site().pk == site_b.pk
     assert CandidatureFormPage.objects.child_of(copy).exists()
+
+
+def test_dates_move_in_paris_time_whatever_the_admins_zone_and_bounds_move_too(
+    season, form_page, programme, paula
+):
+    from cms_pages.cloning import clone_call
+
+    CandidatureFormField.objects.create(
+        page=form_page,
+        label="Début souhaité",
+        field_type="date",
+        min_date=dt.date(2026, 3, 1),
+        max_date=dt.date(2026, 3, 31),
+    )
+    with timezone.override("America/Cayenne"):
+        copy = clone_call(
+            season,
+            to=programme,
+            title="Appel 2027",
+            slug="appel-2027",
+            months=12,
+            user=paula,
+        )
+    assert timezone.localtime(copy.closes_at, PARIS) == paris(2027, 3, 27, 23, 59)
+    form = CandidatureFormPage.objects.child_of(copy).get()
+    bounded = form.form_fields.get(label="Début souhaité")
+    assert (bounded.min_date, bounded.max_date) == (
+        dt.date(2027, 3, 1),
+        dt.date(2027, 3, 31),
+    )
+    original = form_page.form_fields.get(label="Début souhaité")
+    assert original.min_date == dt.date(2026, 3, 1)

@@ -296,3 +296,60 @@ def test_the_editor_refuses_a_condition_on_a_deleted_question(
         "Aucune question de ce formulaire ne s'appelle" in response.text
     )
     assert conditional_form.form_fields.filter(label="Public concerné").exists()
+
+
+def test_labels_and_values_in_the_explanation_are_escaped(client, programme):
+    call = CallPageFactory(parent=programme, slug="appel-xss", title="Appel XSS")
+    page = CandidatureFormPageFactory(
+        parent=call,
+        slug="candidater",
+        fields=[
+            {"label": "Source <b>", "field_type": "singleline"},
+            {
+                "label": "Suite",
+                "field_type": "singleline",
+                "help_text": "l'aide",
+                "condition_field": "source_b",
+                "condition_values": "<img src=x onerror=alert(1)>",
+            },
+        ],
+    )
+    html = client.get(page.url).content.decode()
+    assert "<img src=x" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "l&amp;#x27;aide" not in html
+
+
+def test_a_date_and_time_cannot_be_a_condition_source():
+    rows = fields(
+        ("Quand", "datetime", "", "", "", "equals"),
+        ("Suite", "singleline", "", "Quand", "2027-01-01T10:00", "equals"),
+    )
+    assert "pas de réponse à comparer" in str(condition_errors(rows)[1])
+
+
+def test_an_answer_is_not_refused_for_hanging_on_an_answer_refused_itself(
+    client, programme
+):
+    call = CallPageFactory(parent=programme, slug="appel-nb", title="Appel nombre")
+    page = CandidatureFormPageFactory(
+        parent=call,
+        slug="candidater",
+        fields=[
+            {"label": "Combien", "field_type": "number"},
+            {
+                "label": "Pourquoi",
+                "field_type": "singleline",
+                "condition_field": "combien",
+                "condition_values": "12",
+            },
+        ],
+    )
+    body = base(combien="douze", pourquoi="Parce que")
+    response = client.post(
+        f"/api/v3/forms/{page.pk}/submissions/",
+        json.dumps({"answers": body}),
+        content_type="application/json",
+    )
+    errors = response.json()["errors"]
+    assert "combien" in errors and "pourquoi" not in errors

@@ -311,3 +311,26 @@ def test_numbers_and_dates_are_the_spreadsheets_own_and_identifiers_keep_their_z
     assert row["Début"] == dt.datetime(2027, 3, 1)  # openpyxl reads dates as datetimes
     assert row["Téléphone"] == "01 23 45 67 89"
     assert row["SIRET"] == "13002526500013"
+
+
+def test_a_bound_of_zero_is_a_bound_everywhere(client, programme):
+    call = CallPageFactory(parent=programme, slug="appel-zero", title="Appel zéro")
+    page = CandidatureFormPageFactory(
+        parent=call,
+        slug="candidater",
+        fields=[{"label": "Agents", "field_type": "number", "min_value": 0}],
+    )
+    fields = {
+        f["name"]: f for f in client.get(f"/api/v3/forms/{page.pk}/").json()["fields"]
+    }
+    assert float(fields["agents"]["min_value"]) == 0
+    definition = {f["name"]: f for f in page.get_definition().fields}
+    assert definition["agents"]["options"] == {"min_value": "0.0000"}
+
+
+def test_a_line_break_counts_one_character_as_the_counter_counts_it(client, rich_form):
+    text = ("ligne\r\n" * 40)[:298]  # 300 once each CR LF counts two
+    response = post_form(client, rich_form, good(recit=text))
+    assert response.status_code == 200, field_errors(response)
+    stored = Candidature.objects.get(page=rich_form).form_data["recit"]
+    assert "\r" not in stored and len(stored) <= 300

@@ -115,5 +115,8 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "amorce_cache",
+            # Django's default (300) would cull a third of the entries, workers'
+            # heartbeats and whole pages included, as soon as a site has a few pages.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
     }
