@@ -136,6 +136,12 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT compilation: PostgreSQL compiles a query whose estimated cost passes
+    # jit_above_cost, which a list's counts over 10,000 candidatures reach; it
+    # then spends 50 to 250 ms compiling a query that runs in 20 (EXPLAIN
+    # ANALYZE, docs/performance.md). A web page's queries are short: no gain.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the web server and a task worker share the file.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
