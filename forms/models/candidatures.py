@@ -8,8 +8,7 @@ import operator
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connections, models
-from django.db.models.functions import Collate
+from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.contrib.forms.models import AbstractFormSubmission
@@ -149,39 +148,12 @@ class CandidatureQuerySet(models.QuerySet):
 
     def possible_duplicates(self):
         """The candidatures that share their address, or their name and
-        administration, with another one of their call (any status).
-
-        Counted by key in one pass (a window over the call's candidatures),
-        instead of a search for another one per candidature.
-        """
-        # Digests compared byte by byte: sorting them by the language's rules
-        # costs PostgreSQL most of the query, and tells nothing more.
-        binary = "C" if connections[self.db].vendor == "postgresql" else "BINARY"
-        shared = (
-            Candidature.objects.annotate(
-                **{
-                    f"n_{key}": models.Window(
-                        models.Count("pk"),
-                        partition_by=[
-                            models.F("call_id"),
-                            Collate(models.F(key), binary),
-                        ],
-                    )
-                    for key in DUPLICATE_KEYS
-                }
+        administration, with another one of their call (any status)."""
+        return self.filter(
+            functools.reduce(
+                operator.or_, (models.Q(_shares(k)) for k in DUPLICATE_KEYS)
             )
-            .filter(
-                functools.reduce(
-                    operator.or_,
-                    (
-                        models.Q(**{f"n_{key}__gt": 1}) & ~models.Q(**{key: ""})
-                        for key in DUPLICATE_KEYS
-                    ),
-                )
-            )
-            .values("pk")
         )
-        return self.filter(pk__in=shared)
 
     def duplicates_of(self, candidature):
         """The others of its call that look like ``candidature``, with why
