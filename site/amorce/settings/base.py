@@ -138,9 +138,10 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # No JIT compilation: PostgreSQL compiles a query whose estimated cost passes
-    # jit_above_cost, which a list's counts over 10,000 candidatures reach; it
-    # then spends 50 to 250 ms compiling a query that runs in 20 (EXPLAIN
-    # ANALYZE, docs/performance.md). A web page's queries are short: no gain.
+    # jit_above_cost, which the lists' queries with a subquery per row reach at
+    # 10,000 rows (possible duplicates, investigations' follow-up, decision
+    # emails); compiling took 45 to 250 ms there, more than running them
+    # (EXPLAIN ANALYZE, docs/performance.md). A web page's queries are short.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the web server and a task worker share the file.
