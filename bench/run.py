@@ -508,7 +508,8 @@ def bench_admin(rows):
     small = int(os.environ.get("BENCH_ADMIN_SMALL", "100"))
     large = int(os.environ.get("BENCH_ADMIN_ROWS", "10000"))
     env = bench_env()
-    url = postgres_url("amorce_bench_admin")
+    # Several people may bench on one server: each names their own database.
+    url = postgres_url(os.environ.get("BENCH_ADMIN_DATABASE", "amorce_bench_admin"))
     if url:
         env["DATABASE_URL"] = url
         database = "PostgreSQL"

@@ -40,6 +40,10 @@ class ExportJob(models.Model):
         verbose_name = _("export")
         verbose_name_plural = _("exports")
         ordering = ["-created_at"]
+        # « Mes exports »: a user's latest, read from the index.
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="exportjob_user_latest")
+        ]
 
     def __str__(self):
         return self.label

@@ -10,6 +10,7 @@ event go out: no person's name, no address.
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,8 +36,25 @@ def events(investigations, since=None, until=None):
     Planned and held alike: a final committee, the next investment committee
     planned, each investment committee held, each checkpoint.
     """
-    rows = investigations.order_by().values_list(
-        "pk", "title", "final_committee_on", "next_committee_on", "outcome"
+
+    def within(field):
+        """``field`` set and in the window, as a filter."""
+        bounds = {f"{field}__isnull": False}
+        if since is not None:
+            bounds[f"{field}__gte"] = since
+        if until is not None:
+            bounds[f"{field}__lt"] = until
+        return Q(**bounds)
+
+    # Only the investigations with a committee in the window are read.
+    rows = (
+        investigations.filter(
+            within("final_committee_on") | within("next_committee_on")
+        )
+        .order_by()
+        .values_list(
+            "pk", "title", "final_committee_on", "next_committee_on", "outcome"
+        )
     )
     found = []
 
@@ -60,17 +78,14 @@ def events(investigations, since=None, until=None):
                     title,
                 )
             )
-    dated = {"date__gte": since} if since else {}
-    if until:
-        dated["date__lt"] = until
     for pk, day, investigation_id, title in Checkpoint.objects.filter(
-        investigation__in=investigations, **dated
+        within("date"), investigation__in=investigations
     ).values_list("pk", "date", "investigation_id", "investigation__title"):
         found.append(
             Event(f"checkpoint-{pk}", day, _("Point d'étape"), investigation_id, title)
         )
     for pk, day, investigation_id, title in CommitteeEvent.objects.filter(
-        investigation__in=investigations, **dated
+        within("date"), investigation__in=investigations
     ).values_list("pk", "date", "investigation_id", "investigation__title"):
         found.append(
             Event(

@@ -27,7 +27,7 @@ from .evaluations import (
     save_evaluation,
 )
 from .models import Evaluation, OthersScores
-from .permissions import juror_candidatures, rounds_of
+from .permissions import juror_candidatures, juror_dossier_ids, rounds_of
 from .scoring import (
     clean_scores,
     criteria_of,
@@ -51,8 +51,10 @@ class JuryPage(AdminPage):
 
 
 def progress_for(user, review_round):
-    dossiers = juror_candidatures(user, review_round)
-    total = dossiers.count()
+    """(dossiers scored, dossiers to score) by ``user`` on ``review_round``."""
+    dossiers = juror_dossier_ids(user, review_round)
+    if dossiers is None:
+        return 0, 0
     done = Evaluation.objects.filter(
         round=review_round,
         member=user,
@@ -60,7 +62,7 @@ def progress_for(user, review_round):
         conflict_of_interest=False,
         candidature__in=dossiers,
     ).count()
-    return done, total
+    return done, dossiers.count()
 
 
 class MyRoundsView(JuryPage):
@@ -109,12 +111,15 @@ class RoundDossiersView(JuryPage):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        page = WagtailPaginator(
+        done, total = progress_for(user, self.review_round)
+        paginator = WagtailPaginator(
             juror_candidatures(user, self.review_round)
             .defer("form_data")  # the answers are read on the dossier, not here
             .order_by("reference"),
             DOSSIERS_PER_PAGE,
-        ).get_page(self.request.GET.get("p"))
+        )
+        paginator.count = total  # the same dossiers, already counted
+        page = paginator.get_page(self.request.GET.get("p"))
         dossiers = list(page.object_list)
         mine = {
             e.candidature_id: e
@@ -132,7 +137,7 @@ class RoundDossiersView(JuryPage):
             for c in dossiers
         ]
         context["blind"] = blind
-        context["done"], context["total"] = progress_for(user, self.review_round)
+        context["done"], context["total"] = done, total
         context["review_round"] = self.review_round
         context["ranking_open"] = ranking_open_to_members(self.review_round)
         context["page_obj"] = page

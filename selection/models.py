@@ -359,7 +359,15 @@ class Evaluation(models.Model):
                 name="one_evaluation_per_member",
             )
         ]
-        indexes = [models.Index(fields=["round", "member"])]
+        indexes = [
+            models.Index(fields=["round", "member"]),
+            # A member's conflicts, left out of every list of their dossiers.
+            models.Index(
+                fields=["round", "member", "candidature"],
+                condition=models.Q(conflict_of_interest=True),
+                name="evaluation_conflicts",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.candidature_id} / {self.member_id} ({self.round_id})"

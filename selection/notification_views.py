@@ -17,8 +17,7 @@ from forms.permissions import calls_for
 
 from .models import NOTIFIED_STATUSES, Notification, NotificationTemplate
 from .notifications import (
-    awaiting,
-    holding,
+    counts_by_status,
     prepare_notifications,
     release_notifications,
 )
@@ -46,21 +45,13 @@ class NotificationsView(AdminPage):
         context = super().get_context_data(**kwargs)
         rows = []
         if self.call:
+            counts = counts_by_status(self.call, NOTIFIED_STATUSES)
             for status in NOTIFIED_STATUSES:
-                candidatures = holding(self.call, status)
-                notified = Notification.objects.filter(
-                    candidature__call=self.call, status=status
-                )
                 rows.append(
                     {
                         "status": status,
                         "label": Status(status).label,
-                        "count": candidatures.count(),
-                        "prepared": notified.filter(
-                            state=Notification.State.PREPARED
-                        ).count(),
-                        "sent": notified.filter(state=Notification.State.SENT).count(),
-                        "to_prepare": awaiting(self.call, status).count(),
+                        **counts[status],
                         "has_template": NotificationTemplate.for_candidature(
                             Candidature(call=self.call), status
                         )

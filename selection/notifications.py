@@ -8,7 +8,7 @@ committee did not retain, was pre-selected first, and may be told so.
 import logging
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
@@ -43,6 +43,20 @@ def reason_for(candidature, status):
 
 def holding(call, status):
     """The candidatures of ``call`` at ``status``, or past it with it in their history."""
+    return Candidature.objects.filter(_holding_q(status), call=call)
+
+
+def awaiting(call, status):
+    """Those of ``holding`` that have no email for ``status`` yet, and someone to write to."""
+    return (
+        holding(call, status)
+        .filter(anonymised_at=None)  # nobody left to write to
+        .exclude(notifications__status=status)
+    )
+
+
+def _holding_q(status):
+    """``holding``'s condition, for one candidature (a filter or a count's)."""
     reached = Q(status=status)
     later = STILL_HOLDS_AFTER.get(status)
     if later:
@@ -53,16 +67,51 @@ def holding(call, status):
                 )
             )
         )
-    return Candidature.objects.filter(reached, call=call)
+    return reached
 
 
-def awaiting(call, status):
-    """Those of ``holding`` that have no email for ``status`` yet, and someone to write to."""
-    return (
-        holding(call, status)
-        .filter(anonymised_at=None)  # nobody left to write to
-        .exclude(notifications__status=status)
-    )
+def counts_by_status(call, statuses):
+    """{status: {"count", "to_prepare", "prepared", "sent"}} for ``call``, in two queries.
+
+    ``count`` is ``holding(call, status).count()`` and ``to_prepare``
+    ``awaiting(call, status).count()``, for every status in one read of the
+    call's candidatures instead of two each; the emails, one grouped read.
+    """
+    aggregates = {}
+    for status in statuses:
+        holds = _holding_q(status)
+        aggregates[f"count_{status}"] = Count("pk", filter=holds)
+        aggregates[f"to_prepare_{status}"] = Count(
+            "pk",
+            filter=holds
+            & Q(anonymised_at=None)
+            & ~Q(
+                Exists(
+                    Notification.objects.filter(
+                        candidature=OuterRef("pk"), status=status
+                    )
+                )
+            ),
+        )
+    counted = Candidature.objects.filter(call=call).aggregate(**aggregates)
+    emails = {
+        (status, state): n
+        for status, state, n in Notification.objects.filter(
+            candidature__call=call, status__in=statuses
+        )
+        .order_by()
+        .values_list("status", "state")
+        .annotate(n=Count("pk"))
+    }
+    return {
+        status: {
+            "count": counted[f"count_{status}"],
+            "to_prepare": counted[f"to_prepare_{status}"],
+            "prepared": emails.get((status, Notification.State.PREPARED), 0),
+            "sent": emails.get((status, Notification.State.SENT), 0),
+        }
+        for status in statuses
+    }
 
 
 def prepare_notifications(call, status, user=None):

@@ -81,17 +81,29 @@ def rounds_of(user):
 def juror_candidatures(user, review_round):
     """The dossiers a member of ``review_round`` may read: its own (or, when the round
     assigns dossiers, those assigned to them), minus their conflicts."""
-    if not rounds_of(user).filter(pk=review_round.pk).exists():
+    ids = juror_dossier_ids(user, review_round)
+    if ids is None:
         return Candidature.objects.none()
-    dossiers = review_round.candidatures.all()
+    return Candidature.objects.filter(pk__in=ids)
+
+
+def juror_dossier_ids(user, review_round):
+    """The ids of ``juror_candidatures``, read from the round's own tables
+    (``None`` for a user who does not sit on it).
+
+    Counting them reads neither the candidatures nor their answers.
+    """
+    if not rounds_of(user).filter(pk=review_round.pk).exists():
+        return None
+    ids = ReviewRound.candidatures.through.objects.filter(reviewround=review_round)
     if review_round.per_dossier:
         assigned = Assignment.objects.filter(round=review_round, member=user)
-        dossiers = dossiers.filter(pk__in=assigned.values("candidature_id"))
-    return dossiers.exclude(
-        pk__in=Evaluation.objects.filter(
+        ids = ids.filter(candidature_id__in=assigned.values("candidature_id"))
+    return ids.exclude(
+        candidature_id__in=Evaluation.objects.filter(
             round=review_round, member=user, conflict_of_interest=True
         ).values("candidature_id")
-    )
+    ).values("candidature_id")
 
 
 def juror_dossier_counts(review_round, memberships):

@@ -260,6 +260,11 @@ class Candidature(AbstractFormSubmission):
         indexes = [
             models.Index(fields=["call", "status"]),
             models.Index(fields=["call", "-submit_time"]),
+            # The list's default order over all the calls a user reads: a page
+            # is read from the index, not sorted out of every candidature.
+            models.Index(
+                fields=["-submit_time", "-id"], name="candidature_newest_first"
+            ),
             models.Index(fields=["applicant_email"]),
             models.Index(fields=["call", "email_key"]),
             models.Index(fields=["call", "identity_key"]),

@@ -14,7 +14,14 @@ from forms.factories import CandidatureFactory
 from forms.models import Candidature
 from forms.wagtail_hooks import CandidatureViewSet
 from selection.jury_views import DOSSIERS_PER_PAGE
-from selection.models import Evaluation, ReviewRound, RoundMember
+from selection.models import (
+    NOTIFIED_STATUSES,
+    Evaluation,
+    Notification,
+    ReviewRound,
+    RoundMember,
+)
+from selection.notifications import awaiting, counts_by_status, holding
 from selection.round_views import RANKING_PER_PAGE
 from selection.scoring import round_aggregates
 from tests.users import member_of
@@ -159,3 +166,44 @@ def test_ranking_reads_neither_answers_nor_a_user_per_evaluation(scene):
     assert all(a.count == 2 for a in aggregates)
     members = {id(member) for a in aggregates for member, _score in a.scores}
     assert len(members) == 2
+
+
+def test_decision_emails_count_every_status_in_flat_queries(client, call, form_page):
+    """The decision emails' page counts each status's candidatures, those to
+    prepare, prepared and sent, as one query per status would; its queries do
+    not grow with the candidatures."""
+
+    def grow(n):
+        made = Candidature.objects.bulk_create(
+            CandidatureFactory.build_batch(n, page=form_page, status="eligible")
+            + CandidatureFactory.build_batch(
+                n, page=form_page, status="not_preselected"
+            )
+        )
+        Notification.objects.bulk_create(
+            Notification(candidature=c, status=c.status, subject="s", body="b")
+            for c in made[n : n + n // 2]
+        )
+
+    client.force_login(member_of("Équipe programme", "paula"))
+    url = f"/admin/courriels-de-decision/?call={call.pk}"
+    grow(2)
+    few, _response = queries_for(client, url)
+    grow(30)
+    many, _response = queries_for(client, url)
+    assert many == few
+    counted = counts_by_status(call, NOTIFIED_STATUSES)
+    for status in NOTIFIED_STATUSES:
+        emails = Notification.objects.filter(candidature__call=call, status=status)
+        assert counted[status] == {
+            "count": holding(call, status).count(),
+            "to_prepare": awaiting(call, status).count(),
+            "prepared": emails.filter(state=Notification.State.PREPARED).count(),
+            "sent": emails.filter(state=Notification.State.SENT).count(),
+        }
+    assert counted["not_preselected"] == {
+        "count": 32,
+        "to_prepare": 16,
+        "prepared": 16,
+        "sent": 0,
+    }

@@ -136,6 +136,13 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT compilation: PostgreSQL compiles a query whose estimated cost passes
+    # jit_above_cost, which the lists' queries with a subquery per row reach at
+    # 10,000 rows (possible duplicates, investigations' follow-up, decision
+    # emails); compiling took 45 to 250 ms there, more than running them
+    # (EXPLAIN ANALYZE, docs/performance.md). A web page's queries are short.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the web server and a task worker share the file.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
