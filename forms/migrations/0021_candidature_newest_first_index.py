@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cms_pages', '0015_programme_key_figures'),
-        ('forms', '0017_candidature_duplicate_keys'),
+        ('forms', '0020_eligibility'),
         migrations.swappable_dependency(settings.WAGTAIL_PAGE_MODEL),
     ]
 
