@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('forms', '0018_candidature_newest_first_index'),
+        ('forms', '0021_candidature_newest_first_index'),
         ('selection', '0012_evaluation_weighted'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
