@@ -19,10 +19,22 @@ def hammer(
     method="GET",
     body=None,
     headers=None,
+    bodies=None,
 ):
-    """Send ``total`` requests; return (requests per second, status counts)."""
+    """Send ``total`` requests; return (requests per second, status counts).
+
+    ``bodies``: an iterator giving each request its own body (a one-time token
+    each), instead of ``body`` for all.
+    """
     statuses = {}
     lock = threading.Lock()
+
+    def next_body():
+        if bodies is None:
+            return body
+        with lock:
+            return next(bodies)
+
     deadline = time.monotonic() + timeout
     shares = [
         total // concurrency + (1 if i < total % concurrency else 0)
@@ -36,7 +48,7 @@ def hammer(
             if time.monotonic() > deadline:
                 break
             try:
-                conn.request(method, path, body=body, headers=headers or {})
+                conn.request(method, path, body=next_body(), headers=headers or {})
                 response = conn.getresponse()
                 response.read()
                 status = response.status

@@ -10,6 +10,7 @@ are also written to ``bench/results/latest.md`` for the README.
 """
 
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -195,8 +196,45 @@ def csrf_for(port, path):
     return cookie, token
 
 
+FORM_TOKENS_SCRIPT = """
+from forms.builder import issue_token
+from forms.models import CandidatureFormPage
+page = CandidatureFormPage.objects.get(slug="candidater", url_path__endswith="/appel-a-candidatures/candidater/")
+for _ in range({count}):
+    print(issue_token(page))
+"""
+
+
+def form_tokens(env, per_round, rounds):
+    """One-time tokens of our form, as its page would give them, for every submission."""
+    count = 20 + per_round * rounds
+    output = subprocess.run(
+        [
+            PYTHON,
+            str(ROOT / "manage.py"),
+            "shell",
+            "-c",
+            FORM_TOKENS_SCRIPT.format(count=count),
+        ],
+        env=env,
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout
+    tokens = [line for line in output.split() if ":" in line]
+    if len(tokens) != count:
+        raise RuntimeError(f"expected {count} form tokens, got {len(tokens)}")
+    return tokens
+
+
 def postgres_url(name="amorce_bench"):
-    """A fresh database on the local PostgreSQL for benchmarks, if one answers."""
+    """A fresh database on the local PostgreSQL for benchmarks, if one answers.
+
+    ``BENCH_POSTGRES_SUFFIX`` keeps apart the databases of benchmarks run at once
+    (several worktrees on one machine).
+    """
+    name += os.environ.get("BENCH_POSTGRES_SUFFIX", "")
     url = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/")
     url = url.rsplit("/", 1)[0] + "/" + name
     try:
@@ -252,18 +290,37 @@ def measure_submissions(database_url, total, concurrency, rounds):
         "stock": ("/programme/appel-a-candidatures/formulaire-stock/", stock_data),
         "ours": ("/programme/appel-a-candidatures/candidater/", ours_data),
     }
-    elapsed = {"stock": 0.0, "ours": 0.0}
+    # Our form takes each one-time token once (the same token again is the same
+    # candidature, not a new one): each of our submissions gets its own, made
+    # beforehand as the form would give it.
     per_round = max(1, total // rounds)
+    tokens = iter(form_tokens(env, per_round, rounds))
+    elapsed = {"stock": 0.0, "ours": 0.0}
     with gunicorn(env) as port:
         prepared = {}
         for name, (path, data) in targets.items():
             cookie, token = csrf_for(port, path)
-            body = urlencode({**data, "csrfmiddlewaretoken": token}).encode()
+            fields = {**data, "csrfmiddlewaretoken": token}
             headers = {
                 "Content-Type": "application/x-www-form-urlencoded",
                 "Cookie": cookie,
             }
-            prepared[name] = (path, body, headers)
+            prepared[name] = (path, fields, headers)
+
+        sent = itertools.count()
+
+        def body_of(name, fields):
+            # Each candidature its own answers (the same ones again, from the same
+            # person, are taken for the first: a double click), the same for both.
+            fields = {
+                **fields,
+                "le_probleme": f"{fields['le_probleme']} ({next(sent)})",
+            }
+            if name == "ours":
+                fields["jeton"] = next(tokens)
+            return urlencode(fields).encode()
+
+        for name, (path, fields, headers) in prepared.items():  # warm-up
             hammer(
                 "127.0.0.1",
                 port,
@@ -271,11 +328,12 @@ def measure_submissions(database_url, total, concurrency, rounds):
                 20,
                 concurrency,
                 method="POST",
-                body=body,
+                bodies=iter([body_of(name, fields) for _ in range(20)]),
                 headers=headers,
             )
         for _round in range(rounds):
-            for name, (path, body, headers) in prepared.items():
+            for name, (path, fields, headers) in prepared.items():
+                bodies = [body_of(name, fields) for _ in range(per_round)]
                 rps, statuses = hammer(
                     "127.0.0.1",
                     port,
@@ -283,7 +341,7 @@ def measure_submissions(database_url, total, concurrency, rounds):
                     per_round,
                     concurrency,
                     method="POST",
-                    body=body,
+                    bodies=iter(bodies),
                     headers=headers,
                 )
                 if set(statuses) != {200}:

@@ -31,6 +31,8 @@ _BREAKS = re.compile(r"[\t\n\v\f\r\x1c-\x1e\x85\u2028\u2029]+")
 _SPACES = re.compile(r"[ \t\n\v\f\r\x1c-\x1e\x85\u2028\u2029]+")
 # Anything but letters and digits: apostrophes (' and ’), hyphens, dots, spaces.
 _NOT_WORD = re.compile(r"[\W_]+")
+# A NUL, or a lone surrogate (Unicode category Cs: U+D800 to U+DFFF).
+_BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
 # Ligatures that Unicode does not decompose, written both ways in French.
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
 # Bidirectional embeddings, overrides and isolates: they reorder what is shown.
@@ -71,9 +73,7 @@ def control_characters(value):
 
 def has_bad_text(value):
     """True when a string holds a lone surrogate or a NUL: no database stores them."""
-    return "\x00" in value or any(
-        unicodedata.category(character) == "Cs" for character in value
-    )
+    return _BAD_TEXT.search(value) is not None
 
 
 def email_subject(text, max_length=None):

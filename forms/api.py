@@ -484,8 +484,7 @@ def save_api_draft(request, page, token):
     except submission.Refused as refusal:
         record_refusal(client_key)
         return Status(refusal.outcome.status, Problem(detail=refusal.outcome.detail))
-    blank = page.get_form(page=page)
-    data, errors = channel.prepare(blank, data, files)
+    data, errors = channel.prepare(page, data, files)
     if errors:
         record_refusal(client_key)
         return Status(

@@ -185,7 +185,14 @@ def sent_again(page, digest):
 
 
 def submit_candidature(
-    page, cleaned_data, *, answer_fields, token=None, client_key="", draft=None
+    page,
+    cleaned_data,
+    *,
+    answer_fields,
+    token=None,
+    client_key="",
+    draft=None,
+    token_checked=False,
 ):
     """Store a candidature and its files; return ``(candidature, created)``.
 
@@ -194,8 +201,11 @@ def submit_candidature(
     another form raises ``TokenUsedElsewhere``, and that form's candidature
     stays out of sight. With a ``draft``, its files answer the file fields
     that were sent empty, and the draft is gone once the candidature is stored.
+    ``token_checked``: the caller looked the token up already (a token sent
+    twice at once still finds one candidature: the insert fails on its unique
+    token, and the candidature it made is returned).
     """
-    if existing := earlier_candidature(page, token):
+    if not token_checked and (existing := earlier_candidature(page, token)):
         return existing, False
 
     field_types = {f.clean_name: f.field_type for f in page.get_form_fields()}

@@ -186,8 +186,7 @@ def _submit_open(page, request, channel, client_key):
     if earlier := earlier_candidature(page, token):
         return Outcome(candidature=earlier)
 
-    blank = page.get_form(page=page)
-    data, errors = channel.prepare(blank, data, files)
+    data, errors = channel.prepare(page, data, files)
     form = page.get_form(data, files, page=page, user=None)
     form.refuse_hidden_answers = channel.refuses_hidden_answers
     # A draft's files answer its file fields when none is sent again.
@@ -225,6 +224,7 @@ def _submit_open(page, request, channel, client_key):
             token=token,
             client_key=client_key,
             draft=draft,
+            token_checked=True,
         )
     except TokenUsedElsewhere:
         raise channel.token_elsewhere() from None
@@ -270,7 +270,7 @@ class HtmlForm:
             raise self.token_elsewhere()
         return token
 
-    def prepare(self, blank, data, files):
+    def prepare(self, page, data, files):
         return data, {}
 
     def token_elsewhere(self):
@@ -458,7 +458,8 @@ class ApiBody:
                 _("Le jeton doit être un UUID, ou le jeton donné par ce formulaire."),
             ) from None
 
-    def prepare(self, blank, data, files):
+    def prepare(self, page, data, files):
+        blank = page.get_form(page=page)
         errors = unknown_names(blank, data, files)
         if not isinstance(
             data, QueryDict

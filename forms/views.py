@@ -186,6 +186,8 @@ def opened_draft(page, request):
 
 def serve_candidature_form(page, request, *args, **kwargs):
     """Wagtail's FormMixin.serve, through the one submission pipeline (``submission``)."""
+    # The site read once, for the form and the page around it.
+    page.call.site_identity_for(request)
     if request.method != "POST":
         draft = opened_draft(page, request)
         form = (

@@ -16,7 +16,7 @@ from rest_framework import serializers
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.api import APIField
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page
+from wagtail.models import Page, Site
 from wagtail.search import index
 from wagtail.url_routing import RouteResult
 
@@ -326,6 +326,20 @@ class CallPage(ClosingMixin, IntroductionMixin, Page):  # noqa: DJ008 (Page give
     def site_identity(self):
         """The identity and vocabulary of the site this call is published on."""
         return SiteIdentity.for_site_or_defaults(self.get_site())
+
+    def site_identity_for(self, request):
+        """``site_identity``, read through the request when the call is on its site.
+
+        Routing found the request's site already, and its settings are kept on
+        the request: the page then reads the same identity without reading the
+        site's root paths, the site and its identity a second time.
+        """
+        if "site_identity" not in self.__dict__:
+            site = Site.find_for_request(request)
+            url_parts = self.get_url_parts(request)
+            if site is not None and url_parts and url_parts[0] == site.pk:
+                self.site_identity = SiteIdentity.for_request(request)
+        return self.site_identity
 
     @property
     def key_dates(self):

@@ -424,9 +424,18 @@ class CandidatureFormPage(AbstractForm):
         return definition
 
     def get_form_class(self):
-        builder = self.form_builder(self.get_form_fields())
-        builder.term = self.term_candidature()
-        return builder.get_form_class()
+        """Built once for the fields this page object read (``cached_form_fields``).
+
+        A submission builds its form more than once (the API reads the names
+        and types of a blank one first): the class is made only once.
+        """
+        fields = self.get_form_fields()
+        built = self.__dict__.get("_form_class_of")
+        if built is None or built[0] is not fields:
+            builder = self.form_builder(fields)
+            builder.term = self.term_candidature()
+            built = self.__dict__["_form_class_of"] = (fields, builder.get_form_class())
+        return built[1]
 
     def term_candidature(self):
         """The site's word for a candidature (« candidature », « projet »…)."""
