@@ -73,27 +73,28 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def gunicorn_command(port, workers=2):
+    """Amorce served by gunicorn on 127.0.0.1:``port``, as the benches and loads serve it."""
+    return [
+        PYTHON,
+        "-m",
+        "gunicorn",
+        "--pythonpath",
+        "site",
+        "--workers",
+        str(workers),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        "amorce.wsgi",
+    ]
+
+
 @contextmanager
 def gunicorn(env, workers=2):
     port = free_port()
-    process = subprocess.Popen(
-        [
-            PYTHON,
-            "-m",
-            "gunicorn",
-            "--pythonpath",
-            "site",
-            "--workers",
-            str(workers),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "amorce.wsgi",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
+    process = subprocess.Popen(gunicorn_command(port, workers), env=env, cwd=ROOT)
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

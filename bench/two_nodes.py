@@ -58,7 +58,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "site")]
 
 from bench import load_closing as load  # noqa: E402
-from bench.run import PYTHON, RESULTS, free_port, manage  # noqa: E402
+from bench.run import (  # noqa: E402
+    PYTHON,
+    RESULTS,
+    free_port,
+    gunicorn_command,
+    manage,
+)
 from bench.sandbox import (  # noqa: E402
     bounded,
     drop_postgres,
@@ -220,24 +226,7 @@ def stop(process, sig=signal.SIGTERM):
 
 def web_node(env, number, workers):
     port = free_port()
-    process = start(
-        [
-            PYTHON,
-            "-m",
-            "gunicorn",
-            "--pythonpath",
-            "site",
-            "--workers",
-            str(workers),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "amorce.wsgi",
-        ],
-        env,
-        f"web-{number}.log",
-    )
+    process = start(gunicorn_command(port, workers), env, f"web-{number}.log")
     return process, port
 
 
