@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Max
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -10,7 +11,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from cms_pages.models import CallPage
 from cms_pages.sites import is_programme_team, programme_site_scope, under_sites
-from core.views import AdminPage
+from core.views import AdminPage, as_int
 from forms.choices import Status
 from forms.models import Candidature
 from forms.permissions import calls_for
@@ -21,6 +22,8 @@ from .notifications import (
     prepare_notifications,
     release_notifications,
 )
+
+SHOWN = 200  # prepared emails shown to reread, the first ones
 
 
 class NotificationsView(AdminPage):
@@ -58,15 +61,19 @@ class NotificationsView(AdminPage):
                         is not None,
                     }
                 )
+        prepared = Notification.objects.filter(
+            candidature__call=self.call, state=Notification.State.PREPARED
+        ).order_by("pk")
+        totals = prepared.aggregate(total=Count("pk"), upto=Max("pk"))
         context.update(
             calls=self.calls,
             call=self.call,
             rows=rows,
-            prepared=Notification.objects.filter(
-                candidature__call=self.call, state=Notification.State.PREPARED
-            ).select_related("candidature", "template")[:200]
+            prepared=prepared.select_related("candidature", "template")[:SHOWN]
             if self.call
             else [],
+            prepared_total=totals["total"] if self.call else 0,
+            prepared_upto=totals["upto"] if self.call else None,
             recent=Notification.objects.filter(candidature__call=self.call)
             .exclude(state=Notification.State.PREPARED)
             .select_related("candidature")[:50]
@@ -103,10 +110,30 @@ class NotificationsView(AdminPage):
                     request, _("Cochez « J'ai relu ces courriels » pour les envoyer.")
                 )
                 return redirect(f"{request.path}?call={self.call.pk}")
-            count = release_notifications(self.call, request.user)
-            messages.success(
-                request, _("%(count)s courriel(s) en cours d'envoi.") % {"count": count}
+            # What the team read: the last prepared email and how many up to it.
+            upto = as_int(request.POST.get("upto"))
+            expected = as_int(request.POST.get("expected"))
+            count = (
+                release_notifications(
+                    self.call, request.user, upto=upto, expected=expected
+                )
+                if upto is not None and expected is not None
+                else None
             )
+            if count is None:
+                messages.error(
+                    request,
+                    _(
+                        "Les courriels préparés ont changé depuis votre lecture (un autre "
+                        "membre de l'équipe en a préparé ou envoyé) : rien n'est parti. "
+                        "Relisez-les, puis envoyez-les."
+                    ),
+                )
+            else:
+                messages.success(
+                    request,
+                    _("%(count)s courriel(s) en cours d'envoi.") % {"count": count},
+                )
         return redirect(f"{request.path}?call={self.call.pk}")
 
 

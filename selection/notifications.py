@@ -138,18 +138,28 @@ def prepare_notifications(call, status, user=None):
     return prepared, missing
 
 
-def release_notifications(call, user=None):
-    """Send every prepared email of ``call``, each in its own task."""
-    ids = list(
-        Notification.objects.filter(
+def release_notifications(call, user=None, *, upto=None, expected=None):
+    """Send the prepared emails of ``call``, each in its own task; their count.
+
+    ``upto`` and ``expected``: the last prepared email and how many the team
+    had before it when it said it read them. None is sent (None is returned)
+    when the prepared emails are no longer those: another member prepared,
+    sent or withdrew some meanwhile.
+    """
+    with transaction.atomic():
+        prepared = Notification.objects.select_for_update().filter(
             candidature__call=call, state=Notification.State.PREPARED
-        ).values_list("pk", flat=True)
-    )
-    Notification.objects.filter(pk__in=ids).update(
-        state=Notification.State.RELEASED, released_by=user
-    )
-    for pk in ids:
-        transaction.on_commit(lambda pk=pk: send_notification.enqueue(pk))
+        )
+        if upto is not None:
+            prepared = prepared.filter(pk__lte=upto)
+        ids = list(prepared.values_list("pk", flat=True))
+        if expected is not None and len(ids) != expected:
+            return None
+        Notification.objects.filter(pk__in=ids).update(
+            state=Notification.State.RELEASED, released_by=user
+        )
+        for pk in ids:
+            transaction.on_commit(lambda pk=pk: send_notification.enqueue(pk))
     return len(ids)
 
 

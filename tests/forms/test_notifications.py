@@ -1,5 +1,7 @@
 """Decision emails: written by the team, previewed, prepared, sent only when released."""
 
+import re
+
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core import mail
@@ -59,11 +61,12 @@ def test_emails_are_prepared_then_sent_only_when_released(
     assert mail.outbox == [], "nothing leaves before the team releases it"
     assert refused.reference in client.get(url).content.decode()
 
+    read = {"upto": notification.pk, "expected": 1}
     with TestCase.captureOnCommitCallbacks(execute=True):
-        client.post(url, {"call": call.pk, "action": "release"})
+        client.post(url, {"call": call.pk, "action": "release", **read})
     assert mail.outbox == [], "not without the team saying it read them"
     with TestCase.captureOnCommitCallbacks(execute=True):
-        client.post(url, {"call": call.pk, "action": "release", "confirm": "1"})
+        client.post(url, {"call": call.pk, "action": "release", "confirm": "1", **read})
     notification.refresh_from_db()
     assert notification.state == "sent" and notification.sent_at
     assert [m.to for m in mail.outbox] == [[refused.applicant_email]]
@@ -118,3 +121,47 @@ def test_a_second_template_for_all_calls_is_refused_in_french(client, paula, tem
         in response.content.decode()
     )
     assert NotificationTemplate.objects.count() == 1
+
+
+def test_only_the_emails_the_team_read_are_sent(
+    client, paula, template, refused, call, form_page
+):
+    """Prepared meanwhile by someone else, or listed past those shown: sent only once
+    the team has them in front of it, and said so."""
+
+    client.force_login(paula)
+    url = f"/admin/courriels-de-decision/?call={call.pk}"
+    client.post(
+        url, {"call": call.pk, "status": "not_preselected", "action": "prepare"}
+    )
+    page = client.get(url).content.decode()
+    upto = re.search(r'name="upto" value="(\d+)"', page).group(1)
+    expected = re.search(r'name="expected" value="(\d+)"', page).group(1)
+    assert expected == "1"
+
+    # Another member prepares one more before the release.
+    other = CandidatureFactory(page=form_page, applicant_email="autre@example.org")
+    change_status(other, "eligible", user=paula)
+    change_status(other, "not_preselected", user=paula, reason="hors sujet")
+    client.post(
+        url, {"call": call.pk, "status": "not_preselected", "action": "prepare"}
+    )
+    assert Notification.objects.filter(state="prepared").count() == 2
+
+    # The release the team confirmed for the one it read: that one only.
+    release = {"call": call.pk, "action": "release", "confirm": "1"}
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(url, {**release, "upto": upto, "expected": expected})
+    assert [m.to for m in mail.outbox] == [[refused.applicant_email]]
+    assert Notification.objects.filter(state="prepared").count() == 1
+
+    # A stale count (one withdrawn meanwhile): nothing leaves.
+    mail.outbox.clear()
+    last = Notification.objects.get(state="prepared")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(
+            url, {**release, "upto": last.pk, "expected": 2}, follow=True
+        )
+    assert mail.outbox == []
+    assert "ont changé depuis votre lecture" in response.content.decode()
+    assert Notification.objects.get(pk=last.pk).state == "prepared"
