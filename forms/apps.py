@@ -13,7 +13,6 @@ class FormsConfig(AppConfig):
         from cms_pages.key_figures import KeyFigure, register_counter
 
         from . import permissions, rules  # noqa: F401
-        from .stats import count_laureates, count_received
+        from .stats import count_received
 
         register_counter(KeyFigure.CANDIDATURES, count_received)
-        register_counter(KeyFigure.LAUREATES, count_laureates)

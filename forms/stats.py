@@ -223,5 +223,9 @@ def count_received(site, call=None):
     return site_candidatures(site, call).exclude(status=Status.CANCELLED).count()
 
 
-def count_laureates(site, call=None):
-    return site_candidatures(site, call).filter(status=Status.SELECTED).count()
+def count_laureates(site, call=None, *, calls=None):
+    """Laureates of the site's calls (of ``calls`` only, when given)."""
+    laureates = site_candidatures(site, call).filter(status=Status.SELECTED)
+    if calls is not None:
+        laureates = laureates.filter(call__in=calls)
+    return laureates.count()

@@ -17,10 +17,15 @@ class InvestigationsConfig(AppConfig):
         from . import permissions, rules  # noqa: F401
         from .laureates import published_laureates
         from .models import LaureateList
-        from .stats import count_administrations, count_investigations
+        from .stats import (
+            count_administrations,
+            count_announced_laureates,
+            count_investigations,
+        )
 
         LAUREATE_LISTS.append(published_laureates)
         # A call page links to its list of laureates once the team publishes it.
         pagecache.invalidate_on(LaureateList)
+        register_counter(KeyFigure.LAUREATES, count_announced_laureates)
         register_counter(KeyFigure.INVESTIGATIONS, count_investigations)
         register_counter(KeyFigure.ADMINISTRATIONS, count_administrations)

@@ -15,9 +15,15 @@ from cms_pages.choices import PhaseCode
 from cms_pages.models import SiteIdentity
 from cms_pages.sites import programme_sites
 from core.charts import DEFAULT_COLOUR, drawn, funnel_chart
-from forms.stats import funnel_counts
+from forms.stats import count_laureates, funnel_counts
 
-from .models import PHASE_TARGET_DAYS, Investigation, Organisation, Phase
+from .models import (
+    PHASE_TARGET_DAYS,
+    Investigation,
+    LaureateList,
+    Organisation,
+    Phase,
+)
 from .services import FINAL_PHASES
 
 
@@ -204,6 +210,13 @@ def time_in_phase_chart(investigations, colour, today=None, phases=None):
 
 
 # « Chiffres clés » of a programme page (cms_pages.key_figures): counts of its site.
+
+
+def count_announced_laureates(site, call=None):
+    """Laureates of the calls whose list the team published: a number the public
+    page shows before that would announce a decision not yet made public."""
+    announced = LaureateList.objects.filter(published=True).values("call")
+    return count_laureates(site, call, calls=announced)
 
 
 def count_investigations(site, call=None):

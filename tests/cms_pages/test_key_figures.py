@@ -6,7 +6,7 @@ from bs4 import BeautifulSoup
 
 from cms_pages.key_figures import MIN_SHOWN
 from forms.factories import CandidatureFactory, CandidatureFormPageFactory
-from investigations.models import Investigation, Organisation
+from investigations.models import Investigation, LaureateList, Organisation
 from tests.cms_pages.test_themes import set_identity
 from tests.incubators import add_second_incubator
 
@@ -73,12 +73,25 @@ def test_the_page_shows_the_counts_chosen(client, programme, call, form_page):
 def test_a_figure_under_the_threshold_is_hidden(client, programme, call, form_page):
     """Four laureates could be named by the few who know them: not shown; with no
     figure left, the block is not drawn at all."""
+    LaureateList.objects.create(call=call, published=True)
     CandidatureFactory.create_batch(MIN_SHOWN - 1, page=form_page, status="selected")
     with_figures(programme, ("laureates", None, ""))
     html = client.get(programme.url).content.decode()
     assert "amorce-key-figures" not in html
     CandidatureFactory(page=form_page, status="selected")
     assert figures_on(client, programme) == {"Lauréats": str(MIN_SHOWN)}
+
+
+def test_laureates_count_once_the_team_announces_them(
+    client, programme, call, form_page
+):
+    """Decided but not yet announced (the call's list of laureates not published):
+    the public page would tell it before the team does."""
+    CandidatureFactory.create_batch(MIN_SHOWN + 2, page=form_page, status="selected")
+    with_figures(programme, ("laureates", None, ""))
+    assert "amorce-key-figures" not in client.get(programme.url).content.decode()
+    LaureateList.objects.create(call=call, published=True)
+    assert figures_on(client, programme) == {"Lauréats": str(MIN_SHOWN + 2)}
 
 
 def test_another_sites_call_is_not_counted(client, programme, form_page):
