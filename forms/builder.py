@@ -330,6 +330,12 @@ class CandidatureForm(BaseForm, DsfrBaseForm):
 
     # (name, type, condition) of the team's fields, in order (``forms.conditions``).
     conditions = ()
+
+    @property
+    def has_conditions(self):
+        """Whether a question depends on another (the page then loads its script)."""
+        return any(condition for _name, _kind, condition in self.conditions)
+
     # name -> (excluding answers, explanation) of its eligibility questions.
     eligibility = {}
 
@@ -450,6 +456,17 @@ class CandidatureFormBuilder(FormBuilder):
     def create_siren_field(self, field, options):
         options.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric"}))
         return ReadField(read=validators.siren, **options)
+
+    def create_commune_field(self, field, options):
+        options.setdefault(
+            "widget", forms.TextInput(attrs={"autocomplete": "address-level2"})
+        )
+        if not options.get("help_text"):
+            options["help_text"] = _(
+                "Son nom, avec le département entre parenthèses si plusieurs communes "
+                "le portent (Saint-Denis (93)), ou son code INSEE."
+            )
+        return ReadField(read=validators.commune, max_length=200, **options)
 
     def create_departement_field(self, field, options):
         labels = [

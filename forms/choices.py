@@ -24,6 +24,7 @@ class FieldType(models.TextChoices):
     SIRET = "siret", _("Numéro SIRET")
     SIREN = "siren", _("Numéro SIREN")
     DEPARTEMENT = "departement", _("Département")
+    COMMUNE = "commune", _("Commune")
     FILE = "file", _("Fichier(s) joint(s)")
     SECTION = "section", _("Titre de section (sans saisie)")
     EXPLANATION = "explanation", _("Texte explicatif (sans saisie)")

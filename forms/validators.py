@@ -7,7 +7,10 @@ that says what is expected.
 
 import csv
 import functools
+import gzip
+import io
 import re
+import unicodedata
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -138,3 +141,70 @@ def departements():
 def departement_label(code, name):
     """How a département is stored and shown: « Ain (01) »."""
     return f"{name} ({code})"
+
+
+@functools.cache
+def communes():
+    """(INSEE code, name, département code) of every current commune (COG, ``SOURCE.md``)."""
+    with gzip.open(DATA / "communes.csv.gz", "rb") as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        return [(r["code"], r["nom"], r["departement"]) for r in csv.DictReader(text)]
+
+
+ABBREVIATIONS = {"st": "saint", "ste": "sainte"}
+
+
+def _plain(name):
+    """A name as people type it: no accents, case, hyphens or apostrophes; « St » read « Saint »."""
+    text = unicodedata.normalize("NFKD", name)
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    words = re.split(r"[\s\-'’.]+", text)
+    return " ".join(ABBREVIATIONS.get(w, w) for w in words if w)
+
+
+@functools.cache
+def _communes_by_name():
+    index = {}
+    for code, name, departement in communes():
+        index.setdefault(_plain(name), []).append((code, name, departement))
+    return index
+
+
+COMMUNE_WITH = re.compile(r"^(?P<name>.*?)\s*\((?P<code>[0-9AaBb]{2,5})\)\s*$")
+
+
+def commune_label(code, name):
+    """How a commune is stored and shown: « Saint-Denis (93066) »."""
+    return f"{name} ({code})"
+
+
+def commune(value):
+    """The commune named: « Lyon », « Saint-Denis (93) », « Saint-Denis (93066) » or « 93066 »."""
+    text = " ".join((value or "").split())
+    by_code = {code: (code, name) for code, name, _dep in communes()}
+    if text.upper() in by_code:
+        return commune_label(*by_code[text.upper()])
+    match = COMMUNE_WITH.match(text)
+    name, qualifier = (match["name"], match["code"].upper()) if match else (text, "")
+    found = _communes_by_name().get(_plain(name), [])
+    if qualifier:
+        found = [c for c in found if qualifier in (c[0], c[2])]
+    if len(found) == 1:
+        return commune_label(found[0][0], found[0][1])
+    if not found:
+        raise ValidationError(
+            _(
+                "Aucune commune ne porte ce nom : vérifiez l'orthographe, ou donnez son "
+                "code INSEE (par exemple 69123 pour Lyon)."
+            ),
+            code="unknown_commune",
+        )
+    examples = ", ".join(f"{name} ({dep})" for _code, name, dep in found[:5])
+    raise ValidationError(
+        _(
+            "Plusieurs communes portent ce nom : ajoutez le département entre "
+            "parenthèses, par exemple %(examples)s."
+        ),
+        code="ambiguous_commune",
+        params={"examples": examples},
+    )

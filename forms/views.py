@@ -126,8 +126,6 @@ def render_form_page(
             "action_field": ACTION_FIELD,
             "save_draft": SAVE_DRAFT,
             "autosave": AUTOSAVE,
-            "conditions_shown": _("Questions ajoutées d'après votre réponse :"),
-            "conditions_hidden": _("Questions retirées, elles ne s'appliquent plus :"),
             "counter_left": _("%(left)s caractères restants sur %(limit)s."),
             "counter_over": _(
                 "%(over)s caractères de trop : %(limit)s au plus. Raccourcissez votre réponse."

@@ -334,3 +334,52 @@ def test_a_line_break_counts_one_character_as_the_counter_counts_it(client, rich
     assert response.status_code == 200, field_errors(response)
     stored = Candidature.objects.get(page=rich_form).form_data["recit"]
     assert "\r" not in stored and len(stored) <= 300
+
+
+@pytest.mark.parametrize(
+    "typed, stored",
+    [
+        ("Lyon", "Lyon (69123)"),
+        ("lyon", "Lyon (69123)"),
+        ("69123", "Lyon (69123)"),
+        ("Saint-Denis (93)", "Saint-Denis (93066)"),
+        ("st denis (974)", "Saint-Denis (97411)"),
+        ("Saint-Denis (93066)", "Saint-Denis (93066)"),
+        ("Ajaccio (2A)", "Ajaccio (2A004)"),
+        ("Nouméa", "Nouméa (98818)"),
+    ],
+)
+def test_communes_are_read_as_people_write_them(typed, stored):
+    assert validators.commune(typed) == stored
+
+
+def test_an_ambiguous_or_unknown_commune_is_refused_with_a_way_out():
+    with pytest.raises(ValidationError) as ambiguous:
+        validators.commune("Saint-Denis")
+    message = ambiguous.value.messages[0]
+    assert "ajoutez le département" in message and "Saint-Denis (93)" in message
+    with pytest.raises(ValidationError, match="Aucune commune"):
+        validators.commune("Gotham")
+    assert len(validators.communes()) > 34_000
+
+
+def test_a_commune_field_through_the_site_and_the_api(client, programme):
+    call = CallPageFactory(
+        parent=programme, slug="appel-commune", title="Appel commune"
+    )
+    page = CandidatureFormPageFactory(
+        parent=call,
+        slug="candidater",
+        fields=[{"label": "Commune", "field_type": "commune"}],
+    )
+    base = answers(le_probleme=None, public_concerne=None, idee=None)
+    response = post_form(client, page, {**base, "commune": "Saint-Denis"})
+    assert (
+        "ajoutez le département"
+        in BeautifulSoup(response.content, "html.parser").get_text()
+    )
+    assert not Candidature.objects.exists()
+    post_form(client, page, {**base, "commune": "saint denis (93)"})
+    assert Candidature.objects.get().form_data["commune"] == "Saint-Denis (93066)"
+    schema = client.get(f"/api/v3/forms/{page.pk}/").json()
+    assert {f["name"]: f for f in schema["fields"]}["commune"]["type"] == "commune"
