@@ -33,9 +33,17 @@ print(page.full_url)
 """
 
 
+REMOVE_QUESTION = f"""
+from forms.models import CandidatureFormField
+CandidatureFormField.objects.filter(label={QUESTION!r}).delete()
+"""
+
+
 @pytest.fixture(scope="module")
 def form_url(amorce_server):
-    return amorce_server.manage("shell", "-c", ADD_QUESTION).strip().splitlines()[-1]
+    """The demo's open form with the question added, then as it was for the next tests."""
+    yield amorce_server.manage("shell", "-c", ADD_QUESTION).strip().splitlines()[-1]
+    amorce_server.manage("shell", "-c", REMOVE_QUESTION)
 
 
 def test_the_question_follows_the_answer_it_depends_on(
