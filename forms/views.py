@@ -230,6 +230,17 @@ def serve_eligibility(page, request):
     """
     if page.call.status != CallStatus.OPEN:
         return render_form_page(page, request, None)
+    # Before the body is read: its size, and the address's limits (a flood of
+    # refusals would also make the count say what nobody did).
+    if flood := flood_refusal(request, client_key_for(request)):
+        return render_form_page(
+            page,
+            request,
+            fresh_form(page, request),
+            status=flood.status,
+            error=flood.detail,
+            eligibility_step=True,
+        )
     try:
         data = request.POST
     except UNREADABLE_BODY + (RequestDataTooBig,):
