@@ -75,7 +75,10 @@ ODF_MIMETYPES = {
 }
 
 MAX_NAME_LENGTH = 150
-_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
+# Control characters, separators, and the invisible marks that turn text around.
+_UNSAFE_NAME = re.compile(
+    r"[\x00-\x1f\x7f/\\\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
 HEAD_SIZE = 2048  # the first bytes, read to tell a file's kind
 
 
@@ -98,7 +101,8 @@ def check_file_name(name):
     ):
         raise ValidationError(
             _(
-                "Le nom du fichier « %(name)s » n'est pas accepté : renommez-le sans « / », « \\ » ni « .. »."
+                "Le nom du fichier « %(name)s » n'est pas accepté : renommez-le sans « / », « \\ », « .. » "
+                "ni caractère invisible."
             ),
             code="unsafe_name",
             params={"name": name[:80]},

@@ -58,9 +58,16 @@ INDEX_NAME = "index.csv"
 MAX_NAME = 150
 ACTION_DOWNLOADED = "amorce.exports.attachments"
 
-# Control characters, separators, and what Windows refuses in a file name.
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
-_RESERVED = re.compile(r"^(con|prn|aux|nul|com[1-9]|lpt[1-9])$", re.IGNORECASE)
+# Control characters, separators, what Windows refuses in a file name, and the
+# invisible marks that turn text around (« facture\u202efdp.exe » shows as
+# « facture exe.pdf »).
+_UNSAFE = re.compile(
+    r'[\x00-\x1f\x7f/\\:*?"<>|\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]'
+)
+# Names Windows keeps for devices, whatever follows their first dot (« con.tar.gz »).
+_RESERVED = re.compile(
+    r"^(con|prn|aux|nul|com[1-9¹²³]|lpt[1-9¹²³])\s*(\.|$)", re.IGNORECASE
+)
 
 
 def safe_name(name, fallback="fichier"):
@@ -70,9 +77,9 @@ def safe_name(name, fallback="fichier"):
     name = _UNSAFE.sub("_", name).strip().lstrip(".").rstrip(". ")
     if not name:
         return fallback
+    if _RESERVED.match(name):
+        name = f"_{name}"
     stem, extension = os.path.splitext(name)
-    if _RESERVED.match(stem):
-        stem = f"_{stem}"
     if len(extension) > 16:  # not an extension: a long name with a dot in it
         stem, extension = stem + extension, ""
     return stem[: MAX_NAME - len(extension)] + extension

@@ -379,6 +379,11 @@ def test_names_inside_the_archive_stay_inside_it(call, dossiers):
         ("a\x00b:c?.pdf", "a_b_c_.pdf"),
         ("Cafe\u0301.pdf", "Café.pdf"),  # NFC: one character, not two
         ("nul.txt", "_nul.txt"),
+        ("con.tar.gz", "_con.tar.gz"),
+        ("COM1 .txt", "_COM1 .txt"),
+        ("console.pdf", "console.pdf"),
+        ("facture\u202efdp.exe", "facture_fdp.exe"),
+        ("note\u2066.pdf", "note_.pdf"),
         ("   ", "fichier"),
         ("x" * 300 + ".pdf", "x" * 146 + ".pdf"),
     ],

@@ -206,6 +206,8 @@ def test_path_tricks_in_file_names_are_refused():
         "a/b.pdf",
         "nul\x00.pdf",
         ".env.pdf",
+        "facture\u202efdp.exe",  # shown as « factureexe.pdf »
+        "note\u2067.pdf",
     ):
         with pytest.raises(ValidationError) as error:
             check_file_name(name)
