@@ -5,6 +5,8 @@ whatever the number of candidatures. The caller passes the candidatures the
 user may read (``candidatures_for``), so a chart never counts another site's.
 """
 
+import datetime as dt
+
 from django.db.models import Count, Sum
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import TruncDate
@@ -41,6 +43,21 @@ def counts_by_day(candidatures):
     )
 
 
+MAX_DAYS = 92  # past three months, the chart counts weeks
+
+
+def monday(day):
+    return day - dt.timedelta(days=day.weekday())
+
+
+def weekly_counts(by_day):
+    """{Monday: candidatures sent that week} from {day: candidatures}."""
+    weeks = {}
+    for day, count in by_day.items():
+        weeks[monday(day)] = weeks.get(monday(day), 0) + count
+    return weeks
+
+
 def by_day_chart(candidatures, call, colour):
     """Candidatures sent each day, from the opening (or the first) to the closing
     (or the last), with the opening and the closing marked."""
@@ -49,6 +66,11 @@ def by_day_chart(candidatures, call, colour):
     closes = timezone.localdate(call.closes_at) if call.closes_at else None
     bounds = [day for day in (opens, closes, *counts) if day is not None]
     days = days_between(min(bounds), max(bounds)) if bounds else []
+    weekly = len(days) > MAX_DAYS  # a call open for months: a column a week
+    if weekly:
+        counts = weekly_counts(counts)
+        days = sorted({monday(day) for day in days})
+        opens, closes = (monday(d) if d else None for d in (opens, closes))
     rows = [(day, counts.get(day, 0)) for day in days]
     marks = [
         (days.index(day) + offset, label)
@@ -58,7 +80,11 @@ def by_day_chart(candidatures, call, colour):
         )
         if day in days
     ]
-    title = _("Candidatures reçues par jour")
+    title = (
+        _("Candidatures reçues par semaine")
+        if weekly
+        else _("Candidatures reçues par jour")
+    )
     description = _(
         "%(total)s candidatures du %(first)s au %(last)s ; ouverture le "
         "%(opens)s, clôture le %(closes)s."
@@ -73,7 +99,7 @@ def by_day_chart(candidatures, call, colour):
         key="par-jour",
         title=title,
         description=description,
-        headers=[_("Jour"), _("Candidatures")],
+        headers=[_("Semaine du") if weekly else _("Jour"), _("Candidatures")],
         rows=rows,
         svg=column_chart(
             "chart-par-jour",

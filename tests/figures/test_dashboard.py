@@ -169,3 +169,25 @@ def test_a_call_without_candidatures_draws_empty_charts(programme_client, call):
     html = response.content.decode()
     assert set(bar_values(chart_svg(html, "par-statut")).values()) == {0}
     assert set(bar_values(chart_svg(html, "entonnoir")).values()) == {0}
+
+
+def test_a_call_open_for_months_counts_weeks(programme_client, candidatures, call):
+    """Past three months a column a day would be unreadable: a column a week."""
+    call.rolling, call.closes_at = True, None
+    call.preselection_date = call.selection_date = call.investigations_start = None
+    call.save()
+    late = candidatures[0]
+    Candidature.objects.filter(pk=late.pk).update(
+        submit_time=timezone.make_aware(dt.datetime(2027, 5, 4, 10))
+    )
+    html = programme_client.get("/admin/chiffres/").content.decode()
+    svg = chart_svg(html, "par-jour")
+    assert "par semaine" in svg.find(f"{SVG}title").text
+    columns = list(svg.iter(f"{SVG}rect"))
+    assert 26 <= len(columns) <= 28  # 2 November to 4 May, a column a week
+    assert sum(bar_values(svg).values()) == len(candidatures)
+    weeks = read_csv(
+        programme_client.get(f"/admin/chiffres/csv/par-jour/?appel={call.pk}")
+    )
+    assert weeks.columns[0] == "Semaine du"
+    assert weeks["Semaine du"][0] == "02/11/2026"  # a Monday
