@@ -361,7 +361,7 @@ class CandidatureForm(BaseForm, DsfrBaseForm):
         self.hidden_names = frozenset(hidden)
         # A question hanging on an answer refused for itself may not be hidden
         # after all: its answer is not refused for that (the other error says it).
-        unsure = depends_on_errors(self.conditions, set(self._errors))
+        unsure = depends_on_errors(self.conditions, set(self._errors) - hidden)
         for name in hidden:
             self._errors.pop(name, None)
             self.cleaned_data.pop(name, None)
