@@ -86,11 +86,15 @@ def test_from_an_external_jurors_invitation_to_the_construction_phase(
     with journey.step("attribution", "one member per dossier, assigned automatically"):
         # Wagtail's own edit form: its fields by their ids.
         team.get_by_role("link", name=re.compile("^Modifier le tour")).first.click()
-        # The date first: its picker closes once another field takes the focus.
+        # The date first. Wagtail's date picker may still lie over « Enregistrer »
+        # when it is pressed (a Playwright click is a click at a point): the
+        # button is pressed itself, as a keyboard user would.
         team.locator("#id_evaluation_deadline").fill(today)
         team.locator("#id_assignment").select_option(label="Attribution par dossier")
         team.locator("#id_reviewers_per_dossier").fill("1")
-        team.get_by_role("button", name="Enregistrer").first.click()
+        save = team.get_by_role("button", name="Enregistrer").first
+        save.focus()
+        save.press("Enter")
         expect(team.get_by_text(re.compile("mis à jour|modifié"))).to_be_visible()
         open_round(team, amorce_server, DEMO_ROUND)
         team.get_by_role("link", name=re.compile("^Attribution des dossiers")).click()
