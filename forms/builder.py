@@ -27,6 +27,7 @@ from .conditions import (
     depends_on_errors,
     explained,
     hidden_names,
+    name_of,
     sections_of,
     spec_of,
 )
@@ -576,11 +577,7 @@ class CandidatureFormBuilder(FormBuilder):
     def confirmation_of(self, name):
         """The second box of an address to type twice, or None."""
         field = next(
-            (
-                f
-                for f in self.fields
-                if (f.clean_name or f.get_field_clean_name()) == name
-            ),
+            (f for f in self.fields if name_of(f) == name),
             None,
         )
         if field is None or field.field_type != FieldType.EMAIL:
@@ -598,9 +595,7 @@ class CandidatureFormBuilder(FormBuilder):
 
     def get_form_class(self):
         spec = spec_of(self.fields)
-        labels = {
-            (f.clean_name or f.get_field_clean_name()): f.label for f in self.fields
-        }
+        labels = {name_of(f): f.label for f in self.fields}
         formfields = self.formfields
         sections = sections_of(spec)
         for name, _kind, condition in spec:
@@ -624,11 +619,7 @@ class CandidatureFormBuilder(FormBuilder):
             if confirmation is not None:  # shown with the address it repeats
                 confirmation.amorce_section = form_field.amorce_section
                 confirmation.amorce_when = getattr(form_field, "amorce_when", "")
-        eligibility = {
-            (f.clean_name or f.get_field_clean_name()): rule
-            for f in self.fields
-            if (rule := rule_of(f))
-        }
+        eligibility = {name_of(f): rule for f in self.fields if (rule := rule_of(f))}
         return type(
             "CandidatureForm",
             (CandidatureForm,),

@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from wagtail.contrib.forms.forms import FormBuilder
 
 from .choices import FieldType
 from .validators import departement_label, departements
@@ -89,7 +90,7 @@ def spec_of(fields):
     """[(name, type, condition or None)] of a form's fields (models), in form order."""
     spec = []
     for field in fields:
-        name = field.clean_name or field.get_field_clean_name()
+        name = name_of(field)
         condition = None
         if field.condition_field:
             condition = {
@@ -209,7 +210,7 @@ def condition_errors(fields):
     not among its choices, and loops.
     """
     errors = {}
-    names = [f.clean_name or f.get_field_clean_name() for f in fields]
+    names = [name_of(f) for f in fields]
     by_key = {}
     for name, field in zip(names, fields, strict=True):
         by_key.setdefault(name.casefold(), (name, field))
@@ -258,7 +259,7 @@ def condition_errors(fields):
             }
             continue
         if source_field.field_type in CHOICE_TYPES | {FieldType.DEPARTEMENT}:
-            choices = {_norm(c) for c in _choices(source_field)}
+            choices = {_norm(c) for c in possible_answers(source_field)}
             unknown = [v for v in values if _norm(v) not in choices]
             if unknown and field.condition_operator != Operator.CONTAINS:
                 errors[index] = {
@@ -287,9 +288,18 @@ def condition_errors(fields):
     return errors
 
 
-def _choices(field):
+def possible_answers(field):
+    """The answers a choice question (model) can take: its choices as Wagtail reads
+    them, « oui » and « non » for a checkbox, the départements' labels."""
+    if field.field_type == FieldType.CHECKBOX:
+        return [YES, NO]
     if field.field_type == FieldType.DEPARTEMENT:
         return [departement_label(code, name) for code, name in departements()]
-    text = field.choices or ""
-    separator = "\n" if "\n" in text else ","
-    return [c.strip() for c in text.split(separator) if c.strip()]
+    return [
+        value for value, _label in FormBuilder([]).get_formatted_field_choices(field)
+    ]
+
+
+def name_of(field):
+    """A form field's stored name (model): ``clean_name`` is set when it is first saved."""
+    return field.clean_name or field.get_field_clean_name()

@@ -11,7 +11,7 @@ excluding answer is refused with the explanation, however it was sent.
 from django.utils.translation import gettext_lazy as _
 
 from .choices import FieldType
-from .conditions import NO, YES, _norm, comparable, values_of
+from .conditions import _norm, comparable, possible_answers, values_of
 
 ELIGIBILITY_TYPES = {FieldType.DROPDOWN, FieldType.RADIO, FieldType.CHECKBOX}
 
@@ -28,14 +28,6 @@ def excluded(rule, value):
     """Whether this answer is one the rule excludes."""
     wanted = {_norm(v) for v in rule[0]}
     return any(answer in wanted for answer in comparable(value))
-
-
-def _choices(field):
-    if field.field_type == FieldType.CHECKBOX:
-        return [YES, NO]
-    text = field.choices or ""
-    separator = "\n" if "\n" in text else ","
-    return [c.strip() for c in text.split(separator) if c.strip()]
 
 
 def eligibility_errors(fields):
@@ -61,7 +53,7 @@ def eligibility_errors(fields):
                 )
             }
             continue
-        choices = _choices(field)
+        choices = possible_answers(field)
         normalised = {_norm(c) for c in choices}
         unknown = [v for v in values if _norm(v) not in normalised]
         if unknown:
