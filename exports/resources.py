@@ -25,6 +25,7 @@ from import_export import resources, widgets
 from import_export.fields import Field
 
 from forms.choices import FieldType, Status
+from forms.compound import entry_title
 from forms.models import Candidature, FormDefinition, answer_text
 from investigations.models import Investigation
 from selection.members import removal_note, removed_members
@@ -214,6 +215,78 @@ class AnswerWidget(CellWidget):
         return render_typed
 
 
+class PartWidget(CellWidget):
+    """One part of an answer made of parts: an address's ``key``, or a group's
+    sub-field ``key`` of entry ``index`` (from 0); typed as its ``kind``."""
+
+    def __init__(self, name, key, index=None, kind=TEXT):
+        super().__init__()
+        self.name, self.key, self.index, self.kind = name, key, index, kind
+
+    def render(self, value, obj=None, **kwargs):
+        return self.renderer()(value)
+
+    def renderer(self):
+        name, key, index = self.name, self.key, self.index
+        typed = TYPED_ANSWERS.get(self.kind)
+
+        def render(answers):
+            answer = answers.get(name) if answers else None
+            if index is not None:
+                if not isinstance(answer, list) or index >= len(answer):
+                    return None
+                answer = answer[index]
+            part = answer.get(key) if isinstance(answer, dict) else None
+            if part in (None, ""):
+                return None
+            if typed is not None and isinstance(part, str):
+                try:
+                    return typed(part)
+                except (ValueError, ArithmeticError):
+                    return part
+            return part
+
+        return render
+
+
+# The columns of an address, and the cell kind of a group's sub-field by its type.
+ADDRESS_COLUMNS = (
+    ("voie", _lazy("voie")),
+    ("complement", _lazy("complément")),
+    ("code_postal", _lazy("code postal")),
+    ("commune", _lazy("commune")),
+)
+SUBFIELD_KINDS = {FieldType.NUMBER: NUMBER, FieldType.DATE: DATE}
+
+
+def part_columns(field):
+    """(suffix, column name, widget) of an address's or a group's own columns.
+
+    A group gives one column a sub-field of each entry, up to its maximum
+    (« Équipe – personne 2 – courriel »): a cell holds one value, typed, that a
+    spreadsheet or pandas reads without splitting text.
+    """
+    name, label = field["name"], field["label"]
+    if field["type"] == FieldType.ADDRESS:
+        return [
+            (key, f"{label} – {part}", PartWidget(name, key))
+            for key, part in ADDRESS_COLUMNS
+        ]
+    group = field.get("group") or {}
+    title = entry_title(group.get("entry_label")).lower()
+    return [
+        (
+            f"{number}__{sub['name']}",
+            f"{label} – {title} {number} – {sub['label']}",
+            PartWidget(
+                name, sub["name"], number - 1, SUBFIELD_KINDS.get(sub["type"], TEXT)
+            ),
+        )
+        for number in range(1, int(group.get("max") or 0) + 1)
+        for sub in group.get("subfields") or ()
+    ]
+
+
 class RoundScores:
     """Each candidature's (mean, count, spread) in a round, computed when first read."""
 
@@ -387,7 +460,13 @@ class CandidatureResource(RowResource):
         self.queryset = (
             queryset if queryset is not None else Candidature.objects.all()
         ).order_by("submit_time", "pk")
-        for name, label, kind in self._answer_columns():
+        for name, label, kind, field in self._answer_columns():
+            if kind in (FieldType.ADDRESS, FieldType.GROUP):
+                for suffix, column_name, widget in part_columns(field):
+                    self.fields[f"answer__{name}__{suffix}"] = Field(
+                        attribute="form_data", column_name=column_name, widget=widget
+                    )
+                continue
             self.fields[f"answer__{name}"] = Field(
                 attribute="form_data",
                 column_name=label,
@@ -418,7 +497,7 @@ class CandidatureResource(RowResource):
 
     def _answer_columns(self):
         """Every field any exported candidature answered, the newest form's order first:
-        (name, label, field type)."""
+        (name, label, field type, its definition)."""
         definition_ids = (
             self.queryset.order_by().values_list("definition_id", flat=True).distinct()
         )
@@ -430,7 +509,9 @@ class CandidatureResource(RowResource):
             for field in definition.fields:
                 if field["name"] not in seen:
                     seen.add(field["name"])
-                    columns.append((field["name"], field["label"], field["type"]))
+                    columns.append(
+                        (field["name"], field["label"], field["type"], field)
+                    )
         return columns
 
     def _rounds(self):

@@ -29,6 +29,7 @@ from .builder import (
     token_uuid,
 )
 from .choices import OPTION_TYPES
+from .compound import ADDRESS_PARTS, PART_MAX_LENGTH, AddressField, GroupField
 from .conditions import Operator
 from .drafts import DraftRefused, draft_addressed, save_draft
 from .eligibility import rule_of
@@ -82,6 +83,18 @@ class EligibilityOut(Schema):
     message: str = Field(description="L'explication à donner alors.")
 
 
+class PartOut(Schema):
+    name: str
+    label: str
+    type: str = Field(
+        "singleline",
+        description="`singleline`, `email`, `phone`, `date` (AAAA-MM-JJ), `number`, "
+        "ou, pour une adresse, `postal_code` (5 chiffres) et `commune`.",
+    )
+    required: bool
+    autocomplete: str | None = None
+
+
 class FieldOut(Schema):
     name: str
     type: str
@@ -116,6 +129,27 @@ class FieldOut(Schema):
         None,
         description="Question d'éligibilité, à poser avant les autres : une réponse "
         "exclue met fin au formulaire (l'envoi est refusé, 422, avec l'explication).",
+    )
+    parts: list[PartOut] = Field(
+        [],
+        description="Les parties d'une adresse (`address`) ou les sous-champs de "
+        "chaque entrée d'un groupe (`group`). Pour une entrée de groupe, `required` : "
+        "obligatoire dans chaque entrée remplie.",
+    )
+    min_items: int | None = Field(
+        None,
+        description="Groupe : nombre minimal d'entrées (si la question est posée).",
+    )
+    max_items: int | None = Field(
+        None, description="Groupe : nombre maximal d'entrées."
+    )
+    entry_label: str | None = Field(
+        None, description="Groupe : le nom d'une entrée (« une personne »)."
+    )
+    answer_schema: dict | None = Field(
+        None,
+        description="Le schéma JSON de la réponse attendue, quand elle n'est pas une "
+        "simple valeur : un objet (adresse) ou une liste d'objets (groupe).",
     )
 
 
@@ -222,10 +256,16 @@ def describe_field(name, field, form_field=None):
             value = getattr(form_field, option)
             if (
                 form_field.field_type in types
-                and option != "confirm_email"
+                and option not in OPTIONS_NOT_SHOWN
                 and value not in (None, "")
             ):
                 setattr(out, option, value)
+    if isinstance(field, AddressField):
+        out.parts, out.answer_schema = address_schema(field.required)
+    if isinstance(field, GroupField):
+        out.parts, out.answer_schema = group_schema(field)
+        out.min_items, out.max_items = field.min_entries, field.max_entries
+        out.entry_label = str(field.entry_label)
     if isinstance(field, ConfirmationField):
         out.type, out.confirms = "email", field.confirms
     if isinstance(field, MultipleFileField):
@@ -235,6 +275,78 @@ def describe_field(name, field, form_field=None):
             max_files=field.max_files,
         )
     return out
+
+
+# Options the schema says otherwise (a second field, ``parts``, ``min_items``…).
+OPTIONS_NOT_SHOWN = {
+    "confirm_email",
+    "group_fields",
+    "min_entries",
+    "max_entries",
+    "entry_label",
+}
+PART_TYPES = {"code_postal": "postal_code", "commune": "commune"}
+
+
+def address_schema(required):
+    parts = [
+        PartOut(
+            name=key,
+            label=str(label),
+            type=PART_TYPES.get(key, "singleline"),
+            required=needed,
+            autocomplete=token,
+        )
+        for key, label, token, needed in ADDRESS_PARTS
+    ]
+    properties = {
+        key: {"type": "string", "title": str(label), "maxLength": PART_MAX_LENGTH}
+        for key, label, _token, _needed in ADDRESS_PARTS
+    }
+    properties["code_postal"]["pattern"] = "^[0-9]{5}$"
+    schema = {
+        "type": "object",
+        "properties": properties,
+        "required": [key for key, *_rest, needed in ADDRESS_PARTS if needed],
+        "additionalProperties": False,
+    }
+    return parts, schema if required else {"anyOf": [schema, {"type": "null"}]}
+
+
+SUBFIELD_SCHEMAS = {
+    "singleline": {"type": "string", "maxLength": PART_MAX_LENGTH},
+    "email": {"type": "string", "format": "email"},
+    "phone": {"type": "string"},
+    "date": {"type": "string", "format": "date"},
+    "number": {"type": ["string", "number"]},
+}
+
+
+def group_schema(field):
+    parts = [
+        PartOut(
+            name=sub["name"],
+            label=sub["label"],
+            type=sub["type"],
+            required=sub["required"],
+        )
+        for sub in field.subfields
+    ]
+    schema = {
+        "type": "array",
+        "minItems": max(field.min_entries, 1 if field.required else 0),
+        "maxItems": field.max_entries,
+        "items": {
+            "type": "object",
+            "properties": {
+                sub["name"]: {"title": sub["label"], **SUBFIELD_SCHEMAS[sub["type"]]}
+                for sub in field.subfields
+            },
+            "required": [sub["name"] for sub in field.subfields if sub["required"]],
+            "additionalProperties": False,
+        },
+    }
+    return parts, schema
 
 
 def describe_form(page, request):
@@ -312,8 +424,12 @@ SUBMISSION_BODY = {
             "un champ par réponse, les fichiers sous le nom de leur champ.\n\n"
             "Types JSON acceptés, selon le type du champ : `singleline`, `multiline`, "
             "`email`, `url`, `dropdown`, `radio`, `hidden`, `phone`, `siret`, `siren`, "
-            "`departement` : une chaîne (une adresse à confirmer a un second champ, "
-            "`confirms` dans le schéma) ; `number` : "
+            "`departement`, `commune` : une chaîne (une adresse à confirmer a un second "
+            "champ, `confirms` dans le schéma) ; `address` : un objet `{voie, complement, "
+            "code_postal, commune}` ; `group` : une liste d'objets, un par entrée, clés "
+            "des sous-champs (`parts`, `answer_schema` dans le schéma) ; les erreurs d'une "
+            "partie sont aussi données sous `<champ>.<partie>` (`equipe.2.courriel`) ; "
+            "`number` : "
             "un nombre ou une chaîne qui en est un (30 chiffres au plus) ; `checkbox` : "
             "`true` ou `false` (ou la chaîne `on`, comme l'envoie un navigateur) ; "
             "`checkboxes`, `multiselect` : une liste de chaînes ; "
@@ -342,6 +458,8 @@ SUBMISSION_BODY = {
                                     {"type": "number"},
                                     {"type": "boolean"},
                                     {"type": "array", "items": {"type": "string"}},
+                                    {"type": "object"},
+                                    {"type": "array", "items": {"type": "object"}},
                                     {"type": "null"},
                                 ]
                             },

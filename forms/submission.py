@@ -51,6 +51,7 @@ from .builder import (
     max_request_size,
     token_uuid,
 )
+from .compound import AddressField, GroupField, PartsField
 from .drafts import keep_draft_files
 from .models.applicants import Draft
 from .models.candidatures import EligibilityRefusal
@@ -206,6 +207,7 @@ def _submit_open(page, request, channel, client_key):
                 name: [str(m) for m in messages]
                 for name, messages in form.errors.items()
             },
+            **part_errors(form),
             **errors,
         }
         raise Refused(
@@ -298,6 +300,10 @@ JSON_TYPE_ERRORS = {
     "number": gettext_lazy("Réponse attendue : un nombre."),
     "boolean": gettext_lazy("Réponse attendue : true ou false."),
     "list": gettext_lazy("Réponse attendue : une liste de textes."),
+    "address": gettext_lazy(
+        "Réponse attendue : un objet {voie, complement, code_postal, commune}."
+    ),
+    "group": gettext_lazy("Réponse attendue : une liste d'objets, un par entrée."),
     "file": gettext_lazy(
         "Les fichiers s'envoient en multipart/form-data, pas dans un corps JSON."
     ),
@@ -314,6 +320,10 @@ def _json_kind(field):
         return None
     if isinstance(field, MultipleFileField):
         return "file"
+    if isinstance(field, AddressField):
+        return "address"
+    if isinstance(field, GroupField):
+        return "group"
     if isinstance(field, forms.BooleanField):
         return "boolean"
     if isinstance(field, forms.MultipleChoiceField):
@@ -334,7 +344,21 @@ def _accepts(kind, value):
         )
     if kind == "list":
         return isinstance(value, list) and all(isinstance(item, str) for item in value)
+    if kind == "address":
+        return isinstance(value, dict)
+    if kind == "group":
+        return isinstance(value, list) and all(isinstance(item, dict) for item in value)
     return kind == "file" and value == []
+
+
+def part_errors(form):
+    """The errors of an address's or a group's parts, under ``<field>.<part>``."""
+    errors = {}
+    for name in form.errors:
+        field = form.fields.get(name)
+        if isinstance(field, PartsField):
+            errors.update(field.api_errors(name))
+    return errors
 
 
 def unknown_names(form, data, files):

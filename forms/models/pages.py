@@ -37,6 +37,7 @@ from ..builder import (
     token_uuid,
 )
 from ..choices import NON_INPUT_TYPES, OPTION_TYPES, FieldType, FileKind
+from ..compound import MAX_ENTRIES, group_limits, parse_subfields
 from ..conditions import Operator, condition_errors, values_of
 from ..eligibility import eligibility_errors, rule_of
 from ..fields import FileKindsField
@@ -137,6 +138,39 @@ class CandidatureFormField(AbstractFormField):
             "Pour une adresse électronique : une seconde case vérifie la première."
         ),
     )
+    group_fields = models.TextField(
+        _("sous-champs du groupe"),
+        blank=True,
+        help_text=_(
+            "Pour un groupe répétable : un par ligne, « Libellé : type », le type parmi "
+            "texte, courriel, téléphone, date, nombre (texte si rien) ; une * après le "
+            "libellé le rend obligatoire dans chaque entrée remplie. Par exemple : "
+            "« Nom * », « Rôle », « Courriel : courriel »."
+        ),
+    )
+    min_entries = models.PositiveSmallIntegerField(
+        _("nombre minimal d'entrées"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_ENTRIES)],
+        help_text=_("Pour un groupe répétable : 0 par défaut."),
+    )
+    max_entries = models.PositiveSmallIntegerField(
+        _("nombre maximal d'entrées"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_ENTRIES)],
+        help_text=_("Pour un groupe répétable : 5 par défaut, 20 au plus."),
+    )
+    entry_label = SingleLineCharField(
+        _("nom d'une entrée"),
+        max_length=60,
+        blank=True,
+        help_text=_(
+            "Pour un groupe répétable, au singulier avec son article : « une personne » "
+            "(« Ajouter une personne », « Personne 2 »)."
+        ),
+    )
 
     condition_field = SingleLineCharField(
         _("afficher seulement si la question"),
@@ -192,6 +226,14 @@ class CandidatureFormField(AbstractFormField):
         FieldRowPanel([FieldPanel("min_date"), FieldPanel("max_date")]),
         FieldRowPanel([FieldPanel("pattern"), FieldPanel("pattern_message")]),
         FieldPanel("confirm_email"),
+        MultiFieldPanel(
+            [
+                FieldPanel("group_fields"),
+                FieldRowPanel([FieldPanel("min_entries"), FieldPanel("max_entries")]),
+                FieldPanel("entry_label"),
+            ],
+            heading=_("Groupe répétable"),
+        ),
         FieldRowPanel([FieldPanel("max_file_size_mb"), FieldPanel("max_files")]),
         FieldPanel("allowed_file_types"),
     ]
@@ -253,6 +295,14 @@ class CandidatureFormField(AbstractFormField):
         }
         if options := self.options():  # absent when none: earlier digests unchanged
             definition["options"] = options
+        if self.field_type == FieldType.GROUP:
+            low, high = group_limits(self.min_entries, self.max_entries)
+            definition["group"] = {
+                "subfields": parse_subfields(self.group_fields)[0],
+                "min": low,
+                "max": high,
+                "entry_label": self.entry_label,
+            }
         if rule := rule_of(self):
             definition["eligibility"] = {"excluded": rule[0], "message": rule[1]}
         if self.condition_field:
