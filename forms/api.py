@@ -18,7 +18,7 @@ from wagtail.models import Site
 from cms_pages.models import CallStatus
 from core.throttle import client_key_for
 
-from . import submission
+from . import submission, validators
 from .builder import (
     HONEYPOT_FIELD,
     TOKEN_FIELD,
@@ -29,7 +29,13 @@ from .builder import (
     token_uuid,
 )
 from .choices import OPTION_TYPES
-from .compound import ADDRESS_PARTS, PART_MAX_LENGTH, AddressField, GroupField
+from .compound import (
+    ADDRESS_PARTS,
+    PART_MAX_LENGTH,
+    AddressField,
+    GroupField,
+    postal_departements,
+)
 from .conditions import Operator
 from .drafts import DraftRefused, draft_addressed, save_draft
 from .eligibility import rule_of
@@ -93,6 +99,15 @@ class PartOut(Schema):
     )
     required: bool
     autocomplete: str | None = None
+
+
+class CommuneOut(Schema):
+    code: str = Field(description="Code INSEE (COG).")
+    name: str
+    departement: str
+    value: str = Field(
+        description="Ce qu'il faut envoyer comme réponse : « Nom (code INSEE) »."
+    )
 
 
 class FieldOut(Schema):
@@ -398,6 +413,31 @@ def list_forms(request):
             extended=page.call.extended,
         )
         for page in pages
+    ]
+
+
+@router.get(
+    "/communes/",
+    response=list[CommuneOut],
+    summary="Communes dont le nom commence ainsi",
+    url_name="communes",
+)
+def list_communes(request, q: str = "", code_postal: str = ""):
+    """Twenty communes at most whose name (accents, case and hyphens aside) or INSEE
+    code starts with ``q``; with a ``code_postal``, those of its département only.
+    For the autocomplete of a commune box (the answer is checked when sent)."""
+    code = code_postal.strip()
+    departements = (
+        postal_departements(code) if len(code) == 5 and code.isdigit() else None
+    )
+    return [
+        CommuneOut(
+            code=code,
+            name=name,
+            departement=departement,
+            value=validators.commune_label(code, name),
+        )
+        for code, name, departement in validators.communes_starting(q, departements)
     ]
 
 

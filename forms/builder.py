@@ -26,6 +26,7 @@ from .choices import DEFAULT_FILE_KINDS, FieldType
 from .compound import (
     AddressField,
     GroupField,
+    commune_search_url,
     filled,
     group_limits,
     parse_subfields,
@@ -472,7 +473,13 @@ class CandidatureFormBuilder(FormBuilder):
 
     def create_commune_field(self, field, options):
         options.setdefault(
-            "widget", forms.TextInput(attrs={"autocomplete": "address-level2"})
+            "widget",
+            forms.TextInput(
+                attrs={
+                    "autocomplete": "address-level2",
+                    "data-amorce-commune": commune_search_url(),
+                }
+            ),
         )
         if not options.get("help_text"):
             options["help_text"] = _(

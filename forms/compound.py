@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import NoReverseMatch, reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
@@ -166,6 +167,14 @@ def address_lines(value):
 # Widgets -----------------------------------------------------------------------
 
 
+def commune_search_url():
+    """Where the page's script finds communes as they are typed (``forms.api``)."""
+    try:
+        return reverse("wagtailapi_v3:communes")
+    except NoReverseMatch:
+        return ""
+
+
 class PartsWidget(forms.Widget):
     """Several inputs under one question; their own errors shown beside each."""
 
@@ -205,7 +214,7 @@ class AddressWidget(PartsWidget):
                 "required": needed and required,
                 "optional": not needed,
                 "error": self.part_errors.get(key),
-                "commune": key == "commune",
+                "commune": commune_search_url() if key == "commune" else "",
                 "numeric": key == "code_postal",
             }
             for key, label, token, needed in ADDRESS_PARTS
