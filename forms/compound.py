@@ -214,6 +214,7 @@ class AddressWidget(PartsWidget):
                 "required": needed and required,
                 "optional": not needed,
                 "error": self.part_errors.get(key),
+                "disabled": context["widget"]["attrs"].get("disabled"),
                 "commune": commune_search_url() if key == "commune" else "",
                 "numeric": key == "code_postal",
             }
@@ -277,6 +278,7 @@ class GroupWidget(PartsWidget):
                         "required": False,  # a blank entry is sent too
                         "optional": not sub["required"],
                         "error": self.part_errors.get((number, sub["name"])),
+                        "disabled": context["widget"]["attrs"].get("disabled"),
                     }
                     for sub in self.subfields
                 ],

@@ -410,6 +410,13 @@ def test_each_part_is_its_own_typed_column_in_the_spreadsheets(
     assert frame.loc[0, "Équipe – personne 2 – Jours par semaine"] == 2.5
     assert frame.loc[0, "Adresse du service – code postal"] == "75007"
 
+    ods_path = tmp_path / "export.ods"
+    with ods_path.open("wb") as output:
+        write_sheets("ods", [resource.sheet()], output)
+    frame = pandas.read_excel(ods_path, engine="odf")
+    assert frame.loc[0, "Équipe – personne 2 – Jours par semaine"] == 2.5
+    assert frame.loc[0, "Adresse du service – commune"] == "Paris (75056)"
+
     csv_path = tmp_path / "export.csv"
     with csv_path.open("wb") as output:
         write_sheets("csv", [resource.sheet()], output)
@@ -438,3 +445,27 @@ def test_a_draft_keeps_an_address_and_a_team_and_gives_them_back(client, team_fo
         "20 avenue de Ségur"
     )
     assert soup.select_one("input[name=equipe__2__nom]")["value"] == "Léo Petit"
+
+
+def test_communes_are_suggested_as_typed_and_narrowed_by_the_postal_code(client):
+    found = client.get("/api/v3/forms/communes/", {"q": "saint-den"}).json()
+    assert len(found) == 20 and all(c["name"].startswith("Saint-Den") for c in found)
+    found = client.get(
+        "/api/v3/forms/communes/", {"q": "saint denis", "code_postal": "93200"}
+    ).json()
+    assert found == [
+        {
+            "code": "93066",
+            "name": "Saint-Denis",
+            "departement": "93",
+            "value": "Saint-Denis (93066)",
+        }
+    ]
+    assert client.get("/api/v3/forms/communes/", {"q": "l"}).json() == []
+
+
+def test_a_commune_box_carries_where_its_suggestions_come_from(client, team_form):
+    soup = BeautifulSoup(client.get(team_form.url).content, "html.parser")
+    box = soup.select_one("input[name=adresse_du_service__commune]")
+    assert box["data-amorce-commune"] == "/api/v3/forms/communes/"
+    assert soup.find("script", src=lambda s: s and s.endswith("forms/js/parts.js"))
