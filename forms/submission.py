@@ -361,9 +361,19 @@ def part_errors(form):
     return errors
 
 
+def _is_part(form, name):
+    """``adresse__code_postal``, ``equipe__2__courriel``: a part sent in multipart."""
+    field = form.fields.get(name.split("__", 1)[0])
+    return isinstance(field, PartsField)
+
+
 def unknown_names(form, data, files):
     """Per-name errors for what is not a field of this form (the first few)."""
-    names = [name for name in [*data.keys(), *files.keys()] if name not in form.fields]
+    names = [
+        name
+        for name in [*data.keys(), *files.keys()]
+        if name not in form.fields and not _is_part(form, name)
+    ]
     message = _("Ce formulaire n'a pas de champ de ce nom.")
     return {name[:100]: [message] for name in names[:MAX_UNKNOWN_NAMES]}
 

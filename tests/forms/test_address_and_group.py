@@ -261,6 +261,14 @@ def test_the_api_describes_the_parts_and_checks_each(client, team_form):
     assert "sous-champs inconnus" in response.json()["errors"]["equipe"][0]
     assert not Candidature.objects.exists()
 
+    # In multipart, each part under its own name, as a browser sends it.
+    response = client.post(
+        url, {**base(), **address_post(code_postal="75 007"), **entry(1, nom="A")}
+    )
+    assert response.status_code == 422
+    assert "Remplissez au moins 2" in response.json()["errors"]["equipe"][0]
+    assert "adresse_du_service" not in response.json()["errors"]
+
     response = send()
     assert response.status_code == 201, response.json()
     data = Candidature.objects.get().form_data
@@ -469,3 +477,20 @@ def test_a_commune_box_carries_where_its_suggestions_come_from(client, team_form
     box = soup.select_one("input[name=adresse_du_service__commune]")
     assert box["data-amorce-commune"] == "/api/v3/forms/communes/"
     assert soup.find("script", src=lambda s: s and s.endswith("forms/js/parts.js"))
+
+
+def test_the_admin_dossier_shows_the_address_and_each_entry_on_its_line(
+    client, programme_client, team_form
+):
+    post_form(client, team_form, {**base(), **address_post(), **good_team()})
+    candidature = Candidature.objects.get()
+    response = programme_client.get(f"/admin/candidatures/inspect/{candidature.pk}/")
+    soup = BeautifulSoup(response.content, "html.parser")
+    answers_by_label = {
+        dt.get_text(strip=True): dt.find_next_sibling("dd")
+        for dt in soup.select("dl.amorce-answers dt")
+    }
+    address = answers_by_label["Adresse du service"]
+    assert [t.strip() for t in address.strings] == ["20 avenue de Ségur", "75007 Paris"]
+    team = [t.strip() for t in answers_by_label["Équipe"].strings]
+    assert team[1].startswith("Personne 2 – Nom : Léo Petit")
