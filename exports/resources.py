@@ -13,6 +13,7 @@ Every text cell is neutralised: a cell starting with ``=``, ``+``, ``-`` or
 ``@`` cannot be read as a formula by a spreadsheet program.
 """
 
+import copy
 import datetime as dt
 from decimal import Decimal
 from functools import cached_property
@@ -287,6 +288,17 @@ def part_columns(field):
     ]
 
 
+def _widen_group(newest, older):
+    """An older version of a group with more entries or other sub-fields: the columns
+    hold them too (the newest's labels first), so that no answer is left out."""
+    group, before = newest.setdefault("group", {}), older.get("group") or {}
+    group["max"] = max(int(group.get("max") or 0), int(before.get("max") or 0))
+    names = {sub["name"] for sub in group.setdefault("subfields", [])}
+    group["subfields"] = group["subfields"] + [
+        sub for sub in before.get("subfields") or () if sub["name"] not in names
+    ]
+
+
 class RoundScores:
     """Each candidature's (mean, count, spread) in a round, computed when first read."""
 
@@ -504,14 +516,18 @@ class CandidatureResource(RowResource):
         definitions = FormDefinition.objects.filter(pk__in=definition_ids).order_by(
             "page_id", "-created_at"
         )
-        columns, seen = [], set()
+        columns, seen = [], {}
         for definition in definitions:
             for field in definition.fields:
                 if field["name"] not in seen:
-                    seen.add(field["name"])
+                    if field["type"] == FieldType.GROUP:  # widened below, not stored
+                        field = copy.deepcopy(field)
+                    seen[field["name"]] = field
                     columns.append(
                         (field["name"], field["label"], field["type"], field)
                     )
+                elif field["type"] == seen[field["name"]]["type"] == FieldType.GROUP:
+                    _widen_group(seen[field["name"]], field)
         return columns
 
     def _rounds(self):

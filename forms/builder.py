@@ -497,6 +497,14 @@ class CandidatureFormBuilder(FormBuilder):
     def create_group_field(self, field, options):
         options.pop("initial", None)
         low, high = group_limits(field.min_entries, field.max_entries)
+        # Said in the help too: without script, every entry up to the maximum shows.
+        said = (
+            _("De %(min)s à %(max)s entrées ; une entrée laissée vide est ignorée.")
+            if low > 1
+            else _("Jusqu'à %(max)s entrées ; une entrée laissée vide est ignorée.")
+        ) % {"min": low, "max": high}
+        help_text = options.get("help_text")
+        options["help_text"] = f"{help_text} {said}" if help_text else said
         return GroupField(
             subfields=parse_subfields(field.group_fields)[0],
             min_entries=low,

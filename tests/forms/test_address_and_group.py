@@ -494,3 +494,59 @@ def test_the_admin_dossier_shows_the_address_and_each_entry_on_its_line(
     assert [t.strip() for t in address.strings] == ["20 avenue de Ségur", "75007 Paris"]
     team = [t.strip() for t in answers_by_label["Équipe"].strings]
     assert team[1].startswith("Personne 2 – Nom : Léo Petit")
+
+
+def test_the_applicant_edits_a_team_from_the_dossier_and_the_address_stays(team_form):
+    import re
+
+    from django.core import mail
+    from django.test import Client
+
+    post_form(Client(), team_form, {**base(), **address_post(), **good_team()})
+    candidature = Candidature.objects.get()
+    [receipt] = [m for m in mail.outbox if candidature.applicant_email in m.to]
+    [url] = re.findall(r"https?://\S+/espace-candidat/lien/[^/\s]+/", receipt.body)
+    browser = Client()
+    dossier = browser.post("/" + url.split("/", 3)[3])["Location"]
+    soup = BeautifulSoup(browser.get(f"{dossier}modifier/").content, "html.parser")
+    assert soup.select_one("input[name=adresse_du_service__code_postal]")["value"] == (
+        "75007"
+    )
+    assert soup.select_one("input[name=equipe__2__nom]")["value"] == "Léo Petit"
+    assert soup.find("script", src=lambda s: s and s.endswith("forms/js/parts.js"))
+
+    data = {**base(), **address_post(), **good_team(), **entry(3, nom="Inès")}
+    data.pop("identity_email")
+    assert browser.post(f"{dossier}modifier/", data).status_code == 303
+    candidature.refresh_from_db()
+    assert [e["nom"] for e in candidature.form_data["equipe"]] == [
+        "Camille Martin",
+        "Léo Petit",
+        "Inès",
+    ]
+    assert candidature.versions.get().changed_fields == ["equipe"]
+
+
+def test_a_group_narrowed_since_keeps_the_columns_of_its_older_answers(
+    client, team_form
+):
+    from exports.resources import CandidatureResource
+
+    data = {**base(), **address_post(), **good_team(), **entry(3, nom="Inès")}
+    post_form(client, team_form, data)
+    team_form.form_fields.filter(label="Équipe").update(max_entries=2)
+    post_form(
+        client,
+        team_form,
+        {
+            **base(identity_email="autre@example.gouv.fr"),
+            **address_post(),
+            **good_team(),
+        },
+    )
+    assert Candidature.objects.count() == 2
+    assert Candidature.objects.values("definition").distinct().count() == 2
+    sheet = CandidatureResource(Candidature.objects.filter(page=team_form)).sheet()
+    rows = [dict(zip(sheet.headers, row, strict=True)) for row in sheet.rows]
+    assert rows[0]["Équipe – personne 3 – Nom"] == "Inès"
+    assert rows[1]["Équipe – personne 3 – Nom"] is None
