@@ -361,7 +361,12 @@ def group_schema(field):
             "additionalProperties": False,
         },
     }
-    return parts, schema
+    if field.required:
+        return parts, schema
+    # Optional: no entry at all, or at least the minimum.
+    return parts, {
+        "anyOf": [schema, {"type": "array", "maxItems": 0}, {"type": "null"}]
+    }
 
 
 def describe_form(page, request):

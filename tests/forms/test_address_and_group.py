@@ -550,3 +550,14 @@ def test_a_group_narrowed_since_keeps_the_columns_of_its_older_answers(
     rows = [dict(zip(sheet.headers, row, strict=True)) for row in sheet.rows]
     assert rows[0]["Équipe – personne 3 – Nom"] == "Inès"
     assert rows[1]["Équipe – personne 3 – Nom"] is None
+
+
+def test_a_blind_round_hides_the_address_and_the_team(client, team_form):
+    from selection.blind import blind_answers, masked
+
+    post_form(client, team_form, {**base(), **address_post(), **good_team()})
+    candidature = Candidature.objects.get()
+    rows = {r["label"]: r for r in blind_answers(candidature, candidature.answers())}
+    for label in ("Adresse du service", "Équipe"):
+        assert rows[label]["display"] == masked()
+        assert "Camille" not in str(rows[label]["value"])
