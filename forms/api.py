@@ -28,7 +28,8 @@ from .builder import (
     token_for,
     token_uuid,
 )
-from .choices import OPTION_TYPES
+from .choices import OPTION_TYPES, FieldType
+from .choices import Status as CandidatureStatus
 from .conditions import Operator
 from .drafts import DraftRefused, draft_addressed, save_draft
 from .eligibility import rule_of
@@ -55,7 +56,9 @@ class CallOut(Schema):
     rolling: bool
     extended: bool
     initial_closes_at: dt.datetime | None
-    status: str
+    status: CallStatus = Field(
+        description="`upcoming` : pas encore ouvert ; `open` : ouvert ; `closed` : clos."
+    )
     criteria: list[CriterionOut]
 
 
@@ -84,7 +87,10 @@ class EligibilityOut(Schema):
 
 class FieldOut(Schema):
     name: str
-    type: str
+    type: FieldType = Field(
+        description="`section` et `explanation` sont des textes sans saisie ; les autres "
+        "types attendent une réponse (voir le corps d'un envoi)."
+    )
     label: str
     help_text: str = ""
     required: bool
@@ -124,7 +130,7 @@ class FormOut(Schema):
     title: str
     introduction: str
     url: str | None
-    state: str
+    state: CallStatus = Field(description="L'état de l'appel (comme `call.status`).")
     call: CallOut
     fields: list[FieldOut]
 
@@ -133,7 +139,7 @@ class FormSummaryOut(Schema):
     id: int
     title: str
     url: str | None
-    state: str
+    state: CallStatus = Field(description="L'état de l'appel.")
     call_id: int
     call_title: str
     closes_at: dt.datetime | None
@@ -143,7 +149,7 @@ class FormSummaryOut(Schema):
 
 class SubmissionCreated(Schema):
     reference: str
-    status: str
+    status: CandidatureStatus
     submitted_at: dt.datetime
 
 
