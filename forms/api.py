@@ -28,7 +28,8 @@ from .builder import (
     token_for,
     token_uuid,
 )
-from .choices import OPTION_TYPES
+from .choices import OPTION_TYPES, FieldType
+from .choices import Status as CandidatureStatus
 from .compound import (
     ADDRESS_PARTS,
     PART_MAX_LENGTH,
@@ -62,7 +63,9 @@ class CallOut(Schema):
     rolling: bool
     extended: bool
     initial_closes_at: dt.datetime | None
-    status: str
+    status: CallStatus = Field(
+        description="`upcoming` : pas encore ouvert ; `open` : ouvert ; `closed` : clos."
+    )
     criteria: list[CriterionOut]
 
 
@@ -112,7 +115,10 @@ class CommuneOut(Schema):
 
 class FieldOut(Schema):
     name: str
-    type: str
+    type: FieldType = Field(
+        description="`section` et `explanation` sont des textes sans saisie ; les autres "
+        "types attendent une réponse (voir le corps d'un envoi)."
+    )
     label: str
     help_text: str = ""
     required: bool
@@ -173,7 +179,7 @@ class FormOut(Schema):
     title: str
     introduction: str
     url: str | None
-    state: str
+    state: CallStatus = Field(description="L'état de l'appel (comme `call.status`).")
     call: CallOut
     fields: list[FieldOut]
 
@@ -182,7 +188,7 @@ class FormSummaryOut(Schema):
     id: int
     title: str
     url: str | None
-    state: str
+    state: CallStatus = Field(description="L'état de l'appel.")
     call_id: int
     call_title: str
     closes_at: dt.datetime | None
@@ -192,7 +198,7 @@ class FormSummaryOut(Schema):
 
 class SubmissionCreated(Schema):
     reference: str
-    status: str
+    status: CandidatureStatus
     submitted_at: dt.datetime
 
 
@@ -460,13 +466,41 @@ def form_schema(request, page_id: int):
     return describe_form(page, request)
 
 
+ANSWERS_SCHEMA = {
+    "type": "object",
+    "description": "Les réponses, par nom de champ.",
+    "additionalProperties": {
+        "anyOf": [
+            {"type": "string"},
+            {"type": "number"},
+            {"type": "boolean"},
+            {"type": "array", "items": {"type": "string"}},
+            {"type": "object"},
+            {"type": "array", "items": {"type": "object"}},
+            {"type": "null"},
+        ]
+    },
+}
+UUID_PATTERN = (
+    "^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
+)
+IDEMPOTENCY_KEY_SCHEMA = {
+    "type": "string",
+    "format": "uuid",
+    "description": "Comme l'en-tête Idempotency-Key, pour les clients qui ne "
+    "savent pas l'envoyer.",
+}
+
 SUBMISSION_BODY = {
     "requestBody": {
         "required": True,
         "description": (
             "Les réponses, par nom de champ (voir le schéma du formulaire). En JSON : "
             '`{"answers": {...}}`, sans fichier, 2,5 Mo au plus. En multipart/form-data : '
-            "un champ par réponse, les fichiers sous le nom de leur champ.\n\n"
+            "soit une partie `answers` qui contient le même objet JSON (ce qu'envoient "
+            "les clients générés), soit un champ par réponse (comme un navigateur) ; "
+            "les fichiers sous le nom de leur champ, plusieurs fichiers d'un même champ "
+            "sous son nom répété ou sous `<nom>.2`, `<nom>.3`…\n\n"
             "Types JSON acceptés, selon le type du champ : `singleline`, `multiline`, "
             "`email`, `url`, `dropdown`, `radio`, `hidden`, `phone`, `siret`, `siren`, "
             "`departement`, `commune` : une chaîne (une adresse à confirmer a un second "
@@ -484,7 +518,8 @@ SUBMISSION_BODY = {
             "champ du formulaire, un caractère nul ou une demi-paire UTF-16 isolée "
             "(`\\ud800`) sont refusés (422, erreur par champ) ; un corps illisible (JSON "
             "invalide, `NaN`, trop imbriqué, pas en UTF-8) aussi (422).\n\n"
-            "L'en-tête `Idempotency-Key` (UUID) évite les doublons : renvoyée au même "
+            "L'en-tête `Idempotency-Key` (UUID), ou `idempotency_key` à côté des "
+            "réponses, évite les doublons : renvoyée au même "
             "formulaire, la même clé rend la même référence ; une clé qui a déjà servi "
             "pour un autre formulaire est refusée (422). Les envois refusés comptent, "
             "comme les candidatures, dans la limite par adresse (429)."
@@ -495,25 +530,22 @@ SUBMISSION_BODY = {
                     "type": "object",
                     "required": ["answers"],
                     "properties": {
-                        "answers": {
-                            "type": "object",
-                            "additionalProperties": {
-                                "anyOf": [
-                                    {"type": "string"},
-                                    {"type": "number"},
-                                    {"type": "boolean"},
-                                    {"type": "array", "items": {"type": "string"}},
-                                    {"type": "object"},
-                                    {"type": "array", "items": {"type": "object"}},
-                                    {"type": "null"},
-                                ]
-                            },
-                        }
+                        "answers": ANSWERS_SCHEMA,
+                        "idempotency_key": IDEMPOTENCY_KEY_SCHEMA,
                     },
                 }
             },
             "multipart/form-data": {
-                "schema": {"type": "object", "additionalProperties": True}
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "answers": ANSWERS_SCHEMA,
+                        "idempotency_key": IDEMPOTENCY_KEY_SCHEMA,
+                    },
+                    # The files, each under the name of its field.
+                    "additionalProperties": {"type": "string", "format": "binary"},
+                },
+                "encoding": {"answers": {"contentType": "application/json"}},
             },
         },
     },
@@ -522,7 +554,13 @@ SUBMISSION_BODY = {
             "in": "header",
             "name": "Idempotency-Key",
             "required": False,
-            "schema": {"type": "string", "format": "uuid"},
+            # A UUID, written as text: openapi-python-client 0.29 puts a
+            # ``format: uuid`` header into the request as a UUID object, which
+            # httpx refuses. A generated client gives a UUID object as
+            # ``idempotency_key`` in the body instead (docs/api.md).
+            "schema": {"type": "string", "pattern": UUID_PATTERN},
+            "description": "Un UUID (texte), par exemple "
+            "`0b9f5c1e-3f7a-4d2b-9c4e-1a2b3c4d5e6f`.",
         }
     ],
 }
@@ -596,6 +634,8 @@ DRAFT_BODY = {
         "content": copy.deepcopy(SUBMISSION_BODY["requestBody"]["content"]),
     }
 }
+for _body in DRAFT_BODY["requestBody"]["content"].values():
+    del _body["schema"]["properties"]["idempotency_key"]
 DRAFT_RESPONSES = {
     404: Problem,
     409: Problem,

@@ -53,6 +53,15 @@ HONEYPOT_FIELD = "site_web"
 TOKEN_FIELD = "jeton"  # noqa: S105 - a form field name, not a secret
 
 CONFIRMATION_SUFFIX = "__confirmation"
+# Names the form or the API body use for themselves: a question named so
+# would be taken for them (a question « Site web » for the trap).
+RESERVED_NAMES = {
+    HONEYPOT_FIELD,
+    TOKEN_FIELD,
+    "answers_section",
+    "answers",  # the JSON part of a multipart API body
+    "idempotency_key",  # its key, beside the answers
+}
 INELIGIBLE = "ineligible"  # the code of an eligibility question's refusal
 DEFAULT_MAX_LENGTH = {FieldType.SINGLELINE: 255, FieldType.MULTILINE: 10_000}
 MAX_TOKEN_LENGTH = 200

@@ -38,6 +38,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import QueryDict
 from django.http.multipartparser import MultiPartParserError
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -402,6 +403,19 @@ def json_answers(form, answers):
     return data, errors
 
 
+def numbered_files(files):
+    """The files by field: ``<name>.2``, ``<name>.3``… join the files sent as ``<name>``."""
+    if not any("." in name for name in files):
+        return files
+    joined = MultiValueDict()
+    for name, uploads in files.lists():
+        base, _dot, number = name.rpartition(".")
+        key = base if base and number.isdigit() else name
+        for upload in uploads:
+            joined.appendlist(key, upload)
+    return joined
+
+
 class ApiBody:
     """A JSON body (``{"answers": {…}}``) or a multipart one, and an optional key."""
 
@@ -425,14 +439,25 @@ class ApiBody:
                 "bad_token", 422, _("L'en-tête Idempotency-Key doit être un UUID.")
             ) from None
 
+    # The names a body gives beside the answers (forms refuse them as questions).
+    ANSWERS_PART = "answers"
+    KEY_FIELD = "idempotency_key"
+
     def read(self, request):
+        """The answers and files of the body, and the key it gives beside them.
+
+        In multipart, the answers are either one field each (as a browser
+        sends them) or one ``answers`` part holding their JSON, as generated
+        clients send them; a field taking several files takes them under its
+        name repeated, or under ``<name>.2``, ``<name>.3``…
+        """
         content_type = request.content_type or ""
         if (
             content_type.startswith("multipart/form-data")
             or content_type == "application/x-www-form-urlencoded"
         ):
             try:
-                return request.POST, request.FILES
+                data, files = request.POST, request.FILES
             except RequestDataTooBig:
                 raise Refused("too_big", 413, _("Envoi trop volumineux.")) from None
             except UNREADABLE_BODY:  # no boundary, a truncated part, too many fields…
@@ -441,6 +466,13 @@ class ApiBody:
                     422,
                     _("Le corps multipart de la requête est illisible."),
                 ) from None
+            self.body_key = data.get(self.KEY_FIELD)
+            if self.ANSWERS_PART in data:
+                answers = self.json_object(data[self.ANSWERS_PART].encode())
+            else:
+                answers = data.copy()
+                answers.pop(self.KEY_FIELD, None)
+            return answers, numbered_files(files)
         try:
             raw = request.body
         except RequestDataTooBig:
@@ -453,6 +485,12 @@ class ApiBody:
                 )
                 % {"max": megabytes(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)},
             ) from None
+        body = self.json_object(raw or b"{}", whole_body=True)
+        self.body_key = body.get(self.KEY_FIELD)
+        return body["answers"], {}
+
+    def json_object(self, raw, whole_body=False):
+        """The answers (or, for ``whole_body``, the body holding them) read from JSON."""
         if raw.count(b"[") + raw.count(b"{") > MAX_JSON_CONTAINERS:
             raise Refused(
                 "unreadable",
@@ -460,24 +498,29 @@ class ApiBody:
                 _("Le corps de la requête contient trop de listes ou d'objets."),
             )
         try:
-            body = json.loads(
-                raw or b"{}", parse_float=Decimal, parse_constant=_refuse_constant
-            )
+            body = json.loads(raw, parse_float=Decimal, parse_constant=_refuse_constant)
         except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
             raise Refused(
                 "unreadable", 422, _("Le corps de la requête n'est pas du JSON valide.")
             ) from None
-        answers = body.get("answers") if isinstance(body, dict) else None
+        answers = body.get("answers") if whole_body and isinstance(body, dict) else body
         if not isinstance(answers, dict):
             raise Refused(
                 "unreadable", 422, _("Le corps doit contenir un objet « answers ».")
             )
-        return answers, {}
+        return body
 
     def token(self, page, request, data):
         """The UUID this request is known by: its Idempotency-Key, or the form's token."""
         if token := self.header_token(request):
             return token
+        if (key := getattr(self, "body_key", None)) is not None:
+            try:
+                return uuid.UUID(str(key))
+            except ValueError:
+                raise Refused(
+                    "bad_token", 422, _("La clé idempotency_key doit être un UUID.")
+                ) from None
         raw = data.get(TOKEN_FIELD)
         if not raw:
             return None

@@ -30,8 +30,10 @@ from cms_pages.panels import (
 from core.text import SingleLineCharField
 
 from ..builder import (
+    CONFIRMATION_SUFFIX,
     IDENTITY_FIELDS,
     IDENTITY_PREFIX,
+    RESERVED_NAMES,
     TOKEN_FIELD,
     CandidatureFormBuilder,
     token_uuid,
@@ -259,6 +261,18 @@ class CandidatureFormField(AbstractFormField):
         if self.get_field_clean_name().startswith(IDENTITY_PREFIX):
             raise ValidationError(
                 {"label": _("Ce libellé est réservé au bloc d'identité.")}
+            )
+        if (
+            self.get_field_clean_name() in RESERVED_NAMES
+            or self.get_field_clean_name().endswith(CONFIRMATION_SUFFIX)
+        ):
+            raise ValidationError(
+                {
+                    "label": _(
+                        "Ce libellé est réservé au formulaire lui-même : précisez-le "
+                        "(par exemple « Site web du projet »)."
+                    )
+                }
             )
         unknown = set(filter(None, (self.allowed_file_types or "").split(","))) - set(
             FileKind.values

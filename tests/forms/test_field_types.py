@@ -383,3 +383,25 @@ def test_a_commune_field_through_the_site_and_the_api(client, programme):
     assert Candidature.objects.get().form_data["commune"] == "Saint-Denis (93066)"
     schema = client.get(f"/api/v3/forms/{page.pk}/").json()
     assert {f["name"]: f for f in schema["fields"]}["commune"]["type"] == "commune"
+
+
+@pytest.mark.parametrize("label", ["Site web", "Jeton", "Answers", "Idempotency key"])
+def test_a_question_cannot_take_a_name_the_form_uses_for_itself(
+    programme_client, form_page, label
+):
+    """« Site web » would have been the bots' trap: whoever answered it, refused."""
+    from tests.pages import page_edit_data, publish
+
+    data = page_edit_data(programme_client, form_page)
+    label_key = next(k for k, v in data.items() if v == "Idée")
+    data[label_key] = label
+    response = publish(programme_client, form_page, data)
+    assert response.status_code == 200
+    assert "Ce libellé est réservé au formulaire lui-même" in response.text
+    assert form_page.form_fields.filter(label="Idée").exists()
+    assert not form_page.form_fields.filter(label=label).exists()
+
+    data[label_key] = "Site web du projet"
+    response = publish(programme_client, form_page, data)
+    assert response.status_code == 302
+    assert form_page.form_fields.filter(label="Site web du projet").exists()
