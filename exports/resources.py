@@ -14,10 +14,13 @@ Every text cell is neutralised: a cell starting with ``=``, ``+``, ``-`` or
 """
 
 import datetime as dt
+import json
 from decimal import Decimal
 from functools import cached_property
 from operator import itemgetter
 
+import orjson
+from django.db.models import Count, ExpressionWrapper, F, TextField
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -416,12 +419,29 @@ class CandidatureResource(RowResource):
                     widget=RoundScoreWidget(scores, index),
                 )
 
+    @cached_property
+    def groups(self):
+        """(form definition, call, count) of the exported candidatures: one reading.
+
+        The forms, the rounds and the total all come from it. On SQLite a
+        candidature's other columns are stored after its answers: each reading
+        of them walks the answers' 7 kB a row, as three separate queries did.
+        """
+        return list(
+            self.queryset.order_by()
+            .values_list("definition_id", "call_id")
+            .annotate(count=Count("pk"))
+        )
+
+    @property
+    def total(self):
+        """How many candidatures the export holds."""
+        return sum(count for _definition, _call, count in self.groups)
+
     def _answer_columns(self):
         """Every field any exported candidature answered, the newest form's order first:
         (name, label, field type)."""
-        definition_ids = (
-            self.queryset.order_by().values_list("definition_id", flat=True).distinct()
-        )
+        definition_ids = {definition for definition, _call, _count in self.groups}
         definitions = FormDefinition.objects.filter(pk__in=definition_ids).order_by(
             "page_id", "-created_at"
         )
@@ -434,7 +454,7 @@ class CandidatureResource(RowResource):
         return columns
 
     def _rounds(self):
-        call_ids = self.queryset.order_by().values_list("call_id", flat=True).distinct()
+        call_ids = {call for _definition, call, _count in self.groups}
         return list(
             ReviewRound.objects.filter(call_id__in=call_ids)
             .select_related("call")
@@ -453,7 +473,37 @@ class CandidatureResource(RowResource):
         return itemgetter(self.lookups().index(field.attribute))
 
     def iter_rows(self):
-        return self.queryset.values_list(*self.lookups()).iterator(chunk_size=CHUNK)
+        """The rows, their answers read as text and decoded here (``decoded``)."""
+        lookups = self.lookups()
+        if "form_data" not in lookups:
+            return self.queryset.values_list(*lookups).iterator(chunk_size=CHUNK)
+        index = lookups.index("form_data")
+        lookups[index] = ANSWERS_AS_TEXT
+        return decoded(
+            self.queryset.values_list(*lookups).iterator(chunk_size=CHUNK), index
+        )
+
+
+# A candidature's answers as the database gives them, JSON text: Django's own
+# reading decodes them with ``json.loads``, twice as slow as orjson on 75 MB of
+# long answers (10,000 candidatures), half of what reading them costs.
+ANSWERS_AS_TEXT = ExpressionWrapper(F("form_data"), output_field=TextField())
+
+
+def loads(text):
+    """JSON text decoded as Django would: what orjson refuses (an integer past 64
+    bits, a lone surrogate, NaN) goes to ``json.loads``."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
+def decoded(rows, index):
+    """The rows with their ``index``-th cell, answers as text, decoded."""
+    after = index + 1
+    for row in rows:
+        yield (*row[:index], loads(row[index]), *row[after:])
 
 
 def criterion_comment_of(criterion):
