@@ -20,8 +20,11 @@ from functools import cached_property
 from operator import itemgetter
 
 import orjson
+from django.db import connections
 from django.db.models import Count, ExpressionWrapper, F, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from import_export import resources, widgets
@@ -473,21 +476,16 @@ class CandidatureResource(RowResource):
         return itemgetter(self.lookups().index(field.attribute))
 
     def iter_rows(self):
-        """The rows, their answers read as text and decoded here (``decoded``)."""
+        """The rows; answers and the moment of receipt read as the database stores
+        them and turned into values here (``AS_STORED``)."""
         lookups = self.lookups()
-        if "form_data" not in lookups:
-            return self.queryset.values_list(*lookups).iterator(chunk_size=CHUNK)
-        index = lookups.index("form_data")
-        lookups[index] = ANSWERS_AS_TEXT
-        return decoded(
-            self.queryset.values_list(*lookups).iterator(chunk_size=CHUNK), index
-        )
-
-
-# A candidature's answers as the database gives them, JSON text: Django's own
-# reading decodes them with ``json.loads``, twice as slow as orjson on 75 MB of
-# long answers (10,000 candidatures), half of what reading them costs.
-ANSWERS_AS_TEXT = ExpressionWrapper(F("form_data"), output_field=TextField())
+        connection = connections[self.queryset.db]
+        decoders = {}
+        for index, lookup in enumerate(lookups):
+            if lookup in AS_STORED:
+                lookups[index], decoders[index] = AS_STORED[lookup](connection)
+        rows = self.queryset.values_list(*lookups).iterator(chunk_size=CHUNK)
+        return decoded(rows, decoders) if decoders else rows
 
 
 def loads(text):
@@ -499,11 +497,54 @@ def loads(text):
         return json.loads(text)
 
 
-def decoded(rows, index):
-    """The rows with their ``index``-th cell, answers as text, decoded."""
-    after = index + 1
+def moment_reader(zone):
+    """Reads a moment as stored: SQLite gives its text, in the connection's zone;
+    PostgreSQL a datetime already."""
+
+    def read(value):
+        if value.__class__ is str:
+            try:
+                value = dt.datetime.fromisoformat(value)
+            except ValueError:
+                value = parse_datetime(value)
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=zone)
+        return value
+
+    return read
+
+
+def answers_as_stored(connection):
+    return ExpressionWrapper(F("form_data"), output_field=TextField()), loads
+
+
+def moment_as_stored(connection):
+    # Cast: SQLite's own driver would parse the column (declared « datetime »)
+    # with Django's regular expression, whatever the query's output field.
+    column = (
+        Cast("submit_time", TextField())
+        if connection.vendor == "sqlite"
+        else "submit_time"
+    )
+    return column, moment_reader(connection.timezone)
+
+
+# Columns read as the database stores them, then turned into values here: their
+# reading by Django costs more than the rest of a row. The answers are JSON text
+# that Django decodes with ``json.loads``, twice as slow as orjson on 75 MB of
+# long answers (10,000 candidatures); a moment, on SQLite, text that Django
+# parses with a regular expression, several times slower than ``fromisoformat``.
+AS_STORED = {"form_data": answers_as_stored, "submit_time": moment_as_stored}
+
+
+def decoded(rows, decoders):
+    """The rows with the cells of ``decoders`` (index → function) turned into values."""
+    decoders = list(decoders.items())
     for row in rows:
-        yield (*row[:index], loads(row[index]), *row[after:])
+        row = list(row)
+        for index, decode in decoders:
+            row[index] = decode(row[index])
+        yield row
 
 
 def criterion_comment_of(criterion):
