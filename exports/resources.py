@@ -132,7 +132,13 @@ class ParisTimeWidget(CellWidget):
 
     def renderer(self):
         zone = timezone.get_current_timezone()
-        return lambda value: paris(value, zone)
+
+        def render(value):  # ``paris``, its checks done once
+            if not value:
+                return None
+            return value.astimezone(zone).replace(microsecond=0, tzinfo=None)
+
+        return render
 
 
 class StatusWidget(CellWidget):
@@ -323,6 +329,8 @@ class RowResource(resources.Resource):
                 (("'" + value) if value[:1] in starts else value)
                 if value.__class__ is str
                 else neutralise(value)
+                if isinstance(value, str)
+                else value
                 for value in cells
             ]
 
