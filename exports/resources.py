@@ -256,6 +256,15 @@ class RoundScoreWidget(CellWidget):
         found = self.scores.by_candidature.get(value)
         return None if found is None else found[self.index]
 
+    def renderer(self):
+        by_candidature, index = self.scores.by_candidature, self.index
+
+        def render(value):
+            found = by_candidature.get(value)
+            return None if found is None else found[index]
+
+        return render
+
 
 class RowResource(resources.Resource):
     """A resource whose declared Fields are its only description of the spreadsheet.
