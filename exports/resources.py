@@ -15,11 +15,17 @@ Every text cell is neutralised: a cell starting with ``=``, ``+``, ``-`` or
 
 import copy
 import datetime as dt
+import json
 from decimal import Decimal
 from functools import cached_property
 from operator import itemgetter
 
+import msgspec
+from django.db import connections
+from django.db.models import Count, ExpressionWrapper, F, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from import_export import resources, widgets
@@ -128,7 +134,13 @@ class ParisTimeWidget(CellWidget):
 
     def renderer(self):
         zone = timezone.get_current_timezone()
-        return lambda value: paris(value, zone)
+
+        def render(value):  # ``paris``, its checks done once
+            if not value:
+                return None
+            return value.astimezone(zone).replace(microsecond=0, tzinfo=None)
+
+        return render
 
 
 class StatusWidget(CellWidget):
@@ -329,6 +341,15 @@ class RoundScoreWidget(CellWidget):
         found = self.scores.by_candidature.get(value)
         return None if found is None else found[self.index]
 
+    def renderer(self):
+        by_candidature, index = self.scores.by_candidature, self.index
+
+        def render(value):
+            found = by_candidature.get(value)
+            return None if found is None else found[index]
+
+        return render
+
 
 class RowResource(resources.Resource):
     """A resource whose declared Fields are its only description of the spreadsheet.
@@ -402,6 +423,8 @@ class RowResource(resources.Resource):
                 (("'" + value) if value[:1] in starts else value)
                 if value.__class__ is str
                 else neutralise(value)
+                if isinstance(value, str)
+                else value
                 for value in cells
             ]
 
@@ -507,12 +530,29 @@ class CandidatureResource(RowResource):
                     widget=RoundScoreWidget(scores, index),
                 )
 
+    @cached_property
+    def groups(self):
+        """(form definition, call, count) of the exported candidatures: one reading.
+
+        The forms, the rounds and the total all come from it. On SQLite a
+        candidature's other columns are stored after its answers: each reading
+        of them walks the answers' 7 kB a row, as three separate queries did.
+        """
+        return list(
+            self.queryset.order_by()
+            .values_list("definition_id", "call_id")
+            .annotate(count=Count("pk"))
+        )
+
+    @property
+    def total(self):
+        """How many candidatures the export holds."""
+        return sum(count for _definition, _call, count in self.groups)
+
     def _answer_columns(self):
         """Every field any exported candidature answered, the newest form's order first:
         (name, label, field type, its definition)."""
-        definition_ids = (
-            self.queryset.order_by().values_list("definition_id", flat=True).distinct()
-        )
+        definition_ids = {definition for definition, _call, _count in self.groups}
         definitions = FormDefinition.objects.filter(pk__in=definition_ids).order_by(
             "page_id", "-created_at"
         )
@@ -531,7 +571,7 @@ class CandidatureResource(RowResource):
         return columns
 
     def _rounds(self):
-        call_ids = self.queryset.order_by().values_list("call_id", flat=True).distinct()
+        call_ids = {call for _definition, call, _count in self.groups}
         return list(
             ReviewRound.objects.filter(call_id__in=call_ids)
             .select_related("call")
@@ -550,7 +590,79 @@ class CandidatureResource(RowResource):
         return itemgetter(self.lookups().index(field.attribute))
 
     def iter_rows(self):
-        return self.queryset.values_list(*self.lookups()).iterator(chunk_size=CHUNK)
+        """The rows; answers and the moment of receipt read as the database stores
+        them and turned into values here (``AS_STORED``)."""
+        lookups = self.lookups()
+        connection = connections[self.queryset.db]
+        decoders = {}
+        for index, lookup in enumerate(lookups):
+            if lookup in AS_STORED:
+                lookups[index], decoders[index] = AS_STORED[lookup](connection)
+        rows = self.queryset.values_list(*lookups).iterator(chunk_size=CHUNK)
+        return decoded(rows, decoders) if decoders else rows
+
+
+# msgspec, not orjson: orjson reads an integer past 64 bits as a float.
+_DECODE = msgspec.json.Decoder().decode
+
+
+def loads(text):
+    """JSON text decoded as Django's ``json.loads`` would, twice as fast; what
+    msgspec refuses (a lone surrogate, NaN, 1e400) goes to ``json.loads``."""
+    try:
+        return _DECODE(text)
+    except msgspec.DecodeError:
+        return json.loads(text)
+
+
+def moment_reader(zone):
+    """Reads a moment as stored: SQLite gives its text, in the connection's zone;
+    PostgreSQL a datetime already."""
+
+    def read(value):
+        if value.__class__ is str:
+            try:
+                value = dt.datetime.fromisoformat(value)
+            except ValueError:
+                value = parse_datetime(value)
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=zone)
+        return value
+
+    return read
+
+
+def answers_as_stored(connection):
+    return ExpressionWrapper(F("form_data"), output_field=TextField()), loads
+
+
+def moment_as_stored(connection):
+    # Cast: SQLite's own driver would parse the column (declared « datetime »)
+    # with Django's regular expression, whatever the query's output field.
+    column = (
+        Cast("submit_time", TextField())
+        if connection.vendor == "sqlite"
+        else "submit_time"
+    )
+    return column, moment_reader(connection.timezone)
+
+
+# Columns read as the database stores them, then turned into values here: their
+# reading by Django costs more than the rest of a row. The answers are JSON text
+# that Django decodes with ``json.loads``, twice as slow as msgspec on 75 MB of
+# long answers (10,000 candidatures); a moment, on SQLite, text that Django
+# parses with a regular expression, several times slower than ``fromisoformat``.
+AS_STORED = {"form_data": answers_as_stored, "submit_time": moment_as_stored}
+
+
+def decoded(rows, decoders):
+    """The rows with the cells of ``decoders`` (index → function) turned into values."""
+    decoders = list(decoders.items())
+    for row in rows:
+        row = list(row)
+        for index, decode in decoders:
+            row[index] = decode(row[index])
+        yield row
 
 
 def criterion_comment_of(criterion):
