@@ -558,15 +558,14 @@ def serve_step(page, request, *args, **kwargs):
     else:
         grant(request, "drafts", draft.pk)
         if draft.new_address:
-            draft_addressed.send(sender=Draft, request=request, draft=draft)
-            messages.info(
-                request,
-                _(
-                    "Vos réponses sont enregistrées à chaque étape, en brouillon : un "
-                    "lien pour les reprendre est envoyé à %(email)s."
-                )
-                % {"email": draft.email},
-            )
+            answers = draft_addressed.send(sender=Draft, request=request, draft=draft)
+            sent_to = next((answer for _receiver, answer in answers if answer), None)
+            message = _("Vos réponses sont enregistrées en brouillon à chaque étape.")
+            if sent_to:
+                message += " " + _(
+                    "Un lien pour les reprendre a été envoyé à %(email)s."
+                ) % {"email": sent_to}
+            messages.info(request, message)
     steps = shown_steps(form)
     current = step_named(steps, key)
     backwards = post.get(MOVE_FIELD) == PREVIOUS
