@@ -42,6 +42,7 @@ from .drafts import DraftRefused, draft_addressed, save_draft
 from .eligibility import rule_of
 from .models import CandidatureFormPage, Draft
 from .services import rate_limited, record_refusal
+from .steps import steps_of
 
 router = Router(tags=["candidatures"])
 
@@ -146,6 +147,11 @@ class FieldOut(Schema):
     section: str | None = Field(
         None, description="Nom de la section où elle se trouve."
     )
+    step: int | None = Field(
+        None,
+        description="Le rang (depuis 0) de son étape dans `steps`, quand le "
+        "formulaire se remplit en étapes.",
+    )
     eligibility: EligibilityOut | None = Field(
         None,
         description="Question d'éligibilité, à poser avant les autres : une réponse "
@@ -174,6 +180,11 @@ class FieldOut(Schema):
     )
 
 
+class StepOut(Schema):
+    section: str = Field(description="Nom de la section qui ouvre l'étape.")
+    title: str
+
+
 class FormOut(Schema):
     id: int
     title: str
@@ -182,6 +193,13 @@ class FormOut(Schema):
     state: CallStatus = Field(description="L'état de l'appel (comme `call.status`).")
     call: CallOut
     fields: list[FieldOut]
+    steps: list[StepOut] = Field(
+        [],
+        description="Les étapes, dans l'ordre, quand le formulaire se remplit en "
+        "étapes (vide sinon) : chaque champ donne son `step`. Une étape dont la "
+        "section ou toutes les questions ne s'appliquent pas est sautée. Un envoi "
+        "par l'API reste d'un seul tenant.",
+    )
 
 
 class FormSummaryOut(Schema):
@@ -384,6 +402,11 @@ def describe_form(page, request):
         for name, field in form.fields.items()
         if name not in (HONEYPOT_FIELD, TOKEN_FIELD)
     ]
+    steps = steps_of(form) if page.use_steps else []
+    for index, step in enumerate(steps):
+        for out in fields:
+            if out.name == step.key or out.name in step.names:
+                out.step = index
     return FormOut(
         id=page.pk,
         title=page.title,
@@ -403,6 +426,7 @@ def describe_form(page, request):
             criteria=list(call.criteria.all()),
         ),
         fields=fields,
+        steps=[StepOut(section=step.key, title=step.title) for step in steps],
     )
 
 

@@ -45,6 +45,7 @@ from ..eligibility import eligibility_errors, rule_of
 from ..fields import FileKindsField
 from ..options import option_errors
 from ..services import submit_candidature
+from ..steps import empty_step_errors
 from ..views import serve_candidature_form, serve_form_preview, serve_landing_preview
 from .candidatures import Candidature, FormDefinition
 
@@ -353,7 +354,10 @@ class CandidatureFormPageForm(ProgrammeTeamFormsetsMixin, WagtailAdminFormPageFo
             and not form.cleaned_data.get("DELETE")
         ]
         questions = [form.instance for form in kept]
-        for errors in (condition_errors(questions), eligibility_errors(questions)):
+        every = [condition_errors(questions), eligibility_errors(questions)]
+        if cleaned_data.get("use_steps"):
+            every.append(empty_step_errors(questions))
+        for errors in every:
             for position, messages in errors.items():
                 for option, message in messages.items():
                     if option not in kept[position].errors:
@@ -385,6 +389,15 @@ class CandidatureFormPage(AbstractForm):
             "{reference}, pour toute question.\n\nVoici le résumé de vos réponses."
         ),
         help_text=_("Le résumé des réponses est ajouté à la suite."),
+    )
+    use_steps = models.BooleanField(
+        _("Présenter les sections comme des étapes"),
+        default=False,
+        help_text=_(
+            "Chaque section devient une étape, avec un indicateur de progression, "
+            "« Précédent » / « Suivant » et une vérification des réponses avant l'envoi. "
+            "Vos coordonnées forment la première étape."
+        ),
     )
     notification_emails = models.CharField(
         _("notifier l'équipe programme"),
@@ -423,6 +436,7 @@ class CandidatureFormPage(AbstractForm):
 
     content_panels = AbstractForm.content_panels + [
         FieldPanel("introduction"),
+        FieldPanel("use_steps"),
         ProgrammeTeamInlinePanel(
             "form_fields", heading=_("Champs du formulaire"), label=_("Champ")
         ),
