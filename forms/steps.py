@@ -31,6 +31,7 @@ from .builder import (
     token_uuid,
 )
 from .choices import NON_INPUT_TYPES, FieldType
+from .compound import PartsField
 from .models.applicants import Draft
 from .models.candidatures import answer_text
 from .submission import HtmlForm
@@ -184,10 +185,22 @@ def merged_data(form, post, draft, step=None):
     data = QueryDict(mutable=True)
     if draft is not None:
         for name, value in draft.answers.items():
-            data.setlist(name, value if isinstance(value, list) else [value])
+            whole = isinstance(form.fields.get(name), PartsField)  # a group's list
+            data.setlist(
+                name, [value] if whole or not isinstance(value, list) else value
+            )
         data[f"{IDENTITY_PREFIX}email"] = draft.email
     names = set(step.names) if step is not None else set()
-    for name in form.fields:
+    for name, form_field in form.fields.items():
+        if isinstance(form_field, PartsField):  # an address, a group: its boxes
+            parts = [key for key in post if key.startswith(f"{name}__")]
+            if parts or name in names:
+                data.pop(name, None)  # the draft's whole answer gives way
+                for key in [key for key in data if key.startswith(f"{name}__")]:
+                    del data[key]
+                for key in parts:
+                    data.setlist(key, post.getlist(key))
+            continue
         values = post.getlist(name)
         if name in names or values:
             data.setlist(name, values)

@@ -340,3 +340,61 @@ def test_the_preview_shows_the_steps_and_stores_nothing(programme_client, steps_
     assert "Étape 1 sur 5" in html.get_text()
     assert not html.select("form[method=post]")
     assert not Draft.objects.exists() and not Candidature.objects.exists()
+
+
+def test_an_address_and_a_team_answered_in_their_own_steps(client, programme):
+    """The new types in steps: each part checked on its step, kept in the draft, sent whole."""
+    call = CallPageFactory(parent=programme, slug="appel-lieux", title="Appel")
+    page = CandidatureFormPageFactory(
+        parent=call,
+        slug="candidater",
+        use_steps=True,
+        fields=[
+            {"label": "Où", "field_type": "section"},
+            {"label": "Adresse du service", "field_type": "address"},
+            {"label": "Qui", "field_type": "section"},
+            {
+                "label": "Équipe",
+                "field_type": "group",
+                "group_fields": "Nom *\nCourriel : courriel",
+                "min_entries": 1,
+                "max_entries": 3,
+                "entry_label": "une personne",
+            },
+        ],
+    )
+    token = start_any(client, page)
+    step(client, page, token, "identity_section", IDENTITY)
+    address = {
+        "adresse_du_service__voie": "1 rue de la Paix",
+        "adresse_du_service__code_postal": "7500",
+        "adresse_du_service__commune": "Paris",
+    }
+    response = step(client, page, token, "ou", address)
+    assert response.status_code == 422
+    assert "Code postal" in errors_of(response)
+
+    address["adresse_du_service__code_postal"] = "75002"
+    response = step(client, page, token, "ou", address)
+    assert response.status_code == 303, errors_of(response)
+    team = {"equipe__1__nom": "Léo Petit", "equipe__1__courriel": "pas une adresse"}
+    response = step(client, page, token, "qui", team)
+    assert response.status_code == 422
+    assert "Courriel" in errors_of(response)
+    team["equipe__1__courriel"] = "leo.petit@example.gouv.fr"
+    response = step(client, page, token, "qui", team)
+    assert response["Location"].endswith("etape=verification")
+    review = client.get(response["Location"])
+    assert "1 rue de la Paix" in review.text
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(page.url, {"jeton": token})
+    answers = Candidature.objects.get(page=page).form_data
+    assert answers["adresse_du_service"]["code_postal"] == "75002"
+    assert answers["equipe"] == [
+        {"nom": "Léo Petit", "courriel": "leo.petit@example.gouv.fr"}
+    ]
+
+
+def start_any(client, page):
+    return token_from(client.get(page.url))
