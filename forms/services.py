@@ -197,6 +197,12 @@ def content_digest(cleaned_data, answers, field_types):
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+_SENT_AGAIN_SQL = (
+    "SELECT id FROM forms_candidature WHERE page_id = %s AND content_digest = %s "
+    "AND submit_time >= %s ORDER BY submit_time LIMIT 1"
+)
+
+
 def sent_again(page, digest):
     """The candidature the same person sent to this form with the same answers, lately.
 
@@ -204,15 +210,14 @@ def sent_again(page, digest):
     always with its one-time token: sent again, it is the same candidature.
     """
     since = timezone.now() - RESENT_WITHIN
-    found = (
-        Candidature.objects.filter(
-            page=page, content_digest=digest, submit_time__gte=since
+    # Its number only, in plain SQL: most submissions find none.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _SENT_AGAIN_SQL,
+            [page.pk, digest, connection.ops.adapt_datetimefield_value(since)],
         )
-        .order_by("submit_time")
-        .values_list("pk", flat=True)
-        .first()
-    )  # its number only: most submissions find none
-    return Candidature.objects.get(pk=found) if found is not None else None
+        row = cursor.fetchone()
+    return Candidature.objects.get(pk=row[0]) if row else None
 
 
 def submit_candidature(
