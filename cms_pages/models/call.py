@@ -439,9 +439,7 @@ class CallPage(ClosingMixin, IntroductionMixin, Page):  # noqa: DJ008 (Page give
             and not self.get_children().filter(slug=LAUREATES_PATH).exists()
         ):
             return RouteResult(self, kwargs={"laureates_page": True})
-        if (
-            path_components
-        ):  # Wagtail's routing to a child, its specific page read at once
+        if path_components:  # Wagtail's routing, the child read with its specific row
             child = self._child_page(path_components[0])
             child._cached_parent_obj = self
             result = child.route(request, path_components[1:])

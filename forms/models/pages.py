@@ -450,9 +450,8 @@ class CandidatureFormPage(AbstractForm):
         fields = self.get_form_fields()
         if self.serves_published_fields:
             published, classes = self._published()
-            if (
-                published is fields
-            ):  # the site's word and the language are in the labels
+            # One class per word of the site and language: both are in its labels.
+            if published is fields:
                 key = (self.term_candidature(), get_language())
                 if key not in classes:
                     classes[key] = self._build_form_class(fields)
