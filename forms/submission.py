@@ -54,13 +54,13 @@ from .builder import (
 )
 from .compound import AddressField, GroupField, PartsField
 from .drafts import keep_draft_files
-from .models.applicants import Draft
 from .models.candidatures import EligibilityRefusal
 from .services import (
     TOO_MANY_CANDIDATURES,
     TOO_MANY_REFUSALS,
     TokenUsedElsewhere,
     earlier_candidature,
+    made_by_token,
     rate_limited,
     record_refusal,
     submit_candidature,
@@ -185,14 +185,14 @@ def _submit_open(page, request, channel, client_key):
         raise Refused("rate_limited", 429, LIMIT_MESSAGES[limit](), count=False)
     data, files = channel.read(request)
     token = channel.token(page, request, data)
-    if earlier := earlier_candidature(page, token):
+    earlier, draft = made_by_token(page, token)
+    if earlier:
         return Outcome(candidature=earlier)
 
     data, errors = channel.prepare(page, data, files)
     form = page.get_form(data, files, page=page, user=None)
     form.refuse_hidden_answers = channel.refuses_hidden_answers
     # A draft's files answer its file fields when none is sent again.
-    draft = Draft.objects.filter(page=page, token=token).first() if token else None
     keep_draft_files(form, draft)
     if not form.is_valid() or errors:
         if ineligible := form.ineligible_names():

@@ -7,7 +7,10 @@ knows ``candidatures`` only), so that nothing below imports it.
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils.functional import cached_property
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
@@ -462,8 +465,23 @@ class CandidatureFormPage(AbstractForm):
         """The call this form sits under, in one query."""
         return CallPage.objects.get(path=self.path[: -self.steplen])
 
+    # Set by ``serve``: this object is the live page, routed to, and its fields
+    # are the published ones, read once per process (``_published``).
+    serves_published_fields = False
+
+    def _published(self):
+        """``(fields, form classes)`` of the published page, kept in this process."""
+        key = (self.live_revision_id, self.last_published_at)
+        entry = _PUBLISHED_FORMS.get(self.pk)
+        if entry is None or entry[0] != key:
+            fields = list(CandidatureFormField.objects.filter(page_id=self.pk))
+            entry = _PUBLISHED_FORMS[self.pk] = (key, fields, {})
+        return entry[1], entry[2]
+
     @cached_property
     def cached_form_fields(self):
+        if self.serves_published_fields:
+            return self._published()[0]
         return list(self.form_fields.all())
 
     def get_form_fields(self):
@@ -508,18 +526,33 @@ class CandidatureFormPage(AbstractForm):
         and types of a blank one first): the class is made only once.
         """
         fields = self.get_form_fields()
+        if self.serves_published_fields:
+            published, classes = self._published()
+            # One class per word of the site and language: both are in its labels.
+            if published is fields:
+                key = (self.term_candidature(), get_language())
+                if key not in classes:
+                    classes[key] = self._build_form_class(fields)
+                return classes[key]
         built = self.__dict__.get("_form_class_of")
         if built is None or built[0] is not fields:
-            builder = self.form_builder(fields)
-            builder.term = self.term_candidature()
-            built = self.__dict__["_form_class_of"] = (fields, builder.get_form_class())
+            built = self.__dict__["_form_class_of"] = (
+                fields,
+                self._build_form_class(fields),
+            )
         return built[1]
+
+    def _build_form_class(self, fields):
+        builder = self.form_builder(fields)
+        builder.term = self.term_candidature()
+        return builder.get_form_class()
 
     def term_candidature(self):
         """The site's word for a candidature (« candidature », « projet »…)."""
         return self.call.site_identity.term_candidature
 
     def serve(self, request, *args, **kwargs):
+        self.serves_published_fields = True
         return serve_candidature_form(self, request, *args, **kwargs)
 
     def serve_preview(self, request, mode_name):
@@ -539,3 +572,22 @@ class CandidatureFormPage(AbstractForm):
             token=token_uuid(self, form.cleaned_data.get(TOKEN_FIELD)),
         )
         return candidature
+
+
+# Per process: the published fields of each form page served, and the form
+# classes built from them, so that a submission neither reads its fields nor
+# builds its form again. Keyed by the page's published revision: a publish, in
+# whichever process, makes another key; fields or a page saved in this process
+# (a script, a test) are dropped at once. A preview, the admin and the API read
+# the page object's own fields.
+_PUBLISHED_FORMS = {}
+
+
+@receiver([post_save, post_delete], sender=CandidatureFormField)
+def _forget_published_fields(sender, instance, **kwargs):
+    _PUBLISHED_FORMS.pop(instance.page_id, None)
+
+
+@receiver([post_save, post_delete], sender=CandidatureFormPage)
+def _forget_published_page(sender, instance, **kwargs):
+    _PUBLISHED_FORMS.pop(instance.pk, None)
