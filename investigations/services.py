@@ -34,7 +34,6 @@ from .models import (
     new_calendar_key,
 )
 
-
 # Sent inside the transaction that opens a phase or changes its code, with
 # ``investigation``, ``phase``, ``previous`` (the code before, or None):
 # receivers that act later use ``transaction.on_commit``.

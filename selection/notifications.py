@@ -8,8 +8,8 @@ committee did not retain, was pre-selected first, and may be told so.
 import logging
 
 from django.db import transaction
-from django.dispatch import Signal
 from django.db.models import Count, Exists, OuterRef, Q
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
