@@ -7,8 +7,8 @@ endpoints of their own sites only (``core.scoping``).
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, ObjectList
+from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import StatusFlagColumn
 from wagtail.admin.views.generic import EditView, IndexView
 from wagtail.admin.viewsets.model import ModelViewSet
