@@ -16,7 +16,11 @@ from wagtail.admin.widgets.button import Button
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from cms_pages.sites import is_programme_team, programme_site_scope
+from cms_pages.sites import (
+    is_programme_team,
+    programme_site_scope,
+    register_scoped_model,
+)
 from core.scoping import ScopedViewSetMixin
 
 from .admin_forms import EndpointForm
@@ -48,6 +52,10 @@ class DeliveryPolicy(ProgrammeTeamPolicy):
 
 register_permission_policy(Endpoint, ProgrammeTeamPolicy(Endpoint))
 register_permission_policy(Delivery, DeliveryPolicy(Delivery))
+# The site history report shows an endpoint's entries to its own site's team only.
+register_scoped_model(
+    Endpoint, lambda user: Endpoint.objects.filter(programme_site_scope(user))
+)
 
 
 def ping_url(endpoint):
