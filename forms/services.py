@@ -43,6 +43,11 @@ logger = logging.getLogger("amorce.forms")
 # (a standing review round) act on it, and fail the change if they fail.
 status_changed = Signal()
 
+# Sent once a new candidature is committed (never for a double click or a
+# resent form), with ``candidature``. Receivers' errors are logged, never
+# raised: the candidature is stored whatever they do.
+candidature_submitted = Signal()
+
 
 def _refusals_key(client_key):
     return f"amorce:submission-refusals:{client_key}"
@@ -313,7 +318,21 @@ def submit_candidature(
             CandidatureAttachment.file.field.storage.delete(name)
         raise
     logger.debug("candidature %s stored", candidature.reference)
+    transaction.on_commit(lambda: announce_submission(candidature))
     return candidature, True
+
+
+def announce_submission(candidature):
+    for receiver, result in candidature_submitted.send_robust(
+        sender=type(candidature), candidature=candidature
+    ):
+        if isinstance(result, Exception):
+            logger.error(
+                "receiver %r of candidature_submitted failed for %s",
+                receiver,
+                candidature.reference,
+                exc_info=result,
+            )
 
 
 def store_attachment(candidature, field_name, upload):

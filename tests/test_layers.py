@@ -25,6 +25,7 @@ LAYERS = {
     "investigations": 4,
     "exports": 5,
     "privacy": 6,
+    "webhooks": 6,
     "figures": 6,
     "demo": 6,
     "amorce": 7,
