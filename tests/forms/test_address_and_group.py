@@ -534,7 +534,9 @@ def test_a_group_narrowed_since_keeps_the_columns_of_its_older_answers(
 
     data = {**base(), **address_post(), **good_team(), **entry(3, nom="Inès")}
     post_form(client, team_form, data)
-    team_form.form_fields.filter(label="Équipe").update(max_entries=2)
+    team = team_form.form_fields.get(label="Équipe")
+    team.max_entries = 2
+    team.save()  # what publishing the page does (a queryset update is not seen)
     post_form(
         client,
         team_form,
