@@ -23,8 +23,13 @@ from .services import change_status
 
 
 class CandidatureFilterSet(WagtailFilterSet):
+    # A field of the candidature itself: no join to repeat a row, so no
+    # DISTINCT (which sorted every match, answers included, before counting).
     status = django_filters.MultipleChoiceFilter(
-        label=_("Statut"), choices=Status.choices, widget=forms.CheckboxSelectMultiple
+        label=_("Statut"),
+        choices=Status.choices,
+        widget=forms.CheckboxSelectMultiple,
+        distinct=False,
     )
     call = django_filters.ModelChoiceFilter(
         label=_("Appel"),
@@ -75,7 +80,23 @@ class DuplicateColumn(Column):
 
 class CandidatureIndexView(generic.IndexView):
     def get_base_queryset(self):
-        return super().get_base_queryset().select_related("call").with_duplicate_flags()
+        # The answers are not a column of the list: not read, nor sorted with the rows.
+        return (
+            super()
+            .get_base_queryset()
+            .select_related("call")
+            .defer("form_data")
+            .with_duplicate_flags()
+        )
+
+    def order_queryset(self, queryset):
+        """The column chosen, then the oldest first among equals: the same order
+        on every page and every load (many share an administration or a status)."""
+        queryset = super().order_queryset(queryset)
+        ordering = self.ordering
+        if isinstance(ordering, str) and ordering.lstrip("-") not in ("pk", "id"):
+            queryset = queryset.order_by(ordering, "pk")
+        return queryset
 
     @cached_property
     def header_more_buttons(self):
