@@ -162,19 +162,20 @@ class CandidatureQuerySet(models.QuerySet):
             }
         )
 
-    def possible_duplicates(self):
+    def possible_duplicates(self, row_by_row=False):
         """The candidatures that share their address, or their name and
         administration, with another one of their call (any status).
 
-        As ``with_duplicate_flags`` says row by row, but found in one pass
-        over each key's index (how many of the call share it), not by a
-        lookup per candidature: counting them stays cheap at any size.
+        Found in one pass over each key's index (how many of the call share
+        it): counting or exporting them stays cheap at any size. ``row_by_row``:
+        looked up for each candidature read instead (``with_duplicate_flags``),
+        for a page that stops at its first rows.
         """
-        return self.filter(
-            functools.reduce(
-                operator.or_, (models.Q(pk__in=_sharing(k)) for k in DUPLICATE_KEYS)
-            )
-        )
+        if row_by_row:
+            found = (models.Q(_shares(k)) for k in DUPLICATE_KEYS)
+        else:
+            found = (models.Q(pk__in=_sharing(k)) for k in DUPLICATE_KEYS)
+        return self.filter(functools.reduce(operator.or_, found))
 
     def duplicates_of(self, candidature):
         """The others of its call that look like ``candidature``, with why
