@@ -9,7 +9,7 @@ served by its real view through Django's test client, logged in as a member
 of the programme team (the juror's pages as a juror). Prints one JSON line:
 {size: {page: {"queries", "ms", "bytes", "rows"}}}; ``ms`` is the best of a
 few requests after a warm-up, ``rows`` the dossiers, investigations or jobs
-the page shows.
+the page shows. ``BENCH_ADMIN_ONLY=ranking,dashboard`` times only those pages.
 """
 
 import datetime as dt
@@ -40,6 +40,7 @@ from export_worker import form_page, seed, seed_round  # noqa: E402
 REPEATS = int(os.environ.get("BENCH_ADMIN_REPEATS", "5"))
 BUDGET = float(os.environ.get("BENCH_ADMIN_BUDGET", "20"))  # seconds per page and size
 REFERENCE = re.compile(rb"EXP-2026-\d{5}")
+ONLY = {key for key in os.environ.get("BENCH_ADMIN_ONLY", "").split(",") if key}
 
 
 def user_in(group, username):
@@ -319,6 +320,7 @@ def main():
         results[size] = {
             key: measure(clients[who], url, pattern)
             for key, who, url, pattern in pages(page, review_round.pk)
+            if not ONLY or key in ONLY
         }
     print(json.dumps(results))
 

@@ -581,6 +581,8 @@ def bench_admin(rows):
     result = worker(env, str(small), str(large), script="admin_worker.py")
     ours, peer = result[str(large)], result[str(small)]
     for key, (label, note) in ADMIN_PAGES.items():
+        if key not in ours:  # left out by BENCH_ADMIN_ONLY
+            continue
         a, b = ours[key], peer[key]
         shown = (
             f" ; {b['rows']} puis {a['rows']} lignes affichées"

@@ -570,6 +570,14 @@ class Phase(Orderable):
 
     class Meta(Orderable.Meta):
         verbose_name = _("phase")
+        indexes = [
+            # An investigation's current phase (the one that started last), read
+            # for every row of the lists: one index step, not a sort per row.
+            models.Index(
+                fields=["investigation", "-starts_on", "-sort_order", "-id"],
+                name="phase_latest_first",
+            )
+        ]
 
     def __str__(self):
         return self.get_code_display()
@@ -606,6 +614,14 @@ class CommitteeEvent(Orderable):
 
     class Meta(Orderable.Meta):
         verbose_name = _("comité d'investissement")
+        indexes = [
+            # An investigation's last committee, read for every row of the
+            # dashboard: one index step, and the « last committees » grouped
+            # from the index alone.
+            models.Index(
+                fields=["investigation", "-date"], name="committee_latest_first"
+            )
+        ]
 
     def __str__(self):
         return f"{self.date} — {self.get_decision_display()}"

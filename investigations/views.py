@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import (
     Count,
+    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -223,11 +224,18 @@ def next_committee_due(investigations):
             Q(next_committee_on__isnull=True) | Q(current_code=PhaseCode.INVESTIGATION)
         )
         without_committee = mine.filter(last_committee_on__isnull=True)
+        # The one whose last committee is the oldest: its committees grouped
+        # once from their index, not the last one looked up twice a row.
+        oldest_last = (
+            CommitteeEvent.objects.filter(investigation__in=mine.values("pk"))
+            .values("investigation")
+            .annotate(last=Max("date"))
+            .order_by("last", "investigation__title")
+            .values("investigation")[:1]
+        )
         earliest = [
             planned.order_by("next_committee_on", "title"),
-            mine.filter(last_committee_on__isnull=False).order_by(
-                "last_committee_on", "title"
-            ),
+            mine.filter(pk=Subquery(oldest_last)),
             without_committee.filter(current_code=PhaseCode.INVESTIGATION)
             .annotate(due=Coalesce("final_committee_on", "planned_end"))
             .filter(due__isnull=False)

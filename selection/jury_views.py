@@ -29,12 +29,12 @@ from .evaluations import (
 from .models import Evaluation, OthersScores
 from .permissions import juror_candidatures, juror_dossier_ids, rounds_of
 from .scoring import (
+    RankedRows,
     clean_scores,
     criteria_of,
     likely_conflict,
     others_visible_on,
     preselection_results,
-    ranking,
     round_aggregates,
     weighted_score,
 )
@@ -510,32 +510,23 @@ class MemberRankingView(JuryPage):
         context["review_round"] = self.review_round
         if kwargs.get("refused"):
             return context
-        conflicted = set(
-            Evaluation.objects.filter(
-                round=self.review_round,
-                member=self.request.user,
-                conflict_of_interest=True,
-            ).values_list("candidature_id", flat=True)
-        )
         # Ranked over the whole round; listed, the dossiers this member reads
         # (his assigned ones when the round assigns them), his conflicts aside.
-        readable = set(
-            juror_candidatures(self.request.user, self.review_round).values_list(
-                "pk", flat=True
-            )
+        # The database ranks, filters and pages: only the page's dossiers come
+        # back, then are read with their aggregates.
+        readable = juror_dossier_ids(self.request.user, self.review_round)
+        if readable is None:  # no longer on the round
+            raise Http404
+        ranked = RankedRows(
+            self.review_round,
+            readable=readable,
+            count=readable.count(),
+            fields=("pk", "reference"),
         )
-        # The order comes from the database, as ids; only the page's dossiers
-        # are read with their aggregates.
-        ranked = [
-            (rank, pk)
-            for rank, pk in enumerate(
-                ranking(self.review_round).values_list("pk", flat=True), start=1
-            )
-            if pk not in conflicted and pk in readable
-        ]
         page = WagtailPaginator(ranked, DOSSIERS_PER_PAGE).get_page(
             self.request.GET.get("p")
         )
+        page.object_list = [(c.rank, c.pk) for c in page.object_list]
         rank_of = {pk: rank for rank, pk in page.object_list}
         page.object_list = [
             (rank_of[a.candidature.pk], a)

@@ -4,8 +4,6 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Window
-from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -30,38 +28,18 @@ from .permissions import rounds_for
 from .scoring import (
     RANKING_ORDERS,
     Aggregate,
+    RankedRows,
     criteria_of,
     criteria_summary,
     preselection_results,
-    ranking,
-    to_discuss_first,
     weighted_score,
 )
 from .standing import fill_round
 
 RANKING_PER_PAGE = 100  # ranked over the whole round, shown a page at a time
+DISCUSS_FIRST = 10  # « À discuter en priorité »: the widest spreads
 # What the ranking's rows show of a dossier: a narrow row groups faster.
 RANKING_FIELDS = ("pk", "reference", "applicant_name", "administration", "status")
-
-
-class Counted:
-    """A queryset for a paginator, with its length counted by a cheaper query.
-
-    Counting a ranking would rank the whole round once more, for a number
-    the round's list of dossiers gives in a millisecond.
-    """
-
-    def __init__(self, queryset, count):
-        self.queryset, self._count = queryset, count
-
-    def count(self):
-        return self._count
-
-    def __len__(self):
-        return self._count
-
-    def __getitem__(self, key):
-        return self.queryset[key]
 
 
 class DecisionForm(forms.Form):
@@ -138,16 +116,23 @@ class RoundRankingView(TeamRoundPage):
         sort = self.request.GET.get("ordre", "note")
         if sort not in RANKING_ORDERS:
             sort = "note"
-        ranked = ranking(self.review_round, order=sort, fields=RANKING_FIELDS).annotate(
-            rank=Window(RowNumber(), order_by=RANKING_ORDERS["note"])
+        # Counted on the round's own list of dossiers, not by ranking it again.
+        listed = self.review_round.candidatures.through.objects.filter(
+            reviewround=self.review_round
         )
-        listed = self.review_round.candidatures.all()
         if status_filter:
-            ranked = ranked.filter(status=status_filter)
-            listed = listed.filter(status=status_filter)
-        page = WagtailPaginator(
-            Counted(ranked, listed.count()), RANKING_PER_PAGE
-        ).get_page(self.request.GET.get("p"))
+            listed = listed.filter(candidature__status=status_filter)
+        ranked = RankedRows(
+            self.review_round,
+            order=sort,
+            status=status_filter,
+            count=listed.count(),
+            fields=RANKING_FIELDS,
+            discuss=DISCUSS_FIRST,
+        )
+        page = WagtailPaginator(ranked, RANKING_PER_PAGE).get_page(
+            self.request.GET.get("p")
+        )
         page.object_list = [(c.rank, Aggregate.of(c)) for c in page.object_list]
         preselection = self.review_round.preselection_round()
         if preselection is not None:
@@ -167,7 +152,7 @@ class RoundRankingView(TeamRoundPage):
             ranked=page.object_list,
             page_obj=page,
             elided_page_range=page.paginator.get_elided_page_range(page.number),
-            discuss=to_discuss_first(self.review_round),
+            discuss=ranked.discuss,
             sort=sort,
             status_filter=status_filter,
             statuses=Status.choices,

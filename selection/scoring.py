@@ -219,6 +219,106 @@ def ranking(review_round, candidature_ids=None, order="note", fields=None):
     )
 
 
+# The orders of ``RANKING_ORDERS`` as written over ``ranked_rows``'s aggregated
+# rows (the same columns, by their names in the ranking's query).
+_SQL_ORDERS = {
+    "note": '"mean" DESC NULLS LAST, "reference", "id"',
+    "ecart": '"variance" DESC NULLS LAST, "reference", "id"',
+    "reference": '"reference", "id"',
+    "evaluations": '"scored" DESC, "reference", "id"',
+}
+
+
+class RankedRows:
+    """A page of a round's ranking (``ranking``), and the dossiers to discuss
+    first, from one aggregation of the round's evaluations.
+
+    Each page ranked the whole round once, and « À discuter en priorité »
+    ranked it once more: the database grouped every evaluation of the round
+    twice a page. Here the aggregated round is written once (a common table
+    expression) and read twice: the page's rows, ranked and sorted, then the
+    widest spreads. Sliced as a paginator slices it (``rows[start:stop]``):
+    candidatures as ``ranking`` annotates them, with ``rank`` (by the « note »
+    order) and ``discuss`` (``to_discuss_first``'s dossiers) read with them.
+
+    ``status``: only the dossiers of this status, ranked among themselves (as
+    a status filter on ``ranking``). ``readable``: a query of the ids listed,
+    ranked over the whole round (a member's dossiers). ``count``: the number
+    of rows listed, as the caller counted them cheaply.
+    """
+
+    def __init__(
+        self,
+        review_round,
+        *,
+        order="note",
+        status=None,
+        readable=None,
+        count,
+        fields=None,
+        discuss=0,
+    ):
+        self.review_round, self.order, self.status = review_round, order, status
+        self.readable, self._count, self.fields = readable, count, fields
+        self.discuss_limit, self.discuss = discuss, []
+
+    def count(self):
+        return self._count
+
+    def __len__(self):
+        return self._count
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice):
+            raise TypeError("RankedRows is read a page (a slice) at a time")
+        start, stop = key.start or 0, key.stop if key.stop is not None else self._count
+        aggregated, params = (
+            ranking(self.review_round, fields=self.fields)
+            .order_by()
+            .query.sql_with_params()
+        )
+        # Only the ranking's own compiled SQL and the constant orders above are
+        # written into the text; every value goes as a parameter.
+        params = list(params)
+        note = _SQL_ORDERS["note"]
+        shown = _SQL_ORDERS.get(self.order, note)
+        where, readable, widest = "", "", ""
+        if self.status:
+            where = 'WHERE "status" = %s'
+            params.append(self.status)
+        if self.readable is not None:  # ranked over the whole round, then filtered
+            readable, readable_params = self.readable.query.sql_with_params()
+            readable = f'WHERE "id" IN ({readable})'
+            params.extend(readable_params)
+        params.extend([start, stop])
+        if self.discuss_limit:
+            widest = f"""
+                UNION ALL SELECT * FROM (
+                    SELECT 1 AS part, agg.*, 0 AS rank,
+                        ROW_NUMBER() OVER (ORDER BY {_SQL_ORDERS["ecart"]}) AS position
+                    FROM agg WHERE "scored" >= 2
+                ) widest WHERE position <= %s"""  # noqa: S608
+            params.append(self.discuss_limit)
+        sql = f"""
+            SELECT * FROM (
+                WITH agg AS ({aggregated})
+                SELECT * FROM (
+                    SELECT 0 AS part, listed.*,
+                        ROW_NUMBER() OVER (ORDER BY {shown}) AS position
+                    FROM (
+                        SELECT * FROM (
+                            SELECT agg.*, ROW_NUMBER() OVER (ORDER BY {note}) AS rank
+                            FROM agg {where}
+                        ) ranked {readable}
+                    ) listed
+                ) paged WHERE position > %s AND position <= %s
+                {widest}
+            ) parts ORDER BY part, position"""  # noqa: S608
+        rows = list(self.review_round.candidatures.model.objects.raw(sql, params))
+        self.discuss = [Aggregate.of(c) for c in rows if c.part == 1]
+        return [c for c in rows if c.part == 0]
+
+
 def round_aggregates(review_round, candidature_ids=None):
     """One Aggregate per candidature of the round, best first (unscored last).
 

@@ -130,6 +130,20 @@ def _shares(key):
     )
 
 
+def _sharing(key):
+    """The ids of the candidatures that share ``key`` with another one of their call."""
+    return (
+        Candidature.objects.exclude(**{key: ""})
+        .annotate(
+            sharing=models.Window(
+                models.Count("pk"), partition_by=[F("call_id"), F(key)]
+            )
+        )
+        .filter(sharing__gt=1)
+        .values("pk")
+    )
+
+
 class CandidatureQuerySet(models.QuerySet):
     def for_call(self, call):
         return self.filter(call=call)
@@ -149,14 +163,20 @@ class CandidatureQuerySet(models.QuerySet):
             }
         )
 
-    def possible_duplicates(self):
+    def possible_duplicates(self, row_by_row=False):
         """The candidatures that share their address, or their name and
-        administration, with another one of their call (any status)."""
-        return self.filter(
-            functools.reduce(
-                operator.or_, (models.Q(_shares(k)) for k in DUPLICATE_KEYS)
-            )
-        )
+        administration, with another one of their call (any status).
+
+        Found in one pass over each key's index (how many of the call share
+        it): counting or exporting them stays cheap at any size. ``row_by_row``:
+        looked up for each candidature read instead (``with_duplicate_flags``),
+        for a page that stops at its first rows.
+        """
+        if row_by_row:
+            found = (models.Q(_shares(k)) for k in DUPLICATE_KEYS)
+        else:
+            found = (models.Q(pk__in=_sharing(k)) for k in DUPLICATE_KEYS)
+        return self.filter(functools.reduce(operator.or_, found))
 
     def duplicates_of(self, candidature):
         """The others of its call that look like ``candidature``, with why

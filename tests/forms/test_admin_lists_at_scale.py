@@ -72,7 +72,12 @@ def test_round_lists_cost_the_same_queries_past_a_page(client, scene):
     pages = [
         (programme, f"/admin/tours/{review_round.pk}/classement/"),
         (programme, f"/admin/tours/{review_round.pk}/classement/?p=2&ordre=ecart"),
+        (programme, f"/admin/tours/{review_round.pk}/classement/?statut=eligible"),
         (programme, "/admin/candidatures/"),
+        (
+            programme,
+            "/admin/candidatures/?q=a&status=eligible&ordering=administration",
+        ),
         (jurors[0], "/admin/jury/"),
         (jurors[0], f"/admin/jury/{review_round.pk}/"),
         (jurors[0], f"/admin/jury/{review_round.pk}/?p=2"),
@@ -207,3 +212,75 @@ def test_decision_emails_count_every_status_in_flat_queries(client, call, form_p
         "prepared": 16,
         "sent": 0,
     }
+
+
+def test_members_ranking_costs_the_same_queries_past_a_page(client, scene):
+    """A member's ranking of a closed round: ranked, filtered and paged by the
+    database, in as many queries for 3 dossiers as for two pages of them."""
+    review_round, jurors, grow = scene
+    review_round.closed_at = timezone.now()
+    review_round.members_see_ranking = True
+    review_round.save(update_fields=["closed_at", "members_see_ranking"])
+    client.force_login(jurors[0])
+    urls = [
+        f"/admin/jury/{review_round.pk}/classement/",
+        f"/admin/jury/{review_round.pk}/classement/?p=2",
+    ]
+    grow(3)
+    few = {url: queries_for(client, url)[0] for url in urls}
+    grow(DOSSIERS_PER_PAGE + 2)
+    for url in urls:
+        count, _response = queries_for(client, url)
+        assert count == few[url], url
+    second = BeautifulSoup(client.get(urls[1]).content, "html.parser")
+    ranks = [
+        row.select("td")[0].get_text(strip=True) for row in second.select("tbody tr")
+    ]
+    assert ranks == [
+        str(DOSSIERS_PER_PAGE + 1),
+        str(DOSSIERS_PER_PAGE + 2),
+        str(DOSSIERS_PER_PAGE + 3),
+        str(DOSSIERS_PER_PAGE + 4),
+        str(DOSSIERS_PER_PAGE + 5),
+    ]
+
+
+def test_ranking_discusses_the_widest_spreads_whatever_the_page(client, scene):
+    """« À discuter en priorité » names the dossiers the members disagree on
+    most, the same on every page and under a status filter, while the table
+    ranks only the dossiers of that status among themselves."""
+    review_round, jurors, grow = scene
+    grow(RANKING_PER_PAGE + 3)
+    dossiers = list(review_round.candidatures.order_by("pk"))
+    split = dossiers[-2:]  # the two the members disagree on
+    criteria = list(review_round.call.criteria.all())
+    for dossier, juror, level in (
+        (split[0], jurors[0], "scale_min"),
+        (split[0], jurors[1], "scale_max"),
+        (split[1], jurors[0], "scale_max"),
+        (split[1], jurors[1], "scale_min"),
+    ):
+        evaluation = Evaluation.objects.get(
+            round=review_round, candidature=dossier, member=juror
+        )
+        evaluation.scores = {str(c.pk): getattr(c, level) for c in criteria}
+        evaluation.save()
+    Candidature.objects.filter(pk__in=[d.pk for d in dossiers[:4]]).update(
+        status="preselected"
+    )
+    client.force_login(member_of("Équipe programme", "paula"))
+    url = f"/admin/tours/{review_round.pk}/classement/"
+    for query in ("", "?p=2", "?statut=preselected", "?ordre=reference&p=2"):
+        soup = BeautifulSoup(client.get(url + query).content, "html.parser")
+        discussed = [li.get_text() for li in soup.select("ol.amorce-discuss li")]
+        assert {text.split(" — ")[0] for text in discussed[:2]} == {
+            d.reference for d in split
+        }, query
+    soup = BeautifulSoup(client.get(url + "?statut=preselected").content, "html.parser")
+    rows = soup.select("table.amorce-ranking tbody tr")
+    assert [row.select("td")[1].get_text(strip=True) for row in rows] == [
+        "1",
+        "2",
+        "3",
+        "4",
+    ]

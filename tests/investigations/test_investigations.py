@@ -403,3 +403,35 @@ def test_the_committee_interval_is_the_programme_pages(programme_client, call):
     ).content.decode()
     summary = html.split("Prochain comité dû :</strong>", 1)[1].split("</p>", 1)[0]
     assert "30 juin 2026" in summary
+
+
+def test_dashboard_soonest_committee_follows_each_ones_last_committee(
+    programme_client, call
+):
+    """Among investigations that met a committee, the one due first is the one
+    whose *last* committee is the oldest: an early first committee followed by
+    a recent one does not make it due."""
+    start = dt.date(2026, 1, 5)
+    dates = {
+        "Deux comités, le dernier récent": [start, start + dt.timedelta(days=90)],
+        "Un comité ancien": [start + dt.timedelta(days=30)],
+        "Un comité récent": [start + dt.timedelta(days=60)],
+    }
+    for title, committees in dates.items():
+        investigation = Investigation.objects.create(
+            call=call, title=title, problem_statement="P", starts_on=start
+        )
+        Phase.objects.create(
+            investigation=investigation, code="construction", starts_on=start
+        )
+        for date in committees:
+            CommitteeEvent.objects.create(
+                investigation=investigation, date=date, decision="continue"
+            )
+    html = programme_client.get(
+        "/admin/investigations/tableau-de-bord/"
+    ).content.decode()
+    summary = html.split("Prochain comité dû :</strong>", 1)[1].split("</p>", 1)[0]
+    assert "Un comité ancien" in summary
+    expected = Investigation.objects.get(title="Un comité ancien").next_committee_due()
+    assert date_format(expected, "j F Y") in summary
