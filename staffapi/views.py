@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views import generic
 from wagtail.log_actions import log
+from wagtail.models import APIToken
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.users.views import api_tokens
 
@@ -75,8 +76,10 @@ class StaffTokenForm(forms.Form):
 
 class OwnTokensMixin:
     def get_queryset(self):
-        return StaffToken.objects.filter(user=self.request.user).select_related(
-            "amorce_expiry"
+        return (
+            StaffToken.objects.filter(user=self.request.user)
+            .select_related("amorce_expiry")
+            .order_by("-created", "-pk")
         )
 
 
@@ -106,7 +109,10 @@ class CreateView(generic.CreateView):
     def form_valid(self, form):
         if not may_hold_token(self.request.user):
             raise PermissionDenied
-        token, plaintext = StaffToken.create_token(
+        # Wagtail's own token, and its log entries on it: the history of
+        # tokens is the administrators' (Wagtail shows entries to whoever holds
+        # a permission on their model, and every member holds one on the proxy).
+        token, plaintext = APIToken.create_token(
             user=self.request.user, name=form.cleaned_data["name"]
         )
         end_of_day = dt.datetime.combine(
@@ -134,7 +140,8 @@ class RevokeView(OwnTokensMixin, api_tokens.RevokeView):
     def post(self, request, *args, **kwargs):
         self.object = self.get_object()  # one's own: the queryset says so
         self.object.revoke()
-        log(self.object, "wagtail.apitoken.revoke", user=request.user)
+        token = APIToken.objects.get(pk=self.object.pk)
+        log(token, "wagtail.apitoken.revoke", user=request.user)
         messages.success(
             self.request, _("Jeton « %(name)s » révoqué.") % {"name": self.object.name}
         )

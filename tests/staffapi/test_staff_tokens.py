@@ -9,11 +9,13 @@ only his rounds (masked in a blind one); every read is in Wagtail's history.
 import datetime as dt
 
 import pytest
+from django.contrib.auth.models import User
 from django.utils import timezone
 from wagtail.models import APIToken, ModelLogEntry
 
 from forms.factories import CandidatureFactory, CandidatureFormPageFactory
 from forms.services import change_status
+from investigations.models import Investigation
 from selection.models import Evaluation, ReviewRound, RoundMember
 from staffapi.access import READ
 from staffapi.models import TokenExpiry
@@ -196,6 +198,27 @@ def test_every_read_is_logged_on_the_token(client, paula, dossiers):
     assert entry.data["count"] == 2
     assert entry.data["route"] == "/api/v3/staff/candidatures/?limit=2"
     assert len(entry.data["references"]) == 2
+    admin = User.objects.create_superuser("admin", "admin@example.org", "x")
+    client.force_login(admin)
+    history = client.get("/admin/reports/site-history/").content.decode()
+    assert "Lecture par l&#x27;API" in history or "Lecture par l'API" in history
+    assert entry.data["references"][0] in history
+    client.force_login(paula)  # a member does not read the tokens' history
+    history = client.get("/admin/reports/site-history/").content.decode()
+    assert "Lecture par l" not in history
+
+
+def test_a_token_reads_its_sites_investigations(client, paula, call):
+    Investigation.objects.create(
+        call=call,
+        title="Investigation du test",
+        problem_statement="Un problème",
+        starts_on=timezone.localdate(),
+    )
+    _token, plaintext = token_for(paula)
+    response = get(client, "/api/v3/staff/investigations/", plaintext)
+    assert [i["title"] for i in response.json()["items"]] == ["Investigation du test"]
+    assert ModelLogEntry.objects.filter(action=READ).count() == 1
 
 
 def test_the_routes_are_in_the_valid_openapi_document(client):
