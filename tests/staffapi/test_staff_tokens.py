@@ -19,6 +19,7 @@ from investigations.models import Investigation
 from selection.models import Evaluation, ReviewRound, RoundMember
 from staffapi.access import READ
 from staffapi.models import TokenExpiry
+from tests.forms.test_api_document import assert_documented
 from tests.incubators import B_HOST, add_second_incubator
 from tests.users import member_of
 
@@ -106,6 +107,12 @@ def test_another_sites_candidature_is_not_found(client, paula, dossiers):
     response = get(client, url, their_token, HTTP_HOST=B_HOST)
     assert response.status_code == 200
     assert get(client, url, their_token).status_code == 200  # the token, not the host
+    their_round = ReviewRound.objects.create(call=call_b, kind="preselection")
+    their_round.candidatures.add(theirs)
+    for route in ("dossiers", "evaluations", "ranking"):
+        url = f"/api/v3/staff/rounds/{their_round.pk}/{route}/"
+        assert get(client, url, mine).status_code == 404
+        assert get(client, url, their_token).status_code == 200
 
 
 def test_the_communications_team_reads_no_candidature(client, dossiers):
@@ -229,3 +236,23 @@ def test_the_routes_are_in_the_valid_openapi_document(client):
     operation = document["paths"]["/api/v3/staff/candidatures/"]["get"]
     assert {"200", "401", "403"} <= set(operation["responses"])
     assert operation["security"] == [{"StaffTokenAuth": []}]
+    for response in (
+        get(client, "/api/v3/staff/candidatures/", "wagtail_nope"),
+        get(client, "/api/v3/staff/candidatures/", "x", data={"limit": 1000}),
+    ):
+        assert_documented(document, "/api/v3/staff/candidatures/", "get", response)
+
+
+def test_refusals_and_pages_are_the_documented_ones(client, paula, dossiers):
+    document = client.get("/api/v3/openapi.json").json()
+    _token, plaintext = token_for(paula)
+    path = "/api/v3/staff/candidatures/"
+    for response in (
+        get(client, path, plaintext),
+        get(client, path, plaintext, data={"limit": 1000}),
+        get(client, path, plaintext, data={"changed_since": "hier"}),
+    ):
+        assert_documented(document, path, "get", response)
+    missing = get(client, path + "NOPE-1/", plaintext)
+    assert missing.status_code == 404
+    assert_documented(document, path + "{reference}/", "get", missing)
