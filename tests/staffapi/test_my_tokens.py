@@ -3,9 +3,11 @@ token with an expiry, sees it once, revokes it; the communications team has no
 such screen."""
 
 import datetime as dt
+import io
 import re
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 from wagtail.models import APIToken
 
@@ -70,3 +72,18 @@ def test_the_communications_team_has_no_token_screen(client, db):
     assert client.get(URL).status_code in (302, 403)
     assert client.post(URL + "new/", {"name": "x"}).status_code in (302, 403)
     assert not APIToken.objects.exists()
+
+
+def test_a_script_creates_a_token_with_the_command(client, paula):
+    out = io.StringIO()
+    call_command("create_staff_token", "paula", name="Synchro", days=7, stdout=out)
+    plaintext = out.getvalue().strip()
+    token = APIToken.objects.get(name="Synchro")
+    left = token.amorce_expiry.expires_at - timezone.now()
+    assert dt.timedelta(days=6) < left <= dt.timedelta(days=7)
+    api = client.get(
+        "/api/v3/staff/candidatures/", HTTP_AUTHORIZATION=f"Bearer {plaintext}"
+    )
+    assert api.status_code == 200
+    with pytest.raises(CommandError):
+        call_command("create_staff_token", "paula", days=400, stdout=out)
