@@ -93,8 +93,12 @@ class StatusChangeOut(Schema):
 
 
 class CandidatureOut(Schema):
+    """As the admin shows it; to a member of a round, as « Mes évaluations » does:
+    no status, address, service nor history (``null``), the identity masked in a
+    blind round."""
+
     reference: str
-    status: CandidatureStatus
+    status: CandidatureStatus | None
     call_id: int
     call_title: str
     submitted_at: dt.datetime
@@ -105,11 +109,11 @@ class CandidatureOut(Schema):
         description="Dernière modification, à la microseconde.",
     )
     applicant_name: str
-    applicant_email: str
+    applicant_email: str | None
     administration: str
-    service: str
+    service: str | None
     answers: list[AnswerOut]
-    status_history: list[StatusChangeOut]
+    status_history: list[StatusChangeOut] | None
 
 
 class CandidaturePage(Page):
@@ -142,10 +146,8 @@ def answers_out(answers):
     ]
 
 
-def candidature_out(candidature, answers=None, masked=False):
-    if answers is None:
-        answers = candidature.answers()
-    hidden = _("[masqué]")
+def candidature_out(candidature):
+    """A candidature as the programme team reads it."""
     return CandidatureOut(
         reference=candidature.reference,
         status=candidature.status,
@@ -153,11 +155,11 @@ def candidature_out(candidature, answers=None, masked=False):
         call_title=candidature.call.title,
         submitted_at=candidature.submit_time,
         updated_at=candidature.updated_at.isoformat(),
-        applicant_name=hidden if masked else candidature.applicant_name,
-        applicant_email=hidden if masked else candidature.applicant_email,
-        administration=hidden if masked else candidature.administration,
-        service=hidden if masked else candidature.service,
-        answers=answers_out(answers),
+        applicant_name=candidature.applicant_name,
+        applicant_email=candidature.applicant_email,
+        administration=candidature.administration,
+        service=candidature.service,
+        answers=answers_out(candidature.answers()),
         status_history=[
             StatusChangeOut(
                 from_status=c.from_status,
@@ -167,6 +169,26 @@ def candidature_out(candidature, answers=None, masked=False):
             )
             for c in candidature.status_changes.all()
         ],
+    )
+
+
+def dossier_out(candidature, blind):
+    """A dossier as a member of a round reads it (``selection.jury_views``)."""
+    answers = candidature.answers()
+    hidden = _("[masqué]")
+    return CandidatureOut(
+        reference=candidature.reference,
+        status=None,
+        call_id=candidature.call_id,
+        call_title=candidature.call.title,
+        submitted_at=candidature.submit_time,
+        updated_at=candidature.updated_at.isoformat(),
+        applicant_name=hidden if blind else candidature.applicant_name,
+        applicant_email=None,
+        administration=hidden if blind else candidature.administration,
+        service=None,
+        answers=answers_out(blind_answers(candidature, answers) if blind else answers),
+        status_history=None,
     )
 
 
@@ -323,11 +345,8 @@ def round_dossiers(
         else juror_candidatures(request.user, review_round)
     )
     page = paginate(request, with_details(dossiers).order_by("reference"), pagination)
-    masked = review_round.blind and not team
     items = [
-        candidature_out(
-            c, blind_answers(c, c.answers()) if masked else None, masked=masked
-        )
+        candidature_out(c) if team else dossier_out(c, review_round.blind)
         for c in page["items"]
     ]
     log_read(request, [c.reference for c in items])

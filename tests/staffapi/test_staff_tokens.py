@@ -152,6 +152,8 @@ def test_a_juror_reads_only_his_rounds_and_dossiers(client, call, dossiers):
     items = dossiers_read.json()["items"]
     assert [d["reference"] for d in items] == [dossiers[0].reference]
     assert items[0]["applicant_name"] == "[masqué]"  # a blind round, as in the admin
+    assert items[0]["applicant_email"] is None  # « Mes évaluations » shows no address
+    assert items[0]["status"] is None and items[0]["status_history"] is None
     assert "Camille" not in dossiers_read.content.decode()
 
     evaluations = get(client, f"/api/v3/staff/rounds/{his.pk}/evaluations/", plaintext)
