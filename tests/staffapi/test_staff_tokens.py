@@ -10,6 +10,8 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from wagtail.models import APIToken, ModelLogEntry
 
@@ -258,3 +260,20 @@ def test_refusals_and_pages_are_the_documented_ones(client, paula, dossiers):
     missing = get(client, path + "NOPE-1/", plaintext)
     assert missing.status_code == 404
     assert_documented(document, path + "{reference}/", "get", missing)
+
+
+def test_queries_do_not_grow_with_the_page(client, paula, form_page):
+    for _n in range(6):
+        candidature = CandidatureFactory(page=form_page)
+        change_status(candidature, "eligible", user=paula)
+    _token, plaintext = token_for(paula)
+    get(client, "/api/v3/staff/rounds/", plaintext)  # its first use is written down
+    counts = []
+    for limit in (2, 6):
+        with CaptureQueriesContext(connection) as queries:
+            response = get(
+                client, "/api/v3/staff/candidatures/", plaintext, data={"limit": limit}
+            )
+        assert len(response.json()["items"]) == limit
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
