@@ -60,11 +60,17 @@ def test_a_token_lasts_a_year_at_most(client, paula):
 
 def test_a_member_sees_only_his_own_tokens(client, paula):
     juror = member_of("Jury", "jules")
-    APIToken.create_token(user=juror, name="Jeton de Jules")
+    token, _plaintext = APIToken.create_token(user=juror, name="Jeton de Jules")
     client.force_login(paula)
     assert "Jeton de Jules" not in client.get(URL).content.decode()
+    assert client.get(URL + f"edit/{token.pk}/").status_code == 404
+    client.post(URL + f"delete/{token.pk}/")
+    token.refresh_from_db()
+    assert token.revoked_at is None
     client.force_login(juror)
     assert "Jeton de Jules" in client.get(URL).content.decode()
+    edit = client.get(URL + f"edit/{token.pk}/")
+    assert edit.status_code == 200 and "Jeton de Jules" in edit.content.decode()
 
 
 def test_the_communications_team_has_no_token_screen(client, db):
