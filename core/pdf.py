@@ -129,10 +129,43 @@ def font_configuration():
     return _engine.fonts
 
 
+def _page_references_once():
+    """pydyf's list of page references, made once per page count, not once per tag.
+
+    WeasyPrint asks the PDF for ``page_references[n]`` for every structure
+    element it writes, and pydyf rebuilds the whole list of pages each time:
+    the jury book's 27,000 elements over 307 pages made 8 million references,
+    about a tenth of the book's time, growing with the square of its length.
+    Pages are only ever added (``add_page``), so the list made for a given
+    count of pages stays right until the next page: the same references,
+    rebuilt when the count changes.
+    """
+    import pydyf
+
+    original = pydyf.PDF.__dict__.get("page_references")
+    if getattr(original, "fget", None) is None or getattr(
+        original.fget, "amorce_once", False
+    ):
+        return  # already installed, or pydyf changed: left as it is
+
+    def page_references(pdf):
+        kids = pdf.pages["Kids"]
+        kept = pdf.__dict__.get("_amorce_page_references")
+        if kept is None or kept[0] != len(kids):
+            kept = (len(kids), original.fget(pdf))
+            pdf.__dict__["_amorce_page_references"] = kept
+        return kept[1]
+
+    page_references.amorce_once = True
+    pydyf.PDF.page_references = property(page_references)
+
+
 def html_to_pdf(html):
     """``html`` (a whole document, with ``<title>`` and ``lang``) as a tagged PDF/UA-1."""
     # lazy: importing WeasyPrint costs about a second; only PDF requests pay it.
     from weasyprint import HTML
+
+    _page_references_once()
 
     return HTML(string=html, base_url=None, url_fetcher=local_only_fetcher()).write_pdf(
         finisher=header_scopes, font_config=font_configuration(), **PDF_OPTIONS

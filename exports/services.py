@@ -75,7 +75,8 @@ def _build_resource(kind, params):
             queryset = queryset.filter(page_id=params["page"])
         if params.get("status"):
             queryset = queryset.filter(status__in=params["status"])
-        return CandidatureResource(queryset), queryset.count()
+        resource = CandidatureResource(queryset)
+        return resource, resource.total
     if kind == "investigations":
         queryset = Investigation.objects.filter(pk__in=params["ids"])
         return InvestigationResource(queryset), queryset.count()

@@ -29,7 +29,8 @@ def _csv_field(value):
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
-        return value.strftime("%d/%m/%Y %H:%M")
+        # What strftime("%d/%m/%Y %H:%M") writes, twice as fast.
+        return f"{value.day:02d}/{value.month:02d}/{value.year} {value.hour:02d}:{value.minute:02d}"
     if isinstance(value, dt.date):
         return value.strftime("%d/%m/%Y")
     if isinstance(value, float):
@@ -47,11 +48,21 @@ def write_csv(headers, rows, output, chunk=100):
     Written by hand: the csv module is five times slower on long answers.
     Plain text, most cells, is quoted in line rather than by ``_csv_field``:
     on 10,000 rows of 23 cells, a call per cell costs more than the test.
+    An empty cell is written in line too; a day (a date answer), once a day.
     """
     output.write("\ufeff".encode())
     lines = [";".join(_csv_field(h) for h in headers)]
     width = len(headers)
-    field = _csv_field
+    days = {}
+
+    def field(value):
+        if value.__class__ is not dt.date:
+            return _csv_field(value)
+        text = days.get(value)
+        if text is None:
+            text = days[value] = _csv_field(value)
+        return text
+
     for row in rows:
         if len(row) != width:
             raise ValueError(f"{len(row)} cells for {width} columns")
@@ -67,6 +78,8 @@ def write_csv(headers, rows, output, chunk=100):
                         else value
                     )
                     if value.__class__ is str
+                    else ""
+                    if value is None
                     else field(value)
                     for value in row
                 ]

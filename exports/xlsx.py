@@ -160,7 +160,8 @@ def _write_sheet(stream, sheet, selected):
     )
     stream.write(xml_bytes(f'<row r="1">{header}</row>'))
     # What follows a text cell's reference, per column: written out in the
-    # loop below for plain text (most cells) rather than by ``_cell``.
+    # loop below for plain text (most cells) rather than by ``_cell``; an
+    # empty cell (None) is no cell, without a call either.
     columns = [
         (letter, style, f'"{style} t="inlineStr"><is><t xml:space="preserve">')
         for letter, style in zip(letters, styles, strict=True)
@@ -176,6 +177,8 @@ def _write_sheet(stream, sheet, selected):
             f"{value.replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;')}"
             "</t></is></c>"
             if value.__class__ is str and value
+            else ""
+            if value is None
             else _cell(f"{letter}{number}", value, style)
             for (letter, style, opening), value in zip(columns, row, strict=True)
         ]

@@ -18,7 +18,7 @@ from wagtail.models import Site
 from cms_pages.models import CallStatus
 from core.throttle import client_key_for
 
-from . import submission
+from . import submission, validators
 from .builder import (
     HONEYPOT_FIELD,
     TOKEN_FIELD,
@@ -30,11 +30,19 @@ from .builder import (
 )
 from .choices import OPTION_TYPES, FieldType
 from .choices import Status as CandidatureStatus
+from .compound import (
+    ADDRESS_PARTS,
+    PART_MAX_LENGTH,
+    AddressField,
+    GroupField,
+    postal_departements,
+)
 from .conditions import Operator
 from .drafts import DraftRefused, draft_addressed, save_draft
 from .eligibility import rule_of
 from .models import CandidatureFormPage, Draft
 from .services import rate_limited, record_refusal
+from .steps import steps_of
 
 router = Router(tags=["candidatures"])
 
@@ -85,6 +93,27 @@ class EligibilityOut(Schema):
     message: str = Field(description="L'explication à donner alors.")
 
 
+class PartOut(Schema):
+    name: str
+    label: str
+    type: str = Field(
+        "singleline",
+        description="`singleline`, `email`, `phone`, `date` (AAAA-MM-JJ), `number`, "
+        "ou, pour une adresse, `postal_code` (5 chiffres) et `commune`.",
+    )
+    required: bool
+    autocomplete: str | None = None
+
+
+class CommuneOut(Schema):
+    code: str = Field(description="Code INSEE (COG).")
+    name: str
+    departement: str
+    value: str = Field(
+        description="Ce qu'il faut envoyer comme réponse : « Nom (code INSEE) »."
+    )
+
+
 class FieldOut(Schema):
     name: str
     type: FieldType = Field(
@@ -118,11 +147,42 @@ class FieldOut(Schema):
     section: str | None = Field(
         None, description="Nom de la section où elle se trouve."
     )
+    step: int | None = Field(
+        None,
+        description="Le rang (depuis 0) de son étape dans `steps`, quand le "
+        "formulaire se remplit en étapes.",
+    )
     eligibility: EligibilityOut | None = Field(
         None,
         description="Question d'éligibilité, à poser avant les autres : une réponse "
         "exclue met fin au formulaire (l'envoi est refusé, 422, avec l'explication).",
     )
+    parts: list[PartOut] = Field(
+        [],
+        description="Les parties d'une adresse (`address`) ou les sous-champs de "
+        "chaque entrée d'un groupe (`group`). Pour une entrée de groupe, `required` : "
+        "obligatoire dans chaque entrée remplie.",
+    )
+    min_items: int | None = Field(
+        None,
+        description="Groupe : nombre minimal d'entrées (si la question est posée).",
+    )
+    max_items: int | None = Field(
+        None, description="Groupe : nombre maximal d'entrées."
+    )
+    entry_label: str | None = Field(
+        None, description="Groupe : le nom d'une entrée (« une personne »)."
+    )
+    answer_schema: dict | None = Field(
+        None,
+        description="Le schéma JSON de la réponse attendue, quand elle n'est pas une "
+        "simple valeur : un objet (adresse) ou une liste d'objets (groupe).",
+    )
+
+
+class StepOut(Schema):
+    section: str = Field(description="Nom de la section qui ouvre l'étape.")
+    title: str
 
 
 class FormOut(Schema):
@@ -133,6 +193,13 @@ class FormOut(Schema):
     state: CallStatus = Field(description="L'état de l'appel (comme `call.status`).")
     call: CallOut
     fields: list[FieldOut]
+    steps: list[StepOut] = Field(
+        [],
+        description="Les étapes, dans l'ordre, quand le formulaire se remplit en "
+        "étapes (vide sinon) : chaque champ donne son `step`. Une étape dont la "
+        "section ou toutes les questions ne s'appliquent pas est sautée. Un envoi "
+        "par l'API reste d'un seul tenant.",
+    )
 
 
 class FormSummaryOut(Schema):
@@ -228,10 +295,16 @@ def describe_field(name, field, form_field=None):
             value = getattr(form_field, option)
             if (
                 form_field.field_type in types
-                and option != "confirm_email"
+                and option not in OPTIONS_NOT_SHOWN
                 and value not in (None, "")
             ):
                 setattr(out, option, value)
+    if isinstance(field, AddressField):
+        out.parts, out.answer_schema = address_schema(field.required)
+    if isinstance(field, GroupField):
+        out.parts, out.answer_schema = group_schema(field)
+        out.min_items, out.max_items = field.min_entries, field.max_entries
+        out.entry_label = str(field.entry_label)
     if isinstance(field, ConfirmationField):
         out.type, out.confirms = "email", field.confirms
     if isinstance(field, MultipleFileField):
@@ -243,6 +316,83 @@ def describe_field(name, field, form_field=None):
     return out
 
 
+# Options the schema says otherwise (a second field, ``parts``, ``min_items``…).
+OPTIONS_NOT_SHOWN = {
+    "confirm_email",
+    "group_fields",
+    "min_entries",
+    "max_entries",
+    "entry_label",
+}
+PART_TYPES = {"code_postal": "postal_code", "commune": "commune"}
+
+
+def address_schema(required):
+    parts = [
+        PartOut(
+            name=key,
+            label=str(label),
+            type=PART_TYPES.get(key, "singleline"),
+            required=needed,
+            autocomplete=token,
+        )
+        for key, label, token, needed in ADDRESS_PARTS
+    ]
+    properties = {
+        key: {"type": "string", "title": str(label), "maxLength": PART_MAX_LENGTH}
+        for key, label, _token, _needed in ADDRESS_PARTS
+    }
+    properties["code_postal"]["pattern"] = "^[0-9]{5}$"
+    schema = {
+        "type": "object",
+        "properties": properties,
+        "required": [key for key, *_rest, needed in ADDRESS_PARTS if needed],
+        "additionalProperties": False,
+    }
+    return parts, schema if required else {"anyOf": [schema, {"type": "null"}]}
+
+
+SUBFIELD_SCHEMAS = {
+    "singleline": {"type": "string", "maxLength": PART_MAX_LENGTH},
+    "email": {"type": "string", "format": "email"},
+    "phone": {"type": "string"},
+    "date": {"type": "string", "format": "date"},
+    "number": {"type": ["string", "number"]},
+}
+
+
+def group_schema(field):
+    parts = [
+        PartOut(
+            name=sub["name"],
+            label=sub["label"],
+            type=sub["type"],
+            required=sub["required"],
+        )
+        for sub in field.subfields
+    ]
+    schema = {
+        "type": "array",
+        "minItems": max(field.min_entries, 1 if field.required else 0),
+        "maxItems": field.max_entries,
+        "items": {
+            "type": "object",
+            "properties": {
+                sub["name"]: {"title": sub["label"], **SUBFIELD_SCHEMAS[sub["type"]]}
+                for sub in field.subfields
+            },
+            "required": [sub["name"] for sub in field.subfields if sub["required"]],
+            "additionalProperties": False,
+        },
+    }
+    if field.required:
+        return parts, schema
+    # Optional: no entry at all, or at least the minimum.
+    return parts, {
+        "anyOf": [schema, {"type": "array", "maxItems": 0}, {"type": "null"}]
+    }
+
+
 def describe_form(page, request):
     form = page.get_form(page=page)
     by_name = {f.clean_name: f for f in page.get_form_fields()}
@@ -252,6 +402,11 @@ def describe_form(page, request):
         for name, field in form.fields.items()
         if name not in (HONEYPOT_FIELD, TOKEN_FIELD)
     ]
+    steps = steps_of(form) if page.use_steps else []
+    for index, step in enumerate(steps):
+        for out in fields:
+            if out.name == step.key or out.name in step.names:
+                out.step = index
     return FormOut(
         id=page.pk,
         title=page.title,
@@ -271,6 +426,7 @@ def describe_form(page, request):
             criteria=list(call.criteria.all()),
         ),
         fields=fields,
+        steps=[StepOut(section=step.key, title=step.title) for step in steps],
     )
 
 
@@ -292,6 +448,31 @@ def list_forms(request):
             extended=page.call.extended,
         )
         for page in pages
+    ]
+
+
+@router.get(
+    "/communes/",
+    response=list[CommuneOut],
+    summary="Communes dont le nom commence ainsi",
+    url_name="communes",
+)
+def list_communes(request, q: str = "", code_postal: str = ""):
+    """Twenty communes at most whose name (accents, case and hyphens aside) or INSEE
+    code starts with ``q``; with a ``code_postal``, those of its département only.
+    For the autocomplete of a commune box (the answer is checked when sent)."""
+    code = code_postal.strip()
+    departements = (
+        postal_departements(code) if len(code) == 5 and code.isdigit() else None
+    )
+    return [
+        CommuneOut(
+            code=code,
+            name=name,
+            departement=departement,
+            value=validators.commune_label(code, name),
+        )
+        for code, name, departement in validators.communes_starting(q, departements)
     ]
 
 
@@ -318,6 +499,8 @@ ANSWERS_SCHEMA = {
             {"type": "number"},
             {"type": "boolean"},
             {"type": "array", "items": {"type": "string"}},
+            {"type": "object"},
+            {"type": "array", "items": {"type": "object"}},
             {"type": "null"},
         ]
     },
@@ -344,8 +527,12 @@ SUBMISSION_BODY = {
             "sous son nom répété ou sous `<nom>.2`, `<nom>.3`…\n\n"
             "Types JSON acceptés, selon le type du champ : `singleline`, `multiline`, "
             "`email`, `url`, `dropdown`, `radio`, `hidden`, `phone`, `siret`, `siren`, "
-            "`departement` : une chaîne (une adresse à confirmer a un second champ, "
-            "`confirms` dans le schéma) ; `number` : "
+            "`departement`, `commune` : une chaîne (une adresse à confirmer a un second "
+            "champ, `confirms` dans le schéma) ; `address` : un objet `{voie, complement, "
+            "code_postal, commune}` ; `group` : une liste d'objets, un par entrée, clés "
+            "des sous-champs (`parts`, `answer_schema` dans le schéma) ; les erreurs d'une "
+            "partie sont aussi données sous `<champ>.<partie>` (`equipe.2.courriel`) ; "
+            "`number` : "
             "un nombre ou une chaîne qui en est un (30 chiffres au plus) ; `checkbox` : "
             "`true` ou `false` (ou la chaîne `on`, comme l'envoie un navigateur) ; "
             "`checkboxes`, `multiselect` : une liste de chaînes ; "

@@ -23,6 +23,14 @@ from core.text import SingleLineFormField, has_bad_text
 
 from . import validators
 from .choices import DEFAULT_FILE_KINDS, FieldType
+from .compound import (
+    AddressField,
+    GroupField,
+    commune_search_url,
+    filled,
+    group_limits,
+    parse_subfields,
+)
 from .conditions import (
     depends_on_errors,
     explained,
@@ -398,8 +406,13 @@ class CandidatureForm(BaseForm, DsfrBaseForm):
         value = field.widget.value_from_datadict(
             self.data, self.files, self.add_prefix(name)
         )
+        if isinstance(value, dict):
+            value = list(value.values())
         if isinstance(value, list | tuple):
-            return any(item not in (None, "") for item in value)
+            return any(
+                filled(item) if isinstance(item, dict) else item not in (None, "")
+                for item in value
+            )
         return value not in (None, "", False)
 
     @property
@@ -469,7 +482,13 @@ class CandidatureFormBuilder(FormBuilder):
 
     def create_commune_field(self, field, options):
         options.setdefault(
-            "widget", forms.TextInput(attrs={"autocomplete": "address-level2"})
+            "widget",
+            forms.TextInput(
+                attrs={
+                    "autocomplete": "address-level2",
+                    "data-amorce-commune": commune_search_url(),
+                }
+            ),
         )
         if not options.get("help_text"):
             options["help_text"] = _(
@@ -477,6 +496,31 @@ class CandidatureFormBuilder(FormBuilder):
                 "le portent (Saint-Denis (93)), ou son code INSEE."
             )
         return ReadField(read=validators.commune, max_length=200, **options)
+
+    def create_address_field(self, field, options):
+        options.pop("initial", None)
+        if not options.get("help_text"):
+            options["help_text"] = _("Une adresse en France.")
+        return AddressField(**options)
+
+    def create_group_field(self, field, options):
+        options.pop("initial", None)
+        low, high = group_limits(field.min_entries, field.max_entries)
+        # Said in the help too: without script, every entry up to the maximum shows.
+        said = (
+            _("De %(min)s à %(max)s entrées ; une entrée laissée vide est ignorée.")
+            if low > 1
+            else _("Jusqu'à %(max)s entrées ; une entrée laissée vide est ignorée.")
+        ) % {"min": low, "max": high}
+        help_text = options.get("help_text")
+        options["help_text"] = f"{help_text} {said}" if help_text else said
+        return GroupField(
+            subfields=parse_subfields(field.group_fields)[0],
+            min_entries=low,
+            max_entries=high,
+            entry_label=field.entry_label,
+            **options,
+        )
 
     def create_departement_field(self, field, options):
         labels = [

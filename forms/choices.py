@@ -25,6 +25,8 @@ class FieldType(models.TextChoices):
     SIREN = "siren", _("Numéro SIREN")
     DEPARTEMENT = "departement", _("Département")
     COMMUNE = "commune", _("Commune")
+    ADDRESS = "address", _("Adresse postale (France)")
+    GROUP = "group", _("Groupe répétable")
     FILE = "file", _("Fichier(s) joint(s)")
     SECTION = "section", _("Titre de section (sans saisie)")
     EXPLANATION = "explanation", _("Texte explicatif (sans saisie)")
@@ -41,6 +43,10 @@ OPTION_TYPES = {
     "pattern": {FieldType.SINGLELINE},
     "pattern_message": {FieldType.SINGLELINE},
     "confirm_email": {FieldType.EMAIL},
+    "group_fields": {FieldType.GROUP},
+    "min_entries": {FieldType.GROUP},
+    "max_entries": {FieldType.GROUP},
+    "entry_label": {FieldType.GROUP},
 }
 
 

@@ -29,6 +29,8 @@ NOT_A_SOURCE = {
     FieldType.SECTION,
     FieldType.EXPLANATION,
     FieldType.HIDDEN,
+    FieldType.ADDRESS,  # answers of several parts: no one text to compare
+    FieldType.GROUP,
 }
 CHOICE_TYPES = {
     FieldType.DROPDOWN,

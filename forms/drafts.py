@@ -27,6 +27,7 @@ from .builder import (
     MultipleFileField,
     NonInputField,
 )
+from .compound import PartsField, filled
 from .models.applicants import Draft, DraftAttachment
 from .models.candidatures import Candidature
 
@@ -69,7 +70,12 @@ def typed(form, data):
     answers = {}
     for name, field in draft_fields(form):
         value = field.widget.value_from_datadict(data, {}, name)
+        if isinstance(field, PartsField):  # an address, a group: its parts' text
+            value = typed_parts(value)
         if value in (None, "", []):
+            continue
+        if isinstance(field, PartsField):
+            answers[name] = value
             continue
         values = value if isinstance(value, list) else [value]
         if not all(isinstance(item, str | bool) for item in values):
@@ -82,6 +88,28 @@ def typed(form, data):
             continue
         answers[name] = value
     return answers
+
+
+def _text_ok(item):
+    return (
+        isinstance(item, str)
+        and not has_bad_text(item)
+        and len(item) <= MAX_ANSWER_LENGTH
+    )
+
+
+def typed_parts(value):
+    """An address's parts or a group's filled entries as typed; None if unreadable."""
+    if isinstance(value, dict):
+        if not all(_text_ok(item) for item in value.values()):
+            return None
+        return value if any(item.strip() for item in value.values()) else None
+    if isinstance(value, list):
+        entries = [entry for entry in value if filled(entry)]
+        if not all(_text_ok(item) for entry in entries for item in entry.values()):
+            return None
+        return entries
+    return None
 
 
 def draft_email(data):

@@ -11,6 +11,7 @@ import regex
 from django.utils.translation import gettext_lazy as _
 
 from .choices import OPTION_TYPES, FieldType
+from .compound import parse_subfields
 
 TIMEOUT = 0.05  # seconds per answer
 # Answers a costly pattern chokes on: long runs of one character, then a misfit.
@@ -64,6 +65,14 @@ def option_errors(field):
         }
     if errors:
         return errors
+    if field.field_type == FieldType.GROUP:
+        if messages := parse_subfields(field.group_fields)[1]:
+            errors["group_fields"] = " ".join(str(m) for m in messages)
+        low, high = field.min_entries, field.max_entries
+        if low is not None and high is not None and low > high:
+            errors["max_entries"] = _(
+                "Le nombre maximal d'entrées est plus petit que le minimal."
+            )
     low, high = field.min_value, field.max_value
     if low is not None and high is not None and low > high:
         errors["max_value"] = _("La valeur maximale est plus petite que la minimale.")

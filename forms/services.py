@@ -11,7 +11,7 @@ import logging
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -42,6 +42,11 @@ logger = logging.getLogger("amorce.forms")
 # ``candidature``, ``from_status``, ``to_status`` and ``user``: the apps above
 # (a standing review round) act on it, and fail the change if they fail.
 status_changed = Signal()
+
+# Sent once a new candidature is committed (never for a double click or a
+# resent form), with ``candidature``. Receivers' errors are logged, never
+# raised: the candidature is stored whatever they do.
+candidature_submitted = Signal()
 
 
 def _refusals_key(client_key):
@@ -142,6 +147,35 @@ def earlier_candidature(page, token):
     return Candidature.objects.filter(page=page, submission_token=token).first()
 
 
+_MADE_BY_SQL = (
+    "SELECT (SELECT id FROM forms_candidature "
+    "WHERE page_id = %s AND submission_token = %s), "
+    "(SELECT id FROM forms_draft WHERE page_id = %s AND token = %s)"
+)
+
+
+def made_by_token(page, token):
+    """``(candidature, draft)``: what this form's token made already, each or None.
+
+    One query for both, which a submission asks before its answers are read
+    (its draft's files answer its file fields); the objects themselves are
+    read only when there is one.
+    """
+    if not token:
+        return None, None
+    value = Candidature._meta.get_field("submission_token").get_db_prep_value(
+        token, connection
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(_MADE_BY_SQL, [page.pk, value, page.pk, value])
+        candidature_id, draft_id = cursor.fetchone()
+    if candidature_id is not None:
+        return Candidature.objects.get(pk=candidature_id), None
+    if draft_id is not None:
+        return None, Draft.objects.filter(pk=draft_id).first()
+    return None, None
+
+
 # How long the same candidature sent again is taken for the first one.
 RESENT_WITHIN = dt.timedelta(hours=24)
 
@@ -168,6 +202,12 @@ def content_digest(cleaned_data, answers, field_types):
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+_SENT_AGAIN_SQL = (
+    "SELECT id FROM forms_candidature WHERE page_id = %s AND content_digest = %s "
+    "AND submit_time >= %s ORDER BY submit_time LIMIT 1"
+)
+
+
 def sent_again(page, digest):
     """The candidature the same person sent to this form with the same answers, lately.
 
@@ -175,13 +215,14 @@ def sent_again(page, digest):
     always with its one-time token: sent again, it is the same candidature.
     """
     since = timezone.now() - RESENT_WITHIN
-    return (
-        Candidature.objects.filter(
-            page=page, content_digest=digest, submit_time__gte=since
+    # Its number only, in plain SQL: most submissions find none.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _SENT_AGAIN_SQL,
+            [page.pk, digest, connection.ops.adapt_datetimefield_value(since)],
         )
-        .order_by("submit_time")
-        .first()
-    )
+        row = cursor.fetchone()
+    return Candidature.objects.get(pk=row[0]) if row else None
 
 
 def submit_candidature(
@@ -261,7 +302,7 @@ def submit_candidature(
             if tasks_share_the_database():
                 # The task row commits with the candidature (one commit, an outbox):
                 # a worker cannot see it, hence send, before the candidature is stored.
-                enqueue_emails(candidature.pk)
+                enqueue_emails(candidature.pk, with_candidature=True)
             else:
                 transaction.on_commit(lambda: enqueue_emails(candidature.pk))
     except IntegrityError:
@@ -277,7 +318,21 @@ def submit_candidature(
             CandidatureAttachment.file.field.storage.delete(name)
         raise
     logger.debug("candidature %s stored", candidature.reference)
+    transaction.on_commit(lambda: announce_submission(candidature))
     return candidature, True
+
+
+def announce_submission(candidature):
+    for receiver, result in candidature_submitted.send_robust(
+        sender=type(candidature), candidature=candidature
+    ):
+        if isinstance(result, Exception):
+            logger.error(
+                "receiver %r of candidature_submitted failed for %s",
+                receiver,
+                candidature.reference,
+                exc_info=result,
+            )
 
 
 def store_attachment(candidature, field_name, upload):
@@ -306,12 +361,25 @@ def tasks_share_the_database():
     return isinstance(task_backends["default"], DatabaseBackend)
 
 
-def enqueue_emails(candidature_id):
+def enqueue_emails(candidature_id, *, with_candidature=False):
+    """Queue the candidature's emails; a failure is logged, and they are sent later.
+
+    ``with_candidature``: the task is a row written in the candidature's own
+    transaction, without a savepoint of its own (two statements fewer). A
+    database that refuses that row refuses the candidature with it: nothing is
+    half stored, its number goes back, its token stays unused and the same
+    form can be sent again. A failure before the row is written (the task's
+    arguments) is only logged, as after the commit: ``retry_candidature_emails``
+    sends what was not.
+    """
     try:
-        with (
-            transaction.atomic()
-        ):  # a savepoint: a failed enqueue never undoes the candidature
-            send_candidature_emails.enqueue(candidature_id)
+        send_candidature_emails.enqueue(candidature_id)
+    except DatabaseError:
+        if with_candidature:
+            raise
+        logger.exception(
+            "could not enqueue the emails of candidature %s", candidature_id
+        )
     except Exception:  # the candidature is stored; `retry_candidature_emails` will send
         logger.exception(
             "could not enqueue the emails of candidature %s", candidature_id

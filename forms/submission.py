@@ -52,14 +52,15 @@ from .builder import (
     max_request_size,
     token_uuid,
 )
+from .compound import AddressField, GroupField, PartsField
 from .drafts import keep_draft_files
-from .models.applicants import Draft
 from .models.candidatures import EligibilityRefusal
 from .services import (
     TOO_MANY_CANDIDATURES,
     TOO_MANY_REFUSALS,
     TokenUsedElsewhere,
     earlier_candidature,
+    made_by_token,
     rate_limited,
     record_refusal,
     submit_candidature,
@@ -184,14 +185,14 @@ def _submit_open(page, request, channel, client_key):
         raise Refused("rate_limited", 429, LIMIT_MESSAGES[limit](), count=False)
     data, files = channel.read(request)
     token = channel.token(page, request, data)
-    if earlier := earlier_candidature(page, token):
+    earlier, draft = made_by_token(page, token)
+    if earlier:
         return Outcome(candidature=earlier)
 
     data, errors = channel.prepare(page, data, files)
     form = page.get_form(data, files, page=page, user=None)
     form.refuse_hidden_answers = channel.refuses_hidden_answers
     # A draft's files answer its file fields when none is sent again.
-    draft = Draft.objects.filter(page=page, token=token).first() if token else None
     keep_draft_files(form, draft)
     if not form.is_valid() or errors:
         if ineligible := form.ineligible_names():
@@ -207,6 +208,7 @@ def _submit_open(page, request, channel, client_key):
                 name: [str(m) for m in messages]
                 for name, messages in form.errors.items()
             },
+            **part_errors(form),
             **errors,
         }
         raise Refused(
@@ -299,6 +301,10 @@ JSON_TYPE_ERRORS = {
     "number": gettext_lazy("Réponse attendue : un nombre."),
     "boolean": gettext_lazy("Réponse attendue : true ou false."),
     "list": gettext_lazy("Réponse attendue : une liste de textes."),
+    "address": gettext_lazy(
+        "Réponse attendue : un objet {voie, complement, code_postal, commune}."
+    ),
+    "group": gettext_lazy("Réponse attendue : une liste d'objets, un par entrée."),
     "file": gettext_lazy(
         "Les fichiers s'envoient en multipart/form-data, pas dans un corps JSON."
     ),
@@ -315,6 +321,10 @@ def _json_kind(field):
         return None
     if isinstance(field, MultipleFileField):
         return "file"
+    if isinstance(field, AddressField):
+        return "address"
+    if isinstance(field, GroupField):
+        return "group"
     if isinstance(field, forms.BooleanField):
         return "boolean"
     if isinstance(field, forms.MultipleChoiceField):
@@ -335,12 +345,36 @@ def _accepts(kind, value):
         )
     if kind == "list":
         return isinstance(value, list) and all(isinstance(item, str) for item in value)
+    if kind == "address":
+        return isinstance(value, dict)
+    if kind == "group":
+        return isinstance(value, list) and all(isinstance(item, dict) for item in value)
     return kind == "file" and value == []
+
+
+def part_errors(form):
+    """The errors of an address's or a group's parts, under ``<field>.<part>``."""
+    errors = {}
+    for name in form.errors:
+        field = form.fields.get(name)
+        if isinstance(field, PartsField):
+            errors.update(field.api_errors(name))
+    return errors
+
+
+def _is_part(form, name):
+    """``adresse__code_postal``, ``equipe__2__courriel``: a part sent in multipart."""
+    field = form.fields.get(name.split("__", 1)[0])
+    return isinstance(field, PartsField)
 
 
 def unknown_names(form, data, files):
     """Per-name errors for what is not a field of this form (the first few)."""
-    names = [name for name in [*data.keys(), *files.keys()] if name not in form.fields]
+    names = [
+        name
+        for name in [*data.keys(), *files.keys()]
+        if name not in form.fields and not _is_part(form, name)
+    ]
     message = _("Ce formulaire n'a pas de champ de ce nom.")
     return {name[:100]: [message] for name in names[:MAX_UNKNOWN_NAMES]}
 

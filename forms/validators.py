@@ -5,6 +5,7 @@ back the stored form, or raises ``ValidationError`` with a French message
 that says what is expected.
 """
 
+import bisect
 import csv
 import functools
 import gzip
@@ -208,3 +209,41 @@ def commune(value):
         code="ambiguous_commune",
         params={"examples": examples},
     )
+
+
+@functools.cache
+def _communes_sorted():
+    return sorted(
+        (_plain(name), name, code, departement)
+        for code, name, departement in communes()
+    )
+
+
+def communes_starting(typed, departements=None, limit=20):
+    """(INSEE code, name, département) of the communes whose name starts as typed.
+
+    Read as ``commune`` reads names (accents, case, hyphens aside); an INSEE
+    code's first digits find it too. For the autocomplete of a commune box.
+    """
+    text = " ".join((typed or "").split())[:80]
+    plain = _plain(text)
+    if len(plain) < 2:
+        return []
+    found = []
+    if plain[:2].isdigit() or plain[:2] in ("2a", "2b"):
+        found = [
+            (code, name, dep)
+            for code, name, dep in communes()
+            if code.casefold().startswith(plain)
+        ]
+    else:
+        entries = _communes_sorted()
+        start = bisect.bisect_left(entries, (plain,))
+        for key, name, code, dep in entries[start:]:
+            if not key.startswith(plain):
+                break
+            found.append((code, name, dep))
+        found.sort(key=lambda c: (len(c[1]), c[1], c[0]))
+    if departements:
+        found = [c for c in found if c[2] in departements]
+    return found[:limit]

@@ -2,8 +2,8 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import RequestDataTooBig
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
+from django.http import Http404, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -34,7 +34,26 @@ from .models.candidatures import (
     EligibilityRefusal,
 )
 from .permissions import can_view_candidature
-from .services import record_refusal, reference_prefix_for
+from .services import earlier_candidature, record_refusal, reference_prefix_for
+from .steps import (
+    MOVE_FIELD,
+    NEXT,
+    PREVIOUS,
+    REVIEW,
+    STEP_FIELD,
+    STEP_PARAMETER,
+    StepsForm,
+    carried_fields,
+    first_step_with_errors,
+    keep_step_errors,
+    merged_data,
+    questions,
+    review_rows,
+    shown_steps,
+    step_fields,
+    step_named,
+    steps_of,
+)
 from .submission import UNREADABLE_BODY, HtmlForm, flood_refusal, submit
 
 # Saving a draft is said in the address (``?amorce_action=brouillon``), so that
@@ -43,6 +62,7 @@ ACTION_FIELD = "amorce_action"
 SAVE_DRAFT = "brouillon"
 AUTOSAVE = "autosave"
 ELIGIBILITY = "eligibilite"
+STEP = "etape"
 DRAFT_PARAMETER = "brouillon"
 
 
@@ -106,8 +126,13 @@ def render_form_page(
     preview=False,
     eligibility_step=False,
     ineligible=(),
+    step_key=None,
 ):
     context = page.get_context(request)
+    if page.use_steps and form is not None and not eligibility_step:
+        steps = steps_context(page, request, form, draft, step_key, preview=preview)
+        form = steps["form"]
+        context.update(steps)
     context.update(
         {
             "form": form,
@@ -124,6 +149,7 @@ def render_form_page(
             "kept_answers": kept_answers or [],
             "draft": draft,
             "action_field": ACTION_FIELD,
+            "step_action": STEP,
             "save_draft": SAVE_DRAFT,
             "autosave": AUTOSAVE,
             "counter_left": _("%(left)s caractères restants sur %(limit)s."),
@@ -195,7 +221,12 @@ def serve_candidature_form(page, request, *args, **kwargs):
         )
         first = form is not None and form.eligibility and draft is None
         response = render_form_page(
-            page, request, form, draft=draft, eligibility_step=first
+            page,
+            request,
+            form,
+            draft=draft,
+            eligibility_step=first,
+            step_key=request.GET.get(STEP_PARAMETER) if draft else None,
         )
         # Kept by the browser for its Back button, never by a shared cache: back on
         # the form after sending it, the same one-time token comes back with the
@@ -212,7 +243,11 @@ def serve_candidature_form(page, request, *args, **kwargs):
         response = serve_draft_save(page, request, autosave=action == AUTOSAVE)
         add_never_cache_headers(response)
         return response
-    outcome = submit(page, request, HtmlForm())
+    if action == STEP and page.use_steps:
+        response = serve_step(page, request, *args, **kwargs)
+        add_never_cache_headers(response)
+        return response
+    outcome = submit(page, request, StepsForm(page) if page.use_steps else HtmlForm())
     response = (
         page.render_landing_page(request, outcome.candidature, *args, **kwargs)
         if outcome.accepted
@@ -275,7 +310,13 @@ def refused_page(page, request, outcome):
             kept_answers=answers_sent(page, request),
         )
     if outcome.refusal == "invalid":  # the errors beside each field
-        return render_form_page(page, request, outcome.form)
+        error = None
+        if page.use_steps:  # at the first step to correct
+            error = _(
+                "Certaines réponses manquent ou sont à corriger : reprenez à cette "
+                "étape, puis continuez jusqu'à la vérification."
+            )
+        return render_form_page(page, request, outcome.form, error=error)
     try:
         answers = typed_answers(page, request)
     except UNREADABLE_BODY + (RequestDataTooBig,):
@@ -383,6 +424,170 @@ def serve_draft_save(page, request, *, autosave):
     messages.success(request, message)
     url = page.get_url(request) + "?" + urlencode({DRAFT_PARAMETER: draft.pk})
     return HttpResponseRedirect(url, status=303)
+
+
+# Steps (``forms.steps``) -----------------------------------------------------------
+
+
+def answers_so_far(page, form, draft):
+    """A bound form of the draft's answers (its files kept), checked: which steps
+    apply, and what is still to answer."""
+    token = QueryDict(mutable=True)
+    token[TOKEN_FIELD] = form[TOKEN_FIELD].value() or ""
+    bound = page.get_form(merged_data(form, token, draft), page=page)
+    keep_draft_files(bound, draft)
+    bound.is_valid()
+    return bound
+
+
+def steps_context(page, request, form, draft, key, *, preview=False):
+    """What the page shows of a form in steps: the step ``key`` (or, on a bound form
+    with errors, the first step to correct), or the review."""
+    bound = form if form.is_bound else answers_so_far(page, form, draft)
+    steps = shown_steps(bound)
+    review = key == REVIEW and draft is not None and not preview
+    step = None
+    if form.is_bound and form.errors:
+        step = first_step_with_errors(steps, form)
+    elif review and bound.errors:  # a step skipped, or left incomplete
+        form, step = bound, first_step_with_errors(steps, bound)
+    elif not review:
+        step = step_named(steps, key)
+    if step is None and not (review and not bound.errors):
+        step = steps[0]
+    if step is not None:
+        review = False
+        if form.is_bound:
+            keep_step_errors(form, step)
+    total = len(steps) + 1  # the review is the last step
+    number = total if review else step.number
+    title = _("Vérifiez vos réponses") if review else step.title
+    after = steps[number] if number < len(steps) else None
+    shown, conditional = (
+        step_fields(form, step, bound.hidden_names) if step else ([], False)
+    )
+    return {
+        "form": form,
+        "steps": steps,
+        "step": step,
+        "review": review,
+        "step_number": number,
+        "step_total": total,
+        "step_heading": title,
+        "step_title": _("Étape %(number)s sur %(total)s – %(title)s – %(page)s")
+        % {"number": number, "total": total, "title": title, "page": page.title},
+        "next_title": after.title
+        if after
+        else (_("Vérifiez vos réponses") if step else ""),
+        "previous_step": steps[number - 2] if number > 1 else None,
+        "step_fields": shown,
+        "step_conditional": conditional,
+        "carried_fields": carried_fields(form, step) if step and draft is None else [],
+        "review_rows": review_rows(bound, steps) if review else [],
+        "step_field": STEP_FIELD,
+        "move_field": MOVE_FIELD,
+        "move_next": NEXT,
+        "move_previous": PREVIOUS,
+        "step_parameter": STEP_PARAMETER,
+        "review_key": REVIEW,
+        "draft_parameter": DRAFT_PARAMETER,
+        "draft_for_steps": draft,
+    }
+
+
+def serve_step(page, request, *args, **kwargs):
+    """One step posted: its questions checked, every answer so far saved in the draft,
+    then the next step (or the previous one, unchecked), or the review.
+
+    The draft is saved even when the step has errors, once there is an address
+    to send its link to: what was typed is never lost.
+    """
+    if page.call.status != CallStatus.OPEN:
+        return render_form_page(page, request, None)
+    client_key = client_key_for(request)
+    if flood := flood_refusal(request, client_key):
+        return render_form_page(
+            page,
+            request,
+            fresh_form(page, request),
+            status=flood.status,
+            error=flood.detail,
+        )
+    try:
+        post, files = request.POST, request.FILES
+    except UNREADABLE_BODY + (RequestDataTooBig,):
+        record_refusal(client_key)
+        return render_form_page(
+            page,
+            request,
+            fresh_form(page, request),
+            status=400,
+            error=_(
+                "Votre envoi n'a pas pu être lu : remplissez de nouveau cette étape."
+            ),
+        )
+    token = token_uuid(page, post.get(TOKEN_FIELD))
+    if token is None:
+        record_refusal(client_key)
+        return render_form_page(
+            page,
+            request,
+            fresh_form(page, request, typed_answers(page, request)),
+            status=400,
+            error=_(
+                "Cette page a expiré : rechargez-la ; vos réponses sont conservées "
+                "ci-dessous."
+            ),
+        )
+    if earlier := earlier_candidature(page, token):  # sent already: its receipt
+        return page.render_landing_page(request, earlier, *args, **kwargs)
+    draft = Draft.objects.filter(page=page, token=token).first()
+    blank = page.get_form(page=page)
+    order = [step.key for step in steps_of(blank)]
+    key = post.get(STEP_FIELD) if post.get(STEP_FIELD) in order else order[0]
+    data = merged_data(blank, post, draft, step_named(steps_of(blank), key))
+    form = page.get_form(data, files, page=page)
+    keep_draft_files(form, draft)
+    form.is_valid()
+    try:
+        draft, _created, _file_errors = save_draft(
+            page, data, files, token=token, client_key=client_key
+        )
+    except DraftRefused:
+        draft = None  # no address yet: said beside its field
+    else:
+        grant(request, "drafts", draft.pk)
+        if draft.new_address:
+            answers = draft_addressed.send(sender=Draft, request=request, draft=draft)
+            sent_to = next((answer for _receiver, answer in answers if answer), None)
+            message = _("Vos réponses sont enregistrées en brouillon à chaque étape.")
+            if sent_to:
+                message += " " + _(
+                    "Un lien pour les reprendre a été envoyé à %(email)s."
+                ) % {"email": sent_to}
+            messages.info(request, message)
+    steps = shown_steps(form)
+    current = step_named(steps, key)
+    backwards = post.get(MOVE_FIELD) == PREVIOUS
+    wrong = current is not None and (
+        NON_FIELD_ERRORS in form.errors
+        or any(name in form.errors for name in questions(form, current))
+    )
+    if draft is None or (wrong and not backwards):
+        keep_draft_files(form, draft)
+        return render_form_page(
+            page, request, form, status=422, draft=draft, step_key=key
+        )
+    position = order.index(key)
+    shown = [step.key for step in steps]
+    if backwards:
+        earlier_keys = [k for k in shown if order.index(k) < position]
+        target = earlier_keys[-1] if earlier_keys else shown[0]
+    else:
+        later = [k for k in shown if order.index(k) > position]
+        target = later[0] if later else REVIEW
+    query = urlencode({DRAFT_PARAMETER: draft.pk, STEP_PARAMETER: target})
+    return HttpResponseRedirect(f"{page.get_url(request)}?{query}", status=303)
 
 
 @never_cache

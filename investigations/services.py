@@ -12,6 +12,7 @@ import datetime as dt
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -32,6 +33,17 @@ from .models import (
     Phase,
     new_calendar_key,
 )
+
+# Sent inside the transaction that opens a phase or changes its code, with
+# ``investigation``, ``phase``, ``previous`` (the code before, or None):
+# receivers that act later use ``transaction.on_commit``.
+phase_changed = Signal()
+
+
+def announce_phase(investigation, phase, previous):
+    phase_changed.send(
+        sender=Phase, investigation=investigation, phase=phase, previous=previous
+    )
 
 
 class StepRefused(ValueError):
@@ -78,12 +90,13 @@ def open_from_candidature(candidature):
 def start_investigation(investigation):
     """Its first phase, from its start date, and its planned dates (see ``plan``)."""
     if not investigation.phases.exists():
-        Phase.objects.create(
+        phase = Phase.objects.create(
             investigation=investigation,
             code=PhaseCode.INVESTIGATION,
             starts_on=investigation.starts_on,
             sort_order=0,
         )
+        announce_phase(investigation, phase, None)
     plan(investigation)
 
 
@@ -207,12 +220,14 @@ def _move_to(investigation, code, on):
         _not_before(on, current)
         current.ends_on = on
         current.save(update_fields=["ends_on"])
-    return Phase.objects.create(
+    phase = Phase.objects.create(
         investigation=investigation,
         code=code,
         starts_on=on,
         sort_order=investigation.phases.count(),
     )
+    announce_phase(investigation, phase, current.code if current else None)
+    return phase
 
 
 @transaction.atomic
@@ -306,8 +321,10 @@ def correct_outcome(investigation, previous, user=None):
     current = investigation.current_phase
     code = NEXT_PHASE_AFTER_OUTCOME[outcome]
     if current is not None and current.code != code:
+        before = current.code
         current.code = code
         current.save(update_fields=["code"])
+        announce_phase(investigation, current, before)
         investigation.next_committee_on = (
             None
             if code in FINAL_PHASES

@@ -94,7 +94,8 @@ def blind_answers(candidature, answers):
     terms = identity_terms(candidature)
     rows = []
     for answer in answers:
-        if answer["type"] == FieldType.EMAIL:
+        # An address or a team (names, emails) says who applied: hidden whole.
+        if answer["type"] in (FieldType.EMAIL, FieldType.ADDRESS, FieldType.GROUP):
             answer = {**answer, "value": masked(), "display": masked()}
         elif answer["type"] == FieldType.FILE:
             files = blind_files(answer["value"], terms)

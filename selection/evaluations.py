@@ -10,6 +10,7 @@ shows in the ranking, and the member submits it again.
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
@@ -17,6 +18,10 @@ from wagtail.log_actions import log
 from .models import Evaluation, EvaluationReopening, RoundMember
 
 ACTION_REOPENED = "amorce.evaluation.reopened"
+
+# Sent inside the transaction of a submission (a declared conflict is one),
+# with ``evaluation``: receivers that act later use ``transaction.on_commit``.
+evaluation_submitted = Signal()
 
 
 def locked_message():
@@ -82,6 +87,8 @@ def save_evaluation(
             timezone.now() if submit or conflict_of_interest else None
         )
         evaluation.save()
+        if evaluation.submitted_at:
+            evaluation_submitted.send(sender=Evaluation, evaluation=evaluation)
     return evaluation
 
 

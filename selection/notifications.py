@@ -9,6 +9,7 @@ import logging
 
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
@@ -22,6 +23,10 @@ from .letters import letter_filename, render_decision_letter_pdf
 from .models import Notification, NotificationTemplate
 
 logger = logging.getLogger("amorce.forms")
+
+# Sent once a decision email left (``send_notification``), with ``notification``.
+# Receivers' errors are logged, never raised: the email is sent and marked so.
+decision_sent = Signal()
 
 # A status that still holds once the candidature has gone on to these: the
 # jury's pre-selection, whatever the committee decided after it.
@@ -224,6 +229,17 @@ def send_notification(notification_id):
         user=notification.released_by,
         data={"status": notification.status, "subject": notification.subject},
     )
+    notification.refresh_from_db(fields=["state", "sent_at"])
+    for receiver, result in decision_sent.send_robust(
+        sender=Notification, notification=notification
+    ):
+        if isinstance(result, Exception):
+            logger.error(
+                "receiver %r of decision_sent failed for notification %s",
+                receiver,
+                notification.pk,
+                exc_info=result,
+            )
 
 
 def decision_emails(candidature):

@@ -26,6 +26,7 @@ LAYERS = {
     "exports": 5,
     "staffapi": 5,
     "privacy": 6,
+    "webhooks": 6,
     "figures": 6,
     "demo": 6,
     "amorce": 7,

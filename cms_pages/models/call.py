@@ -404,6 +404,29 @@ class CallPage(ClosingMixin, IntroductionMixin, Page):  # noqa: DJ008 (Page give
             )
         return super().serve(request, *args, **kwargs)
 
+    def _child_page(self, slug):
+        """The child page at ``slug``, specific: one query for the types a call takes.
+
+        Wagtail reads the page, then its specific row; a call's form and FAQ
+        come joined to the page instead. Another type (none, the admin allows
+        only these) is read as Wagtail does.
+        """
+        direct = {
+            model: model._meta.model_name
+            for model in self.allowed_subpage_models()
+            if list(model._meta.parents) == [Page]
+        }
+        page = (
+            self.get_children()
+            .select_related(*direct.values())
+            .filter(slug=slug)
+            .first()
+        )
+        if page is None:
+            raise Http404
+        name = direct.get(page.specific_class)
+        return getattr(page, name) if name else page.specific
+
     def route(self, request, path_components):
         """Hand this call to the form page below it: routing loaded it already.
 
@@ -416,7 +439,12 @@ class CallPage(ClosingMixin, IntroductionMixin, Page):  # noqa: DJ008 (Page give
             and not self.get_children().filter(slug=LAUREATES_PATH).exists()
         ):
             return RouteResult(self, kwargs={"laureates_page": True})
-        result = super().route(request, path_components)
+        if path_components:  # Wagtail's routing, the child read with its specific row
+            child = self._child_page(path_components[0])
+            child._cached_parent_obj = self
+            result = child.route(request, path_components[1:])
+        else:
+            result = super().route(request, path_components)
         page = result[0] if result else None
         if (
             page is not None

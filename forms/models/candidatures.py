@@ -19,6 +19,7 @@ from core.files import PrivateFile, private_storage
 from core.text import SingleLineCharField, comparable
 
 from ..choices import FieldType, Status
+from ..compound import address_lines, group_lines
 
 
 class FormDefinition(models.Model):
@@ -317,7 +318,7 @@ class Candidature(AbstractFormSubmission):
                 value = attachments.get(field["name"], [])
                 display = ", ".join(a.original_name for a in value)
             else:
-                display = answer_text(value)
+                display = answer_text(value, field)
             rows.append(
                 {
                     "name": field["name"],
@@ -426,12 +427,21 @@ class CandidatureVersion(models.Model):
         return f"{self.candidature_id} v{self.number}"
 
 
-def answer_text(value):
+def answer_text(value, field=None):
     """An answer as a person reads it: « Oui »/« Non », lists joined, nothing as empty.
 
     The one formatting of answers, shared by the admin, the emails, the PDFs
-    and the spreadsheets.
+    and the spreadsheets. An address is written a line each, as on an envelope;
+    a group an entry a line, with its sub-fields' labels (from ``field``, the
+    definition it was answered against).
     """
+    if isinstance(value, dict):
+        return "\n".join(address_lines(value))
+    if isinstance(value, list) and any(isinstance(item, dict) for item in value):
+        group = (field or {}).get("group") or {}
+        return "\n".join(
+            group_lines(value, group.get("subfields"), group.get("entry_label"))
+        )
     if value is None:
         return ""
     if value is True:

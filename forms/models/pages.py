@@ -7,7 +7,10 @@ knows ``candidatures`` only), so that nothing below imports it.
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils.functional import cached_property
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
@@ -39,11 +42,13 @@ from ..builder import (
     token_uuid,
 )
 from ..choices import NON_INPUT_TYPES, OPTION_TYPES, FieldType, FileKind
+from ..compound import MAX_ENTRIES, group_limits, parse_subfields
 from ..conditions import Operator, condition_errors, values_of
 from ..eligibility import eligibility_errors, rule_of
 from ..fields import FileKindsField
 from ..options import option_errors
 from ..services import submit_candidature
+from ..steps import empty_step_errors
 from ..views import serve_candidature_form, serve_form_preview, serve_landing_preview
 from .candidatures import Candidature, FormDefinition
 
@@ -139,6 +144,39 @@ class CandidatureFormField(AbstractFormField):
             "Pour une adresse électronique : une seconde case vérifie la première."
         ),
     )
+    group_fields = models.TextField(
+        _("sous-champs du groupe"),
+        blank=True,
+        help_text=_(
+            "Pour un groupe répétable : un par ligne, « Libellé : type », le type parmi "
+            "texte, courriel, téléphone, date, nombre (texte si rien) ; une * après le "
+            "libellé le rend obligatoire dans chaque entrée remplie. Par exemple : "
+            "« Nom * », « Rôle », « Courriel : courriel »."
+        ),
+    )
+    min_entries = models.PositiveSmallIntegerField(
+        _("nombre minimal d'entrées"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_ENTRIES)],
+        help_text=_("Pour un groupe répétable : 0 par défaut."),
+    )
+    max_entries = models.PositiveSmallIntegerField(
+        _("nombre maximal d'entrées"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_ENTRIES)],
+        help_text=_("Pour un groupe répétable : 5 par défaut, 20 au plus."),
+    )
+    entry_label = SingleLineCharField(
+        _("nom d'une entrée"),
+        max_length=60,
+        blank=True,
+        help_text=_(
+            "Pour un groupe répétable, au singulier avec son article : « une personne » "
+            "(« Ajouter une personne », « Personne 2 »)."
+        ),
+    )
 
     condition_field = SingleLineCharField(
         _("afficher seulement si la question"),
@@ -194,6 +232,14 @@ class CandidatureFormField(AbstractFormField):
         FieldRowPanel([FieldPanel("min_date"), FieldPanel("max_date")]),
         FieldRowPanel([FieldPanel("pattern"), FieldPanel("pattern_message")]),
         FieldPanel("confirm_email"),
+        MultiFieldPanel(
+            [
+                FieldPanel("group_fields"),
+                FieldRowPanel([FieldPanel("min_entries"), FieldPanel("max_entries")]),
+                FieldPanel("entry_label"),
+            ],
+            heading=_("Groupe répétable"),
+        ),
         FieldRowPanel([FieldPanel("max_file_size_mb"), FieldPanel("max_files")]),
         FieldPanel("allowed_file_types"),
     ]
@@ -267,6 +313,14 @@ class CandidatureFormField(AbstractFormField):
         }
         if options := self.options():  # absent when none: earlier digests unchanged
             definition["options"] = options
+        if self.field_type == FieldType.GROUP:
+            low, high = group_limits(self.min_entries, self.max_entries)
+            definition["group"] = {
+                "subfields": parse_subfields(self.group_fields)[0],
+                "min": low,
+                "max": high,
+                "entry_label": self.entry_label,
+            }
         if rule := rule_of(self):
             definition["eligibility"] = {"excluded": rule[0], "message": rule[1]}
         if self.condition_field:
@@ -303,7 +357,10 @@ class CandidatureFormPageForm(ProgrammeTeamFormsetsMixin, WagtailAdminFormPageFo
             and not form.cleaned_data.get("DELETE")
         ]
         questions = [form.instance for form in kept]
-        for errors in (condition_errors(questions), eligibility_errors(questions)):
+        every = [condition_errors(questions), eligibility_errors(questions)]
+        if cleaned_data.get("use_steps"):
+            every.append(empty_step_errors(questions))
+        for errors in every:
             for position, messages in errors.items():
                 for option, message in messages.items():
                     if option not in kept[position].errors:
@@ -335,6 +392,15 @@ class CandidatureFormPage(AbstractForm):
             "{reference}, pour toute question.\n\nVoici le résumé de vos réponses."
         ),
         help_text=_("Le résumé des réponses est ajouté à la suite."),
+    )
+    use_steps = models.BooleanField(
+        _("Présenter les sections comme des étapes"),
+        default=False,
+        help_text=_(
+            "Chaque section devient une étape, avec un indicateur de progression, "
+            "« Précédent » / « Suivant » et une vérification des réponses avant l'envoi. "
+            "Vos coordonnées forment la première étape."
+        ),
     )
     notification_emails = models.CharField(
         _("notifier l'équipe programme"),
@@ -373,6 +439,7 @@ class CandidatureFormPage(AbstractForm):
 
     content_panels = AbstractForm.content_panels + [
         FieldPanel("introduction"),
+        FieldPanel("use_steps"),
         ProgrammeTeamInlinePanel(
             "form_fields", heading=_("Champs du formulaire"), label=_("Champ")
         ),
@@ -398,8 +465,23 @@ class CandidatureFormPage(AbstractForm):
         """The call this form sits under, in one query."""
         return CallPage.objects.get(path=self.path[: -self.steplen])
 
+    # Set by ``serve``: this object is the live page, routed to, and its fields
+    # are the published ones, read once per process (``_published``).
+    serves_published_fields = False
+
+    def _published(self):
+        """``(fields, form classes)`` of the published page, kept in this process."""
+        key = (self.live_revision_id, self.last_published_at)
+        entry = _PUBLISHED_FORMS.get(self.pk)
+        if entry is None or entry[0] != key:
+            fields = list(CandidatureFormField.objects.filter(page_id=self.pk))
+            entry = _PUBLISHED_FORMS[self.pk] = (key, fields, {})
+        return entry[1], entry[2]
+
     @cached_property
     def cached_form_fields(self):
+        if self.serves_published_fields:
+            return self._published()[0]
         return list(self.form_fields.all())
 
     def get_form_fields(self):
@@ -444,18 +526,33 @@ class CandidatureFormPage(AbstractForm):
         and types of a blank one first): the class is made only once.
         """
         fields = self.get_form_fields()
+        if self.serves_published_fields:
+            published, classes = self._published()
+            # One class per word of the site and language: both are in its labels.
+            if published is fields:
+                key = (self.term_candidature(), get_language())
+                if key not in classes:
+                    classes[key] = self._build_form_class(fields)
+                return classes[key]
         built = self.__dict__.get("_form_class_of")
         if built is None or built[0] is not fields:
-            builder = self.form_builder(fields)
-            builder.term = self.term_candidature()
-            built = self.__dict__["_form_class_of"] = (fields, builder.get_form_class())
+            built = self.__dict__["_form_class_of"] = (
+                fields,
+                self._build_form_class(fields),
+            )
         return built[1]
+
+    def _build_form_class(self, fields):
+        builder = self.form_builder(fields)
+        builder.term = self.term_candidature()
+        return builder.get_form_class()
 
     def term_candidature(self):
         """The site's word for a candidature (« candidature », « projet »…)."""
         return self.call.site_identity.term_candidature
 
     def serve(self, request, *args, **kwargs):
+        self.serves_published_fields = True
         return serve_candidature_form(self, request, *args, **kwargs)
 
     def serve_preview(self, request, mode_name):
@@ -475,3 +572,22 @@ class CandidatureFormPage(AbstractForm):
             token=token_uuid(self, form.cleaned_data.get(TOKEN_FIELD)),
         )
         return candidature
+
+
+# Per process: the published fields of each form page served, and the form
+# classes built from them, so that a submission neither reads its fields nor
+# builds its form again. Keyed by the page's published revision: a publish, in
+# whichever process, makes another key; fields or a page saved in this process
+# (a script, a test) are dropped at once. A preview, the admin and the API read
+# the page object's own fields.
+_PUBLISHED_FORMS = {}
+
+
+@receiver([post_save, post_delete], sender=CandidatureFormField)
+def _forget_published_fields(sender, instance, **kwargs):
+    _PUBLISHED_FORMS.pop(instance.page_id, None)
+
+
+@receiver([post_save, post_delete], sender=CandidatureFormPage)
+def _forget_published_page(sender, instance, **kwargs):
+    _PUBLISHED_FORMS.pop(instance.pk, None)

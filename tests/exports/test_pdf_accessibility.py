@@ -171,6 +171,33 @@ def test_the_jury_book_is_pdf_ua(round_with_dossiers, tmp_path):  # noqa: F811
         assert any(title.startswith(dossier.reference) for title in titles)
 
 
+def test_each_tag_of_the_jury_book_names_the_page_it_is_drawn_on(
+    round_with_dossiers,  # noqa: F811
+):
+    """A reader that follows the tags (a screen reader, « reflow ») goes from
+    an element to its page: every element of every page says that page, and
+    each page's own elements are the ones listed for it."""
+    review_round, _dossiers, _alice, _bruno = round_with_dossiers
+    reader = PdfReader(io.BytesIO(render_jury_book_pdf(review_round)))
+    assert len(reader.pages) >= 5
+    tree = resolve(reader.trailer["/Root"]["/StructTreeRoot"])
+    numbers = resolve(resolve(tree["/ParentTree"])["/Nums"])
+    parents = dict(zip(numbers[::2], numbers[1::2], strict=True))
+    seen = set()
+    for index, page in enumerate(reader.pages):
+        key = page["/StructParents"]
+        assert key not in seen
+        seen.add(key)
+        elements = [resolve(e) for e in resolve(parents[key])]
+        assert elements, f"page {index + 1} has no tagged content"
+        for element in elements:
+            said = element.raw_get("/Pg")
+            assert said.idnum == page.indirect_reference.idnum, (
+                f"an element of page {index + 1} says page "
+                f"{reader.get_page_number(said.get_object()) + 1}"
+            )
+
+
 def test_the_members_copy_is_pdf_ua(round_with_dossiers, tmp_path):  # noqa: F811
     review_round, _dossiers, alice, _bruno = round_with_dossiers
     assert_accessible(

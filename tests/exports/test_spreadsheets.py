@@ -119,6 +119,25 @@ def test_csv_and_json_exports(programme_client, candidatures):
     assert data[0]["Nom"] == "'" + HOSTILE[0] and data[0]["Public concerné"] == "Agents"
 
 
+def test_answers_are_exported_as_stored_whatever_their_json(
+    programme_client, form_page
+):
+    """Exports decode answers by a faster JSON decoder than Django's: an integer past
+    64 bits (sent through the API, say) stays whole, as Django reads it (orjson, tried
+    first, made it a float)."""
+    CandidatureFactory(
+        page=form_page,
+        form_data={"le_probleme": "Délais", "idee": 123456789012345678901234567890},
+    )
+    text = download(
+        programme_client.get("/admin/exports/candidatures/", {"format": "csv"})
+    ).decode("utf-8-sig")
+    header, row = list(csv.reader(StringIO(text), delimiter=";"))
+    answers = dict(zip(header, row, strict=True))
+    assert answers["Le problème"] == "Délais"
+    assert answers["Idée"] == "123456789012345678901234567890"
+
+
 def test_ods_export_opens(programme_client, candidatures):
     import tablib
 

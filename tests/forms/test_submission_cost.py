@@ -6,24 +6,31 @@ count raised) or taken back. The reference sequence stays gap-free: a
 submission that fails after taking its number gives it back.
 """
 
+import logging
+
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from wagtail.models import Page
 
 from forms.builder import issue_token
-from forms.models import Candidature
+from forms.models import Candidature, CandidatureFormField
 
 from .helpers import answers
 
 pytestmark = pytest.mark.django_db
 
-# Routing (site and pages: 10, as Wagtail's stock form), the site's identity,
-# the address's candidatures of the last hour, the token, the form's fields,
-# the draft, the same answers sent lately, the reference sequence and the
-# candidature in a transaction (4), then the confirmation page (2). Test
-# settings: the cache is in memory (production reads the refused attempts
-# there), and the emails' task waits for a commit that never comes here.
-SUBMISSION_QUERIES = 22
+# Routing (site and pages: 9, one fewer than Wagtail's stock form: the call
+# reads its form page joined to the page), the site's identity,
+# the address's candidatures of the last hour, the token and its draft (one
+# query), the same answers sent lately, the reference sequence and the
+# candidature in a transaction (4), then the confirmation page (2). The form's
+# fields are read once per process (kept until the page is published again).
+# Test settings: the cache is in memory (production reads the refused attempts
+# there), and the emails' task waits for a commit that never comes here
+# (production writes its row in the transaction, without a savepoint).
+SUBMISSION_QUERIES = 19
 
 
 def post(client, page, **overrides):
@@ -61,3 +68,72 @@ def test_a_failed_submission_gives_its_reference_back(client, form_page, monkeyp
     assert set(stored) == {"Premier", "Troisième"}
     numbers = sorted(int(reference.rsplit("-", 1)[1]) for reference in stored.values())
     assert numbers == [1, 2]
+
+
+class FailingTask:
+    """The emails' task, refused when queued."""
+
+    def __init__(self, error):
+        self.error = error
+
+    def enqueue(self, *args):
+        raise self.error
+
+
+def test_the_email_task_refused_by_the_database_refuses_the_candidature(
+    client, form_page, monkeypatch
+):
+    """The task row is written in the candidature's transaction, without a savepoint:
+    refused by the database, the candidature is not stored either (its number goes
+    back, its token is unused), and the same form sent again is stored once."""
+    monkeypatch.setattr("forms.services.tasks_share_the_database", lambda: True)
+    monkeypatch.setattr(
+        "forms.services.send_candidature_emails",
+        FailingTask(DatabaseError("disk full")),
+    )
+    token = issue_token(form_page)
+    with pytest.raises(DatabaseError):
+        client.post(form_page.url, answers(jeton=token))
+    assert not Candidature.objects.exists()
+
+    monkeypatch.undo()
+    response = client.post(form_page.url, answers(jeton=token))
+    assert response.status_code == 200
+    assert Candidature.objects.get().reference.endswith("-0001")
+
+
+def test_an_email_task_that_cannot_be_made_loses_nothing(
+    client, form_page, monkeypatch, caplog
+):
+    """A task refused before its row is written: the candidature is stored all the same,
+    and the failure logged (``retry_candidature_emails`` sends its emails)."""
+    monkeypatch.setattr("forms.services.tasks_share_the_database", lambda: True)
+    monkeypatch.setattr(
+        "forms.services.send_candidature_emails",
+        FailingTask(TypeError("not serialisable")),
+    )
+    with caplog.at_level(logging.ERROR, logger="amorce.forms"):
+        response = post(client, form_page)
+    assert response.status_code == 200
+    candidature = Candidature.objects.get()
+    assert candidature.reference in response.content.decode()
+    assert f"candidature {candidature.pk}" in caplog.text
+
+
+def test_fields_published_by_another_process_are_read_again(client, form_page):
+    """The fields are kept per process and per published revision: a publish made
+    elsewhere (no signal reaches this process) gives the next submission the new ones."""
+    post(client, form_page, le_probleme="Avant")  # this process keeps the fields
+    # What another process's publish leaves in the database.
+    CandidatureFormField.objects.filter(page=form_page, label="Idée").update(
+        label="Votre idée", clean_name="votre_idee"
+    )
+    Page.objects.filter(pk=form_page.pk).update(last_published_at=timezone.now())
+    response = post(
+        client, form_page, le_probleme="Après", idee=None, votre_idee="Un agenda"
+    )
+    assert response.status_code == 200
+    after = Candidature.objects.get(form_data__le_probleme="Après")
+    assert after.form_data["votre_idee"] == "Un agenda"
+    assert "idee" not in after.form_data
+    assert "Votre idée" in [field["label"] for field in after.definition.fields]

@@ -701,6 +701,8 @@ class Command(BaseCommand):
             confirmation_email_body="Bonjour,\n\nNous avons bien reçu votre projet. "
             "Gardez sa référence, {reference}, pour toute question.\n\n"
             "Voici le résumé de vos réponses.",
+            # Its sections as steps: « Vous », « Votre projet », « Documents utiles ».
+            use_steps=True,
             fields=DEMO_FIELDS,
         )
         for page in (call, form_page):

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "investigations",
     "staffapi",
     "privacy",
+    "webhooks",
     "figures",
     "demo",
     "dsfr",
@@ -241,6 +242,13 @@ TASKS = {
 # Workers (``manage.py run_worker``) beat in the shared cache every N seconds;
 # the tasks of a worker silent for three beats go back to the queue.
 AMORCE_WORKER_HEARTBEAT = float(os.environ.get("AMORCE_WORKER_HEARTBEAT", "10"))
+
+# Webhooks (docs/webhooks.md): seconds to wait for an answer, delays between
+# attempts (seconds), and whether a URL may point at a private or loopback
+# address (never in production: only development and tests allow it).
+AMORCE_WEBHOOKS_TIMEOUT = float(os.environ.get("AMORCE_WEBHOOKS_TIMEOUT", "5"))
+AMORCE_WEBHOOKS_BACKOFF = [60, 300, 1800, 7200, 43200]
+AMORCE_WEBHOOKS_ALLOW_PRIVATE = env_bool("AMORCE_WEBHOOKS_ALLOW_PRIVATE", False)
 
 # Wagtail.
 WAGTAIL_SITE_NAME = os.environ.get("WAGTAIL_SITE_NAME", "Amorce")

@@ -25,3 +25,6 @@ TASKS = {
         )
     }
 }
+
+# Webhooks may target a receiver on this machine (http://127.0.0.1:…).
+AMORCE_WEBHOOKS_ALLOW_PRIVATE = env_bool("AMORCE_WEBHOOKS_ALLOW_PRIVATE", True)

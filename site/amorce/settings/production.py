@@ -39,6 +39,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# Webhooks never reach the instance's own network (webhooks/targets.py): a URL
+# resolving to a private, loopback, link-local or reserved address is refused.
+AMORCE_WEBHOOKS_ALLOW_PRIVATE = False
+
 # Static files: whitenoise serves the collected, hashed and compressed files.
 MIDDLEWARE = [*MIDDLEWARE]
 MIDDLEWARE.insert(
