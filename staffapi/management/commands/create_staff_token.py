@@ -5,6 +5,7 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from wagtail.models import APIToken
 
 from staffapi.models import DEFAULT_DAYS, MAX_DAYS, TokenExpiry
@@ -20,10 +21,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, username, name, days, **options):
         if not 0 < days <= MAX_DAYS:
-            raise CommandError(f"--days : entre 1 et {MAX_DAYS}.")
+            raise CommandError(_("--days : entre 1 et %(max)s.") % {"max": MAX_DAYS})
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
-            raise CommandError(f"Aucun compte « {username} ».")
+            raise CommandError(_("Aucun compte « %(name)s ».") % {"name": username})
         token, plaintext = APIToken.create_token(user=user, name=name)
         TokenExpiry.objects.update_or_create(
             token=token,
