@@ -6,7 +6,7 @@ reads ``/api/v3/openapi.json`` and sends what it generates (valid and invalid
 parameters, headers and bodies, the examples and edge cases of each schema)
 to every operation, anonymously, as the public does.
 
-Three passes over the one document:
+Four passes over the one document:
 
 - **our operations** (forms and submissions, investigations' learnings), with
   every check that applies: no server error, a status code, content type,
@@ -14,6 +14,8 @@ Three passes over the one document:
   methods refused;
 - the same on **the demo's open form** (its id given as ``page_id``): its
   schema, and generated submissions to it, JSON and multipart;
+- **the staff's routes** (``/api/v3/staff/``) again, with a token of the
+  demo's programme team (``create_staff_token``), every check as ours;
 - **Wagtail's own operations** (pages, images, documents, sites, snippets,
   redirects…): no server error, and every answer whose status the document
   declares matches its content type and schema. Wagtail 8.0 does not declare
@@ -46,7 +48,7 @@ from bench.sandbox import (  # noqa: E402
 
 DATABASE = "amorce_fuzz"
 SCHEMA_PATH = "/api/v3/openapi.json"
-OURS = r"^/api/v3/(forms|investigations)/"  # our routers' paths
+OURS = r"^/api/v3/(forms|investigations|staff)/"  # our routers' paths
 STRICT = [
     "not_a_server_error",
     "status_code_conformance",
@@ -66,11 +68,18 @@ PASSES = {
         STRICT,
         True,
     ),
+    # The staff's routes again, with a token of the demo's programme team.
+    "ours-staff": (
+        "routes du personnel, avec un jeton de l'équipe programme",
+        ["--include-path-regex", r"^/api/v3/staff/"],
+        STRICT,
+        False,
+    ),
     "wagtail": (
         "opérations de Wagtail",
         # No snippet model is registered: Wagtail documents their `type` as the
         # constant "", an empty path segment no request can carry.
-        ["--exclude-path-regex", r"^/api/v3/(forms|investigations|snippets)/"],
+        ["--exclude-path-regex", r"^/api/v3/(forms|investigations|staff|snippets)/"],
         [
             "not_a_server_error",
             "content_type_conformance",
@@ -105,7 +114,19 @@ def demo_form_id(port):
     return next(form["id"] for form in forms if form["state"] == "open")
 
 
-def run_pass(name, port, document, form_id, args):
+def staff_token(env):
+    """A token of the demo's programme team, for the staff's routes."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "create_staff_token", "programme"],
+        env=env,
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+
+
+def run_pass(name, port, document, form_id, args, token=None):
     label, filters, checks, on_demo_form = PASSES[name]
     command = [str(Path(sys.executable).with_name("st"))]
     if on_demo_form:
@@ -133,6 +154,8 @@ def run_pass(name, port, document, form_id, args):
         "--report-junit-path",
         str(WORKDIR / f"junit-{name}.xml"),
     ]
+    if name == "ours-staff":
+        command += ["--header", f"Authorization: Bearer {token}"]
     if args.max_time:
         command += ["--max-time", str(args.max_time)]
     if args.seed is not None:
@@ -184,6 +207,9 @@ def main():
     )
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument(
+        "--only", action="append", choices=list(PASSES), help="only these passes"
+    )
+    parser.add_argument(
         "--time-limit", type=int, default=1800, help="stop after this many seconds"
     )
     parser.add_argument(
@@ -205,9 +231,10 @@ def main():
         with gunicorn(env, workers=2) as port:
             document = fetch_document(port)
             form_id = demo_form_id(port)
-            for name in PASSES:
+            token = staff_token(env)
+            for name in args.only or PASSES:
                 if run_pass(
-                    name, port, document, form_id, args
+                    name, port, document, form_id, args, token
                 ) and not only_tool_errors(name):
                     failed.append(name)
     finally:

@@ -3,7 +3,7 @@ by ``apps.get_model``), and no app outgrows the others.
 
 Layers, from the ground up (docs/architecture.md): ``core`` (what every app
 stands on, knowing no app), then cms_pages, forms, selection, investigations,
-exports, then privacy, figures and demo (which read every app), then the project
+exports and staffapi, then privacy, figures and demo (which read every app), then the project
 package ``amorce`` that composes them. An import hidden in a function to dodge
 a cycle is still an import: it counts, and is refused unless it avoids a real
 cost (a comment ``# lazy: …`` says which) or registers an app's rules from
@@ -24,6 +24,7 @@ LAYERS = {
     "applicants": 4,
     "investigations": 4,
     "exports": 5,
+    "staffapi": 5,
     "privacy": 6,
     "webhooks": 6,
     "figures": 6,

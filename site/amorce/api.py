@@ -10,6 +10,7 @@ from wagtail.api.v3.urls import api
 
 from forms.api import router as forms_router
 from investigations.api import router as investigations_router
+from staffapi.api import router as staff_router
 
 # Wagtail 8.0's lists (pages, images, documents, redirects, sites, revisions)
 # take any offset, and one beyond the database's 64-bit integers is a server
@@ -89,5 +90,6 @@ api.description = (
 
 api.add_router("/forms/", forms_router)
 api.add_router("/investigations/", investigations_router)
+api.add_router("/staff/", staff_router)
 
 __all__ = ["api"]

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "applicants",
     "exports",
     "investigations",
+    "staffapi",
     "privacy",
     "webhooks",
     "figures",
