@@ -1,5 +1,5 @@
-"""The forms app's models: the candidatures (``candidatures``), and the form page
-that composes the app (``pages``)."""
+"""The forms app's models: the candidatures (``candidatures``), the questions
+(``form_fields``) and the form page that composes the app (``pages``)."""
 
 from .applicants import Draft, DraftAttachment
 from .candidatures import (
@@ -16,7 +16,8 @@ from .candidatures import (
     answers_json,
     private_storage,
 )
-from .pages import CandidatureFormField, CandidatureFormPage, CandidatureFormPageForm
+from .form_fields import CandidatureFormField
+from .pages import CandidatureFormPage, CandidatureFormPageForm
 
 __all__ = [
     "Draft",
