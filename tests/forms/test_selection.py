@@ -413,18 +413,47 @@ def test_ranking_and_lists_cost_the_same_queries_for_more_rows(
 def test_no_api_route_gives_dossiers_away(
     client, preselection, dossiers, jurors, form_page
 ):
-    """Candidatures are not snippets nor pages: the API has no route that lists them."""
+    """Candidatures are not snippets nor pages: only the staff routes list them, to a
+    token, never to a session (a juror's open admin tab)."""
     client.force_login(jurors[0])
     for url in (
         "/api/v3/snippets/forms.Candidature/",
         f"/api/v3/snippets/forms.Candidature/{dossiers[0].pk}/",
         f"/api/v3/pages/{form_page.pk}/",
+        "/api/v3/staff/candidatures/",
+        f"/api/v3/staff/candidatures/{dossiers[0].reference}/",
     ):
         response = client.get(url)
         assert dossiers[0].applicant_email.encode() not in response.content, url
         assert dossiers[0].reference.encode() not in response.content, url
-    schema = client.get("/api/v3/openapi.json").content.decode()
-    assert "applicant_email" not in schema
+    document = client.get("/api/v3/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    giving = []
+    for path, operations in document["paths"].items():
+        seen, todo = set(), list(_refs(operations))
+        while todo:
+            name = todo.pop()
+            if name not in seen:
+                seen.add(name)
+                todo.extend(_refs(schemas.get(name, {})))
+        if "applicant_email" in str(operations) or any(
+            "applicant_email" in str(schemas.get(name, "")) for name in seen
+        ):
+            giving.append(path)
+            assert path.startswith("/api/v3/staff/"), path
+            assert all(op.get("security") for op in operations.values()), path
+    assert "/api/v3/staff/candidatures/" in giving  # the check sees through $ref
+
+
+def _refs(node):
+    if isinstance(node, dict):
+        if "$ref" in node:
+            yield node["$ref"].rsplit("/", 1)[1]
+        for value in node.values():
+            yield from _refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _refs(value)
 
 
 def test_weights_read_as_people_write_them(
