@@ -11,7 +11,7 @@ import logging
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -365,21 +365,19 @@ def enqueue_emails(candidature_id, *, with_candidature=False):
     """Queue the candidature's emails; a failure is logged, and they are sent later.
 
     ``with_candidature``: the task is a row written in the candidature's own
-    transaction, without a savepoint of its own (two statements fewer). A
-    database that refuses that row refuses the candidature with it: nothing is
-    half stored, its number goes back, its token stays unused and the same
-    form can be sent again. A failure before the row is written (the task's
-    arguments) is only logged, as after the commit: ``retry_candidature_emails``
-    sends what was not.
+    transaction. A database that refuses that row (a lock timeout, a tasks
+    table not migrated) must not refuse the candidature: on PostgreSQL, where
+    a failed statement spoils the whole transaction, the row is written in a
+    savepoint; SQLite rolls back the failed statement alone, so it needs none
+    (two statements fewer). Either way the failure is logged and
+    ``retry_candidature_emails`` sends what was not.
     """
     try:
-        send_candidature_emails.enqueue(candidature_id)
-    except DatabaseError:
-        if with_candidature:
-            raise
-        logger.exception(
-            "could not enqueue the emails of candidature %s", candidature_id
-        )
+        if with_candidature and connection.vendor != "sqlite":
+            with transaction.atomic():
+                send_candidature_emails.enqueue(candidature_id)
+        else:
+            send_candidature_emails.enqueue(candidature_id)
     except Exception:  # the candidature is stored; `retry_candidature_emails` will send
         logger.exception(
             "could not enqueue the emails of candidature %s", candidature_id
