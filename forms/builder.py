@@ -62,6 +62,8 @@ RESERVED_NAMES = {
     "answers",  # the JSON part of a multipart API body
     "idempotency_key",  # its key, beside the answers
 }
+# And the form's own inputs (a step's name and its button: ``forms.steps``).
+RESERVED_PREFIX = "amorce_"
 INELIGIBLE = "ineligible"  # the code of an eligibility question's refusal
 DEFAULT_MAX_LENGTH = {FieldType.SINGLELINE: 255, FieldType.MULTILINE: 10_000}
 MAX_TOKEN_LENGTH = 200

@@ -63,6 +63,7 @@ SAVE_DRAFT = "brouillon"
 AUTOSAVE = "autosave"
 ELIGIBILITY = "eligibilite"
 STEP = "etape"
+REVIEWED = "envoi"  # the review's « Envoyer »: the draft's answers, sent
 DRAFT_PARAMETER = "brouillon"
 
 
@@ -150,6 +151,7 @@ def render_form_page(
             "draft": draft,
             "action_field": ACTION_FIELD,
             "step_action": STEP,
+            "reviewed_action": REVIEWED,
             "save_draft": SAVE_DRAFT,
             "autosave": AUTOSAVE,
             "counter_left": _("%(left)s caractères restants sur %(limit)s."),
@@ -247,7 +249,11 @@ def serve_candidature_form(page, request, *args, **kwargs):
         response = serve_step(page, request, *args, **kwargs)
         add_never_cache_headers(response)
         return response
-    outcome = submit(page, request, StepsForm(page) if page.use_steps else HtmlForm())
+    # Chosen by what was posted, not by the page's setting, which may have
+    # changed since the page was shown: the review posts its token alone.
+    outcome = submit(
+        page, request, StepsForm(page) if action == REVIEWED else HtmlForm()
+    )
     response = (
         page.render_landing_page(request, outcome.candidature, *args, **kwargs)
         if outcome.accepted

@@ -20,6 +20,7 @@ from ..builder import (
     CONFIRMATION_SUFFIX,
     IDENTITY_PREFIX,
     RESERVED_NAMES,
+    RESERVED_PREFIX,
 )
 from ..choices import NON_INPUT_TYPES, OPTION_TYPES, FieldType, FileKind
 from ..compound import MAX_ENTRIES, group_limits, parse_subfields
@@ -244,6 +245,7 @@ class CandidatureFormField(AbstractFormField):
             )
         if (
             self.get_field_clean_name() in RESERVED_NAMES
+            or self.get_field_clean_name().startswith(RESERVED_PREFIX)
             or self.get_field_clean_name().endswith(CONFIRMATION_SUFFIX)
         ):
             raise ValidationError(

@@ -385,7 +385,9 @@ def test_a_commune_field_through_the_site_and_the_api(client, programme):
     assert {f["name"]: f for f in schema["fields"]}["commune"]["type"] == "commune"
 
 
-@pytest.mark.parametrize("label", ["Site web", "Jeton", "Answers", "Idempotency key"])
+@pytest.mark.parametrize(
+    "label", ["Site web", "Jeton", "Answers", "Idempotency key", "Amorce étape"]
+)
 def test_a_question_cannot_take_a_name_the_form_uses_for_itself(
     programme_client, form_page, label
 ):

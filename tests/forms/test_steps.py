@@ -183,7 +183,9 @@ def test_files_joined_on_a_step_are_kept_until_sent(client, steps_form):
     assert "note.pdf" in page.text
 
     with TestCase.captureOnCommitCallbacks(execute=True):
-        response = client.post(steps_form.url, {"jeton": token})
+        response = client.post(
+            f"{steps_form.url}?amorce_action=envoi", {"jeton": token}
+        )
     assert response.status_code == 200
     candidature = Candidature.objects.get(page=steps_form)
     assert [a.original_name for a in candidature.attachments.all()] == ["note.pdf"]
@@ -246,7 +248,9 @@ def test_skipping_steps_is_refused_and_goes_back_to_the_first_step_to_correct(
     assert "Description" in errors_of(response)
     # Sent anyway: every shown question is checked, nothing is stored.
     with TestCase.captureOnCommitCallbacks(execute=True):
-        response = client.post(steps_form.url, {"jeton": token})
+        response = client.post(
+            f"{steps_form.url}?amorce_action=envoi", {"jeton": token}
+        )
     assert not Candidature.objects.exists()
     assert "Étape 2 sur 5 – Votre projet" in title_of(response)
     assert "reprenez à cette étape" in response.text
@@ -388,7 +392,7 @@ def test_an_address_and_a_team_answered_in_their_own_steps(client, programme):
     assert "1 rue de la Paix" in review.text
 
     with TestCase.captureOnCommitCallbacks(execute=True):
-        client.post(page.url, {"jeton": token})
+        client.post(f"{page.url}?amorce_action=envoi", {"jeton": token})
     answers = Candidature.objects.get(page=page).form_data
     assert answers["adresse_du_service"]["code_postal"] == "75002"
     assert answers["equipe"] == [
@@ -398,3 +402,22 @@ def test_an_address_and_a_team_answered_in_their_own_steps(client, programme):
 
 def start_any(client, page):
     return token_from(client.get(page.url))
+
+
+def test_steps_turned_off_while_reviewing_still_send_the_reviewed_answers(
+    client, steps_form
+):
+    """The review's « Envoyer » sends the draft's answers, whatever the page's setting
+    became since it was shown (a single-page post keeps its own meaning)."""
+    token = start(client, steps_form)
+    through(client, steps_form, token)
+    steps_form.use_steps = False
+    steps_form.save_revision().publish()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(
+            f"{steps_form.url}?amorce_action=envoi", {"jeton": token}
+        )
+    assert response.status_code == 200
+    candidature = Candidature.objects.get(page=steps_form)
+    assert candidature.form_data["description"] == "Trois mois d'attente."
+    assert [a.original_name for a in candidature.attachments.all()] == ["note.pdf"]
