@@ -174,6 +174,7 @@ def answer_correction(correction, form):
         for attachment in candidature.attachments.all():
             key = (attachment.field_name, attachment.version_id)
             attachments.setdefault(key, []).append(attachment.original_name)
+        definitions = {field["name"]: field for field in candidature.definition.fields}
         changes = []
         for name in version.changed_fields:
             before, after = values_of(version, name), values_of(candidature, name)
@@ -184,8 +185,8 @@ def answer_correction(correction, form):
                 {
                     "name": name,
                     "label": labels.get(name, name),
-                    "before": answer_text(before),
-                    "after": answer_text(after),
+                    "before": answer_text(before, definitions.get(name)),
+                    "after": answer_text(after, definitions.get(name)),
                 }
             )
         correction.answered_at = timezone.now()

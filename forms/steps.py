@@ -31,7 +31,7 @@ from .builder import (
     token_uuid,
 )
 from .choices import NON_INPUT_TYPES, FieldType
-from .compound import PartsField
+from .compound import GroupField, PartsField
 from .models.applicants import Draft
 from .models.candidatures import answer_text
 from .submission import HtmlForm
@@ -169,6 +169,14 @@ def review_rows(form, steps):
                     a.original_name for a in getattr(form_field, "kept_files", [])
                 ]
                 text = ", ".join(names)
+            elif isinstance(form_field, GroupField):  # its entries, by their labels
+                definition = {
+                    "group": {
+                        "subfields": form_field.subfields,
+                        "entry_label": form_field.entry_label,
+                    }
+                }
+                text = answer_text(form.cleaned_data.get(name), definition)
             else:
                 text = answer_text(form.cleaned_data.get(name))
             answers.append((form_field.label, text))

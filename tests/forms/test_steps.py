@@ -390,6 +390,7 @@ def test_an_address_and_a_team_answered_in_their_own_steps(client, programme):
     assert response["Location"].endswith("etape=verification")
     review = client.get(response["Location"])
     assert "1 rue de la Paix" in review.text
+    assert "Personne 1 – Nom : Léo Petit ; Courriel : leo.petit@" in review.text
 
     with TestCase.captureOnCommitCallbacks(execute=True):
         client.post(f"{page.url}?amorce_action=envoi", {"jeton": token})
