@@ -52,7 +52,7 @@ from .builder import (
     max_request_size,
     token_uuid,
 )
-from .compound import AddressField, GroupField, PartsField
+from .compound import ADDRESS_KEYS, AddressField, GroupField, PartsField
 from .drafts import keep_draft_files
 from .models.candidatures import EligibilityRefusal
 from .services import (
@@ -363,9 +363,20 @@ def part_errors(form):
 
 
 def _is_part(form, name):
-    """``adresse__code_postal``, ``equipe__2__courriel``: a part sent in multipart."""
-    field = form.fields.get(name.split("__", 1)[0])
-    return isinstance(field, PartsField)
+    """``adresse__code_postal``, ``equipe__2__courriel``: a part sent in multipart,
+    of a part the field has (a misspelt part is an unknown name, not a lost answer)."""
+    base, _sep, part = name.partition("__")
+    field = form.fields.get(base)
+    if isinstance(field, AddressField):
+        return part in ADDRESS_KEYS
+    if isinstance(field, GroupField):
+        number, _sep, key = part.partition("__")
+        return (
+            number.isdigit()
+            and 1 <= int(number) <= field.max_entries
+            and key in {sub["name"] for sub in field.subfields}
+        )
+    return False
 
 
 def unknown_names(form, data, files):

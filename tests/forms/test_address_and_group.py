@@ -268,6 +268,24 @@ def test_the_api_describes_the_parts_and_checks_each(client, team_form):
     assert response.status_code == 422
     assert "Remplissez au moins 2" in response.json()["errors"]["equipe"][0]
     assert "adresse_du_service" not in response.json()["errors"]
+    # A misspelt part, an entry past the maximum: unknown names, not lost answers.
+    response = client.post(
+        url,
+        {
+            **base(),
+            **address_post(),
+            **good_team(),
+            "adresse_du_service__complment": "Bâtiment B",
+            "equipe__9__nom": "Zoé",
+            "equipe__1__age": "40",
+        },
+    )
+    assert response.status_code == 422
+    assert set(response.json()["errors"]) == {
+        "adresse_du_service__complment",
+        "equipe__9__nom",
+        "equipe__1__age",
+    }
 
     response = send()
     assert response.status_code == 201, response.json()
