@@ -9,6 +9,7 @@ the same token, and is gone.
 """
 
 import logging
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -98,13 +99,26 @@ def _text_ok(item):
     )
 
 
+def _as_text(item):
+    """A part as a draft keeps it: ``None`` is empty, a number its text (JSON)."""
+    if item is None:
+        return ""
+    if isinstance(item, int | float | Decimal) and not isinstance(item, bool):
+        return str(item)
+    return item
+
+
 def typed_parts(value):
     """An address's parts or a group's filled entries as typed; None if unreadable."""
     if isinstance(value, dict):
+        value = {key: _as_text(item) for key, item in value.items()}
         if not all(_text_ok(item) for item in value.values()):
             return None
         return value if any(item.strip() for item in value.values()) else None
     if isinstance(value, list):
+        if not all(isinstance(entry, dict) for entry in value):
+            return None
+        value = [{key: _as_text(item) for key, item in e.items()} for e in value]
         entries = [entry for entry in value if filled(entry)]
         if not all(_text_ok(item) for entry in entries for item in entry.values()):
             return None

@@ -581,3 +581,30 @@ def test_a_blind_round_hides_the_address_and_the_team(client, team_form):
     for label in ("Adresse du service", "Équipe"):
         assert rows[label]["display"] == masked()
         assert "Camille" not in str(rows[label]["value"])
+
+
+def test_an_api_draft_keeps_a_team_with_a_number_and_an_empty_part(client, team_form):
+    """JSON allows a number for a « nombre » sub-field and null for an empty part:
+    the draft keeps them as text, it does not drop the whole answer."""
+    import json
+
+    response = client.post(
+        f"/api/v3/forms/{team_form.pk}/drafts/",
+        json.dumps(
+            {
+                "answers": {
+                    "identity_email": "camille.martin@example.gouv.fr",
+                    "equipe": [{"nom": "Léo Petit", "jours_par_semaine": 2}],
+                    "adresse_du_service": {
+                        "voie": "20 avenue de Ségur",
+                        "complement": None,
+                    },
+                }
+            }
+        ),
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.json()
+    answers = response.json()["answers"]
+    assert answers["equipe"][0]["jours_par_semaine"] == "2"
+    assert answers["adresse_du_service"]["voie"] == "20 avenue de Ségur"
