@@ -230,21 +230,39 @@ class AnswerWidget(CellWidget):
 
 class PartWidget(CellWidget):
     """One part of an answer made of parts: an address's ``key``, or a group's
-    sub-field ``key`` of entry ``index`` (from 0); typed as its ``kind``."""
+    sub-field ``key`` of entry ``index`` (from 0); typed as its ``kind``.
 
-    def __init__(self, name, key, index=None, kind=TEXT):
+    The ``first`` part's column also holds an answer given before the question
+    had parts (a text the question was, in an older version of the form): as
+    written, rather than left out.
+    """
+
+    def __init__(self, name, key, index=None, kind=TEXT, first=False):
         super().__init__()
         self.name, self.key, self.index, self.kind = name, key, index, kind
+        self.first = first
 
     def render(self, value, obj=None, **kwargs):
         return self.renderer()(value)
 
     def renderer(self):
-        name, key, index = self.name, self.key, self.index
+        name, key, index, first = self.name, self.key, self.index, self.first
         typed = TYPED_ANSWERS.get(self.kind)
 
         def render(answers):
             answer = answers.get(name) if answers else None
+            if (
+                first
+                and answer not in (None, "")
+                and not isinstance(answer, dict | list)
+            ):
+                return answer_text(answer)
+            if (
+                first
+                and isinstance(answer, list)
+                and not all(isinstance(entry, dict) for entry in answer)
+            ):
+                return answer_text(answer)
             if index is not None:
                 if not isinstance(answer, list) or index >= len(answer):
                     return None
@@ -282,8 +300,8 @@ def part_columns(field):
     name, label = field["name"], field["label"]
     if field["type"] == FieldType.ADDRESS:
         return [
-            (key, f"{label} – {part}", PartWidget(name, key))
-            for key, part in ADDRESS_COLUMNS
+            (key, f"{label} – {part}", PartWidget(name, key, first=position == 0))
+            for position, (key, part) in enumerate(ADDRESS_COLUMNS)
         ]
     group = field.get("group") or {}
     title = entry_title(group.get("entry_label")).lower()
@@ -292,11 +310,15 @@ def part_columns(field):
             f"{number}__{sub['name']}",
             f"{label} – {title} {number} – {sub['label']}",
             PartWidget(
-                name, sub["name"], number - 1, SUBFIELD_KINDS.get(sub["type"], TEXT)
+                name,
+                sub["name"],
+                number - 1,
+                SUBFIELD_KINDS.get(sub["type"], TEXT),
+                first=number == 1 and position == 0,
             ),
         )
         for number in range(1, int(group.get("max") or 0) + 1)
-        for sub in group.get("subfields") or ()
+        for position, sub in enumerate(group.get("subfields") or ())
     ]
 
 

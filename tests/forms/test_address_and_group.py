@@ -608,3 +608,22 @@ def test_an_api_draft_keeps_a_team_with_a_number_and_an_empty_part(client, team_
     answers = response.json()["answers"]
     assert answers["equipe"][0]["jours_par_semaine"] == "2"
     assert answers["adresse_du_service"]["voie"] == "20 avenue de Ségur"
+
+
+def test_an_answer_from_before_the_question_had_parts_stays_in_the_spreadsheets(
+    client, team_form
+):
+    """« Équipe » was a long text, then became a group under the same name: the
+    older answer is written in the group's first column, not left out."""
+    from exports.resources import CandidatureResource
+
+    post_form(client, team_form, {**base(), **address_post(), **good_team()})
+    older = Candidature.objects.get()
+    older.form_data["equipe"] = "Camille Martin et Léo Petit"
+    older.form_data["adresse_du_service"] = "20 avenue de Ségur, Paris"
+    older.save(update_fields=["form_data"])
+    sheet = CandidatureResource(Candidature.objects.filter(page=team_form)).sheet()
+    row = dict(zip(sheet.headers, next(iter(sheet.rows)), strict=True))
+    assert row["Équipe – personne 1 – Nom"] == "Camille Martin et Léo Petit"
+    assert row["Équipe – personne 1 – Rôle"] is None
+    assert row["Adresse du service – voie"] == "20 avenue de Ségur, Paris"
