@@ -277,3 +277,37 @@ def test_queries_do_not_grow_with_the_page(client, paula, form_page):
         assert len(response.json()["items"]) == limit
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_an_expired_token_opens_none_of_wagtails_routes(client, paula, call):
+    document = client.get("/api/v3/openapi.json").json()
+    unpublish = "/api/v3/pages/{page_id}/actions/unpublish/"
+    assert "post" in document["paths"][unpublish]
+    assert "get" in document["paths"]["/api/v3/whoami/"]
+    action = unpublish.format(page_id=call.pk)
+    _old, expired = token_for(paula, days=-1)
+    refused = client.post(
+        action, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {expired}"
+    )
+    assert refused.status_code == 401
+    assert get(client, "/api/v3/whoami/", expired).status_code == 401
+    call.refresh_from_db()
+    assert call.live
+    _new, valid = token_for(paula)
+    assert (
+        get(client, "/api/v3/whoami/", valid).json()["user"]["username"]
+        == paula.username
+    )
+    done = client.post(
+        action, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {valid}"
+    )
+    assert done.status_code == 200
+    call.refresh_from_db()
+    assert not call.live
+
+
+def test_an_expired_token_reads_the_public_pages_as_anyone(client, paula, call):
+    _token, expired = token_for(paula, days=-1)
+    response = get(client, f"/api/v3/pages/{call.pk}/", expired)
+    assert response.status_code == 200
+    assert response.json()["title"] == call.title
