@@ -56,6 +56,18 @@ def _authenticate_unexpired(self, request, token):
 
 BearerTokenAuth.authenticate = _authenticate_unexpired
 
+# Wagtail notes a token's last use before this check: a refused, expired
+# token is not « used » (the reverse one-to-one is cached: no second query).
+_wagtail_touch_last_used = BearerTokenAuth._touch_last_used
+
+
+def _touch_unexpired(self, api_token):
+    if expires_at_of(api_token) > timezone.now():
+        _wagtail_touch_last_used(self, api_token)
+
+
+BearerTokenAuth._touch_last_used = _touch_unexpired
+
 
 # Wagtail 8.0 declares its ``AllowAnonymous`` auth as an HTTP security scheme
 # with no ``scheme``, which OpenAPI 3.1 requires: the document fails

@@ -286,7 +286,7 @@ def test_an_expired_token_opens_none_of_wagtails_routes(client, paula, call):
     assert "post" in document["paths"][unpublish]
     assert "get" in document["paths"]["/api/v3/whoami/"]
     action = unpublish.format(page_id=call.pk)
-    _old, expired = token_for(paula, days=-1)
+    old, expired = token_for(paula, days=-1)
     refused = client.post(
         action, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {expired}"
     )
@@ -294,6 +294,8 @@ def test_an_expired_token_opens_none_of_wagtails_routes(client, paula, call):
     assert get(client, "/api/v3/whoami/", expired).status_code == 401
     call.refresh_from_db()
     assert call.live
+    old.refresh_from_db()
+    assert old.last_used_at is None  # refused, so not « used »
     _new, valid = token_for(paula)
     assert (
         get(client, "/api/v3/whoami/", valid).json()["user"]["username"]
