@@ -8,12 +8,15 @@ whose admin screen the user may not open at all is 403. Every read of personal
 data is logged (``access.log_read``).
 """
 
+import base64
+import binascii
 import datetime as dt
 from typing import Any
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import ValidationError
 from wagtail.api.v3.pagination import WagtailLimitOffsetPagination
 
 from cms_pages.sites import is_programme_team
@@ -120,6 +123,14 @@ class CandidaturePage(Page):
     items: list[CandidatureOut]
 
 
+class CandidatureSyncPage(CandidaturePage):
+    next: str | None = Field(
+        description="Curseur de synchronisation : la position après la dernière "
+        "candidature de la page, à repasser en `after` pour la suite ; sur une page "
+        "vide, le `after` reçu (`null` sans `after`).",
+    )
+
+
 class CandidatureFilters(Schema):
     call: int | None = Field(None, description="Numéro de l'appel.")
     status: CandidatureStatus | None = None
@@ -127,8 +138,48 @@ class CandidatureFilters(Schema):
         None,
         description="Seulement les candidatures modifiées après cet instant (ISO "
         "8601, avec fuseau) : pour une synchronisation incrémentale, repassez le "
-        "`updated_at` le plus récent reçu.",
+        "`updated_at` le plus récent reçu. Pour ne rien manquer, suivez plutôt "
+        "le curseur `after`.",
     )
+    after: str | None = Field(
+        None,
+        description="Curseur opaque (le `next` d'une réponse) : seulement les "
+        "candidatures placées après lui dans l'ordre (dernière modification, puis "
+        "numéro), y compris celles modifiées depuis. Sans `offset`.",
+    )
+
+
+# Incremental sync goes by a keyset cursor on (updated_at, pk), the list's
+# order: an offset over ``updated_at > t`` skips rows, as many rows share one
+# instant (anonymisation updates hundreds in one query) and a row changed
+# during the sync leaves its place. The cursor is opaque to clients
+# (docs/api.md « Jetons du personnel »): base64 of "<updated_at>~<pk>".
+
+
+def cursor_of(candidature):
+    position = f"{candidature.updated_at.isoformat()}~{candidature.pk}"
+    return base64.urlsafe_b64encode(position.encode()).decode().rstrip("=")
+
+
+def position_of(cursor):
+    """The (updated_at, pk) a cursor stands for; a 422 when it is not ours."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        instant, pk = raw.rsplit("~", 1)
+        updated_at = dt.datetime.fromisoformat(instant)
+        if updated_at.tzinfo is None:
+            raise ValueError(instant)
+        return updated_at, int(pk)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise ValidationError(
+            [
+                {
+                    "loc": ["query", "after"],
+                    "msg": _("Curseur illisible : repassez le `next` reçu, tel quel."),
+                    "type": "value_error",
+                }
+            ]
+        ) from None
 
 
 def answer_value(answer):
@@ -200,7 +251,7 @@ def with_details(queryset):
 
 @router.get(
     "/candidatures/",
-    response={200: CandidaturePage, 403: Problem},
+    response={200: CandidatureSyncPage, 403: Problem},
     summary="Candidatures (équipe programme)",
     openapi_extra=PROBLEMS,
 )
@@ -220,12 +271,32 @@ def list_candidatures(
         candidatures = candidatures.filter(status=filters.status)
     if filters.changed_since is not None:
         candidatures = candidatures.filter(updated_at__gt=filters.changed_since)
+    if filters.after is not None:
+        if pagination.offset:
+            raise ValidationError(
+                [
+                    {
+                        "loc": ["query", "offset"],
+                        "msg": _("`offset` et `after` ne vont pas ensemble."),
+                        "type": "value_error",
+                    }
+                ]
+            )
+        updated_at, pk = position_of(filters.after)
+        candidatures = candidatures.filter(
+            Q(updated_at__gt=updated_at) | Q(updated_at=updated_at, pk__gt=pk)
+        )
     page = paginate(
         request, with_details(candidatures).order_by("updated_at", "pk"), pagination
     )
-    items = [candidature_out(c) for c in page["items"]]
+    rows = list(page["items"])
+    items = [candidature_out(c) for c in rows]
     log_read(request, [c.reference for c in items])
-    return {"count": page["count"], "items": items}
+    return {
+        "count": page["count"],
+        "items": items,
+        "next": cursor_of(rows[-1]) if rows else filters.after,
+    }
 
 
 @router.get(

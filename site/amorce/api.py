@@ -5,12 +5,16 @@ each page model lists in ``api_fields``; later apps add their routers to the
 same ``api`` instance so that everything shows in ``/api/v3/openapi.json``.
 """
 
+from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
+from wagtail.api.v3.auth import BearerTokenAuth
 from wagtail.api.v3.pagination import WagtailLimitOffsetPagination
 from wagtail.api.v3.urls import api
 
 from forms.api import router as forms_router
 from investigations.api import router as investigations_router
 from staffapi.api import router as staff_router
+from staffapi.models import expires_at_of
 
 # Wagtail 8.0's lists (pages, images, documents, redirects, sites, revisions)
 # take any offset, and one beyond the database's 64-bit integers is a server
@@ -27,6 +31,42 @@ def _paginate_within_integers(self, queryset, pagination, request, **params):
 
 
 WagtailLimitOffsetPagination.paginate_queryset = _paginate_within_integers
+
+
+# A token's expiry is ours (``staffapi.TokenExpiry``): Wagtail 8.0's
+# ``BearerTokenAuth`` checks revocation only. Its routers (pages and their
+# create/patch/delete, the publish/unpublish/move/copy/revert actions,
+# revisions, schema, sites, whoami) build their own instances of that class
+# at import, so no subclass or ``auth=`` of ours reaches them: the class
+# itself is patched, once, here, where the API is put together (as its
+# pagination above). An expired token then authenticates nobody, as a
+# revoked one: 401 where a token is required, anonymous on the public reads.
+# ``staffapi.auth.StaffTokenAuth`` (our routes) has its own ``authenticate``
+# that says why in French; it does not go through this one.
+_wagtail_authenticate = BearerTokenAuth.authenticate
+
+
+def _authenticate_unexpired(self, request, token):
+    api_token = _wagtail_authenticate(self, request, token)
+    if api_token is not None and expires_at_of(api_token) <= timezone.now():
+        request.user = AnonymousUser()
+        return None
+    return api_token
+
+
+BearerTokenAuth.authenticate = _authenticate_unexpired
+
+# Wagtail notes a token's last use before this check: a refused, expired
+# token is not « used » (the reverse one-to-one is cached: no second query).
+_wagtail_touch_last_used = BearerTokenAuth._touch_last_used
+
+
+def _touch_unexpired(self, api_token):
+    if expires_at_of(api_token) > timezone.now():
+        _wagtail_touch_last_used(self, api_token)
+
+
+BearerTokenAuth._touch_last_used = _touch_unexpired
 
 
 # Wagtail 8.0 declares its ``AllowAnonymous`` auth as an HTTP security scheme

@@ -16,6 +16,7 @@ from django.utils import timezone
 from wagtail.models import APIToken, ModelLogEntry
 
 from forms.factories import CandidatureFactory, CandidatureFormPageFactory
+from forms.models import Candidature
 from forms.services import change_status
 from investigations.models import Investigation
 from selection.models import Evaluation, ReviewRound, RoundMember
@@ -277,3 +278,115 @@ def test_queries_do_not_grow_with_the_page(client, paula, form_page):
         assert len(response.json()["items"]) == limit
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_an_expired_token_opens_none_of_wagtails_routes(client, paula, call):
+    document = client.get("/api/v3/openapi.json").json()
+    unpublish = "/api/v3/pages/{page_id}/actions/unpublish/"
+    assert "post" in document["paths"][unpublish]
+    assert "get" in document["paths"]["/api/v3/whoami/"]
+    action = unpublish.format(page_id=call.pk)
+    old, expired = token_for(paula, days=-1)
+    refused = client.post(
+        action, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {expired}"
+    )
+    assert refused.status_code == 401
+    assert get(client, "/api/v3/whoami/", expired).status_code == 401
+    call.refresh_from_db()
+    assert call.live
+    old.refresh_from_db()
+    assert old.last_used_at is None  # refused, so not « used »
+    _new, valid = token_for(paula)
+    assert (
+        get(client, "/api/v3/whoami/", valid).json()["user"]["username"]
+        == paula.username
+    )
+    done = client.post(
+        action, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {valid}"
+    )
+    assert done.status_code == 200
+    call.refresh_from_db()
+    assert not call.live
+
+
+def test_an_expired_token_reads_the_public_pages_as_anyone(client, paula, call):
+    _token, expired = token_for(paula, days=-1)
+    response = get(client, f"/api/v3/pages/{call.pk}/", expired)
+    assert response.status_code == 200
+    assert response.json()["title"] == call.title
+
+
+def follow_cursor(client, plaintext, after=None, limit=100):
+    """Every page of a sync from ``after``, as a client does: until a short page."""
+    pages = []
+    while True:
+        data = {"limit": limit} | ({"after": after} if after else {})
+        page = get(client, "/api/v3/staff/candidatures/", plaintext, data=data).json()
+        pages.append(page)
+        after = page["next"]
+        if len(page["items"]) < limit:
+            return pages
+
+
+@pytest.fixture
+def same_instant(form_page):
+    """250 candidatures changed in one query, as the anonymisation does."""
+    dossiers = CandidatureFactory.create_batch(250, page=form_page)
+    Candidature.objects.filter(pk__in=[d.pk for d in dossiers]).update(
+        updated_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    return dossiers
+
+
+def test_the_cursor_reads_rows_sharing_one_instant_exactly_once(
+    client, paula, same_instant
+):
+    _token, plaintext = token_for(paula)
+    pages = follow_cursor(client, plaintext)
+    references = [c["reference"] for p in pages for c in p["items"]]
+    assert [len(p["items"]) for p in pages] == [100, 100, 50]
+    assert sorted(references) == sorted(d.reference for d in same_instant)
+    assert len(set(references)) == 250
+    # The last cursor is where the next sync starts: nothing new, nothing read.
+    again = follow_cursor(client, plaintext, after=pages[-1]["next"])
+    assert again[0]["items"] == []
+    assert again[0]["next"] == pages[-1]["next"]
+
+
+def test_a_row_changed_during_the_sync_comes_again_and_none_is_skipped(
+    client, paula, same_instant
+):
+    _token, plaintext = token_for(paula)
+    url = "/api/v3/staff/candidatures/"
+    first = get(client, url, plaintext, data={"limit": 100}).json()
+    seen = [c["reference"] for c in first["items"]]
+    read_one, unread_one = Candidature.objects.get(reference=seen[0]), None
+    unread_one = next(d for d in same_instant if d.reference not in seen)
+    change_status(read_one, "eligible", user=paula)
+    change_status(unread_one, "eligible", user=paula)
+    rest = follow_cursor(client, plaintext, after=first["next"])
+    later = [c["reference"] for p in rest for c in p["items"]]
+    assert sorted(set(seen + later)) == sorted(d.reference for d in same_instant)
+    assert later[-2:] == sorted(
+        [read_one.reference, unread_one.reference],
+        key=lambda r: Candidature.objects.get(reference=r).updated_at,
+    )
+    assert later.count(unread_one.reference) == 1
+    assert len(later) == 151
+
+
+def test_the_cursor_is_refused_when_it_is_not_ours_or_with_an_offset(
+    client, paula, dossiers
+):
+    document = client.get("/api/v3/openapi.json").json()
+    _token, plaintext = token_for(paula)
+    path = "/api/v3/staff/candidatures/"
+    first = get(client, path, plaintext, data={"limit": 1}).json()
+    for data in ({"after": "pas-un-curseur"}, {"after": first["next"], "offset": 1}):
+        response = get(client, path, plaintext, data=data)
+        assert response.status_code == 422
+        assert_documented(document, path, "get", response)
+    # Plain listing by offset still works, and gives the cursor of its page.
+    second = get(client, path, plaintext, data={"limit": 1, "offset": 1}).json()
+    by_cursor = get(client, path, plaintext, data={"limit": 1, "after": first["next"]})
+    assert by_cursor.json()["items"] == second["items"]
