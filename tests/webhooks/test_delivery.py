@@ -4,6 +4,7 @@ import datetime as dt
 import json
 import logging
 import socket
+import threading
 from io import StringIO
 
 import pytest
@@ -345,3 +346,28 @@ def test_an_event_goes_only_to_the_endpoints_of_its_site(
         assert len(receiver.posts) == 1, "nor the reverse"
         payload = json.loads(receiver_b.posts[0][3])
         assert payload["site"]["id"] == site_b.pk
+
+
+def test_a_name_that_never_resolves_is_cut_at_the_deadline(
+    endpoint, receiver, settings, monkeypatch
+):
+    """getaddrinfo has no timeout of its own: a stuck resolver ends at the deadline."""
+    settings.AMORCE_WEBHOOKS_DEADLINE = 1
+    answered = threading.Event()
+
+    def stuck_resolver(*args, **kwargs):
+        answered.wait(30)
+        raise socket.gaierror("too late")
+
+    monkeypatch.setattr("webhooks.targets.socket.getaddrinfo", stuck_resolver)
+    delivery = Delivery.objects.create(endpoint=endpoint, event="ping", payload={})
+    try:
+        next_try_at = sending.attempt(delivery.pk)
+    finally:
+        answered.set()
+    delivery.refresh_from_db()
+    assert next_try_at is not None and delivery.status == "pending"
+    assert delivery.last_error == (
+        "Délai dépassé : le destinataire n'a pas répondu complètement en 1 secondes."
+    )
+    assert receiver.posts == []
