@@ -5,6 +5,7 @@ name, email or answers: a consumer reads those through the API, with a token.
 """
 
 from django.dispatch import receiver
+from django.utils import timezone
 
 from forms.services import candidature_submitted, status_changed
 from investigations.services import phase_changed
@@ -54,16 +55,20 @@ def on_candidature_submitted(sender, candidature, **kwargs):
 
 @receiver(status_changed, dispatch_uid="webhooks.status_changed")
 def on_status_changed(sender, candidature, from_status, to_status, **kwargs):
+    # Taken now, not after the commit: two changes in one transaction are two
+    # events, each with its own statuses and time.
+    data = {**candidature_data(candidature), "status": to_status}
+    changed_at = iso(timezone.now())
     emit_on_commit(
         Event.STATUS_CHANGED,
         lambda: (
             site_of_call(candidature.call),
             {
-                "candidature": candidature_data(candidature),
+                "candidature": data,
                 "call": call_data(candidature.call),
                 "from_status": from_status,
                 "to_status": to_status,
-                "changed_at": iso(candidature.updated_at),
+                "changed_at": changed_at,
             },
         ),
     )

@@ -4,11 +4,15 @@ A URL whose host resolves to a private, loopback, link-local, reserved,
 multicast or unspecified address is refused when the endpoint is saved, and
 again at each delivery (the name is resolved again, and the connection goes to
 the address that was checked: a name that changes its answer in between gains
-nothing). ``AMORCE_WEBHOOKS_ALLOW_PRIVATE`` lifts the rule (development, tests).
+nothing). An IPv6 address that carries an IPv4 one (mapped, 6to4, Teredo) is
+judged by what it carries too. Only ports 80 and 443 are allowed, plus
+``AMORCE_WEBHOOKS_PORTS``. ``AMORCE_WEBHOOKS_ALLOW_PRIVATE`` lifts both rules
+(development, tests).
 """
 
 import ipaddress
 import socket
+import threading
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -23,24 +27,61 @@ def allow_private():
     return getattr(settings, "AMORCE_WEBHOOKS_ALLOW_PRIVATE", False)
 
 
+def allowed_ports():
+    return {80, 443, *getattr(settings, "AMORCE_WEBHOOKS_PORTS", ())}
+
+
+def carried(ip):
+    """``ip`` and the IPv4 addresses it carries (mapped, 6to4, both of Teredo)."""
+    found = [ip]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped:
+            found.append(ip.ipv4_mapped)
+        if ip.sixtofour:
+            found.append(ip.sixtofour)
+        if ip.teredo:
+            found.extend(ip.teredo)
+    return found
+
+
 def is_public(address):
-    ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not (
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_reserved
-        or ip.is_multicast
-        or ip.is_unspecified
+    return all(
+        ip.is_global
+        and not (
+            ip.is_private
+            or ip.is_loopback
+            or ip.is_link_local
+            or ip.is_reserved
+            or ip.is_multicast
+            or ip.is_unspecified
+        )
+        for ip in carried(ipaddress.ip_address(address))
     )
 
 
-def resolve(url):
+def getaddrinfo(host, port, timeout):
+    """``socket.getaddrinfo``, given up after ``timeout`` seconds (it has no timeout)."""
+    outcome = {}
+
+    def lookup():
+        try:
+            outcome["infos"] = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError) as failure:
+            outcome["error"] = failure
+
+    thread = threading.Thread(target=lookup, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if "infos" in outcome:
+        return outcome["infos"]
+    raise outcome.get("error") or TimeoutError(f"DNS lookup of {host} timed out")
+
+
+def resolve(url, timeout=None):
     """``(scheme, host, port, path, [addresses])`` of ``url``, every address checked.
 
-    Raises ``TargetRefused``.
+    Raises ``TargetRefused``; ``TimeoutError`` if the name takes longer than
+    ``timeout`` seconds to resolve.
     """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -50,7 +91,12 @@ def resolve(url):
     except ValueError:
         raise TargetRefused(_("Le port de cette adresse n'est pas valide.")) from None
     try:
-        infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+        if timeout is None:
+            infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+        else:
+            infos = getaddrinfo(parts.hostname, port, timeout)
+    except TimeoutError:
+        raise
     except (OSError, UnicodeError):
         raise TargetRefused(
             _("Le nom « %(host)s » ne se résout pas.") % {"host": parts.hostname}
@@ -66,6 +112,13 @@ def resolve(url):
                 )
                 % {"address": refused[0]}
             )
+    if not allow_private() and port not in allowed_ports():
+        raise TargetRefused(
+            _(
+                "Le port %(port)s n'est pas autorisé : utilisez 80 (http) ou 443 (https)."
+            )
+            % {"port": port}
+        )
     path = parts.path or "/"
     if parts.query:
         path = f"{path}?{parts.query}"

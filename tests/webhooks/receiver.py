@@ -1,8 +1,9 @@
 """A real HTTP receiver for webhook tests, on 127.0.0.1, in a thread.
 
 ``answers`` is a list of what to do for each request in turn (the last one
-repeats): a status code, ``("redirect", location)`` or ``("sleep", seconds,
-status)``. Every request is recorded (method, path, headers, raw body).
+repeats): a status code, ``("redirect", location)``, ``("sleep", seconds,
+status)`` or ``("trickle", seconds, status)`` (the answer's headers one byte
+every ``seconds``, a slow-loris receiver). Every request is recorded (method, path, headers, raw body).
 """
 
 import hashlib
@@ -36,6 +37,9 @@ class Receiver:
                 if isinstance(answer, tuple) and answer[0] == "sleep":
                     time.sleep(answer[1])
                     answer = answer[2]
+                if isinstance(answer, tuple) and answer[0] == "trickle":
+                    self.trickle(answer[1], answer[2])
+                    return
                 if isinstance(answer, tuple) and answer[0] == "redirect":
                     self.send_response(302)
                     self.send_header("Location", answer[1])
@@ -43,6 +47,23 @@ class Receiver:
                     self.send_response(answer)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
+
+            def trickle(self, interval, status):
+                answer = (
+                    f"HTTP/1.1 {status} OK\r\n"
+                    + "X-Padding: "
+                    + "." * 40
+                    + "\r\n"
+                    + "Content-Length: 0\r\n\r\n"
+                ).encode()
+                try:
+                    for byte in answer:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(interval)
+                except OSError:
+                    pass  # the sender gave up: what the test wants
+                self.close_connection = True
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True

@@ -10,7 +10,7 @@ from tests.incubators import add_second_incubator
 from tests.test_production import run_with_production_settings
 from tests.users import member_of
 from webhooks.models import Delivery, Endpoint
-from webhooks.targets import is_public
+from webhooks.targets import TargetRefused, is_public, resolve
 
 from .conftest import ALL_EVENTS
 from .receiver import verify
@@ -144,6 +144,16 @@ def test_production_refuses_a_private_address_at_delivery(
         ("fe80::1", False),
         ("fc00::1", False),
         ("224.0.0.1", False),
+        ("::", False),
+        ("ff02::1", False),
+        ("ff0e::1", False),
+        # 6to4 (2002::/16) carrying loopback, private or public IPv4
+        ("2002:7f00:1::", False),
+        ("2002:c0a8:101::1", False),
+        ("2002:a9fe:a9fe::", False),
+        ("2002:5db8:d70e::1", True),
+        # Teredo (2001::/32): server 65.54.227.120, client 192.0.2.45 (reserved)
+        ("2001:0:4136:e378:8000:63bf:3fff:fdd2", False),
     ],
 )
 def test_which_addresses_are_public(address, public):
@@ -165,3 +175,13 @@ def test_production_settings_refuse_private_targets_whatever_the_environment():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("refused") == 3, result.stdout
+
+
+def test_production_allows_only_the_web_ports_unless_a_setting_adds_one(settings):
+    settings.AMORCE_WEBHOOKS_ALLOW_PRIVATE = False
+    with pytest.raises(TargetRefused, match="port 6379 n'est pas autorisé"):
+        resolve("http://93.184.215.14:6379/")
+    assert resolve("https://93.184.215.14/hook")[2] == 443
+    assert resolve("http://93.184.215.14:80/hook")[2] == 80
+    settings.AMORCE_WEBHOOKS_PORTS = [8443]
+    assert resolve("https://93.184.215.14:8443/hook")[2] == 8443

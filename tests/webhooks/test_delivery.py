@@ -1,11 +1,15 @@
 """Events reach the team's URLs signed, are retried with backoff, and never block a submission."""
 
+import datetime as dt
 import json
+import logging
 import socket
+import threading
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.test import TestCase
 from django.utils import timezone
 
@@ -14,7 +18,7 @@ from forms.models import Candidature
 from forms.services import change_status
 from tests.forms.helpers import answers
 from tests.incubators import B_HOST, add_second_incubator
-from webhooks import services
+from webhooks import sending, services
 from webhooks.models import Delivery, Endpoint
 
 from .conftest import ALL_EVENTS
@@ -88,6 +92,25 @@ def test_a_status_change_is_announced_with_both_statuses(
     assert headers["X-Amorce-Event"] == "candidature.status_changed"
     data = json.loads(body)["data"]
     assert (data["from_status"], data["to_status"]) == ("received", "eligible")
+    assert data["candidature"]["status"] == "eligible"
+
+
+def test_two_changes_in_one_transaction_are_two_events_each_with_its_statuses(
+    client, form_page, endpoint, receiver
+):
+    submit(client, form_page)
+    candidature = Candidature.objects.get()
+    with TestCase.captureOnCommitCallbacks(execute=True), transaction.atomic():
+        change_status(candidature, "eligible")
+        change_status(candidature, "preselected", reason="Retenue")
+    events = [json.loads(post[3])["data"] for post in receiver.posts[1:]]
+    assert [
+        (e["from_status"], e["to_status"], e["candidature"]["status"]) for e in events
+    ] == [
+        ("received", "eligible", "eligible"),
+        ("eligible", "preselected", "preselected"),
+    ]
+    assert events[0]["changed_at"] <= events[1]["changed_at"]
 
 
 def test_an_endpoint_gets_only_the_events_it_subscribed_to(
@@ -150,7 +173,9 @@ def test_a_receiver_that_times_out_is_retried_and_then_succeeds(
     delivery = Delivery.objects.get()
     assert delivery.status == "pending"
     assert delivery.response_code is None
-    assert "timed out" in delivery.last_error.lower()
+    assert delivery.last_error == (
+        "Délai dépassé : le destinataire n'a pas répondu en 0.5 secondes."
+    )
 
     retry_when_due()
     delivery.refresh_from_db()
@@ -159,6 +184,90 @@ def test_a_receiver_that_times_out_is_retried_and_then_succeeds(
         2,
         204,
     )
+
+
+def test_a_receiver_that_trickles_its_answer_is_cut_at_the_deadline_and_retried(
+    client, form_page, endpoint, receiver, settings
+):
+    """Each byte comes within the socket timeout; the attempt as a whole doesn't."""
+    settings.AMORCE_WEBHOOKS_TIMEOUT = 0.5
+    settings.AMORCE_WEBHOOKS_DEADLINE = 1
+    receiver.answers = [("trickle", 0.1, 200), 204]
+    assert submit(client, form_page).status_code == 201
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.response_code) == (
+        "pending",
+        1,
+        None,
+    )
+    assert delivery.last_error == (
+        "Délai dépassé : le destinataire n'a pas répondu complètement en 1 secondes."
+    )
+    wait = (delivery.next_try_at - delivery.updated_at).total_seconds()
+    assert 55 < wait < 65, "retried after the backoff, not held by a lease"
+
+    retry_when_due()
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.response_code) == (
+        "succeeded",
+        2,
+        204,
+    )
+
+
+def test_a_claimed_delivery_is_not_taken_again_before_its_attempt_has_ended(
+    endpoint, receiver, settings
+):
+    settings.AMORCE_WEBHOOKS_TIMEOUT = 5
+    delivery = Delivery.objects.create(endpoint=endpoint, event="ping", payload={})
+    now = timezone.now()
+    token = sending.claim(delivery.pk, now)
+    assert token is not None
+    assert sending.claim(delivery.pk, now) is None, "one sender at a time"
+    past_deadline = now + dt.timedelta(seconds=sending.deadline() + 1)
+    assert sending.claim(delivery.pk, past_deadline) is None, "the lease still holds"
+
+
+def test_an_attempt_that_outlived_its_claim_does_not_overwrite_the_newer_one(
+    endpoint, receiver, monkeypatch
+):
+    receiver.answers = [500, 204]
+    delivery = Delivery.objects.create(endpoint=endpoint, event="ping", payload={})
+    real_post = sending.post
+    codes = []
+
+    def slow_post(url, body, headers):
+        code = real_post(url, body, headers)
+        codes.append(code)
+        if len(codes) == 1:
+            # This attempt outlived its lease: retry_webhooks took the delivery
+            # again, and succeeded, before this one came back with its 500.
+            Delivery.objects.filter(pk=delivery.pk).update(next_try_at=timezone.now())
+            call_command("retry_webhooks", stdout=StringIO())
+        return code
+
+    monkeypatch.setattr(sending, "post", slow_post)
+    assert sending.attempt(delivery.pk) is None, "nothing to schedule"
+    assert codes == [500, 204]
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.response_code, delivery.last_error) == (
+        "succeeded",
+        204,
+        "",
+    )
+
+
+def test_a_tls_failure_reads_in_french_and_the_details_go_to_the_log(
+    endpoint, receiver, caplog
+):
+    endpoint.url = receiver.url.replace("http://", "https://")
+    endpoint.save()
+    delivery = Delivery.objects.create(endpoint=endpoint, event="ping", payload={})
+    with caplog.at_level(logging.WARNING, logger="amorce.webhooks"):
+        sending.attempt(delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.last_error == "Échec de la connexion sécurisée (TLS)."
+    assert "SSL" in caplog.text, "the raw error stays in the server log"
 
 
 def test_a_redirect_is_not_followed_and_ends_failed(
@@ -189,7 +298,10 @@ def test_the_submission_is_stored_when_the_endpoint_is_down(client, form_page, s
     assert response.status_code == 201
     assert Candidature.objects.filter(reference=response.json()["reference"]).exists()
     delivery = Delivery.objects.get()
-    assert delivery.status == "pending" and "Connection" in delivery.last_error
+    assert delivery.status == "pending"
+    assert delivery.last_error == (
+        "Connexion refusée : aucun service n'écoute à cette adresse."
+    )
 
 
 def test_the_submission_is_stored_when_webhooks_break(
@@ -234,3 +346,28 @@ def test_an_event_goes_only_to_the_endpoints_of_its_site(
         assert len(receiver.posts) == 1, "nor the reverse"
         payload = json.loads(receiver_b.posts[0][3])
         assert payload["site"]["id"] == site_b.pk
+
+
+def test_a_name_that_never_resolves_is_cut_at_the_deadline(
+    endpoint, receiver, settings, monkeypatch
+):
+    """getaddrinfo has no timeout of its own: a stuck resolver ends at the deadline."""
+    settings.AMORCE_WEBHOOKS_DEADLINE = 1
+    answered = threading.Event()
+
+    def stuck_resolver(*args, **kwargs):
+        answered.wait(30)
+        raise socket.gaierror("too late")
+
+    monkeypatch.setattr("webhooks.targets.socket.getaddrinfo", stuck_resolver)
+    delivery = Delivery.objects.create(endpoint=endpoint, event="ping", payload={})
+    try:
+        next_try_at = sending.attempt(delivery.pk)
+    finally:
+        answered.set()
+    delivery.refresh_from_db()
+    assert next_try_at is not None and delivery.status == "pending"
+    assert delivery.last_error == (
+        "Délai dépassé : le destinataire n'a pas répondu complètement en 1 secondes."
+    )
+    assert receiver.posts == []
