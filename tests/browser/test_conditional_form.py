@@ -29,13 +29,17 @@ CandidatureFormField.objects.get_or_create(
         condition_values="De 1 000 à 100 000\\nPlus de 100 000",
     ),
 )
+# Published, as the team would: the server keeps each form's published questions.
+CandidatureFormPage.objects.get(pk=page.pk).save_revision().publish()
 print(page.full_url)
 """
 
 
 REMOVE_QUESTION = f"""
-from forms.models import CandidatureFormField
-CandidatureFormField.objects.filter(label={QUESTION!r}).delete()
+from forms.models import CandidatureFormField, CandidatureFormPage
+for field in CandidatureFormField.objects.filter(label={QUESTION!r}):
+    field.delete()
+    CandidatureFormPage.objects.get(pk=field.page_id).save_revision().publish()
 """
 
 

@@ -26,11 +26,17 @@ CandidatureFormField.objects.get_or_create(
         entry_label="une personne",
     ),
 )
+# Published, as the team would: the server keeps each form's published questions.
+CandidatureFormPage.objects.get(pk=page.pk).save_revision().publish()
 print(page.full_url)
 """
 REMOVE_FIELDS = """
-from forms.models import CandidatureFormField
-CandidatureFormField.objects.filter(label__in=["Adresse du service", "Équipe"]).delete()
+from forms.models import CandidatureFormField, CandidatureFormPage
+fields = CandidatureFormField.objects.filter(label__in=["Adresse du service", "Équipe"])
+pages = {field.page_id for field in fields}
+fields.delete()
+for pk in pages:
+    CandidatureFormPage.objects.get(pk=pk).save_revision().publish()
 """
 
 
