@@ -1,4 +1,5 @@
-"""A third party integrates from the OpenAPI document alone: a generated client.
+"""A third party integrates from the OpenAPI document alone: a generated client
+uploads files and, with a staff token, reads candidatures.
 
 openapi-python-client (what a Python integrator would run) generates a client
 from the document the live server serves; the client then submits a
@@ -123,3 +124,51 @@ def test_a_generated_client_sends_json_with_a_uuid_key_and_reads_the_errors(
     again = submit.sync_detailed(form_page.pk, client=client, body=right)
     assert again.parsed.reference == accepted.parsed.reference
     assert Candidature.objects.filter(page=form_page).count() == 1
+
+
+def test_a_generated_client_reads_candidatures_with_a_staff_token(
+    generated_client, live_server, form_page, paula
+):
+    """The programme team's script: a personal token, the generated client, the
+    candidatures it may read, followed by their ``next`` cursor."""
+    from wagtail.models import APIToken
+
+    candidatures = importlib.import_module(
+        f"{PACKAGE}.api.personnel.staffapi_api_list_candidatures"
+    )
+    models = importlib.import_module(f"{PACKAGE}.models")
+    submit = submission_module(generated_client)
+    anonymous = generated_client.Client(base_url=live_server.url)
+    for email in ("a@example.gouv.fr", "b@example.gouv.fr", "c@example.gouv.fr"):
+        body = models.FormsApiSubmitJsonBody(
+            answers=models.FormsApiSubmitJsonBodyAnswers.from_dict(
+                answers(identity_email=email)
+            ),
+        )
+        assert (
+            submit.sync_detailed(form_page.pk, client=anonymous, body=body).status_code
+            == 201
+        )
+
+    _token, plaintext = APIToken.create_token(user=paula, name="Script")
+    client = generated_client.AuthenticatedClient(
+        base_url=live_server.url, token=plaintext
+    )
+    first = candidatures.sync_detailed(client=client, limit=2)
+    assert first.status_code == 200, first.content
+    second = candidatures.sync_detailed(
+        client=client, limit=2, after=first.parsed.next_
+    )
+    emails = [c.applicant_email for c in [*first.parsed.items, *second.parsed.items]]
+    assert sorted(emails) == [
+        "a@example.gouv.fr",
+        "b@example.gouv.fr",
+        "c@example.gouv.fr",
+    ]
+
+    refused = candidatures.sync_detailed(
+        client=generated_client.AuthenticatedClient(
+            base_url=live_server.url, token="wagtail_" + "0" * 33
+        )
+    )
+    assert refused.status_code == 401
