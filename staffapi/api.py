@@ -11,12 +11,14 @@ data is logged (``access.log_read``).
 import base64
 import binascii
 import datetime as dt
+import re
 from typing import Any
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import ValidationError
+from pydantic import field_validator
 from wagtail.api.v3.pagination import WagtailLimitOffsetPagination
 
 from cms_pages.sites import is_programme_team
@@ -131,6 +133,9 @@ class CandidatureSyncPage(CandidaturePage):
     )
 
 
+NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
 class CandidatureFilters(Schema):
     call: int | None = Field(None, description="Numéro de l'appel.")
     status: CandidatureStatus | None = None
@@ -141,6 +146,21 @@ class CandidatureFilters(Schema):
         "`updated_at` le plus récent reçu. Pour ne rien manquer, suivez plutôt "
         "le curseur `after`.",
     )
+
+    @field_validator("changed_since", mode="before")
+    @classmethod
+    def _an_instant_as_written(cls, value):
+        """ISO 8601 only: pydantic would read « 0.5 » as seconds since 1970."""
+        if isinstance(value, int | float) or (
+            isinstance(value, str) and NUMBER.fullmatch(value.strip())
+        ):
+            raise ValueError(
+                _(
+                    "Un instant ISO 8601 est attendu, par exemple 2026-11-30T12:00:00+01:00."
+                )
+            )
+        return value
+
     after: str | None = Field(
         None,
         description="Curseur opaque (le `next` d'une réponse) : seulement les "

@@ -256,8 +256,14 @@ def test_refusals_and_pages_are_the_documented_ones(client, paula, dossiers):
         get(client, path, plaintext),
         get(client, path, plaintext, data={"limit": 1000}),
         get(client, path, plaintext, data={"changed_since": "hier"}),
+        get(client, path, plaintext, data={"changed_since": "0.5"}),
     ):
         assert_documented(document, path, "get", response)
+    # Not an instant as written (pydantic would read seconds since 1970): refused.
+    for number in ("0.5", "1700000000", "-3e2"):
+        response = get(client, path, plaintext, data={"changed_since": number})
+        assert response.status_code == 422, number
+        assert "ISO 8601" in response.content.decode()
     missing = get(client, path + "NOPE-1/", plaintext)
     assert missing.status_code == 404
     assert_documented(document, path + "{reference}/", "get", missing)
