@@ -456,6 +456,15 @@ def list_forms(request):
     response=list[CommuneOut],
     summary="Communes dont le nom commence ainsi",
     url_name="communes",
+    openapi_extra={
+        "responses": {
+            400: {
+                "description": "Adresse illisible (un caractère nul, par exemple)",
+                "content": REQUEST_PROBLEM_CONTENT,
+            },
+            **REQUEST_PROBLEM["responses"],
+        }
+    },
 )
 def list_communes(request, q: str = "", code_postal: str = ""):
     """Twenty communes at most whose name (accents, case and hyphens aside) or INSEE

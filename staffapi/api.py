@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import ValidationError
@@ -160,6 +161,19 @@ class CandidatureFilters(Schema):
                 )
             )
         return value
+
+    @field_validator("changed_since")
+    @classmethod
+    def _in_utc(cls, value):
+        """In UTC: PostgreSQL takes no offset past 15:59 (« +23:36 » is valid ISO)."""
+        if value is None:
+            return value
+        if value.tzinfo is None:
+            value = timezone.make_aware(value)  # the site's time, as in the admin
+        try:
+            return value.astimezone(dt.UTC)
+        except OverflowError:
+            raise ValueError(_("Cet instant est hors des dates possibles.")) from None
 
     after: str | None = Field(
         None,

@@ -144,3 +144,10 @@ def test_types_states_and_statuses_are_enums(document):
 def test_the_anonymous_pages_api_still_answers(client, form_page):
     response = client.get("/api/v3/pages/")
     assert response.status_code == 200
+
+
+def test_a_commune_search_with_a_nul_character_is_a_documented_400(client, document):
+    """Found by schemathesis: the middleware's refusal was not in the document."""
+    response = client.get("/api/v3/forms/communes/?q=Par%00is")
+    assert response.status_code == 400
+    assert_documented(document, "/api/v3/forms/communes/", "get", response)

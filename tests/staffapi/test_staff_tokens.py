@@ -264,6 +264,11 @@ def test_refusals_and_pages_are_the_documented_ones(client, paula, dossiers):
         response = get(client, path, plaintext, data={"changed_since": number})
         assert response.status_code == 422, number
         assert "ISO 8601" in response.content.decode()
+    # A valid ISO offset that PostgreSQL takes in no comparison, and years at the edge.
+    for instant in ("1531-07-09T00:06:12+23:36", "0001-01-01T00:00:00+05:00"):
+        response = get(client, path, plaintext, data={"changed_since": instant})
+        assert response.status_code in (200, 422), instant
+        assert_documented(document, path, "get", response)
     missing = get(client, path + "NOPE-1/", plaintext)
     assert missing.status_code == 404
     assert_documented(document, path + "{reference}/", "get", missing)
