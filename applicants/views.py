@@ -423,7 +423,7 @@ def download(request, reference, pk):
     attachment = get_object_or_404(
         CandidatureAttachment, pk=pk, candidature=candidature, version=None
     )
-    return private_download(attachment)
+    return private_download(attachment, request)
 
 
 @never_cache
@@ -519,4 +519,4 @@ def message_file(request, reference, pk):
     attachment = get_object_or_404(
         MessageAttachment, pk=pk, message__candidature=candidature
     )
-    return private_download(attachment)
+    return private_download(attachment, request)

@@ -84,6 +84,11 @@ def blind_files(attachments, terms):
             original_name=mask_file_name(a.original_name, terms),
             size=a.size,
             content_type=a.content_type,
+            scan_state=a.scan_state,
+            is_servable=a.is_servable,
+            is_pending=a.is_pending,
+            is_quarantined=a.is_quarantined,
+            get_scan_state_display=a.get_scan_state_display,
         )
         for a in attachments
     ]

@@ -248,6 +248,19 @@ AMORCE_WORKER_HEARTBEAT = float(os.environ.get("AMORCE_WORKER_HEARTBEAT", "10"))
 # address (never in production: only development and tests allow it).
 AMORCE_WEBHOOKS_TIMEOUT = float(os.environ.get("AMORCE_WEBHOOKS_TIMEOUT", "5"))
 AMORCE_WEBHOOKS_BACKOFF = [60, 300, 1800, 7200, 43200]
+
+# Antivirus (docs/antivirus.md): ClamAV's daemon at AMORCE_CLAMD scans every file
+# sent. On when AMORCE_ANTIVIRUS=on, or when AMORCE_CLAMD is given and
+# AMORCE_ANTIVIRUS is not "off".
+AMORCE_CLAMD = os.environ.get("AMORCE_CLAMD", "unix:///run/clamav/clamd.ctl")
+AMORCE_ANTIVIRUS = env_bool("AMORCE_ANTIVIRUS", "AMORCE_CLAMD" in os.environ)
+AMORCE_CLAMD_TIMEOUT = float(os.environ.get("AMORCE_CLAMD_TIMEOUT", "60"))
+# clamd's StreamMaxLength (Debian's default: 25M): a longer file is « impossible à analyser ».
+AMORCE_CLAMD_STREAM_MAX_LENGTH = int(
+    os.environ.get("AMORCE_CLAMD_STREAM_MAX_LENGTH", str(25 * 1024 * 1024))
+)
+# Seconds before each new try when clamd does not answer; then scan_pending.
+AMORCE_ANTIVIRUS_BACKOFF = [60, 300, 1800, 7200, 43200]
 AMORCE_WEBHOOKS_ALLOW_PRIVATE = env_bool("AMORCE_WEBHOOKS_ALLOW_PRIVATE", False)
 
 # Wagtail.
@@ -396,7 +409,7 @@ AMORCE_PDF_WARM_UP = os.environ.get("AMORCE_PDF_WARM_UP", "0") == "1"
 # ZIPs of attachments past this many bytes of files (or past AMORCE_PDF_SYNC_LIMIT
 # dossiers, a PDF each) are made in the background.
 AMORCE_EXPORT_ZIP_SYNC_LIMIT = int(
-    os.environ.get("AMORCE_EXPORT_ZIP_SYNC_LIMIT", str(100 * 1024 * 1024))
+    os.environ.get("AMORCE_EXPORT_ZIP_SYNC_LIMIT", str(25 * 1024 * 1024))
 )
 # Spread (standard deviation, on 100) from which a dossier's scores count as a disagreement.
 AMORCE_DISAGREEMENT_SPREAD = float(os.environ.get("AMORCE_DISAGREEMENT_SPREAD", "15"))

@@ -25,3 +25,4 @@ _TEST_FILES = Path(tempfile.mkdtemp(prefix="amorce-tests-"))  # noqa: F405
 MEDIA_ROOT = _TEST_FILES / "media"
 PRIVATE_MEDIA_ROOT = _TEST_FILES / "private"
 STORAGES["private"]["OPTIONS"]["location"] = PRIVATE_MEDIA_ROOT  # noqa: F405
+AMORCE_ANTIVIRUS = False  # tests/antivirus starts its own clamd and turns it on
