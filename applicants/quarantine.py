@@ -127,13 +127,11 @@ class AntivirusPanel(Component):
         quarantined = len(quarantined_for(self.user))
         if state["state"] != "unreachable" and not state["stuck"] and not quarantined:
             return ""
+        self.context = {"antivirus": state, "quarantined": quarantined}
         return super().render_html(parent_context)
 
     def get_context_data(self, parent_context=None):
-        return {
-            "antivirus": overview(),
-            "quarantined": len(quarantined_for(self.user)),
-        }
+        return self.context
 
 
 # --- Telling the applicant ----------------------------------------------------

@@ -6,9 +6,11 @@ file alone, ``.hdb``) and its bytes as a body signature (``.ndb``, found in any
 file that holds them, such as a PDF or a text file wrapping it). Each daemon
 listens on a Unix socket of its own in a temporary folder; it is stopped
 by the test that started it. Without clamd installed, the tests that need it
-are skipped (``.ci/run`` installs ``clamav`` and ``clamav-daemon``).
+are skipped (``.ci/run`` installs ``clamav`` and ``clamav-daemon``, and sets
+``AMORCE_REQUIRE_CLAMD`` so that they fail there instead).
 """
 
+import os
 import shutil
 import socket
 import subprocess
@@ -29,7 +31,10 @@ def installed():
 
 
 def skip_unless_installed():
+    """Skip without clamd; fail instead under ``AMORCE_REQUIRE_CLAMD`` (CI never skips)."""
     if not installed():
+        if os.environ.get("AMORCE_REQUIRE_CLAMD"):
+            pytest.fail("AMORCE_REQUIRE_CLAMD is set and clamd or sigtool is missing")
         pytest.skip(
             "clamd and sigtool are not installed (apt-get install clamav clamav-daemon)"
         )

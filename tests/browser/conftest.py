@@ -33,6 +33,7 @@ class Server:
     password: str
     log: Path
     env: dict
+    antivirus: bool = False
 
     def tail(self, lines=60):
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
@@ -59,7 +60,20 @@ def free_port():
 
 
 @pytest.fixture(scope="session")
-def amorce_server(tmp_path_factory):
+def browser_clamd(tmp_path_factory):
+    """A clamd with the EICAR signatures (tests/clamd.py) for the server, when installed."""
+    from tests.clamd import Clamd, installed
+
+    if not installed():
+        yield None
+        return
+    daemon = Clamd(tmp_path_factory.mktemp("clamd-browser")).start()
+    yield daemon
+    daemon.stop()
+
+
+@pytest.fixture(scope="session")
+def amorce_server(tmp_path_factory, browser_clamd):
     folder = tmp_path_factory.mktemp("amorce-server")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -77,6 +91,9 @@ def amorce_server(tmp_path_factory):
         "TASKS_BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
         "PYTHONUNBUFFERED": "1",
     }
+    if browser_clamd is not None:  # every file sent is scanned, as in production
+        env["AMORCE_CLAMD"] = browser_clamd.address
+        env["AMORCE_ANTIVIRUS"] = "on"
 
     def manage(*args):
         done = subprocess.run(  # noqa: S603 - our own manage.py, fixed arguments
@@ -114,7 +131,13 @@ def amorce_server(tmp_path_factory):
             stdout=output,
             stderr=subprocess.STDOUT,
         )
-    server = Server(url=url, password=password, log=log, env=env)
+    server = Server(
+        url=url,
+        password=password,
+        log=log,
+        env=env,
+        antivirus=browser_clamd is not None,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
