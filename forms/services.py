@@ -20,7 +20,7 @@ from django_tasks_db import DatabaseBackend
 from wagtail.log_actions import log
 
 from cms_pages.models import CallStatus
-from core.antivirus import copy_state
+from core.antivirus import QUARANTINED, copy_state
 from core.antivirus import schedule as schedule_scan
 from core.files import store_upload
 from core.throttle import bump
@@ -345,7 +345,8 @@ def store_attachment(candidature, field_name, upload):
 
 def take_draft_files(candidature, draft, field_names):
     """The draft's files for ``field_names`` become the candidature's (same stored files)."""
-    for attachment in draft.attachments.filter(field_name__in=field_names):
+    kept = draft.attachments.filter(field_name__in=field_names)
+    for attachment in kept.exclude(scan_state__in=QUARANTINED):
         taken = CandidatureAttachment.objects.create(
             candidature=candidature,
             field_name=attachment.field_name,

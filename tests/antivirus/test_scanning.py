@@ -180,9 +180,7 @@ def test_the_api_path_is_scanned(antivirus, page, client):
     assert attachment.scan_state == ScanState.INFECTED
 
 
-def test_a_draft_file_is_scanned_and_the_state_follows_it_into_the_candidature(
-    antivirus, page
-):
+def test_a_draft_file_refused_by_the_antivirus_is_not_kept(antivirus, page):
     from forms.builder import issue_token
 
     browser = Client()
@@ -196,6 +194,15 @@ def test_a_draft_file_is_scanned_and_the_state_follows_it_into_the_candidature(
     draft_file = DraftAttachment.objects.get()
     assert draft_file.scan_state == ScanState.INFECTED
     assert any("n'a pas été accepté" in m.subject for m in mail.outbox)
+
+    # The draft taken up again says so beside the question, and does not keep it.
+    again = text(browser.get(f"{page.url}?brouillon={draft_file.draft_id}"))
+    assert "« brouillon.txt » a été refusé par l'antivirus" in again
+    data.pop("pieces_jointes")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        browser.post(page.url, data)
+    candidature = Candidature.objects.get()
+    assert not candidature.attachments.exists()
 
 
 def test_a_message_file_is_scanned_and_the_team_thread_says_so(
@@ -388,3 +395,28 @@ def test_an_import_waits_for_a_silent_clamd(antivirus, settings, tmp_path):
     settings.AMORCE_CLAMD = f"unix://{tmp_path}/nobody.sock"
     with pytest.raises(ValueError, match="ne répond pas"):
         load_dataset(upload("decisions.csv", b"reference;statut\n"))
+
+
+def test_a_draft_file_still_waiting_is_scanned_once_the_draft_is_sent(
+    antivirus, settings, page, tmp_path
+):
+    from forms.builder import issue_token
+
+    real_clamd = settings.AMORCE_CLAMD
+    settings.AMORCE_CLAMD = f"unix://{tmp_path}/nobody.sock"  # clamd silent
+    browser = Client()
+    data = answers(le_probleme="Brouillon.", public_concerne=None, idee=None)
+    data["jeton"] = issue_token(page)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        browser.post(
+            f"{page.url}?amorce_action=brouillon",
+            {**data, "pieces_jointes": upload("plan.pdf", PDF)},
+        )
+    assert DraftAttachment.objects.get().scan_state == ScanState.PENDING
+
+    settings.AMORCE_CLAMD = real_clamd  # clamd back when the draft is sent
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        browser.post(page.url, data)
+    attachment = Candidature.objects.get().attachments.get()
+    assert attachment.original_name == "plan.pdf"
+    assert attachment.scan_state == ScanState.CLEAN
