@@ -15,6 +15,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client, TestCase
 from django.urls import reverse
+from pypdf import PdfReader
 from wagtail.models import ModelLogEntry
 
 from applicants.models import Message, MessageAttachment
@@ -420,3 +421,14 @@ def test_a_draft_file_still_waiting_is_scanned_once_the_draft_is_sent(
     attachment = Candidature.objects.get().attachments.get()
     assert attachment.original_name == "plan.pdf"
     assert attachment.scan_state == ScanState.CLEAN
+
+
+def test_the_dossier_pdf_and_the_zip_leave_a_quarantined_file_out(antivirus, page):
+    from exports.pdf import render_candidature_pdf
+    from exports.zips import Dossier
+
+    candidature = submit(page, "rapport.pdf", EICAR_PDF)
+    reader = PdfReader(io.BytesIO(render_candidature_pdf(candidature)))
+    shown = " ".join(page.extract_text() for page in reader.pages)
+    assert "rapport.pdf" in shown and "en quarantaine, non joint" in shown
+    assert Dossier(candidature).files() == []
