@@ -270,8 +270,14 @@ def scan(instance, retry=True):
     model = type(instance)
     if instance.scan_state != ScanState.PENDING:
         return instance.scan_state
-    if not enabled():
-        return instance.scan_state  # waits until scanning is on again
+    if (
+        not enabled()
+    ):  # switched off since it was sent: « non analysé », like the others
+        model.objects.filter(pk=instance.pk, scan_state=ScanState.PENDING).update(
+            scan_state=ScanState.OFF
+        )
+        instance.scan_state = ScanState.OFF
+        return ScanState.OFF
     try:
         with instance.file.open("rb") as handle:
             state, detail = scan_stream(handle, instance.size)
@@ -294,6 +300,8 @@ def scan(instance, retry=True):
             delay = datetime.timedelta(seconds=backoff[attempts - 1])
             schedule(instance, run_after=timezone.now() + delay)
         return ScanState.PENDING
+    if cache.get(HEALTH_KEY, {}).get("state") == "unreachable":
+        cache.delete(HEALTH_KEY)  # clamd answered: the team's notice goes
     now = timezone.now()
     written = model.objects.filter(pk=instance.pk, scan_state=ScanState.PENDING).update(
         scan_state=state, scan_detail=detail, scanned_at=now

@@ -432,3 +432,17 @@ def test_the_dossier_pdf_and_the_zip_leave_a_quarantined_file_out(antivirus, pag
     shown = " ".join(page.extract_text() for page in reader.pages)
     assert "rapport.pdf" in shown and "en quarantaine, non joint" in shown
     assert Dossier(candidature).files() == []
+
+
+def test_a_file_waiting_when_scanning_is_switched_off_is_marked_not_scanned(
+    antivirus, settings, page, tmp_path
+):
+    from core.antivirus import scan_file
+
+    settings.AMORCE_CLAMD = f"unix://{tmp_path}/nobody.sock"
+    attachment = submit(page, "note.pdf", PDF).attachments.get()
+    assert attachment.scan_state == ScanState.PENDING
+    settings.AMORCE_ANTIVIRUS = False
+    scan_file.call(attachment._meta.label, str(attachment.pk))
+    attachment.refresh_from_db()
+    assert attachment.scan_state == ScanState.OFF
