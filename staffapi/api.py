@@ -87,7 +87,7 @@ class AnswerOut(Schema):
     type: str
     value: Any = Field(
         description="La réponse telle qu'enregistrée ; pour un fichier, la liste "
-        "de ses pièces (`name`, `size`)."
+        "de ses pièces (`name`, `size`, `scan` : l'analyse antivirus)."
     )
 
 
@@ -218,7 +218,11 @@ def position_of(cursor):
 
 def answer_value(answer):
     if answer["type"] == "file":
-        return [{"name": f.original_name, "size": f.size} for f in answer["value"]]
+        # ``scan``: the antivirus's verdict (docs/antivirus.md).
+        return [
+            {"name": f.original_name, "size": f.size, "scan": f.scan_state}
+            for f in answer["value"]
+        ]
     return answer["value"]
 
 
