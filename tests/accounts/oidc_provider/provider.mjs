@@ -53,7 +53,7 @@ const provider = new Provider(issuer, {
   clients: [{
     client_id: CLIENT_ID,
     client_secret: CLIENT_SECRET,
-    redirect_uris: options.redirect_uris || [],
+    redirect_uris: options.redirect_uris || ['http://127.0.0.1/proconnect/callback/'],
     post_logout_redirect_uris: options.post_logout_redirect_uris || [],
     grant_types: ['authorization_code'],
     response_types: ['code'],
