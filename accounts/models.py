@@ -6,6 +6,8 @@ group by itself: the team invites, or an administrator maps an email domain
 to a group for the site (``EmailDomainGroup``). See docs/authentication.md.
 """
 
+import re
+
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.validators import RegexValidator
@@ -17,7 +19,8 @@ from wagtail.models import Site
 
 DOMAIN = RegexValidator(
     r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$",
-    _("Un nom de domaine en minuscules, sans « @ » : « exemple.gouv.fr »."),
+    _("Un nom de domaine, sans « @ » : « exemple.gouv.fr »."),
+    flags=re.IGNORECASE,
 )
 
 

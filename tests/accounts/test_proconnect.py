@@ -282,3 +282,29 @@ def test_an_applicant_with_an_unverified_email_opens_nothing(form_page, proconne
     assert browser.get("/espace-candidat/mes-dossiers/")["Location"] == (
         "/espace-candidat/nouveau-lien/"
     )
+
+
+def test_only_superusers_edit_the_allowed_domains_and_see_the_identities(client):
+    """Who could give himself a group must not edit the list that gives groups."""
+    paula = member_of("Équipe programme", "paula")
+    client.force_login(paula)
+    assert client.get("/admin/domaines-autorises/").status_code == 302
+    assert client.get("/admin/domaines-autorises/new/").status_code == 302
+    assert client.get("/admin/identites-proconnect/").status_code == 302
+    root = User.objects.create_superuser("root", "root@equipe.example.org", "x")
+    client.force_login(root)
+    site = Site.objects.get(is_default_site=True)
+    jury = Group.objects.get(name="Jury")
+    created = client.post(
+        "/admin/domaines-autorises/new/",
+        {"site": site.pk, "domain": "Exemple.GOUV.fr", "group": jury.pk},
+    )
+    assert created.status_code == 302
+    assert EmailDomainGroup.objects.get().domain == "exemple.gouv.fr"
+    refused = client.post(
+        "/admin/domaines-autorises/new/",
+        {"site": site.pk, "domain": "@exemple.gouv.fr", "group": jury.pk},
+    )
+    assert refused.status_code == 200
+    assert "Un nom de domaine, sans « @ »" in text(refused)
+    assert client.get("/admin/identites-proconnect/").status_code == 200
