@@ -58,11 +58,10 @@ class ProConnectBackend(OIDCAuthenticationBackend):
 
     def __getattr__(self, name):
         # OIDC_OP_TOKEN_ENDPOINT, OIDC_RP_CLIENT_ID…: read when the flow needs them.
+        if name == "OIDC_RP_IDP_SIGN_KEY":
+            return None  # the provider's keys come from its JWKS endpoint
         if name.startswith(("OIDC_OP_", "OIDC_RP_")):
-            default = (None,) if name in {"OIDC_OP_JWKS_ENDPOINT"} else ()
-            if name == "OIDC_RP_IDP_SIGN_KEY":
-                return None
-            return provider.oidc_setting(name, *default)
+            return provider.oidc_setting(name)
         raise AttributeError(name)
 
     def authenticate(self, request, **kwargs):

@@ -239,6 +239,14 @@ class ProConnectCallbackView(OIDCAuthenticationCallbackView):
     def login_success(self):
         response = super().login_success()
         self.request.session[AUTH_METHOD_KEY] = PROCONNECT
+        if not self.user.has_perm("wagtailadmin.access_admin"):
+            messages.info(
+                self.request,
+                _(
+                    "Vous êtes connecté avec ProConnect, mais votre compte n'a encore "
+                    "accès à aucun espace : demandez à l'équipe de vous inviter."
+                ),
+            )
         return response
 
 

@@ -110,6 +110,9 @@ def test_an_unknown_agent_gets_an_account_without_any_group(client, proconnect):
     assert response["Location"] == "/admin/"
     # Signed in, but the admin stays closed until the team gives a group.
     assert client.get("/admin/").status_code == 302
+    assert "votre compte n'a encore accès à aucun espace" in text(
+        client.get("/admin/login/")
+    )
     assert client.session["_auth_user_id"] == str(user.pk)
 
 
