@@ -7,6 +7,7 @@ the provider over real HTTP (discovery, token, keys, userinfo).
 
 import html
 import re
+import socket
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
@@ -311,3 +312,23 @@ def test_only_superusers_edit_the_allowed_domains_and_see_the_identities(client)
     assert refused.status_code == 200
     assert "Un nom de domaine, sans « @ »" in text(refused)
     assert client.get("/admin/identites-proconnect/").status_code == 200
+
+
+def test_a_silent_provider_gets_a_french_message_not_an_error_page(client, settings):
+    with socket.socket() as sock:  # a port where nothing listens
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings.PROCONNECT_CLIENT_ID = "amorce-test"
+    settings.PROCONNECT_DISCOVERY_URL = (
+        f"http://127.0.0.1:{port}/.well-known/openid-configuration"
+    )
+    response = client.get("/proconnect/connexion/")
+    assert response["Location"] == "/admin/login/"
+    assert "ProConnect ne répond pas pour le moment" in text(
+        client.get("/admin/login/")
+    )
+
+
+def test_without_a_client_id_there_is_no_proconnect(client):
+    assert "ProConnect" not in text(client.get("/admin/login/"))
+    assert client.get("/proconnect/connexion/").status_code == 404
