@@ -44,6 +44,9 @@ def at_provider(client, start="/proconnect/connexion/?next=/admin/", **claims):
     """Start at ``start``, sign in at the provider with ``claims``: the callback's URL."""
     started = client.get(start)
     assert started.status_code == 302, started
+    asked = parse_qs(urlsplit(started["Location"]).query)
+    assert asked["acr_values"] == ["eidas1"]  # ProConnect's level, by default
+    assert {"openid", "email", "usual_name", "siret"} <= set(asked["scope"][0].split())
     browser = requests.Session()
     form_page = follow(
         browser, browser.get(started["Location"], allow_redirects=False, timeout=10)
