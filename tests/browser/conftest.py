@@ -33,6 +33,9 @@ class Server:
     password: str
     log: Path
     env: dict
+    proconnect_port: int = (
+        0  # where a test may start the OIDC provider (tests/accounts/oidc.py)
+    )
 
     def tail(self, lines=60):
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
@@ -63,6 +66,9 @@ def amorce_server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("amorce-server")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
+    # ProConnect, pointed at a provider the juror's journey starts on this port
+    # (the server only reads its discovery document when the button is clicked).
+    proconnect_port = free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "amorce.settings.dev",
@@ -76,6 +82,11 @@ def amorce_server(tmp_path_factory):
         "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
         "TASKS_BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
         "PYTHONUNBUFFERED": "1",
+        "PROCONNECT_CLIENT_ID": "amorce-test",
+        "PROCONNECT_CLIENT_SECRET": "amorce-test-secret",
+        "PROCONNECT_DISCOVERY_URL": (
+            f"http://127.0.0.1:{proconnect_port}/.well-known/openid-configuration"
+        ),
     }
 
     def manage(*args):
@@ -114,7 +125,9 @@ def amorce_server(tmp_path_factory):
             stdout=output,
             stderr=subprocess.STDOUT,
         )
-    server = Server(url=url, password=password, log=log, env=env)
+    server = Server(
+        url=url, password=password, log=log, env=env, proconnect_port=proconnect_port
+    )
     try:
         deadline = time.monotonic() + 60
         while True:

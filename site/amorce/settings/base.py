@@ -47,6 +47,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    "accounts",
     "cms_pages",
     "forms",
     "selection",
@@ -414,3 +415,34 @@ LOGGING = {
         "amorce": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+# --- Sign-in with ProConnect (accounts/, docs/authentication.md) --------------
+# Off while PROCONNECT_CLIENT_ID is empty. The endpoints come from the discovery
+# document, unless given one by one.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.ProConnectBackend",
+]
+PROCONNECT_CLIENT_ID = os.environ.get("PROCONNECT_CLIENT_ID", "")
+PROCONNECT_CLIENT_SECRET = os.environ.get("PROCONNECT_CLIENT_SECRET", "")
+PROCONNECT_DISCOVERY_URL = os.environ.get("PROCONNECT_DISCOVERY_URL", "")
+PROCONNECT_ISSUER = os.environ.get("PROCONNECT_ISSUER", "")
+PROCONNECT_AUTHORIZATION_ENDPOINT = os.environ.get(
+    "PROCONNECT_AUTHORIZATION_ENDPOINT", ""
+)
+PROCONNECT_TOKEN_ENDPOINT = os.environ.get("PROCONNECT_TOKEN_ENDPOINT", "")
+PROCONNECT_USERINFO_ENDPOINT = os.environ.get("PROCONNECT_USERINFO_ENDPOINT", "")
+PROCONNECT_JWKS_ENDPOINT = os.environ.get("PROCONNECT_JWKS_ENDPOINT", "")
+PROCONNECT_END_SESSION_ENDPOINT = os.environ.get("PROCONNECT_END_SESSION_ENDPOINT", "")
+PROCONNECT_SCOPES = os.environ.get(
+    "PROCONNECT_SCOPES", "openid email given_name usual_name siret organizational_unit"
+)
+PROCONNECT_ACR_VALUES = os.environ.get("PROCONNECT_ACR_VALUES", "eidas1")
+PROCONNECT_CLAIMS = os.environ.get("PROCONNECT_CLAIMS", "")
+PROCONNECT_SIGN_ALGO = os.environ.get("PROCONNECT_SIGN_ALGO", "RS256")
+PROCONNECT_TIMEOUT = int(os.environ.get("PROCONNECT_TIMEOUT", "10"))
+# Break-glass: superusers may still sign in with their password on a site whose
+# « Connexion par mot de passe » is off.
+AMORCE_PASSWORD_LOGIN_BREAK_GLASS = (
+    os.environ.get("AMORCE_PASSWORD_LOGIN_BREAK_GLASS", "0") == "1"
+)
