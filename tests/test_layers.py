@@ -20,6 +20,7 @@ LAYERS = {
     "core": 0,
     "cms_pages": 1,
     "forms": 2,
+    "twofactor": 2,
     "selection": 3,
     "applicants": 4,
     "investigations": 4,
