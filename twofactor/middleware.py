@@ -19,12 +19,13 @@ OPEN_PATHS = (
     "wagtailadmin_login",
     "wagtailadmin_logout",
     "wagtailadmin_password_reset",
+    # What the code and enrolment pages load from the admin: icons, translations.
+    "wagtailadmin_sprite",
+    "wagtailadmin_javascript_catalog",
     "twofactor_verify",
     "twofactor_enrol",
-    "twofactor_recovery_codes",
-    "twofactor_recovery_codes_download",
 )
-OPEN_PREFIXES = ("password_reset/", "invitation-jury/", "jsi18n/")
+OPEN_PREFIXES = ("password_reset/", "invitation-jury/")
 
 
 class SecondFactorMiddleware:

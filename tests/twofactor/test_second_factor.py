@@ -195,6 +195,9 @@ def test_a_juror_without_a_second_factor_is_held_when_it_is_required(
     for url in ("/admin/", "/admin/pages/", "/admin/account/", MANAGE):
         assert client.get(url).url.startswith(ENROL), url
     assert client.post("/admin/pages/search/").url == ENROL
+    # The enrolment page's own icons and translations are served.
+    assert client.get("/admin/sprite/").status_code == 200
+    assert client.get("/admin/jsi18n/").status_code == 200
     # Signing out still works.
     out = client.post("/admin/logout/")
     assert out.status_code == 302
