@@ -6,6 +6,7 @@ code is counted like a wrong password (``core.throttle``, same limits).
 """
 
 import logging
+from urllib.parse import urlencode
 
 import qrcode
 import qrcode.image.svg
@@ -32,7 +33,13 @@ from core.throttle import Throttle
 from . import devices
 from .forms import CodeForm, EnrolmentForm, KeptCodesForm
 from .notices import send_reset_notice
-from .policy import has_device, is_verified, pending, reads_personal_data
+from .policy import (
+    has_device,
+    is_verified,
+    pending,
+    reads_personal_data,
+    signed_in_strongly,
+)
 
 logger = logging.getLogger("amorce.twofactor")
 
@@ -144,18 +151,18 @@ class VerifyView(SignInStepView):
         if isinstance(device, StaticDevice):
             left = devices.remaining_recovery_codes(request.user)
             audit(request, "amorce.second_factor.recovery_code_used")
-            level = messages.WARNING if left <= LOW_RECOVERY_CODES else messages.INFO
-            messages.add_message(
-                request,
-                level,
-                ngettext(
-                    "Code de secours accepté. Il vous reste %(count)s code de secours : "
-                    "pensez à en générer de nouveaux dans « Mon compte ».",
-                    "Code de secours accepté. Il vous reste %(count)s codes de secours.",
-                    left,
+            message = ngettext(
+                "Code de secours accepté. Il vous reste %(count)s code de secours.",
+                "Code de secours accepté. Il vous reste %(count)s codes de secours.",
+                left,
+            ) % {"count": left}
+            if left <= LOW_RECOVERY_CODES:
+                message += " " + _(
+                    "Pensez à en générer de nouveaux : « Mon compte », onglet « Sécurité »."
                 )
-                % {"count": left},
-            )
+                messages.warning(request, message)
+            else:
+                messages.info(request, message)
         return redirect(next_url(request))
 
 
@@ -202,7 +209,7 @@ class EnrolView(SignInStepView):
         logger.info("Second factor enrolled (user %s)", request.user.pk)
         url = reverse("twofactor_recovery_codes")
         if target := next_url(request, ""):
-            url += "?next=" + target
+            url += "?" + urlencode({"next": target})
         return redirect(url)
 
 
@@ -273,7 +280,8 @@ class ManageView(WagtailAdminTemplateMixin, TemplateView):
         }
 
     def post(self, request):
-        if not has_device(request.user) or not is_verified(request):
+        strong = is_verified(request) or signed_in_strongly(request)
+        if not (has_device(request.user) and strong):
             raise PermissionDenied
         request.session[NEW_CODES_SESSION_KEY] = devices.replace_recovery_codes(
             request.user
