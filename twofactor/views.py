@@ -32,7 +32,7 @@ from core.throttle import Throttle
 
 from . import devices
 from .forms import CodeForm, EnrolmentForm, KeptCodesForm
-from .notices import send_reset_notice
+from .notices import send_enrolment_notice, send_reset_notice
 from .policy import (
     has_device,
     is_verified,
@@ -67,7 +67,7 @@ def next_url(request, default=None):
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
-    return default or reverse("wagtailadmin_home")
+    return reverse("wagtailadmin_home") if default is None else default
 
 
 def qr_svg(data):
@@ -206,6 +206,8 @@ class EnrolView(SignInStepView):
             request.user
         )
         audit(request, "amorce.second_factor.enrolled")
+        # Whoever enrolled, the owner of the address learns it (a stolen password).
+        send_enrolment_notice(request, request.user)
         logger.info("Second factor enrolled (user %s)", request.user.pk)
         url = reverse("twofactor_recovery_codes")
         if target := next_url(request, ""):
@@ -331,14 +333,22 @@ class ResetView(WagtailAdminTemplateMixin, TemplateView):
                 self.target.pk,
                 request.user.pk,
             )
-            send_reset_notice(request, self.target)
+            name = self.target.get_full_name() or self.target.get_username()
             messages.success(
                 request,
                 _(
                     "La double authentification de %(name)s est réinitialisée : "
-                    "un courriel l'en informe, et sa prochaine connexion lui demandera "
-                    "d'en configurer une nouvelle."
+                    "sa prochaine connexion lui demandera d'en configurer une nouvelle."
                 )
-                % {"name": self.target.get_full_name() or self.target.get_username()},
+                % {"name": name},
             )
+            if send_reset_notice(request, self.target) is None:
+                messages.warning(
+                    request,
+                    _(
+                        "Le courriel qui l'en informe n'a pas pu partir : "
+                        "prévenez %(name)s vous-même."
+                    )
+                    % {"name": name},
+                )
         return redirect("wagtailusers_users:index")

@@ -1,5 +1,6 @@
 """A second factor for the accounts that read personal data (TOTP, recovery codes)."""
 
+import socket
 import time
 from html import unescape
 
@@ -79,7 +80,9 @@ def editor(db, site):
     return member_of("Communication", "camille")
 
 
-def test_the_programme_team_enrols_after_the_password(client, paula, enforced):
+def test_the_programme_team_enrols_after_the_password(
+    client, paula, enforced, mailoutbox
+):
     """Password, then « Sécuriser votre compte »: QR code, key in groups of 4, code, recovery codes."""
     sign_in(client, paula)
     response = client.get("/admin/")
@@ -124,6 +127,9 @@ def test_the_programme_team_enrols_after_the_password(client, paula, enforced):
     assert ModelLogEntry.objects.filter(
         action="amorce.second_factor.enrolled", object_id=str(paula.pk)
     ).exists()
+    # The owner of the address is told (someone else may hold the password).
+    assert [message.to for message in mailoutbox] == [["paula@equipe.example.org"]]
+    assert "Si ce n'est pas vous" in mailoutbox[0].body
 
 
 def test_an_enrolled_user_gives_a_code_after_the_password(client, paula):
@@ -309,3 +315,23 @@ def test_the_token_api_does_not_wait_for_a_code(client, paula, enforced):
         "/api/v3/staff/candidatures/", HTTP_AUTHORIZATION=f"Bearer {plaintext}"
     )
     assert response.status_code == 200
+
+
+def test_a_reset_whose_email_cannot_leave_still_resets_and_says_so(
+    client, paula, settings
+):
+    """A mail server that refuses: the reset stands, the administrator is told to warn."""
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = (
+        "127.0.0.1",
+        port,
+        2,
+    )
+    enrolled(paula)
+    client.force_login(User.objects.create_superuser("ada", "ada@example.org", "x"))
+    response = client.post(f"/admin/securite/reinitialiser/{paula.pk}/", follow=True)
+    assert not TOTPDevice.objects.filter(user=paula).exists()
+    assert "prévenez Paula vous-même" in text(response)
