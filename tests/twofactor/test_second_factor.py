@@ -1,8 +1,12 @@
 """A second factor for the accounts that read personal data (TOTP, recovery codes)."""
 
+import os
 import socket
+import subprocess
+import sys
 import time
 from html import unescape
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
@@ -15,6 +19,7 @@ from wagtail.models import APIToken, ModelLogEntry
 from tests.users import member_of
 from twofactor import devices
 
+ROOT = Path(__file__).resolve().parents[2]
 LOGIN = "/admin/login/"
 ENROL = "/admin/securite/activation/"
 VERIFY = "/admin/securite/verification/"
@@ -335,3 +340,32 @@ def test_a_reset_whose_email_cannot_leave_still_resets_and_says_so(
     response = client.post(f"/admin/securite/reinitialiser/{paula.pk}/", follow=True)
     assert not TOTPDevice.objects.filter(user=paula).exists()
     assert "prévenez Paula vous-même" in text(response)
+
+
+def production_setting(**env):
+    base = {k: v for k, v in os.environ.items() if k != "AMORCE_REQUIRE_2FA"}
+    done = subprocess.run(  # noqa: S603 - this interpreter, a fixed script
+        [
+            sys.executable,
+            "-c",
+            "from django.conf import settings; print(settings.AMORCE_REQUIRE_2FA)",
+        ],
+        env={
+            **base,
+            "DJANGO_SETTINGS_MODULE": "amorce.settings.production",
+            "SECRET_KEY": "x" * 50,
+            "ALLOWED_HOSTS": "example.org",
+            "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'site'}",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+def test_production_requires_it_unless_told_otherwise():
+    assert production_setting() == "True"
+    assert production_setting(AMORCE_REQUIRE_2FA="0") == "False"
