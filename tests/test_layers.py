@@ -21,6 +21,7 @@ LAYERS = {
     "cms_pages": 1,
     "accounts": 1,
     "forms": 2,
+    "twofactor": 2,
     "selection": 3,
     "applicants": 4,
     "investigations": 4,

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "webhooks",
     "figures",
     "demo",
+    "twofactor",
     "dsfr",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -78,6 +79,9 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "widget_tweaks",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
     "csp",
@@ -103,6 +107,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Second factor: django-otp reads the session's device, then every admin URL
+    # waits for the code (twofactor/middleware.py, docs/second-factor.md).
+    "django_otp.middleware.OTPMiddleware",
+    "twofactor.middleware.SecondFactorMiddleware",
     "core.middleware.RefuseUnreadableRequestsMiddleware",
     "core.middleware.RefusedChangeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -316,6 +324,21 @@ CORS_PREFLIGHT_MAX_AGE = 3600
 # for one username, or from one client address (counted in the cache).
 AMORCE_LOGIN_RATE_LIMIT = env_rate("AMORCE_LOGIN_RATE_LIMIT", "5/900")
 AMORCE_LOGIN_ADDRESS_RATE_LIMIT = env_rate("AMORCE_LOGIN_ADDRESS_RATE_LIMIT", "20/900")
+# Second factor (docs/second-factor.md): accounts that can read personal data
+# (holding one of AMORCE_2FA_PERMISSIONS, or superusers) must enrol a TOTP app
+# when AMORCE_REQUIRE_2FA is on (production's default); an account that has one
+# is always asked for its code. Wrong codes count like wrong passwords (the
+# limits above). django-otp's own per-device delays are off: one policy, ours.
+AMORCE_REQUIRE_2FA = env_bool("AMORCE_REQUIRE_2FA", False)
+AMORCE_2FA_PERMISSIONS = [
+    "forms.view_candidature",
+    "selection.sit_on_round",
+    "investigations.view_investigation",
+    "auth.change_user",
+]
+OTP_TOTP_ISSUER = WAGTAIL_SITE_NAME
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 # « Mot de passe oublié »: each request sends an email; N requests within S seconds
 # for one address typed, or from one client address, and further ones are refused.
 AMORCE_PASSWORD_RESET_RATE_LIMIT = env_rate(
