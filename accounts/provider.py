@@ -16,6 +16,10 @@ import requests
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+# A session opened by ProConnect says so (the second factor counts it as strong).
+AUTH_METHOD_KEY = "amorce_auth_method"
+PROCONNECT = "proconnect"
+
 logger = logging.getLogger("accounts.proconnect")
 
 DEFAULT_SCOPES = "openid email given_name usual_name siret organizational_unit"

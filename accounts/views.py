@@ -35,11 +35,10 @@ from core.security import ThrottledLoginView
 from . import provider
 from .backends import APPLICANT, ProConnectRefused
 from .models import SignInSettings
+from .provider import AUTH_METHOD_KEY, PROCONNECT
 
 logger = logging.getLogger("accounts.proconnect")
 
-AUTH_METHOD_KEY = "amorce_auth_method"
-PROCONNECT = "proconnect"
 APPLICANT_SESSION_KEY = "amorce_proconnect_applicant"
 STAFF = "staff"
 
@@ -91,6 +90,12 @@ class SignInView(ThrottledLoginView):
                 return cleaned
 
         return BreakGlassLoginForm
+
+    def form_valid(self, form):
+        # Signing in again with a password, in a session ProConnect opened for the
+        # same person, must not keep its mark: the second factor is asked again.
+        self.request.session.pop(AUTH_METHOD_KEY, None)
+        return super().form_valid(form)
 
     def post(self, request, *args, **kwargs):
         if self.password_mode() == "off":

@@ -7,15 +7,17 @@ permissions as the starting ones. Superusers read everything. The list is
 ``AMORCE_2FA_PERMISSIONS``.
 
 A session signed in through ProConnect is already strong (the provider asked
-for its own factors): the sign-in view marks it with
-``session["amorce_auth_method"] = "proconnect"``.
+for its own factors): ``accounts``' sign-in marks it with
+``session["amorce_auth_method"] = "proconnect"`` and a password sign-in clears it.
 """
 
 from django.conf import settings
 from django_otp import user_has_device
 
-AUTH_METHOD_SESSION_KEY = "amorce_auth_method"
-STRONG_AUTH_METHODS = {"proconnect"}
+from accounts.provider import AUTH_METHOD_KEY as AUTH_METHOD_SESSION_KEY
+from accounts.provider import PROCONNECT
+
+STRONG_AUTH_METHODS = {PROCONNECT}
 
 
 def reads_personal_data(user):

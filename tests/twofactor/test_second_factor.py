@@ -236,6 +236,21 @@ def test_a_proconnect_session_is_already_strong(client, paula, enforced):
     assert client.get("/admin/").status_code == 200
 
 
+def test_a_password_sign_in_in_a_proconnect_session_asks_the_code_again(
+    client, paula, enforced
+):
+    """The mark of a ProConnect sign-in does not outlive a password sign-in of the
+    same person in the same browser (Django keeps a same-user session's data)."""
+    enrolled(paula)
+    client.force_login(paula)
+    session = client.session
+    session["amorce_auth_method"] = "proconnect"
+    session.save()
+    sign_in(client, paula)
+    assert "amorce_auth_method" not in client.session
+    assert client.get("/admin/").url.startswith(VERIFY)
+
+
 def test_the_account_page_shows_the_second_factor_and_renews_the_codes(client, paula):
     device, codes = enrolled(paula)
     sign_in(client, paula)
