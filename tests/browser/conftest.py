@@ -33,6 +33,9 @@ class Server:
     password: str
     log: Path
     env: dict
+    proconnect_port: int = (
+        0  # where a test may start the OIDC provider (tests/accounts/oidc.py)
+    )
     antivirus: bool = False
 
     def tail(self, lines=60):
@@ -77,6 +80,9 @@ def amorce_server(tmp_path_factory, browser_clamd):
     folder = tmp_path_factory.mktemp("amorce-server")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
+    # ProConnect, pointed at a provider the juror's journey starts on this port
+    # (the server only reads its discovery document when the button is clicked).
+    proconnect_port = free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "amorce.settings.dev",
@@ -90,6 +96,11 @@ def amorce_server(tmp_path_factory, browser_clamd):
         "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
         "TASKS_BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
         "PYTHONUNBUFFERED": "1",
+        "PROCONNECT_CLIENT_ID": "amorce-test",
+        "PROCONNECT_CLIENT_SECRET": "amorce-test-secret",
+        "PROCONNECT_DISCOVERY_URL": (
+            f"http://127.0.0.1:{proconnect_port}/.well-known/openid-configuration"
+        ),
     }
     if browser_clamd is not None:  # every file sent is scanned, as in production
         env["AMORCE_CLAMD"] = browser_clamd.address
@@ -136,6 +147,7 @@ def amorce_server(tmp_path_factory, browser_clamd):
         password=password,
         log=log,
         env=env,
+        proconnect_port=proconnect_port,
         antivirus=browser_clamd is not None,
     )
     try:

@@ -47,6 +47,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    "accounts",
     "cms_pages",
     "forms",
     "selection",
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
     "webhooks",
     "figures",
     "demo",
+    "twofactor",
     "dsfr",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -77,6 +79,9 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "widget_tweaks",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
     "csp",
@@ -102,6 +107,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Second factor: django-otp reads the session's device, then every admin URL
+    # waits for the code (twofactor/middleware.py, docs/second-factor.md).
+    "django_otp.middleware.OTPMiddleware",
+    "twofactor.middleware.SecondFactorMiddleware",
     "core.middleware.RefuseUnreadableRequestsMiddleware",
     "core.middleware.RefusedChangeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -328,6 +337,21 @@ CORS_PREFLIGHT_MAX_AGE = 3600
 # for one username, or from one client address (counted in the cache).
 AMORCE_LOGIN_RATE_LIMIT = env_rate("AMORCE_LOGIN_RATE_LIMIT", "5/900")
 AMORCE_LOGIN_ADDRESS_RATE_LIMIT = env_rate("AMORCE_LOGIN_ADDRESS_RATE_LIMIT", "20/900")
+# Second factor (docs/second-factor.md): accounts that can read personal data
+# (holding one of AMORCE_2FA_PERMISSIONS, or superusers) must enrol a TOTP app
+# when AMORCE_REQUIRE_2FA is on (production's default); an account that has one
+# is always asked for its code. Wrong codes count like wrong passwords (the
+# limits above). django-otp's own per-device delays are off: one policy, ours.
+AMORCE_REQUIRE_2FA = env_bool("AMORCE_REQUIRE_2FA", False)
+AMORCE_2FA_PERMISSIONS = [
+    "forms.view_candidature",
+    "selection.sit_on_round",
+    "investigations.view_investigation",
+    "auth.change_user",
+]
+OTP_TOTP_ISSUER = WAGTAIL_SITE_NAME
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 # « Mot de passe oublié »: each request sends an email; N requests within S seconds
 # for one address typed, or from one client address, and further ones are refused.
 AMORCE_PASSWORD_RESET_RATE_LIMIT = env_rate(
@@ -427,3 +451,34 @@ LOGGING = {
         "amorce": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+# --- Sign-in with ProConnect (accounts/, docs/authentication.md) --------------
+# Off while PROCONNECT_CLIENT_ID is empty. The endpoints come from the discovery
+# document, unless given one by one.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.ProConnectBackend",
+]
+PROCONNECT_CLIENT_ID = os.environ.get("PROCONNECT_CLIENT_ID", "")
+PROCONNECT_CLIENT_SECRET = os.environ.get("PROCONNECT_CLIENT_SECRET", "")
+PROCONNECT_DISCOVERY_URL = os.environ.get("PROCONNECT_DISCOVERY_URL", "")
+PROCONNECT_ISSUER = os.environ.get("PROCONNECT_ISSUER", "")
+PROCONNECT_AUTHORIZATION_ENDPOINT = os.environ.get(
+    "PROCONNECT_AUTHORIZATION_ENDPOINT", ""
+)
+PROCONNECT_TOKEN_ENDPOINT = os.environ.get("PROCONNECT_TOKEN_ENDPOINT", "")
+PROCONNECT_USERINFO_ENDPOINT = os.environ.get("PROCONNECT_USERINFO_ENDPOINT", "")
+PROCONNECT_JWKS_ENDPOINT = os.environ.get("PROCONNECT_JWKS_ENDPOINT", "")
+PROCONNECT_END_SESSION_ENDPOINT = os.environ.get("PROCONNECT_END_SESSION_ENDPOINT", "")
+PROCONNECT_SCOPES = os.environ.get(
+    "PROCONNECT_SCOPES", "openid email given_name usual_name siret organizational_unit"
+)
+PROCONNECT_ACR_VALUES = os.environ.get("PROCONNECT_ACR_VALUES", "eidas1")
+PROCONNECT_CLAIMS = os.environ.get("PROCONNECT_CLAIMS", "")
+PROCONNECT_SIGN_ALGO = os.environ.get("PROCONNECT_SIGN_ALGO", "RS256")
+PROCONNECT_TIMEOUT = int(os.environ.get("PROCONNECT_TIMEOUT", "10"))
+# Break-glass: superusers may still sign in with their password on a site whose
+# « Connexion par mot de passe » is off.
+AMORCE_PASSWORD_LOGIN_BREAK_GLASS = (
+    os.environ.get("AMORCE_PASSWORD_LOGIN_BREAK_GLASS", "0") == "1"
+)

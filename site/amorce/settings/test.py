@@ -12,6 +12,8 @@ STORAGES["staticfiles"]["BACKEND"] = (  # noqa: F405
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Second factor off unless a test turns it on (tests/twofactor/).
+AMORCE_REQUIRE_2FA = False
 # The tests' webhook receivers listen on 127.0.0.1.
 AMORCE_WEBHOOKS_ALLOW_PRIVATE = True
 WAGTAILADMIN_BASE_URL = "http://testserver"
