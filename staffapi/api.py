@@ -190,9 +190,10 @@ class CandidatureFilters(SyncFilters):
 
 
 # Incremental sync goes by a keyset cursor on (updated_at, pk), the order of
-# every list route but the ranking (computed, in its own order): an offset over ``updated_at > t`` skips rows, as many rows share one
-# instant (anonymisation updates hundreds in one query) and a row changed
-# during the sync leaves its place. The cursor is opaque to clients
+# every list route but the ranking (computed, in its own order): an offset
+# over ``updated_at > t`` skips rows, as many rows share one instant
+# (anonymisation updates hundreds in one query) and a row changed during the
+# sync leaves its place. The cursor is opaque to clients
 # (docs/api.md « Jetons du personnel »): base64 of "<updated_at>~<pk>".
 
 
