@@ -106,6 +106,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # An expired, revoked or unknown bearer token sent to the API: a 401 that
+    # says why, on every route (staffapi/auth.py).
+    "staffapi.auth.RefuseInvalidTokensMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Second factor: django-otp reads the session's device, then every admin URL
     # waits for the code (twofactor/middleware.py, docs/second-factor.md).
