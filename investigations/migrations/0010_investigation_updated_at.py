@@ -16,7 +16,7 @@ def from_creation(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("forms", "0025_candidature_sync_index"),
+        ("forms", "0026_candidature_sync_index"),
         ("investigations", "0009_latest_phase_and_committee_indexes"),
     ]
 

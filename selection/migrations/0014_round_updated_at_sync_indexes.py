@@ -17,7 +17,7 @@ def from_creation(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("forms", "0025_candidature_sync_index"),
+        ("forms", "0026_candidature_sync_index"),
         ("selection", "0013_evaluation_conflicts_index"),
     ]
 

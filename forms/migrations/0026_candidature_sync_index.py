@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("forms", "0024_candidature_form_use_steps"),
+        ("forms", "0025_antivirus_scan_state"),
     ]
 
     operations = [
