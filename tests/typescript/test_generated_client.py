@@ -116,5 +116,6 @@ def test_a_typescript_client_submits_a_file_and_follows_the_cursor(
     assert len(result["read"]) == 4
     assert result["pages"] == 3  # limit 2: two full pages, then a short one
     assert read[candidature.reference]["files"] == [
-        [{"name": "budget.pdf", "size": len(PDF)}]
+        # scanning is off under the test settings (docs/antivirus.md)
+        [{"name": "budget.pdf", "size": len(PDF), "scan": "off"}]
     ]
