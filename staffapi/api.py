@@ -14,6 +14,8 @@ import datetime as dt
 import re
 from typing import Any
 
+from django.conf import settings
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -223,8 +225,38 @@ def position_of(cursor):
         ) from None
 
 
+def settled_before():
+    """The instant before which every change is committed, or will never be.
+
+    ``updated_at`` is stamped when a row is written, but the row is seen when
+    its transaction commits: a long one (an anonymisation, a closing) commits
+    rows stamped minutes before. Handing out a cursor past them would skip
+    them for good. So a sync reads only what was stamped before the oldest
+    transaction still open on the database (PostgreSQL tells; other requests
+    of this very connection excluded) and, for the clocks of several nodes and
+    for SQLite, which does not tell, a margin (``AMORCE_SYNC_SETTLE_SECONDS``).
+    The rows after it come with the next sync.
+    """
+    bound = timezone.now()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # The statistics are read once per transaction unless cleared.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT min(xact_start) FROM pg_stat_activity"
+                " WHERE datname = current_database()"
+                " AND backend_type = 'client backend'"
+                " AND pid <> pg_backend_pid() AND xact_start IS NOT NULL"
+            )
+            oldest = cursor.fetchone()[0]
+        if oldest is not None:
+            bound = min(bound, oldest)
+    return bound - dt.timedelta(seconds=settings.AMORCE_SYNC_SETTLE_SECONDS)
+
+
 def sync_page(request, queryset, filters, pagination):
     """(rows, count, next) of a list read in sync order, from ``filters``."""
+    queryset = queryset.filter(updated_at__lt=settled_before())
     if filters.changed_since is not None:
         queryset = queryset.filter(updated_at__gt=filters.changed_since)
     if filters.after is not None:

@@ -321,6 +321,10 @@ AMORCE_MAX_REQUEST_SIZE = int(
 )
 # How many reverse proxies in front of the app add X-Forwarded-For (0: trust none).
 AMORCE_TRUSTED_PROXIES = int(os.environ.get("AMORCE_TRUSTED_PROXIES", "0"))
+# The staff API's sync lists stop this many seconds before now (and, on PostgreSQL,
+# before the oldest open transaction): a change stamped earlier but not yet
+# committed must not fall behind a client's cursor (docs/api.md).
+AMORCE_SYNC_SETTLE_SECONDS = float(os.environ.get("AMORCE_SYNC_SETTLE_SECONDS", "2"))
 # Browsers may call the API (and only it) from the origins in
 # AMORCE_API_ALLOWED_ORIGINS, comma-separated; "*": from any (django-cors-headers).
 _api_origins = env_list("AMORCE_API_ALLOWED_ORIGINS")
