@@ -214,11 +214,13 @@ class Candidature(AbstractFormSubmission):
     """
 
     # Wagtail's submission goes with its page; a candidature outlives its form.
+    # No index of its own: the (page, content_digest) index leads with it.
     page = models.ForeignKey(
         "wagtailcore.Page",
         verbose_name=_("formulaire"),
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     # No index of its own: the (call, status) and (call, submit_time) indexes lead with it.
     call = models.ForeignKey(
@@ -255,9 +257,8 @@ class Candidature(AbstractFormSubmission):
     )
     # What was sent (identity and answers), hashed: the same candidature sent
     # again (the browser's Back, then « Envoyer ») is found, not stored twice.
-    content_digest = models.CharField(
-        max_length=64, blank=True, editable=False, db_index=True
-    )
+    # Searched with its form (``sent_again``): indexed with the page, below.
+    content_digest = models.CharField(max_length=64, blank=True, editable=False)
     confirmation_sent_at = models.DateTimeField(
         _("accusé de réception envoyé le"), null=True, blank=True
     )
@@ -289,6 +290,12 @@ class Candidature(AbstractFormSubmission):
             models.Index(fields=["applicant_email"]),
             models.Index(fields=["call", "email_key"]),
             models.Index(fields=["call", "identity_key"]),
+            # The same answers sent again to a form (``sent_again``): one step in
+            # the index, whatever the form's number of candidatures (SQLite
+            # otherwise read every candidature of the page through its own index).
+            models.Index(
+                fields=["page", "content_digest"], name="candidature_page_digest"
+            ),
         ]
 
     def __str__(self):
