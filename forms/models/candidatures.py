@@ -288,8 +288,14 @@ class Candidature(AbstractFormSubmission):
                 fields=["-submit_time", "-id"], name="candidature_newest_first"
             ),
             models.Index(fields=["applicant_email"]),
-            models.Index(fields=["call", "email_key"]),
-            models.Index(fields=["call", "identity_key"]),
+            # Possible duplicates: each key's window (``_sharing``) reads the
+            # call's keys and ids from the index alone, not from the rows.
+            models.Index(
+                fields=["call", "email_key", "id"], name="candidature_email_key"
+            ),
+            models.Index(
+                fields=["call", "identity_key", "id"], name="candidature_identity_key"
+            ),
             # The same answers sent again to a form (``sent_again``): one step in
             # the index, whatever the form's number of candidatures (SQLite
             # otherwise read every candidature of the page through its own index).
