@@ -214,4 +214,4 @@ def team_message_file(request, pk):
         .exists()
     ):
         raise Http404
-    return private_download(attachment)
+    return private_download(attachment, request)

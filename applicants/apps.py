@@ -9,5 +9,6 @@ class ApplicantsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        # The draft's link and the receipt's, sent on the forms app's signals.
-        from . import receivers  # noqa: F401
+        # The draft's link and the receipt's, sent on the forms app's signals; the
+        # applicant told of a file the antivirus refused.
+        from . import quarantine, receivers  # noqa: F401

@@ -1,12 +1,19 @@
 from django.urls import path
 
-from . import views
+from . import proconnect, views
 
 app_name = "applicants"
 
 urlpatterns = [
     path("lien/<str:token>/", views.open_link, name="open"),
     path("nouveau-lien/", views.new_link, name="new_link"),
+    # Where the site enables it: resume with ProConnect instead of a link.
+    path(
+        "proconnect/",
+        proconnect.ApplicantProConnectView.as_view(),
+        name="proconnect",
+    ),
+    path("mes-dossiers/", proconnect.mine, name="mine"),
     path("dossiers/<str:reference>/", views.dossier, name="dossier"),
     path("dossiers/<str:reference>/modifier/", views.edit, name="edit"),
     path("dossiers/<str:reference>/retirer/", views.withdraw, name="withdraw"),

@@ -38,6 +38,7 @@ from forms.submission import flood_refusal
 from .dossiers import history, opened_candidature, public_status, sent_decisions
 from .links import LinkRefused, read_link, use_link
 from .models import CorrectionRequest, Message, MessageAttachment
+from .proconnect import applicant_proconnect_enabled
 from .receivers import LINK_REQUESTS
 from .tasks import send_links
 from .thread import (
@@ -181,7 +182,7 @@ def new_link(request):
     return render(
         request,
         "new_link.html",
-        {"form": form},
+        {"form": form, "proconnect": applicant_proconnect_enabled(request)},
         status=422 if request.method == "POST" else 200,
     )
 
@@ -423,7 +424,7 @@ def download(request, reference, pk):
     attachment = get_object_or_404(
         CandidatureAttachment, pk=pk, candidature=candidature, version=None
     )
-    return private_download(attachment)
+    return private_download(attachment, request)
 
 
 @never_cache
@@ -519,4 +520,4 @@ def message_file(request, reference, pk):
     attachment = get_object_or_404(
         MessageAttachment, pk=pk, message__candidature=candidature
     )
-    return private_download(attachment)
+    return private_download(attachment, request)

@@ -1,9 +1,14 @@
-from django.urls import path
+from django.urls import path, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.log_actions import LogFormatter
 
+from cms_pages.sites import is_programme_team
+from core.admin_menu import PermissionMenuItem
+from core.antivirus import ACTION_QUARANTINED
+
 from .admin_views import ThreadView, team_message_file
+from .quarantine import AntivirusPanel, QuarantineView
 
 
 @hooks.register("register_admin_urls")
@@ -17,7 +22,42 @@ def register_thread_urls():
             team_message_file,
             name="applicant_message_file",
         ),
+        path("quarantaine/", QuarantineView.as_view(), name="quarantine"),
     ]
+
+
+@hooks.register("register_admin_menu_item")
+def register_quarantine_menu_item():
+    return PermissionMenuItem(
+        _("Fichiers en quarantaine"),
+        reverse_lazy("quarantine"),
+        allowed=is_programme_team,
+        icon_name="warning",
+        order=158,
+    )
+
+
+@hooks.register("construct_homepage_panels")
+def add_antivirus_panel(request, panels):
+    if is_programme_team(request.user):
+        panels.append(AntivirusPanel(request.user))
+
+
+class QuarantinedFormatter(LogFormatter):
+    label = _("Fichier mis en quarantaine")
+
+    def format_message(self, log_entry):
+        data = log_entry.data or {}
+        if data.get("state") == "infected":
+            return _(
+                "Fichier « %(name)s » mis en quarantaine : virus détecté (%(detail)s)"
+            ) % {
+                "name": data.get("name", ""),
+                "detail": data.get("detail", ""),
+            }
+        return _("Fichier « %(name)s » mis en quarantaine : impossible à analyser") % {
+            "name": data.get("name", "")
+        }
 
 
 class MessageFormatter(LogFormatter):
@@ -57,6 +97,7 @@ class CorrectionCancelledFormatter(LogFormatter):
 @hooks.register("register_log_actions")
 def register_thread_log_actions(actions):
     actions.register_action("amorce.candidature.message")(MessageFormatter)
+    actions.register_action(ACTION_QUARANTINED)(QuarantinedFormatter)
     actions.register_action("amorce.candidature.correction_requested")(
         CorrectionRequestedFormatter
     )

@@ -46,7 +46,8 @@ from bench.sandbox import (  # noqa: E402
     sandbox_env,
 )
 
-DATABASE = "amorce_fuzz"
+# Another name (AMORCE_FUZZ_DATABASE) lets two runs share one PostgreSQL server.
+DATABASE = os.environ.get("AMORCE_FUZZ_DATABASE", "amorce_fuzz")
 SCHEMA_PATH = "/api/v3/openapi.json"
 OURS = r"^/api/v3/(forms|investigations|staff)/"  # our routers' paths
 STRICT = [

@@ -14,8 +14,11 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.db import models
 from django.http import FileResponse, Http404
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from .antivirus import ScannedFile, ScanState, initial_state, schedule
 
 
 class FileKind(models.TextChoices):
@@ -335,12 +338,13 @@ def private_storage():
     return storages["private"]
 
 
-class PrivateFile(models.Model):
+class PrivateFile(ScannedFile):
     """A file someone sent (to a candidature, a draft, a message), kept privately.
 
     Its stored name is random; the name it was sent with, its type as its
-    content says, its size and its digest are kept beside it. Each kind of
-    file declares its own ``file`` field (its folder).
+    content says, its size and its digest are kept beside it, and the
+    antivirus's verdict (``core.antivirus``). Each kind of file declares its
+    own ``file`` field (its folder).
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -373,17 +377,24 @@ def store_upload(attachment, upload):
         original_name.rsplit(".", 1)[-1].lower() if "." in original_name else "bin"
     )
     attachment.file.save(f"{attachment.pk}.{extension}", upload, save=False)
+    attachment.scan_state = initial_state()
     attachment.save()
+    if attachment.scan_state == ScanState.PENDING:
+        schedule(attachment)  # once the row is committed
     return attachment
 
 
-def private_download(attachment):
+def private_download(attachment, request=None):
     """A private file (a candidature's, a draft's, a message's) as a download.
 
     Never rendered by the browser (``nosniff``, a sandbox), never kept by a
-    shared cache; a file missing from storage is a 404. Who may download it
-    is the caller's check.
+    shared cache; a file missing from storage is a 404. A file the antivirus
+    has not cleared is not served, to anyone: 423 while it is scanned, 409
+    once quarantined, with a page that says so. Who may download it is the
+    caller's check.
     """
+    if not attachment.is_servable:
+        return refused_download(attachment, request)
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError as error:
@@ -396,5 +407,22 @@ def private_download(attachment):
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def refused_download(attachment, request):
+    """The page said instead of a file the antivirus has not cleared."""
+    status = 423 if attachment.is_pending else 409
+    context = {"attachment": attachment, "status": status}
+    if request is None:
+        response = render(None, "amorce/file_unavailable.txt", context, status=status)
+        response["Content-Type"] = "text/plain; charset=utf-8"
+    else:
+        response = render(
+            request, "amorce/file_unavailable.html", context, status=status
+        )
+    if attachment.is_pending:
+        response["Retry-After"] = "60"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -107,6 +107,16 @@ def plan(answers):
         for shown in answer["value"]:
             if shown.content_type != PDF_TYPE:
                 continue
+            if not shown.is_servable:  # not cleared by the antivirus: never bound in
+                skipped = (
+                    _("analyse antivirus en cours")
+                    if shown.is_pending
+                    else _("en quarantaine (antivirus)")
+                )
+                items.append(
+                    {"shown": shown, "name": shown.original_name, "skipped": skipped}
+                )
+                continue
             item = {"shown": shown, "name": shown.original_name}
             try:
                 item["pages"] = len(_read(_stored(shown)))

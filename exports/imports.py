@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from import_export import resources
 from import_export.fields import Field
 
+from core.antivirus import ScanState, Unreachable, scan_upload
 from forms.models import Candidature
 from forms.permissions import candidatures_for
 from forms.services import change_status
@@ -64,9 +65,40 @@ class DecisionResource(resources.ModelResource):
             raise ValueError(" ".join(error.messages)) from error
 
 
+def refuse_unless_clean(upload):
+    """An imported file is scanned before it is read: refused unless clamd clears it.
+
+    Not stored, so not scanned later: clamd silent, the import waits for it.
+    """
+    try:
+        state, detail = scan_upload(upload)
+    except Unreachable:
+        raise ValueError(
+            _(
+                "L'antivirus ne répond pas : le fichier n'est pas importé. "
+                "Réessayez dans quelques minutes."
+            )
+        ) from None
+    if state == ScanState.INFECTED:
+        raise ValueError(
+            _(
+                "L'antivirus a détecté un virus dans ce fichier (%(name)s) : rien n'est importé."
+            )
+            % {"name": detail}
+        )
+    if state == ScanState.UNSCANNABLE:
+        raise ValueError(
+            _(
+                "L'antivirus n'a pas pu analyser ce fichier (chiffré, endommagé ou trop "
+                "volumineux) : rien n'est importé."
+            )
+        )
+
+
 def load_dataset(upload):
     """A tablib Dataset from an uploaded XLSX, ODS or CSV file; ValueError in French otherwise."""
     name = upload.name.lower()
+    refuse_unless_clean(upload)
     content = upload.read()
     if name.endswith(".xlsx"):
         fmt = "xlsx"

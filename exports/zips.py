@@ -112,7 +112,8 @@ class Dossier:
         """(attachment, the name its reader sees), in the form's order."""
         attachments = {}
         for attachment in self.candidature.attachments.all():
-            if attachment.version_id is None:  # not a file replaced since
+            # Not a file replaced since, nor one the antivirus has not cleared.
+            if attachment.version_id is None and attachment.is_servable:
                 attachments.setdefault(attachment.field_name, []).append(attachment)
         ordered = [
             attachment

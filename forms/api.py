@@ -642,6 +642,8 @@ class DraftFileOut(Schema):
     question: str
     name: str
     size: int
+    # pending, clean, infected, unscannable, off, legacy (docs/antivirus.md)
+    scan: str = Field(description="Analyse antivirus du fichier (docs/antivirus.md).")
 
 
 class DraftOut(Schema):
@@ -685,7 +687,12 @@ def draft_out(page, draft, link_sent_to=None):
         saved_at=draft.updated_at,
         answers={"identity_email": draft.email, **draft.answers},
         files=[
-            DraftFileOut(question=a.field_name, name=a.original_name, size=a.size)
+            DraftFileOut(
+                question=a.field_name,
+                name=a.original_name,
+                size=a.size,
+                scan=a.scan_state,
+            )
             for a in draft.attachments.all()
         ],
         link_sent_to=link_sent_to,

@@ -260,12 +260,13 @@ def replace_draft_files(draft, field_name, uploads):
 
 
 def draft_files(draft):
-    """The draft's files, by field name."""
+    """The draft's files, by field name; those the antivirus refused are as if never sent."""
     files = {}
     if draft is None:
         return files
     for attachment in draft.attachments.all():
-        files.setdefault(attachment.field_name, []).append(attachment)
+        if not attachment.is_quarantined:
+            files.setdefault(attachment.field_name, []).append(attachment)
     return files
 
 
@@ -280,6 +281,12 @@ def keep_files(form, files_by_field):
 
 def keep_draft_files(form, draft):
     keep_files(form, draft_files(draft))
+    if draft is None:
+        return
+    for attachment in draft.attachments.all():
+        if attachment.is_quarantined and attachment.field_name in form.fields:
+            field = form.fields[attachment.field_name]
+            field.refused_files = [*getattr(field, "refused_files", []), attachment]
 
 
 def delete_draft(draft):

@@ -20,6 +20,8 @@ from django_tasks_db import DatabaseBackend
 from wagtail.log_actions import log
 
 from cms_pages.models import CallStatus
+from core.antivirus import QUARANTINED, copy_state
+from core.antivirus import schedule as schedule_scan
 from core.files import store_upload
 from core.throttle import bump
 
@@ -381,8 +383,9 @@ def store_attachment(candidature, field_name, upload):
 
 def take_draft_files(candidature, draft, field_names):
     """The draft's files for ``field_names`` become the candidature's (same stored files)."""
-    for attachment in draft.attachments.filter(field_name__in=field_names):
-        CandidatureAttachment.objects.create(
+    kept = draft.attachments.filter(field_name__in=field_names)
+    for attachment in kept.exclude(scan_state__in=QUARANTINED):
+        taken = CandidatureAttachment.objects.create(
             candidature=candidature,
             field_name=attachment.field_name,
             file=attachment.file.name,
@@ -390,7 +393,10 @@ def take_draft_files(candidature, draft, field_names):
             content_type=attachment.content_type,
             size=attachment.size,
             sha256=attachment.sha256,
+            **copy_state(attachment),
         )
+        if taken.is_pending:  # the draft's scan, if still to run, finds its row gone
+            schedule_scan(taken)
         attachment.delete()
 
 

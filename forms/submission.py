@@ -480,6 +480,17 @@ class ApiBody:
             self.body_key = data.get(self.KEY_FIELD)
             if self.ANSWERS_PART in data:
                 answers = self.json_object(data[self.ANSWERS_PART].encode())
+            elif self.ANSWERS_PART in files:
+                # A browser's ``FormData`` sends a ``Blob`` as a file (named
+                # « blob »): the answers' JSON all the same, as the document's
+                # ``encoding`` (application/json) describes that part.
+                files = files.copy()
+                part = files.pop(self.ANSWERS_PART)[-1]
+                limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+                raw = part.read(limit + 1) if limit else part.read()
+                if limit and len(raw) > limit:
+                    raise Refused("too_big", 413, _("Envoi trop volumineux."))
+                answers = self.json_object(raw)
             else:
                 answers = data.copy()
                 answers.pop(self.KEY_FIELD, None)

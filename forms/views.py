@@ -606,4 +606,4 @@ def download_attachment(request, pk):
     if not can_view_candidature(request.user, attachment.candidature):
         # The same answer as for an id that does not exist: ids cannot be probed.
         raise Http404
-    return private_download(attachment)
+    return private_download(attachment, request)

@@ -14,7 +14,7 @@ class InvestigationsConfig(AppConfig):
         from cms_pages.models import LAUREATE_LISTS
         from core import pagecache
 
-        from . import permissions, rules  # noqa: F401
+        from . import permissions, phase_watch, rules, sync  # noqa: F401
         from .laureates import published_laureates
         from .models import LaureateList
         from .stats import (

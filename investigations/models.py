@@ -26,6 +26,7 @@ from cms_pages.models import (
     beta_gouv_id_validator,
     only_site,
 )
+from core.stamps import stamped
 from core.text import SingleLineCharField
 
 
@@ -341,6 +342,10 @@ class Investigation(index.Indexed, ClusterableModel):
         help_text=_("Sur le site public et dans l'API."),
     )
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    # Its own fields and its rows (phases, checkpoints, team, committees,
+    # administrations): every write to them moves it (``investigations.sync``),
+    # for the staff API's incremental sync.
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
 
     objects = InvestigationQuerySet.as_manager()
 
@@ -428,6 +433,10 @@ class Investigation(index.Indexed, ClusterableModel):
         verbose_name = _("investigation")
         verbose_name_plural = _("investigations")
         ordering = ["-starts_on", "-pk"]
+        indexes = [
+            # The staff API's sync order and cursor (updated_at, then id).
+            models.Index(fields=["updated_at", "id"], name="investigation_sync")
+        ]
 
     def __str__(self):
         return self.title
@@ -445,7 +454,7 @@ class Investigation(index.Indexed, ClusterableModel):
             self.site = only_site()
         if self.planned_end is None and self.starts_on:
             self.planned_end = self.starts_on + default_length(self.site)
-        super().save(*args, **kwargs)
+        super().save(*args, **stamped(kwargs))
 
     def propose_funder(self):
         """Give it the funder its administrations' kind calls for, if it has none.
@@ -459,7 +468,9 @@ class Investigation(index.Indexed, ClusterableModel):
         if funder is None:
             return False
         self.funder = funder
-        Investigation.objects.filter(pk=self.pk, funder=None).update(funder=funder)
+        Investigation.objects.filter(pk=self.pk, funder=None).update(
+            funder=funder, updated_at=timezone.now()
+        )
         return True
 
     @property

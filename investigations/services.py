@@ -1,9 +1,9 @@
 """What happens to an investigation: opened, planned, decided, handed over.
 
-Every change of phase goes through here (the admin screens call these
-functions, never write a phase by hand): the final committee's outcome opens
-the next phase, an investment committee's decision advances, keeps or closes
-it. A decision that does not follow from the record (an outcome recorded
+The decisions of the record go through here: the final committee's outcome
+opens the next phase, an investment committee's decision advances, keeps or
+closes it (the change of phase is announced by ``phase_watch``, whoever
+writes it). A decision that does not follow from the record (an outcome recorded
 twice, a committee before the outcome, a date before the current phase began)
 raises ``StepRefused`` with its reason in French, and changes nothing.
 """
@@ -34,9 +34,11 @@ from .models import (
     new_calendar_key,
 )
 
-# Sent inside the transaction that opens a phase or changes its code, with
-# ``investigation``, ``phase``, ``previous`` (the code before, or None):
-# receivers that act later use ``transaction.on_commit``.
+# Sent once the current phase of an investigation is another one (or its code
+# changed), after the commit of the change, however it was made: opened here,
+# or written by hand in the admin's « Phases » rows (``phase_watch``). With
+# ``investigation``, ``phase`` (now current), ``previous`` (the code before,
+# or None).
 phase_changed = Signal()
 
 
@@ -90,13 +92,12 @@ def open_from_candidature(candidature):
 def start_investigation(investigation):
     """Its first phase, from its start date, and its planned dates (see ``plan``)."""
     if not investigation.phases.exists():
-        phase = Phase.objects.create(
+        Phase.objects.create(
             investigation=investigation,
             code=PhaseCode.INVESTIGATION,
             starts_on=investigation.starts_on,
             sort_order=0,
         )
-        announce_phase(investigation, phase, None)
     plan(investigation)
 
 
@@ -124,6 +125,7 @@ def plan(investigation):
         planned_end=investigation.planned_end,
         final_committee_on=investigation.final_committee_on,
         next_committee_on=investigation.next_committee_on,
+        updated_at=timezone.now(),  # a bulk update: auto_now does not reach it
     )
     if not investigation.checkpoints.exists():
         Checkpoint.objects.bulk_create(
@@ -161,6 +163,7 @@ def move_start(investigation, previous_start, kept=()):
         planned_end=investigation.planned_end,
         final_committee_on=investigation.final_committee_on,
         next_committee_on=investigation.next_committee_on,
+        updated_at=timezone.now(),  # a bulk update: auto_now does not reach it
     )
     for checkpoint in investigation.checkpoints.filter(notes=""):
         checkpoint.date += shift
@@ -226,7 +229,6 @@ def _move_to(investigation, code, on):
         starts_on=on,
         sort_order=investigation.phases.count(),
     )
-    announce_phase(investigation, phase, current.code if current else None)
     return phase
 
 
@@ -321,10 +323,8 @@ def correct_outcome(investigation, previous, user=None):
     current = investigation.current_phase
     code = NEXT_PHASE_AFTER_OUTCOME[outcome]
     if current is not None and current.code != code:
-        before = current.code
         current.code = code
         current.save(update_fields=["code"])
-        announce_phase(investigation, current, before)
         investigation.next_committee_on = (
             None
             if code in FINAL_PHASES
@@ -332,7 +332,8 @@ def correct_outcome(investigation, previous, user=None):
             + relativedelta(months=investigation.committee_months)
         )
         Investigation.objects.filter(pk=investigation.pk).update(
-            next_committee_on=investigation.next_committee_on
+            next_committee_on=investigation.next_committee_on,
+            updated_at=timezone.now(),
         )
     log(
         investigation,
@@ -402,7 +403,7 @@ def record_committee(
         else on + relativedelta(months=locked.committee_months)
     )
     Investigation.objects.filter(pk=locked.pk).update(
-        next_committee_on=locked.next_committee_on
+        next_committee_on=locked.next_committee_on, updated_at=timezone.now()
     )
     investigation.next_committee_on = locked.next_committee_on
     log(

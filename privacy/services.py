@@ -240,7 +240,7 @@ def _anonymise_batch(ids, now, log_data):
     CorrectionRequest.objects.filter(candidature_id__in=ids).update(changes=[])
     CandidatureStatusChange.objects.filter(candidature_id__in=ids).update(reason="")
     Evaluation.objects.filter(candidature_id__in=ids).update(
-        comment="", criterion_comments={}, conflict_note=""
+        comment="", criterion_comments={}, conflict_note="", updated_at=now
     )
     EvaluationReopening.objects.filter(evaluation__candidature_id__in=ids).update(
         previous_comment="", previous_criterion_comments={}

@@ -13,4 +13,12 @@ class SelectionConfig(AppConfig):
         # reads, the decision emails listed on a candidature's page, and the
         # standing rounds that take candidatures as they become eligible.
         # Signing in accepts the jury invitations still open (receivers).
-        from . import notifications, permissions, receivers, rules, standing  # noqa: F401
+        from . import (  # noqa: F401
+            evaluations,
+            notifications,
+            permissions,
+            receivers,
+            rules,
+            standing,
+            sync,
+        )

@@ -28,6 +28,7 @@ from wagtail.log_actions import log
 from .models import Assignment, Evaluation, ReviewRound
 from .rules import started_evaluation
 from .scoring import ConflictCheck
+from .sync import touch_candidatures
 
 UNASSIGNED = "amorce.round.unassigned"
 
@@ -221,5 +222,6 @@ def auto_assign(review_round, *, by):
             if len(chosen) < missing:
                 result.short.append((reference, len(counted) + len(chosen), wanted))
         Assignment.objects.bulk_create(new, batch_size=1000)
+        touch_candidatures(*{a.candidature_id for a in new})  # no signal in bulk
         result.created = len(new)
     return result

@@ -5,11 +5,13 @@ programme team):
 
 - the identity block every candidature form starts with: name, address,
   administration and service (the candidature's own fields);
-- the answers to a field of the « adresse électronique » kind, whoever's
-  address it is;
+- the answers to a field that reaches or names someone, whoever it is: an
+  « adresse électronique », a « téléphone », a postal address, a team, a SIRET
+  or SIREN number (it names the establishment, so the administration);
 - any mention of the name (or one of its words), the address, the
   administration or the service inside the other answers, replaced by
-  « [masqué] ».
+  « [masqué] », and of those answers' values (a phone number written again in
+  a text, with or without its spaces).
 
 Files joined to a dossier are still listed and may be opened: they are the
 applicant's own documents and may carry their identity; the member is told so.
@@ -84,18 +86,68 @@ def blind_files(attachments, terms):
             original_name=mask_file_name(a.original_name, terms),
             size=a.size,
             content_type=a.content_type,
+            scan_state=a.scan_state,
+            is_servable=a.is_servable,
+            is_pending=a.is_pending,
+            is_quarantined=a.is_quarantined,
+            get_scan_state_display=a.get_scan_state_display,
         )
         for a in attachments
     ]
 
 
+# Answers that reach or name someone: hidden whole.
+IDENTIFYING_TYPES = frozenset(
+    {
+        FieldType.EMAIL,
+        FieldType.PHONE,
+        FieldType.SIRET,
+        FieldType.SIREN,
+        FieldType.ADDRESS,
+        FieldType.GROUP,
+    }
+)
+
+
+def _answer_terms(answers):
+    """The values of the identifying answers, as they may be written again elsewhere:
+    as given, and for a number with its spaces, dots or dashes dropped
+    (« 06 12 34 56 78 » is also looked for as « 0612345678 »)."""
+    terms = set()
+    for answer in answers:
+        if answer["type"] not in IDENTIFYING_TYPES:
+            continue
+        for value in (answer.get("display"), answer.get("value")):
+            if not isinstance(value, str) or len(value.strip()) < MIN_TERM:
+                continue
+            terms.add(value.strip())
+    return terms
+
+
+def _number_patterns(answers):
+    """The numbers among the identifying answers (a phone, a SIRET), found however
+    they are written again: « 0612345678 », « 06 12 34 56 78 », « 06.12.34.56.78 »."""
+    patterns = []
+    for answer in answers:
+        if answer["type"] not in (FieldType.PHONE, FieldType.SIRET, FieldType.SIREN):
+            continue
+        digits = re.sub(r"\D", "", str(answer.get("value") or ""))
+        if len(digits) >= MIN_TERM:
+            separated = r"[\s.\-]?".join(digits)
+            patterns.append(re.compile(rf"(?<!\d){separated}(?!\d)"))
+    return patterns
+
+
 def blind_answers(candidature, answers):
     """The answers as a member of a blind round reads them."""
-    terms = identity_terms(candidature)
+    answers = list(answers)
+    terms = sorted(
+        {*identity_terms(candidature), *_answer_terms(answers)}, key=len, reverse=True
+    )
+    numbers = _number_patterns(answers)
     rows = []
     for answer in answers:
-        # An address or a team (names, emails) says who applied: hidden whole.
-        if answer["type"] in (FieldType.EMAIL, FieldType.ADDRESS, FieldType.GROUP):
+        if answer["type"] in IDENTIFYING_TYPES:
             answer = {**answer, "value": masked(), "display": masked()}
         elif answer["type"] == FieldType.FILE:
             files = blind_files(answer["value"], terms)
@@ -103,6 +155,8 @@ def blind_answers(candidature, answers):
             answer = {**answer, "value": files, "display": display}
         else:
             display = mask_text(answer["display"], terms)
+            for number in numbers:
+                display = number.sub(masked(), display)
             answer = {**answer, "value": display, "display": display}
         rows.append(answer)
     return rows

@@ -10,7 +10,8 @@ shows in the ranking, and the member submits it again.
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.dispatch import Signal
+from django.db.models.signals import post_save
+from django.dispatch import Signal, receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
@@ -21,7 +22,22 @@ ACTION_REOPENED = "amorce.evaluation.reopened"
 
 # Sent inside the transaction of a submission (a declared conflict is one),
 # with ``evaluation``: receivers that act later use ``transaction.on_commit``.
+# Sent from the save itself, whatever made it (the member's screen, the
+# team's spreadsheet import, a shell): once, when ``submitted_at`` is set on
+# an evaluation that was not submitted when read (or is new).
 evaluation_submitted = Signal()
+
+
+@receiver(post_save, sender=Evaluation, dispatch_uid="selection.evaluation_submitted")
+def announce_submission(
+    sender, instance, created, raw=False, update_fields=None, **kwargs
+):
+    if raw or (update_fields is not None and "submitted_at" not in update_fields):
+        return
+    before = None if created else getattr(instance, "submitted_when_read", None)
+    instance.submitted_when_read = instance.submitted_at  # a second save: no event
+    if instance.submitted_at is not None and before is None:
+        evaluation_submitted.send(sender=Evaluation, evaluation=instance)
 
 
 def locked_message():
@@ -86,9 +102,7 @@ def save_evaluation(
         evaluation.submitted_at = (
             timezone.now() if submit or conflict_of_interest else None
         )
-        evaluation.save()
-        if evaluation.submitted_at:
-            evaluation_submitted.send(sender=Evaluation, evaluation=evaluation)
+        evaluation.save()  # announced, if submitted, by ``announce_submission``
     return evaluation
 
 

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import DEFERRED
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
@@ -12,6 +13,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel
 from wagtail.models import Orderable, Site
 
 from cms_pages.models import only_site
+from core.stamps import stamped
 from core.text import SingleLineCharField, email_subject
 from forms.choices import Status
 from forms.models import Candidature
@@ -145,6 +147,9 @@ class ReviewRound(ClusterableModel):
         ),
     )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    # Its own fields and its members: every write to them moves it
+    # (``selection.sync``), for the staff API's incremental sync.
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
     panels = [
         # A plain list of the site's calls (title, opening, status), not the page tree.
@@ -179,9 +184,14 @@ class ReviewRound(ClusterableModel):
                 fields=["call", "kind"], name="one_round_per_kind_per_call"
             )
         ]
+        # The staff API's sync order and cursor (updated_at, then id).
+        indexes = [models.Index(fields=["updated_at", "id"], name="round_sync")]
 
     def __str__(self):
         return f"{self.get_kind_display()} — {self.call.title}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **stamped(kwargs))
 
     @property
     def source_status(self):
@@ -367,6 +377,8 @@ class Evaluation(models.Model):
                 condition=models.Q(conflict_of_interest=True),
                 name="evaluation_conflicts",
             ),
+            # The staff API's sync order and cursor (updated_at, then id).
+            models.Index(fields=["updated_at", "id"], name="evaluation_sync"),
         ]
 
     def __str__(self):
@@ -378,7 +390,15 @@ class Evaluation(models.Model):
             fill_weighted_scores([self])
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "weighted"}
-        super().save(*args, **kwargs)
+        super().save(*args, **stamped(kwargs))
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # What it was when read: its submission is announced once, on the save
+        # that sets it (``selection.evaluations.announce_submission``).
+        instance.submitted_when_read = instance.__dict__.get("submitted_at", DEFERRED)
+        return instance
 
     @property
     def is_locked(self):

@@ -60,6 +60,13 @@ class Page(Schema):
     count: int
 
 
+def updated_at_field():
+    return Field(
+        json_schema_extra={"format": "date-time"},
+        description="Dernière modification, à la microseconde.",
+    )
+
+
 def paginate(request, queryset, pagination):
     return WagtailLimitOffsetPagination().paginate_queryset(
         queryset, pagination, request
@@ -87,7 +94,7 @@ class AnswerOut(Schema):
     type: str
     value: Any = Field(
         description="La réponse telle qu'enregistrée ; pour un fichier, la liste "
-        "de ses pièces (`name`, `size`)."
+        "de ses pièces (`name`, `size`, `scan` : l'analyse antivirus)."
     )
 
 
@@ -108,12 +115,7 @@ class CandidatureOut(Schema):
     call_id: int
     call_title: str
     submitted_at: dt.datetime
-    # To the microsecond (the API's encoder stops at the millisecond): given
-    # back as ``changed_since``, it leaves out the very row it was read from.
-    updated_at: str = Field(
-        json_schema_extra={"format": "date-time"},
-        description="Dernière modification, à la microseconde.",
-    )
+    updated_at: str = updated_at_field()
     applicant_name: str
     applicant_email: str | None
     administration: str
@@ -122,30 +124,36 @@ class CandidatureOut(Schema):
     status_history: list[StatusChangeOut] | None
 
 
-class CandidaturePage(Page):
-    items: list[CandidatureOut]
-
-
-class CandidatureSyncPage(CandidaturePage):
+class SyncPage(Page):
     next: str | None = Field(
         description="Curseur de synchronisation : la position après la dernière "
-        "candidature de la page, à repasser en `after` pour la suite ; sur une page "
+        "ligne de la page, à repasser en `after` pour la suite ; sur une page "
         "vide, le `after` reçu (`null` sans `after`).",
     )
+
+
+class CandidatureSyncPage(SyncPage):
+    items: list[CandidatureOut]
 
 
 NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
-class CandidatureFilters(Schema):
-    call: int | None = Field(None, description="Numéro de l'appel.")
-    status: CandidatureStatus | None = None
+class SyncFilters(Schema):
+    """``changed_since`` and the ``after`` cursor, the same on every list route."""
+
     changed_since: dt.datetime | None = Field(
         None,
-        description="Seulement les candidatures modifiées après cet instant (ISO "
-        "8601, avec fuseau) : pour une synchronisation incrémentale, repassez le "
+        description="Seulement les lignes modifiées après cet instant (ISO 8601, "
+        "avec fuseau) : pour une synchronisation incrémentale, repassez le "
         "`updated_at` le plus récent reçu. Pour ne rien manquer, suivez plutôt "
         "le curseur `after`.",
+    )
+    after: str | None = Field(
+        None,
+        description="Curseur opaque (le `next` d'une réponse) : seulement les "
+        "lignes placées après lui dans l'ordre (dernière modification, puis "
+        "numéro), y compris celles modifiées depuis. Sans `offset`.",
     )
 
     @field_validator("changed_since", mode="before")
@@ -175,23 +183,22 @@ class CandidatureFilters(Schema):
         except OverflowError:
             raise ValueError(_("Cet instant est hors des dates possibles.")) from None
 
-    after: str | None = Field(
-        None,
-        description="Curseur opaque (le `next` d'une réponse) : seulement les "
-        "candidatures placées après lui dans l'ordre (dernière modification, puis "
-        "numéro), y compris celles modifiées depuis. Sans `offset`.",
-    )
+
+class CandidatureFilters(SyncFilters):
+    call: int | None = Field(None, description="Numéro de l'appel.")
+    status: CandidatureStatus | None = None
 
 
-# Incremental sync goes by a keyset cursor on (updated_at, pk), the list's
-# order: an offset over ``updated_at > t`` skips rows, as many rows share one
-# instant (anonymisation updates hundreds in one query) and a row changed
-# during the sync leaves its place. The cursor is opaque to clients
+# Incremental sync goes by a keyset cursor on (updated_at, pk), the order of
+# every list route but the ranking (computed, in its own order): an offset
+# over ``updated_at > t`` skips rows, as many rows share one instant
+# (anonymisation updates hundreds in one query) and a row changed during the
+# sync leaves its place. The cursor is opaque to clients
 # (docs/api.md « Jetons du personnel »): base64 of "<updated_at>~<pk>".
 
 
-def cursor_of(candidature):
-    position = f"{candidature.updated_at.isoformat()}~{candidature.pk}"
+def cursor_of(row):
+    position = f"{row.updated_at.isoformat()}~{row.pk}"
     return base64.urlsafe_b64encode(position.encode()).decode().rstrip("=")
 
 
@@ -216,9 +223,43 @@ def position_of(cursor):
         ) from None
 
 
+def sync_page(request, queryset, filters, pagination):
+    """(rows, count, next) of a list read in sync order, from ``filters``."""
+    if filters.changed_since is not None:
+        queryset = queryset.filter(updated_at__gt=filters.changed_since)
+    if filters.after is not None:
+        if pagination.offset:
+            raise ValidationError(
+                [
+                    {
+                        "loc": ["query", "offset"],
+                        "msg": _("`offset` et `after` ne vont pas ensemble."),
+                        "type": "value_error",
+                    }
+                ]
+            )
+        updated_at, pk = position_of(filters.after)
+        queryset = queryset.filter(
+            Q(updated_at__gt=updated_at) | Q(updated_at=updated_at, pk__gt=pk)
+        )
+    page = paginate(request, queryset.order_by("updated_at", "pk"), pagination)
+    rows = list(page["items"])
+    return rows, page["count"], cursor_of(rows[-1]) if rows else filters.after
+
+
+def updated(row):
+    """To the microsecond (the API's encoder stops at the millisecond): given
+    back as ``changed_since``, it leaves out the very row it was read from."""
+    return row.updated_at.isoformat()
+
+
 def answer_value(answer):
     if answer["type"] == "file":
-        return [{"name": f.original_name, "size": f.size} for f in answer["value"]]
+        # ``scan``: the antivirus's verdict (docs/antivirus.md).
+        return [
+            {"name": f.original_name, "size": f.size, "scan": f.scan_state}
+            for f in answer["value"]
+        ]
     return answer["value"]
 
 
@@ -239,7 +280,7 @@ def candidature_out(candidature):
         call_id=candidature.call_id,
         call_title=candidature.call.title,
         submitted_at=candidature.submit_time,
-        updated_at=candidature.updated_at.isoformat(),
+        updated_at=updated(candidature),
         applicant_name=candidature.applicant_name,
         applicant_email=candidature.applicant_email,
         administration=candidature.administration,
@@ -267,7 +308,7 @@ def dossier_out(candidature, blind):
         call_id=candidature.call_id,
         call_title=candidature.call.title,
         submitted_at=candidature.submit_time,
-        updated_at=candidature.updated_at.isoformat(),
+        updated_at=updated(candidature),
         applicant_name=hidden if blind else candidature.applicant_name,
         applicant_email=None,
         administration=hidden if blind else candidature.administration,
@@ -303,34 +344,12 @@ def list_candidatures(
         candidatures = candidatures.filter(call_id=filters.call)
     if filters.status is not None:
         candidatures = candidatures.filter(status=filters.status)
-    if filters.changed_since is not None:
-        candidatures = candidatures.filter(updated_at__gt=filters.changed_since)
-    if filters.after is not None:
-        if pagination.offset:
-            raise ValidationError(
-                [
-                    {
-                        "loc": ["query", "offset"],
-                        "msg": _("`offset` et `after` ne vont pas ensemble."),
-                        "type": "value_error",
-                    }
-                ]
-            )
-        updated_at, pk = position_of(filters.after)
-        candidatures = candidatures.filter(
-            Q(updated_at__gt=updated_at) | Q(updated_at=updated_at, pk__gt=pk)
-        )
-    page = paginate(
-        request, with_details(candidatures).order_by("updated_at", "pk"), pagination
+    rows, count, after = sync_page(
+        request, with_details(candidatures), filters, pagination
     )
-    rows = list(page["items"])
     items = [candidature_out(c) for c in rows]
     log_read(request, [c.reference for c in items])
-    return {
-        "count": page["count"],
-        "items": items,
-        "next": cursor_of(rows[-1]) if rows else filters.after,
-    }
+    return {"count": count, "items": items, "next": after}
 
 
 @router.get(
@@ -366,13 +385,14 @@ class RoundOut(Schema):
     evaluation_deadline: dt.date | None
     blind: bool
     closed: bool
+    updated_at: str = updated_at_field()
     role: str = Field(
         description="`team` : l'équipe programme mène ce tour ; `member` : vous y "
         "siégez (vous ne lisez que vos dossiers)."
     )
 
 
-class RoundPage(Page):
+class RoundPage(SyncPage):
     items: list[RoundOut]
 
 
@@ -404,12 +424,17 @@ def no_round():
     summary="Tours d'examen (équipe programme et membres)",
     openapi_extra=PROBLEMS,
 )
-def list_rounds(request, pagination: Query[WagtailLimitOffsetPagination.Input]):
-    """The rounds the team runs and those the owner sits on."""
+def list_rounds(
+    request,
+    filters: Query[SyncFilters],
+    pagination: Query[WagtailLimitOffsetPagination.Input],
+):
+    """The rounds the team runs and those the owner sits on, oldest change first."""
     team = set(rounds_for(request.user).values_list("pk", flat=True))
-    page = paginate(
+    rows, count, after = sync_page(
         request,
-        readable_rounds(request.user).select_related("call").order_by("pk"),
+        readable_rounds(request.user).select_related("call"),
+        filters,
         pagination,
     )
     items = [
@@ -423,21 +448,25 @@ def list_rounds(request, pagination: Query[WagtailLimitOffsetPagination.Input]):
             evaluation_deadline=r.evaluation_deadline,
             blind=r.blind,
             closed=r.is_closed,
+            updated_at=updated(r),
             role="team" if r.pk in team else "member",
         )
-        for r in page["items"]
+        for r in rows
     ]
-    return {"count": page["count"], "items": items}
+    return {"count": count, "items": items, "next": after}
 
 
 @router.get(
     "/rounds/{round_id}/dossiers/",
-    response={200: CandidaturePage, 404: Problem},
+    response={200: CandidatureSyncPage, 404: Problem},
     summary="Dossiers d'un tour",
     openapi_extra=PROBLEMS,
 )
 def round_dossiers(
-    request, round_id: int, pagination: Query[WagtailLimitOffsetPagination.Input]
+    request,
+    round_id: int,
+    filters: Query[SyncFilters],
+    pagination: Query[WagtailLimitOffsetPagination.Input],
 ):
     """The team reads every dossier of the round; a member, those he reads in « Mes
     évaluations » (his assigned ones, his conflicts aside), masked in a blind round."""
@@ -449,16 +478,16 @@ def round_dossiers(
         if team
         else juror_candidatures(request.user, review_round)
     )
-    page = paginate(request, with_details(dossiers).order_by("reference"), pagination)
+    rows, count, after = sync_page(request, with_details(dossiers), filters, pagination)
     items = [
-        candidature_out(c) if team else dossier_out(c, review_round.blind)
-        for c in page["items"]
+        candidature_out(c) if team else dossier_out(c, review_round.blind) for c in rows
     ]
     log_read(request, [c.reference for c in items])
-    return {"count": page["count"], "items": items}
+    return {"count": count, "items": items, "next": after}
 
 
 class EvaluationOut(Schema):
+    id: int
     candidature: str = Field(description="Référence du dossier.")
     member: str
     scores: dict[str, Any]
@@ -466,9 +495,10 @@ class EvaluationOut(Schema):
     comment: str
     conflict_of_interest: bool
     submitted_at: dt.datetime | None
+    updated_at: str = updated_at_field()
 
 
-class EvaluationPage(Page):
+class EvaluationPage(SyncPage):
     items: list[EvaluationOut]
 
 
@@ -479,7 +509,10 @@ class EvaluationPage(Page):
     openapi_extra=PROBLEMS,
 )
 def round_evaluations(
-    request, round_id: int, pagination: Query[WagtailLimitOffsetPagination.Input]
+    request,
+    round_id: int,
+    filters: Query[SyncFilters],
+    pagination: Query[WagtailLimitOffsetPagination.Input],
 ):
     """The team reads the submitted evaluations of the round; a member, his own."""
     review_round, team = round_or_404(request.user, round_id)
@@ -490,15 +523,15 @@ def round_evaluations(
         evaluations = evaluations.filter(submitted_at__isnull=False)
     else:
         evaluations = evaluations.filter(member=request.user)
-    page = paginate(
+    rows, count, after = sync_page(
         request,
-        evaluations.select_related("candidature", "member").order_by(
-            "candidature__reference", "pk"
-        ),
+        evaluations.select_related("candidature", "member"),
+        filters,
         pagination,
     )
     items = [
         EvaluationOut(
+            id=e.pk,
             candidature=e.candidature.reference,
             member=e.member.get_full_name() or e.member.get_username(),
             scores=e.scores,
@@ -506,11 +539,12 @@ def round_evaluations(
             comment=e.comment,
             conflict_of_interest=e.conflict_of_interest,
             submitted_at=e.submitted_at,
+            updated_at=updated(e),
         )
-        for e in page["items"]
+        for e in rows
     ]
     log_read(request, [e.candidature for e in items])
-    return {"count": page["count"], "items": items}
+    return {"count": count, "items": items, "next": after}
 
 
 class RankOut(Schema):
@@ -584,6 +618,12 @@ def round_ranking(
 # Investigations --------------------------------------------------------------
 
 
+class PhaseOut(Schema):
+    code: str
+    starts_on: dt.date
+    ends_on: dt.date | None
+
+
 class InvestigationOut(Schema):
     id: int
     slug: str
@@ -596,15 +636,19 @@ class InvestigationOut(Schema):
     starts_on: dt.date
     planned_end: dt.date | None
     final_committee_on: dt.date | None
-    phase: str | None
+    phase: str | None = Field(description="Le code de la phase en cours.")
+    phases: list[PhaseOut] = Field(
+        description="Ses phases, de la première à la dernière."
+    )
     outcome: str
     outcome_rationale: str
     recommendations: str
     conditions_of_success: str
     learnings: str
+    updated_at: str = updated_at_field()
 
 
-class InvestigationPage(Page):
+class InvestigationPage(SyncPage):
     items: list[InvestigationOut]
 
 
@@ -614,18 +658,23 @@ class InvestigationPage(Page):
     summary="Investigations (équipe programme)",
     openapi_extra=PROBLEMS,
 )
-def list_investigations(request, pagination: Query[WagtailLimitOffsetPagination.Input]):
+def list_investigations(
+    request,
+    filters: Query[SyncFilters],
+    pagination: Query[WagtailLimitOffsetPagination.Input],
+):
+    """The investigations of the team's sites, oldest change first: a change to
+    its phases, checkpoints, team, committees or administrations is one too."""
     if not is_programme_team(request.user):
         return forbidden()
     investigations = (
         investigations_for(request.user)
         .select_related("candidature")
         .prefetch_related("organisations", "phases")
-        .order_by("pk")
     )
-    page = paginate(request, investigations, pagination)
+    rows, count, after = sync_page(request, investigations, filters, pagination)
     items = []
-    for i in page["items"]:
+    for i in rows:
         phase = i.current_phase
         items.append(
             InvestigationOut(
@@ -641,12 +690,17 @@ def list_investigations(request, pagination: Query[WagtailLimitOffsetPagination.
                 planned_end=i.planned_end,
                 final_committee_on=i.final_committee_on,
                 phase=phase.code if phase else None,
+                phases=[
+                    PhaseOut(code=p.code, starts_on=p.starts_on, ends_on=p.ends_on)
+                    for p in sorted(i.phases.all(), key=lambda p: (p.starts_on, p.pk))
+                ],
                 outcome=i.outcome,
                 outcome_rationale=i.outcome_rationale,
                 recommendations=i.recommendations,
                 conditions_of_success=i.conditions_of_success,
                 learnings=i.learnings,
+                updated_at=updated(i),
             )
         )
     log_read(request, [i.slug for i in items])
-    return {"count": page["count"], "items": items}
+    return {"count": count, "items": items, "next": after}

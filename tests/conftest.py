@@ -153,3 +153,27 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(scope="session")
+def clamd_server(tmp_path_factory):
+    """A real clamd for the session, with the EICAR signatures made by sigtool."""
+    from tests.clamd import Clamd, skip_unless_installed
+
+    skip_unless_installed()
+    daemon = Clamd(tmp_path_factory.mktemp("clamd")).start()
+    yield daemon
+    daemon.stop()
+
+
+@pytest.fixture
+def antivirus(settings, clamd_server):
+    """Scanning on, with the session's clamd."""
+    from django.core.cache import cache
+
+    settings.AMORCE_ANTIVIRUS = True
+    settings.AMORCE_CLAMD = clamd_server.address
+    settings.AMORCE_CLAMD_TIMEOUT = 10
+    settings.AMORCE_CLAMD_STREAM_MAX_LENGTH = 50 * 1024 * 1024
+    cache.delete("amorce:antivirus:health")
+    return clamd_server

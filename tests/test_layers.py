@@ -19,7 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYERS = {
     "core": 0,
     "cms_pages": 1,
+    "accounts": 1,
     "forms": 2,
+    "twofactor": 2,
     "selection": 3,
     "applicants": 4,
     "investigations": 4,

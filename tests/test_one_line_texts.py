@@ -45,6 +45,9 @@ NOT_TEXT = {
     ("forms", "draftattachment", "original_name"),  # check_file_name
     ("forms", "draftattachment", "content_type"),
     ("forms", "draftattachment", "sha256"),
+    ("forms", "candidatureattachment", "scan_detail"),  # clamd's answer
+    ("forms", "draftattachment", "scan_detail"),
+    ("applicants", "messageattachment", "scan_detail"),
     ("applicants", "messageattachment", "original_name"),  # check_file_name
     ("applicants", "messageattachment", "content_type"),
     ("applicants", "messageattachment", "sha256"),

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.contrib.forms.models import AbstractFormSubmission
 
 from core.files import PrivateFile, private_storage
+from core.stamps import stamped
 from core.text import SingleLineCharField, comparable
 
 from ..choices import FieldType, Status
@@ -302,6 +303,8 @@ class Candidature(AbstractFormSubmission):
             models.Index(
                 fields=["page", "content_digest"], name="candidature_page_digest"
             ),
+            # The staff API's sync order and cursor (updated_at, then id).
+            models.Index(fields=["updated_at", "id"], name="candidature_sync"),
         ]
 
     def __str__(self):
@@ -312,7 +315,7 @@ class Candidature(AbstractFormSubmission):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and IDENTITY_FIELDS.intersection(update_fields):
             kwargs["update_fields"] = {*update_fields, *DUPLICATE_KEYS}
-        super().save(*args, **kwargs)
+        super().save(*args, **stamped(kwargs))
 
     def fill_duplicate_keys(self):
         """The keys that find its likely duplicates; none once anonymised."""

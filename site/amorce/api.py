@@ -6,14 +6,18 @@ same ``api`` instance so that everything shows in ``/api/v3/openapi.json``.
 """
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
+from ninja.errors import AuthenticationError
 from wagtail.api.v3.auth import BearerTokenAuth
+from wagtail.api.v3.errors import problem_response
 from wagtail.api.v3.pagination import WagtailLimitOffsetPagination
 from wagtail.api.v3.urls import api
 
 from forms.api import router as forms_router
 from investigations.api import router as investigations_router
 from staffapi.api import router as staff_router
+from staffapi.auth import bearer_token, check, refusal_response, token_required
 from staffapi.models import expires_at_of
 
 # Wagtail 8.0's lists (pages, images, documents, redirects, sites, revisions)
@@ -39,18 +43,18 @@ WagtailLimitOffsetPagination.paginate_queryset = _paginate_within_integers
 # revisions, schema, sites, whoami) build their own instances of that class
 # at import, so no subclass or ``auth=`` of ours reaches them: the class
 # itself is patched, once, here, where the API is put together (as its
-# pagination above). An expired token then authenticates nobody, as a
-# revoked one: 401 where a token is required, anonymous on the public reads.
-# ``staffapi.auth.StaffTokenAuth`` (our routes) has its own ``authenticate``
-# that says why in French; it does not go through this one.
-_wagtail_authenticate = BearerTokenAuth.authenticate
-
-
+# pagination above), to check a token as our routes do
+# (``staffapi.auth.check``, read once a request). A token refused there never
+# gets this far: ``staffapi.auth.RefuseInvalidTokensMiddleware`` answers the
+# 401 first, on every route; this is the same rule where no middleware runs.
 def _authenticate_unexpired(self, request, token):
-    api_token = _wagtail_authenticate(self, request, token)
-    if api_token is not None and expires_at_of(api_token) <= timezone.now():
+    try:
+        api_token = check(request, token)
+    except AuthenticationError:
         request.user = AnonymousUser()
         return None
+    request.user = api_token.user
+    self._touch_last_used(api_token)
     return api_token
 
 
@@ -67,6 +71,29 @@ def _touch_unexpired(self, api_token):
 
 
 BearerTokenAuth._touch_last_used = _touch_unexpired
+
+
+# Every 401 of the API is the same: a French problem and RFC 6750's
+# ``WWW-Authenticate`` (``error="invalid_token"`` when a token was sent).
+# Wagtail's routes answer their own in English (« Unauthorized »,
+# « Authentication required »); ours say why (``staffapi.auth``).
+def _authentication_refused(request, exc):
+    message = exc.message if exc.message != "Unauthorized" else token_required()
+    return refusal_response(
+        request, message, token_sent=bearer_token(request) is not None
+    )
+
+
+def _permission_denied(request, exc):
+    if not request.user.is_authenticated:  # v3 trusts tokens only, not sessions
+        return refusal_response(
+            request, token_required(), token_sent=bearer_token(request) is not None
+        )
+    return problem_response(status=403, detail=str(exc) or "Permission denied")
+
+
+api.add_exception_handler(AuthenticationError, _authentication_refused)
+api.add_exception_handler(PermissionDenied, _permission_denied)
 
 
 # Wagtail 8.0 declares its ``AllowAnonymous`` auth as an HTTP security scheme

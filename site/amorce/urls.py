@@ -4,17 +4,35 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from accounts.views import (
+    ProConnectCallbackView,
+    ProConnectSignInView,
+    SignInView,
+    SignOutView,
+)
 from amorce import views
 from amorce.api import api
 from cms_pages.history import ScopedLogEntriesView
 from cms_pages.reports import ScopedPageTypesUsageReportView
 from cms_pages.views import SitePasswordResetView
-from core.security import ThrottledLoginView, health
+from core.security import health
 from selection.invitation_views import JuryInvitationView
 
 urlpatterns = [
-    # Wagtail's sign-in, throttled after repeated failures (before Wagtail's own route).
-    path("admin/login/", ThrottledLoginView.as_view(), name="wagtailadmin_login"),
+    # Wagtail's sign-in, throttled after repeated failures (before Wagtail's own
+    # route), with ProConnect and the per-site switch of passwords (accounts/).
+    path("admin/login/", SignInView.as_view(), name="wagtailadmin_login"),
+    path("admin/logout/", SignOutView.as_view(), name="wagtailadmin_logout"),
+    path(
+        "proconnect/connexion/",
+        ProConnectSignInView.as_view(),
+        name="proconnect_sign_in",
+    ),
+    path(
+        "proconnect/callback/",
+        ProConnectCallbackView.as_view(),
+        name="proconnect_callback",
+    ),
     path(
         "admin/password_reset/",
         SitePasswordResetView.as_view(),

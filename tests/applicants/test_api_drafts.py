@@ -80,7 +80,13 @@ def test_a_draft_file_goes_with_the_candidature(client, form_page):
         )
     assert started.status_code == 201, started.content
     assert started.json()["files"] == [
-        {"question": "pieces_jointes", "name": "plan.pdf", "size": len(PDF)}
+        # Scanning is off in the tests' settings: « non analysé ».
+        {
+            "question": "pieces_jointes",
+            "name": "plan.pdf",
+            "size": len(PDF),
+            "scan": "off",
+        }
     ]
     jeton = started.json()["jeton"]
     sent = post_json(

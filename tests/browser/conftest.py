@@ -33,6 +33,10 @@ class Server:
     password: str
     log: Path
     env: dict
+    proconnect_port: int = (
+        0  # where a test may start the OIDC provider (tests/accounts/oidc.py)
+    )
+    antivirus: bool = False
 
     def tail(self, lines=60):
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
@@ -59,10 +63,26 @@ def free_port():
 
 
 @pytest.fixture(scope="session")
-def amorce_server(tmp_path_factory):
+def browser_clamd(tmp_path_factory):
+    """A clamd with the EICAR signatures (tests/clamd.py) for the server, when installed."""
+    from tests.clamd import Clamd, installed
+
+    if not installed():
+        yield None
+        return
+    daemon = Clamd(tmp_path_factory.mktemp("clamd-browser")).start()
+    yield daemon
+    daemon.stop()
+
+
+@pytest.fixture(scope="session")
+def amorce_server(tmp_path_factory, browser_clamd):
     folder = tmp_path_factory.mktemp("amorce-server")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
+    # ProConnect, pointed at a provider the juror's journey starts on this port
+    # (the server only reads its discovery document when the button is clicked).
+    proconnect_port = free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "amorce.settings.dev",
@@ -76,7 +96,15 @@ def amorce_server(tmp_path_factory):
         "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
         "TASKS_BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
         "PYTHONUNBUFFERED": "1",
+        "PROCONNECT_CLIENT_ID": "amorce-test",
+        "PROCONNECT_CLIENT_SECRET": "amorce-test-secret",
+        "PROCONNECT_DISCOVERY_URL": (
+            f"http://127.0.0.1:{proconnect_port}/.well-known/openid-configuration"
+        ),
     }
+    if browser_clamd is not None:  # every file sent is scanned, as in production
+        env["AMORCE_CLAMD"] = browser_clamd.address
+        env["AMORCE_ANTIVIRUS"] = "on"
 
     def manage(*args):
         done = subprocess.run(  # noqa: S603 - our own manage.py, fixed arguments
@@ -114,7 +142,14 @@ def amorce_server(tmp_path_factory):
             stdout=output,
             stderr=subprocess.STDOUT,
         )
-    server = Server(url=url, password=password, log=log, env=env)
+    server = Server(
+        url=url,
+        password=password,
+        log=log,
+        env=env,
+        proconnect_port=proconnect_port,
+        antivirus=browser_clamd is not None,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:

@@ -69,6 +69,21 @@ def test_multipart_submission_with_a_file(client, form_page):
     assert Candidature.objects.get().attachments.get().original_name == "note.pdf"
 
 
+def test_answers_sent_as_a_json_file_part_are_read_as_a_browser_sends_them(
+    client, form_page
+):
+    """``FormData.append("answers", new Blob([json]))`` makes a file named « blob »."""
+    payload = {
+        "answers": upload("blob", json.dumps(answers()).encode(), "application/json"),
+        "pieces_jointes": upload("note.pdf", PDF),
+    }
+    response = client.post(submissions_url(form_page), payload)
+    assert response.status_code == 201, response.content
+    candidature = Candidature.objects.get()
+    assert candidature.form_data["public_concerne"] == "Usagers"
+    assert [a.original_name for a in candidature.attachments.all()] == ["note.pdf"]
+
+
 def test_invalid_answers_get_422_with_per_field_errors(client, form_page):
     response = post_json(
         client,

@@ -46,6 +46,7 @@ def attach(candidature, name, content=PDF):
         content_type="application/pdf",
         size=len(content),
         sha256=hashlib.sha256(content).hexdigest(),
+        scan_state="clean",  # made here, not sent: not waiting for the antivirus
     )
     attachment.file.save("piece.pdf", ContentFile(content), save=True)
     candidature.form_data = {**candidature.form_data, "pieces_jointes": [name]}

@@ -222,3 +222,46 @@ def test_a_file_name_is_masked_with_or_without_its_accents(name, masked):
         service="",
     )
     assert mask_file_name(name, identity_terms(candidature)) == masked
+
+
+def test_a_blind_round_hides_phone_and_siret_answers_and_their_repetitions(call, alice):
+    """A phone number or a SIRET says who applied as well as a name: hidden whole,
+    and masked where the applicant writes it again, with or without its spaces."""
+    form = CandidatureFormPageFactory(
+        parent=call,
+        slug="candidater-tel",
+        fields=[
+            {"label": "Le problème", "field_type": "multiline"},
+            {"label": "Téléphone du référent", "field_type": "phone"},
+            {"label": "SIRET du service", "field_type": "siret"},
+        ],
+    )
+    phone, siret = "06 12 34 56 78", "13002526500013"
+    candidature = CandidatureFactory(
+        page=form,
+        status="eligible",
+        applicant_name=NAME,
+        applicant_email=EMAIL,
+        administration=ADMINISTRATION,
+        form_data={
+            "le_probleme": "Appelez le 0612345678 ou le 06 12 34 56 78 ; "
+            "notre SIRET 130 025 265 00013, soit 13002526500013.",
+            "telephone_du_referent": phone,
+            "siret_du_service": siret,
+        },
+    )
+    review_round = ReviewRound.objects.create(
+        call=call, kind="preselection", blind=True
+    )
+    RoundMember.objects.create(round=review_round, user=alice)
+    review_round.candidatures.add(candidature)
+
+    page = (
+        as_user(alice)
+        .get(f"/admin/jury/{review_round.pk}/{candidature.pk}/")
+        .content.decode()
+    )
+    assert "Appelez le" in page, "the answer itself is read"
+    for leak in ("0612345678", "06 12 34 56 78", "13002526500013", "130 025 265"):
+        assert leak not in page, leak
+    assert page.count("[masqué]") >= 5

@@ -320,11 +320,15 @@ def test_an_expired_token_opens_none_of_wagtails_routes(client, paula, call):
     assert not call.live
 
 
-def test_an_expired_token_reads_the_public_pages_as_anyone(client, paula, call):
+def test_an_expired_token_is_refused_even_on_the_public_pages(client, paula, call):
+    """A client whose token expired learns it, rather than reading as anyone."""
     _token, expired = token_for(paula, days=-1)
     response = get(client, f"/api/v3/pages/{call.pk}/", expired)
-    assert response.status_code == 200
-    assert response.json()["title"] == call.title
+    assert response.status_code == 401
+    assert "expiré" in response.json()["detail"]
+    anyone = client.get(f"/api/v3/pages/{call.pk}/")
+    assert anyone.status_code == 200
+    assert anyone.json()["title"] == call.title
 
 
 def follow_cursor(client, plaintext, after=None, limit=100):

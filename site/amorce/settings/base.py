@@ -47,6 +47,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    "accounts",
     "cms_pages",
     "forms",
     "selection",
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
     "webhooks",
     "figures",
     "demo",
+    "twofactor",
     "dsfr",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -77,6 +79,9 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "widget_tweaks",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
     "csp",
@@ -101,7 +106,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # An expired, revoked or unknown bearer token sent to the API: a 401 that
+    # says why, on every route (staffapi/auth.py).
+    "staffapi.auth.RefuseInvalidTokensMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Second factor: django-otp reads the session's device, then every admin URL
+    # waits for the code (twofactor/middleware.py, docs/second-factor.md).
+    "django_otp.middleware.OTPMiddleware",
+    "twofactor.middleware.SecondFactorMiddleware",
     "core.middleware.RefuseUnreadableRequestsMiddleware",
     "core.middleware.RefusedChangeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -248,6 +260,19 @@ AMORCE_WORKER_HEARTBEAT = float(os.environ.get("AMORCE_WORKER_HEARTBEAT", "10"))
 # address (never in production: only development and tests allow it).
 AMORCE_WEBHOOKS_TIMEOUT = float(os.environ.get("AMORCE_WEBHOOKS_TIMEOUT", "5"))
 AMORCE_WEBHOOKS_BACKOFF = [60, 300, 1800, 7200, 43200]
+
+# Antivirus (docs/antivirus.md): ClamAV's daemon at AMORCE_CLAMD scans every file
+# sent. On when AMORCE_ANTIVIRUS=on, or when AMORCE_CLAMD is given and
+# AMORCE_ANTIVIRUS is not "off".
+AMORCE_CLAMD = os.environ.get("AMORCE_CLAMD", "unix:///run/clamav/clamd.ctl")
+AMORCE_ANTIVIRUS = env_bool("AMORCE_ANTIVIRUS", "AMORCE_CLAMD" in os.environ)
+AMORCE_CLAMD_TIMEOUT = float(os.environ.get("AMORCE_CLAMD_TIMEOUT", "60"))
+# clamd's StreamMaxLength (Debian's default: 25M): a longer file is « impossible à analyser ».
+AMORCE_CLAMD_STREAM_MAX_LENGTH = int(
+    os.environ.get("AMORCE_CLAMD_STREAM_MAX_LENGTH", str(25 * 1024 * 1024))
+)
+# Seconds before each new try when clamd does not answer; then scan_pending.
+AMORCE_ANTIVIRUS_BACKOFF = [60, 300, 1800, 7200, 43200]
 AMORCE_WEBHOOKS_ALLOW_PRIVATE = env_bool("AMORCE_WEBHOOKS_ALLOW_PRIVATE", False)
 
 # Wagtail.
@@ -315,6 +340,21 @@ CORS_PREFLIGHT_MAX_AGE = 3600
 # for one username, or from one client address (counted in the cache).
 AMORCE_LOGIN_RATE_LIMIT = env_rate("AMORCE_LOGIN_RATE_LIMIT", "5/900")
 AMORCE_LOGIN_ADDRESS_RATE_LIMIT = env_rate("AMORCE_LOGIN_ADDRESS_RATE_LIMIT", "20/900")
+# Second factor (docs/second-factor.md): accounts that can read personal data
+# (holding one of AMORCE_2FA_PERMISSIONS, or superusers) must enrol a TOTP app
+# when AMORCE_REQUIRE_2FA is on (production's default); an account that has one
+# is always asked for its code. Wrong codes count like wrong passwords (the
+# limits above). django-otp's own per-device delays are off: one policy, ours.
+AMORCE_REQUIRE_2FA = env_bool("AMORCE_REQUIRE_2FA", False)
+AMORCE_2FA_PERMISSIONS = [
+    "forms.view_candidature",
+    "selection.sit_on_round",
+    "investigations.view_investigation",
+    "auth.change_user",
+]
+OTP_TOTP_ISSUER = WAGTAIL_SITE_NAME
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 # « Mot de passe oublié »: each request sends an email; N requests within S seconds
 # for one address typed, or from one client address, and further ones are refused.
 AMORCE_PASSWORD_RESET_RATE_LIMIT = env_rate(
@@ -396,7 +436,7 @@ AMORCE_PDF_WARM_UP = os.environ.get("AMORCE_PDF_WARM_UP", "0") == "1"
 # ZIPs of attachments past this many bytes of files (or past AMORCE_PDF_SYNC_LIMIT
 # dossiers, a PDF each) are made in the background.
 AMORCE_EXPORT_ZIP_SYNC_LIMIT = int(
-    os.environ.get("AMORCE_EXPORT_ZIP_SYNC_LIMIT", str(100 * 1024 * 1024))
+    os.environ.get("AMORCE_EXPORT_ZIP_SYNC_LIMIT", str(25 * 1024 * 1024))
 )
 # Spread (standard deviation, on 100) from which a dossier's scores count as a disagreement.
 AMORCE_DISAGREEMENT_SPREAD = float(os.environ.get("AMORCE_DISAGREEMENT_SPREAD", "15"))
@@ -414,3 +454,34 @@ LOGGING = {
         "amorce": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+# --- Sign-in with ProConnect (accounts/, docs/authentication.md) --------------
+# Off while PROCONNECT_CLIENT_ID is empty. The endpoints come from the discovery
+# document, unless given one by one.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.ProConnectBackend",
+]
+PROCONNECT_CLIENT_ID = os.environ.get("PROCONNECT_CLIENT_ID", "")
+PROCONNECT_CLIENT_SECRET = os.environ.get("PROCONNECT_CLIENT_SECRET", "")
+PROCONNECT_DISCOVERY_URL = os.environ.get("PROCONNECT_DISCOVERY_URL", "")
+PROCONNECT_ISSUER = os.environ.get("PROCONNECT_ISSUER", "")
+PROCONNECT_AUTHORIZATION_ENDPOINT = os.environ.get(
+    "PROCONNECT_AUTHORIZATION_ENDPOINT", ""
+)
+PROCONNECT_TOKEN_ENDPOINT = os.environ.get("PROCONNECT_TOKEN_ENDPOINT", "")
+PROCONNECT_USERINFO_ENDPOINT = os.environ.get("PROCONNECT_USERINFO_ENDPOINT", "")
+PROCONNECT_JWKS_ENDPOINT = os.environ.get("PROCONNECT_JWKS_ENDPOINT", "")
+PROCONNECT_END_SESSION_ENDPOINT = os.environ.get("PROCONNECT_END_SESSION_ENDPOINT", "")
+PROCONNECT_SCOPES = os.environ.get(
+    "PROCONNECT_SCOPES", "openid email given_name usual_name siret organizational_unit"
+)
+PROCONNECT_ACR_VALUES = os.environ.get("PROCONNECT_ACR_VALUES", "eidas1")
+PROCONNECT_CLAIMS = os.environ.get("PROCONNECT_CLAIMS", "")
+PROCONNECT_SIGN_ALGO = os.environ.get("PROCONNECT_SIGN_ALGO", "RS256")
+PROCONNECT_TIMEOUT = int(os.environ.get("PROCONNECT_TIMEOUT", "10"))
+# Break-glass: superusers may still sign in with their password on a site whose
+# « Connexion par mot de passe » is off.
+AMORCE_PASSWORD_LOGIN_BREAK_GLASS = (
+    os.environ.get("AMORCE_PASSWORD_LOGIN_BREAK_GLASS", "0") == "1"
+)

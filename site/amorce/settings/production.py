@@ -39,6 +39,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# Second factor: required of accounts that can read personal data, unless an
+# instance turns it off (AMORCE_REQUIRE_2FA=0, e.g. every admin uses ProConnect).
+AMORCE_REQUIRE_2FA = env_bool("AMORCE_REQUIRE_2FA", True)
+
 # Webhooks never reach the instance's own network (webhooks/targets.py): a URL
 # resolving to a private, loopback, link-local or reserved address is refused.
 AMORCE_WEBHOOKS_ALLOW_PRIVATE = False

@@ -12,6 +12,8 @@ STORAGES["staticfiles"]["BACKEND"] = (  # noqa: F405
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Second factor off unless a test turns it on (tests/twofactor/).
+AMORCE_REQUIRE_2FA = False
 # The tests' webhook receivers listen on 127.0.0.1.
 AMORCE_WEBHOOKS_ALLOW_PRIVATE = True
 WAGTAILADMIN_BASE_URL = "http://testserver"
@@ -25,3 +27,4 @@ _TEST_FILES = Path(tempfile.mkdtemp(prefix="amorce-tests-"))  # noqa: F405
 MEDIA_ROOT = _TEST_FILES / "media"
 PRIVATE_MEDIA_ROOT = _TEST_FILES / "private"
 STORAGES["private"]["OPTIONS"]["location"] = PRIVATE_MEDIA_ROOT  # noqa: F405
+AMORCE_ANTIVIRUS = False  # tests/antivirus starts its own clamd and turns it on

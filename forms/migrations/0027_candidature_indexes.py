@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("cms_pages", "0015_programme_key_figures"),
-        ("forms", "0024_candidature_form_use_steps"),
+        ("forms", "0026_candidature_sync_index"),
         migrations.swappable_dependency(settings.WAGTAIL_PAGE_MODEL),
     ]
 

@@ -1,0 +1,171 @@
+"""Sign-in with ProConnect: mozilla-django-oidc's backend, with ProConnect's rules.
+
+- The ID token's signature (the provider's keys), nonce, audience (our client
+  id) and issuer are checked; userinfo, which ProConnect signs too, likewise.
+- The account is the one whose address is the verified email, whatever its
+  case. No email, or ``email_verified`` false, is refused: ProConnect vouches
+  for its addresses by contract and sends no ``email_verified``, so only an
+  explicit « false » is a refusal (docs/authentication.md).
+- A new account gets no group, unless the site maps its email domain to one
+  (``EmailDomainGroup``).
+- For an applicant (the flow started from the applicant space) no account is
+  made: the verified address is handed back to the callback view.
+"""
+
+import logging
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.exceptions import SuspiciousOperation
+from django.db import transaction
+from django.utils.translation import gettext as _
+from mozilla_django_oidc.auth import OIDCAuthenticationBackend
+from wagtail.models import Site
+
+from . import provider
+from .models import EmailDomainGroup, ProConnectIdentity
+
+logger = logging.getLogger("accounts.proconnect")
+
+APPLICANT = "applicant"
+
+
+class ProConnectRefused(Exception):  # noqa: N818 - reads as what happened
+    """A sign-in refused, with the French sentence the person reads."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+def free_username(email):
+    User = get_user_model()
+    base = email.lower()[:140]
+    username, counter = base, 1
+    while User.objects.filter(username__iexact=username).exists():
+        counter += 1
+        username = f"{base}-{counter}"
+    return username
+
+
+class ProConnectBackend(OIDCAuthenticationBackend):
+    get_settings = staticmethod(provider.oidc_setting)
+
+    def __init__(self, *args, **kwargs):
+        # The library reads every endpoint here; Django makes a backend for each
+        # password sign-in too, which must not wait on ProConnect's discovery.
+        self.UserModel = get_user_model()
+
+    def __getattr__(self, name):
+        # OIDC_OP_TOKEN_ENDPOINT, OIDC_RP_CLIENT_ID…: read when the flow needs them.
+        if name == "OIDC_RP_IDP_SIGN_KEY":
+            return None  # the provider's keys come from its JWKS endpoint
+        if name.startswith(("OIDC_OP_", "OIDC_RP_")):
+            return provider.oidc_setting(name)
+        raise AttributeError(name)
+
+    def authenticate(self, request, **kwargs):
+        if request is None or not provider.enabled() or "nonce" not in kwargs:
+            return None  # a password sign-in, or ProConnect not configured here
+        return super().authenticate(request, **kwargs)
+
+    def verify_token(self, token, **kwargs):
+        payload = super().verify_token(token, **kwargs)
+        audience = payload.get("aud")
+        audiences = audience if isinstance(audience, list) else [audience]
+        if self.OIDC_RP_CLIENT_ID not in audiences:
+            raise SuspiciousOperation("Token issued for another client")
+        issuer = provider.setting("PROCONNECT_ISSUER")
+        if issuer and payload.get("iss") != issuer:
+            raise SuspiciousOperation("Token issued by another provider")
+        return payload
+
+    def verify_claims(self, claims):
+        if not claims.get("email"):
+            raise ProConnectRefused(
+                _(
+                    "ProConnect n'a pas transmis d'adresse électronique : la "
+                    "connexion est refusée."
+                )
+            )
+        if claims.get("email_verified") is False or claims.get("email_verified") in (
+            "false",
+            "0",
+        ):
+            raise ProConnectRefused(
+                _(
+                    "Votre fournisseur d'identité n'a pas vérifié votre adresse "
+                    "électronique : la connexion est refusée. Vérifiez-la auprès de "
+                    "lui, puis recommencez."
+                )
+            )
+        return True
+
+    def get_or_create_user(self, access_token, id_token, payload):
+        if getattr(self.request, "proconnect_purpose", None) == APPLICANT:
+            claims = self.get_userinfo(access_token, id_token, payload)
+            self.verify_claims(claims)
+            self.request.proconnect_applicant_email = claims["email"].strip()
+            return None
+        return super().get_or_create_user(access_token, id_token, payload)
+
+    def filter_users_by_claims(self, claims):
+        users = list(
+            self.UserModel.objects.filter(email__iexact=claims["email"].strip())[:2]
+        )
+        if len(users) > 1:
+            raise ProConnectRefused(
+                _(
+                    "Plusieurs comptes portent cette adresse électronique : "
+                    "demandez à l'équipe de n'en garder qu'un."
+                )
+            )
+        return users
+
+    @transaction.atomic
+    def create_user(self, claims):
+        email = claims["email"].strip()
+        user = self.UserModel.objects.create_user(
+            free_username(email),
+            email=email,
+            first_name=(claims.get("given_name") or "")[:150],
+            last_name=(claims.get("usual_name") or "")[:150],
+        )
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        site = Site.find_for_request(self.request)
+        domain = email.rsplit("@", 1)[-1].lower()
+        groups = Group.objects.filter(
+            pk__in=EmailDomainGroup.objects.filter(site=site, domain=domain).values(
+                "group"
+            )
+        )
+        user.groups.add(*groups)
+        logger.info(
+            "ProConnect: account %s created, groups %s",
+            user.pk,
+            [group.name for group in groups],
+        )
+        self.remember(user, claims)
+        return user
+
+    def update_user(self, user, claims):
+        if not user.is_active:
+            raise ProConnectRefused(
+                _("Ce compte est désactivé : demandez à l'équipe de le réactiver.")
+            )
+        self.remember(user, claims)
+        return user
+
+    def remember(self, user, claims):
+        ProConnectIdentity.objects.update_or_create(
+            user=user,
+            defaults={
+                "sub": str(claims.get("sub", ""))[:255],
+                "idp_id": str(claims.get("idp_id") or "")[:255],
+                "siret": str(claims.get("siret") or "").replace(" ", "")[:14],
+                "organizational_unit": str(claims.get("organizational_unit") or "")[
+                    :255
+                ],
+            },
+        )

@@ -1,0 +1,127 @@
+"""ProConnect's configuration: the instance's settings (``PROCONNECT_*``, read
+from the environment in settings/base.py), and the provider's endpoints read
+from its discovery document when ``PROCONNECT_DISCOVERY_URL`` is set.
+
+mozilla-django-oidc reads ``OIDC_*`` settings; our subclasses of its backend
+and views answer them from here (``oidc_setting``), so an instance configures
+ProConnect with a handful of variables and no ``OIDC_*`` at all.
+"""
+
+import json
+import logging
+import threading
+import time
+
+import requests
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+# A session opened by ProConnect says so (the second factor counts it as strong).
+AUTH_METHOD_KEY = "amorce_auth_method"
+PROCONNECT = "proconnect"
+
+logger = logging.getLogger("accounts.proconnect")
+
+DEFAULT_SCOPES = "openid email given_name usual_name siret organizational_unit"
+
+# The endpoints, by their setting and their name in the discovery document.
+ENDPOINTS = {
+    "PROCONNECT_AUTHORIZATION_ENDPOINT": "authorization_endpoint",
+    "PROCONNECT_TOKEN_ENDPOINT": "token_endpoint",
+    "PROCONNECT_USERINFO_ENDPOINT": "userinfo_endpoint",
+    "PROCONNECT_JWKS_ENDPOINT": "jwks_uri",
+    "PROCONNECT_END_SESSION_ENDPOINT": "end_session_endpoint",
+    "PROCONNECT_ISSUER": "issuer",
+}
+
+# mozilla-django-oidc's names -> ours.
+OIDC_NAMES = {
+    "OIDC_OP_AUTHORIZATION_ENDPOINT": "PROCONNECT_AUTHORIZATION_ENDPOINT",
+    "OIDC_OP_TOKEN_ENDPOINT": "PROCONNECT_TOKEN_ENDPOINT",
+    "OIDC_OP_USER_ENDPOINT": "PROCONNECT_USERINFO_ENDPOINT",
+    "OIDC_OP_JWKS_ENDPOINT": "PROCONNECT_JWKS_ENDPOINT",
+    "OIDC_RP_CLIENT_ID": "PROCONNECT_CLIENT_ID",
+    "OIDC_RP_CLIENT_SECRET": "PROCONNECT_CLIENT_SECRET",
+    "OIDC_RP_SIGN_ALGO": "PROCONNECT_SIGN_ALGO",
+    "OIDC_RP_SCOPES": "PROCONNECT_SCOPES",
+    "OIDC_TIMEOUT": "PROCONNECT_TIMEOUT",
+}
+FIXED = {
+    "OIDC_AUTHENTICATION_CALLBACK_URL": "proconnect_callback",
+    "OIDC_STORE_ID_TOKEN": True,  # for the logout at the provider (id_token_hint)
+    "OIDC_USE_NONCE": True,
+    "OIDC_CREATE_USER": True,
+    "OIDC_VERIFY_SSL": True,
+}
+DEFAULTS = {
+    "PROCONNECT_SIGN_ALGO": "RS256",
+    "PROCONNECT_SCOPES": DEFAULT_SCOPES,
+    "PROCONNECT_TIMEOUT": 10,
+    "PROCONNECT_ACR_VALUES": "eidas1",
+    "PROCONNECT_CLAIMS": "",
+}
+
+_discovered = {}  # discovery URL -> (fetched at, document)
+_lock = threading.Lock()
+DISCOVERY_TTL = 3600
+
+
+def enabled():
+    """Whether this instance has ProConnect (a client id is set)."""
+    return bool(getattr(settings, "PROCONNECT_CLIENT_ID", ""))
+
+
+def discovery():
+    """The provider's discovery document (kept an hour), or {} without a discovery URL."""
+    url = getattr(settings, "PROCONNECT_DISCOVERY_URL", "")
+    if not url:
+        return {}
+    with _lock:
+        fetched = _discovered.get(url)
+        if fetched and time.monotonic() - fetched[0] < DISCOVERY_TTL:
+            return fetched[1]
+    response = requests.get(url, timeout=setting("PROCONNECT_TIMEOUT"))
+    response.raise_for_status()
+    document = response.json()
+    with _lock:
+        _discovered[url] = (time.monotonic(), document)
+    return document
+
+
+def setting(name):
+    """A ProConnect setting: the instance's, else the discovery document's, else our default."""
+    value = getattr(settings, name, None)
+    if value in (None, "") and name in ENDPOINTS:
+        value = discovery().get(ENDPOINTS[name])
+    if value in (None, ""):
+        value = DEFAULTS.get(name, value)
+    return value
+
+
+def oidc_setting(attr, *default):
+    """mozilla-django-oidc's ``get_settings``, answered from the ProConnect settings."""
+    if attr in FIXED:
+        return FIXED[attr]
+    if attr in OIDC_NAMES:
+        value = setting(OIDC_NAMES[attr])
+        if value in (None, "") and not default:
+            raise ImproperlyConfigured(
+                f"{OIDC_NAMES[attr]} manque : voir docs/authentication.md."
+            )
+        return value if value not in (None, "") else default[0]
+    if attr == "OIDC_AUTH_REQUEST_EXTRA_PARAMS":
+        return extra_params()
+    if default:
+        return getattr(settings, attr, default[0])
+    return getattr(settings, attr)
+
+
+def extra_params():
+    """ProConnect's additions to the authorization request: acr_values, claims."""
+    params = {}
+    if acr := setting("PROCONNECT_ACR_VALUES"):
+        params["acr_values"] = acr
+    if claims := setting("PROCONNECT_CLAIMS"):
+        json.loads(claims)  # a typo fails here, not at the provider
+        params["claims"] = claims
+    return params

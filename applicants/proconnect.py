@@ -1,0 +1,91 @@
+"""Resuming with ProConnect, where a site enables it: instead of a link sent by
+email, the applicant signs in with ProConnect and this browser opens the drafts
+and dossiers of the verified address on this site, as a link would
+(``forms.access.grant``). No account is made for an applicant."""
+
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from wagtail.models import Site
+
+from accounts import provider
+from accounts.backends import APPLICANT
+from accounts.views import (
+    ProConnectSignInView,
+    sign_in_settings,
+    verified_applicant_email,
+)
+from cms_pages.models import CallStatus
+from forms.access import grant
+from forms.models import Candidature, Draft
+
+
+def applicant_proconnect_enabled(request):
+    return provider.enabled() and sign_in_settings(request).applicant_proconnect
+
+
+class ApplicantProConnectView(ProConnectSignInView):
+    purpose = APPLICANT
+
+    def allowed(self, request):
+        return applicant_proconnect_enabled(request)
+
+    def next_url(self, request):
+        return reverse("applicants:mine")
+
+    def failure_url(self, request):
+        return reverse("applicants:new_link")
+
+
+def dossiers_of(email, site):
+    """The open drafts and the dossiers of ``email`` on ``site`` (as the links email)."""
+    under_site = {"call__path__startswith": site.root_page.path} if site else {}
+    drafts = [
+        draft
+        for draft in Draft.objects.filter(email__iexact=email, **under_site)
+        .select_related("call")
+        .order_by("created_at")
+        if draft.call.status == CallStatus.OPEN
+    ]
+    candidatures = list(
+        Candidature.objects.filter(
+            applicant_email__iexact=email, anonymised_at=None, **under_site
+        )
+        .select_related("call")
+        .order_by("submit_time")
+    )
+    return drafts, candidatures
+
+
+@never_cache
+def mine(request):
+    """The drafts and dossiers of the address ProConnect verified, opened for this browser."""
+    email = verified_applicant_email(request)
+    if email is None or not applicant_proconnect_enabled(request):
+        return HttpResponseRedirect(reverse("applicants:new_link"))
+    drafts, candidatures = dossiers_of(email, Site.find_for_request(request))
+    items = []
+    for draft in drafts:
+        grant(request, "drafts", draft.pk)
+        items.append(
+            {
+                "title": _("Brouillon — %(call)s") % {"call": draft.call.title},
+                "url": draft.page.get_url(request) + f"?brouillon={draft.pk}",
+            }
+        )
+    for candidature in candidatures:
+        grant(request, "candidatures", candidature.pk)
+        items.append(
+            {
+                "title": _("Dossier %(reference)s — %(call)s")
+                % {"reference": candidature.reference, "call": candidature.call.title},
+                "url": reverse("applicants:dossier", args=[candidature.reference]),
+            }
+        )
+    response = TemplateResponse(
+        request, "applicants/mine.html", {"email": email, "items": items}
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
