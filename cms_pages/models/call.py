@@ -339,7 +339,17 @@ class CallPage(ClosingMixin, IntroductionMixin, Page):  # noqa: DJ008 (Page give
             url_parts = self.get_url_parts(request)
             if site is not None and url_parts and url_parts[0] == site.pk:
                 self.site_identity = SiteIdentity.for_request(request)
+                self._request_site = site
         return self.site_identity
+
+    def get_site(self):
+        """Wagtail's, or the request's site once ``site_identity_for`` found the call on it.
+
+        A submission's webhook and emails then name the site without reading the
+        site's root paths and the site again.
+        """
+        site = self.__dict__.get("_request_site")
+        return site if site is not None else super().get_site()
 
     @property
     def key_dates(self):

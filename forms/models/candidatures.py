@@ -215,11 +215,13 @@ class Candidature(AbstractFormSubmission):
     """
 
     # Wagtail's submission goes with its page; a candidature outlives its form.
+    # No index of its own: the (page, content_digest) index leads with it.
     page = models.ForeignKey(
         "wagtailcore.Page",
         verbose_name=_("formulaire"),
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     # No index of its own: the (call, status) and (call, submit_time) indexes lead with it.
     call = models.ForeignKey(
@@ -256,9 +258,8 @@ class Candidature(AbstractFormSubmission):
     )
     # What was sent (identity and answers), hashed: the same candidature sent
     # again (the browser's Back, then « Envoyer ») is found, not stored twice.
-    content_digest = models.CharField(
-        max_length=64, blank=True, editable=False, db_index=True
-    )
+    # Searched with its form (``sent_again``): indexed with the page, below.
+    content_digest = models.CharField(max_length=64, blank=True, editable=False)
     confirmation_sent_at = models.DateTimeField(
         _("accusé de réception envoyé le"), null=True, blank=True
     )
@@ -288,8 +289,20 @@ class Candidature(AbstractFormSubmission):
                 fields=["-submit_time", "-id"], name="candidature_newest_first"
             ),
             models.Index(fields=["applicant_email"]),
-            models.Index(fields=["call", "email_key"]),
-            models.Index(fields=["call", "identity_key"]),
+            # Possible duplicates: each key's window (``_sharing``) reads the
+            # call's keys and ids from the index alone, not from the rows.
+            models.Index(
+                fields=["call", "email_key", "id"], name="candidature_email_key"
+            ),
+            models.Index(
+                fields=["call", "identity_key", "id"], name="candidature_identity_key"
+            ),
+            # The same answers sent again to a form (``sent_again``): one step in
+            # the index, whatever the form's number of candidatures (SQLite
+            # otherwise read every candidature of the page through its own index).
+            models.Index(
+                fields=["page", "content_digest"], name="candidature_page_digest"
+            ),
             # The staff API's sync order and cursor (updated_at, then id).
             models.Index(fields=["updated_at", "id"], name="candidature_sync"),
         ]

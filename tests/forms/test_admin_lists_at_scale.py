@@ -197,7 +197,10 @@ def test_decision_emails_count_every_status_in_flat_queries(client, call, form_p
     grow(30)
     many, _response = queries_for(client, url)
     assert many == few
-    counted = counts_by_status(call, NOTIFIED_STATUSES)
+    with CaptureQueriesContext(connection) as counting:
+        counted = counts_by_status(call, NOTIFIED_STATUSES)
+    # One read of the call's candidatures, the emails counted in it.
+    assert len(counting.captured_queries) == 1
     for status in NOTIFIED_STATUSES:
         emails = Notification.objects.filter(candidature__call=call, status=status)
         assert counted[status] == {

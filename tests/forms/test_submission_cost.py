@@ -10,8 +10,10 @@ import logging
 
 import pytest
 from django.db import DatabaseError, connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 from wagtail.models import Page
 
 from forms.builder import issue_token
@@ -32,6 +34,13 @@ pytestmark = pytest.mark.django_db
 # (production writes its row in the transaction, without a savepoint).
 SUBMISSION_QUERIES = 19
 
+# Production's task queue (rows of this database, ``django_tasks_db``): the
+# emails' task row is written in the candidature's transaction, bare (no
+# savepoint), and after the commit the site's webhooks are looked up (one
+# query: the call's site is the request's, not read again).
+SUBMISSION_QUERIES_WITH_TASK_ROWS = SUBMISSION_QUERIES + 2
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
 
 def post(client, page, **overrides):
     return client.post(page.url, answers(jeton=issue_token(page), **overrides))
@@ -46,6 +55,69 @@ def test_a_submission_costs_a_fixed_number_of_queries(client, form_page):
     assert Candidature.objects.count() == 2
     sql = "\n".join(query["sql"] for query in queries.captured_queries)
     assert len(queries.captured_queries) == SUBMISSION_QUERIES, sql
+
+
+@override_settings(TASKS=DATABASE_TASKS)
+def test_with_the_database_task_queue_a_submission_costs_two_more(
+    client, form_page, django_capture_on_commit_callbacks
+):
+    """The emails' task row and the webhooks' lookup: two queries, no savepoint
+    around the task, no second reading of the call's site."""
+    post(client, form_page, le_probleme="Un premier problème")
+    with (
+        CaptureQueriesContext(connection) as queries,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = post(client, form_page, le_probleme="Un second problème")
+    assert response.status_code == 200
+    assert DBTaskResult.objects.count() == 2
+    sql = "\n".join(query["sql"] for query in queries.captured_queries)
+    assert len(queries.captured_queries) == SUBMISSION_QUERIES_WITH_TASK_ROWS, sql
+    assert "wagtailcore_site" not in sql.split("forms_candidature", 1)[1], sql
+
+
+def refuse_task_rows():
+    """The database itself refuses every task row (as a lock timeout or a tasks
+    table not migrated would), for the rest of the test's transaction."""
+    table = DBTaskResult._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE FUNCTION amorce_refuse_row() RETURNS trigger AS "
+                "$$ BEGIN RAISE EXCEPTION 'task rows refused'; END $$ "
+                "LANGUAGE plpgsql"
+            )
+            cursor.execute(
+                f"CREATE TRIGGER amorce_refuse BEFORE INSERT ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION amorce_refuse_row()"
+            )
+        else:
+            cursor.execute(
+                f"CREATE TEMP TRIGGER amorce_refuse BEFORE INSERT ON {table} "
+                "BEGIN SELECT RAISE(ABORT, 'task rows refused'); END"
+            )
+
+
+@override_settings(TASKS=DATABASE_TASKS)
+def test_a_task_row_refused_by_the_database_loses_no_candidature(
+    client, form_page, caplog
+):
+    """Written bare, the task row refused by the database spoils the transaction
+    (on PostgreSQL): it is rolled back and made again, the row in a savepoint.
+    The candidature is stored under the next number, none skipped, and its
+    emails left to ``retry_candidature_emails``."""
+    post(client, form_page, le_probleme="Premier")
+    refuse_task_rows()
+    with caplog.at_level(logging.ERROR, logger="amorce.forms"):
+        response = post(client, form_page, le_probleme="Deuxième")
+    assert response.status_code == 200
+    first, second = Candidature.objects.order_by("pk")
+    assert first.reference.endswith("-0001")
+    assert second.form_data["le_probleme"] == "Deuxième"
+    assert second.reference.endswith("-0002")
+    assert second.reference in response.content.decode()
+    assert f"candidature {second.pk}" in caplog.text
+    assert DBTaskResult.objects.count() == 1  # the first one's only
 
 
 def test_a_failed_submission_gives_its_reference_back(client, form_page, monkeypatch):
