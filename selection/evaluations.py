@@ -10,7 +10,8 @@ shows in the ranking, and the member submits it again.
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models.signals import post_save
+from django.db.models import DEFERRED
+from django.db.models.signals import post_save, pre_save
 from django.dispatch import Signal, receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +27,22 @@ ACTION_REOPENED = "amorce.evaluation.reopened"
 # team's spreadsheet import, a shell): once, when ``submitted_at`` is set on
 # an evaluation that was not submitted when read (or is new).
 evaluation_submitted = Signal()
+
+
+@receiver(pre_save, sender=Evaluation, dispatch_uid="selection.evaluation_read_state")
+def read_submission_state(sender, instance, raw=False, **kwargs):
+    """An evaluation read without ``submitted_at`` (``.only()``, ``.defer()``) does
+    not know whether it was submitted: asked of the database before it changes."""
+    if (
+        not raw
+        and instance.pk
+        and getattr(instance, "submitted_when_read", None) is DEFERRED
+    ):
+        instance.submitted_when_read = (
+            Evaluation.objects.filter(pk=instance.pk)
+            .values_list("submitted_at", flat=True)
+            .first()
+        )
 
 
 @receiver(post_save, sender=Evaluation, dispatch_uid="selection.evaluation_submitted")

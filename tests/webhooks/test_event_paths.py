@@ -198,6 +198,29 @@ def test_a_member_submitting_sends_one_event(review_round, endpoint, receiver):
     assert len(events(receiver, "evaluation.submitted")) == 1
 
 
+def test_an_evaluation_read_without_its_submission_time_is_announced_once(
+    review_round, endpoint, receiver
+):
+    """A shell or a script that reads an evaluation with ``.only()`` and submits it:
+    the event goes out, once."""
+    candidature = review_round.candidatures.first()
+    member = review_round.memberships.get().user
+    draft = Evaluation.objects.create(
+        round=review_round, candidature=candidature, member=member, comment="Brouillon"
+    )
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        evaluation = Evaluation.objects.only("pk", "comment").get(pk=draft.pk)
+        evaluation.submitted_at = timezone.now()
+        evaluation.save()
+    assert len(events(receiver, "evaluation.submitted")) == 1
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        again = Evaluation.objects.defer("submitted_at").get(pk=draft.pk)
+        again.comment = "Corrigé"
+        again.submitted_at = timezone.now()
+        again.save()
+    assert len(events(receiver, "evaluation.submitted")) == 1, "already submitted"
+
+
 def test_a_status_changed_on_screen_or_by_import_sends_one_event_each(
     programme_client, form_page, endpoint, receiver
 ):
