@@ -2,8 +2,12 @@
 
 - The ID token's signature (the provider's keys), nonce, audience (our client
   id) and issuer are checked; userinfo, which ProConnect signs too, likewise.
-- The account is the one whose address is the verified email, whatever its
-  case. No email, or ``email_verified`` false, is refused: ProConnect vouches
+- The issuer is always checked (the discovered one, or PROCONNECT_ISSUER), and
+  userinfo's ``sub`` must be the ID token's (OpenID Connect Core 5.3.2).
+- The account is the one already linked to this ``sub`` of this issuer; else
+  the one whose address is the verified email, whatever its case, unless that
+  account is linked to another ``sub`` of the same issuer (an address given
+  to someone else does not hand over the account: refused). No email, or ``email_verified`` false, is refused: ProConnect vouches
   for its addresses by contract and sends no ``email_verified``, so only an
   explicit « false » is a refusal (docs/authentication.md).
 - A new account gets no group, unless the site maps its email domain to one
@@ -75,10 +79,24 @@ class ProConnectBackend(OIDCAuthenticationBackend):
         audiences = audience if isinstance(audience, list) else [audience]
         if self.OIDC_RP_CLIENT_ID not in audiences:
             raise SuspiciousOperation("Token issued for another client")
-        issuer = provider.setting("PROCONNECT_ISSUER")
-        if issuer and payload.get("iss") != issuer:
+        if payload.get("iss") != provider.issuer():
             raise SuspiciousOperation("Token issued by another provider")
         return payload
+
+    def get_userinfo(self, access_token, id_token, payload):
+        claims = super().get_userinfo(access_token, id_token, payload)
+        if str(claims.get("sub", "")) != str(payload.get("sub", "")) or not claims.get(
+            "sub"
+        ):
+            logger.warning("ProConnect: userinfo's sub is not the ID token's")
+            raise ProConnectRefused(
+                _(
+                    "La réponse de ProConnect n'a pas pu être vérifiée : la "
+                    "connexion est refusée. Recommencez ; si cela se répète, "
+                    "prévenez l'équipe."
+                )
+            )
+        return claims
 
     def verify_claims(self, claims):
         if not claims.get("email"):
@@ -102,6 +120,9 @@ class ProConnectBackend(OIDCAuthenticationBackend):
         return True
 
     def get_or_create_user(self, access_token, id_token, payload):
+        self.id_claims = payload
+        # Whether the provider checked more than one factor: read by the callback.
+        self.request.proconnect_strong = provider.strong(payload)
         if getattr(self.request, "proconnect_purpose", None) == APPLICANT:
             claims = self.get_userinfo(access_token, id_token, payload)
             self.verify_claims(claims)
@@ -109,7 +130,20 @@ class ProConnectBackend(OIDCAuthenticationBackend):
             return None
         return super().get_or_create_user(access_token, id_token, payload)
 
+    def issuer_and_sub(self):
+        return str(self.id_claims["iss"])[:255], str(self.id_claims["sub"])[:255]
+
     def filter_users_by_claims(self, claims):
+        issuer, sub = self.issuer_and_sub()
+        # Legacy links, made before the issuer was kept, have an empty one.
+        linked = (
+            ProConnectIdentity.objects.filter(sub=sub, issuer__in=[issuer, ""])
+            .select_related("user")
+            .order_by("-issuer")
+            .first()
+        )
+        if linked is not None:
+            return [linked.user]
         users = list(
             self.UserModel.objects.filter(email__iexact=claims["email"].strip())[:2]
         )
@@ -118,6 +152,21 @@ class ProConnectBackend(OIDCAuthenticationBackend):
                 _(
                     "Plusieurs comptes portent cette adresse électronique : "
                     "demandez à l'équipe de n'en garder qu'un."
+                )
+            )
+        identity = ProConnectIdentity.objects.filter(user__in=users).first()
+        if identity and identity.sub != sub and identity.issuer in (issuer, ""):
+            logger.warning(
+                "ProConnect: account %s is linked to another sub of %s; refused",
+                identity.user_id,
+                issuer,
+            )
+            raise ProConnectRefused(
+                _(
+                    "Le compte qui porte cette adresse électronique est lié à une "
+                    "autre identité ProConnect : la connexion est refusée. Si "
+                    "l'adresse vous a été attribuée récemment, demandez à l'équipe "
+                    "de vous créer un compte."
                 )
             )
         return users
@@ -158,10 +207,12 @@ class ProConnectBackend(OIDCAuthenticationBackend):
         return user
 
     def remember(self, user, claims):
+        issuer, sub = self.issuer_and_sub()
         ProConnectIdentity.objects.update_or_create(
             user=user,
             defaults={
-                "sub": str(claims.get("sub", ""))[:255],
+                "issuer": issuer,
+                "sub": sub,
                 "idp_id": str(claims.get("idp_id") or "")[:255],
                 "siret": str(claims.get("siret") or "").replace(" ", "")[:14],
                 "organizational_unit": str(claims.get("organizational_unit") or "")[

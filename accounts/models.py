@@ -107,6 +107,9 @@ class ProConnectIdentity(models.Model):
         related_name="proconnect",
         verbose_name=_("utilisateur"),
     )
+    issuer = models.CharField(
+        _("émetteur (iss)"), max_length=255, blank=True, default=""
+    )
     sub = models.CharField(_("identifiant ProConnect (sub)"), max_length=255)
     idp_id = models.CharField(_("fournisseur d'identité"), max_length=255, blank=True)
     siret = models.CharField(_("SIRET"), max_length=14, blank=True)
@@ -120,6 +123,7 @@ class ProConnectIdentity(models.Model):
         verbose_name = _("identité ProConnect")
         verbose_name_plural = _("identités ProConnect")
         ordering = ["-last_seen_at"]
+        indexes = [models.Index(fields=["sub"], name="proconnect_sub")]
 
     def __str__(self):
         return str(self.user)

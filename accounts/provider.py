@@ -16,8 +16,11 @@ import requests
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-# A session opened by ProConnect says so (the second factor counts it as strong).
+# A session opened by ProConnect says so; and, when the ID token's ``acr`` (or
+# ``amr``) shows the provider checked more than one factor, that it is strong:
+# the second factor then counts it as given (twofactor/policy.py).
 AUTH_METHOD_KEY = "amorce_auth_method"
+AUTH_STRONG_KEY = "amorce_auth_strong"
 PROCONNECT = "proconnect"
 
 logger = logging.getLogger("accounts.proconnect")
@@ -59,6 +62,8 @@ DEFAULTS = {
     "PROCONNECT_TIMEOUT": 10,
     "PROCONNECT_ACR_VALUES": "eidas1",
     "PROCONNECT_CLAIMS": "",
+    # ProConnect's levels: eidas1 is one factor; eidas2 and eidas3 are more.
+    "PROCONNECT_STRONG_ACR_VALUES": "eidas2 eidas3",
 }
 
 _discovered = {}  # discovery URL -> (fetched at, document)
@@ -98,6 +103,21 @@ def setting(name):
     return value
 
 
+def issuer():
+    """The issuer the ID tokens must name: always checked.
+
+    With a discovery document, its ``issuer`` (or PROCONNECT_ISSUER if set);
+    with the endpoints given one by one, PROCONNECT_ISSUER must be set.
+    """
+    value = setting("PROCONNECT_ISSUER")
+    if not value:
+        raise ImproperlyConfigured(
+            "PROCONNECT_ISSUER is required when the endpoints are set one by one "
+            "(or the discovery document has no issuer): see docs/authentication.md."
+        )
+    return value
+
+
 def oidc_setting(attr, *default):
     """mozilla-django-oidc's ``get_settings``, answered from the ProConnect settings."""
     if attr in FIXED:
@@ -125,3 +145,25 @@ def extra_params():
         json.loads(claims)  # a typo fails here, not at the provider
         params["claims"] = claims
     return params
+
+
+def strong_levels():
+    """The ``acr`` values that count as a second factor (PROCONNECT_STRONG_ACR_VALUES)."""
+    levels = setting("PROCONNECT_STRONG_ACR_VALUES")
+    if isinstance(levels, str):
+        levels = levels.replace(",", " ").split()
+    return set(levels or ())
+
+
+def strong(id_claims):
+    """Whether the ID token says the provider checked more than one factor.
+
+    Its ``acr`` is one of the strong levels, or its ``amr`` names « mfa »; an
+    absent or single-factor ``acr`` (« eidas1 », ProConnect's default) is not.
+    """
+    if id_claims.get("acr") in strong_levels():
+        return True
+    amr = id_claims.get("amr") or []
+    if isinstance(amr, str):
+        amr = [amr]
+    return "mfa" in amr

@@ -1,8 +1,14 @@
 """The admin's sign-in page (password and/or ProConnect), the ProConnect flow
 (mozilla-django-oidc's views, subclassed) and the sign-out at the provider.
 
-A session opened by ProConnect carries ``amorce_auth_method = "proconnect"``:
-the second factor counts it as already strong.
+A session opened by ProConnect carries ``amorce_auth_method = "proconnect"``,
+and ``amorce_auth_strong = True`` only when the ID token's ``acr`` (or ``amr``)
+shows more than one factor (``provider.strong``): the second factor counts
+only such a session as already strong.
+
+Whether a password may be used is decided for the person, not for the host
+the form is posted to: refused if any site they work on has switched it off
+(``password_refused``).
 """
 
 import logging
@@ -16,7 +22,6 @@ from django.contrib import messages
 from django.core.exceptions import (
     ImproperlyConfigured,
     SuspiciousOperation,
-    ValidationError,
 )
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
@@ -30,12 +35,12 @@ from mozilla_django_oidc.views import (
 from wagtail.admin.views.account import LogoutView
 from wagtail.models import Site
 
-from core.security import ThrottledLoginView
+from core.security import LOGIN_FAILURES, ThrottledLoginView
 
 from . import provider
 from .backends import APPLICANT, ProConnectRefused
 from .models import SignInSettings
-from .provider import AUTH_METHOD_KEY, PROCONNECT
+from .provider import AUTH_METHOD_KEY, AUTH_STRONG_KEY, PROCONNECT
 
 logger = logging.getLogger("accounts.proconnect")
 
@@ -53,13 +58,30 @@ def break_glass():
     return bool(getattr(settings, "AMORCE_PASSWORD_LOGIN_BREAK_GLASS", False))
 
 
-def verified_applicant_email(request):
-    """The address ProConnect verified for this browser's applicant, while it lasts."""
-    held = request.session.get(APPLICANT_SESSION_KEY)
-    age = getattr(settings, "AMORCE_APPLICANT_SESSION_AGE", 12 * 3600)
-    if not held or time.time() - held.get("at", 0) > age:
-        return None
-    return held.get("email")
+def sites_of(user):
+    """The sites ``user`` works on, through their groups (as cms_pages.sites.sites_of).
+
+    accounts sits beside cms_pages, so it reads ``SiteGroup`` through the
+    relation's name rather than by importing it.
+    """
+    return Site.objects.filter(amorce_groups__group__user=user).distinct()
+
+
+def password_refused(user, request):
+    """Whether ``user`` may not sign in with a password, wherever the form is posted.
+
+    Refused if a site they work on switched « Connexion par mot de passe » off
+    (for someone tied to no site yet: this host's site). A superuser works on
+    every site: refused if any site switched it off, unless break-glass.
+    """
+    off = SignInSettings.objects.filter(password_login=False)
+    if user.is_superuser:
+        return off.exists() and not break_glass()
+    sites = sites_of(user)
+    if not sites.exists():
+        host = Site.find_for_request(request)
+        return host is not None and off.filter(site=host).exists()
+    return off.filter(site__in=sites).exists()
 
 
 # --- Sign-in page -------------------------------------------------------------
@@ -78,23 +100,31 @@ class SignInView(ThrottledLoginView):
 
     def get_form_class(self):
         base = super().get_form_class()
-        if self.password_mode() != "break-glass":
-            return base
+        request = self.request
 
-        class BreakGlassLoginForm(base):
+        class PersonLoginForm(base):
             def clean(form):
                 cleaned = super().clean()
                 user = form.get_user()
-                if user is not None and not user.is_superuser:
-                    raise ValidationError(password_off_message(), code="password_off")
+                if user is not None and password_refused(user, request):
+                    # The same answer as a wrong password, counted as a failure:
+                    # the refusal must not tell that the password was right.
+                    logger.warning(
+                        "Password sign-in refused: switched off on a site of user %s",
+                        user.pk,
+                    )
+                    LOGIN_FAILURES.record(request, cleaned.get("username", ""))
+                    form.user_cache = None
+                    raise form.get_invalid_login_error()
                 return cleaned
 
-        return BreakGlassLoginForm
+        return PersonLoginForm
 
     def form_valid(self, form):
         # Signing in again with a password, in a session ProConnect opened for the
         # same person, must not keep its mark: the second factor is asked again.
         self.request.session.pop(AUTH_METHOD_KEY, None)
+        self.request.session.pop(AUTH_STRONG_KEY, None)
         return super().form_valid(form)
 
     def post(self, request, *args, **kwargs):
@@ -162,6 +192,7 @@ class ProConnectSignInView(OIDCAuthenticationRequestView):
         if not self.allowed(request):
             raise Http404
         try:
+            provider.issuer()  # no sign-in whose tokens' issuer could not be checked
             response = super().get(request)
         except (requests.RequestException, ValueError, ImproperlyConfigured):
             logger.exception("ProConnect: no authorization endpoint")
@@ -244,6 +275,9 @@ class ProConnectCallbackView(OIDCAuthenticationCallbackView):
     def login_success(self):
         response = super().login_success()
         self.request.session[AUTH_METHOD_KEY] = PROCONNECT
+        self.request.session[AUTH_STRONG_KEY] = bool(
+            getattr(self.request, "proconnect_strong", False)
+        )
         if not self.user.has_perm("wagtailadmin.access_admin"):
             messages.info(
                 self.request,

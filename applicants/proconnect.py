@@ -3,6 +3,9 @@ email, the applicant signs in with ProConnect and this browser opens the drafts
 and dossiers of the verified address on this site, as a link would
 (``forms.access.grant``). No account is made for an applicant."""
 
+import time
+
+from django.conf import settings
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -13,13 +16,22 @@ from wagtail.models import Site
 from accounts import provider
 from accounts.backends import APPLICANT
 from accounts.views import (
+    APPLICANT_SESSION_KEY,
     ProConnectSignInView,
     sign_in_settings,
-    verified_applicant_email,
 )
 from cms_pages.models import CallStatus
 from forms.access import grant
 from forms.models import Candidature, Draft
+
+
+def verified_applicant_email(request):
+    """The address ProConnect verified for this browser's applicant, while it lasts."""
+    held = request.session.get(APPLICANT_SESSION_KEY)
+    age = getattr(settings, "AMORCE_APPLICANT_SESSION_AGE", 12 * 3600)
+    if not held or time.time() - held.get("at", 0) > age:
+        return None
+    return held.get("email")
 
 
 def applicant_proconnect_enabled(request):

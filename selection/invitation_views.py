@@ -4,7 +4,10 @@ Outside the admin's sign-in (the person has no password yet). Opening the
 page (a GET, which mail scanners also do) changes nothing; setting the
 password (a POST) uses the link, signs the person in and lands on « Mes
 évaluations ». A link that opens nothing says why, and that the team can
-send a new one.
+send a new one. Where passwords are off (a site of the person, or the call's
+site, switched « Connexion par mot de passe » off), no password is set here:
+the page sends to the sign-in (ProConnect), which accepts the invitation
+(selection/receivers.py).
 """
 
 import contextlib
@@ -20,6 +23,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
+from accounts.models import SignInSettings
+from accounts.views import password_refused
 from cms_pages.models import SiteIdentity
 
 from .invitations import (
@@ -62,6 +67,15 @@ class JuryInvitationView(TemplateView):
             self.refusal = refused.kind
         return super().dispatch(request, *args, **kwargs)
 
+    def password_off(self):
+        """Whether this person may not get a password here (ProConnect only)."""
+        user = self.invitation.user
+        site = self.invitation.round.call.get_site()
+        return password_refused(user, self.request) or (
+            site is not None
+            and SignInSettings.objects.filter(site=site, password_login=False).exists()
+        )
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         login_url = "{}?{}".format(
@@ -81,6 +95,7 @@ class JuryInvitationView(TemplateView):
             return context
         user = self.invitation.user
         context.update(
+            password_off=self.password_off(),
             invitation=self.invitation,
             review_round=self.invitation.round,
             username=user.get_username(),
@@ -114,6 +129,14 @@ class JuryInvitationView(TemplateView):
         if self.refusal:
             return self.render_to_response(self.get_context_data(), status=410)
         user = self.invitation.user
+        if self.password_off():
+            context = self.get_context_data()
+            context["password_refused"] = _(
+                "La connexion par mot de passe est désactivée pour ce compte : "
+                "aucun mot de passe n'est enregistré. Connectez-vous avec "
+                "ProConnect : votre invitation sera acceptée."
+            )
+            return self.render_to_response(context, status=403)
         if user.has_usable_password():
             # Their password is theirs: the link does not replace it.
             return self.render_to_response(self.get_context_data(), status=409)

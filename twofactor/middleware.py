@@ -1,8 +1,9 @@
 """Holds every admin URL of a session that still owes its second factor.
 
 After the password (Wagtail's sign-in, unchanged), the session is signed in
-but not verified: each admin URL but a few (sign-out, the verification and
-enrolment pages, the password reset and the jury invitation) redirects to
+but not verified: each admin URL but what finishing the second factor or signing out needs (sign-out, the
+verification and enrolment pages, the password reset, the icons and
+translations they load) redirects to
 the code page, or to the enrolment page for an account that must have a
 second factor and has none. Must come after django-otp's ``OTPMiddleware``.
 The API is not concerned: it authenticates by token, never by session.
@@ -25,7 +26,9 @@ OPEN_PATHS = (
     "twofactor_verify",
     "twofactor_enrol",
 )
-OPEN_PREFIXES = ("password_reset/", "invitation-jury/")
+# Not the jury invitation: opened by a session owing its code, it would accept
+# that person's invitations before the code is given.
+OPEN_PREFIXES = ("password_reset/",)
 
 
 class SecondFactorMiddleware:

@@ -6,16 +6,20 @@ rather than group names: a site's own groups (« Jury — Mer ») hold the same
 permissions as the starting ones. Superusers read everything. The list is
 ``AMORCE_2FA_PERMISSIONS``.
 
-A session signed in through ProConnect is already strong (the provider asked
-for its own factors): ``accounts``' sign-in marks it with
-``session["amorce_auth_method"] = "proconnect"`` and a password sign-in clears it.
+A session signed in through ProConnect is already strong only when the ID
+token showed more than one factor (``acr`` in PROCONNECT_STRONG_ACR_VALUES,
+eidas2 or eidas3 by default, or ``amr`` naming « mfa »): ``accounts``' sign-in
+then marks it with ``session["amorce_auth_strong"] = True`` beside
+``session["amorce_auth_method"] = "proconnect"``. At ProConnect's default
+level (eidas1, one factor) the session owes its code as after a password.
+A password sign-in clears both marks.
 """
 
 from django.conf import settings
 from django_otp import user_has_device
 
 from accounts.provider import AUTH_METHOD_KEY as AUTH_METHOD_SESSION_KEY
-from accounts.provider import PROCONNECT
+from accounts.provider import AUTH_STRONG_KEY, PROCONNECT
 
 STRONG_AUTH_METHODS = {PROCONNECT}
 
@@ -35,8 +39,11 @@ def has_device(user):
 
 
 def signed_in_strongly(request):
-    """ProConnect's sign-in (or another strong one) counts as a second factor."""
-    return request.session.get(AUTH_METHOD_SESSION_KEY) in STRONG_AUTH_METHODS
+    """A ProConnect sign-in that checked more than one factor counts as a second one."""
+    return (
+        request.session.get(AUTH_METHOD_SESSION_KEY) in STRONG_AUTH_METHODS
+        and request.session.get(AUTH_STRONG_KEY) is True
+    )
 
 
 def is_verified(request):

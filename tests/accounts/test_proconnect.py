@@ -14,9 +14,12 @@ import pytest
 import requests
 from django.contrib.auth.models import Group, User
 from django.test import Client
-from wagtail.models import Site
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from wagtail.models import Page, Site
 
 from accounts.models import EmailDomainGroup, ProConnectIdentity, SignInSettings
+from cms_pages.models import SiteGroup
+from core.security import LOGIN_FAILURES
 from forms.models import Candidature
 from tests.forms.helpers import answers, post_form
 from tests.users import member_of
@@ -184,12 +187,65 @@ def test_password_sign_in_can_be_switched_off_per_site(client, proconnect, setti
     # Break-glass: superusers only.
     settings.AMORCE_PASSWORD_LOGIN_BREAK_GLASS = True
     assert "Accès de secours" in text(client.get("/admin/login/"))
-    refused = client.post("/admin/login/", {"username": "paula", "password": "x"})
+    # The right password gets the answer of a wrong one, and counts as a failure.
+    right = client.post("/admin/login/", {"username": "paula", "password": "x"})
+    wrong = client.post("/admin/login/", {"username": "paula", "password": "y"})
     assert "_auth_user_id" not in client.session
-    assert "désactivée sur ce site" in text(refused)
+    assert "désactivée sur ce site" not in text(right)
+    assert right.status_code == wrong.status_code
+    assert right.context["form"].errors == wrong.context["form"].errors
+    LOGIN_FAILURES.forget_subject(right.wsgi_request, "paula")
+    settings.AMORCE_LOGIN_RATE_LIMIT = (1, 900)
+    client.post("/admin/login/", {"username": "paula", "password": "x"})
+    throttled = client.post("/admin/login/", {"username": "paula", "password": "x"})
+    assert throttled.status_code == 429
+    LOGIN_FAILURES.forget_subject(right.wsgi_request, "paula")
     signed_in = client.post("/admin/login/", {"username": "root", "password": "x"})
     assert signed_in.status_code == 302
     assert client.session["_auth_user_id"] == str(root.pk)
+
+
+def test_a_site_switched_off_binds_its_people_on_every_hosts_form(
+    client, proconnect, settings, site
+):
+    """Paula works on a site whose password is off: the form of another site's
+    host (where it is on) refuses her too, as a wrong password would."""
+    settings.ALLOWED_HOSTS = ["*"]
+    other = Site.objects.create(
+        hostname="autre.example.org", port=80, root_page=Page.objects.get(depth=1)
+    )
+    paula = member_of("Équipe programme", "paula")
+    group = paula.groups.get()
+    SiteGroup.objects.update_or_create(group=group, defaults={"site": site})
+    SignInSettings.objects.create(site=site, password_login=False)
+    SignInSettings.objects.create(site=other, password_login=True)
+    on_other = {"HTTP_HOST": "autre.example.org"}
+    assert 'name="password"' in text(client.get("/admin/login/", **on_other))
+    right = client.post(
+        "/admin/login/", {"username": "paula", "password": "x"}, **on_other
+    )
+    wrong = client.post(
+        "/admin/login/", {"username": "paula", "password": "y"}, **on_other
+    )
+    assert "_auth_user_id" not in client.session
+    assert right.context["form"].errors == wrong.context["form"].errors
+    # Someone of that other site only keeps his password there.
+    member_of("Communication", "camille")
+    SiteGroup.objects.update_or_create(
+        group=Group.objects.get(name="Communication"), defaults={"site": other}
+    )
+    signed_in = client.post(
+        "/admin/login/", {"username": "camille", "password": "x"}, **on_other
+    )
+    assert signed_in.status_code == 302
+    # A superuser works on every site: the break-glass only.
+    root = User.objects.create_superuser("root", "root@equipe.example.org", "x")
+    browser = Client()
+    browser.post("/admin/login/", {"username": "root", "password": "x"}, **on_other)
+    assert "_auth_user_id" not in browser.session
+    settings.AMORCE_PASSWORD_LOGIN_BREAK_GLASS = True
+    browser.post("/admin/login/", {"username": "root", "password": "x"}, **on_other)
+    assert browser.session["_auth_user_id"] == str(root.pk)
 
 
 def test_password_sign_in_stays_on_by_default_beside_proconnect(client, proconnect):
@@ -200,6 +256,109 @@ def test_password_sign_in_stays_on_by_default_beside_proconnect(client, proconne
         client.post("/admin/login/", {"username": "paula", "password": "x"})["Location"]
         == "/admin/"
     )
+
+
+def strong_session(client):
+    """Whether the admin opens without a code, for an account with an authenticator."""
+    return client.get("/admin/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("claims", "strong"),
+    [
+        ({}, False),  # ProConnect's default level, eidas1: one factor
+        ({"acr": "eidas2"}, True),
+        ({"acr": "eidas3"}, True),
+        ({"acr": "eidas1", "amr": "pwd,mfa"}, True),
+        ({"acr": "eidas1", "amr": "pwd"}, False),
+    ],
+)
+def test_only_a_proconnect_sign_in_with_more_than_one_factor_counts_as_the_second(
+    client, proconnect, settings, claims, strong
+):
+    settings.AMORCE_REQUIRE_2FA = True
+    paula = member_of("Équipe programme", "paula", "agent@exemple.gouv.fr")
+    TOTPDevice.objects.create(user=paula, name="app", confirmed=True)
+    sign_in(client, **claims)
+    assert client.session["_auth_user_id"] == str(paula.pk)
+    assert client.session["amorce_auth_method"] == "proconnect"
+    if strong:
+        assert strong_session(client)
+    else:
+        held = client.get("/admin/")
+        assert held.status_code == 302
+        assert held["Location"].startswith("/admin/securite/verification/")
+
+
+def test_the_levels_counted_strong_are_a_setting(client, proconnect, settings):
+    settings.PROCONNECT_STRONG_ACR_VALUES = "eidas3"
+    paula = member_of("Équipe programme", "paula", "agent@exemple.gouv.fr")
+    TOTPDevice.objects.create(user=paula, name="app", confirmed=True)
+    sign_in(client, acr="eidas2")
+    assert not strong_session(client)
+    browser = Client()
+    sign_in(browser, acr="eidas3")
+    assert strong_session(browser)
+
+
+def test_the_claims_parameter_asks_for_a_level(client, proconnect, settings):
+    """PROCONNECT_CLAIMS (docs/authentication.md) is sent as ProConnect reads it."""
+    settings.PROCONNECT_CLAIMS = (
+        '{"id_token": {"acr": {"essential": true, "values": ["eidas2", "eidas3"]}}}'
+    )
+    started = client.get("/proconnect/connexion/")
+    asked = parse_qs(urlsplit(started["Location"]).query)
+    assert '"essential": true' in asked["claims"][0]
+
+
+def test_an_account_is_found_by_its_sub_and_an_address_given_to_another_is_refused(
+    client, proconnect
+):
+    paula = member_of("Équipe programme", "paula", "agent@exemple.gouv.fr")
+    sign_in(client, email="agent@exemple.gouv.fr", sub="sub-paula")
+    identity = ProConnectIdentity.objects.get(user=paula)
+    assert (identity.issuer, identity.sub) == (proconnect.issuer, "sub-paula")
+    # The address now belongs to someone else at ProConnect (another sub).
+    browser = Client()
+    response = sign_in(browser, email="agent@exemple.gouv.fr", sub="sub-newcomer")
+    assert "lié à une autre identité ProConnect" in refusal(browser, response)
+    assert "_auth_user_id" not in browser.session
+    assert ProConnectIdentity.objects.get(user=paula).sub == "sub-paula"
+    # Paula, whose address changed at ProConnect, still opens her account.
+    again = Client()
+    sign_in(again, email="paula.martin@ailleurs.gouv.fr", sub="sub-paula")
+    assert again.session["_auth_user_id"] == str(paula.pk)
+    assert User.objects.count() == 1
+
+
+def test_a_userinfo_for_another_sub_is_refused(client, proconnect):
+    response = sign_in(client, email="agent@exemple.gouv.fr", tamper="userinfo_sub")
+    assert "n'a pas pu être vérifiée" in refusal(client, response)
+    assert User.objects.count() == 0
+
+
+def test_the_issuer_is_always_checked(client, proconnect, settings):
+    discovered = requests.get(proconnect.discovery_url, timeout=10).json()
+    settings.PROCONNECT_DISCOVERY_URL = ""
+    for name, key in [
+        ("PROCONNECT_AUTHORIZATION_ENDPOINT", "authorization_endpoint"),
+        ("PROCONNECT_TOKEN_ENDPOINT", "token_endpoint"),
+        ("PROCONNECT_USERINFO_ENDPOINT", "userinfo_endpoint"),
+        ("PROCONNECT_JWKS_ENDPOINT", "jwks_uri"),
+    ]:
+        setattr(settings, name, discovered[key])
+    # Endpoints one by one and no PROCONNECT_ISSUER: no sign-in at all.
+    settings.PROCONNECT_ISSUER = ""
+    assert client.get("/proconnect/connexion/")["Location"] == "/admin/login/"
+    assert "ProConnect ne répond pas" in text(client.get("/admin/login/"))
+    # Tokens of another issuer than the configured one: refused.
+    settings.PROCONNECT_ISSUER = discovered["issuer"]
+    callback = at_provider(client).removeprefix(OUR_SIDE)
+    settings.PROCONNECT_ISSUER = "https://another.example.org"
+    assert "n'a pas pu être vérifiée" in refusal(client, client.get(callback))
+    assert User.objects.count() == 0
+    settings.PROCONNECT_ISSUER = discovered["issuer"]
+    assert sign_in(Client())["Location"] == "/admin/"
 
 
 def test_signing_out_signs_out_at_the_provider_too(client, proconnect):

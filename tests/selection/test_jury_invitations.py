@@ -2,13 +2,16 @@
 sets a password once, expires, and gives way to a newer one."""
 
 import datetime as dt
+import html
 
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core import mail
 from django.test import Client, override_settings
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.models import SignInSettings
 from selection.invitations import hash_token
 from selection.models import JuryInvitation, ReviewRound, RoundMember
 from tests.users import member_of
@@ -267,3 +270,48 @@ def test_a_juror_cannot_invite_nor_see_the_members_page(review_round, alice):
     assert client.get(url).status_code in (302, 403)
     assert invite(client, review_round).status_code in (302, 403)
     assert not JuryInvitation.objects.exists()
+
+
+def test_where_passwords_are_off_the_invitation_is_accepted_with_proconnect_only(
+    programme_client, review_round, call
+):
+    """No password is set through the link on a site that switched passwords off:
+    the page sends to the sign-in (ProConnect), and the link, opened again once
+    signed in, accepts the invitation."""
+    SignInSettings.objects.create(site=call.get_site(), password_login=False)
+    invite(programme_client, review_round)
+    link = invitation_link(mail.outbox[0])
+    jeanne = User.objects.get(last_name="Externe")
+    browser = Client()
+    page = browser.get(link)
+    assert 'name="new_password1"' not in page.content.decode()
+    assert "on se connecte avec ProConnect" in html.unescape(page.content.decode())
+    refused = set_password(browser, link)
+    assert refused.status_code == 403
+    assert "désactivée pour ce compte" in html.unescape(refused.content.decode())
+    jeanne.refresh_from_db()
+    assert not jeanne.has_usable_password()
+    assert "_auth_user_id" not in browser.session
+    assert JuryInvitation.objects.get(user=jeanne).accepted_at is None
+    # Signing in (as with ProConnect) accepts it.
+    browser.force_login(jeanne)
+    assert JuryInvitation.objects.get(user=jeanne).accepted_at is not None
+
+
+def test_a_session_owing_its_code_is_held_on_the_invitation_link(
+    programme_client, review_round, settings
+):
+    """The second factor holds the invitation link too: a session that gave its
+    password but not yet its code is sent to the code page."""
+    invite(programme_client, review_round)
+    link = invitation_link(mail.outbox[0])
+    jeanne = User.objects.get(last_name="Externe")
+    jeanne.set_password(PASSWORD)
+    jeanne.save()
+    TOTPDevice.objects.create(user=jeanne, name="app", confirmed=True)
+    browser = Client()
+    browser.post("/admin/login/", {"username": jeanne.username, "password": PASSWORD})
+    assert browser.session["_auth_user_id"] == str(jeanne.pk)
+    held = browser.get(link)
+    assert held.status_code == 302
+    assert held["Location"].startswith("/admin/securite/verification/")

@@ -228,12 +228,29 @@ def test_superusers_are_asked(client, db, site, enforced):
 
 
 def test_a_proconnect_session_is_already_strong(client, paula, enforced):
+    """Marked strong by the sign-in (an ID token at eidas2 or eidas3, or amr
+    « mfa »: tests/accounts/test_proconnect.py)."""
+    enrolled(paula)
+    client.force_login(paula)
+    session = client.session
+    session["amorce_auth_method"] = "proconnect"
+    session["amorce_auth_strong"] = True
+    session.save()
+    assert client.get("/admin/").status_code == 200
+
+
+def test_a_single_factor_proconnect_session_owes_its_code(client, paula, enforced):
+    """ProConnect at eidas1 (its default) checked one factor: the code is asked,
+    and the recovery codes are not renewed without it."""
     enrolled(paula)
     client.force_login(paula)
     session = client.session
     session["amorce_auth_method"] = "proconnect"
     session.save()
-    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/").url.startswith(VERIFY)
+    before = set(StaticToken.objects.values_list("token", flat=True))
+    client.post(MANAGE)
+    assert set(StaticToken.objects.values_list("token", flat=True)) == before
 
 
 def test_a_password_sign_in_in_a_proconnect_session_asks_the_code_again(

@@ -482,8 +482,16 @@ PROCONNECT_SCOPES = os.environ.get(
 )
 PROCONNECT_ACR_VALUES = os.environ.get("PROCONNECT_ACR_VALUES", "eidas1")
 PROCONNECT_CLAIMS = os.environ.get("PROCONNECT_CLAIMS", "")
+# The ID token's acr values that count as a second factor (space-separated).
+PROCONNECT_STRONG_ACR_VALUES = os.environ.get(
+    "PROCONNECT_STRONG_ACR_VALUES", "eidas2 eidas3"
+)
 PROCONNECT_SIGN_ALGO = os.environ.get("PROCONNECT_SIGN_ALGO", "RS256")
 PROCONNECT_TIMEOUT = int(os.environ.get("PROCONNECT_TIMEOUT", "10"))
+# Nobody changes their own address in « Mon compte » (Wagtail would not verify
+# it): a ProConnect account is found by its sub, and an address is only
+# changed by an administrator (docs/authentication.md).
+WAGTAIL_EMAIL_MANAGEMENT_ENABLED = False
 # Break-glass: superusers may still sign in with their password on a site whose
 # « Connexion par mot de passe » is off.
 AMORCE_PASSWORD_LOGIN_BREAK_GLASS = (

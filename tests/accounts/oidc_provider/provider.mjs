@@ -11,7 +11,10 @@
 // fields (the tests fill them) set the other claims, and « tamper » makes the
 // token endpoint answer with a spoiled ID token: « signature » (one byte of the
 // signature changed), « audience » or « nonce » (re-signed with the provider's
-// own key for another client, or another nonce).
+// own key for another client, or another nonce), or « userinfo_sub » makes
+// userinfo name another sub than the ID token. Hidden fields « acr » (eidas1,
+// eidas2, eidas3), « amr » (comma-separated) and « sub » (instead of the one
+// derived from the address) set the sign-in's level, methods and subject.
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 
@@ -61,11 +64,12 @@ const provider = new Provider(issuer, {
     userinfo_signed_response_alg: 'RS256', // as ProConnect: application/jwt
   }],
   jwks: { keys: [signingJwk] },
-  acrValues: ['eidas1'],
+  acrValues: ['eidas1', 'eidas2', 'eidas3'],
   claims: {
     acr: null,
+    amr: null,
     auth_time: null,
-    openid: ['sub'],
+    openid: ['sub', 'amr'], // amr, when the sign-in gives one
     email: ['email', 'email_verified'],
     given_name: ['given_name'],
     usual_name: ['usual_name'],
@@ -131,7 +135,7 @@ provider.use(async (ctx, next) => {
     }
     const form = await readForm(ctx.req);
     const email = form.get('email') || '';
-    const sub = subFor(email);
+    const sub = form.get('sub') || subFor(email);
     const claims = { email, email_verified: form.get('email_verified') !== 'false' };
     if (form.get('no_email') === 'true') delete claims.email;
     if (form.get('email_verified') === 'absent') delete claims.email_verified;
@@ -139,11 +143,21 @@ provider.use(async (ctx, next) => {
       if (form.get(field)) claims[field] = form.get(field);
     }
     accounts.set(sub, claims);
-    await provider.interactionFinished(ctx.req, ctx.res, { login: { accountId: sub, acr: 'eidas1' } }, { mergeWithLastSubmission: false });
+    const login = { accountId: sub, acr: form.get('acr') || 'eidas1' };
+    if (form.get('amr')) login.amr = form.get('amr').split(',');
+    await provider.interactionFinished(ctx.req, ctx.res, { login }, { mergeWithLastSubmission: false });
     ctx.respond = false;
     return;
   }
   await next();
+  if (ctx.path === '/me' && ctx.status === 200 && typeof ctx.body === 'string') {
+    const payload = jose.decodeJwt(ctx.body);
+    if (accounts.get(payload.sub)?.tamper === 'userinfo_sub') {
+      ctx.body = await new jose.SignJWT({ ...payload, sub: 'someone-else' })
+        .setProtectedHeader({ alg: 'RS256', kid: 'test-key', typ: 'JWT' })
+        .sign(privateKey);
+    }
+  }
   if (ctx.path === '/token' && ctx.status === 200 && ctx.body?.id_token) {
     const token = ctx.body.id_token;
     const payload = jose.decodeJwt(token);
