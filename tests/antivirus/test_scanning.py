@@ -23,7 +23,6 @@ from applicants.thread import post_message
 from core.antivirus import ScanState
 from exports.appendices import plan
 from exports.imports import load_dataset
-from forms.factories import CandidatureFormPageFactory
 from forms.models import Candidature, CandidatureAttachment, DraftAttachment
 from tests.clamd import EICAR, STREAM_MAX, Clamd, skip_unless_installed
 from tests.forms.helpers import PDF, answers, post_form, upload
@@ -40,27 +39,6 @@ def download_url(attachment):
 
 def text(response):
     return html.unescape(response.content.decode())
-
-
-@pytest.fixture
-def page(call):
-    """A form whose file question takes PDFs and text files up to 5 Mo."""
-    return CandidatureFormPageFactory(
-        parent=call,
-        slug="deposer",
-        notification_emails="programme@example.org",
-        fields=[
-            {"label": "Le problème", "field_type": "multiline", "max_length": 500},
-            {
-                "label": "Pièces jointes",
-                "field_type": "file",
-                "required": False,
-                "max_files": 2,
-                "max_file_size_mb": 5,
-                "allowed_file_types": "pdf,txt,docx",
-            },
-        ],
-    )
 
 
 def submit(page, name, content):
