@@ -216,4 +216,9 @@ def tell_applicant(call, email, attachment, candidature=None):
             invite_reply=False,
         ).send()
     except Exception:  # the quarantine holds; the team sees it in its list
-        logger.exception("could not tell %s of a quarantined file", email)
+        # The file's key, never the address: the logs name no one.
+        logger.exception(
+            "could not tell the applicant of quarantined %s %s",
+            attachment._meta.label,
+            attachment.pk,
+        )
