@@ -38,7 +38,7 @@ COPY . .
 
 # Static files collected, hashed and compressed at build time (the values given
 # here exist for this step only); local folders for uploads without a bucket.
-RUN SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost \
+RUN SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost AMORCE_ANTIVIRUS=off \
         python manage.py collectstatic --no-input \
     && mkdir -p media private \
     && chown amorce:amorce media private

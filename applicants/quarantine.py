@@ -8,6 +8,8 @@ its own); a draft has none, its applicant is told by email all the same.
 
 import logging
 
+from django.conf import settings
+from django.core import checks
 from django.core.exceptions import PermissionDenied
 from django.dispatch import receiver
 from django.urls import reverse
@@ -36,6 +38,20 @@ from .models import Message, MessageAttachment
 logger = logging.getLogger("amorce.antivirus")
 
 LISTED = 200
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def antivirus_switched_off(app_configs=None, **kwargs):
+    """Production with ``AMORCE_ANTIVIRUS=off``: allowed, said at every check."""
+    if not getattr(settings, "AMORCE_ANTIVIRUS_SWITCHED_OFF", False):
+        return []
+    return [
+        checks.Warning(
+            "AMORCE_ANTIVIRUS=off : les fichiers envoyés ne sont pas analysés.",
+            hint="Donnez AMORCE_CLAMD, l'adresse de clamd (docs/antivirus.md).",
+            id="amorce.W001",
+        )
+    ]
 
 
 def quarantined_for(user):
@@ -200,4 +216,9 @@ def tell_applicant(call, email, attachment, candidature=None):
             invite_reply=False,
         ).send()
     except Exception:  # the quarantine holds; the team sees it in its list
-        logger.exception("could not tell %s of a quarantined file", email)
+        # The file's key, never the address: the logs name no one.
+        logger.exception(
+            "could not tell the applicant of quarantined %s %s",
+            attachment._meta.label,
+            attachment.pk,
+        )

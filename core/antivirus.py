@@ -265,7 +265,8 @@ def scan(instance, retry=True):
 
     Run twice (a retried task), it changes nothing the second time: only a
     pending file is written. clamd silent: the file stays pending, and with
-    ``retry`` a new try is queued after the next delay of the backoff.
+    ``retry`` a new try is queued after the next delay of the backoff. Its row
+    deleted meanwhile (a draft sent, a file replaced): ``None``, nothing written.
     """
     model = type(instance)
     if instance.scan_state != ScanState.PENDING:
@@ -285,7 +286,8 @@ def scan(instance, retry=True):
         state, detail = ScanState.UNSCANNABLE, "missing"
     except Unreachable as error:
         attempts = instance.scan_attempts + 1
-        model.objects.filter(pk=instance.pk).update(scan_attempts=attempts)
+        if not model.objects.filter(pk=instance.pk).update(scan_attempts=attempts):
+            return None  # deleted meanwhile: nothing to retry
         instance.scan_attempts = attempts
         cache.delete(HEALTH_KEY)
         backoff = settings.AMORCE_ANTIVIRUS_BACKOFF
@@ -306,8 +308,12 @@ def scan(instance, retry=True):
     written = model.objects.filter(pk=instance.pk, scan_state=ScanState.PENDING).update(
         scan_state=state, scan_detail=detail, scanned_at=now
     )
-    if not written:
-        return model.objects.get(pk=instance.pk).scan_state
+    if not written:  # scanned by another run meanwhile, or deleted (None)
+        return (
+            model.objects.filter(pk=instance.pk)
+            .values_list("scan_state", flat=True)
+            .first()
+        )
     instance.scan_state, instance.scan_detail, instance.scanned_at = state, detail, now
     if state in QUARANTINED:
         quarantine(instance)
@@ -349,13 +355,26 @@ def waiting(unscanned=False):
         yield from model.objects.filter(scan_state__in=states).order_by("pk").iterator()
 
 
+GONE = "gone"  # deleted while it was scanned
+FAILED = "failed"  # the scan raised: logged, the next file is scanned
+NOT_SCANNED = "not_scanned"  # never scanned, left as it was: clamd went silent
+
+
 def scan_waiting(unscanned=False):
     """Scan now what waits; ``{state: count}``. clamd silent: stop at once.
 
-    A file never scanned is set pending only while clamd answers, so that
-    clamd silent leaves it downloadable as it was.
+    Besides the states, ``GONE`` counts the files deleted meanwhile, ``FAILED``
+    those whose scan raised (logged; the others are scanned all the same) and
+    ``NOT_SCANNED`` those never scanned that clamd's silence left as they were.
+
+    A file never scanned is set pending only for its own scan: clamd silent (or
+    the scan failing), it gets its state back, downloadable as it was.
     """
     counts = {}
+
+    def count(key):
+        counts[key] = counts.get(key, 0) + 1
+
     cache.delete(HEALTH_KEY)
     if health()["state"] != "active":
         pending = sum(
@@ -365,17 +384,34 @@ def scan_waiting(unscanned=False):
         raise Unreachable(
             f"clamd at {settings.AMORCE_CLAMD} does not answer ({pending} waiting)"
         )
+    silent = False
     for instance in waiting(unscanned):
-        if counts.get(ScanState.PENDING):  # clamd is silent: the rest waits too
-            counts[ScanState.PENDING] += 1
+        previous = instance.scan_state
+        if silent:  # clamd is silent: the rest waits too
+            count(ScanState.PENDING if previous == ScanState.PENDING else NOT_SCANNED)
             continue
-        if instance.scan_state != ScanState.PENDING:
-            type(instance).objects.filter(pk=instance.pk).update(
+        model = type(instance)
+        if previous != ScanState.PENDING:
+            if not model.objects.filter(pk=instance.pk, scan_state=previous).update(
                 scan_state=ScanState.PENDING
-            )
+            ):
+                count(GONE)  # deleted, or scanned by another run, meanwhile
+                continue
             instance.scan_state = ScanState.PENDING
-        state = scan(instance, retry=False)
-        counts[state] = counts.get(state, 0) + 1
+        try:
+            state = scan(instance, retry=False)
+        except Exception:
+            logger.exception("scan of %s %s failed", model._meta.label, instance.pk)
+            state = FAILED
+        if state in (ScanState.PENDING, FAILED) and previous != ScanState.PENDING:
+            model.objects.filter(pk=instance.pk, scan_state=ScanState.PENDING).update(
+                scan_state=previous
+            )
+            if state == ScanState.PENDING:
+                state = NOT_SCANNED
+        if state in (ScanState.PENDING, NOT_SCANNED):
+            silent = True
+        count(GONE if state is None else state)
     return counts
 
 

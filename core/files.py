@@ -10,6 +10,7 @@ import uuid
 import zipfile
 import zlib
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.db import models
@@ -18,7 +19,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .antivirus import ScannedFile, ScanState, initial_state, schedule
+from .antivirus import ScannedFile, ScanState, enabled, initial_state, schedule
 
 
 class FileKind(models.TextChoices):
@@ -293,19 +294,34 @@ def _looks_like_text(head):
     return True
 
 
+def _megabytes(size):
+    return f"{size / 1024 / 1024:.1f}".rstrip("0").rstrip(".").replace(".", ",")
+
+
 def check_upload(upload, allowed_kinds, max_size):
-    """Validate one uploaded file; return its kind. Raise a French ValidationError."""
+    """Validate one uploaded file; return its kind. Raise a French ValidationError.
+
+    With scanning on, a file longer than clamd takes (``AMORCE_CLAMD_STREAM_MAX_LENGTH``)
+    is refused here, whatever the question allows: accepted, it could only
+    end in quarantine, unscannable, with a dossier that looks complete.
+    """
     name = check_file_name(upload.name)
     if upload.size > max_size:
         raise ValidationError(
             _("« %(name)s » dépasse la taille maximale de %(max)s Mo."),
             code="too_big",
-            params={
-                "name": name,
-                "max": f"{max_size / 1024 / 1024:.1f}".rstrip("0")
-                .rstrip(".")
-                .replace(".", ","),
-            },
+            params={"name": name, "max": _megabytes(max_size)},
+        )
+    scannable = settings.AMORCE_CLAMD_STREAM_MAX_LENGTH
+    if enabled() and upload.size > scannable:
+        raise ValidationError(
+            _(
+                "« %(name)s » dépasse %(max)s Mo, la plus grande taille que "
+                "l'antivirus peut analyser : réduisez le fichier ou "
+                "découpez-le en plusieurs parties."
+            ),
+            code="too_big_to_scan",
+            params={"name": name, "max": _megabytes(scannable)},
         )
     claimed = kind_for_extension(name)
     allowed_labels = ", ".join(str(FileKind(kind).label) for kind in allowed_kinds)

@@ -18,7 +18,8 @@ become ``nom.pdf``, ``nom-2.pdf``, ``nom-3.pdf``. In a blind round, a member's
 archive is the blind one: the blind PDF, file names with the applicant's
 identity masked (``selection.blind``), no name nor administration in the
 index. The files' contents are the applicant's own and may name them, as the
-jury's screens say.
+jury's screens say. A file the antivirus has not cleared (in quarantine, or
+still being scanned) is never put in: the index names it, with its state.
 
 Who may have which archive is the views' business (``exports.zip_views``);
 every archive built leaves an entry in the history of its call or round.
@@ -110,10 +111,18 @@ class Dossier:
 
     def files(self):
         """(attachment, the name its reader sees), in the form's order."""
+        return self._current(servable=True)
+
+    def withheld(self):
+        """The current files the antivirus has not cleared (in quarantine, or
+        still being scanned), as ``files``: never in the archive, named in the index."""
+        return self._current(servable=False)
+
+    def _current(self, servable):
         attachments = {}
         for attachment in self.candidature.attachments.all():
-            # Not a file replaced since, nor one the antivirus has not cleared.
-            if attachment.version_id is None and attachment.is_servable:
+            # Not a file replaced since; cleared by the antivirus, or not.
+            if attachment.version_id is None and attachment.is_servable == servable:
                 attachments.setdefault(attachment.field_name, []).append(attachment)
         ordered = [
             attachment
@@ -197,7 +206,11 @@ def stream_zip(dossiers, progress=None):
                             yield sink.take()
                 stored.append(name)
                 yield sink.take()
-            rows.append((dossier, folder, stored, missing))
+            withheld = [
+                f"{shown} ({attachment.get_scan_state_display()})"
+                for attachment, shown in dossier.withheld()
+            ]
+            rows.append((dossier, folder, stored, missing, withheld))
             if progress is not None:
                 progress(number)
         archive.writestr(_entry(INDEX_NAME), index_csv(rows, blind))
@@ -209,14 +222,24 @@ def index_csv(rows, blind):
     headers = [_("Référence"), _("Statut")]
     if not blind:
         headers += [_("Candidat ou candidate"), _("Administration")]
-    headers += [_("Dossier"), _("Fichiers"), _("Fichiers absents du stockage")]
+    headers += [
+        _("Dossier"),
+        _("Fichiers"),
+        _("Fichiers absents du stockage"),
+        _("Fichiers non joints (antivirus)"),
+    ]
     lines = []
-    for dossier, folder, stored, missing in rows:
+    for dossier, folder, stored, missing, withheld in rows:
         candidature = dossier.candidature
         cells = [candidature.reference, candidature.get_status_display()]
         if not blind:
             cells += [candidature.applicant_name, candidature.administration]
-        cells += [f"{folder}/", " | ".join(stored), " | ".join(missing)]
+        cells += [
+            f"{folder}/",
+            " | ".join(stored),
+            " | ".join(missing),
+            " | ".join(withheld),
+        ]
         lines.append([neutralise(str(cell)) for cell in cells])
     output = io.BytesIO()
     write_csv([neutralise(str(header)) for header in headers], lines, output)

@@ -23,6 +23,7 @@ from dateutil.relativedelta import relativedelta
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 from wagtail.models import ModelLogEntry
 
@@ -34,6 +35,7 @@ from applicants.models import (
     MessageAttachment,
 )
 from cms_pages.models import CallPage
+from core.antivirus import ScanState
 from core.pdf import forget_reused_pdfs
 from forms.choices import FieldType, Status
 from forms.models import (
@@ -76,8 +78,10 @@ ACTION_ANONYMISED = "amorce.candidature.anonymised"
 ACTION_EXPORTED = "amorce.personal_data.exported"
 ACTION_ERASED = "amorce.personal_data.erased"
 
-# Keys of earlier log entries that may carry words about a person.
-SCRUBBED_LOG_KEYS = ("reason", "subject")
+# Keys of earlier log entries that may carry words about a person: a status's
+# reason, an email's subject, a quarantined file's name and what the antivirus
+# said of it (applicants.quarantine).
+SCRUBBED_LOG_KEYS = ("reason", "subject", "name", "detail")
 
 BATCH = 500
 
@@ -327,6 +331,22 @@ def _archive_name(used, reference, original_name):
     return name
 
 
+def _withheld_reason(attachment):
+    if attachment.is_pending:
+        return _(
+            "Fichier non joint : l'analyse antivirus n'était pas terminée lors "
+            "de l'export."
+        )
+    if attachment.scan_state == ScanState.INFECTED:
+        return _(
+            "Fichier non joint : l'antivirus y a détecté un virus, il est en "
+            "quarantaine."
+        )
+    return _(
+        "Fichier non joint : l'antivirus n'a pas pu l'analyser, il est en quarantaine."
+    )
+
+
 def export_applicant(address, path):
     """Write a ZIP of everything about ``address``: ``donnees.json`` and the files.
 
@@ -356,21 +376,30 @@ def export_applicant(address, path):
     used, missing, entries = set(), [], []
 
     def archive_file(folder, attachment):
-        """The file in the archive under ``folder``, and what is said of it."""
-        archived = _archive_name(used, folder, attachment.original_name)
-        if attachment.file and storage.exists(attachment.file.name):
-            entries.append((archived, attachment.file.name))
-        else:
-            missing.append(attachment.file.name or attachment.original_name)
-            archived = None
-        return {
+        """The file in the archive under ``folder``, and what is said of it.
+
+        A file the antivirus has not let through (in quarantine, or still
+        being scanned) is never handed out, here neither: it is named, with why.
+        """
+        said = {
             "question": getattr(attachment, "field_name", None),  # none for a message
             "nom": attachment.original_name,
             "type": attachment.content_type,
             "taille": attachment.size,
             "sha256": attachment.sha256,
-            "fichier": archived,
+            "analyse": str(ScanState(attachment.scan_state).label),
+            "fichier": None,
         }
+        if not attachment.is_servable:
+            said["non_joint"] = _withheld_reason(attachment)
+            return said
+        archived = _archive_name(used, folder, attachment.original_name)
+        if attachment.file and storage.exists(attachment.file.name):
+            entries.append((archived, attachment.file.name))
+            said["fichier"] = archived
+        else:
+            missing.append(attachment.file.name or attachment.original_name)
+        return said
 
     data = {
         "adresse": address.strip(),

@@ -24,6 +24,7 @@ PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "amorce.settings.production",
     "SECRET_KEY": "k8Jq2v7Lw4Zr9Tn1Xc6Bm3Hs5Pd0Yf8Ga2Ue7Ri4Oo1Ll9Kk3Jj",
     "ALLOWED_HOSTS": "candidatures.example.org",
+    "AMORCE_CLAMD": "unix:///run/clamav/clamd.ctl",
     "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'site'}",
 }
 S3_ENV = {
@@ -40,7 +41,14 @@ def run_with_production_settings(args, **env):
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("AWS_", "DJANGO_", "REDIS_"))
-        and key not in {"SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"}
+        and key
+        not in {
+            "SECRET_KEY",
+            "ALLOWED_HOSTS",
+            "DATABASE_URL",
+            "AMORCE_ANTIVIRUS",
+            "AMORCE_CLAMD",
+        }
     }
     return subprocess.run(  # noqa: S603 - our own interpreter and arguments
         [sys.executable, *args],

@@ -29,7 +29,9 @@ def test_env_example_documents_every_variable():
 
 def run_production_settings(**env):
     base = {
-        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS"}
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "AMORCE_ANTIVIRUS", "AMORCE_CLAMD"}
     }
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
@@ -58,8 +60,48 @@ def test_production_refuses_to_start_without_allowed_hosts():
 
 
 def test_production_starts_when_both_are_set():
-    result = run_production_settings(SECRET_KEY="x" * 50, ALLOWED_HOSTS="example.org")
+    result = run_production_settings(
+        SECRET_KEY="x" * 50,
+        ALLOWED_HOSTS="example.org",
+        AMORCE_CLAMD="unix:///run/clamav/clamd.ctl",
+    )
     assert result.returncode == 0, result.stderr
+
+
+REQUIRED = {"SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "example.org"}
+
+
+def test_production_refuses_to_start_without_a_word_on_the_antivirus():
+    """Never off by omission: a forgotten AMORCE_CLAMD would serve unscanned files."""
+    result = run_production_settings(**REQUIRED)
+    assert result.returncode != 0
+    assert "AMORCE_CLAMD (l'adresse de clamd) ou AMORCE_ANTIVIRUS" in result.stderr
+    result = run_production_settings(**REQUIRED, AMORCE_ANTIVIRUS="peut-être")
+    assert result.returncode != 0
+    assert "AMORCE_ANTIVIRUS doit valoir « on » ou « off »" in result.stderr
+
+
+def test_production_starts_with_the_antivirus_explicitly_off_and_warns():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        env={
+            **{
+                k: v
+                for k, v in os.environ.items()
+                if k not in {"AMORCE_CLAMD", "DJANGO_SETTINGS_MODULE"}
+            },
+            **REQUIRED,
+            "DJANGO_SETTINGS_MODULE": "amorce.settings.production",
+            "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'site'}",
+            "AMORCE_ANTIVIRUS": "off",
+        },
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "amorce.W001" in result.stdout + result.stderr
+    assert "AMORCE_ANTIVIRUS=off" in result.stderr
 
 
 def test_api_origins_come_from_the_environment():

@@ -5,6 +5,7 @@ told; clamd silent, it waits, is retried, and nothing is lost."""
 
 import html
 import io
+import json
 import socket
 import threading
 import zipfile
@@ -40,27 +41,6 @@ def download_url(attachment):
 
 def text(response):
     return html.unescape(response.content.decode())
-
-
-@pytest.fixture
-def page(call):
-    """A form whose file question takes PDFs and text files up to 5 Mo."""
-    return CandidatureFormPageFactory(
-        parent=call,
-        slug="deposer",
-        notification_emails="programme@example.org",
-        fields=[
-            {"label": "Le problème", "field_type": "multiline", "max_length": 500},
-            {
-                "label": "Pièces jointes",
-                "field_type": "file",
-                "required": False,
-                "max_files": 2,
-                "max_file_size_mb": 5,
-                "allowed_file_types": "pdf,txt,docx",
-            },
-        ],
-    )
 
 
 def submit(page, name, content):
@@ -252,10 +232,62 @@ def test_a_file_past_clamds_stream_limit_is_never_clean(antivirus, page):
     assert "StreamMaxLength" in attachment.scan_detail
 
 
-def test_a_file_past_the_configured_limit_is_not_sent(antivirus, settings, page):
+def test_a_file_past_the_configured_limit_is_refused_at_upload(
+    antivirus, settings, page
+):
     settings.AMORCE_CLAMD_STREAM_MAX_LENGTH = 10
-    candidature = submit(page, "note.pdf", PDF)
-    assert candidature.attachments.get().scan_state == ScanState.UNSCANNABLE
+    response = post_form(
+        Client(),
+        page,
+        answers(le_probleme="Un problème réel.", public_concerne=None, idee=None),
+        files={"pieces_jointes": upload("note.pdf", PDF)},
+    )
+    assert "la plus grande taille que l'antivirus peut analyser" in text(response)
+    assert not Candidature.objects.exists()
+
+
+def test_a_file_past_the_default_stream_limit_is_refused_beside_its_field(
+    antivirus, settings, call, client
+):
+    """A question takes up to 50 Mo, clamd 25 Mo by default: 30 Mo is refused
+    at once, in the form and through the API, never left to end unscannable."""
+    from amorce.settings import base
+
+    settings.AMORCE_CLAMD_STREAM_MAX_LENGTH = base.AMORCE_CLAMD_STREAM_MAX_LENGTH
+    assert settings.AMORCE_CLAMD_STREAM_MAX_LENGTH == 25 * 1024 * 1024
+    big_page = CandidatureFormPageFactory(
+        parent=call,
+        slug="gros-fichiers",
+        fields=[
+            {"label": "Le problème", "field_type": "multiline", "max_length": 500},
+            {
+                "label": "Pièces jointes",
+                "field_type": "file",
+                "required": True,
+                "max_file_size_mb": 50,
+                "allowed_file_types": "txt",
+            },
+        ],
+    )
+    big = b"Une ligne de texte.\n" * (30 * 1024 * 1024 // 20)
+    data = answers(le_probleme="Un gros fichier.", public_concerne=None, idee=None)
+    response = post_form(
+        Client(), big_page, data, files={"pieces_jointes": upload("gros.txt", big)}
+    )
+    message = (
+        "« gros.txt » dépasse 25 Mo, la plus grande taille que l'antivirus "
+        "peut analyser"
+    )
+    assert message in text(response)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        refused = client.post(
+            f"/api/v3/forms/{big_page.pk}/submissions/",
+            {**data, "pieces_jointes": upload("gros.txt", big)},
+        )
+    assert refused.status_code == 422
+    assert message in json.dumps(refused.json(), ensure_ascii=False)
+    assert not Candidature.objects.exists()
+    assert not CandidatureAttachment.objects.exists()
 
 
 def test_clamd_down_the_file_waits_is_retried_then_scanned_when_it_comes_back(

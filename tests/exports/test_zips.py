@@ -158,6 +158,7 @@ def test_the_teams_zip_of_a_call_has_a_folder_per_dossier_its_pdf_and_its_files(
         "Dossier",
         "Fichiers",
         "Fichiers absents du stockage",
+        "Fichiers non joints (antivirus)",
     ]
     assert rows[1][0] == first and rows[1][2] == "Camille Martin"
     assert rows[2][5] == f"dossier-{second}.pdf | note.pdf | note-2.pdf"
@@ -223,6 +224,44 @@ def test_a_member_of_a_blind_round_gets_blind_dossiers_and_masked_names(
     assert "Martin" not in text and "camille.martin" not in text
     rows = index_of(archive)
     assert "Candidat ou candidate" not in rows[0] and "Administration" not in rows[0]
+    assert "Martin" not in archive.read("index.csv").decode("utf-8-sig")
+
+
+def test_the_index_names_the_files_the_antivirus_kept_out_blind_or_not(
+    client, programme_client, call, review_round, dossiers
+):
+    """A file in quarantine or still being scanned is not in the archive: the
+    index says so, with its state, and masks the name in a blind round."""
+    first = dossiers[0]
+    first.attachments.filter(original_name="CV_Camille_Martin.pdf").update(
+        scan_state="infected"
+    )
+    first.attachments.filter(original_name="schéma.png").update(scan_state="pending")
+    column = "Fichiers non joints (antivirus)"
+
+    archive = read_zip(
+        programme_client.get(f"/admin/exports/pieces-jointes/?call={call.pk}")
+    )
+    assert not [n for n in archive.namelist() if n.startswith(f"{first.reference}/CV")]
+    header, *rows = index_of(archive)
+    row = next(r for r in rows if r[0] == first.reference)
+    assert row[header.index(column)] == (
+        "CV_Camille_Martin.pdf (en quarantaine : virus détecté) | "
+        "schéma.png (analyse en cours)"
+    )
+    assert row[header.index("Fichiers")] == f"dossier-{first.reference}.pdf"
+
+    review_round.blind = True
+    review_round.save()
+    client.force_login(review_round.alice)
+    archive = read_zip(
+        client.get(f"/admin/exports/tours/{review_round.pk}/pieces-jointes/?membre=moi")
+    )
+    header, *rows = index_of(archive)
+    row = next(r for r in rows if r[0] == first.reference)
+    assert row[header.index(column)].startswith(
+        "CV_[masqué]_[masqué].pdf (en quarantaine : virus détecté)"
+    )
     assert "Martin" not in archive.read("index.csv").decode("utf-8-sig")
 
 

@@ -387,6 +387,7 @@ def production_setting(**env):
             "DJANGO_SETTINGS_MODULE": "amorce.settings.production",
             "SECRET_KEY": "x" * 50,
             "ALLOWED_HOSTS": "example.org",
+            "AMORCE_ANTIVIRUS": "off",
             "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'site'}",
             **env,
         },

@@ -6,7 +6,15 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from core.antivirus import ScanState, Unreachable, enabled, scan_waiting
+from core.antivirus import (
+    FAILED,
+    GONE,
+    NOT_SCANNED,
+    ScanState,
+    Unreachable,
+    enabled,
+    scan_waiting,
+)
 
 
 class Command(BaseCommand):
@@ -30,12 +38,21 @@ class Command(BaseCommand):
             raise CommandError(
                 f"L'antivirus ne répond pas ({error}) : les fichiers attendent encore leur analyse."
             ) from None
-        labels = dict(ScanState.choices)
+        labels = {
+            **dict(ScanState.choices),
+            GONE: "supprimé pendant l'analyse",
+            FAILED: "échec de l'analyse (voir le journal)",
+            NOT_SCANNED: "non analysé, laissé tel quel (antivirus injoignable)",
+        }
         if not counts:
             self.stdout.write("Aucun fichier en attente d'analyse.")
         for state, count in sorted(counts.items()):
             self.stdout.write(f"{labels[state]} : {count}")
-        if counts.get(ScanState.PENDING):
+        if counts.get(ScanState.PENDING) or counts.get(NOT_SCANNED):
             raise CommandError(
                 "L'antivirus ne répond pas : des fichiers attendent encore leur analyse."
+            )
+        if counts.get(FAILED):
+            raise CommandError(
+                f"L'analyse de {counts[FAILED]} fichier(s) a échoué : voir le journal."
             )

@@ -6,6 +6,7 @@ AWS_STORAGE_BUCKET_NAME is set (the local disk otherwise); the cache that
 counts failed sign-ins is shared by every process (Redis or the database).
 """
 
+import logging
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -20,6 +21,28 @@ if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY doit être défini en production.")
 if not os.environ.get("ALLOWED_HOSTS"):
     raise ImproperlyConfigured("ALLOWED_HOSTS doit être défini en production.")
+
+# Antivirus (docs/antivirus.md): said explicitly, never off by omission. On with
+# AMORCE_CLAMD (clamd's address) or AMORCE_ANTIVIRUS=on; off only with
+# AMORCE_ANTIVIRUS=off, and then `manage.py check` warns (amorce.W001).
+if not os.environ.get("AMORCE_ANTIVIRUS") and not os.environ.get("AMORCE_CLAMD"):
+    raise ImproperlyConfigured(
+        "AMORCE_CLAMD (l'adresse de clamd) ou AMORCE_ANTIVIRUS doit être défini "
+        "en production : AMORCE_ANTIVIRUS=off pour se passer de l'antivirus."
+    )
+_antivirus = os.environ.get("AMORCE_ANTIVIRUS", "").strip().lower()
+if _antivirus and _antivirus not in {
+    *("1", "true", "yes", "on", "oui"),
+    *("0", "false", "no", "off", "non"),
+}:
+    raise ImproperlyConfigured(
+        "AMORCE_ANTIVIRUS doit valoir « on » ou « off » en production."
+    )
+AMORCE_ANTIVIRUS_SWITCHED_OFF = not AMORCE_ANTIVIRUS  # noqa: F405
+if AMORCE_ANTIVIRUS_SWITCHED_OFF:
+    logging.getLogger("amorce.antivirus").warning(
+        "AMORCE_ANTIVIRUS=off: the files sent are not scanned"
+    )
 
 # HTTPS, cookies, headers. The content security policy is django-csp's, through
 # core.security's middleware (CONTENT_SECURITY_POLICY in base.py), the same in
