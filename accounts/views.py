@@ -292,8 +292,9 @@ class ProConnectCallbackView(OIDCAuthenticationCallbackView):
 # --- Sign-out -------------------------------------------------------------------
 
 
-def provider_logout_url(request):
-    """ProConnect's end_session_endpoint for this session, or None."""
+def provider_logout_url(request, back=None):
+    """ProConnect's end_session_endpoint for this session, or None; the provider
+    sends the browser back to ``back`` (a path of ours, registered with it)."""
     id_token = request.session.get("oidc_id_token")
     endpoint = provider.setting("PROCONNECT_END_SESSION_ENDPOINT")
     if not id_token or not endpoint:
@@ -302,7 +303,7 @@ def provider_logout_url(request):
         "id_token_hint": id_token,
         "state": get_random_string(32),
         "post_logout_redirect_uri": request.build_absolute_uri(
-            reverse("wagtailadmin_login")
+            back or reverse("wagtailadmin_login")
         ),
     }
     return f"{endpoint}?{urlencode(params)}"

@@ -3,14 +3,17 @@ email, the applicant signs in with ProConnect and this browser opens the drafts
 and dossiers of the verified address on this site, as a link would
 (``forms.access.grant``). No account is made for an applicant."""
 
+import logging
 import time
 
+import requests
 from django.conf import settings
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 from wagtail.models import Site
 
 from accounts import provider
@@ -18,11 +21,14 @@ from accounts.backends import APPLICANT
 from accounts.views import (
     APPLICANT_SESSION_KEY,
     ProConnectSignInView,
+    provider_logout_url,
     sign_in_settings,
 )
 from cms_pages.models import CallStatus
 from forms.access import grant
 from forms.models import Candidature, Draft
+
+logger = logging.getLogger("accounts.proconnect")
 
 
 def verified_applicant_email(request):
@@ -101,3 +107,19 @@ def mine(request):
     )
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@require_POST
+def sign_out(request):
+    """Closes what this browser opened (ProConnect's address, the dossiers and drafts
+    granted, links included: a shared computer keeps nothing), then signs out at
+    ProConnect too, which sends the browser back to « Recevoir un nouveau lien »."""
+    back = reverse("applicants:new_link")
+    logout_url = None
+    if request.session.get(APPLICANT_SESSION_KEY):
+        try:
+            logout_url = provider_logout_url(request, back)
+        except (requests.RequestException, ValueError):
+            logger.exception("ProConnect: no end_session_endpoint")
+    request.session.flush()
+    return HttpResponseRedirect(logout_url or back)

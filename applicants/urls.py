@@ -14,6 +14,7 @@ urlpatterns = [
         name="proconnect",
     ),
     path("mes-dossiers/", proconnect.mine, name="mine"),
+    path("deconnexion/", proconnect.sign_out, name="sign_out"),
     path("dossiers/<str:reference>/", views.dossier, name="dossier"),
     path("dossiers/<str:reference>/modifier/", views.edit, name="edit"),
     path("dossiers/<str:reference>/retirer/", views.withdraw, name="withdraw"),

@@ -10,7 +10,10 @@ def oidc_provider():
     provider = start_provider(
         {
             "redirect_uris": ["http://testserver/proconnect/callback/"],
-            "post_logout_redirect_uris": ["http://testserver/admin/login/"],
+            "post_logout_redirect_uris": [
+                "http://testserver/admin/login/",
+                "http://testserver/espace-candidat/nouveau-lien/",
+            ],
         }
     )
     yield provider

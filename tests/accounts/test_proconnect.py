@@ -428,6 +428,49 @@ def test_an_applicant_resumes_her_dossiers_with_proconnect(form_page, proconnect
     assert other.get(url).status_code == 403
 
 
+def test_an_applicant_signs_out_here_and_at_the_provider(form_page, proconnect):
+    post_form(Client(), form_page, answers())
+    candidature = Candidature.objects.get()
+    SignInSettings.objects.update_or_create(
+        site=Site.objects.get(is_default_site=True),
+        defaults={"applicant_proconnect": True},
+    )
+    browser = Client()
+    sign_in(
+        browser, start="/espace-candidat/proconnect/", email=candidature.applicant_email
+    )
+    url = f"/espace-candidat/dossiers/{candidature.reference}/"
+    assert "Se déconnecter" in text(browser.get("/espace-candidat/mes-dossiers/"))
+    assert browser.get(url).status_code == 200
+    id_token = browser.session["oidc_id_token"]
+
+    response = browser.post("/espace-candidat/deconnexion/")
+    end_session = response["Location"]
+    assert end_session.startswith(f"{proconnect.issuer}/session/end?")
+    params = {k: v[0] for k, v in parse_qs(urlsplit(end_session).query).items()}
+    assert params["id_token_hint"] == id_token
+    back = f"{OUR_SIDE}/espace-candidat/nouveau-lien/"
+    assert params["post_logout_redirect_uri"] == back
+    # Nothing stays open in this browser.
+    assert browser.get(url).status_code == 403
+    assert browser.get("/espace-candidat/mes-dossiers/")["Location"] == (
+        "/espace-candidat/nouveau-lien/"
+    )
+    # The provider accepts the request and comes back to the applicant's side.
+    provider_browser = requests.Session()
+    asked = provider_browser.get(end_session, timeout=10)
+    assert asked.status_code == 200, asked.text
+    form = re.search(r'<form[^>]*action="([^"]+)"[^>]*>(.*?)</form>', asked.text, re.S)
+    fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form[2]))
+    done = provider_browser.post(
+        urljoin(asked.url, form[1]),
+        data={**fields, "logout": "yes"},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert urljoin(done.url, done.headers["Location"]).startswith(back)
+
+
 def test_an_applicant_with_an_unverified_email_opens_nothing(form_page, proconnect):
     post_form(Client(), form_page, answers())
     candidature = Candidature.objects.get()
