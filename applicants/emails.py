@@ -6,11 +6,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.models import Site
 
-from cms_pages.models import CallStatus
 from forms.emails import Letterhead, team_recipients
-from forms.models import Candidature, Draft
+from forms.models import Draft
 
-from .links import issue_link, link_days
+from .links import dossiers_of, issue_link, link_days
 from .models import Message
 
 
@@ -61,21 +60,7 @@ def send_links(email, site_id):
     site = Site.objects.filter(pk=site_id).select_related("root_page").first()
     if site is None:
         site = Site.objects.filter(is_default_site=True).first()
-    under_site = {"call__path__startswith": site.root_page.path} if site else {}
-    drafts = [
-        draft
-        for draft in Draft.objects.filter(email__iexact=email, **under_site)
-        .select_related("call")
-        .order_by("created_at")
-        if draft.call.status == CallStatus.OPEN
-    ]
-    candidatures = list(
-        Candidature.objects.filter(
-            applicant_email__iexact=email, anonymised_at=None, **under_site
-        )
-        .select_related("call")
-        .order_by("submit_time")
-    )
+    drafts, candidatures = dossiers_of(email, site)
     if not drafts and not candidatures:
         return None
     letterhead = Letterhead((drafts or candidatures)[0].call)

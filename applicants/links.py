@@ -12,7 +12,9 @@ from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
+from cms_pages.models import CallStatus
 from forms.access import grant
+from forms.models import Candidature, Draft
 
 from .models import ApplicantLink
 
@@ -77,3 +79,23 @@ def use_link(request, token):
     if link.candidature_id:
         grant(request, "candidatures", link.candidature_id, new_key=True)
     return link
+
+
+def dossiers_of(email, site):
+    """The open drafts and the dossiers of ``email`` on ``site`` (as the links email)."""
+    under_site = {"call__path__startswith": site.root_page.path} if site else {}
+    drafts = [
+        draft
+        for draft in Draft.objects.filter(email__iexact=email, **under_site)
+        .select_related("call")
+        .order_by("created_at")
+        if draft.call.status == CallStatus.OPEN
+    ]
+    candidatures = list(
+        Candidature.objects.filter(
+            applicant_email__iexact=email, anonymised_at=None, **under_site
+        )
+        .select_related("call")
+        .order_by("submit_time")
+    )
+    return drafts, candidatures

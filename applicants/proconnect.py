@@ -24,9 +24,9 @@ from accounts.views import (
     provider_logout_url,
     sign_in_settings,
 )
-from cms_pages.models import CallStatus
 from forms.access import grant
-from forms.models import Candidature, Draft
+
+from .links import dossiers_of
 
 logger = logging.getLogger("accounts.proconnect")
 
@@ -55,26 +55,6 @@ class ApplicantProConnectView(ProConnectSignInView):
 
     def failure_url(self, request):
         return reverse("applicants:new_link")
-
-
-def dossiers_of(email, site):
-    """The open drafts and the dossiers of ``email`` on ``site`` (as the links email)."""
-    under_site = {"call__path__startswith": site.root_page.path} if site else {}
-    drafts = [
-        draft
-        for draft in Draft.objects.filter(email__iexact=email, **under_site)
-        .select_related("call")
-        .order_by("created_at")
-        if draft.call.status == CallStatus.OPEN
-    ]
-    candidatures = list(
-        Candidature.objects.filter(
-            applicant_email__iexact=email, anonymised_at=None, **under_site
-        )
-        .select_related("call")
-        .order_by("submit_time")
-    )
-    return drafts, candidatures
 
 
 @never_cache

@@ -30,6 +30,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from accounts.backends import free_username
 from forms.emails import Letterhead
 
 from .models import JuryInvitation, RoundMember
@@ -57,16 +58,6 @@ def hash_token(token):
 
 def person_name(user):
     return user.get_full_name() or user.get_username()
-
-
-def _free_username(email):
-    User = get_user_model()
-    base = email.lower()[:140]
-    username, counter = base, 1
-    while User.objects.filter(username__iexact=username).exists():
-        counter += 1
-        username = f"{base}-{counter}"
-    return username
 
 
 def rights_beyond_jury(user, site):
@@ -115,7 +106,7 @@ def find_or_create_account(email, *, first_name="", last_name=""):
             user.save(update_fields=changed)
         return user, False
     user = User(
-        username=_free_username(email),
+        username=free_username(email),
         email=email,
         first_name=first_name,
         last_name=last_name,
