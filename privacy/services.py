@@ -206,7 +206,9 @@ def _anonymise_batch(ids, now, log_data):
         candidature.email_key = candidature.identity_key = ""  # nobody's duplicate
         candidature.email_error = ""
         candidature.anonymised_at = now
-        candidature.updated_at = now
+        # The time of the write, not ``now`` (the logical date, read once for a
+        # whole run): a sync must not see rows stamped before it read later ones.
+        candidature.updated_at = timezone.now()
     Candidature.objects.bulk_update(
         rows,
         [
@@ -244,7 +246,10 @@ def _anonymise_batch(ids, now, log_data):
     CorrectionRequest.objects.filter(candidature_id__in=ids).update(changes=[])
     CandidatureStatusChange.objects.filter(candidature_id__in=ids).update(reason="")
     Evaluation.objects.filter(candidature_id__in=ids).update(
-        comment="", criterion_comments={}, conflict_note="", updated_at=now
+        comment="",
+        criterion_comments={},
+        conflict_note="",
+        updated_at=timezone.now(),  # the time of the write (see above)
     )
     EvaluationReopening.objects.filter(evaluation__candidature_id__in=ids).update(
         previous_comment="", previous_criterion_comments={}

@@ -11,6 +11,7 @@ data is logged (``access.log_read``).
 import base64
 import binascii
 import datetime as dt
+import logging
 import re
 from typing import Any
 
@@ -37,6 +38,8 @@ from selection.scoring import Aggregate, ranking
 
 from .access import log_read
 from .auth import StaffTokenAuth
+
+logger = logging.getLogger("amorce.staffapi")
 
 router = Router(tags=["personnel"], auth=StaffTokenAuth())
 
@@ -225,6 +228,9 @@ def position_of(cursor):
         ) from None
 
 
+SYNC_HELD_WARNING = dt.timedelta(minutes=10)
+
+
 def settled_before():
     """The instant before which every change is committed, or will never be.
 
@@ -242,15 +248,25 @@ def settled_before():
         with connection.cursor() as cursor:
             # The statistics are read once per transaction unless cleared.
             cursor.execute("SELECT pg_stat_clear_snapshot()")
+            # Only transactions that have written (an xid): a reader's open
+            # transaction (a BI tool, psql, pg_dump) holds nothing back. Rows
+            # are stamped when written, so a writer is seen from its first write.
             cursor.execute(
                 "SELECT min(xact_start) FROM pg_stat_activity"
                 " WHERE datname = current_database()"
                 " AND backend_type = 'client backend'"
                 " AND pid <> pg_backend_pid() AND xact_start IS NOT NULL"
+                " AND backend_xid IS NOT NULL"
             )
             oldest = cursor.fetchone()[0]
         if oldest is not None:
             bound = min(bound, oldest)
+            if timezone.now() - oldest > SYNC_HELD_WARNING:
+                logger.warning(
+                    "Staff API sync held back since %s by a transaction still open "
+                    "(see idle_in_transaction_session_timeout, docs/operations.md)",
+                    oldest.isoformat(),
+                )
     return bound - dt.timedelta(seconds=settings.AMORCE_SYNC_SETTLE_SECONDS)
 
 

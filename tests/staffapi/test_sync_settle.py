@@ -12,12 +12,13 @@ import datetime as dt
 
 import psycopg
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from wagtail.models import APIToken
 
 from forms.factories import CandidatureFactory
 from forms.models import Candidature
+from privacy.services import anonymise
 
 pytestmark = pytest.mark.django_db
 
@@ -62,14 +63,53 @@ def test_a_transaction_still_open_holds_back_what_was_stamped_after_it_began(
         password=settings_dict["PASSWORD"] or None,
     )
     try:
-        # Another worker has begun writing (an anonymisation, say)...
+        # A reader's open transaction (a BI tool, psql) holds nothing back...
         other.execute("SELECT 1")  # psycopg opens the transaction
         began = other.execute("SELECT now()").fetchone()[0]
-        # ...while a later change commits and a client syncs.
+        early = CandidatureFactory(page=form_page, reference="TST-2026-0002")
+        assert references(client, paula) == [early.reference]
+        # ...but once it has written (an anonymisation under way, say), what
+        # was stamped after it began waits for it to end.
+        other.execute("CREATE TEMPORARY TABLE amorce_probe (x int)")
         later = CandidatureFactory(page=form_page, reference="TST-2026-0003")
-        assert later.updated_at > began
+        assert early.updated_at > began
         assert references(client, paula) == []
     finally:
         other.rollback()
         other.close()
-    assert references(client, paula) == [later.reference]
+    assert references(client, paula) == [early.reference, later.reference]
+
+
+def test_an_anonymisation_run_reaches_a_client_that_synced_between_its_calls(
+    client, paula, form_page
+):
+    """The retention command reads « now » once and anonymises call after call, each
+    in its own transaction: the rows are stamped when written, so a client that
+    synced between two calls still receives the second call's rows."""
+    plaintext = APIToken.create_token(user=paula, name="Synchro")[1]
+
+    def page(after=None):
+        response = client.get(
+            URL,
+            {"after": after} if after else {},
+            HTTP_AUTHORIZATION=f"Bearer {plaintext}",
+        )
+        assert response.status_code == 200, response.content
+        body = response.json()
+        return [row["reference"] for row in body["items"]], body["next"]
+
+    first, second = (
+        CandidatureFactory(page=form_page, reference=f"TST-2026-000{n}") for n in (1, 2)
+    )
+    Candidature.objects.update(updated_at=timezone.now() - dt.timedelta(hours=1))
+    _rows, cursor = page()
+    run_started = timezone.now() - dt.timedelta(minutes=1)  # read once, at the start
+    with transaction.atomic():
+        anonymise(Candidature.objects.filter(pk=first.pk), now=run_started)
+    rows, cursor = page(cursor)
+    assert rows == [first.reference]
+    with transaction.atomic():
+        anonymise(Candidature.objects.filter(pk=second.pk), now=run_started)
+    rows, cursor = page(cursor)
+    assert rows == [second.reference], "the second call's anonymisation is received"
+    assert Candidature.objects.get(pk=second.pk).anonymised_at == run_started
