@@ -76,6 +76,30 @@ def test_production_refuses_to_start_without_a_word_on_the_antivirus():
     result = run_production_settings(**REQUIRED)
     assert result.returncode != 0
     assert "AMORCE_CLAMD (l'adresse de clamd) ou AMORCE_ANTIVIRUS" in result.stderr
+    # « AMORCE_ANTIVIRUS= » (a blank line of a .env file, a compose default) is
+    # not a word either, and does not switch off what AMORCE_CLAMD turns on.
+    result = run_production_settings(**REQUIRED, AMORCE_ANTIVIRUS=" ", AMORCE_CLAMD="")
+    assert result.returncode != 0
+    assert "AMORCE_CLAMD (l'adresse de clamd) ou AMORCE_ANTIVIRUS" in result.stderr
+    script = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.AMORCE_ANTIVIRUS)"
+    )
+    on = subprocess.run(
+        [sys.executable, "-c", script],
+        env={
+            **os.environ,
+            **REQUIRED,
+            "DJANGO_SETTINGS_MODULE": "amorce.settings.production",
+            "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'site'}",
+            "AMORCE_CLAMD": "tcp://127.0.0.1:3310",
+            "AMORCE_ANTIVIRUS": "",
+        },
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert on.stdout.strip() == "True", on.stderr
     result = run_production_settings(**REQUIRED, AMORCE_ANTIVIRUS="peut-être")
     assert result.returncode != 0
     assert "AMORCE_ANTIVIRUS doit valoir « on » ou « off »" in result.stderr

@@ -36,7 +36,7 @@ def env_rate(name, default):
 
 def env_bool(name, default=False):
     value = os.environ.get(name)
-    if value is None:
+    if value is None or not value.strip():  # « NAME= » in a .env file: not said
         return default
     return value.strip().lower() in {"1", "true", "yes", "on", "oui"}
 
@@ -265,7 +265,9 @@ AMORCE_WEBHOOKS_BACKOFF = [60, 300, 1800, 7200, 43200]
 # sent. On when AMORCE_ANTIVIRUS=on, or when AMORCE_CLAMD is given and
 # AMORCE_ANTIVIRUS is not "off".
 AMORCE_CLAMD = os.environ.get("AMORCE_CLAMD", "unix:///run/clamav/clamd.ctl")
-AMORCE_ANTIVIRUS = env_bool("AMORCE_ANTIVIRUS", "AMORCE_CLAMD" in os.environ)
+AMORCE_ANTIVIRUS = env_bool(
+    "AMORCE_ANTIVIRUS", bool(os.environ.get("AMORCE_CLAMD", "").strip())
+)
 AMORCE_CLAMD_TIMEOUT = float(os.environ.get("AMORCE_CLAMD_TIMEOUT", "60"))
 # clamd's StreamMaxLength (Debian's default: 25M): a longer file is « impossible à analyser ».
 AMORCE_CLAMD_STREAM_MAX_LENGTH = int(

@@ -25,7 +25,10 @@ if not os.environ.get("ALLOWED_HOSTS"):
 # Antivirus (docs/antivirus.md): said explicitly, never off by omission. On with
 # AMORCE_CLAMD (clamd's address) or AMORCE_ANTIVIRUS=on; off only with
 # AMORCE_ANTIVIRUS=off, and then `manage.py check` warns (amorce.W001).
-if not os.environ.get("AMORCE_ANTIVIRUS") and not os.environ.get("AMORCE_CLAMD"):
+if (
+    not os.environ.get("AMORCE_ANTIVIRUS", "").strip()
+    and not os.environ.get("AMORCE_CLAMD", "").strip()
+):
     raise ImproperlyConfigured(
         "AMORCE_CLAMD (l'adresse de clamd) ou AMORCE_ANTIVIRUS doit être défini "
         "en production : AMORCE_ANTIVIRUS=off pour se passer de l'antivirus."
