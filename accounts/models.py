@@ -124,6 +124,12 @@ class ProConnectIdentity(models.Model):
         verbose_name_plural = _("identités ProConnect")
         ordering = ["-last_seen_at"]
         indexes = [models.Index(fields=["sub"], name="proconnect_sub")]
+        # One account per person of a provider, even when two first sign-ins race.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issuer", "sub"], name="proconnect_one_account_per_sub"
+            )
+        ]
 
     def __str__(self):
         return str(self.user)

@@ -70,18 +70,17 @@ def sites_of(user):
 def password_refused(user, request):
     """Whether ``user`` may not sign in with a password, wherever the form is posted.
 
-    Refused if a site they work on switched « Connexion par mot de passe » off
-    (for someone tied to no site yet: this host's site). A superuser works on
-    every site: refused if any site switched it off, unless break-glass.
+    Refused if this host's site, or a site they work on, switched « Connexion
+    par mot de passe » off. A superuser works on every site: refused if any
+    site switched it off, unless break-glass (which is for superusers only).
     """
     off = SignInSettings.objects.filter(password_login=False)
     if user.is_superuser:
         return off.exists() and not break_glass()
-    sites = sites_of(user)
-    if not sites.exists():
-        host = Site.find_for_request(request)
-        return host is not None and off.filter(site=host).exists()
-    return off.filter(site__in=sites).exists()
+    host = Site.find_for_request(request)
+    if host is not None and off.filter(site=host).exists():
+        return True
+    return off.filter(site__in=sites_of(user)).exists()
 
 
 # --- Sign-in page -------------------------------------------------------------

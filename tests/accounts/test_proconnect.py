@@ -246,6 +246,11 @@ def test_a_site_switched_off_binds_its_people_on_every_hosts_form(
     settings.AMORCE_PASSWORD_LOGIN_BREAK_GLASS = True
     browser.post("/admin/login/", {"username": "root", "password": "x"}, **on_other)
     assert browser.session["_auth_user_id"] == str(root.pk)
+    # The break-glass of a host switched off is for superusers only: camille,
+    # whose own site keeps passwords, does not sign in on paula's host with it.
+    on_paulas = Client()
+    on_paulas.post("/admin/login/", {"username": "camille", "password": "x"})
+    assert "_auth_user_id" not in on_paulas.session
 
 
 def test_password_sign_in_stays_on_by_default_beside_proconnect(client, proconnect):
