@@ -85,7 +85,7 @@ def test_production_refuses_to_start_without_a_word_on_the_antivirus():
         "import django; django.setup(); from django.conf import settings; "
         "print(settings.AMORCE_ANTIVIRUS)"
     )
-    on = subprocess.run(
+    on = subprocess.run(  # noqa: S603 - our own interpreter and arguments
         [sys.executable, "-c", script],
         env={
             **os.environ,
