@@ -61,7 +61,7 @@ DEFAULTS = {
     "PROCONNECT_SCOPES": DEFAULT_SCOPES,
     "PROCONNECT_TIMEOUT": 10,
     "PROCONNECT_ACR_VALUES": "eidas1",
-    "PROCONNECT_CLAIMS": "",
+    "PROCONNECT_CLAIMS": '{"id_token": {"amr": {"essential": true}}}',
     # ProConnect's levels: eidas1 is one factor; eidas2 and eidas3 are more.
     "PROCONNECT_STRONG_ACR_VALUES": "eidas2 eidas3",
 }

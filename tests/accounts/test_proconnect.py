@@ -6,6 +6,7 @@ the provider over real HTTP (discovery, token, keys, userinfo).
 """
 
 import html
+import json
 import re
 import socket
 from urllib.parse import parse_qs, urljoin, urlsplit
@@ -307,7 +308,11 @@ def test_the_levels_counted_strong_are_a_setting(client, proconnect, settings):
 
 
 def test_the_claims_parameter_asks_for_a_level(client, proconnect, settings):
-    """PROCONNECT_CLAIMS (docs/authentication.md) is sent as ProConnect reads it."""
+    """PROCONNECT_CLAIMS (docs/authentication.md) is sent as ProConnect reads it; by
+    default it asks for ``amr``, which ProConnect gives only when asked."""
+    started = client.get("/proconnect/connexion/")
+    asked = parse_qs(urlsplit(started["Location"]).query)
+    assert json.loads(asked["claims"][0]) == {"id_token": {"amr": {"essential": True}}}
     settings.PROCONNECT_CLAIMS = (
         '{"id_token": {"acr": {"essential": true, "values": ["eidas2", "eidas3"]}}}'
     )

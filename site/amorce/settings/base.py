@@ -483,7 +483,11 @@ PROCONNECT_SCOPES = os.environ.get(
     "PROCONNECT_SCOPES", "openid email given_name usual_name siret organizational_unit"
 )
 PROCONNECT_ACR_VALUES = os.environ.get("PROCONNECT_ACR_VALUES", "eidas1")
-PROCONNECT_CLAIMS = os.environ.get("PROCONNECT_CLAIMS", "")
+# Ask for ``amr``: ProConnect says which factors were checked only when asked
+# (a sign-in with more than one counts as the second factor, docs/second-factor.md).
+PROCONNECT_CLAIMS = os.environ.get(
+    "PROCONNECT_CLAIMS", '{"id_token": {"amr": {"essential": true}}}'
+)
 # The ID token's acr values that count as a second factor (space-separated).
 PROCONNECT_STRONG_ACR_VALUES = os.environ.get(
     "PROCONNECT_STRONG_ACR_VALUES", "eidas2 eidas3"
