@@ -7,6 +7,7 @@ database and file folders; the demo accounts log in with the password that
 Chromium fails the tests, it does not skip them.
 """
 
+import contextlib
 import os
 import shutil
 import socket
@@ -126,8 +127,23 @@ def amorce_server(tmp_path_factory, browser_clamd):
     manage("ensure_admin")
     password = (BASE_DIR / "var" / "admin-password").read_text().strip()
 
-    log = folder / "server.log"
-    with log.open("w") as output:
+    server = Server(
+        url=url,
+        password=password,
+        log=folder / "server.log",
+        env=env,
+        proconnect_port=proconnect_port,
+        antivirus=browser_clamd is not None,
+    )
+    with running(server, port):
+        yield server
+
+
+@contextlib.contextmanager
+def running(server, port):
+    """``manage.py runserver`` with ``server.env`` on ``port``, once it answers /sante/;
+    stopped on leaving (the session's server, and any a module starts beside it)."""
+    with server.log.open("w") as output:
         process = subprocess.Popen(  # noqa: S603 - our own manage.py, fixed arguments
             [
                 sys.executable,
@@ -138,25 +154,18 @@ def amorce_server(tmp_path_factory, browser_clamd):
                 f"127.0.0.1:{port}",
             ],
             cwd=BASE_DIR,
-            env=env,
+            env=server.env,
             stdout=output,
             stderr=subprocess.STDOUT,
         )
-    server = Server(
-        url=url,
-        password=password,
-        log=log,
-        env=env,
-        proconnect_port=proconnect_port,
-        antivirus=browser_clamd is not None,
-    )
     try:
         deadline = time.monotonic() + 60
         while True:
             if process.poll() is not None:
                 pytest.fail(f"the server stopped at start:\n{server.tail()}")
             try:
-                with urllib.request.urlopen(f"{url}/sante/", timeout=2) as response:  # noqa: S310 - loopback
+                health = f"{server.url}/sante/"
+                with urllib.request.urlopen(health, timeout=2) as response:  # noqa: S310 - loopback
                     if response.status == 200:
                         break
             except OSError:
@@ -164,7 +173,7 @@ def amorce_server(tmp_path_factory, browser_clamd):
             if time.monotonic() > deadline:
                 pytest.fail(f"the server did not answer within 60 s:\n{server.tail()}")
             time.sleep(0.2)
-        yield server
+        yield process
     finally:
         process.terminate()
         try:

@@ -7,17 +7,14 @@ with ``AMORCE_REQUIRE_2FA=1``, and a programme-team account of its own.
 """
 
 import re
-import subprocess
-import sys
 import time
-import urllib.request
 from base64 import b32decode
 
 import pytest
 from django_otp.oath import TOTP
 from playwright.sync_api import expect
 
-from tests.browser.conftest import BASE_DIR, Server, free_port
+from tests.browser.conftest import Server, free_port, running
 from tests.browser.helpers import Journey
 from tests.browser.test_accessibility import check
 
@@ -45,43 +42,14 @@ def strict_server(amorce_server):
         "WAGTAILADMIN_BASE_URL": url,
         "WAGTAILAPI_BASE_URL": url,
     }
-    log = amorce_server.log.with_name("server-2fa.log")
-    with log.open("w") as output:
-        process = subprocess.Popen(  # noqa: S603 - our own manage.py, fixed arguments
-            [
-                sys.executable,
-                "manage.py",
-                "runserver",
-                "--noreload",
-                "--insecure",
-                f"127.0.0.1:{port}",
-            ],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    server = Server(url=url, password=amorce_server.password, log=log, env=env)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, f"the server stopped:\n{server.tail()}"
-            try:
-                with urllib.request.urlopen(f"{url}/sante/", timeout=2) as response:  # noqa: S310 - loopback
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, f"no answer in 60 s:\n{server.tail()}"
-            time.sleep(0.2)
+    server = Server(
+        url=url,
+        password=amorce_server.password,
+        log=amorce_server.log.with_name("server-2fa.log"),
+        env=env,
+    )
+    with running(server, port):
         yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def code_from(secret, steps_ahead=0):
