@@ -371,6 +371,22 @@ def test_the_issuer_is_always_checked(client, proconnect, settings):
     assert sign_in(Client())["Location"] == "/admin/"
 
 
+def signed_out_at_provider(end_session):
+    """Where the provider sends the browser back once its logout page is confirmed."""
+    browser = requests.Session()
+    asked = browser.get(end_session, timeout=10)
+    assert asked.status_code == 200, asked.text
+    form = re.search(r'<form[^>]*action="([^"]+)"[^>]*>(.*?)</form>', asked.text, re.S)
+    fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form[2]))
+    done = browser.post(
+        urljoin(asked.url, form[1]),
+        data={**fields, "logout": "yes"},
+        allow_redirects=False,
+        timeout=10,
+    )
+    return urljoin(done.url, done.headers["Location"])
+
+
 def test_signing_out_signs_out_at_the_provider_too(client, proconnect):
     member_of("Équipe programme", "paula", "agent@exemple.gouv.fr")
     sign_in(client, email="agent@exemple.gouv.fr")
@@ -383,18 +399,7 @@ def test_signing_out_signs_out_at_the_provider_too(client, proconnect):
     assert params["id_token_hint"] == id_token
     assert params["post_logout_redirect_uri"] == f"{OUR_SIDE}/admin/login/"
     # The provider accepts it, asks, and comes back to us with our state.
-    browser = requests.Session()
-    asked = browser.get(end_session, timeout=10)
-    assert asked.status_code == 200, asked.text
-    form = re.search(r'<form[^>]*action="([^"]+)"[^>]*>(.*?)</form>', asked.text, re.S)
-    fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form[2]))
-    done = browser.post(
-        urljoin(asked.url, form[1]),
-        data={**fields, "logout": "yes"},
-        allow_redirects=False,
-        timeout=10,
-    )
-    back = urljoin(done.url, done.headers["Location"])
+    back = signed_out_at_provider(end_session)
     assert back.startswith(f"{OUR_SIDE}/admin/login/")
     assert parse_qs(urlsplit(back).query)["state"] == [params["state"]]
 
@@ -467,18 +472,7 @@ def test_an_applicant_signs_out_here_and_at_the_provider(form_page, proconnect):
         "/espace-candidat/nouveau-lien/"
     )
     # The provider accepts the request and comes back to the applicant's side.
-    provider_browser = requests.Session()
-    asked = provider_browser.get(end_session, timeout=10)
-    assert asked.status_code == 200, asked.text
-    form = re.search(r'<form[^>]*action="([^"]+)"[^>]*>(.*?)</form>', asked.text, re.S)
-    fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form[2]))
-    done = provider_browser.post(
-        urljoin(asked.url, form[1]),
-        data={**fields, "logout": "yes"},
-        allow_redirects=False,
-        timeout=10,
-    )
-    assert urljoin(done.url, done.headers["Location"]).startswith(back)
+    assert signed_out_at_provider(end_session).startswith(back)
 
 
 def test_an_applicant_with_an_unverified_email_opens_nothing(form_page, proconnect):
