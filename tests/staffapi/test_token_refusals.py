@@ -9,25 +9,12 @@ changes. Without a token, public reads stay public; a route that needs one
 says so in French, with ``WWW-Authenticate: Bearer``.
 """
 
-import datetime as dt
-
 import pytest
-from django.utils import timezone
-from wagtail.models import APIToken
 
 from forms.models import Candidature
-from staffapi.models import TokenExpiry
+from tests.staffapi.test_staff_tokens import token_for
 
 pytestmark = pytest.mark.django_db
-
-
-def token_for(user, **expiry):
-    token, plaintext = APIToken.create_token(user=user, name="Grist")
-    if expiry:
-        TokenExpiry.objects.filter(token=token).update(
-            expires_at=timezone.now() + dt.timedelta(**expiry)
-        )
-    return token, plaintext
 
 
 @pytest.fixture
