@@ -25,8 +25,6 @@ PROCONNECT = "proconnect"
 
 logger = logging.getLogger("accounts.proconnect")
 
-DEFAULT_SCOPES = "openid email given_name usual_name siret organizational_unit"
-
 # The endpoints, by their setting and their name in the discovery document.
 ENDPOINTS = {
     "PROCONNECT_AUTHORIZATION_ENDPOINT": "authorization_endpoint",
@@ -55,15 +53,6 @@ FIXED = {
     "OIDC_USE_NONCE": True,
     "OIDC_CREATE_USER": True,
     "OIDC_VERIFY_SSL": True,
-}
-DEFAULTS = {
-    "PROCONNECT_SIGN_ALGO": "RS256",
-    "PROCONNECT_SCOPES": DEFAULT_SCOPES,
-    "PROCONNECT_TIMEOUT": 10,
-    "PROCONNECT_ACR_VALUES": "eidas1",
-    "PROCONNECT_CLAIMS": '{"id_token": {"amr": {"essential": true}}}',
-    # ProConnect's levels: eidas1 is one factor; eidas2 and eidas3 are more.
-    "PROCONNECT_STRONG_ACR_VALUES": "eidas2 eidas3",
 }
 
 _discovered = {}  # discovery URL -> (fetched at, document)
@@ -94,12 +83,11 @@ def discovery():
 
 
 def setting(name):
-    """A ProConnect setting: the instance's, else the discovery document's, else our default."""
+    """A ProConnect setting: the instance's (its defaults are in settings/base.py),
+    else, for an endpoint, the discovery document's."""
     value = getattr(settings, name, None)
     if value in (None, "") and name in ENDPOINTS:
         value = discovery().get(ENDPOINTS[name])
-    if value in (None, ""):
-        value = DEFAULTS.get(name, value)
     return value
 
 

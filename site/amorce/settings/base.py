@@ -479,27 +479,29 @@ PROCONNECT_TOKEN_ENDPOINT = os.environ.get("PROCONNECT_TOKEN_ENDPOINT", "")
 PROCONNECT_USERINFO_ENDPOINT = os.environ.get("PROCONNECT_USERINFO_ENDPOINT", "")
 PROCONNECT_JWKS_ENDPOINT = os.environ.get("PROCONNECT_JWKS_ENDPOINT", "")
 PROCONNECT_END_SESSION_ENDPOINT = os.environ.get("PROCONNECT_END_SESSION_ENDPOINT", "")
-PROCONNECT_SCOPES = os.environ.get(
-    "PROCONNECT_SCOPES", "openid email given_name usual_name siret organizational_unit"
+# Blank variables take the defaults (« NAME= » in a .env file is not said).
+PROCONNECT_SCOPES = (
+    os.environ.get("PROCONNECT_SCOPES", "").strip()
+    or "openid email given_name usual_name siret organizational_unit"
 )
-PROCONNECT_ACR_VALUES = os.environ.get("PROCONNECT_ACR_VALUES", "eidas1")
+PROCONNECT_ACR_VALUES = os.environ.get("PROCONNECT_ACR_VALUES", "").strip() or "eidas1"
 # Ask for ``amr``: ProConnect says which factors were checked only when asked
 # (a sign-in with more than one counts as the second factor, docs/second-factor.md).
-PROCONNECT_CLAIMS = os.environ.get(
-    "PROCONNECT_CLAIMS", '{"id_token": {"amr": {"essential": true}}}'
+PROCONNECT_CLAIMS = (
+    os.environ.get("PROCONNECT_CLAIMS", "").strip()
+    or '{"id_token": {"amr": {"essential": true}}}'
 )
 # The ID token's acr values that count as a second factor (space-separated).
-PROCONNECT_STRONG_ACR_VALUES = os.environ.get(
-    "PROCONNECT_STRONG_ACR_VALUES", "eidas2 eidas3"
+# ProConnect's levels: eidas1 is one factor; eidas2 and eidas3 are more.
+PROCONNECT_STRONG_ACR_VALUES = (
+    os.environ.get("PROCONNECT_STRONG_ACR_VALUES", "").strip() or "eidas2 eidas3"
 )
-PROCONNECT_SIGN_ALGO = os.environ.get("PROCONNECT_SIGN_ALGO", "RS256")
-PROCONNECT_TIMEOUT = int(os.environ.get("PROCONNECT_TIMEOUT", "10"))
+PROCONNECT_SIGN_ALGO = os.environ.get("PROCONNECT_SIGN_ALGO", "").strip() or "RS256"
+PROCONNECT_TIMEOUT = int(os.environ.get("PROCONNECT_TIMEOUT", "").strip() or "10")
 # Nobody changes their own address in « Mon compte » (Wagtail would not verify
 # it): a ProConnect account is found by its sub, and an address is only
 # changed by an administrator (docs/authentication.md).
 WAGTAIL_EMAIL_MANAGEMENT_ENABLED = False
 # Break-glass: superusers may still sign in with their password on a site whose
 # « Connexion par mot de passe » is off.
-AMORCE_PASSWORD_LOGIN_BREAK_GLASS = (
-    os.environ.get("AMORCE_PASSWORD_LOGIN_BREAK_GLASS", "0") == "1"
-)
+AMORCE_PASSWORD_LOGIN_BREAK_GLASS = env_bool("AMORCE_PASSWORD_LOGIN_BREAK_GLASS")
