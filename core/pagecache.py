@@ -35,13 +35,14 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
+from functools import partial
 
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.db import DatabaseCache
 from django.core.exceptions import DisallowedHost
-from django.db import connections, router
+from django.db import connections, router, transaction
 from django.db.models.signals import post_delete, post_migrate, post_save
 from django.http import HttpResponse
 from django.utils import timezone
@@ -123,11 +124,52 @@ def _generations(site_id, create=False):
 
 
 def bump(site_id=None):
-    """Make the entries of ``site_id`` (of every site when None) stale."""
+    """Make the entries of ``site_id`` (of every site when None) stale.
+
+    Now, and again once the transaction that saved the change commits: a page
+    rendered between the two read the new generation but the data as it was
+    before the commit, and must not be served.
+    """
     key = f"{PREFIX}gen:{ALL_SITES if site_id is None else site_id}"
+    _renew(key)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(partial(_renew, key))
+
+
+def _renew(key):
     # A new random value, never an increment: a value evicted and created
     # again may not meet an old entry's.
     cache.set(key, secrets.token_hex(8), None)
+
+
+# --- What a process keeps between requests ---------------------------------------
+
+_REMEMBERED = {}
+
+
+def remembered(site_id, name, build):
+    """``build()``, kept in this process while nothing of ``site_id`` changes.
+
+    Kept under the site's generations (those of the cached pages): any save of
+    what the public pages read, or of a model given to ``invalidate_on``,
+    renews them, in every process. One read of the cache instead of a query,
+    so only where the cache is not the database; never inside a transaction,
+    whose own uncommitted rows would be kept past a rollback. What ``build``
+    returns is shared by the requests of the process: it must not be changed.
+    """
+    if (
+        site_id is None
+        or isinstance(caches["default"], DatabaseCache)
+        or transaction.get_connection().in_atomic_block
+    ):
+        return build()
+    generations = _generations(site_id, create=True)
+    kept = _REMEMBERED.get((site_id, name))
+    if kept is not None and kept[0] == generations and None not in generations:
+        return kept[1]
+    value = build()
+    _REMEMBERED[(site_id, name)] = (generations, value)
+    return value
 
 
 def _site_id_of_page(page):
@@ -148,8 +190,8 @@ def _page_changed(page, update_fields=None):
 def _on_save(sender, instance, update_fields=None, **kwargs):
     if isinstance(instance, Page):
         _page_changed(instance, update_fields)
-    elif isinstance(instance, BaseSiteSetting):
-        bump(instance.site_id)
+    elif isinstance(instance, BaseSiteSetting) or hasattr(instance, "site_id"):
+        bump(instance.site_id)  # a site setting, a site's own row (its webhooks)
     else:
         bump()
 
@@ -185,7 +227,8 @@ def _cache_table_missing():
 
 def invalidate_on(*models):
     """Any save or deletion of these models (or of their concrete subclasses)
-    makes entries stale: a page's or a site setting's, its site's; others, every site's.
+    makes entries stale: a page's, a site setting's or a row with a ``site_id``,
+    its site's; others, every site's.
 
     Connected model by model, never to every model: a receiver for all would
     stop Django's fast deletion of rows nobody listens to (candidatures).

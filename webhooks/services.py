@@ -11,6 +11,8 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
+from core.pagecache import remembered
+
 from .models import Delivery, Endpoint, Event
 from .tasks import schedule
 
@@ -26,13 +28,23 @@ def envelope(site, event, data):
     }
 
 
+def active_endpoints(site):
+    """The site's active endpoints, kept by the process until one changes: every
+    submission asks, and most sites have none or the same few."""
+    return remembered(
+        site.pk,
+        "webhook-endpoints",
+        lambda: tuple(Endpoint.objects.filter(site=site, active=True)),
+    )
+
+
 def emit(site, event, data):
     """Make and queue the deliveries of ``event`` on ``site``; the deliveries."""
     deliveries = [
         Delivery.objects.create(
             endpoint=endpoint, event=event, payload=envelope(site, event, data)
         )
-        for endpoint in Endpoint.objects.filter(site=site, active=True)
+        for endpoint in active_endpoints(site)
         if endpoint.receives(event)
     ]
     for delivery in deliveries:

@@ -1,5 +1,6 @@
 """Who runs a site (its identity, vocabulary, theme) and which groups work on it."""
 
+import copy
 from email.headerregistry import Address
 from email.utils import parseaddr
 
@@ -11,7 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Site
 
+from core.pagecache import remembered
 from core.text import SingleLineCharField, email_subject
 
 from ..blocks import (
@@ -293,9 +296,32 @@ class SiteIdentity(BaseSiteSetting):
             )
 
     @classmethod
+    def kept_for_site(cls, site):
+        """``for_site``, kept by the process between requests until something of
+        the site changes (``core.pagecache.remembered``): every public page and
+        every submission reads it. A copy each time: the caller may mark it."""
+        return copy.copy(
+            remembered(site.pk, "site-identity", lambda: cls.for_site(site))
+        )
+
+    @classmethod
+    def for_request(cls, request):
+        """Wagtail's, through ``kept_for_site``."""
+        attr_name = cls.get_cache_attr_name()
+        if hasattr(request, attr_name):
+            return getattr(request, attr_name)
+        site = Site.find_for_request(request)
+        if site is None:
+            return super().for_request(request)
+        identity = cls.kept_for_site(site)
+        identity._request = request  # as Wagtail does: page URLs from the request
+        setattr(request, attr_name, identity)
+        return identity
+
+    @classmethod
     def for_site_or_defaults(cls, site):
         """The identity of ``site``; without a site, the defaults (unsaved)."""
-        return cls.for_site(site) if site is not None else cls()
+        return cls.kept_for_site(site) if site is not None else cls()
 
     @property
     def checkpoint_week_list(self):

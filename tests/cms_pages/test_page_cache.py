@@ -10,7 +10,8 @@ import pytest
 from django.apps import apps
 from django.core.cache import cache
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
+from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from freezegun import freeze_time
@@ -303,3 +304,13 @@ def test_migrate_runs_before_the_cache_table_exists(settings):
     assert cache.get(key) is None
     pagecache._on_migrate(sender=apps.get_app_config("cms_pages"))
     assert cache.get(key), "once the table exists, a migrate makes entries stale"
+
+
+def test_entries_rendered_before_a_change_commits_are_never_served(site, identity):
+    """A page rendered between the save and the commit reads the new generation
+    but the data as it was: the commit renews the generation once more."""
+    with TestCase.captureOnCommitCallbacks(execute=True), transaction.atomic():
+        identity.service_title = "Service renommé"
+        identity.save()
+        during = pagecache._generations(site.pk)
+    assert pagecache._generations(site.pk) != during
