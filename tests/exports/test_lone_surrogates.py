@@ -11,6 +11,8 @@ import zipfile
 
 import openpyxl
 import pytest
+from django.contrib.auth.models import User
+from django.utils import timezone
 
 from exports.ods import read_ods
 from exports.pdf import render_candidature_pdf, render_jury_book_pdf
@@ -18,7 +20,7 @@ from exports.services import build_resource, export_to
 from forms.factories import CandidatureFactory
 from forms.models import Candidature
 from privacy.services import export_applicant
-from selection.models import ReviewRound
+from selection.models import Evaluation, ReviewRound, RoundMember
 
 from .test_pdfs import text_of
 
@@ -89,3 +91,29 @@ def test_the_personal_data_export_is_written(broken, tmp_path):
         data = json.loads(archive.read("donnees.json"))
     answers = [a["reponse"] for a in data["candidatures"][0]["reponses"]]
     assert REPLACED in answers
+
+
+def test_the_evaluations_export_is_written(broken, call):
+    """A member's comment on a criterion is JSON too: the same holds."""
+    juror = User.objects.create_user("alice", "alice@example.org", "x")
+    review_round = ReviewRound.objects.create(call=call, kind="preselection")
+    RoundMember.objects.create(round=review_round, user=juror)
+    review_round.candidatures.add(broken)
+    criterion = call.criteria.first()
+    evaluation = Evaluation.objects.create(
+        round=review_round,
+        candidature=broken,
+        member=juror,
+        scores={str(criterion.pk): criterion.scale_max},
+        submitted_at=timezone.now(),
+    )
+    Evaluation.objects.filter(pk=evaluation.pk).update(
+        criterion_comments={str(criterion.pk): BROKEN}
+    )
+    for fmt in ("csv", "xlsx", "ods", "json"):
+        resource, _total = build_resource("evaluations", {"round": review_round.pk})
+        output = io.BytesIO()
+        export_to(resource, fmt, output)
+        assert output.getvalue(), fmt
+    text = output.getvalue().decode()
+    assert REPLACED in text
