@@ -21,7 +21,7 @@ import logging
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import SuspiciousOperation
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from wagtail.models import Site
@@ -133,15 +133,20 @@ class ProConnectBackend(OIDCAuthenticationBackend):
     def issuer_and_sub(self):
         return str(self.id_claims["iss"])[:255], str(self.id_claims["sub"])[:255]
 
-    def filter_users_by_claims(self, claims):
+    def linked_identity(self):
+        """The link already made to this ``sub`` of this issuer, or None."""
         issuer, sub = self.issuer_and_sub()
         # Legacy links, made before the issuer was kept, have an empty one.
-        linked = (
+        return (
             ProConnectIdentity.objects.filter(sub=sub, issuer__in=[issuer, ""])
             .select_related("user")
             .order_by("-issuer")
             .first()
         )
+
+    def filter_users_by_claims(self, claims):
+        issuer, sub = self.issuer_and_sub()
+        linked = self.linked_identity()
         if linked is not None:
             return [linked.user]
         users = list(
@@ -171,8 +176,24 @@ class ProConnectBackend(OIDCAuthenticationBackend):
             )
         return users
 
-    @transaction.atomic
     def create_user(self, claims):
+        """A new account linked to this ``sub``; or, when a sign-in of the same
+        person running beside this one (two tabs, a double click) made it between
+        our lookup and this insert, the account that sign-in linked."""
+        try:
+            with transaction.atomic():  # a savepoint: the failed insert alone is undone
+                return self.new_account(claims)
+        except IntegrityError:
+            linked = self.linked_identity()
+            if linked is None:
+                raise
+            logger.info(
+                "ProConnect: account %s linked by a sign-in alongside; used",
+                linked.user_id,
+            )
+            return self.update_user(linked.user, claims)
+
+    def new_account(self, claims):
         email = claims["email"].strip()
         user = self.UserModel.objects.create_user(
             free_username(email),

@@ -400,17 +400,19 @@ def store_upload(attachment, upload):
     return attachment
 
 
-def private_download(attachment, request=None):
+def private_download(attachment, request=None, name=None):
     """A private file (a candidature's, a draft's, a message's) as a download.
 
     Never rendered by the browser (``nosniff``, a sandbox), never kept by a
     shared cache; a file missing from storage is a 404. A file the antivirus
     has not cleared is not served, to anyone: 423 while it is scanned, 409
     once quarantined, with a page that says so. Who may download it is the
-    caller's check.
+    caller's check; so is ``name``, the name its reader sees (by default the
+    name it was sent with; masked for a member of a blind round).
     """
+    name = attachment.original_name if name is None else name
     if not attachment.is_servable:
-        return refused_download(attachment, request)
+        return refused_download(attachment, request, name)
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError as error:
@@ -418,7 +420,7 @@ def private_download(attachment, request=None):
     response = FileResponse(
         handle,
         as_attachment=True,
-        filename=attachment.original_name,
+        filename=name,
         content_type=attachment.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"
@@ -427,10 +429,11 @@ def private_download(attachment, request=None):
     return response
 
 
-def refused_download(attachment, request):
+def refused_download(attachment, request, name=None):
     """The page said instead of a file the antivirus has not cleared."""
     status = 423 if attachment.is_pending else 409
-    context = {"attachment": attachment, "status": status}
+    name = attachment.original_name if name is None else name
+    context = {"attachment": attachment, "name": name, "status": status}
     if request is None:
         response = render(None, "amorce/file_unavailable.txt", context, status=status)
         response["Content-Type"] = "text/plain; charset=utf-8"

@@ -13,13 +13,19 @@ attempt. Such fields are cleaned at the door:
 - at the model, ``full_clean`` refuses both, so that no admin form, import or
   API can store them.
 
+Old data, an import or the shell may still have stored a lone surrogate
+escaped in JSON (« \\ud800 »): no file, page or response can encode it.
+``SurrogateSafeDecoder`` reads such JSON with U+FFFD in its place.
+
 ``comparable`` gives the form under which two ways of writing the same name
 meet (case, accents, punctuation, spaces), to find likely duplicates.
 """
 
+import json
 import re
 import unicodedata
 
+import msgspec
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -74,6 +80,38 @@ def control_characters(value):
 def has_bad_text(value):
     """True when a string holds a lone surrogate or a NUL: no database stores them."""
     return _BAD_TEXT.search(value) is not None
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_MSGSPEC_DECODE = msgspec.json.Decoder().decode
+
+
+def without_lone_surrogates(value):
+    """``value`` (decoded JSON: dicts, lists, strings…) with each lone surrogate
+    replaced by U+FFFD, the character that says « something unreadable was here »."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {
+            without_lone_surrogates(k): without_lone_surrogates(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [without_lone_surrogates(item) for item in value]
+    return value
+
+
+class SurrogateSafeDecoder(json.JSONDecoder):
+    """Decodes JSON as ``json`` does, with a lone surrogate escaped in the text
+    read as U+FFFD. msgspec reads the text first (it refuses a lone surrogate,
+    NaN, 1e400, and is quicker than ``json``); what it refuses goes to ``json``,
+    then is walked for lone surrogates: that rare path alone pays for them."""
+
+    def decode(self, s, *args, **kwargs):
+        try:
+            return _MSGSPEC_DECODE(s)
+        except msgspec.DecodeError:
+            return without_lone_surrogates(super().decode(s, *args, **kwargs))
 
 
 def email_subject(text, max_length=None):

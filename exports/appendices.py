@@ -10,7 +10,9 @@ The book comes from WeasyPrint with a named destination per dossier
 (``d<pk>``, the contents' links): a dossier runs from its destination to the
 next one's, so its attachments go in just before the next dossier starts.
 The pages added keep their own look and carry neither the book's running
-header nor its page numbers, nor any script or action of theirs but links
+header nor its page numbers, nor any script or action of theirs but links,
+nor the metadata a page may carry (its own XMP, an editor's private data, the
+author of a note: a name that a blind round's member must not read)
 (``_inert``); the book itself stays tagged (PDF/UA) up to the
 pages added, which carry whatever tags their authors gave them.
 """
@@ -81,11 +83,17 @@ def _read(attachment):
 def _inert(page):
     """``page`` without what would run in the reader: the page's own actions
     (``/AA``, on opening or closing it) and its annotations' scripts, launches
-    and form submissions; a link to a web address or a page still works."""
+    and form submissions; a link to a web address or a page still works. Nor the
+    page's metadata (XMP, an editor's data) or its notes' author: not shown on the
+    page, they may name the applicant (a blind round)."""
     page.pop("/AA", None)
+    page.pop("/Metadata", None)
+    page.pop("/PieceInfo", None)
     for reference in page.get("/Annots") or []:
         annotation = reference.get_object()
         annotation.pop("/AA", None)
+        if annotation.get("/Subtype") != "/Widget":  # a widget's /T names its field
+            annotation.pop("/T", None)  # a note's author
         action = annotation.get("/A")
         if action is None:
             continue

@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from import_export import resources, widgets
 from import_export.fields import Field
 
+from core.text import without_lone_surrogates
 from forms.choices import FieldType, Status
 from forms.compound import entry_title
 from forms.models import Candidature, FormDefinition, answer_text
@@ -630,11 +631,12 @@ _DECODE = msgspec.json.Decoder().decode
 
 def loads(text):
     """JSON text decoded as Django's ``json.loads`` would, twice as fast; what
-    msgspec refuses (a lone surrogate, NaN, 1e400) goes to ``json.loads``."""
+    msgspec refuses (a lone surrogate, NaN, 1e400) goes to ``json.loads``, and
+    a lone surrogate, which no file can encode, is read as U+FFFD there."""
     try:
         return _DECODE(text)
     except msgspec.DecodeError:
-        return json.loads(text)
+        return without_lone_surrogates(json.loads(text))
 
 
 def moment_reader(zone):

@@ -5,6 +5,11 @@ The programme team reads the candidatures of the calls under its sites
 their round): the apps that know why register a reader in
 ``CANDIDATURE_READERS``, a function of (user, candidature) answering True.
 Superusers read every site. Nobody else reads any.
+
+The name under which a reader sees a candidature's file may differ too (a
+member of a blind round reads it masked): the apps that know it register a
+function of (user, attachment) in ``ATTACHMENT_NAMERS``, answering the name
+that user sees, or None. The programme team always reads the real name.
 """
 
 from cms_pages.models import CallPage
@@ -13,6 +18,7 @@ from cms_pages.sites import active, programme_scope, register_scoped_model
 from .models.candidatures import Candidature
 
 CANDIDATURE_READERS = []
+ATTACHMENT_NAMERS = []
 
 
 def calls_for(user):
@@ -30,6 +36,19 @@ def can_view_candidature(user, candidature):
     if not active(user):
         return False
     return any(reader(user, candidature) for reader in CANDIDATURE_READERS)
+
+
+def file_name_for(user, attachment):
+    """The name ``user`` sees for a candidature's file (a download's name, the page
+    that refuses it): the real one for the programme team of its site, else the
+    first a registered namer gives, else the real one."""
+    if candidatures_for(user).filter(pk=attachment.candidature_id).exists():
+        return attachment.original_name
+    for namer in ATTACHMENT_NAMERS:
+        name = namer(user, attachment)
+        if name is not None:
+            return name
+    return attachment.original_name
 
 
 register_scoped_model(Candidature, candidatures_for)

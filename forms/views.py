@@ -33,7 +33,7 @@ from .models.candidatures import (
     CandidatureAttachment,
     EligibilityRefusal,
 )
-from .permissions import can_view_candidature
+from .permissions import can_view_candidature, file_name_for
 from .services import earlier_candidature, record_refusal, reference_prefix_for
 from .steps import (
     MOVE_FIELD,
@@ -606,4 +606,6 @@ def download_attachment(request, pk):
     if not can_view_candidature(request.user, attachment.candidature):
         # The same answer as for an id that does not exist: ids cannot be probed.
         raise Http404
-    return private_download(attachment, request)
+    # Masked for a member of a blind round (``selection.blind``), as the dossier lists it.
+    name = file_name_for(request.user, attachment)
+    return private_download(attachment, request, name=name)

@@ -14,7 +14,7 @@ from wagtail.models import Orderable, Site
 
 from cms_pages.models import only_site
 from core.stamps import stamped
-from core.text import SingleLineCharField, email_subject
+from core.text import SingleLineCharField, SurrogateSafeDecoder, email_subject
 from forms.choices import Status
 from forms.models import Candidature
 
@@ -332,6 +332,7 @@ class Evaluation(models.Model):
         default=dict,
         blank=True,
         help_text=_("Un commentaire par critère, rangé sous l'identifiant du critère."),
+        decoder=SurrogateSafeDecoder,  # old data may hold a lone surrogate (core.text)
     )
     conflict_of_interest = models.BooleanField(_("conflit d'intérêts"), default=False)
     conflict_note = SingleLineCharField(
@@ -488,7 +489,10 @@ class EvaluationReopening(models.Model):
         _("commentaire avant réouverture"), blank=True, default=""
     )
     previous_criterion_comments = models.JSONField(
-        _("commentaires par critère avant réouverture"), default=dict, blank=True
+        _("commentaires par critère avant réouverture"),
+        default=dict,
+        blank=True,
+        decoder=SurrogateSafeDecoder,
     )
     previous_conflict_of_interest = models.BooleanField(default=False)
     previous_submitted_at = models.DateTimeField(_("rendue le"))

@@ -23,8 +23,9 @@ from cms_pages.sites import (
     under_sites,
 )
 from forms.models import Candidature
-from forms.permissions import CANDIDATURE_READERS
+from forms.permissions import ATTACHMENT_NAMERS, CANDIDATURE_READERS
 
+from .blind import identity_terms, mask_file_name
 from .models import Assignment, Evaluation, NotificationTemplate, ReviewRound
 
 PROGRAMME_APP, PROGRAMME_CODENAME = PROGRAMME_TEAM_PERMISSION.split(".")
@@ -186,7 +187,17 @@ def reads_as_member(user, candidature):
     )
 
 
+def file_name_as_member(user, attachment):
+    """A file's name as a member reads it: masked if the dossier is in a blind
+    round they sit on (as the dossier lists it), else not this rule's to say."""
+    candidature = attachment.candidature
+    if not blind_for(user, candidature):
+        return None
+    return mask_file_name(attachment.original_name, identity_terms(candidature))
+
+
 CANDIDATURE_READERS.append(reads_as_member)
+ATTACHMENT_NAMERS.append(file_name_as_member)
 
 
 def templates_for(user):

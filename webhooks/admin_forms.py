@@ -5,7 +5,7 @@ from cms_pages.sites import programme_sites
 from core.scoping import ScopedAdminModelForm, limit_site_choices
 
 from .models import SUBSCRIBABLE
-from .targets import TargetRefused, allow_private, resolve
+from .targets import TargetRefused, allow_private, resolve, resolve_timeout
 
 
 class EndpointForm(ScopedAdminModelForm):
@@ -29,4 +29,14 @@ class EndpointForm(ScopedAdminModelForm):
                 resolve(url)
             except TargetRefused as refused:
                 raise forms.ValidationError(str(refused)) from None
+            except TimeoutError:
+                raise forms.ValidationError(
+                    _(
+                        "Le nom de cette adresse n'a pas pu être vérifié : le serveur "
+                        "DNS n'a pas répondu en %(seconds)s secondes. Réessayez dans "
+                        "un moment ; si cela se répète, vérifiez l'adresse."
+                    ),
+                    code="dns_timeout",
+                    params={"seconds": f"{resolve_timeout():g}".replace(".", ",")},
+                ) from None
         return url

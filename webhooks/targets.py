@@ -8,6 +8,10 @@ nothing). An IPv6 address that carries an IPv4 one (mapped, 6to4, Teredo) is
 judged by what it carries too. Only ports 80 and 443 are allowed, plus
 ``AMORCE_WEBHOOKS_PORTS``. ``AMORCE_WEBHOOKS_ALLOW_PRIVATE`` lifts both rules
 (development, tests).
+
+A name is never waited on longer than ``AMORCE_WEBHOOKS_RESOLVE_TIMEOUT``
+seconds (3 by default) when nothing shorter is asked: a slow resolver must not
+hold the admin's request that saves an endpoint.
 """
 
 import ipaddress
@@ -29,6 +33,11 @@ def allow_private():
 
 def allowed_ports():
     return {80, 443, *getattr(settings, "AMORCE_WEBHOOKS_PORTS", ())}
+
+
+def resolve_timeout():
+    """Seconds a name may take to resolve, unless the caller asks for less."""
+    return float(getattr(settings, "AMORCE_WEBHOOKS_RESOLVE_TIMEOUT", 3))
 
 
 def carried(ip):
@@ -81,7 +90,7 @@ def resolve(url, timeout=None):
     """``(scheme, host, port, path, [addresses])`` of ``url``, every address checked.
 
     Raises ``TargetRefused``; ``TimeoutError`` if the name takes longer than
-    ``timeout`` seconds to resolve.
+    ``timeout`` seconds to resolve (``resolve_timeout()`` when not given).
     """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -90,11 +99,10 @@ def resolve(url, timeout=None):
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
         raise TargetRefused(_("Le port de cette adresse n'est pas valide.")) from None
+    if timeout is None:
+        timeout = resolve_timeout()
     try:
-        if timeout is None:
-            infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
-        else:
-            infos = getaddrinfo(parts.hostname, port, timeout)
+        infos = getaddrinfo(parts.hostname, port, timeout)
     except TimeoutError:
         raise
     except (OSError, UnicodeError):

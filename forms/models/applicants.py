@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.files import PrivateFile, private_storage
+from core.text import SurrogateSafeDecoder
 
 
 class Draft(models.Model):
@@ -34,7 +35,7 @@ class Draft(models.Model):
     token = models.UUIDField(unique=True, editable=False)
     email = models.EmailField(_("adresse électronique"), max_length=254)
     # The answers as typed (text, or lists of text): a draft may be incomplete.
-    answers = models.JSONField(default=dict, blank=True)
+    answers = models.JSONField(default=dict, blank=True, decoder=SurrogateSafeDecoder)
     created_at = models.DateTimeField(_("commencé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("enregistré le"), auto_now=True)
     link_sent_at = models.DateTimeField(null=True, blank=True, editable=False)

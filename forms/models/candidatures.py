@@ -17,7 +17,7 @@ from wagtail.contrib.forms.models import AbstractFormSubmission
 
 from core.files import PrivateFile, private_storage
 from core.stamps import stamped
-from core.text import SingleLineCharField, comparable
+from core.text import SingleLineCharField, SurrogateSafeDecoder, comparable
 
 from ..choices import FieldType, Status
 from ..compound import address_lines, group_lines
@@ -222,6 +222,10 @@ class Candidature(AbstractFormSubmission):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
+    )
+    # Wagtail's, read with U+FFFD for a lone surrogate old data may hold (core.text).
+    form_data = models.JSONField(
+        encoder=DjangoJSONEncoder, decoder=SurrogateSafeDecoder
     )
     # No index of its own: the (call, status) and (call, submit_time) indexes lead with it.
     call = models.ForeignKey(
@@ -441,7 +445,7 @@ class CandidatureVersion(models.Model):
     definition = models.ForeignKey(
         FormDefinition, on_delete=models.PROTECT, related_name="+"
     )
-    form_data = models.JSONField(default=dict)
+    form_data = models.JSONField(default=dict, decoder=SurrogateSafeDecoder)
     applicant_name = SingleLineCharField(_("nom"), max_length=200)
     administration = SingleLineCharField(_("administration"), max_length=200)
     service = SingleLineCharField(_("service"), max_length=200, blank=True)

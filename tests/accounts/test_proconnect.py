@@ -18,6 +18,7 @@ from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from wagtail.models import Page, Site
 
+from accounts.backends import ProConnectBackend
 from accounts.models import EmailDomainGroup, ProConnectIdentity, SignInSettings
 from cms_pages.models import SiteGroup
 from core.security import LOGIN_FAILURES
@@ -541,3 +542,38 @@ def test_a_silent_provider_gets_a_french_message_not_an_error_page(client, setti
 def test_without_a_client_id_there_is_no_proconnect(client):
     assert "ProConnect" not in text(client.get("/admin/login/"))
     assert client.get("/proconnect/connexion/").status_code == 404
+
+
+def test_two_first_sign_ins_at_once_both_open_the_same_account(
+    client, proconnect, monkeypatch
+):
+    """A person's first sign-in, twice at once (two tabs, a double click): the
+    second finds no account, and the first makes it (with its link to the same
+    ``sub``) before the second's insert. The second signs in to that account,
+    not to a server error, and no second account is left behind."""
+    looked_up = ProConnectBackend.filter_users_by_claims
+    first = {}
+
+    def lookup_then_the_other_sign_in_commits(backend, claims):
+        users = looked_up(backend, claims)
+        if not users and not first:
+            issuer, sub = backend.issuer_and_sub()
+            first["user"] = User.objects.create_user(
+                "nouvel.agent@ailleurs.gouv.fr", email="nouvel.agent@ailleurs.gouv.fr"
+            )
+            ProConnectIdentity.objects.create(
+                user=first["user"], issuer=issuer, sub=sub
+            )
+        return users
+
+    monkeypatch.setattr(
+        ProConnectBackend,
+        "filter_users_by_claims",
+        lookup_then_the_other_sign_in_commits,
+    )
+    response = sign_in(client, email="nouvel.agent@ailleurs.gouv.fr", sub="sub-nour")
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
+    assert client.session["_auth_user_id"] == str(first["user"].pk)
+    assert User.objects.count() == 1
+    assert ProConnectIdentity.objects.get().user == first["user"]

@@ -652,3 +652,47 @@ def test_an_attachments_scripts_do_not_enter_the_jury_book(
         [(page.get("/AA"), page.get("/Annots")) for page in reader.pages]
     )
     assert b"pwned" not in book and b"/JavaScript" not in book
+
+
+def pdf_naming_its_author(name):
+    """One page carrying its author's name in its own metadata (XMP, PieceInfo),
+    as some editors write it: nothing a reader sees on the page."""
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+
+    writer = PdfWriter()
+    page = writer.add_blank_page(width=200, height=200)
+    xmp = DecodedStreamObject()
+    xmp.set_data(f"<x:xmpmeta><dc:creator>{name}</dc:creator></x:xmpmeta>".encode())
+    xmp[NameObject("/Type")] = NameObject("/Metadata")
+    xmp[NameObject("/Subtype")] = NameObject("/XML")
+    page[NameObject("/Metadata")] = writer._add_object(xmp)
+    page[NameObject("/PieceInfo")] = DictionaryObject(
+        {NameObject("/Editor"): DictionaryObject({NameObject("/Author"): xmp})}
+    )
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
+
+
+def test_a_blind_members_book_drops_the_metadata_of_the_pages_it_adds(
+    client, review_round, dossiers
+):
+    """The pages of a joined PDF come into a blind member's book without the
+    metadata they carry (their author's name): only what the page shows."""
+    attachment = dossiers[0].attachments.get(original_name="CV_Camille_Martin.pdf")
+    content = pdf_naming_its_author("Camille Martin")
+    assert b"Camille Martin" in content
+    attachment.file.save("cv.pdf", ContentFile(content), save=False)
+    CandidatureAttachment.objects.filter(pk=attachment.pk).update(
+        file=attachment.file.name, size=len(content)
+    )
+    review_round.blind = True
+    review_round.save()
+    client.force_login(review_round.alice)
+    url = f"/admin/exports/tours/{review_round.pk}/cahier-du-jury/?membre=moi&pieces=1"
+    response = client.get(url)
+    assert response.status_code == 200
+    book = PdfReader(io.BytesIO(response.content))
+    added = [p for p in book.pages if "/Metadata" in p or "/PieceInfo" in p]
+    assert added == []
+    assert b"Camille Martin" not in response.content

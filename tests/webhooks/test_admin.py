@@ -1,6 +1,9 @@
 """The programme team of a site manages its webhooks; nobody else sees them."""
 
 import json
+import socket
+import threading
+import time
 
 import pytest
 from django.test import TestCase
@@ -185,3 +188,37 @@ def test_production_allows_only_the_web_ports_unless_a_setting_adds_one(settings
     assert resolve("http://93.184.215.14:80/hook")[2] == 80
     settings.AMORCE_WEBHOOKS_PORTS = [8443]
     assert resolve("https://93.184.215.14:8443/hook")[2] == 8443
+
+
+def test_a_slow_resolver_gets_a_french_message_within_the_deadline(
+    programme_client, site, settings, monkeypatch
+):
+    """A DNS server that does not answer holds the page that saves an endpoint no
+    longer than ``AMORCE_WEBHOOKS_RESOLVE_TIMEOUT``: the field says so, nothing is saved."""
+    settings.AMORCE_WEBHOOKS_ALLOW_PRIVATE = False
+    settings.AMORCE_WEBHOOKS_RESOLVE_TIMEOUT = 0.5
+    answered = threading.Event()
+
+    def silent_resolver(*args, **kwargs):
+        answered.wait(10)  # released at the test's end
+        raise OSError("no answer")
+
+    monkeypatch.setattr(socket, "getaddrinfo", silent_resolver)
+    started = time.monotonic()
+    try:
+        response = programme_client.post(
+            reverse("webhook_endpoints:add"),
+            {
+                "site": site.pk,
+                "name": "CRM",
+                "url": "https://crm.example.org/hook",
+                "events": ALL_EVENTS,
+            },
+        )
+    finally:
+        answered.set()
+    assert time.monotonic() - started < 5
+    assert response.status_code == 200
+    errors = response.context["form"].errors["url"]
+    assert "le serveur DNS n'a pas répondu en 0,5 secondes" in errors[0], errors
+    assert not Endpoint.objects.exists()

@@ -259,6 +259,11 @@ AMORCE_WORKER_HEARTBEAT = float(os.environ.get("AMORCE_WORKER_HEARTBEAT", "10"))
 # attempts (seconds), and whether a URL may point at a private or loopback
 # address (never in production: only development and tests allow it).
 AMORCE_WEBHOOKS_TIMEOUT = float(os.environ.get("AMORCE_WEBHOOKS_TIMEOUT", "5"))
+# Seconds a URL's name may take to resolve when an endpoint is saved (the admin
+# waits on it): past them, a French message asks to try again.
+AMORCE_WEBHOOKS_RESOLVE_TIMEOUT = float(
+    os.environ.get("AMORCE_WEBHOOKS_RESOLVE_TIMEOUT", "3")
+)
 AMORCE_WEBHOOKS_BACKOFF = [60, 300, 1800, 7200, 43200]
 
 # Antivirus (docs/antivirus.md): ClamAV's daemon at AMORCE_CLAMD scans every file
