@@ -419,13 +419,20 @@ def overview():
     """For the team: the antivirus's health, what waits, what clamd could not take, the last scan."""
     pending = stuck = 0
     last_scan = None
+    waiting_files = models.Q(scan_state=ScanState.PENDING)
     for model in scanned_models():
-        waiting_files = model.objects.filter(scan_state=ScanState.PENDING)
-        pending += waiting_files.count()
-        stuck += waiting_files.filter(scan_attempts__gt=0).count()
-        done = model.objects.exclude(scanned_at=None).aggregate(
-            last=models.Max("scanned_at")
-        )["last"]
+        # One read a model (the latest scan reads the table whatever the
+        # counts), not three: the dashboard asks it on every visit.
+        counts = model.objects.aggregate(
+            pending=models.Count("pk", filter=waiting_files),
+            stuck=models.Count(
+                "pk", filter=waiting_files & models.Q(scan_attempts__gt=0)
+            ),
+            last=models.Max("scanned_at"),
+        )
+        pending += counts["pending"]
+        stuck += counts["stuck"]
+        done = counts["last"]
         if done and (last_scan is None or done > last_scan):
             last_scan = done
     return {**health(), "pending": pending, "stuck": stuck, "last_scan": last_scan}

@@ -104,10 +104,11 @@ def funnel_chart_of(candidatures, investigations, colour):
     )
 
 
-def current_phases(investigations):
+def current_phases(investigations, total=None):
     """How many of ``investigations`` are in each current phase, by its start date:
     ``{(code, starts_on): number}``, with ``{(None, None): number}`` for those
-    that have no phase.
+    that have no phase. ``total``: the number of ``investigations``, when the
+    caller has counted them already.
 
     The current phase is the one that started last, as
     ``Investigation.current_phase``: the database numbers each investigation's
@@ -127,9 +128,12 @@ def current_phases(investigations):
             )
         )
         .filter(rank=1)
+        .order_by()  # counted, not listed: no sort by the phases' own order
     )
     counts = Counter(latest.values_list("code", "starts_on"))
-    without = investigations.order_by().count() - sum(counts.values())
+    if total is None:
+        total = investigations.order_by().count()
+    without = total - sum(counts.values())
     if without:
         counts[None, None] = without
     return counts

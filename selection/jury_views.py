@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -50,19 +51,28 @@ class JuryPage(AdminPage):
         return [(reverse("jury:rounds"), _("Mes évaluations"))]
 
 
-def progress_for(user, review_round):
-    """(dossiers scored, dossiers to score) by ``user`` on ``review_round``."""
-    dossiers = juror_dossier_ids(user, review_round)
+def progress_for(user, review_round, *, sits=False):
+    """(dossiers scored, dossiers to score) by ``user`` on ``review_round``.
+
+    Both counted in one pass over the round's dossiers (a member has at most
+    one evaluation a dossier: the dossiers he scored are his evaluations
+    counted). ``sits``: the round comes from ``rounds_of(user)``, not checked
+    again.
+    """
+    dossiers = juror_dossier_ids(user, review_round, sits=sits)
     if dossiers is None:
         return 0, 0
-    done = Evaluation.objects.filter(
+    scored = Evaluation.objects.filter(
         round=review_round,
         member=user,
         submitted_at__isnull=False,
         conflict_of_interest=False,
-        candidature__in=dossiers,
-    ).count()
-    return done, dossiers.count()
+    ).values("candidature_id")
+    counts = dossiers.aggregate(
+        total=Count("candidature_id"),
+        done=Count("candidature_id", filter=Q(candidature_id__in=scored)),
+    )
+    return counts["done"], counts["total"]
 
 
 class MyRoundsView(JuryPage):
@@ -77,7 +87,9 @@ class MyRoundsView(JuryPage):
         rounds = (
             rounds_of(self.request.user).select_related("call").order_by("-created_at")
         )
-        context["rounds"] = [(r, *progress_for(self.request.user, r)) for r in rounds]
+        context["rounds"] = [
+            (r, *progress_for(self.request.user, r, sits=True)) for r in rounds
+        ]
         return context
 
 
@@ -111,7 +123,7 @@ class RoundDossiersView(JuryPage):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        done, total = progress_for(user, self.review_round)
+        done, total = progress_for(user, self.review_round, sits=True)
         paginator = WagtailPaginator(
             juror_candidatures(user, self.review_round)
             .defer("form_data")  # the answers are read on the dossier, not here
@@ -514,7 +526,7 @@ class MemberRankingView(JuryPage):
         # (his assigned ones when the round assigns them), his conflicts aside.
         # The database ranks, filters and pages: only the page's dossiers come
         # back, then are read with their aggregates.
-        readable = juror_dossier_ids(self.request.user, self.review_round)
+        readable = juror_dossier_ids(self.request.user, self.review_round, sits=True)
         if readable is None:  # no longer on the round
             raise Http404
         ranked = RankedRows(

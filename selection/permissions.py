@@ -88,13 +88,14 @@ def juror_candidatures(user, review_round):
     return Candidature.objects.filter(pk__in=ids)
 
 
-def juror_dossier_ids(user, review_round):
+def juror_dossier_ids(user, review_round, *, sits=False):
     """The ids of ``juror_candidatures``, read from the round's own tables
     (``None`` for a user who does not sit on it).
 
     Counting them reads neither the candidatures nor their answers.
+    ``sits``: the caller read the round from ``rounds_of(user)``.
     """
-    if not rounds_of(user).filter(pk=review_round.pk).exists():
+    if not sits and not rounds_of(user).filter(pk=review_round.pk).exists():
         return None
     ids = ReviewRound.candidatures.through.objects.filter(reviewround=review_round)
     if review_round.per_dossier:

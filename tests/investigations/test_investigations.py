@@ -435,3 +435,55 @@ def test_dashboard_soonest_committee_follows_each_ones_last_committee(
     assert "Un comité ancien" in summary
     expected = Investigation.objects.get(title="Un comité ancien").next_committee_due()
     assert date_format(expected, "j F Y") in summary
+
+
+@pytest.mark.parametrize("soonest", ["en investigation", "en construction"])
+def test_dashboard_soonest_committee_counts_those_without_one(
+    programme_client, call, soonest
+):
+    """An investigation that never met a committee is due by its own rule (the
+    end of its investigation phase, or its phase's start plus the interval):
+    the dashboard names it when it comes first, beside those that met one."""
+    start = dt.date(2026, 1, 5)
+    late = start + dt.timedelta(days=400)
+    rows = {
+        # (phase, its start, planned end, committees)
+        "Un comité ancien": ("construction", start, None, [start]),
+        "en investigation": (
+            "investigation",
+            start,
+            start if soonest == "en investigation" else late,
+            [],
+        ),
+        "en construction": (
+            "construction",
+            start - dt.timedelta(days=200) if soonest == "en construction" else late,
+            None,
+            [],
+        ),
+    }
+    for title, (code, begins, planned_end, committees) in rows.items():
+        investigation = Investigation.objects.create(
+            call=call,
+            title=title,
+            problem_statement="P",
+            starts_on=start,
+            planned_end=planned_end,
+        )
+        Phase.objects.create(investigation=investigation, code=code, starts_on=begins)
+        for date in committees:
+            CommitteeEvent.objects.create(
+                investigation=investigation, date=date, decision="continue"
+            )
+    expected = min(
+        (i.next_committee_due(), i.title)
+        for i in Investigation.objects.all()
+        if i.next_committee_due() is not None
+    )
+    assert expected[1] == soonest
+    html = programme_client.get(
+        "/admin/investigations/tableau-de-bord/"
+    ).content.decode()
+    summary = html.split("Prochain comité dû :</strong>", 1)[1].split("</p>", 1)[0]
+    assert soonest in summary
+    assert date_format(expected[0], "j F Y") in summary
