@@ -41,6 +41,8 @@ from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.db import DatabaseCache
+from django.core.cache.backends.memcached import BaseMemcachedCache
+from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import DisallowedHost
 from django.db import connections, router, transaction
 from django.db.models.signals import post_delete, post_migrate, post_save
@@ -133,18 +135,25 @@ def bump(site_id=None):
     key = f"{PREFIX}gen:{ALL_SITES if site_id is None else site_id}"
     _renew(key)
     if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(partial(_renew, key))
+        transaction.on_commit(partial(_renew, key), robust=True)
 
 
 def _renew(key):
     # A new random value, never an increment: a value evicted and created
     # again may not meet an old entry's.
-    cache.set(key, secrets.token_hex(8), None)
+    try:
+        cache.set(key, secrets.token_hex(8), None)
+    except Exception:
+        # The cache is down: nothing is read from it either (pages are rendered,
+        # nothing is remembered) until it answers, after a change or not.
+        logger.exception("page cache: could not renew %s", key)
 
 
 # --- What a process keeps between requests ---------------------------------------
 
 _REMEMBERED = {}
+# Caches every process of a deployment reads: what one saves, the others see.
+SHARED_CACHES = (RedisCache, BaseMemcachedCache)
 
 
 def remembered(site_id, name, build):
@@ -154,16 +163,24 @@ def remembered(site_id, name, build):
     what the public pages read, or of a model given to ``invalidate_on``,
     renews them, in every process. One read of the cache instead of a query,
     so only where the cache is not the database; never inside a transaction,
-    whose own uncommitted rows would be kept past a rollback. What ``build``
+    whose own uncommitted rows would be kept past a rollback; only where the
+    cache is shared by every process (Redis, Memcached: a change saved by one
+    process reaches the others), never with the per-process memory cache nor
+    the database's table (one query would replace the query it saves); a cache
+    that does not answer leaves ``build()`` read each time. What ``build``
     returns is shared by the requests of the process: it must not be changed.
     """
     if (
         site_id is None
-        or isinstance(caches["default"], DatabaseCache)
+        or not isinstance(caches["default"], SHARED_CACHES)
         or transaction.get_connection().in_atomic_block
     ):
         return build()
-    generations = _generations(site_id, create=True)
+    try:
+        generations = _generations(site_id, create=True)
+    except Exception:
+        logger.exception("page cache: generations unreadable, %s read again", name)
+        return build()
     kept = _REMEMBERED.get((site_id, name))
     if kept is not None and kept[0] == generations and None not in generations:
         return kept[1]
@@ -190,8 +207,8 @@ def _page_changed(page, update_fields=None):
 def _on_save(sender, instance, update_fields=None, **kwargs):
     if isinstance(instance, Page):
         _page_changed(instance, update_fields)
-    elif isinstance(instance, BaseSiteSetting) or hasattr(instance, "site_id"):
-        bump(instance.site_id)  # a site setting, a site's own row (its webhooks)
+    elif isinstance(instance, BaseSiteSetting):
+        bump(instance.site_id)
     else:
         bump()
 
@@ -227,8 +244,8 @@ def _cache_table_missing():
 
 def invalidate_on(*models):
     """Any save or deletion of these models (or of their concrete subclasses)
-    makes entries stale: a page's, a site setting's or a row with a ``site_id``,
-    its site's; others, every site's.
+    makes entries stale: a page's or a site setting's, its site's; others
+    (a webhook endpoint, which may move from one site to another), every site's.
 
     Connected model by model, never to every model: a receiver for all would
     stop Django's fast deletion of rows nobody listens to (candidatures).

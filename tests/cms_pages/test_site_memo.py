@@ -7,15 +7,19 @@ nothing is kept at all.
 """
 
 import json
+import os
 
 import pytest
+import redis
 from django.core.cache import cache
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from cms_pages.models import SiteIdentity
 from core import pagecache
 from tests.forms.helpers import answers
+from tests.incubators import add_second_incubator
 from tests.webhooks.receiver import Receiver
 from webhooks.models import Delivery, Endpoint
 from webhooks.services import active_endpoints
@@ -23,11 +27,36 @@ from webhooks.services import active_endpoints
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
+REDIS_URL = os.environ.get("AMORCE_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+
+
+def redis_cache(url=REDIS_URL):
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+        }
+    }
+
+
 @pytest.fixture(autouse=True)
-def nothing_kept():
+def shared_cache(settings):
+    """A cache every process shares, as in production: Redis (skipped without
+    one, failed instead under ``AMORCE_REQUIRE_REDIS``, which CI sets)."""
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        if os.environ.get("AMORCE_REQUIRE_REDIS"):
+            pytest.fail(
+                f"AMORCE_REQUIRE_REDIS is set and no Redis answers at {REDIS_URL}"
+            )
+        pytest.skip(f"no Redis at {REDIS_URL}")
+    settings.CACHES = redis_cache()
     pagecache._REMEMBERED.clear()
     cache.clear()
     yield
+    settings.CACHES = redis_cache()
+    cache.clear()
     pagecache._REMEMBERED.clear()
 
 
@@ -88,19 +117,54 @@ def test_the_identity_is_read_once_per_process_until_it_changes(client, call, si
     assert "Service renommé" in client.get(url).content.decode()
 
 
-def test_with_the_cache_in_the_database_nothing_is_kept(client, call, site, settings):
-    """One query of the cache table would only replace the query it saves."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "amorce_cache_memo_test",
-        }
-    }
-    from django.core.management import call_command
+def test_an_endpoint_moved_to_another_site_leaves_the_first(site):
+    other, _call = add_second_incubator()
+    endpoint = Endpoint.objects.create(
+        site=site, name="Tableur", url="https://hooks.example.org/x", events=[]
+    )
+    assert [e.pk for e in active_endpoints(site)] == [endpoint.pk]
+    endpoint.site = other
+    endpoint.save()
+    assert active_endpoints(site) == ()
+    assert [e.pk for e in active_endpoints(other)] == [endpoint.pk]
 
-    call_command("createcachetable", verbosity=0)
-    url = call.url + "?sans-cache=1"
+
+def identity_queries(client, url):
     client.get(url)
     with CaptureQueriesContext(connection) as read:
-        client.get(url)
-    assert any("cms_pages_siteidentity" in q["sql"] for q in read.captured_queries)
+        assert client.get(url).status_code == 200
+    return [q for q in read.captured_queries if "cms_pages_siteidentity" in q["sql"]]
+
+
+@pytest.mark.parametrize(
+    "backend",
+    [
+        "django.core.cache.backends.db.DatabaseCache",
+        # Each process its own memory: a change saved by one would not reach the others.
+        "django.core.cache.backends.locmem.LocMemCache",
+    ],
+)
+def test_a_cache_not_shared_or_in_the_database_keeps_nothing(
+    client, call, settings, backend
+):
+    settings.CACHES = {
+        "default": {"BACKEND": backend, "LOCATION": "amorce_cache_memo_test"}
+    }
+    call_command("createcachetable", verbosity=0)
+    assert identity_queries(client, call.url + "?sans-cache=1")
+
+
+def test_a_cache_that_does_not_answer_leaves_the_identity_and_webhooks_read(
+    site, settings
+):
+    """Read from the database each time (Wagtail's own routing needs the cache,
+    but a submission's webhooks, sent after the commit, must not be lost)."""
+    endpoint = Endpoint.objects.create(
+        site=site, name="Tableur", url="https://hooks.example.org/x", events=[]
+    )
+    settings.CACHES = redis_cache("redis://127.0.0.1:9/0")  # nothing listens there
+    assert SiteIdentity.for_site_or_defaults(site).pk == SiteIdentity.for_site(site).pk
+    assert [e.pk for e in active_endpoints(site)] == [endpoint.pk]
+    endpoint.active = False
+    endpoint.save()  # the generation cannot be renewed: logged, the save goes on
+    assert active_endpoints(site) == ()
