@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("cms_pages", "0015_programme_key_figures"),
-        ("forms", "0027_candidature_indexes"),
+        ("forms", "0028_answers_read_lone_surrogates_as_replacement"),
         migrations.swappable_dependency(settings.WAGTAIL_PAGE_MODEL),
     ]
 
