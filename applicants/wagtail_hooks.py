@@ -8,7 +8,7 @@ from core.admin_menu import PermissionMenuItem
 from core.antivirus import ACTION_QUARANTINED
 
 from .admin_views import ThreadView, team_message_file
-from .quarantine import AntivirusPanel, QuarantineView
+from .quarantine import AntivirusPanel, QuarantineView, sees_quarantine
 
 
 @hooks.register("register_admin_urls")
@@ -31,7 +31,7 @@ def register_quarantine_menu_item():
     return PermissionMenuItem(
         _("Fichiers en quarantaine"),
         reverse_lazy("quarantine"),
-        allowed=is_programme_team,
+        allowed=sees_quarantine,
         icon_name="warning",
         order=158,
     )
