@@ -3,7 +3,6 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.log_actions import LogFormatter
 
-from cms_pages.sites import is_programme_team
 from core.admin_menu import PermissionMenuItem
 from core.antivirus import ACTION_QUARANTINED
 
@@ -39,7 +38,7 @@ def register_quarantine_menu_item():
 
 @hooks.register("construct_homepage_panels")
 def add_antivirus_panel(request, panels):
-    if is_programme_team(request.user):
+    if sees_quarantine(request.user):
         panels.append(AntivirusPanel(request.user))
 
 

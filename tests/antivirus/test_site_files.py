@@ -95,6 +95,7 @@ def test_an_infected_document_is_refused_to_everyone_and_listed(
     assert document.filename in listing
     assert "Document du site — Règlement de l'appel" in listing
     assert f"/admin/documents/edit/{document.pk}/" in listing
+    assert "1 fichier en quarantaine" in text(communication.get("/admin/"))
     edit = text(communication.get(f"/admin/documents/edit/{document.pk}/"))
     assert "virus détecté" in edit and "n'est servi à personne" in edit
     entry = ModelLogEntry.objects.get(action="amorce.antivirus.quarantined")
