@@ -3,7 +3,9 @@ antivirus's state, the dashboard's warning, and the applicant told by email.
 
 A candidature's, a draft's or a message's file: this app sees the three. The
 entry in Wagtail's history goes on the candidature (a file has no history of
-its own); a draft has none, its applicant is told by email all the same.
+its own); a draft has none, its applicant is told by email all the same. The
+site's documents and images (``cms_pages.DocumentScan``, ``ImageScan``) are
+listed too, for those who may change them (the communications team).
 """
 
 import logging
@@ -16,8 +18,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.admin.ui.components import Component
+from wagtail.documents import get_document_model
+from wagtail.images import get_image_model
 from wagtail.log_actions import log
+from wagtail.permissions import policy_registry
 
+from cms_pages.models import DocumentScan, ImageScan
 from cms_pages.sites import is_programme_team, programme_scope
 from core.antivirus import (
     ACTION_QUARANTINED,
@@ -54,10 +60,41 @@ def antivirus_switched_off(app_configs=None, **kwargs):
     ]
 
 
+def site_file_policies():
+    """(scan model, Wagtail's permission policy, where, edit view) of documents and images."""
+    return (
+        (
+            DocumentScan,
+            policy_registry.get_by_type(get_document_model()),
+            _("Document du site"),
+            "wagtaildocs:edit",
+        ),
+        (
+            ImageScan,
+            policy_registry.get_by_type(get_image_model()),
+            _("Image du site"),
+            "wagtailimages:edit",
+        ),
+    )
+
+
+def sees_quarantine(user):
+    """The programme team, and whoever may change the site's documents or images."""
+    return is_programme_team(user) or any(
+        policy.user_has_permission(user, "change")
+        for _model, policy, _where, _url in site_file_policies()
+    )
+
+
 def quarantined_for(user):
-    """The quarantined files of the calls ``user`` reads, newest first: dicts for a listing."""
+    """The quarantined files ``user`` may know of, newest first: dicts for a listing.
+
+    The files of the calls they read, and the site's documents and images they may change.
+    """
+    rows = site_files_quarantined_for(user)
+    if not is_programme_team(user):
+        return rows
     readable = candidatures_for(user)
-    rows = []
     for attachment in (
         CandidatureAttachment.objects.filter(
             scan_state__in=QUARANTINED, candidature__in=readable
@@ -110,6 +147,26 @@ def quarantined_for(user):
     return rows
 
 
+def site_files_quarantined_for(user):
+    """The site's documents and images in quarantine that ``user`` may change."""
+    rows = []
+    for model, policy, where, url_name in site_file_policies():
+        editable = policy.instances_user_has_permission_for(user, "change")
+        for scan in (
+            model.objects.filter(scan_state__in=QUARANTINED, source__in=editable)
+            .select_related("source")
+            .order_by("-scanned_at")[:LISTED]
+        ):
+            rows.append(
+                {
+                    "file": scan,
+                    "where": f"{where} — {scan.source.title}",
+                    "url": reverse(url_name, args=[scan.source_id]),
+                }
+            )
+    return rows
+
+
 class QuarantineView(AdminPage):
     """« Fichiers en quarantaine »: the antivirus's state, then the files it refused."""
 
@@ -118,7 +175,7 @@ class QuarantineView(AdminPage):
     header_icon = "warning"
 
     def dispatch(self, request, *args, **kwargs):
-        if not is_programme_team(request.user):
+        if not sees_quarantine(request.user):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 

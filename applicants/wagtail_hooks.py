@@ -3,12 +3,11 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.log_actions import LogFormatter
 
-from cms_pages.sites import is_programme_team
 from core.admin_menu import PermissionMenuItem
 from core.antivirus import ACTION_QUARANTINED
 
 from .admin_views import ThreadView, team_message_file
-from .quarantine import AntivirusPanel, QuarantineView
+from .quarantine import AntivirusPanel, QuarantineView, sees_quarantine
 
 
 @hooks.register("register_admin_urls")
@@ -31,7 +30,7 @@ def register_quarantine_menu_item():
     return PermissionMenuItem(
         _("Fichiers en quarantaine"),
         reverse_lazy("quarantine"),
-        allowed=is_programme_team,
+        allowed=sees_quarantine,
         icon_name="warning",
         order=158,
     )
@@ -39,7 +38,7 @@ def register_quarantine_menu_item():
 
 @hooks.register("construct_homepage_panels")
 def add_antivirus_panel(request, panels):
-    if is_programme_team(request.user):
+    if sees_quarantine(request.user):
         panels.append(AntivirusPanel(request.user))
 
 

@@ -11,8 +11,15 @@ class CmsPagesConfig(AppConfig):
         # The public pages' cache: what makes its entries stale (core.pagecache).
         from core import pagecache
 
-        from .models import ProgrammePhase, SelectionCriterion, next_call_transition
+        from .models import (
+            ProgrammePhase,
+            SelectionCriterion,
+            media,
+            next_call_transition,
+        )
 
         pagecache.connect_invalidation()
+        # The antivirus follows the documents' and images' files (docs/antivirus.md).
+        media.connect()
         pagecache.invalidate_on(SelectionCriterion, ProgrammePhase)
         pagecache.TRANSITIONS.append(next_call_transition)

@@ -13,9 +13,10 @@ from wagtail.models import Page, Site
 
 from cms_pages.sites import is_programme_team, sites_of, under_sites
 from core import deletion, pagecache
+from core.files import refused_download
 
 from .clone_views import CloneCallView
-from .models import PUBLICATION_REFUSED, CallPage, SiteGroup
+from .models import PUBLICATION_REFUSED, CallPage, SiteGroup, scan_of
 from .panels import is_programme_team_member, programme_team_parts_differ
 
 # What each app's deletion rules protect, refused before Wagtail deletes or logs.
@@ -100,6 +101,16 @@ def keep_public_page(page, request, serve_args, serve_kwargs):
     """Pages that opt in (``page_cache``) may be kept whole for visitors with no session."""
     if getattr(page, "page_cache", False):
         pagecache.mark_cacheable(request, Site.find_for_request(request))
+
+
+@hooks.register("before_serve_document")
+def refuse_document_not_cleared(document, request):
+    """A document the antivirus has not cleared is served to no one: 423 while it
+    is scanned (« réessayez »), 409 once in quarantine (docs/antivirus.md)."""
+    scan = scan_of(document)
+    if scan is not None and not scan.is_servable:
+        return refused_download(scan, request)
+    return None
 
 
 @hooks.register("register_admin_urls")

@@ -48,6 +48,10 @@ NOT_TEXT = {
     ("forms", "candidatureattachment", "scan_detail"),  # clamd's answer
     ("forms", "draftattachment", "scan_detail"),
     ("applicants", "messageattachment", "scan_detail"),
+    ("cms_pages", "documentscan", "scan_detail"),
+    ("cms_pages", "imagescan", "scan_detail"),
+    ("cms_pages", "documentscan", "file_name"),  # the storage's name, set by Wagtail
+    ("cms_pages", "imagescan", "file_name"),
     ("applicants", "messageattachment", "original_name"),  # check_file_name
     ("applicants", "messageattachment", "content_type"),
     ("applicants", "messageattachment", "sha256"),

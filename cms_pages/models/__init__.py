@@ -34,6 +34,7 @@ from .identity import (
     default_theme,
     only_site,
 )
+from .media import DocumentScan, ImageScan, scan_of
 from .pages import (
     HomePage,
     NewsArticlePage,
@@ -52,8 +53,10 @@ __all__ = [
     "CallPage",
     "CallPageForm",
     "CallStatus",
+    "DocumentScan",
     "FaqPage",
     "HomePage",
+    "ImageScan",
     "IntroductionMixin",
     "NewsArticlePage",
     "NewsArticleTag",
@@ -72,4 +75,5 @@ __all__ = [
     "default_theme",
     "only_site",
     "parse_levels",
+    "scan_of",
 ]
