@@ -44,7 +44,7 @@ from cms_pages.models import CallPage
 from forms.choices import FieldType
 from forms.models import Candidature, CandidatureAttachment
 from forms.permissions import candidatures_for
-from selection.blind import identity_terms, mask_file_name
+from selection.blind import blind_file_name, blind_file_terms
 from selection.models import ReviewRound
 from selection.permissions import juror_candidatures, rounds_for
 
@@ -131,11 +131,11 @@ class Dossier:
             for attachment in attachments.pop(field["name"], [])
         ]
         ordered += [a for rest in attachments.values() for a in rest]
-        terms = identity_terms(self.candidature) if self.blind else None
-        return [
-            (a, mask_file_name(a.original_name, terms) if terms else a.original_name)
-            for a in ordered
-        ]
+        if not self.blind:
+            return [(a, a.original_name) for a in ordered]
+        # The names the member reads on the dossier's screen (``selection.blind``).
+        file_terms = blind_file_terms(self.candidature)
+        return [(a, blind_file_name(a.original_name, file_terms)) for a in ordered]
 
 
 class _Sink:

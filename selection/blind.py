@@ -16,7 +16,10 @@ programme team):
 Files joined to a dossier are still listed and may be opened: they are the
 applicant's own documents and may carry their identity; the member is told so.
 Their names are masked like the answers (« CV_[masqué].pdf »): an underscore
-separates words there as a space does in a sentence.
+separates words there as a space does in a sentence. A file's name is masked
+with the same terms wherever a member meets it (the dossier's screen and PDF,
+the jury book, the staff API, the download and the page that refuses it, the
+ZIP and its index): ``blind_file_terms`` gives them, ``blind_file_name`` uses them.
 The likely conflict of interest is still computed on the real identity, and
 the member is only told that there is one, not why.
 """
@@ -78,12 +81,22 @@ def mask_file_name(name, terms):
     return _masked_words(name, terms, r"[^\W_]")
 
 
-def blind_files(attachments, terms):
+def blind_file_name(name, file_terms):
+    """A file's name as a member of a blind round reads it, wherever he reads it:
+    ``file_terms`` from ``blind_file_terms``."""
+    terms, numbers = file_terms
+    name = mask_file_name(name, terms)
+    for number in numbers:
+        name = number.sub(masked(), name)
+    return name
+
+
+def blind_files(attachments, file_terms):
     """The files of an answer as a blind round lists them: masked names, same ids."""
     return [
         SimpleNamespace(
             pk=a.pk,
-            original_name=mask_file_name(a.original_name, terms),
+            original_name=blind_file_name(a.original_name, file_terms),
             size=a.size,
             content_type=a.content_type,
             scan_state=a.scan_state,
@@ -133,24 +146,34 @@ def _number_patterns(answers):
             continue
         digits = re.sub(r"\D", "", str(answer.get("value") or ""))
         if len(digits) >= MIN_TERM:
-            separated = r"[\s.\-]?".join(digits)
+            separated = r"[\s._\-]?".join(digits)  # « _ » in a file's name
             patterns.append(re.compile(rf"(?<!\d){separated}(?!\d)"))
     return patterns
+
+
+def blind_file_terms(candidature, answers=None):
+    """What hides the applicant in the names of a candidature's files, for every
+    place a member of a blind round meets one: the identity, the values of the
+    identifying answers and their numbers however written (``blind_file_name``).
+    ``answers``: the candidature's, when the caller already has them."""
+    answers = list(candidature.answers() if answers is None else answers)
+    terms = sorted(
+        {*identity_terms(candidature), *_answer_terms(answers)}, key=len, reverse=True
+    )
+    return terms, _number_patterns(answers)
 
 
 def blind_answers(candidature, answers):
     """The answers as a member of a blind round reads them."""
     answers = list(answers)
-    terms = sorted(
-        {*identity_terms(candidature), *_answer_terms(answers)}, key=len, reverse=True
-    )
-    numbers = _number_patterns(answers)
+    file_terms = blind_file_terms(candidature, answers)
+    terms, numbers = file_terms
     rows = []
     for answer in answers:
         if answer["type"] in IDENTIFYING_TYPES:
             answer = {**answer, "value": masked(), "display": masked()}
         elif answer["type"] == FieldType.FILE:
-            files = blind_files(answer["value"], terms)
+            files = blind_files(answer["value"], file_terms)
             display = ", ".join(f.original_name for f in files)
             answer = {**answer, "value": files, "display": display}
         else:

@@ -25,7 +25,7 @@ from cms_pages.sites import (
 from forms.models import Candidature
 from forms.permissions import ATTACHMENT_NAMERS, CANDIDATURE_READERS
 
-from .blind import identity_terms, mask_file_name
+from .blind import blind_file_name, blind_file_terms
 from .models import Assignment, Evaluation, NotificationTemplate, ReviewRound
 
 PROGRAMME_APP, PROGRAMME_CODENAME = PROGRAMME_TEAM_PERMISSION.split(".")
@@ -194,7 +194,7 @@ def file_name_as_member(user, attachment):
     candidature = attachment.candidature
     if not blind_for(user, candidature):
         return None
-    return mask_file_name(attachment.original_name, identity_terms(candidature))
+    return blind_file_name(attachment.original_name, blind_file_terms(candidature))
 
 
 CANDIDATURE_READERS.append(reads_as_member)
