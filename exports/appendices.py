@@ -11,10 +11,12 @@ The book comes from WeasyPrint with a named destination per dossier
 next one's, so its attachments go in just before the next dossier starts.
 The pages added keep their own look and carry neither the book's running
 header nor its page numbers, nor any script or action of theirs but links,
-nor the metadata a page may carry (its own XMP, an editor's private data, the
-author of a note: a name that a blind round's member must not read)
-(``_inert``); the book itself stays tagged (PDF/UA) up to the
-pages added, which carry whatever tags their authors gave them.
+nor what a page carries without showing it, in every book: the metadata of
+the page and of what it draws (the XMP of a scanned image names who scanned
+it), the files joined to it, the author and text of its notes (``_inert``): a
+name that a blind round's member must not read. The book itself stays tagged
+(PDF/UA) up to the pages added, which carry whatever tags their authors gave
+them.
 """
 
 import io
@@ -22,6 +24,7 @@ import logging
 
 from django.utils.translation import gettext as _
 from pypdf import PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, DictionaryObject, NameObject, StreamObject
 
 from forms.choices import FieldType
 from forms.models import CandidatureAttachment
@@ -80,20 +83,94 @@ def _read(attachment):
     return pages
 
 
+# What a page's resources or an annotation's appearance may hold and pypdf copies
+# with the page: their own metadata (the XMP of a scan names its author, an
+# editor's private data), not shown on the page.
+HIDDEN_DATA = ("/Metadata", "/PieceInfo")
+# The resources that hold further objects, each with its own resources maybe.
+NESTING_RESOURCES = ("/XObject", "/Pattern", "/Font", "/Shading")
+# A note's author, text, rich text, its pop-up and the note it answers.
+NOTE_DATA = ("/T", "/Contents", "/RC", "/Popup", "/IRT", "/Subj")
+# Kept as they are: a link (its /Contents describes it), a form field (its /T
+# names the field).
+PLAIN_ANNOTATIONS = {"/Link", "/Widget"}
+# Not kept at all: a file joined to the page (its name, description and content),
+# the pop-up that shows a note's text.
+DROPPED_ANNOTATIONS = {"/FileAttachment", "/Popup"}
+
+
+def _without_hidden_data(value, seen):
+    """Strip ``HIDDEN_DATA`` from ``value`` and whatever it draws (forms, images,
+    patterns, Type 3 fonts, masks), nested at any depth; ``seen`` (ids of the
+    objects done) ends the walk where a form draws itself, directly or not."""
+    value = value.get_object() if value is not None else None
+    if not isinstance(value, DictionaryObject) or id(value) in seen:
+        return
+    seen.add(id(value))
+    for key in HIDDEN_DATA:
+        value.pop(key, None)
+    for key in ("/SMask", "/Mask", "/Group"):
+        _without_hidden_data(value.get(key), seen)
+    resources = value.get("/Resources")
+    resources = resources.get_object() if resources is not None else None
+    if not isinstance(resources, DictionaryObject) or id(resources) in seen:
+        return
+    seen.add(id(resources))
+    for kind in NESTING_RESOURCES:
+        group = resources.get(kind)
+        group = group.get_object() if group is not None else None
+        if isinstance(group, DictionaryObject):
+            for item in group.values():
+                _without_hidden_data(item, seen)
+
+
+def _appearances(annotation):
+    """The streams that draw an annotation (``/AP``: normal, rollover, down, and
+    each of their states)."""
+    appearance = annotation.get("/AP")
+    appearance = appearance.get_object() if appearance is not None else None
+    if not isinstance(appearance, DictionaryObject):
+        return
+    for entry in appearance.values():
+        entry = entry.get_object()
+        if isinstance(entry, StreamObject):
+            yield entry
+        elif isinstance(entry, DictionaryObject):
+            yield from (state.get_object() for state in entry.values())
+
+
 def _inert(page):
     """``page`` without what would run in the reader: the page's own actions
     (``/AA``, on opening or closing it) and its annotations' scripts, launches
-    and form submissions; a link to a web address or a page still works. Nor the
-    page's metadata (XMP, an editor's data) or its notes' author: not shown on the
-    page, they may name the applicant (a blind round)."""
+    and form submissions; a link to a web address or a page still works. Nor
+    what the page carries and does not show, which may name the applicant (a
+    blind round) or whoever scanned or annotated it: the metadata (XMP, an
+    editor's data) of the page and of everything it draws, at any depth; the
+    files joined to it; the author, text and pop-up of its notes. A link and a
+    form field are kept as they are."""
+    seen = set()
     page.pop("/AA", None)
-    page.pop("/Metadata", None)
-    page.pop("/PieceInfo", None)
-    for reference in page.get("/Annots") or []:
+    _without_hidden_data(page, seen)
+    annotations = page.get("/Annots")
+    if annotations is None:
+        return page
+    kept = ArrayObject()
+    for reference in annotations.get_object():
         annotation = reference.get_object()
+        if not isinstance(annotation, DictionaryObject):
+            continue
+        subtype = annotation.get("/Subtype")
+        if subtype in DROPPED_ANNOTATIONS:
+            continue
+        kept.append(reference)
         annotation.pop("/AA", None)
-        if annotation.get("/Subtype") != "/Widget":  # a widget's /T names its field
-            annotation.pop("/T", None)  # a note's author
+        for key in HIDDEN_DATA:
+            annotation.pop(key, None)
+        for stream in _appearances(annotation):
+            _without_hidden_data(stream, seen)
+        if subtype not in PLAIN_ANNOTATIONS:
+            for key in NOTE_DATA:
+                annotation.pop(key, None)
         action = annotation.get("/A")
         if action is None:
             continue
@@ -102,6 +179,7 @@ def _inert(page):
             action.pop("/Next", None)  # a chained action could be a script
         else:
             del annotation["/A"]
+    page[NameObject("/Annots")] = kept
     return page
 
 
