@@ -163,11 +163,24 @@ def blind_file_terms(candidature, answers=None):
     return terms, _number_patterns(answers)
 
 
+def blind_text(text, blind_terms):
+    """A text about a candidature as a member of a blind round reads it (an
+    answer, what another member or the team wrote): ``blind_terms`` from
+    ``blind_file_terms``, the identity and the identifying answers' values and
+    numbers however written."""
+    if not text:
+        return text
+    terms, numbers = blind_terms
+    text = mask_text(text, terms)
+    for number in numbers:
+        text = number.sub(masked(), text)
+    return text
+
+
 def blind_answers(candidature, answers):
     """The answers as a member of a blind round reads them."""
     answers = list(answers)
     file_terms = blind_file_terms(candidature, answers)
-    terms, numbers = file_terms
     rows = []
     for answer in answers:
         if answer["type"] in IDENTIFYING_TYPES:
@@ -177,9 +190,7 @@ def blind_answers(candidature, answers):
             display = ", ".join(f.original_name for f in files)
             answer = {**answer, "value": files, "display": display}
         else:
-            display = mask_text(answer["display"], terms)
-            for number in numbers:
-                display = number.sub(masked(), display)
+            display = blind_text(answer["display"], file_terms)
             answer = {**answer, "value": display, "display": display}
         rows.append(answer)
     return rows

@@ -13,7 +13,12 @@ from wagtail.admin.paginator import WagtailPaginator
 
 from core.views import AdminPage
 
-from .blind import blind_answers, identity_terms, likely_conflict_notice, mask_text
+from .blind import (
+    blind_answers,
+    blind_file_terms,
+    blind_text,
+    likely_conflict_notice,
+)
 from .closing import ranking_open_to_members
 from .discussion import (
     discussion_open_to,
@@ -460,11 +465,12 @@ class EvaluateView(JuryPage):
 
     def mask_what_others_wrote(self, context):
         """In a blind round, what other people wrote about the dossier reaches a
-        member with the applicant's identity masked, as the answers do."""
-        terms = identity_terms(self.candidature)
+        member with the applicant's identity masked, as the answers are: the
+        values of the identifying answers (an address, a SIRET) included."""
+        terms = blind_file_terms(self.candidature)
 
         def mask(text):
-            return mask_text(text, terms)
+            return blind_text(text, terms)
 
         def masked_by_criterion(pairs):
             return [(criterion, mask(text)) for criterion, text in pairs]

@@ -177,7 +177,9 @@ def test_what_others_wrote_and_the_ranking_reach_a_blind_member_masked(
             candidature=dossier,
             member=member,
             scores={str(c.pk): c.scale_max for c in call.criteria.all()},
-            comment="Je connais Camille Dupontel (bob)." if member == bob else "",
+            comment="Je connais Camille Dupontel (bob) : referent@prefecture-exemple.gouv.fr."
+            if member == bob
+            else "",
             submitted_at=timezone.now(),
         )
     DiscussionComment.objects.create(
@@ -191,7 +193,8 @@ def test_what_others_wrote_and_the_ranking_reach_a_blind_member_masked(
     blind_round.save()
     client = as_user(alice)
     page = client.get(f"/admin/jury/{blind_round.pk}/{dossier.pk}/").content.decode()
-    assert "Je connais [masqué] (bob)" in page
+    assert "Je connais [masqué] (bob) : [masqué]." in page
+    assert "referent@" not in page  # an identifying answer, written again by a member
     assert "l&#x27;a déjà tenté" in page or "l'a déjà tenté" in page
     assert leaks(page) == []
     ranking = client.get(f"/admin/jury/{blind_round.pk}/classement/")
