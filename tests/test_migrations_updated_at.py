@@ -9,8 +9,8 @@ creation time (not the time of the migration), and the column is required.
 import datetime as dt
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migrating import migrate, migrate_to_latest
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -24,13 +24,6 @@ AFTER = [
 ]
 
 CREATED = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 def test_existing_rows_keep_their_creation_time_as_last_change(call):
@@ -61,4 +54,4 @@ def test_existing_rows_keep_their_creation_time_as_last_change(call):
         assert not Investigation._meta.get_field("updated_at").null
         assert not ReviewRound._meta.get_field("updated_at").null
     finally:
-        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate_to_latest()

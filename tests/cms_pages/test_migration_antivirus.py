@@ -5,24 +5,16 @@ the scans (cms_pages 0015), rows are written there, then migrated forward."""
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from wagtail.documents import get_document_model
 
 from tests.forms.helpers import PDF
+from tests.migrating import migrate, migrate_to_latest
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 BEFORE = [("cms_pages", "0015_programme_key_figures")]
 AFTER = [("cms_pages", "0016_antivirus_documents_images")]
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 def test_existing_documents_and_images_become_legacy_and_stay_served(settings):
@@ -54,7 +46,7 @@ def test_existing_documents_and_images_become_legacy_and_stay_served(settings):
             "legacy"
         ]
     finally:
-        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate_to_latest()
 
     # Served as before, even with the antivirus on.
     settings.AMORCE_ANTIVIRUS = True
