@@ -110,7 +110,7 @@ class SurrogateSafeDecoder(json.JSONDecoder):
     def decode(self, s, *args, **kwargs):
         try:
             return _MSGSPEC_DECODE(s)
-        except msgspec.DecodeError:
+        except ValueError:  # msgspec's DecodeError, or a text it cannot encode
             return without_lone_surrogates(super().decode(s, *args, **kwargs))
 
 

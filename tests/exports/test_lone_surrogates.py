@@ -126,3 +126,18 @@ def test_the_evaluations_export_is_written(broken, call):
         assert output.getvalue(), fmt
     text = output.getvalue().decode()
     assert REPLACED in text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": "Avant \\ud800 après"}',  # escaped, as the database keeps it
+        '{"a": "Avant \ud800 après"}',  # raw, as a driver could hand it over
+    ],
+)
+def test_the_answers_decoder_reads_a_lone_surrogate_as_the_replacement(text):
+    from core.text import SurrogateSafeDecoder
+
+    assert json.loads(text, cls=SurrogateSafeDecoder) == {"a": REPLACED}
+    valid = '{"n": 123456789012345678901234567890, "x": 0.1, "l": [1, {"b": null}]}'
+    assert json.loads(valid, cls=SurrogateSafeDecoder) == json.loads(valid)
