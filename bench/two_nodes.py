@@ -12,9 +12,9 @@ Before the load, an export and a jury book are queued. The submissions go to
 the two nodes in turn. Halfway to the closing time, once node 2 has been
 answering a request for 20 ms, it is killed (its whole process group, as a
 machine that dies): the requests in flight there have their connection cut; from then on the load balancer (the clients here) sends
-everything to node 1. The worker 2 is killed at the same time, the moment it
-hands its next email to the SMTP server, which holds its reply: the worker
-dies with a task claimed, its email not accepted. django-tasks-db would leave
+everything to node 1. From halfway on, the SMTP server holds its reply to
+worker 2's next email; worker 2 is killed once node 2 is and that email is
+held: the worker dies with a task claimed, its email not accepted. django-tasks-db would leave
 that task RUNNING for ever; the surviving worker sees that worker 2 no longer
 beats and runs it (``core.workers``).
 
@@ -438,10 +438,14 @@ def main():  # noqa: C901 - one scenario, read top to bottom
             def kill():
                 # Halfway to the closing time, while node 2 answers a request.
                 time.sleep(max(0.0, kill_at - time.time()))
+                # Worker 2's next email from now on is held: it dies sending it,
+                # even if node 2 is busy only once the call has closed (no
+                # candidature, hence no email, after that: a smaller run waited
+                # for the node past the closing, and worker 2 was killed idle).
+                mail.hold(mail_ports[1])
                 deadline = time.monotonic() + window
                 while not balancer.busy_victim(0.02) and time.monotonic() < deadline:
                     time.sleep(0.005)
-                mail.hold(mail_ports[1])
                 balancer.killed_at = time.time()
                 os.killpg(node2.pid, signal.SIGKILL)
                 kills["web"] = balancer.killed_at - boundary
