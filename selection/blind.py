@@ -85,10 +85,14 @@ def blind_file_name(name, file_terms):
     """A file's name as a member of a blind round reads it, wherever he reads it:
     ``file_terms`` from ``blind_file_terms``."""
     terms, numbers = file_terms
-    name = mask_file_name(name, terms)
+    return _without_numbers(mask_file_name(name, terms), numbers)
+
+
+def _without_numbers(text, numbers):
+    """``text`` with the identifying numbers (``_number_patterns``) masked."""
     for number in numbers:
-        name = number.sub(masked(), name)
-    return name
+        text = number.sub(masked(), text)
+    return text
 
 
 def blind_files(attachments, file_terms):
@@ -171,10 +175,7 @@ def blind_text(text, blind_terms):
     if not text:
         return text
     terms, numbers = blind_terms
-    text = mask_text(text, terms)
-    for number in numbers:
-        text = number.sub(masked(), text)
-    return text
+    return _without_numbers(mask_text(text, terms), numbers)
 
 
 def blind_answers(candidature, answers):

@@ -411,6 +411,14 @@ def test_a_password_session_signs_out_here_only(client, proconnect):
     assert client.post("/admin/logout/")["Location"] == "/admin/login/"
 
 
+def applicants_may_use_proconnect():
+    """The site's « ProConnect pour les candidats » switched on (off by default)."""
+    SignInSettings.objects.update_or_create(
+        site=Site.objects.get(is_default_site=True),
+        defaults={"applicant_proconnect": True},
+    )
+
+
 def test_an_applicant_resumes_her_dossiers_with_proconnect(form_page, proconnect):
     post_form(Client(), form_page, answers())
     candidature = Candidature.objects.get()
@@ -418,10 +426,7 @@ def test_an_applicant_resumes_her_dossiers_with_proconnect(form_page, proconnect
     # Off by default on a site.
     assert browser.get("/espace-candidat/proconnect/").status_code == 404
     assert "ProConnect" not in text(browser.get("/espace-candidat/nouveau-lien/"))
-    SignInSettings.objects.update_or_create(
-        site=Site.objects.get(is_default_site=True),
-        defaults={"applicant_proconnect": True},
-    )
+    applicants_may_use_proconnect()
     assert "S’identifier avec" in text(browser.get("/espace-candidat/nouveau-lien/"))
     url = f"/espace-candidat/dossiers/{candidature.reference}/"
     assert browser.get(url).status_code == 403
@@ -447,10 +452,7 @@ def test_an_applicant_resumes_her_dossiers_with_proconnect(form_page, proconnect
 def test_an_applicant_signs_out_here_and_at_the_provider(form_page, proconnect):
     post_form(Client(), form_page, answers())
     candidature = Candidature.objects.get()
-    SignInSettings.objects.update_or_create(
-        site=Site.objects.get(is_default_site=True),
-        defaults={"applicant_proconnect": True},
-    )
+    applicants_may_use_proconnect()
     browser = Client()
     sign_in(
         browser, start="/espace-candidat/proconnect/", email=candidature.applicant_email
@@ -479,10 +481,7 @@ def test_an_applicant_signs_out_here_and_at_the_provider(form_page, proconnect):
 def test_an_applicant_with_an_unverified_email_opens_nothing(form_page, proconnect):
     post_form(Client(), form_page, answers())
     candidature = Candidature.objects.get()
-    SignInSettings.objects.update_or_create(
-        site=Site.objects.get(is_default_site=True),
-        defaults={"applicant_proconnect": True},
-    )
+    applicants_may_use_proconnect()
     browser = Client()
     response = sign_in(
         browser,

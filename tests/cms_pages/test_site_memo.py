@@ -6,7 +6,7 @@ Committed for real (a transactional test): inside the usual test transaction
 nothing is kept at all.
 """
 
-import json
+import itertools
 import os
 
 import pytest
@@ -18,7 +18,8 @@ from django.test.utils import CaptureQueriesContext
 
 from cms_pages.models import SiteIdentity
 from core import pagecache
-from tests.forms.helpers import answers
+from forms.models import Candidature
+from tests.forms.helpers import answers, post_form
 from tests.incubators import add_second_incubator
 from tests.webhooks.receiver import Receiver
 from webhooks.models import Delivery, Endpoint
@@ -60,16 +61,15 @@ def shared_cache(settings):
     pagecache._REMEMBERED.clear()
 
 
+IDEAS = itertools.count(1)
+
+
 def submit(client, form_page):
-    submit.count = getattr(submit, "count", 0) + 1
-    idea = f"Idée n° {submit.count}"  # not the same answers again (taken for the first)
-    response = client.post(
-        f"/api/v3/forms/{form_page.pk}/submissions/",
-        json.dumps({"answers": answers(idee=idea)}),
-        content_type="application/json",
-    )
-    assert response.status_code == 201, response.content
-    return response
+    """A candidature through the form, each with its own answers (the same ones
+    again would be taken for the first)."""
+    before = Candidature.objects.count()
+    post_form(client, form_page, answers(idee=f"Idée n° {next(IDEAS)}"))
+    assert Candidature.objects.count() == before + 1
 
 
 def test_an_endpoint_added_or_switched_off_counts_from_the_next_submission(

@@ -53,6 +53,21 @@ def _xmp(writer):
     )
 
 
+def _gray_pixel(writer, shade, **entries):
+    """A one-pixel grey image XObject (``shade``: its byte)."""
+    return _stream(
+        writer,
+        shade,
+        Type=_name("/XObject"),
+        Subtype=_name("/Image"),
+        Width=NumberObject(1),
+        Height=NumberObject(1),
+        ColorSpace=_name("/DeviceGray"),
+        BitsPerComponent=NumberObject(8),
+        **entries,
+    )
+
+
 def _rect(*numbers):
     return ArrayObject([FloatObject(n) for n in numbers])
 
@@ -63,16 +78,7 @@ def pdf_hiding_its_author():
     itself: a cycle), a joined file, a note with its pop-up."""
     writer = PdfWriter()
     page = writer.add_blank_page(width=300, height=300)
-    image = _stream(
-        writer,
-        b"\x80",
-        Type=_name("/XObject"),
-        Subtype=_name("/Image"),
-        Width=NumberObject(1),
-        Height=NumberObject(1),
-        ColorSpace=_name("/DeviceGray"),
-        BitsPerComponent=NumberObject(8),
-    )
+    image = _gray_pixel(writer, b"\x80")
     image.get_object()[_name("/Metadata")] = _xmp(writer)
     image.get_object()[_name("/PieceInfo")] = DictionaryObject(
         {
@@ -81,17 +87,7 @@ def pdf_hiding_its_author():
             )
         }
     )
-    inner_image = _stream(
-        writer,
-        b"\x40",
-        Type=_name("/XObject"),
-        Subtype=_name("/Image"),
-        Width=NumberObject(1),
-        Height=NumberObject(1),
-        ColorSpace=_name("/DeviceGray"),
-        BitsPerComponent=NumberObject(8),
-        Metadata=_xmp(writer),
-    )
+    inner_image = _gray_pixel(writer, b"\x40", Metadata=_xmp(writer))
     form = _stream(
         writer,
         b"q 5 0 0 5 0 0 cm /Inner Do Q",
