@@ -175,3 +175,32 @@ def test_a_clean_image_is_scanned_clean(antivirus, communication):
             title="Logo", file=ContentFile(png(), name="logo.png")
         )
     assert ImageScan.objects.get(source=image).scan_state == ScanState.CLEAN
+
+
+def test_the_communications_team_never_sees_an_applicants_quarantined_file(
+    antivirus, communication, programme_client, form_page
+):
+    """Its listing and dashboard hold the site's files only; the programme team's, both."""
+    from forms.factories import CandidatureFactory
+    from forms.models import CandidatureAttachment
+
+    candidature = CandidatureFactory(page=form_page, applicant_name="Camille Martin")
+    CandidatureAttachment.objects.create(
+        candidature=candidature,
+        field_name="pieces_jointes",
+        file=ContentFile(EICAR, name="cv-camille-martin.txt"),
+        original_name="cv-camille-martin.txt",
+        content_type="text/plain",
+        size=len(EICAR),
+        sha256="0" * 64,
+        scan_state=ScanState.INFECTED,
+    )
+    document = add_document(communication, "piege.pdf", EICAR_PDF)
+
+    listing = text(communication.get("/admin/quarantaine/"))
+    assert document.filename in listing
+    assert "cv-camille-martin" not in listing and candidature.reference not in listing
+    assert "1 fichier en quarantaine" in text(communication.get("/admin/"))
+
+    listing = text(programme_client.get("/admin/quarantaine/"))
+    assert "cv-camille-martin" in listing and candidature.reference in listing
