@@ -116,18 +116,15 @@ def first_answer_overview(user, today=None, listed=WAITING_LISTED):
         )
         for call in calls
     }
+    # Only the candidatures answered, found from their answers (an inner join
+    # on the status changes that answer): those still waiting are not read.
     answered = (
-        Candidature.objects.filter(call_id__in=list(by_call))
-        .annotate(
-            first_answer=Min(
-                "status_changes__created_at",
-                filter=Q(
-                    status_changes__from_status=Status.RECEIVED,
-                    status_changes__to_status__in=ANSWERS,
-                ),
-            )
+        Candidature.objects.filter(
+            call_id__in=list(by_call),
+            status_changes__from_status=Status.RECEIVED,
+            status_changes__to_status__in=ANSWERS,
         )
-        .filter(first_answer__isnull=False)
+        .annotate(first_answer=Min("status_changes__created_at"))
         .order_by()
         .values_list("call_id", "submit_time", "first_answer")
     )

@@ -378,6 +378,16 @@ class Evaluation(models.Model):
                 condition=models.Q(conflict_of_interest=True),
                 name="evaluation_conflicts",
             ),
+            # A member's scored dossiers, counted against their dossiers (« Mes
+            # évaluations », ``progress_for``) from the index alone: without it
+            # the round's every evaluation is read, all members' and drafts.
+            models.Index(
+                fields=["round", "member", "candidature"],
+                condition=models.Q(
+                    submitted_at__isnull=False, conflict_of_interest=False
+                ),
+                name="evaluation_scored",
+            ),
             # The staff API's sync order and cursor (updated_at, then id).
             models.Index(fields=["updated_at", "id"], name="evaluation_sync"),
         ]

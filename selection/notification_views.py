@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Max
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,6 +18,7 @@ from forms.permissions import calls_for
 from .models import NOTIFIED_STATUSES, Notification, NotificationTemplate
 from .notifications import (
     counts_by_status,
+    emails_by_state,
     prepare_notifications,
     release_notifications,
 )
@@ -47,8 +47,10 @@ class NotificationsView(AdminPage):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         rows = []
+        prepared_total, prepared_upto = 0, None
         if self.call:
-            counts = counts_by_status(self.call, NOTIFIED_STATUSES)
+            emails = emails_by_state(self.call)
+            counts = counts_by_status(self.call, NOTIFIED_STATUSES, emails)
             for status in NOTIFIED_STATUSES:
                 rows.append(
                     {
@@ -61,19 +63,27 @@ class NotificationsView(AdminPage):
                         is not None,
                     }
                 )
-        prepared = Notification.objects.filter(
-            candidature__call=self.call, state=Notification.State.PREPARED
-        ).order_by("pk")
-        totals = prepared.aggregate(total=Count("pk"), upto=Max("pk"))
+            # What the team rereads before releasing: how many, up to which.
+            prepared = [
+                totals
+                for (_status, state), totals in emails.items()
+                if state == Notification.State.PREPARED
+            ]
+            prepared_total = sum(count for count, _upto in prepared)
+            prepared_upto = max((upto for _count, upto in prepared), default=None)
         context.update(
             calls=self.calls,
             call=self.call,
             rows=rows,
-            prepared=prepared.select_related("candidature", "template")[:SHOWN]
+            prepared=Notification.objects.filter(
+                candidature__call=self.call, state=Notification.State.PREPARED
+            )
+            .order_by("pk")
+            .select_related("candidature", "template")[:SHOWN]
             if self.call
             else [],
-            prepared_total=totals["total"] if self.call else 0,
-            prepared_upto=totals["upto"] if self.call else None,
+            prepared_total=prepared_total,
+            prepared_upto=prepared_upto,
             recent=Notification.objects.filter(candidature__call=self.call)
             .exclude(state=Notification.State.PREPARED)
             .select_related("candidature")[:50]

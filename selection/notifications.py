@@ -8,7 +8,7 @@ committee did not retain, was pre-selected first, and may be told so.
 import logging
 
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -75,18 +75,40 @@ def _holding_q(status):
     return reached
 
 
-def counts_by_status(call, statuses):
-    """{status: {"count", "to_prepare", "prepared", "sent"}} for ``call``, in one query.
+def emails_by_state(call):
+    """{(status, state): (number, highest id)} of ``call``'s decision emails, in one query.
+
+    Read from the emails, not from the call's candidatures: there are as many
+    rows to read as emails, and the page's prepared total and its last id (what
+    the team rereads before releasing) come from it too.
+    """
+    return {
+        (status, state): (count, upto)
+        for status, state, count, upto in Notification.objects.filter(
+            candidature__call=call
+        )
+        .order_by()
+        .values_list("status", "state")
+        .annotate(count=Count("pk"), upto=Max("pk"))
+    }
+
+
+def counts_by_status(call, statuses, emails=None):
+    """{status: {"count", "to_prepare", "prepared", "sent"}} for ``call``, in two queries.
 
     ``count`` is ``holding(call, status).count()`` and ``to_prepare``
     ``awaiting(call, status).count()``, for every status in one read of the
-    call's candidatures instead of two each; the emails prepared and sent are
-    counted in the same read (one email per candidature and decision).
+    call's candidatures instead of two each (from the ``candidature_call_status``
+    index alone). The emails prepared and sent are those of ``emails_by_state``
+    (one email per candidature and decision: counting the emails counts the
+    candidatures); ``emails``: that, when the caller has read it already.
     """
     # The conditions as ``IN (subquery)`` rather than ``EXISTS``: PostgreSQL
     # reads each subquery once and hashes it, instead of one index probe per
     # candidature and condition (10 000 candidatures: some 9 000 probes, 30 ms,
     # against 8 ms). The ids are never NULL, so ``NOT IN`` is ``NOT EXISTS``.
+    # The emails prepared and sent are counted apart: as conditions here they
+    # cost every candidature twelve probes more, twice this query's time.
     aggregates = {}
     for status in statuses:
         holds = Q(status=status)
@@ -107,23 +129,15 @@ def counts_by_status(call, statuses):
                 )
             ),
         )
-        for key, state in (
-            ("prepared", Notification.State.PREPARED),
-            ("sent", Notification.State.SENT),
-        ):
-            aggregates[f"{key}_{status}"] = Count(
-                "pk",
-                filter=Q(
-                    pk__in=Notification.objects.filter(
-                        status=status, state=state
-                    ).values("candidature_id")
-                ),
-            )
     counted = Candidature.objects.filter(call=call).aggregate(**aggregates)
+    if emails is None:
+        emails = emails_by_state(call)
     return {
         status: {
-            key: counted[f"{key}_{status}"]
-            for key in ("count", "to_prepare", "prepared", "sent")
+            "count": counted[f"count_{status}"],
+            "to_prepare": counted[f"to_prepare_{status}"],
+            "prepared": emails.get((status, Notification.State.PREPARED), (0,))[0],
+            "sent": emails.get((status, Notification.State.SENT), (0,))[0],
         }
         for status in statuses
     }

@@ -289,8 +289,20 @@ class Candidature(AbstractFormSubmission):
             # rows (the forms and calls of its candidatures, and their total:
             # ``CandidatureResource.groups``) from the index alone. On SQLite a
             # row's columns lie after its answers, 7 kB of overflow pages each.
+            # Its last columns count the rest from it too: the decision emails
+            # to prepare (``counts_by_status``: no anonymised one), and the home
+            # page's waiting and open calls (``first_answer_overview``, received
+            # in the last day): on PostgreSQL, each read every row otherwise.
             models.Index(
-                fields=["call", "status", "page", "definition"],
+                fields=[
+                    "call",
+                    "status",
+                    "page",
+                    "definition",
+                    "anonymised_at",
+                    "submit_time",
+                    "id",
+                ],
                 name="candidature_call_status",
             ),
             models.Index(fields=["call", "-submit_time"]),

@@ -21,7 +21,12 @@ from selection.models import (
     ReviewRound,
     RoundMember,
 )
-from selection.notifications import awaiting, counts_by_status, holding
+from selection.notifications import (
+    awaiting,
+    counts_by_status,
+    emails_by_state,
+    holding,
+)
 from selection.round_views import RANKING_PER_PAGE
 from selection.scoring import round_aggregates
 from tests.users import member_of
@@ -199,7 +204,12 @@ def test_decision_emails_count_every_status_in_flat_queries(client, call, form_p
     assert many == few
     with CaptureQueriesContext(connection) as counting:
         counted = counts_by_status(call, NOTIFIED_STATUSES)
-    # One read of the call's candidatures, the emails counted in it.
+    # One read of the call's candidatures, one of its emails (counted by
+    # status and state, not probed for each candidature).
+    assert len(counting.captured_queries) == 2
+    emails = emails_by_state(call)
+    with CaptureQueriesContext(connection) as counting:
+        assert counts_by_status(call, NOTIFIED_STATUSES, emails) == counted
     assert len(counting.captured_queries) == 1
     for status in NOTIFIED_STATUSES:
         emails = Notification.objects.filter(candidature__call=call, status=status)
