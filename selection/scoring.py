@@ -369,15 +369,15 @@ class RankedRows:
             for f in self.fields
         ]
         read = ", ".join(f'c."{f.column}"' for f in fields)
-        aggregates = ", ".join(f's."{name}"' for name in _AGGREGATES)
-        shown = ", ".join(f'"{name}"' for name in ("rank", *_AGGREGATES))
-        shown += ", " + ", ".join(f'"{f.column}"' for f in fields)
+        kept = ", ".join(f'"{name}"' for name in _AGGREGATES)
+        shown = ", ".join(f'p."{name}"' for name in _AGGREGATES)
         place = _PLACES.get(self.order, "rank")
         round_id = self.review_round.pk
-        where, params, skipped = "s.round_id = %s", [round_id], start
-        rank = 's."rank"'
+        source, where = f"{ranked} s", "s.round_id = %s"
+        params, skipped, rank = [round_id], start, 's."rank"'
         if self.status:  # ranked among the dossiers of this status
-            where += ' AND c."status" = %s'
+            source += f' JOIN {candidatures} sc ON sc."id" = s.candidature_id'
+            where += ' AND sc."status" = %s'
             params.append(self.status)
             rank = 'ROW_NUMBER() OVER (ORDER BY s."rank")'
         elif self.readable is None:  # the page by its places: an index range
@@ -387,37 +387,38 @@ class RankedRows:
         listed = ""
         if self.readable is not None:  # ranked over the whole round, then filtered
             readable, readable_params = self.readable.query.sql_with_params()
-            listed = f'WHERE "id" IN ({readable})'
+            listed = f"WHERE candidature_id IN ({readable})"
             params.extend(readable_params)
         params.extend([stop - start, skipped])
         widest = ""
         if self.discuss_limit:
             widest = f"""
-                UNION ALL SELECT * FROM (
-                    SELECT 1 AS part, s."by_spread" AS position, 0 AS "rank",
-                        {aggregates}, {read}
-                    FROM {ranked} s JOIN {candidatures} c ON c."id" = s.candidature_id
-                    WHERE s.round_id = %s AND s."scored" >= 2
+                UNION ALL SELECT 1 AS part, p.place AS position, 0 AS "rank",
+                    {shown}, {read}
+                FROM (
+                    SELECT s."by_spread" AS place, {kept}, candidature_id
+                    FROM {ranked} s WHERE s.round_id = %s AND s."scored" >= 2
                     ORDER BY s."by_spread" LIMIT %s
-                ) widest"""  # noqa: S608
+                ) p JOIN {candidatures} c ON c."id" = p.candidature_id"""  # noqa: S608
             params.extend([round_id, self.discuss_limit])
         # Read with the rows, in the same snapshot: present only if they are current.
         nothing = ", ".join(["NULL"] * (len(_AGGREGATES) + len(fields)))
         params.append(round_id)
+        # The page's rows are chosen from the kept ones alone, by their place,
+        # then joined to their dossiers: a hundred of them, whatever the round.
         # Only column names of the models and constant orders are written into
         # the text; every value goes as a parameter.
         sql = f"""
             SELECT * FROM (
-                SELECT * FROM (
-                    SELECT 0 AS part, place AS position, {shown} FROM (
-                        SELECT s."{place}" AS place, {rank} AS "rank",
-                            {aggregates}, {read}
-                        FROM {ranked} s
-                        JOIN {candidatures} c ON c."id" = s.candidature_id
-                        WHERE {where}
+                SELECT 0 AS part, p.place AS position, p."rank", {shown}, {read}
+                FROM (
+                    SELECT * FROM (
+                        SELECT s."{place}" AS place, {rank} AS "rank", {kept},
+                            s.candidature_id
+                        FROM {source} WHERE {where}
                     ) ranked {listed}
                     ORDER BY place LIMIT %s OFFSET %s
-                ) paged
+                ) p JOIN {candidatures} c ON c."id" = p.candidature_id
                 {widest}
                 UNION ALL SELECT 2 AS part, 0 AS position, 0 AS "rank", {nothing}
                 FROM {scores} WHERE round_id = %s AND ranked_version = version
