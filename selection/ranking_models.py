@@ -7,7 +7,7 @@ most of a ranking page's time. So the round's aggregates are kept, one row a
 dossier (``RankedDossier``), and a page reads its rows by their place.
 
 Nothing may change the ranking behind its back: the database itself, by
-triggers (migration ``0016_stored_ranking``), moves the round's
+triggers (migration ``0017_stored_ranking``), moves the round's
 ``RoundScores.version`` on every write to its evaluations, to the list of its
 dossiers, or to a dossier's reference; a write through the app, a
 ``queryset.update()``, a ``bulk_create``, raw SQL or the shell alike. The kept

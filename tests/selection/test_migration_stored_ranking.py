@@ -2,7 +2,7 @@
 round starts with no kept ranking (computed at its first page), and the
 triggers move its version from then on.
 
-The database is taken back to before the kept ranking (selection 0015), a
+The database is taken back to before the kept ranking (selection 0016), a
 round is scored there as the old code wrote it, then migrated forward.
 """
 
@@ -16,8 +16,8 @@ from tests.migrating import migrate, migrate_to_latest
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
-BEFORE = [("selection", "0015_criterion_comments_read_lone_surrogates_as_replacement")]
-AFTER = [("selection", "0016_stored_ranking")]
+BEFORE = [("selection", "0016_evaluation_scored_index")]
+AFTER = [("selection", "0017_stored_ranking")]
 
 
 def test_a_scored_round_is_ranked_after_the_migration_as_before(call, form_page):

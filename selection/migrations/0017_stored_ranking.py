@@ -273,7 +273,7 @@ def drop_triggers(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("forms", "0029_candidature_call_status_covering"),
-        ("selection", "0015_criterion_comments_read_lone_surrogates_as_replacement"),
+        ("selection", "0016_evaluation_scored_index"),
     ]
 
     operations = [
