@@ -35,13 +35,13 @@ from .evaluations import (
 from .models import Evaluation, OthersScores
 from .permissions import juror_candidatures, juror_dossier_ids, rounds_of
 from .scoring import (
+    Aggregate,
     RankedRows,
     clean_scores,
     criteria_of,
     likely_conflict,
     others_visible_on,
     preselection_results,
-    round_aggregates,
     weighted_score,
 )
 
@@ -539,17 +539,12 @@ class MemberRankingView(JuryPage):
             self.review_round,
             readable=readable,
             count=readable.count(),
-            fields=("pk", "reference"),
+            fields=("pk", "reference", "applicant_name"),
         )
         page = WagtailPaginator(ranked, DOSSIERS_PER_PAGE).get_page(
             self.request.GET.get("p")
         )
-        page.object_list = [(c.rank, c.pk) for c in page.object_list]
-        rank_of = {pk: rank for rank, pk in page.object_list}
-        page.object_list = [
-            (rank_of[a.candidature.pk], a)
-            for a in round_aggregates(self.review_round, list(rank_of))
-        ]
+        page.object_list = [(c.rank, Aggregate.of(c)) for c in page.object_list]
         context.update(
             blind=self.review_round.blind,
             ranked=page.object_list,

@@ -19,6 +19,7 @@ from forms.choices import Status
 from forms.models import Candidature
 
 from .jury_models import JuryInvitation, JuryReminder, ReminderKind  # noqa: F401
+from .ranking_models import RankedDossier, RoundScores  # noqa: F401
 
 # The jury's records (invitations, reminders), in their own file, read from here.
 from .weights import criteria_of, scorer

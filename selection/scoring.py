@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.db.models import (
     Avg,
     Count,
@@ -32,7 +33,7 @@ from django.db.models.functions import Cast, Round
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Evaluation, OthersScores
+from .models import Evaluation, OthersScores, RankedDossier, RoundScores
 from .weights import criteria_of, scorer, weighted_score  # noqa: F401 - read from here too
 
 
@@ -219,7 +220,7 @@ def ranking(review_round, candidature_ids=None, order="note", fields=None):
     )
 
 
-# The orders of ``RANKING_ORDERS`` as written over ``ranked_rows``'s aggregated
+# The orders of ``RANKING_ORDERS`` as written over ``ranking``'s aggregated
 # rows (the same columns, by their names in the ranking's query).
 _SQL_ORDERS = {
     "note": '"mean" DESC NULLS LAST, "reference", "id"',
@@ -227,24 +228,101 @@ _SQL_ORDERS = {
     "reference": '"reference", "id"',
     "evaluations": '"scored" DESC, "reference", "id"',
 }
+# Each order's place in the kept ranking (``RankedDossier``), read by an index.
+_PLACES = {
+    "note": "rank",
+    "ecart": "by_spread",
+    "evaluations": "by_count",
+    "reference": "by_reference",
+}
+_AGGREGATES = (
+    "scored",
+    "mean",
+    "variance",
+    "minimum",
+    "maximum",
+    "conflicted",
+    "reopened",
+    "reopened_pending",
+)
+
+
+def refresh_ranking(review_round):
+    """Keep the round's ranking (``RankedDossier``) as ``ranking`` computes it,
+    unless it is already kept at the round's current scores version; True if
+    it was computed.
+
+    The version is read, and locked, before the rows are computed: a write to
+    the round's scores waits for the computation to end, then moves the version
+    (the rows look stale, never fresh); a second computation of the same round
+    waits for the first, then finds the rows current. One grouping of the
+    round's evaluations, written by the database (INSERT … SELECT).
+    """
+    scores = RoundScores._meta.db_table
+    ranked = RankedDossier._meta.db_table
+    aggregated, params = (
+        ranking(review_round, fields=("pk", "reference"))
+        .order_by()
+        .query.sql_with_params()
+    )
+    places = ", ".join(
+        f"ROW_NUMBER() OVER (ORDER BY {_SQL_ORDERS[order]})" for order in _PLACES
+    )
+    columns = ", ".join(f'"{name}"' for name in _AGGREGATES)
+    place_columns = ", ".join(f'"{name}"' for name in _PLACES.values())
+    lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
+    with transaction.atomic(), connection.cursor() as cursor:
+        # A write first: SQLite takes the database's write lock here.
+        cursor.execute(
+            f"INSERT INTO {scores} (round_id, version, ranked_version) "  # noqa: S608
+            "VALUES (%s, 1, NULL) ON CONFLICT (round_id) DO NOTHING",
+            [review_round.pk],
+        )
+        cursor.execute(
+            f"SELECT version, ranked_version FROM {scores} WHERE round_id = %s{lock}",  # noqa: S608
+            [review_round.pk],
+        )
+        version, ranked_version = cursor.fetchone()
+        if version == ranked_version:
+            return False
+        cursor.execute(
+            f"DELETE FROM {ranked} WHERE round_id = %s",  # noqa: S608
+            [review_round.pk],
+        )
+        # Only the ranking's own compiled SQL and the constant orders above are
+        # written into the text; every value goes as a parameter.
+        cursor.execute(
+            f"""INSERT INTO {ranked}
+                (round_id, candidature_id, {columns}, {place_columns})
+            SELECT %s, "id", {columns}, {places}
+            FROM ({aggregated}) agg""",  # noqa: S608
+            [review_round.pk, *params],
+        )
+        cursor.execute(
+            f"UPDATE {scores} SET ranked_version = %s WHERE round_id = %s",  # noqa: S608
+            [version, review_round.pk],
+        )
+    return True
 
 
 class RankedRows:
     """A page of a round's ranking (``ranking``), and the dossiers to discuss
-    first, from one aggregation of the round's evaluations.
+    first, read from the round's kept ranking (``RankedDossier``).
 
-    Each page ranked the whole round once, and « À discuter en priorité »
-    ranked it once more: the database grouped every evaluation of the round
-    twice a page. Here the aggregated round is written once (a common table
-    expression) and read twice: the page's rows, ranked and sorted, then the
-    widest spreads. Sliced as a paginator slices it (``rows[start:stop]``):
-    candidatures as ``ranking`` annotates them, with ``rank`` (by the « note »
-    order) and ``discuss`` (``to_discuss_first``'s dossiers) read with them.
+    Ranking a round groups all its evaluations; kept in the database, a page
+    of it is read by an index, in one query with « À discuter en priorité »
+    (the widest spreads), and whether the kept rows are current: when they are
+    not (the round's scores version moved since), they are computed again
+    (``refresh_ranking``) and read again. Sliced as a paginator slices it
+    (``rows[start:stop]``): candidatures annotated as ``ranking`` annotates
+    them, with ``rank`` (by the « note » order); ``discuss``: the dossiers to
+    discuss first, as ``to_discuss_first`` lists them, read with the page.
 
     ``status``: only the dossiers of this status, ranked among themselves (as
     a status filter on ``ranking``). ``readable``: a query of the ids listed,
     ranked over the whole round (a member's dossiers). ``count``: the number
-    of rows listed, as the caller counted them cheaply.
+    of rows listed, as the caller counted them cheaply. ``fields``: the
+    candidatures' columns read.
     """
 
     def __init__(
@@ -255,7 +333,7 @@ class RankedRows:
         status=None,
         readable=None,
         count,
-        fields=None,
+        fields=("pk", "reference"),
         discuss=0,
     ):
         self.review_round, self.order, self.status = review_round, order, status
@@ -272,51 +350,80 @@ class RankedRows:
         if not isinstance(key, slice):
             raise TypeError("RankedRows is read a page (a slice) at a time")
         start, stop = key.start or 0, key.stop if key.stop is not None else self._count
-        aggregated, params = (
-            ranking(self.review_round, fields=self.fields)
-            .order_by()
-            .query.sql_with_params()
-        )
-        # Only the ranking's own compiled SQL and the constant orders above are
-        # written into the text; every value goes as a parameter.
-        params = list(params)
-        note = _SQL_ORDERS["note"]
-        shown = _SQL_ORDERS.get(self.order, note)
-        where, readable, widest = "", "", ""
-        if self.status:
-            where = 'WHERE "status" = %s'
-            params.append(self.status)
-        if self.readable is not None:  # ranked over the whole round, then filtered
-            readable, readable_params = self.readable.query.sql_with_params()
-            readable = f'WHERE "id" IN ({readable})'
-            params.extend(readable_params)
-        params.extend([start, stop])
-        if self.discuss_limit:
-            widest = f"""
-                UNION ALL SELECT * FROM (
-                    SELECT 1 AS part, agg.*, 0 AS rank,
-                        ROW_NUMBER() OVER (ORDER BY {_SQL_ORDERS["ecart"]}) AS position
-                    FROM agg WHERE "scored" >= 2
-                ) widest WHERE position <= %s"""  # noqa: S608
-            params.append(self.discuss_limit)
-        sql = f"""
-            SELECT * FROM (
-                WITH agg AS ({aggregated})
-                SELECT * FROM (
-                    SELECT 0 AS part, listed.*,
-                        ROW_NUMBER() OVER (ORDER BY {shown}) AS position
-                    FROM (
-                        SELECT * FROM (
-                            SELECT agg.*, ROW_NUMBER() OVER (ORDER BY {note}) AS rank
-                            FROM agg {where}
-                        ) ranked {readable}
-                    ) listed
-                ) paged WHERE position > %s AND position <= %s
-                {widest}
-            ) parts ORDER BY part, position"""  # noqa: S608
-        rows = list(self.review_round.candidatures.model.objects.raw(sql, params))
+        sql, params = self._sql(start, stop)
+        model = self.review_round.candidatures.model
+        rows = list(model.objects.raw(sql, params))
+        if not any(c.part == 2 for c in rows):  # kept at an older version
+            refresh_ranking(self.review_round)
+            # Current as of the computation, whatever was written since.
+            rows = list(model.objects.raw(sql, params))
         self.discuss = [Aggregate.of(c) for c in rows if c.part == 1]
         return [c for c in rows if c.part == 0]
+
+    def _sql(self, start, stop):
+        model = self.review_round.candidatures.model
+        ranked, scores = RankedDossier._meta.db_table, RoundScores._meta.db_table
+        candidatures = model._meta.db_table
+        fields = [
+            model._meta.pk if f == "pk" else model._meta.get_field(f)
+            for f in self.fields
+        ]
+        read = ", ".join(f'c."{f.column}"' for f in fields)
+        kept = ", ".join(f'"{name}"' for name in _AGGREGATES)
+        shown = ", ".join(f'p."{name}"' for name in _AGGREGATES)
+        place = _PLACES.get(self.order, "rank")
+        round_id = self.review_round.pk
+        source, where = f"{ranked} s", "s.round_id = %s"
+        params, skipped, rank = [round_id], start, 's."rank"'
+        if self.status:  # ranked among the dossiers of this status
+            source += f' JOIN {candidatures} sc ON sc."id" = s.candidature_id'
+            where += ' AND sc."status" = %s'
+            params.append(self.status)
+            rank = 'ROW_NUMBER() OVER (ORDER BY s."rank")'
+        elif self.readable is None:  # the page by its places: an index range
+            where += f' AND s."{place}" > %s AND s."{place}" <= %s'
+            params.extend([start, stop])
+            skipped = 0
+        listed = ""
+        if self.readable is not None:  # ranked over the whole round, then filtered
+            readable, readable_params = self.readable.query.sql_with_params()
+            listed = f"WHERE candidature_id IN ({readable})"
+            params.extend(readable_params)
+        params.extend([stop - start, skipped])
+        widest = ""
+        if self.discuss_limit:
+            widest = f"""
+                UNION ALL SELECT 1 AS part, p.place AS position, 0 AS "rank",
+                    {shown}, {read}
+                FROM (
+                    SELECT s."by_spread" AS place, {kept}, candidature_id
+                    FROM {ranked} s WHERE s.round_id = %s AND s."scored" >= 2
+                    ORDER BY s."by_spread" LIMIT %s
+                ) p JOIN {candidatures} c ON c."id" = p.candidature_id"""  # noqa: S608
+            params.extend([round_id, self.discuss_limit])
+        # Read with the rows, in the same snapshot: present only if they are current.
+        nothing = ", ".join(["NULL"] * (len(_AGGREGATES) + len(fields)))
+        params.append(round_id)
+        # The page's rows are chosen from the kept ones alone, by their place,
+        # then joined to their dossiers: a hundred of them, whatever the round.
+        # Only column names of the models and constant orders are written into
+        # the text; every value goes as a parameter.
+        sql = f"""
+            SELECT * FROM (
+                SELECT 0 AS part, p.place AS position, p."rank", {shown}, {read}
+                FROM (
+                    SELECT * FROM (
+                        SELECT s."{place}" AS place, {rank} AS "rank", {kept},
+                            s.candidature_id
+                        FROM {source} WHERE {where}
+                    ) ranked {listed}
+                    ORDER BY place LIMIT %s OFFSET %s
+                ) p JOIN {candidatures} c ON c."id" = p.candidature_id
+                {widest}
+                UNION ALL SELECT 2 AS part, 0 AS position, 0 AS "rank", {nothing}
+                FROM {scores} WHERE round_id = %s AND ranked_version = version
+            ) parts ORDER BY part, position"""  # noqa: S608
+        return sql, params
 
 
 def round_aggregates(review_round, candidature_ids=None):
