@@ -210,6 +210,12 @@ def _page_changed(page, update_fields=None):
     bump(site_id)  # None (a page under no site): every site
 
 
+def page_changed(page):
+    """``page``'s row was changed without a signal (a queryset's update): its
+    site's entries and kept values are stale."""
+    _page_changed(page)
+
+
 def _on_save(sender, instance, update_fields=None, **kwargs):
     if isinstance(instance, Page):
         _page_changed(instance, update_fields)

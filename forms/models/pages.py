@@ -27,6 +27,7 @@ from cms_pages.panels import (
     ProgrammeTeamInlinePanel,
 )
 from cms_pages.routing import RouteKept
+from core import pagecache
 from core.text import SingleLineCharField
 
 from ..builder import (
@@ -230,6 +231,8 @@ class CandidatureFormPage(RouteKept, AbstractForm):
         type(self).objects.filter(pk=self.pk).update(
             current_definition=definition, current_definition_digest=digest
         )
+        # The route kept by each process holds the page's row (``cms_pages.routing``).
+        pagecache.page_changed(self)
         self.current_definition_id, self.current_definition_digest = (
             definition.pk,
             digest,
