@@ -156,7 +156,7 @@ _REMEMBERED = {}
 SHARED_CACHES = (RedisCache, BaseMemcachedCache)
 
 
-def remembered(site_id, name, build):
+def remembered(site_id, name, build, keep=None):
     """``build()``, kept in this process while nothing of ``site_id`` changes.
 
     Kept under the site's generations (those of the cached pages): any save of
@@ -169,6 +169,9 @@ def remembered(site_id, name, build):
     the database's table (one query would replace the query it saves); a cache
     that does not answer leaves ``build()`` read each time. What ``build``
     returns is shared by the requests of the process: it must not be changed.
+    ``keep(value)`` false: that value is returned, not kept (and what was kept
+    under ``name`` is dropped), so that names made from what a visitor asks
+    keep only what is worth it.
     """
     if (
         site_id is None
@@ -185,7 +188,10 @@ def remembered(site_id, name, build):
     if kept is not None and kept[0] == generations and None not in generations:
         return kept[1]
     value = build()
-    _REMEMBERED[(site_id, name)] = (generations, value)
+    if keep is None or keep(value):
+        _REMEMBERED[(site_id, name)] = (generations, value)
+    else:
+        _REMEMBERED.pop((site_id, name), None)
     return value
 
 
@@ -202,6 +208,12 @@ def _page_changed(page, update_fields=None):
         return  # a draft saved, a page locked: the public page is the same
     site_id = _site_id_of_page(page)
     bump(site_id)  # None (a page under no site): every site
+
+
+def page_changed(page):
+    """``page``'s row was changed without a signal (a queryset's update): its
+    site's entries and kept values are stale."""
+    _page_changed(page)
 
 
 def _on_save(sender, instance, update_fields=None, **kwargs):

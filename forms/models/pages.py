@@ -26,6 +26,8 @@ from cms_pages.panels import (
     ProgrammeTeamFormsetsMixin,
     ProgrammeTeamInlinePanel,
 )
+from cms_pages.routing import RouteKept
+from core import pagecache
 from core.text import SingleLineCharField
 
 from ..builder import (
@@ -79,8 +81,12 @@ class CandidatureFormPageForm(ProgrammeTeamFormsetsMixin, WagtailAdminFormPageFo
         return cleaned_data
 
 
-class CandidatureFormPage(AbstractForm):
-    """The form agents fill to apply to the call this page sits under."""
+class CandidatureFormPage(RouteKept, AbstractForm):
+    """The form agents fill to apply to the call this page sits under.
+
+    Its route is kept per process (``cms_pages.routing``): a submission reads
+    neither the tree nor the page again while nothing of its site changes.
+    """
 
     introduction = models.TextField(_("chapô"), blank=True)
     confirmation_text = RichTextField(
@@ -138,6 +144,7 @@ class CandidatureFormPage(AbstractForm):
     )
 
     form_builder = CandidatureFormBuilder
+    kept_with_route = ("call",)  # routing read it (``CallPage.route``)
     base_form_class = CandidatureFormPageForm
     # A copy (Wagtail's, or « Dupliquer pour une nouvelle session ») stores its
     # own definition at its first candidature, never the original page's.
@@ -224,6 +231,8 @@ class CandidatureFormPage(AbstractForm):
         type(self).objects.filter(pk=self.pk).update(
             current_definition=definition, current_definition_digest=digest
         )
+        # The route kept by each process holds the page's row (``cms_pages.routing``).
+        pagecache.page_changed(self)
         self.current_definition_id, self.current_definition_digest = (
             definition.pk,
             digest,

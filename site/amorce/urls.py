@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.urls import include, path
+from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
@@ -12,6 +12,7 @@ from accounts.views import (
 )
 from amorce import views
 from amorce.api import api
+from cms_pages import routing
 from cms_pages.history import ScopedLogEntriesView
 from cms_pages.reports import ScopedPageTypesUsageReportView
 from cms_pages.views import SitePasswordResetView
@@ -74,4 +75,8 @@ if settings.DEBUG:
     urlpatterns += staticfiles_urlpatterns()
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-urlpatterns += [path("", include(wagtail_urls))]
+# Wagtail's pages, served through ``cms_pages.routing`` (a form's route kept per process).
+urlpatterns += [
+    *(p for p in wagtail_urls.urlpatterns if getattr(p, "name", "") != "wagtail_serve"),
+    re_path(wagtail_urls.serve_pattern, routing.serve, name="wagtail_serve"),
+]

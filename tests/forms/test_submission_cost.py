@@ -24,7 +24,9 @@ from .helpers import answers
 pytestmark = pytest.mark.django_db
 
 # Routing (site and pages: 9, one fewer than Wagtail's stock form: the call
-# reads its form page joined to the page), the site's identity,
+# reads its form page joined to the page; with a cache every process shares,
+# as in production, the route is kept and only the site is read: 8 fewer,
+# ``test_route_memo.KEPT_ROUTE_QUERIES``), the site's identity,
 # the address's candidatures of the last hour, the token and its draft (one
 # query), the same answers sent lately, the reference sequence and the
 # candidature in a transaction (4), then the confirmation page (2). The form's
