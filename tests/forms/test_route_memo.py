@@ -244,3 +244,15 @@ def test_only_form_routes_are_kept(client, form_page, call):
     client.get("/programme/appel/pas-de-page-ici/")
     client.post("/programme/nulle-part/", {})
     assert kept_routes() == {}
+
+
+def test_variants_of_a_forms_address_add_no_route(client, form_page):
+    """Only the form's own address is routed (« a//b/ » or « a/b/// » are not
+    found): a visitor's variants of it never add entries to the process's memory."""
+    warm(client, form_page)
+    path = form_page.url.strip("/")
+    for variant in (path.replace("/", "//"), path + "///", path.upper()):
+        response = submit(client, form_page, path=f"/{variant}/")
+        assert response.status_code == 404, variant
+    assert list(kept_routes()) == ["route:fr:programme/appel/candidater/"]
+    assert Candidature.objects.count() == 2
