@@ -1,6 +1,7 @@
 """The jury book drawn in two halves by two processes, joined by pikepdf: a measurement.
 
     BENCH_REDIS_URL= python bench/book_split.py   # after `bench/run.py pdfs` seeded its base
+    BENCH_SPLIT_AT=41 ...                          # the second half from dossier 41
 
 Not the product: it measures what drawing the book on two cores would cost
 (docs/performance.md, « Reprise (branche `book`) »). The HTML is the
@@ -65,12 +66,16 @@ def book_html():
 
 def halves(html):
     """The front matter and the first dossiers, then the other dossiers, cut
-    before the dossier that makes the two lengths closest."""
+    before the dossier that makes the two lengths closest, or before dossier
+    ``BENCH_SPLIT_AT`` (the front matter weighs more than its length)."""
     starts = [m.start() for m in re.finditer(r'<section class="dossier"', html)]
     body = html.index("<body>")
     running_end = html.index("</div>", body) + len("</div>")
     end = html.rindex("</body>")
-    cut = min(starts, key=lambda start: abs(start - (end - start + running_end)))
+    if at := os.environ.get("BENCH_SPLIT_AT"):  # the first dossier of the second half
+        cut = starts[int(at) - 1]
+    else:
+        cut = min(starts, key=lambda start: abs(start - (end - start + running_end)))
     return html[:cut] + html[end:], html[:running_end] + html[cut:]
 
 
