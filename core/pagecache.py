@@ -35,6 +35,7 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
+import time
 from functools import partial
 
 from django.apps import apps
@@ -169,6 +170,7 @@ def remembered(site_id, name, build, keep=None):
     the database's table (one query would replace the query it saves); a cache
     that does not answer leaves ``build()`` read each time. What ``build``
     returns is shared by the requests of the process: it must not be changed.
+    Kept at most as long as a cached page (``AMORCE_PAGE_CACHE_SECONDS``).
     ``keep(value)`` false: that value is returned, not kept (and what was kept
     under ``name`` is dropped), so that names made from what a visitor asks
     keep only what is worth it.
@@ -185,11 +187,19 @@ def remembered(site_id, name, build, keep=None):
         logger.exception("page cache: generations unreadable, %s read again", name)
         return build()
     kept = _REMEMBERED.get((site_id, name))
-    if kept is not None and kept[0] == generations and None not in generations:
+    now = time.monotonic()
+    if (
+        kept is not None
+        and kept[0] == generations
+        and None not in generations
+        and now < kept[2]
+    ):
         return kept[1]
     value = build()
     if keep is None or keep(value):
-        _REMEMBERED[(site_id, name)] = (generations, value)
+        # No longer than a cached page: a change no signal reported (a raw
+        # update, a page under two nested sites) is read again at the latest then.
+        _REMEMBERED[(site_id, name)] = (generations, value, now + cache_seconds())
     else:
         _REMEMBERED.pop((site_id, name), None)
     return value

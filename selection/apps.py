@@ -1,5 +1,9 @@
 from django.apps import AppConfig
+from django.db import connections
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+from . import ranking_triggers
 
 
 class SelectionConfig(AppConfig):
@@ -9,6 +13,9 @@ class SelectionConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        # The kept rankings' triggers, checked after every migration (SQLite
+        # drops a table's triggers when a migration rebuilds the table).
+        post_migrate.connect(_ranking_triggers_kept, sender=self)
         # Registers what may not be deleted, the criteria lock, what a member
         # reads, the decision emails listed on a candidature's page, and the
         # standing rounds that take candidatures as they become eligible.
@@ -22,3 +29,11 @@ class SelectionConfig(AppConfig):
             standing,
             sync,
         )
+
+
+def _ranking_triggers_kept(sender, using="default", plan=None, **kwargs):
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        tables = connection.introspection.table_names(cursor)
+    if "selection_roundscores" in tables:  # migrated up to the kept ranking
+        ranking_triggers.ensure(connection)

@@ -30,9 +30,11 @@ from django.db.models import (
     Sum,
 )
 from django.db.models.functions import Cast, Round
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import ranking_triggers
 from .models import Evaluation, OthersScores, RankedDossier, RoundScores
 from .weights import criteria_of, scorer, weighted_score  # noqa: F401 - read from here too
 
@@ -252,9 +254,10 @@ def refresh_ranking(review_round):
     unless it is already kept at the round's current scores version; True if
     it was computed.
 
-    The version is read, and locked, before the rows are computed: a write to
-    the round's scores waits for the computation to end, then moves the version
-    (the rows look stale, never fresh); a second computation of the same round
+    The version is read, and locked, before the rows are computed: a
+    transaction that wrote to the round's scores waits at its commit for the
+    computation to end, then moves the version (the rows look stale, never
+    fresh; ``ranking_triggers``); a second computation of the same round
     waits for the first, then finds the rows current. One grouping of the
     round's evaluations, written by the database (INSERT … SELECT).
     """
@@ -271,6 +274,7 @@ def refresh_ranking(review_round):
     columns = ", ".join(f'"{name}"' for name in _AGGREGATES)
     place_columns = ", ".join(f'"{name}"' for name in _PLACES.values())
     lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
+    ranking_triggers.flush(connection)  # this transaction's own writes counted
     with transaction.atomic(), connection.cursor() as cursor:
         # A write first: SQLite takes the database's write lock here.
         cursor.execute(
@@ -282,7 +286,10 @@ def refresh_ranking(review_round):
             f"SELECT version, ranked_version FROM {scores} WHERE round_id = %s{lock}",  # noqa: S608
             [review_round.pk],
         )
-        version, ranked_version = cursor.fetchone()
+        row = cursor.fetchone()
+        if row is None:  # the round was deleted meanwhile
+            raise Http404(_("Ce tour n'existe plus."))
+        version, ranked_version = row
         if version == ranked_version:
             return False
         cursor.execute(
@@ -352,6 +359,7 @@ class RankedRows:
         start, stop = key.start or 0, key.stop if key.stop is not None else self._count
         sql, params = self._sql(start, stop)
         model = self.review_round.candidatures.model
+        ranking_triggers.flush(connection)  # this transaction's own writes counted
         rows = list(model.objects.raw(sql, params))
         if not any(c.part == 2 for c in rows):  # kept at an older version
             refresh_ranking(self.review_round)

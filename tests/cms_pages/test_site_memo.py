@@ -8,6 +8,7 @@ nothing is kept at all.
 
 import itertools
 import os
+import time
 
 import pytest
 import redis
@@ -115,6 +116,21 @@ def test_the_identity_is_read_once_per_process_until_it_changes(client, call, si
     identity.service_title = "Service renommé"
     identity.save()
     assert "Service renommé" in client.get(url).content.decode()
+
+
+def test_a_change_no_signal_reported_is_read_again_after_a_cached_pages_time(
+    client, call, site, settings
+):
+    """A raw update renews no generation: what the process kept is read again at
+    the latest when a cached page would be."""
+    settings.AMORCE_PAGE_CACHE_SECONDS = 1
+    SiteIdentity.for_site(site)
+    url = call.url + "?sans-cache=1"
+    client.get(url)
+    SiteIdentity.objects.filter(site=site).update(service_title="Changé en base")
+    assert "Changé en base" not in client.get(url).content.decode()  # kept
+    time.sleep(1.1)
+    assert "Changé en base" in client.get(url).content.decode()
 
 
 def test_an_endpoint_moved_to_another_site_leaves_the_first(site):

@@ -60,7 +60,7 @@ def submit(client, page, path=None, **overrides):
 def kept_routes():
     return {
         name: value
-        for (site_id, name), (_gens, value) in pagecache._REMEMBERED.items()
+        for (site_id, name), (_gens, value, _until) in pagecache._REMEMBERED.items()
         if name.startswith("route:")
     }
 
