@@ -133,6 +133,35 @@ DEFERRED = (
     "selection_candidature_reference_scores",
 )
 
+
+def _row_function(name, round_column, columns, counts=lambda row: "TRUE"):
+    """A row trigger's function: the round of a row inserted or deleted, or of a
+    row changed in ``columns`` (both rounds if it moved), when ``counts`` it."""
+    old = ", ".join(f"OLD.{c}" for c in columns)
+    new = ", ".join(f"NEW.{c}" for c in columns)
+    return f"""CREATE OR REPLACE FUNCTION {name}()
+    RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'INSERT' THEN
+            IF {counts("NEW")} THEN
+                PERFORM selection_bump_round(NEW.{round_column});
+            END IF;
+        ELSIF TG_OP = 'DELETE' THEN
+            IF {counts("OLD")} THEN
+                PERFORM selection_bump_round(OLD.{round_column});
+            END IF;
+        ELSIF ({counts("OLD")} OR {counts("NEW")})
+            AND ({old}) IS DISTINCT FROM ({new})
+        THEN
+            PERFORM selection_bump_round(OLD.{round_column});
+            IF NEW.{round_column} IS DISTINCT FROM OLD.{round_column} THEN
+                PERFORM selection_bump_round(NEW.{round_column});
+            END IF;
+        END IF;
+        RETURN NULL;
+    END $$"""
+
+
 _FUNCTIONS_POSTGRESQL = [
     # A round's version moved once a transaction: again only if the transaction
     # computed the ranking since (it looks current), or for another transaction.
@@ -155,45 +184,14 @@ _FUNCTIONS_POSTGRESQL = [
         UPDATE selection_roundscores SET version = version + 1;
         RETURN NULL;
     END $$""",
-    f"""CREATE OR REPLACE FUNCTION selection_evaluation_scores_changed()
-    RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        IF TG_OP = 'INSERT' THEN
-            IF {_counts("NEW")} THEN
-                PERFORM selection_bump_round(NEW.round_id);
-            END IF;
-        ELSIF TG_OP = 'DELETE' THEN
-            IF {_counts("OLD")} THEN
-                PERFORM selection_bump_round(OLD.round_id);
-            END IF;
-        ELSIF ({_counts("OLD")} OR {_counts("NEW")})
-            AND ({", ".join(f"OLD.{c}" for c in RANKED_COLUMNS)})
-                IS DISTINCT FROM ({", ".join(f"NEW.{c}" for c in RANKED_COLUMNS)})
-        THEN
-            PERFORM selection_bump_round(OLD.round_id);
-            IF NEW.round_id IS DISTINCT FROM OLD.round_id THEN
-                PERFORM selection_bump_round(NEW.round_id);
-            END IF;
-        END IF;
-        RETURN NULL;
-    END $$""",
-    """CREATE OR REPLACE FUNCTION selection_round_dossiers_changed()
-    RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        IF TG_OP = 'INSERT' THEN
-            PERFORM selection_bump_round(NEW.reviewround_id);
-        ELSIF TG_OP = 'DELETE' THEN
-            PERFORM selection_bump_round(OLD.reviewround_id);
-        ELSIF (OLD.reviewround_id, OLD.candidature_id)
-            IS DISTINCT FROM (NEW.reviewround_id, NEW.candidature_id)
-        THEN
-            PERFORM selection_bump_round(OLD.reviewround_id);
-            IF NEW.reviewround_id IS DISTINCT FROM OLD.reviewround_id THEN
-                PERFORM selection_bump_round(NEW.reviewround_id);
-            END IF;
-        END IF;
-        RETURN NULL;
-    END $$""",
+    _row_function(
+        "selection_evaluation_scores_changed", "round_id", RANKED_COLUMNS, _counts
+    ),
+    _row_function(
+        "selection_round_dossiers_changed",
+        "reviewround_id",
+        ("reviewround_id", "candidature_id"),
+    ),
     # The reference compared here, not in the trigger's definition: a column a
     # trigger names cannot change type (a later migration would fail).
     """CREATE OR REPLACE FUNCTION selection_candidature_reference_changed()
