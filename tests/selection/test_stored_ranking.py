@@ -39,6 +39,21 @@ def concurrent(test):
     )(test)
 
 
+def submitted(review_round, dossiers, members):
+    """Each member's evaluation of each dossier, submitted (no score yet)."""
+    return Evaluation.objects.bulk_create(
+        Evaluation(
+            round=review_round,
+            candidature=dossier,
+            member=member,
+            scores={},
+            submitted_at=timezone.now(),
+        )
+        for dossier in dossiers
+        for member in members
+    )
+
+
 @pytest.fixture
 def team(db):
     return as_user(member_of("Équipe programme", "paula"))
@@ -414,16 +429,7 @@ def test_a_stale_page_costs_the_same_queries_whatever_the_round(
     few = stale_page()
     more = CandidatureFactory.create_batch(200, page=form_page, status="eligible")
     review_round.candidatures.add(*more)
-    Evaluation.objects.bulk_create(
-        Evaluation(
-            round=review_round,
-            candidature=dossier,
-            member=jurors[0],
-            scores={},
-            submitted_at=timezone.now(),
-        )
-        for dossier in more
-    )
+    submitted(review_round, more, jurors[:1])
     assert stale_page() == few
     assert RankedDossier.objects.filter(round=review_round).count() == 207
 
@@ -444,17 +450,7 @@ def test_two_pages_computing_the_same_round_at_once(call, form_page, jurors):
     review_round = ReviewRound.objects.create(call=call, kind="preselection")
     dossiers = CandidatureFactory.create_batch(300, page=form_page, status="eligible")
     review_round.candidatures.add(*dossiers)
-    Evaluation.objects.bulk_create(
-        Evaluation(
-            round=review_round,
-            candidature=dossier,
-            member=juror,
-            scores={},
-            submitted_at=timezone.now(),
-        )
-        for dossier in dossiers
-        for juror in jurors[:2]
-    )
+    submitted(review_round, dossiers, jurors[:2])
     for i, dossier in enumerate(dossiers):  # a single statement would be nicer;
         if i % 50 == 0:  # a few distinct means are enough
             Evaluation.objects.filter(candidature=dossier).update(weighted=i / 3)
@@ -491,13 +487,7 @@ def test_a_write_during_a_computation_leaves_the_ranking_stale(call, form_page, 
     review_round = ReviewRound.objects.create(call=call, kind="preselection")
     dossiers = CandidatureFactory.create_batch(2, page=form_page, status="eligible")
     review_round.candidatures.add(*dossiers)
-    evaluation = Evaluation.objects.create(
-        round=review_round,
-        candidature=dossiers[0],
-        member=jurors[0],
-        scores={},
-        submitted_at=timezone.now(),
-    )
+    (evaluation,) = submitted(review_round, dossiers[:1], jurors[:1])
     written, computed = threading.Event(), threading.Event()
 
     def write():
@@ -603,16 +593,7 @@ def test_a_long_import_and_a_members_save_never_deadlock(call, form_page, jurors
     review_round = ReviewRound.objects.create(call=call, kind="preselection")
     dossiers = CandidatureFactory.create_batch(2, page=form_page, status="eligible")
     review_round.candidatures.add(*dossiers)
-    first, second = (
-        Evaluation.objects.create(
-            round=review_round,
-            candidature=dossier,
-            member=jurors[0],
-            scores={},
-            submitted_at=timezone.now(),
-        )
-        for dossier in dossiers
-    )
+    first, second = submitted(review_round, dossiers, jurors[:1])
     imported, saved, errors = threading.Event(), threading.Event(), []
 
     def import_rows():
