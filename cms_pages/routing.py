@@ -16,7 +16,9 @@ with another request, which may mark them.
 Routes to other pages, or to no page (404), are not kept: the process keeps
 one entry per form, whatever addresses are asked. Nothing of the moment is
 kept: a call opens and closes by its dates, read against the clock at each
-request, to the second.
+request, to the second; and what a submission stores obeys the dates as
+stored, read again as its reference is taken (``forms.services.next_reference``),
+whatever this copy holds.
 """
 
 import copy

@@ -14,12 +14,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.dispatch import Signal
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django_tasks import task_backends
 from django_tasks_db import DatabaseBackend
 from wagtail.log_actions import log
 
-from cms_pages.models import CallStatus
+from cms_pages.models import CallPage, CallStatus
 from core.antivirus import QUARANTINED, copy_state
 from core.antivirus import schedule as schedule_scan
 from core.files import store_upload
@@ -105,23 +106,68 @@ _NEXT_NUMBER_SQL = (
     "UPDATE forms_referencesequence SET last_number = last_number + 1 "
     "WHERE key = %s RETURNING last_number"
 )
+# The same, with the call's dates as they are stored now (``received_at``).
+_NEXT_NUMBER_AND_DATES_SQL = (
+    "UPDATE forms_referencesequence SET last_number = last_number + 1 "
+    "WHERE key = %s RETURNING last_number, "
+    "(SELECT opens_at FROM cms_pages_callpage WHERE page_ptr_id = %s), "
+    "(SELECT closes_at FROM cms_pages_callpage WHERE page_ptr_id = %s)"
+)
 
 
-def next_reference(call, prefix=None):
+class CallNotOpen(Exception):  # noqa: N818 - reads as what happened
+    """The call's stored dates say it was not open when the submission came.
+
+    Raised inside the candidature's transaction, which is rolled back (its
+    reference number given back); ``status`` is the call's, from those dates.
+    """
+
+    def __init__(self, status):
+        super().__init__(status)
+        self.status = status
+
+
+def _stored_datetime(value):
+    """A date read by a plain cursor: SQLite answers text, PostgreSQL a datetime."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value, dt.UTC)
+    return value
+
+
+def _stored_dates(call):
+    return (
+        CallPage.objects.filter(pk=call.pk).values_list("opens_at", "closes_at").get()
+    )
+
+
+def next_reference(call, prefix=None, *, received_at=None):
     """``PREFIX-YEAR-NNNN``: the next number of its sequence, in the caller's transaction.
 
     The sequence row is locked by the update until the transaction ends, so two
     submissions at once get two numbers; a rolled-back one gives its number
     back before anyone saw it, and a stored one is never given again.
+
+    With ``received_at`` (when the submission came), the call's dates are read
+    from the database in the same statement and written on ``call``, and
+    ``CallNotOpen`` is raised if they say it was not open then: whatever copy
+    of the call the request was routed with, what is stored is decided by the
+    dates stored.
     """
     year = timezone.localtime(call.opens_at).year
     key = f"{prefix or reference_prefix_for(call)}-{year}"
+    dates = None
+    if received_at is None:
+        sql, params = _NEXT_NUMBER_SQL, [key]
+    else:
+        sql, params = _NEXT_NUMBER_AND_DATES_SQL, [key, call.pk, call.pk]
     for _attempt in range(5):
         with connection.cursor() as cursor:
-            cursor.execute(_NEXT_NUMBER_SQL, [key])
+            cursor.execute(sql, params)
             row = cursor.fetchone()
         if row:
-            number = row[0]
+            number, dates = row[0], row[1:]
             break
         try:
             with transaction.atomic():
@@ -132,6 +178,12 @@ def next_reference(call, prefix=None):
             continue
     else:  # pragma: no cover - five lost races in a row
         raise RuntimeError("could not reserve a reference number")
+    if received_at is not None:
+        opens_at, closes_at = dates or _stored_dates(call)
+        call.opens_at = _stored_datetime(opens_at)
+        call.closes_at = _stored_datetime(closes_at)
+        if (status := call.status_at(received_at)) != CallStatus.OPEN:
+            raise CallNotOpen(status)
     return f"{key}-{number:04d}"
 
 
@@ -236,6 +288,7 @@ def submit_candidature(
     client_key="",
     draft=None,
     token_checked=False,
+    received_at=None,
 ):
     """Store a candidature and its files; return ``(candidature, created)``.
 
@@ -246,7 +299,9 @@ def submit_candidature(
     that were sent empty, and the draft is gone once the candidature is stored.
     ``token_checked``: the caller looked the token up already (a token sent
     twice at once still finds one candidature: the insert fails on its unique
-    token, and the candidature it made is returned).
+    token, and the candidature it made is returned). ``received_at``: when the
+    submission came, checked against the call's dates as stored when its
+    reference is taken (``next_reference``; ``CallNotOpen``, nothing stored).
     """
     if not token_checked and (existing := earlier_candidature(page, token)):
         return existing, False
@@ -304,10 +359,18 @@ def submit_candidature(
                 draft,
                 from_draft,
                 bare_task=not uploads and draft is None,
+                received_at=received_at,
             )
         except _EmailTaskRefused:
             candidature = _store_candidature(
-                page, prefix, fields, uploads, draft, from_draft, bare_task=False
+                page,
+                prefix,
+                fields,
+                uploads,
+                draft,
+                from_draft,
+                bare_task=False,
+                received_at=received_at,
             )
     except IntegrityError:
         if existing := earlier_candidature(page, token):
@@ -324,16 +387,17 @@ class _EmailTaskRefused(Exception):
     """The emails' task row, written bare, was refused: its transaction rolls back."""
 
 
-def _store_candidature(page, prefix, fields, uploads, draft, from_draft, *, bare_task):
+def _store_candidature(
+    page, prefix, fields, uploads, draft, from_draft, *, bare_task, received_at
+):
     """The candidature's transaction: its reference, its row, its files, its draft
     taken, its emails' task. ``bare_task``: that task's row without a savepoint,
     a refusal raising ``_EmailTaskRefused`` (the caller stores again, guarded)."""
     stored_files = []
     try:
         with transaction.atomic():
-            candidature = Candidature.objects.create(
-                reference=next_reference(page.call, prefix), **fields
-            )
+            reference = next_reference(page.call, prefix, received_at=received_at)
+            candidature = Candidature.objects.create(reference=reference, **fields)
             for name, upload in uploads:
                 attachment = store_attachment(candidature, name, upload)
                 stored_files.append(attachment.file.name)

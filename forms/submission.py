@@ -38,11 +38,13 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import QueryDict
 from django.http.multipartparser import MultiPartParserError
+from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cms_pages.models import CallStatus
+from core import pagecache
 from core.throttle import client_key_for
 
 from .builder import (
@@ -58,6 +60,7 @@ from .models.candidatures import EligibilityRefusal
 from .services import (
     TOO_MANY_CANDIDATURES,
     TOO_MANY_REFUSALS,
+    CallNotOpen,
     TokenUsedElsewhere,
     earlier_candidature,
     made_by_token,
@@ -130,34 +133,50 @@ def too_big():
 
 
 def submit(page, request, channel):
-    """Check and store a submission to ``page``; an ``Outcome`` either way."""
-    call_status = page.call.status
+    """Check and store a submission to ``page``; an ``Outcome`` either way.
+
+    The call's dates are read as the request was routed (a copy kept per
+    process, ``cms_pages.routing``) to refuse early, and read again from the
+    database when the reference is taken: a candidature is stored only if the
+    dates stored say the call was open when the request came.
+    """
+    received_at = timezone.now()
+    call_status = page.call.status_at(received_at)
     if call_status != CallStatus.OPEN:
-        # Sent again after the closing time (a lost answer, a reload): what was
-        # stored before it is shown again, never « not stored ».
-        if earlier := earlier_candidature(page, channel.any_token(page, request)):
-            return Outcome(candidature=earlier)
-        if call_status == CallStatus.UPCOMING:
-            return Outcome(
-                refusal="upcoming",
-                status=409,
-                detail=_(
-                    "Cet appel n'est pas encore ouvert : votre candidature n'a pas "
-                    "été enregistrée."
-                ),
-            )
-        return Outcome(
-            refusal="closed",
-            status=410,
-            detail=_("Cet appel est clos : votre candidature n'a pas été enregistrée."),
-        )
+        return _not_open(page, request, channel, call_status)
     client_key = client_key_for(request)
     try:
-        return _submit_open(page, request, channel, client_key)
+        return _submit_open(page, request, channel, client_key, received_at)
     except Refused as refusal:
         if refusal.count:
             record_refusal(client_key)
         return refusal.outcome
+    except CallNotOpen as refusal:
+        # The copy routed with was behind the database (dates changed without
+        # a save's signals): the site's kept copies are made again.
+        pagecache.page_changed(page.call)
+        return _not_open(page, request, channel, refusal.status)
+
+
+def _not_open(page, request, channel, call_status):
+    # Sent again after the closing time (a lost answer, a reload): what was
+    # stored before it is shown again, never « not stored ».
+    if earlier := earlier_candidature(page, channel.any_token(page, request)):
+        return Outcome(candidature=earlier)
+    if call_status == CallStatus.UPCOMING:
+        return Outcome(
+            refusal="upcoming",
+            status=409,
+            detail=_(
+                "Cet appel n'est pas encore ouvert : votre candidature n'a pas "
+                "été enregistrée."
+            ),
+        )
+    return Outcome(
+        refusal="closed",
+        status=410,
+        detail=_("Cet appel est clos : votre candidature n'a pas été enregistrée."),
+    )
 
 
 def flood_refusal(request, client_key):
@@ -176,7 +195,7 @@ def flood_refusal(request, client_key):
     return None
 
 
-def _submit_open(page, request, channel, client_key):
+def _submit_open(page, request, channel, client_key, received_at):
     if int(request.META.get("CONTENT_LENGTH") or 0) > max_request_size():
         raise too_big()
     if earlier := earlier_candidature(page, channel.header_token(request)):
@@ -228,6 +247,7 @@ def _submit_open(page, request, channel, client_key):
             client_key=client_key,
             draft=draft,
             token_checked=True,
+            received_at=received_at,
         )
     except TokenUsedElsewhere:
         raise channel.token_elsewhere() from None

@@ -70,14 +70,18 @@ ROUTED = ("home", "programme", "call")  # the pages above the form
 
 def routing_queries(queries):
     """The queries of Wagtail's routing: the tree by slug, the pages' specific
-    rows, the view restrictions of a page and its ancestors."""
+    rows, the view restrictions of a page and its ancestors (not the call's dates
+    read back as the reference is taken)."""
     return [
         q["sql"]
         for q in queries.captured_queries
-        if '"wagtailcore_page"."slug" =' in q["sql"]
-        or any(f'FROM "cms_pages_{kind}page"' in q["sql"] for kind in ROUTED)
-        or '"wagtailcore_page"."alias_of_id" FROM' in q["sql"]
-        or '"wagtailcore_pageviewrestriction"."page_id" IN' in q["sql"]
+        if not q["sql"].startswith("UPDATE forms_referencesequence")
+        and (
+            '"wagtailcore_page"."slug" =' in q["sql"]
+            or any(f'FROM "cms_pages_{kind}page"' in q["sql"] for kind in ROUTED)
+            or '"wagtailcore_page"."alias_of_id" FROM' in q["sql"]
+            or '"wagtailcore_pageviewrestriction"."page_id" IN' in q["sql"]
+        )
     ]
 
 
@@ -237,6 +241,50 @@ def test_the_closing_moved_earlier_elsewhere_refuses_the_next_submission(
     response = submit(client, form_page)
     assert response.status_code == 410
     assert Candidature.objects.count() == 1
+
+
+def test_dates_changed_without_a_signal_are_those_the_submission_obeys(
+    client, form_page, call
+):
+    """A raw update (a script, another tool on the database) renews nothing: the
+    kept route still holds the old dates, and the database decides all the same.
+    Refused, the submission takes no reference number, says the call is closed,
+    and the form is read again from the database from then on."""
+    warm(client, form_page)
+    assert kept_routes()
+    references = set(Candidature.objects.values_list("reference", flat=True))
+    closed = timezone.now().replace(microsecond=0) - dt.timedelta(seconds=2)
+    type(call).objects.filter(pk=call.pk).update(closes_at=closed)
+    response = submit(client, form_page)
+    assert response.status_code == 410
+    page = response.content.decode()
+    assert "Cet appel est clos" in page and "Appel clos" in page
+    assert Candidature.objects.count() == 2
+    # The site's kept copies are made again: the form says it too.
+    assert "Appel clos" in client.get(form_page.url).content.decode()
+    # Opened again by a script that says so (``page_changed``): no number was
+    # lost to the refusal.
+    type(call).objects.filter(pk=call.pk).update(
+        closes_at=closed + dt.timedelta(days=1)
+    )
+    pagecache.page_changed(call)
+    assert submit(client, form_page).status_code == 200
+    (reference,) = Candidature.objects.exclude(reference__in=references).values_list(
+        "reference", flat=True
+    )
+    assert reference.endswith(f"-{len(references) + 1:04d}")
+
+
+def test_an_opening_moved_later_without_a_signal_refuses_as_not_open_yet(
+    client, form_page, call
+):
+    warm(client, form_page)
+    later = timezone.now() + dt.timedelta(days=1)
+    type(call).objects.filter(pk=call.pk).update(opens_at=later)
+    response = submit(client, form_page)
+    assert response.status_code == 409
+    assert "pas encore ouvert" in response.content.decode()
+    assert Candidature.objects.count() == 2
 
 
 def test_only_form_routes_are_kept(client, form_page, call):
