@@ -9,12 +9,18 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
-from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views import generic
 from wagtail.admin.widgets.button import Button
 
 from core.views import as_int
 
+from .admin_cells import (
+    DuplicateColumn,
+    HumanDateColumn,
+    LinkedTitleColumn,
+    PlainColumn,
+    StatusColumn,
+)
 from .choices import REASON_REQUIRED, TRANSITIONS, Status
 from .emails import emails_of
 from .models import Candidature
@@ -94,16 +100,6 @@ EXPORT_LABELS = {
     "csv": _("Exporter en CSV"),
     "json": _("Exporter en JSON"),
 }
-
-
-class StatusColumn(Column):
-    cell_template_name = "forms/admin/status_cell.html"
-
-
-class DuplicateColumn(Column):
-    """« Doublon possible », and why: read from the list's own query."""
-
-    cell_template_name = "forms/admin/duplicate_cell.html"
 
 
 class CandidatureIndexView(generic.IndexView):
@@ -285,11 +281,13 @@ class CandidatureStatusView(generic.EditView):
 
 
 COLUMNS = [
-    TitleColumn("reference", label=_("Référence"), url_name="candidatures:inspect"),
-    Column("applicant_name", label=_("Nom"), sort_key="applicant_name"),
-    Column("administration", label=_("Administration"), sort_key="administration"),
-    Column("call", label=_("Appel")),
+    LinkedTitleColumn(
+        "reference", label=_("Référence"), url_name="candidatures:inspect"
+    ),
+    PlainColumn("applicant_name", label=_("Nom"), sort_key="applicant_name"),
+    PlainColumn("administration", label=_("Administration"), sort_key="administration"),
+    PlainColumn("call", label=_("Appel")),
     StatusColumn("status", label=_("Statut"), sort_key="status"),
     DuplicateColumn("duplicate", label=_("Doublon")),
-    DateColumn("submit_time", label=_("Reçue le"), sort_key="submit_time"),
+    HumanDateColumn("submit_time", label=_("Reçue le"), sort_key="submit_time"),
 ]

@@ -1,5 +1,7 @@
 from django import template
 
+from forms import admin_cells
+
 register = template.Library()
 
 
@@ -13,3 +15,9 @@ def described_widget(field):
     if field.errors:
         attrs["aria-invalid"] = "true"
     return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def duplicate_reason(candidature):
+    """Why a candidature of the list may be a duplicate (``forms.admin_cells``)."""
+    return admin_cells.duplicate_reason(candidature)
