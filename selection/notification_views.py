@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
+from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from cms_pages.models import CallPage
@@ -23,7 +24,7 @@ from .notifications import (
     release_notifications,
 )
 
-SHOWN = 200  # prepared emails shown to reread, the first ones
+PREPARED_PER_PAGE = 50  # prepared emails to reread, a page at a time
 
 
 class NotificationsView(AdminPage):
@@ -75,13 +76,7 @@ class NotificationsView(AdminPage):
             calls=self.calls,
             call=self.call,
             rows=rows,
-            prepared=Notification.objects.filter(
-                candidature__call=self.call, state=Notification.State.PREPARED
-            )
-            .order_by("pk")
-            .select_related("candidature", "template")[:SHOWN]
-            if self.call
-            else [],
+            prepared=self.prepared_page(prepared_total) if self.call else [],
             prepared_total=prepared_total,
             prepared_upto=prepared_upto,
             recent=Notification.objects.filter(candidature__call=self.call)
@@ -91,6 +86,19 @@ class NotificationsView(AdminPage):
             else [],
         )
         return context
+
+    def prepared_page(self, total):
+        """The page of prepared emails asked (``?p=``), all of them reachable."""
+        paginator = WagtailPaginator(
+            Notification.objects.filter(
+                candidature__call=self.call, state=Notification.State.PREPARED
+            )
+            .order_by("pk")
+            .select_related("candidature", "template"),
+            PREPARED_PER_PAGE,
+        )
+        paginator.count = total  # counted with the states already
+        return paginator.get_page(self.request.GET.get("p"))
 
     def post(self, request, *args, **kwargs):
         if not request.user.has_perm("forms.change_candidature") or self.call is None:

@@ -165,3 +165,41 @@ def test_only_the_emails_the_team_read_are_sent(
     assert mail.outbox == []
     assert "ont changé depuis votre lecture" in response.content.decode()
     assert Notification.objects.get(pk=last.pk).state == "prepared"
+
+
+def test_every_prepared_email_can_be_reread_page_by_page(
+    client, paula, template, call, form_page
+):
+    """Fifty a page, in the order they were prepared; the release sends them all."""
+    for index in range(52):
+        candidature = CandidatureFactory(
+            page=form_page,
+            status="eligible",
+            applicant_email=f"agent{index}@exemple.fr",
+        )
+        change_status(candidature, "not_preselected", user=paula, reason="hors sujet")
+    client.force_login(paula)
+    url = f"/admin/courriels-de-decision/?call={call.pk}"
+    client.post(
+        url, {"call": call.pk, "status": "not_preselected", "action": "prepare"}
+    )
+    prepared = list(
+        Notification.objects.order_by("pk").values_list(
+            "candidature__applicant_email", flat=True
+        )
+    )
+    shown = re.compile(r"— (agent\d+@exemple\.fr) —")
+    first = client.get(url).content.decode()
+    assert shown.findall(first) == prepared[:50]
+    assert "Courriels 1 à 50 sur 52" in first
+    assert f"?call={call.pk}&amp;p=2" in first  # the next page keeps the call
+    second = client.get(url + "&p=2").content.decode()
+    assert shown.findall(second) == prepared[50:]
+    assert "Courriels 51 à 52 sur 52" in second
+    assert shown.findall(client.get(url + "&p=99").content.decode()) == prepared[50:]
+
+    upto = re.search(r'name="upto" value="(\d+)"', first).group(1)
+    release = {"call": call.pk, "action": "release", "confirm": "1", "upto": upto}
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(url, {**release, "expected": "52"})
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(prepared)
