@@ -9,8 +9,8 @@ PORT ?= 8000
 .PHONY: run install migrate demo serve test test-postgres test-browser bench load load-nodes fuzz lint format check clean
 
 run: install migrate demo  ## Install, migrate, load the demo, print the login, serve
-	@$(MANAGE) ensure_admin
-	$(MANAGE) runserver $(HOST):$(PORT)
+	@WAGTAILADMIN_BASE_URL=$${WAGTAILADMIN_BASE_URL:-http://$(HOST):$(PORT)} $(MANAGE) ensure_admin
+	WAGTAILADMIN_BASE_URL=$${WAGTAILADMIN_BASE_URL:-http://$(HOST):$(PORT)} $(MANAGE) runserver $(HOST):$(PORT)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
