@@ -592,7 +592,7 @@ ADMIN_PAGES = {
     "exports": ("Admin, « Mes exports »", "autant d'exports, les 50 derniers montrés"),
     "notifications": (
         "Admin, courriels de décision",
-        "compteurs par statut, 200 courriels préparés au plus",
+        "compteurs par statut, 50 courriels préparés par page",
     ),
     "home": ("Admin, tableau de bord", "appels ouverts et leurs candidatures"),
 }
