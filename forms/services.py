@@ -4,6 +4,7 @@ Used by the HTML form and by the API alike.
 """
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
@@ -349,29 +350,21 @@ def submit_candidature(
     # row in a savepoint, where a refusal is logged and the candidature stored.
     # With files or a draft, which would be stored or taken twice, the savepoint
     # comes first.
+    store = functools.partial(
+        _store_candidature,
+        page,
+        prefix,
+        fields,
+        uploads,
+        draft,
+        from_draft,
+        received_at=received_at,
+    )
     try:
         try:
-            candidature = _store_candidature(
-                page,
-                prefix,
-                fields,
-                uploads,
-                draft,
-                from_draft,
-                bare_task=not uploads and draft is None,
-                received_at=received_at,
-            )
+            candidature = store(bare_task=not uploads and draft is None)
         except _EmailTaskRefused:
-            candidature = _store_candidature(
-                page,
-                prefix,
-                fields,
-                uploads,
-                draft,
-                from_draft,
-                bare_task=False,
-                received_at=received_at,
-            )
+            candidature = store(bare_task=False)
     except IntegrityError:
         if existing := earlier_candidature(page, token):
             return existing, False  # the same token, sent twice at once
