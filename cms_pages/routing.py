@@ -18,7 +18,8 @@ one entry per form, whatever addresses are asked. Nothing of the moment is
 kept: a call opens and closes by its dates, read against the clock at each
 request, to the second; and what a submission stores obeys the dates as
 stored, read again as its reference is taken (``forms.services.next_reference``),
-whatever this copy holds.
+whatever this copy holds. The other way round, a call reopened without a
+save's signals (a raw update) is refused by this copy until it expires.
 """
 
 import copy

@@ -138,9 +138,8 @@ def _stored_datetime(value):
 
 
 def _stored_dates(call):
-    return (
-        CallPage.objects.filter(pk=call.pk).values_list("opens_at", "closes_at").get()
-    )
+    found = CallPage.objects.filter(pk=call.pk).values_list("opens_at", "closes_at")
+    return found.first() or (None, None)
 
 
 def next_reference(call, prefix=None, *, received_at=None):
@@ -154,7 +153,9 @@ def next_reference(call, prefix=None, *, received_at=None):
     from the database in the same statement and written on ``call``, and
     ``CallNotOpen`` is raised if they say it was not open then: whatever copy
     of the call the request was routed with, what is stored is decided by the
-    dates stored.
+    dates stored (read apart for the first number of a year, whose sequence
+    row is made then). The year of the reference is that of the opening the
+    caller's copy holds.
     """
     year = timezone.localtime(call.opens_at).year
     key = f"{prefix or reference_prefix_for(call)}-{year}"
@@ -181,6 +182,8 @@ def next_reference(call, prefix=None, *, received_at=None):
         raise RuntimeError("could not reserve a reference number")
     if received_at is not None:
         opens_at, closes_at = dates or _stored_dates(call)
+        if opens_at is None:  # the call deleted meanwhile
+            raise CallNotOpen(CallStatus.CLOSED)
         call.opens_at = _stored_datetime(opens_at)
         call.closes_at = _stored_datetime(closes_at)
         if (status := call.status_at(received_at)) != CallStatus.OPEN:

@@ -72,11 +72,15 @@ class NotificationsView(AdminPage):
             ]
             prepared_total = sum(count for count, _upto in prepared)
             prepared_upto = max((upto for _count, upto in prepared), default=None)
+        page = self.prepared_page(prepared_total) if self.call else None
         context.update(
             calls=self.calls,
             call=self.call,
             rows=rows,
-            prepared=self.prepared_page(prepared_total) if self.call else [],
+            prepared=page if page is not None else [],
+            elided_page_range=page.paginator.get_elided_page_range(page.number)
+            if page is not None
+            else [],
             prepared_total=prepared_total,
             prepared_upto=prepared_upto,
             recent=Notification.objects.filter(candidature__call=self.call)

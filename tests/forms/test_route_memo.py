@@ -25,7 +25,7 @@ from cms_pages.models import SiteIdentity
 from cms_pages.routing import KEPT_RESTRICTIONS
 from core import pagecache
 from forms.factories import CandidatureFormPageFactory
-from forms.models import Candidature
+from forms.models import Candidature, ReferenceSequence
 from tests.cms_pages.test_site_memo import shared_cache  # noqa: F401 - Redis, autouse
 
 from .helpers import answers, post_form
@@ -253,7 +253,8 @@ def test_dates_changed_without_a_signal_are_those_the_submission_obeys(
     warm(client, form_page)
     assert kept_routes()
     references = set(Candidature.objects.values_list("reference", flat=True))
-    closed = timezone.now().replace(microsecond=0) - dt.timedelta(seconds=2)
+    # Two minutes ago: a closing on a whole minute accepts until its :59.
+    closed = timezone.now().replace(microsecond=0) - dt.timedelta(minutes=2)
     type(call).objects.filter(pk=call.pk).update(closes_at=closed)
     response = submit(client, form_page)
     assert response.status_code == 410
@@ -273,6 +274,17 @@ def test_dates_changed_without_a_signal_are_those_the_submission_obeys(
         "reference", flat=True
     )
     assert reference.endswith(f"-{len(references) + 1:04d}")
+
+
+def test_the_first_number_of_a_year_obeys_the_stored_dates_too(client, form_page, call):
+    """No sequence row yet: the dates are read apart, and the refusal makes none."""
+    warm(client, form_page)
+    ReferenceSequence.objects.all().delete()
+    closed = timezone.now() - dt.timedelta(minutes=2)
+    type(call).objects.filter(pk=call.pk).update(closes_at=closed)
+    assert submit(client, form_page).status_code == 410
+    assert not ReferenceSequence.objects.exists()
+    assert Candidature.objects.count() == 2
 
 
 def test_an_opening_moved_later_without_a_signal_refuses_as_not_open_yet(
