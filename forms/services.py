@@ -103,12 +103,8 @@ def reference_prefix_for(call):
     return (call.site_identity.reference_prefix or "AMO").upper()
 
 
+# The next number, and the call's dates as they are stored now (``received_at``).
 _NEXT_NUMBER_SQL = (
-    "UPDATE forms_referencesequence SET last_number = last_number + 1 "
-    "WHERE key = %s RETURNING last_number"
-)
-# The same, with the call's dates as they are stored now (``received_at``).
-_NEXT_NUMBER_AND_DATES_SQL = (
     "UPDATE forms_referencesequence SET last_number = last_number + 1 "
     "WHERE key = %s RETURNING last_number, "
     "(SELECT opens_at FROM cms_pages_callpage WHERE page_ptr_id = %s), "
@@ -160,13 +156,9 @@ def next_reference(call, prefix=None, *, received_at=None):
     year = timezone.localtime(call.opens_at).year
     key = f"{prefix or reference_prefix_for(call)}-{year}"
     dates = None
-    if received_at is None:
-        sql, params = _NEXT_NUMBER_SQL, [key]
-    else:
-        sql, params = _NEXT_NUMBER_AND_DATES_SQL, [key, call.pk, call.pk]
     for _attempt in range(5):
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(_NEXT_NUMBER_SQL, [key, call.pk, call.pk])
             row = cursor.fetchone()
         if row:
             number, dates = row[0], row[1:]
