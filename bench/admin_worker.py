@@ -37,7 +37,7 @@ from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from export_worker import form_page, seed, seed_round  # noqa: E402
 
-REPEATS = int(os.environ.get("BENCH_ADMIN_REPEATS", "5"))
+REPEATS = int(os.environ.get("BENCH_ADMIN_REPEATS", "15"))
 BUDGET = float(os.environ.get("BENCH_ADMIN_BUDGET", "20"))  # seconds per page and size
 REFERENCE = re.compile(rb"EXP-2026-\d{5}")
 ONLY = {key for key in os.environ.get("BENCH_ADMIN_ONLY", "").split(",") if key}
@@ -69,11 +69,32 @@ def prepare(count, programme):
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    statuses = list(Status)
+    # The same proportions at every size, large enough for a filtered page to
+    # be full at the smaller size too (50 rows shown at 100 and at 10,000): the
+    # two sizes then differ by the table only, not by the rows drawn. Half of
+    # the candidatures are « not preselected » (the filtered search, the
+    # decision emails), the other half spread over the other statuses.
+    statuses = [status for status in Status if status != Status.NOT_PRESELECTED]
+    Candidature.objects.filter(pk__in=ids[0::2]).update(status=Status.NOT_PRESELECTED)
     for index, status in enumerate(statuses):
-        Candidature.objects.filter(pk__in=ids[index :: len(statuses)]).update(
+        Candidature.objects.filter(pk__in=ids[1::2][index :: len(statuses)]).update(
             status=status
         )
+    # One in four writes from the address of the one before: half of them
+    # are possible duplicates (the seed shares one address in ten).
+    candidatures = list(
+        Candidature.objects.filter(pk__in=ids)
+        .only("applicant_email", "applicant_name", "administration", "anonymised_at")
+        .order_by("pk")
+    )
+    for position, candidature in enumerate(candidatures):
+        candidature.applicant_email = (
+            f"agent{position - (position % 4 == 1)}@example.gouv.fr"
+        )
+        candidature.fill_duplicate_keys()
+    Candidature.objects.bulk_update(
+        candidatures, ["applicant_email", "email_key"], batch_size=1000
+    )
     seed_round(count)
     assign_round(programme)
     seed_preselection(programme)

@@ -552,11 +552,11 @@ ADMIN_PAGES = {
     "candidatures": ("Admin, liste des candidatures", "50 par page"),
     "candidatures_search": (
         "Admin, candidatures cherchées et filtrées",
-        "recherche, statut, appel, tri par administration",
+        "recherche, statut (la moitié des candidatures), appel, tri par administration",
     ),
     "candidatures_duplicates": (
         "Admin, doublons possibles",
-        "filtre « Doublons possibles », une adresse sur dix partagée",
+        "filtre « Doublons possibles », la moitié des candidatures partagent leur adresse deux à deux",
     ),
     "ranking": (
         "Admin, classement du comité",
@@ -633,7 +633,7 @@ def bench_admin(rows):
                 f"{a['queries'] / b['queries']:.2f} / {a['ms'] / b['ms']:.2f}",
                 f"même page à {small} lignes ; {note}{shown} ; vue réelle, client de test "
                 f"Django, équipe programme connectée, {database}, meilleur temps de "
-                f"{os.environ.get('BENCH_ADMIN_REPEATS', '5')}",
+                f"{os.environ.get('BENCH_ADMIN_REPEATS', '15')}",
             )
         )
 
