@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.db import connections
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,6 +10,9 @@ class InvestigationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        # The kept current phase's triggers, checked after every migration
+        # (SQLite drops a table's triggers when a migration rebuilds the table).
+        post_migrate.connect(_kept_phase_triggers, sender=self)
         # Registers what may not be deleted, the per-site listings, the public
         # list of a call's laureates.
         from cms_pages.key_figures import KeyFigure, register_counter
@@ -29,3 +34,19 @@ class InvestigationsConfig(AppConfig):
         register_counter(KeyFigure.LAUREATES, count_announced_laureates)
         register_counter(KeyFigure.INVESTIGATIONS, count_investigations)
         register_counter(KeyFigure.ADMINISTRATIONS, count_administrations)
+
+
+def _kept_phase_triggers(sender, using="default", plan=None, **kwargs):
+    from . import phase_triggers
+
+    connection = connections[using]
+    table = "investigations_investigation"
+    with connection.cursor() as cursor:
+        if table not in connection.introspection.table_names(cursor):
+            return
+        columns = {
+            column.name
+            for column in connection.introspection.get_table_description(cursor, table)
+        }
+    if "last_committee_on" in columns:  # migrated up to the kept phase
+        phase_triggers.ensure(connection)

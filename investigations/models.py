@@ -346,6 +346,14 @@ class Investigation(index.Indexed, ClusterableModel):
     # administrations): every write to them moves it (``investigations.sync``),
     # for the staff API's incremental sync.
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+    # Kept by the database from its phases and committees: whatever Django or
+    # anyone writes there is replaced (``investigations/phase_triggers.py``).
+    # The follow-up's totals read them from an index.
+    current_phase_code = models.CharField(  # noqa: DJ001 - NULL: no phase
+        max_length=30, null=True, editable=False
+    )
+    current_phase_starts_on = models.DateField(null=True, editable=False)
+    last_committee_on = models.DateField(null=True, editable=False)
 
     objects = InvestigationQuerySet.as_manager()
 
@@ -439,6 +447,24 @@ class Investigation(index.Indexed, ClusterableModel):
             # The follow-up dashboard's table, by title: a page read from the
             # index, not all the investigations sorted for its 100 rows.
             models.Index(fields=["title", "id"], name="investigation_by_title"),
+            # The list's order, newest first: its page read from the index.
+            models.Index(
+                fields=["site", "-starts_on", "-id"], name="investigation_newest"
+            ),
+            # The follow-up's totals by current phase, and its soonest
+            # committee: grouped or found from the index alone.
+            models.Index(
+                fields=["site", "current_phase_code", "current_phase_starts_on"],
+                name="investigation_phase_now",
+            ),
+            models.Index(
+                fields=["site", "last_committee_on", "title"],
+                name="investigation_last_committee",
+            ),
+            models.Index(
+                fields=["site", "next_committee_on", "title"],
+                name="investigation_next_committee",
+            ),
         ]
 
     def __str__(self):
@@ -478,7 +504,11 @@ class Investigation(index.Indexed, ClusterableModel):
 
     @property
     def current_phase(self):
-        phases = sorted(self.phases.all(), key=lambda p: (p.starts_on, p.pk or 0))
+        # The order the database keeps it in (``phase_triggers``): latest
+        # start, then highest sort order, then newest row.
+        phases = sorted(
+            self.phases.all(), key=lambda p: (p.starts_on, p.sort_order or 0, p.pk or 0)
+        )
         return phases[-1] if phases else None
 
     def days_in_phase(self, today=None):

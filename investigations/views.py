@@ -4,11 +4,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import (
     Count,
-    Max,
-    OuterRef,
     Prefetch,
     Q,
-    Subquery,
     prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
@@ -84,7 +81,7 @@ class DashboardView(AdminPage):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
-        investigations = with_current_phase(investigations_for(self.request.user))
+        investigations = investigations_for(self.request.user)
         # The counts cover every investigation, counted by the database; the
         # table shows them a page at a time.
         page = WagtailPaginator(
@@ -142,7 +139,7 @@ class DashboardView(AdminPage):
         context["page_obj"] = page
         context["elided_page_range"] = page.paginator.get_elided_page_range(page.number)
         phase_labels = dict(PhaseCode.choices)
-        phases = current_phases(investigations, total=page.paginator.count)
+        phases = current_phases(investigations)
         context["by_phase"] = sorted(
             (
                 str(phase_labels.get(code, code)) if code else _("sans phase"),
@@ -178,24 +175,6 @@ class DashboardView(AdminPage):
         return context
 
 
-def with_current_phase(investigations):
-    """Each investigation with its current phase and its last committee, read by SQL.
-
-    The current phase is the one that started last, as ``Investigation.current_phase``.
-    """
-    latest = Phase.objects.filter(investigation=OuterRef("pk")).order_by(
-        "-starts_on", "-sort_order", "-pk"
-    )
-    last_committee = CommitteeEvent.objects.filter(
-        investigation=OuterRef("pk")
-    ).order_by("-date")
-    return investigations.annotate(
-        current_code=Subquery(latest.values("code")[:1]),
-        current_starts_on=Subquery(latest.values("starts_on")[:1]),
-        last_committee_on=Subquery(last_committee.values("date")[:1]),
-    )
-
-
 def committee_months_by_site(site_ids):
     """{site id: months between two committees} (None: an investigation without a site)."""
     sites = Site.objects.in_bulk([pk for pk in site_ids if pk is not None])
@@ -215,46 +194,39 @@ def next_committee_due(investigations):
     )
     for site_id, months in committee_months_by_site(site_ids).items():
         mine = investigations.filter(site_id=site_id)
-        # A committee planned after the investigation phase comes first ...
+        # A committee planned after the investigation phase comes first (an
+        # investigation without a phase included) ...
         planned = mine.filter(next_committee_on__isnull=False).exclude(
-            current_code=PhaseCode.INVESTIGATION
+            current_phase_code=PhaseCode.INVESTIGATION
         )
-        # ... the rule's other cases hold for the rest.
+        # ... the rule's other cases hold for the rest: the last committee,
+        # else the investigation phase's end, else the phase's start. The
+        # current phase and the last committee are kept on each investigation
+        # (``phase_triggers``): each case is its index's first row.
         mine = mine.filter(
-            Q(next_committee_on__isnull=True) | Q(current_code=PhaseCode.INVESTIGATION)
+            Q(next_committee_on__isnull=True)
+            | Q(current_phase_code=PhaseCode.INVESTIGATION)
         )
-        # « No committee yet » as one hashed list of the investigations that
-        # had one (ids never null: NOT IN is NOT EXISTS), read once, instead
-        # of each row's last committee looked up before its other conditions.
-        without_committee = mine.exclude(
-            pk__in=CommitteeEvent.objects.values("investigation_id")
-        )
-        # The one whose last committee is the oldest: its committees grouped
-        # once from their index, not the last one looked up twice a row.
-        oldest_last = (
-            CommitteeEvent.objects.filter(investigation__in=mine.values("pk"))
-            .values("investigation")
-            .annotate(last=Max("date"))
-            .order_by("last", "investigation__title")
-            .values("investigation")[:1]
-        )
+        without_committee = mine.filter(last_committee_on__isnull=True)
         earliest = [
             planned.order_by("next_committee_on", "title"),
-            mine.filter(pk=Subquery(oldest_last)),
-            without_committee.filter(current_code=PhaseCode.INVESTIGATION)
+            mine.filter(last_committee_on__isnull=False).order_by(
+                "last_committee_on", "title"
+            ),
+            without_committee.filter(current_phase_code=PhaseCode.INVESTIGATION)
             .annotate(due=Coalesce("final_committee_on", "planned_end"))
             .filter(due__isnull=False)
             .order_by("due", "title"),
-            without_committee.filter(current_starts_on__isnull=False)
-            .exclude(current_code=PhaseCode.INVESTIGATION)
-            .order_by("current_starts_on", "title"),
+            without_committee.filter(current_phase_starts_on__isnull=False)
+            .exclude(current_phase_code=PhaseCode.INVESTIGATION)
+            .order_by("current_phase_starts_on", "title"),
         ]
         for queryset in earliest:
             if (row := queryset.first()) is not None:
                 due = committee_due(
                     last_committee_on=row.last_committee_on,
-                    phase_code=row.current_code,
-                    phase_starts_on=row.current_starts_on,
+                    phase_code=row.current_phase_code,
+                    phase_starts_on=row.current_phase_starts_on,
                     final_committee_on=row.final_committee_on,
                     planned_end=row.planned_end,
                     months=months,
