@@ -15,10 +15,11 @@ save waits for nothing but a ranking being computed. A transaction that reads
 a kept ranking after its own writes moves them first (``flush``). SQLite,
 which writes one transaction at a time, moves it at once.
 
-Installed by migration ``0017_stored_ranking`` and checked after every
-``migrate`` (``ensure``): SQLite drops a table's triggers when a migration
-rebuilds the table, so any missing trigger is made again, and every kept
-ranking is marked stale (a write may have gone uncounted meanwhile).
+Installed by migration ``0017_stored_ranking``. A migration that rebuilds a
+table on SQLite keeps them (``core/sqlite``); after every ``migrate`` they are
+checked all the same (``ensure``): any missing one (dropped by hand, or by
+Django's own SQLite backend) is made again, and every kept ranking is marked
+stale (a write may have gone uncounted meanwhile).
 """
 
 import logging

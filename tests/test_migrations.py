@@ -21,7 +21,7 @@ from pathlib import Path
 
 import dj_database_url
 import pytest
-from django.conf import settings
+from django.db import connections
 
 ROOT = Path(__file__).resolve().parent.parent
 PREVIOUS_MAIN = "6dadca5035135d7eef4913ed005e31d466d5c68f"
@@ -134,8 +134,7 @@ print("SNAPSHOT", json.dumps(snapshot))
 
 def scratch_database(tmp_path):
     """A new, empty database on the engine the suite runs on; and how to drop it."""
-    config = settings.DATABASES["default"]
-    if config["ENGINE"] == "django.db.backends.sqlite3":
+    if connections["default"].vendor == "sqlite":
         return f"sqlite:///{tmp_path / 'previous.sqlite3'}", lambda: None
     import psycopg
 

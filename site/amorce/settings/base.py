@@ -166,6 +166,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+    # Django's backend, keeping the triggers when a migration rebuilds a
+    # table (``core/sqlite/base.py``).
+    DATABASES["default"]["ENGINE"] = "core.sqlite"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
