@@ -15,6 +15,7 @@ from cms_pages.pdf import render_pdf
 from core.pdf import warm_up as warm_up_engine
 from forms.models import Candidature
 from forms.receipts import dossier_context
+from investigations.models import chronological
 from selection.blind import blind_answers
 from selection.models import Evaluation
 from selection.permissions import juror_candidatures
@@ -163,7 +164,7 @@ def render_investigation_pdf(investigation):
             "checkpoints": sorted(
                 investigation.checkpoints.all(), key=lambda c: c.date
             ),
-            "phases": sorted(investigation.phases.all(), key=lambda p: p.starts_on),
+            "phases": chronological(investigation.phases.all()),
             "events": sorted(
                 investigation.committee_events.all(), key=lambda e: e.date
             ),

@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 
 from cms_pages.models import SiteIdentity
 
-from .models import DOCUMENT_TAGS, Decision, Outcome
+from .models import DOCUMENT_TAGS, Decision, Outcome, chronological
 
 # What our records are called in beta.gouv.fr's list of events (content/_events).
 COMMITTEE = "committee"  # « Passage en comité »
@@ -131,7 +131,7 @@ def fiche_events(investigation):
 
 
 def _phases(investigation, problems):
-    phases = sorted(investigation.phases.all(), key=lambda p: (p.starts_on, p.pk or 0))
+    phases = chronological(investigation.phases.all())
     if not phases:
         problems.append(
             _(

@@ -125,12 +125,9 @@ class DecisionView(AdminPage):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        phases = sorted(
-            self.investigation.phases.all(), key=lambda p: (p.starts_on, p.pk)
-        )
         context.update(
             investigation=self.investigation,
-            phase=phases[-1] if phases else None,
+            phase=self.investigation.current_phase,
             form=self.form,
             submit_label=self.page_title,
         )

@@ -350,10 +350,12 @@ class Investigation(index.Indexed, ClusterableModel):
     # anyone writes there is replaced (``investigations/phase_triggers.py``).
     # The follow-up's totals read them from an index.
     current_phase_code = models.CharField(  # noqa: DJ001 - NULL: no phase
-        max_length=30, null=True, editable=False
+        _("phase courante"), max_length=30, null=True, editable=False
     )
-    current_phase_starts_on = models.DateField(null=True, editable=False)
-    last_committee_on = models.DateField(null=True, editable=False)
+    current_phase_starts_on = models.DateField(
+        _("début de la phase courante"), null=True, editable=False
+    )
+    last_committee_on = models.DateField(_("dernier comité"), null=True, editable=False)
 
     objects = InvestigationQuerySet.as_manager()
 
@@ -504,11 +506,7 @@ class Investigation(index.Indexed, ClusterableModel):
 
     @property
     def current_phase(self):
-        # The order the database keeps it in (``phase_triggers``): latest
-        # start, then highest sort order, then newest row.
-        phases = sorted(
-            self.phases.all(), key=lambda p: (p.starts_on, p.sort_order or 0, p.pk or 0)
-        )
+        phases = chronological(self.phases.all())
         return phases[-1] if phases else None
 
     def days_in_phase(self, today=None):
@@ -596,6 +594,31 @@ class Checkpoint(Orderable):
 
     def __str__(self):
         return str(self.date)
+
+
+# The order phases follow one another, the current one last: by start, then
+# sort order (a phase without one before those with one), then creation. The
+# database keeps each investigation's current phase in this order
+# (``phase_triggers``); every list of phases and every « current phase » uses
+# it, so that the follow-up, the page, the API and the webhooks agree.
+LATEST_PHASE_FIRST = (
+    models.F("starts_on").desc(),
+    models.F("sort_order").desc(nulls_last=True),
+    models.F("pk").desc(),
+)
+
+
+def chronological(phases):
+    """``phases`` in the order they follow one another, the current one last."""
+    return sorted(
+        phases,
+        key=lambda phase: (
+            phase.starts_on,
+            phase.sort_order is not None,
+            phase.sort_order or 0,
+            phase.pk or 0,
+        ),
+    )
 
 
 class Phase(Orderable):

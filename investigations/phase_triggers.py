@@ -1,7 +1,7 @@
 """The triggers that keep each investigation's current phase and last committee.
 
 ``Investigation.current_phase_code``, ``current_phase_starts_on`` (its phase
-that started last: latest start, then highest sort order, then newest row)
+that started last, in the order of ``models.LATEST_PHASE_FIRST``)
 and ``last_committee_on`` (its latest committee's date) are written by the
 database itself, at every insertion, change or deletion of a phase or a
 committee, whoever writes it (a form, a service, a bulk load, raw SQL). The
@@ -11,16 +11,19 @@ page (``investigations.views``, ``investigations.stats``).
 
 Whatever else writes them is replaced by what the phases and committees say
 (a trigger on the investigation itself): a form opened before a committee was
-recorded cannot put back the former date when it is saved. On PostgreSQL each trigger first locks the investigation's row (``FOR NO KEY
-UPDATE``, the lock its update takes anyway: it waits for nothing a foreign
-key check holds), then reads its phases or committees in a statement of its
-own, which sees what a concurrent transaction committed meanwhile: the last
-one to commit writes the right value.
+recorded cannot put back the former date when it is saved. On PostgreSQL each
+trigger first locks the investigation's row (``FOR NO KEY UPDATE``,
+the lock its update takes anyway: it waits for nothing a foreign key check
+holds), then reads its phases or committees in a statement of its own, which
+sees what a concurrent transaction committed meanwhile: the last one to
+commit writes the right value.
 
-Installed by migration ``0012_investigation_kept_phase`` and checked after
-every ``migrate`` (``ensure``): SQLite drops a table's triggers when a
-migration rebuilds the table; any missing one is made again and every
-investigation's values are read again.
+Installed by migration ``0012_investigation_kept_phase``. A migration that
+rebuilds a table on SQLite keeps them (``core/sqlite``); after every
+``migrate`` they are checked all the same (``ensure``): any missing one is made
+again and every investigation's values are read again. A migration that
+removes a column they read runs ``uninstall`` first, and ``install`` after
+(with the new SQL here).
 """
 
 import logging
@@ -29,10 +32,10 @@ logger = logging.getLogger("amorce.investigations")
 
 PREFIX = "investigations_kept_"
 
-# The phase that started last, as ``Investigation.current_phase`` orders them.
+# The phase that started last, as ``models.LATEST_PHASE_FIRST`` orders them.
 _LATEST_PHASE = """(SELECT {column} FROM investigations_phase
     WHERE investigation_id = {investigation}
-    ORDER BY starts_on DESC, sort_order DESC, id DESC LIMIT 1)"""
+    ORDER BY starts_on DESC, sort_order DESC NULLS LAST, id DESC LIMIT 1)"""
 _LAST_COMMITTEE = """(SELECT MAX(date) FROM investigations_committeeevent
     WHERE investigation_id = {investigation})"""
 
@@ -136,7 +139,8 @@ def _postgresql_function(source, values):
             investigation := OLD.investigation_id;
             {refresh}
         END IF;
-        IF TG_OP = 'INSERT' OR NEW.investigation_id IS DISTINCT FROM OLD.investigation_id
+        IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE'
+            AND NEW.investigation_id IS DISTINCT FROM OLD.investigation_id)
         THEN
             investigation := NEW.investigation_id;
             {refresh}
@@ -206,7 +210,8 @@ def install(connection):
     _check_vendor(connection)
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
-            for statement in SQLITE.values():
+            for name, statement in SQLITE.items():
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")  # a former body
                 cursor.execute(statement)
         else:
             for (name, table), (function, trigger) in POSTGRESQL.items():

@@ -19,7 +19,7 @@ in autocommit), each write is its own change.
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
-from .models import Investigation, Phase
+from .models import LATEST_PHASE_FIRST, Investigation, Phase
 from .services import announce_phase
 
 PENDING = "_amorce_phases_watched"
@@ -29,7 +29,7 @@ def current(investigation_id):
     """(pk, code) of the investigation's current phase (``Investigation.current_phase``)."""
     return (
         Phase.objects.filter(investigation_id=investigation_id)
-        .order_by("-starts_on", "-pk")
+        .order_by(*LATEST_PHASE_FIRST)
         .values_list("pk", "code")
         .first()
     )

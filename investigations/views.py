@@ -105,7 +105,9 @@ class DashboardView(AdminPage):
             page.object_list,
             Prefetch(
                 "phases",
-                Phase.objects.only("investigation_id", "code", "starts_on", "ends_on"),
+                Phase.objects.only(
+                    "investigation_id", "code", "starts_on", "ends_on", "sort_order"
+                ),
             ),
             Prefetch(
                 "committee_events",

@@ -29,7 +29,15 @@ from forms.choices import Status
 from forms.permissions import calls_for, candidatures_for
 
 from . import calendar_views, decision_views, laureates, views
-from .models import Decision, Funder, Investigation, Organisation, Outcome, PhaseCode
+from .models import (
+    Decision,
+    Funder,
+    Investigation,
+    Organisation,
+    Outcome,
+    PhaseCode,
+    chronological,
+)
 from .services import (
     FINAL_PHASES,
     correct_outcome,
@@ -270,9 +278,7 @@ class InvestigationInspectView(InspectView):
         investigation = self.object
         phase = investigation.current_phase
         context.update(
-            phases=sorted(
-                investigation.phases.all(), key=lambda p: (p.starts_on, p.pk)
-            ),
+            phases=chronological(investigation.phases.all()),
             committees=investigation.committee_events.order_by("date", "pk"),
             checkpoints=investigation.checkpoints.order_by("date", "pk"),
             phase=phase,
@@ -304,6 +310,13 @@ class InvestigationViewSet(OwnSiteSnippetViewSet):
     list_filter = ["outcome", "publish_learnings"]
     search_fields = ["title", "problem_statement"]
     inspect_view_enabled = True
+    # The current phase and the last committee are told by the page itself,
+    # in words (``inspect.html``), not as the columns the database keeps.
+    inspect_view_fields_exclude = [
+        "current_phase_code",
+        "current_phase_starts_on",
+        "last_committee_on",
+    ]
     copy_view_enabled = False
     edit_handler = ObjectList(Investigation.panels, base_form_class=InvestigationForm)
 

@@ -29,6 +29,7 @@ from cms_pages.sites import is_programme_team
 from forms.api import REQUEST_PROBLEM_CONTENT, Problem
 from forms.choices import Status as CandidatureStatus
 from forms.permissions import candidatures_for
+from investigations.models import chronological
 from investigations.permissions import investigations_for
 from selection.blind import blind_answers
 from selection.closing import ranking_open_to_members
@@ -740,7 +741,7 @@ def list_investigations(
                 phase=phase.code if phase else None,
                 phases=[
                     PhaseOut(code=p.code, starts_on=p.starts_on, ends_on=p.ends_on)
-                    for p in sorted(i.phases.all(), key=lambda p: (p.starts_on, p.pk))
+                    for p in chronological(i.phases.all())
                 ],
                 outcome=i.outcome,
                 outcome_rationale=i.outcome_rationale,

@@ -1,6 +1,10 @@
 """Each investigation's current phase and last committee, kept by the database
 (``investigations/phase_triggers.py``): the columns, their indexes, the
-triggers; and the list's order as an index."""
+triggers; and the list's order as an index.
+
+The triggers are made by the module as it is today: a later change to their
+SQL that names a column added after this migration copies today's SQL here
+first (else a new database would fail to migrate)."""
 
 from django.db import migrations, models
 
@@ -28,17 +32,17 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='investigation',
             name='current_phase_code',
-            field=models.CharField(editable=False, max_length=30, null=True),
+            field=models.CharField(editable=False, max_length=30, null=True, verbose_name='phase courante'),
         ),
         migrations.AddField(
             model_name='investigation',
             name='current_phase_starts_on',
-            field=models.DateField(editable=False, null=True),
+            field=models.DateField(editable=False, null=True, verbose_name='début de la phase courante'),
         ),
         migrations.AddField(
             model_name='investigation',
             name='last_committee_on',
-            field=models.DateField(editable=False, null=True),
+            field=models.DateField(editable=False, null=True, verbose_name='dernier comité'),
         ),
         migrations.AddIndex(
             model_name='investigation',

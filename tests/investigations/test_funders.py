@@ -1,5 +1,6 @@
 """Who funds an investigation: proposed from its administrations' kind, changeable."""
 
+import datetime as dt
 import io
 
 import pytest
@@ -11,7 +12,7 @@ from pypdf import PdfReader
 from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
 from forms.factories import CandidatureFactory
-from investigations.models import Funder, Investigation, Organisation
+from investigations.models import Funder, Investigation, Organisation, Phase
 
 pytestmark = pytest.mark.django_db
 
@@ -141,12 +142,21 @@ def test_dashboard_synthesis_and_spreadsheet_name_the_funder(
 ):
     import openpyxl
 
+    def with_phases(investigation):
+        # Each row shows its current phase: read with the page, not one a row.
+        for code in ("investigation", "construction"):
+            Phase.objects.create(
+                investigation=investigation, code=code, starts_on=dt.date(2026, 3, 2)
+            )
+
     for index in range(3):
-        Investigation.objects.create(
-            call=call,
-            title=f"Investigation {index}",
-            problem_statement="P",
-            funder=funders["state" if index else "local"],
+        with_phases(
+            Investigation.objects.create(
+                call=call,
+                title=f"Investigation {index}",
+                problem_statement="P",
+                funder=funders["state" if index else "local"],
+            )
         )
 
     def dashboard():
@@ -163,14 +173,16 @@ def test_dashboard_synthesis_and_spreadsheet_name_the_funder(
     rows = page.select(".amorce-dashboard tbody tr")
     assert "Financeur territorial" in rows[0].get_text(" ", strip=True)
     for index in range(3, 13):
-        Investigation.objects.create(
-            call=call,
-            title=f"Investigation {index}",
-            problem_statement="P",
-            funder=funders["state"],
+        with_phases(
+            Investigation.objects.create(
+                call=call,
+                title=f"Investigation {index}",
+                problem_statement="P",
+                funder=funders["state"],
+            )
         )
     _html, after = dashboard()
-    assert after == before, "one query for every row's funder, not one a row"
+    assert after == before, "one query for every row's funder and phase, not one a row"
 
     first = Investigation.objects.get(title="Investigation 0")
     pdf = programme_client.get(f"/admin/investigations/{first.pk}/synthese.pdf")

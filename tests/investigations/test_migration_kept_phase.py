@@ -9,7 +9,9 @@ filled there as the old code wrote it, then migrated forward.
 import datetime as dt
 
 import pytest
+from django.db import connection
 
+from investigations import phase_triggers
 from investigations.models import Investigation, Phase
 from tests.migrating import migrate, migrate_to_latest
 
@@ -86,5 +88,11 @@ def test_investigations_filled_before_get_their_current_phase(call):
         # And back: the columns and the triggers go, the rows stay.
         old = migrate(BEFORE)
         assert old.get_model("investigations", "Phase").objects.count() == 4
+        assert old.get_model("investigations", "Investigation").objects.count() == 3
+        assert len(phase_triggers.missing(connection)) == len(
+            phase_triggers.SQLITE
+            if connection.vendor == "sqlite"
+            else phase_triggers.POSTGRESQL
+        ), "every trigger gone"
     finally:
         migrate_to_latest()
