@@ -88,6 +88,10 @@ def test_the_final_committee_recorded_in_the_admin_opens_construction(
     )
     assert "Enregistrer un comité d'investissement" in said(inspect)
     assert "Enregistrer la décision du comité final" not in said(inspect)
+    # The current phase told in words, not the columns the database keeps.
+    assert "Phase « Construction » depuis le" in said(inspect)
+    for kept in ("Phase courante", "Début de la phase courante", "Dernier comité"):
+        assert kept not in said(inspect)
 
 
 def test_the_next_committee_is_planned_one_interval_after_the_final_one(
