@@ -3,6 +3,8 @@ from django.db import connections
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
+from . import phase_triggers
+
 
 class InvestigationsConfig(AppConfig):
     name = "investigations"
@@ -10,8 +12,7 @@ class InvestigationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        # The kept current phase's triggers, checked after every migration
-        # (SQLite drops a table's triggers when a migration rebuilds the table).
+        # The kept current phase's triggers, checked after every migration.
         post_migrate.connect(_kept_phase_triggers, sender=self)
         # Registers what may not be deleted, the per-site listings, the public
         # list of a call's laureates.
@@ -37,8 +38,6 @@ class InvestigationsConfig(AppConfig):
 
 
 def _kept_phase_triggers(sender, using="default", plan=None, **kwargs):
-    from . import phase_triggers
-
     connection = connections[using]
     table = "investigations_investigation"
     with connection.cursor() as cursor:

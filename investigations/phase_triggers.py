@@ -28,6 +28,8 @@ removes a column they read runs ``uninstall`` first, and ``install`` after
 
 import logging
 
+from core import triggers
+
 logger = logging.getLogger("amorce.investigations")
 
 PREFIX = "investigations_kept_"
@@ -180,29 +182,15 @@ POSTGRESQL = {
 
 
 def _check_vendor(connection):
-    if connection.vendor not in ("sqlite", "postgresql"):
-        raise NotImplementedError(
-            "The investigations' kept phase is written for SQLite and "
-            f"PostgreSQL, not {connection.vendor}."
-        )
+    triggers.check_vendor(connection, "The investigations' kept phase is")
 
 
 def missing(connection):
     """The names of the triggers this database lacks."""
     _check_vendor(connection)
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-            expected = set(SQLITE)
-        else:
-            cursor.execute(
-                "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal "
-                "AND tgname LIKE %s",
-                [f"{PREFIX}%"],
-            )
-            expected = {name for name, _table in POSTGRESQL}
-        present = {name for (name,) in cursor.fetchall()}
-    return sorted(expected - present)
+    return triggers.missing(
+        connection, SQLITE, postgresql={name for name, _table in POSTGRESQL}
+    )
 
 
 def install(connection):

@@ -13,8 +13,7 @@ class SelectionConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        # The kept rankings' triggers, checked after every migration (SQLite
-        # drops a table's triggers when a migration rebuilds the table).
+        # The kept rankings' triggers, checked after every migration.
         post_migrate.connect(_ranking_triggers_kept, sender=self)
         # Registers what may not be deleted, the criteria lock, what a member
         # reads, the decision emails listed on a candidature's page, and the

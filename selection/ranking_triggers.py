@@ -24,6 +24,8 @@ stale (a write may have gone uncounted meanwhile).
 
 import logging
 
+from core import triggers
+
 logger = logging.getLogger("amorce.selection")
 
 # What the ranking reads of an evaluation (``selection.scoring.ranking``).
@@ -290,28 +292,15 @@ _FUNCTIONS_DROPPED = (
 
 
 def _check_vendor(connection):
-    if connection.vendor not in ("sqlite", "postgresql"):
-        raise NotImplementedError(
-            "The stored ranking's triggers are written for SQLite and "
-            f"PostgreSQL, not {connection.vendor}."
-        )
+    triggers.check_vendor(connection, "The stored ranking's triggers are")
 
 
 def missing(connection):
     """The names of the triggers this database lacks."""
     _check_vendor(connection)
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-            expected = set(SQLITE)
-        else:
-            cursor.execute(
-                "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal "
-                "AND tgname LIKE 'selection%%'"
-            )
-            expected = {name for name, _table in POSTGRESQL}
-        present = {name for (name,) in cursor.fetchall()}
-    return sorted(expected - present)
+    return triggers.missing(
+        connection, SQLITE, postgresql={name for name, _table in POSTGRESQL}
+    )
 
 
 def install(connection):

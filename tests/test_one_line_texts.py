@@ -31,6 +31,8 @@ NOT_TEXT = {
     ("forms", "formdefinition", "digest"),
     ("forms", "referencesequence", "key"),
     ("investigations", "calendarfeed", "key"),  # random, made by the server
+    # A phase's code, written by the database's triggers (phase_triggers).
+    ("investigations", "investigation", "current_phase_code"),
     ("forms", "candidature", "reference"),
     ("forms", "candidature", "client_key"),
     ("forms", "candidature", "content_digest"),
