@@ -10,8 +10,9 @@ investigations' current phase (``selection/ranking_triggers.py``,
 ``investigations/phase_triggers.py``) are such triggers: every rebuild takes
 each trigger out first and puts it back after, as it was.
 
-A migration that removes a column a trigger reads drops that trigger first
-(a ``RunPython`` of its module's ``uninstall``): putting it back would fail.
+A migration that removes or renames a column a trigger reads drops that trigger
+first (a ``RunPython`` of its module's ``uninstall``): putting it back would
+fail.
 """
 
 from django.db.backends.sqlite3 import base, schema
