@@ -160,14 +160,21 @@ def _page_references_once():
     pydyf.PDF.page_references = property(page_references)
 
 
-def html_to_pdf(html):
-    """``html`` (a whole document, with ``<title>`` and ``lang``) as a tagged PDF/UA-1."""
+def html_to_pdf(html, tagged=True):
+    """``html`` (a whole document, with ``<title>`` and ``lang``) as a tagged PDF/UA-1.
+
+    ``tagged=False``: a plain PDF, only for what is laid on a tagged one as an
+    artifact (``core.pdfjoin``: page numbers), so that it carries no tag.
+    """
     # lazy: importing WeasyPrint costs about a second; only PDF requests pay it.
     from weasyprint import HTML
 
     _page_references_once()
 
-    return HTML(string=html, base_url=None, url_fetcher=local_only_fetcher()).write_pdf(
+    document = HTML(string=html, base_url=None, url_fetcher=local_only_fetcher())
+    if not tagged:
+        return document.write_pdf(font_config=font_configuration())
+    return document.write_pdf(
         finisher=header_scopes, font_config=font_configuration(), **PDF_OPTIONS
     )
 
@@ -188,26 +195,65 @@ def _engine_digest():
     return "|".join(parts)
 
 
-# Every reused PDF's key, so that they can all be deleted at once; and a
+# Every reused PDF's key, so that they can all be deleted at once, in 16 lists
+# by the key's last digit (a list is rewritten whenever a key joins it); and a
 # generation in every key, so that one missed by a race is never served.
 REUSED_INDEX = "amorce:pdf:reused"
 REUSED_GENERATION = "amorce:pdf:generation"
-MAX_REUSED = 500
+MAX_REUSED = 500  # keys per list, the oldest dropped (they expire anyway)
+#: How long a part of a longer document is kept (the jury book's dossiers,
+#: ``reused_pdfs``): a week covers a round's scoring, drawn as it goes.
+PARTS_SECONDS = 7 * 24 * 3600
 
 
-def reuse_key(key_html):
-    """The cache key of the PDF drawn from ``key_html`` (the document as it
-    would be drawn, less what changes each time, such as the hour of editing)."""
+def _index_keys():
+    return [f"{REUSED_INDEX}:{digit}" for digit in "0123456789abcdef"]
+
+
+def _key_start():
+    """What every key starts from: the generation, the engine."""
     digest = hashlib.sha256()
     digest.update(str(cache.get(REUSED_GENERATION, 0)).encode())
     digest.update(b"\0")
     digest.update(_engine_digest().encode())
     digest.update(b"\0")
+    return digest
+
+
+def reuse_key(key_html, start=None):
+    """The cache key of the PDF drawn from ``key_html`` (the document as it
+    would be drawn, less what changes each time, such as the hour of editing)."""
+    digest = (start or _key_start()).copy()
     digest.update(key_html.encode())
     return f"amorce:pdf:{digest.hexdigest()}"
 
 
-def reused_pdf(key_html, draw):
+def _keep(contents, seconds):
+    """Keep ``contents`` (``{key: pdf}``) and list their keys for ``forget_reused_pdfs``."""
+    try:
+        cache.set_many(contents, seconds)
+        by_list = {}
+        for key in contents:
+            by_list.setdefault(f"{REUSED_INDEX}:{key[-1]}", []).append(key)
+        lists = cache.get_many(list(by_list))
+        cache.set_many(
+            {
+                name: ([k for k in lists.get(name, []) if k not in keys] + keys)[
+                    -MAX_REUSED:
+                ]
+                for name, keys in by_list.items()
+            },
+            max(seconds, REUSE_SECONDS),
+        )
+    except Exception:  # noqa: BLE001 - a cache that refuses it only costs the next draw
+        logger.warning(
+            "PDF not kept for reuse (%s bytes)",
+            sum(len(content) for content in contents.values()),
+            exc_info=True,
+        )
+
+
+def reused_pdf(key_html, draw, seconds=REUSE_SECONDS):
     """The PDF already drawn from the same ``key_html``, or ``draw()``'s, kept for next time.
 
     For long documents (the jury book) drawn again and again with nothing
@@ -222,23 +268,38 @@ def reused_pdf(key_html, draw):
     if content is not None:
         return content
     content = draw()
-    try:
-        cache.set(key, content, REUSE_SECONDS)
-        keys = [k for k in cache.get(REUSED_INDEX, []) if k != key][-MAX_REUSED + 1 :]
-        cache.set(REUSED_INDEX, [*keys, key], REUSE_SECONDS)
-    except Exception:  # noqa: BLE001 - a cache that refuses it only costs the next draw
-        logger.warning("PDF not kept for reuse (%s bytes)", len(content), exc_info=True)
+    _keep({key: content}, seconds)
     return content
+
+
+def reused_pdfs(key_htmls, draw, seconds=PARTS_SECONDS):
+    """``reused_pdf`` for many documents at once (the parts of a longer one):
+    read from the cache in one round trip; ``draw(indexes)`` draws those not
+    found (their positions in ``key_htmls``) and returns their PDFs, in order."""
+    start = _key_start()
+    keys = [reuse_key(key_html, start) for key_html in key_htmls]
+    found = cache.get_many(keys)
+    missing = [index for index, key in enumerate(keys) if key not in found]
+    if missing:
+        drawn = dict(
+            zip((keys[index] for index in missing), draw(missing), strict=True)
+        )
+        _keep(drawn, seconds)
+        found.update(drawn)
+    return [found[key] for key in keys]
 
 
 def forget_reused_pdfs():
     """Delete every PDF kept for reuse: personal data is being anonymised or erased.
 
-    The listed ones are deleted; the generation changes, so that one the list
-    missed (two books kept at once) can no longer be served, and expires.
+    The listed ones are deleted; the generation changes, so that one the lists
+    missed (two books kept at once, a list's oldest dropped) can no longer be
+    served, and expires.
     """
     try:
-        cache.delete_many([*cache.get(REUSED_INDEX, []), REUSED_INDEX])
+        lists = cache.get_many(_index_keys())
+        cache.delete_many([key for keys in lists.values() for key in keys])
+        cache.delete_many(_index_keys())
         # Not ``incr``: the database cache's would set it again with the default
         # timeout, and the generation would fall back to 0 five minutes later.
         cache.set(REUSED_GENERATION, cache.get(REUSED_GENERATION, 0) + 1, None)

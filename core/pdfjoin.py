@@ -1,0 +1,169 @@
+"""Tagged PDFs drawn apart, put end to end as one tagged PDF, then numbered.
+
+A long document (the jury book) is drawn in parts, each kept by the digest of
+its HTML (``core.pdf.reused_pdfs``): a part that did not change is not drawn
+again. ``join`` puts the parts' pages one after the other in one PDF/UA-1
+document, as WeasyPrint would have drawn the whole:
+
+- the first part gives the document its catalogue: title, language,
+  ``/MarkInfo``, viewer preferences, XMP metadata;
+- every part's structure elements go, in order, under the first part's
+  ``Document`` element; the parent tree of each later part is shifted past
+  the earlier ones (``/StructParents`` of its pages, ``/StructParent`` of its
+  links), so that each tag still names the page it is drawn on;
+- table header cells keep ids unique in the whole document (WeasyPrint numbers
+  them per document), their data cells' ``/Headers`` renamed alike;
+- a later part's bookmarks go under the document's title (the first part's
+  last top-level bookmark), as its headings would; named destinations are
+  merged, a later
+  part's replacing an earlier one's of the same name (a contents page drawn
+  apart links to anchors that stand in for the parts to come).
+
+``overlay`` (an untagged PDF with as many pages) is then laid on each page
+as an artifact: the page numbers and running footer, which only the whole document
+knows. Pages are copied by pikepdf (qpdf): about a tenth of pypdf's time on a
+300-page book (docs/performance.md).
+"""
+
+import io
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name, String
+
+
+def _renamed_header_ids(pdf, prefix):
+    """Make the table header cells' ``/ID`` (and the ``/Headers`` naming them)
+    unique: WeasyPrint counts them from 1 in every document it draws."""
+    for obj in pdf.objects:
+        if not isinstance(obj, Dictionary) or "/S" not in obj:
+            continue
+        if "/ID" in obj:
+            obj.ID = String(prefix + str(obj.ID))
+        attributes = obj.get("/A")
+        if isinstance(attributes, Dictionary) and "/Headers" in attributes:
+            attributes.Headers = Array(
+                [String(prefix + str(header)) for header in attributes.Headers]
+            )
+
+
+def _named_destinations(pdf):
+    """The document's named destinations, flat as WeasyPrint writes them."""
+    names = pdf.Root.get("/Names")
+    if names is None or "/Dests" not in names:
+        return {}
+    flat = names.Dests.get("/Names", Array())
+    return {str(flat[i]): flat[i + 1] for i in range(0, len(flat), 2)}
+
+
+def _parent_keys(numbers):
+    return [int(numbers[i]) for i in range(0, len(numbers), 2)]
+
+
+def _append_outlines(outlines, first_item, count):
+    """Put the bookmarks from ``first_item`` on (``count`` of them shown) after
+    the children of the last top-level bookmark of ``outlines``: a part's
+    headings sit one level under the document's title (its one ``h1``, in the
+    first part), as in the document drawn whole. Without a bookmark yet, they
+    go at the top."""
+    parent = outlines.get("/Last", outlines)
+    item = first_item
+    while True:
+        item.Parent = parent
+        if "/Next" not in item:
+            break
+        item = item.Next
+    if "/Last" in parent:
+        parent.Last.Next = first_item
+        first_item.Prev = parent.Last
+    else:
+        parent.First = first_item
+    parent.Last = item
+    open_parent = int(parent.get("/Count", 0)) >= 0
+    if parent is not outlines:
+        shown = int(parent.get("/Count", 0))
+        parent.Count = shown + count if open_parent else shown - count
+    if open_parent:
+        outlines.Count = int(outlines.get("/Count", 0)) + count
+
+
+def _overlay(pdf, overlay, start):
+    """Lay page i of ``overlay`` on page i of ``pdf`` from page ``start`` (0 the
+    first), marked as an artifact."""
+    stamps = pikepdf.open(io.BytesIO(overlay))
+    if len(stamps.pages) != len(pdf.pages):
+        raise ValueError("the overlay has not as many pages as the document")
+    for page, stamp in zip(pdf.pages[start:], stamps.pages[start:], strict=True):
+        form = pdf.copy_foreign(stamp.as_form_xobject())
+        name = page.add_resource(form, Name.XObject, prefix="Amorce")
+        page.contents_add(
+            pdf.make_stream(b"/Artifact BMC q " + bytes(name) + b" Do Q EMC"),
+            prepend=False,
+        )
+
+
+def join(parts, overlay=None, overlay_from=0):
+    """``parts`` (tagged PDFs, as bytes) as one tagged PDF; see the module.
+    ``overlay_from``: the first page ``overlay`` is laid on (1: not the cover)."""
+    pdf = pikepdf.open(io.BytesIO(parts[0]))
+    tree = pdf.Root.StructTreeRoot
+    document = tree.K[0] if isinstance(tree.K, Array) else tree.K
+    numbers = tree.ParentTree.Nums
+    names = _named_destinations(pdf)
+    outlines = pdf.Root.get("/Outlines")
+    for index, content in enumerate(parts[1:], start=1):
+        other = pikepdf.open(io.BytesIO(content))
+        _renamed_header_ids(other, f"p{index}-")
+        other_tree = other.Root.StructTreeRoot
+        other_numbers = other_tree.ParentTree.Nums
+        shift = max(_parent_keys(numbers), default=-1) + 1
+        kept = len(pdf.pages)
+        pdf.pages.extend(other.pages)  # first: the copied tags point to these copies
+
+        def copied(obj, other=other):
+            return pdf.copy_foreign(
+                obj if obj.is_indirect else other.make_indirect(obj)
+            )
+
+        other_document = (
+            other_tree.K[0] if isinstance(other_tree.K, Array) else other_tree.K
+        )
+        for element in other_document.K:
+            element = copied(element)
+            element.P = document
+            document.K.append(element)
+        for i in range(0, len(other_numbers), 2):
+            numbers.append(int(other_numbers[i]) + shift)
+            numbers.append(copied(other_numbers[i + 1]))
+        for page in pdf.pages[kept:]:
+            if "/StructParents" in page.obj:
+                page.obj.StructParents = int(page.obj.StructParents) + shift
+            for annotation in page.obj.get("/Annots", []):
+                if "/StructParent" in annotation:
+                    annotation.StructParent = int(annotation.StructParent) + shift
+        for name, destination in _named_destinations(other).items():
+            names[name] = copied(destination)
+        other_outlines = other.Root.get("/Outlines")
+        if other_outlines is not None and "/First" in other_outlines:
+            if outlines is None:
+                outlines = pdf.Root.Outlines = pdf.make_indirect(
+                    Dictionary(Type=Name.Outlines, Count=0)
+                )
+            _append_outlines(
+                outlines,
+                copied(other_outlines.First),
+                int(other_outlines.get("/Count", 0)),
+            )
+    tree.ParentTreeNextKey = max(_parent_keys(numbers), default=-1) + 1
+    if names:
+        flat = Array()
+        for name in sorted(names):
+            flat.append(String(name))
+            flat.append(names[name])
+        if "/Names" not in pdf.Root:
+            pdf.Root.Names = Dictionary()
+        pdf.Root.Names.Dests = Dictionary(Names=flat)
+    if overlay is not None:
+        _overlay(pdf, overlay, overlay_from)
+    output = io.BytesIO()
+    pdf.save(output, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return output.getvalue()
