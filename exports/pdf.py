@@ -11,7 +11,7 @@ from django.urls import get_resolver
 
 from applicants.thread import thread
 from cms_pages.models import criteria_lock
-from cms_pages.pdf import render_pdf
+from cms_pages.pdf import render_joined_pdf, render_pdf
 from core.pdf import warm_up as warm_up_engine
 from forms.models import Candidature
 from forms.receipts import dossier_context
@@ -45,7 +45,19 @@ def render_candidature_pdf(candidature, with_thread=False, blind=False):
     return render_pdf("exports/pdf/dossier.html", context, candidature.call.get_site())
 
 
-def render_jury_book_pdf(review_round, member=None, with_attachments=False):
+#: The jury book in parts (``cms_pages.pdf.render_joined_pdf``): cover,
+#: criteria, contents and ranking; each dossier with its evaluations, drawn
+#: apart and kept while it does not change; the page numbers.
+JURY_BOOK_TEMPLATES = {
+    "front": "exports/pdf/jury_book.html",
+    "part": "exports/pdf/jury_book_dossier.html",
+    "numbers": "exports/pdf/jury_book_numbers.html",
+}
+
+
+def render_jury_book_pdf(
+    review_round, member=None, with_attachments=False, join_parts=True
+):
     """Cover, criteria, contents, ranked table, then every dossier, pages numbered.
 
     With ``member``, the member's own book: only the dossiers they read (not
@@ -56,6 +68,10 @@ def render_jury_book_pdf(review_round, member=None, with_attachments=False):
 
     With ``with_attachments``, each dossier's PDF files follow it
     (``exports.appendices``); an unreadable one is named, not added.
+
+    The book is drawn in parts kept while they do not change
+    (``cms_pages.pdf.render_joined_pdf``): with ``join_parts=False``, they are
+    only drawn and kept, for the book asked next (``prepare_jury_books``).
     """
     criteria = criteria_of(review_round.call)
     aggregates = round_aggregates(review_round)
@@ -113,8 +129,8 @@ def render_jury_book_pdf(review_round, member=None, with_attachments=False):
                 "appendices": appendices.plan(answers) if with_attachments else None,
             }
         )
-    book = render_pdf(
-        "exports/pdf/jury_book.html",
+    book = render_joined_pdf(
+        JURY_BOOK_TEMPLATES,
         {
             "review_round": review_round,
             "call": review_round.call,
@@ -129,12 +145,22 @@ def render_jury_book_pdf(review_round, member=None, with_attachments=False):
                 m.user for m in review_round.memberships.select_related("user")
             ],
         },
+        dossiers,
         review_round.call.get_site(),
-        reuse=True,
+        join_parts=join_parts,
     )
-    if with_attachments:
+    if with_attachments and book is not None:
         return appendices.append_after_dossiers(book, dossiers)
     return book
+
+
+def prepare_jury_books(review_round):
+    """Draw and keep the parts of the round's book and of each member's copy
+    that changed, so that the book asked next is joined, not drawn
+    (``exports.preparation``, after each evaluation)."""
+    render_jury_book_pdf(review_round, join_parts=False)
+    for membership in review_round.memberships.select_related("user").order_by("pk"):
+        render_jury_book_pdf(review_round, member=membership.user, join_parts=False)
 
 
 def warm_up():

@@ -1,10 +1,13 @@
-"""The jury book drawn once and served again: only while nothing it shows changed.
+"""The jury book drawn in parts, each kept and drawn again only when it changed.
 
-A book (or a member's copy) is kept under the digest of its whole HTML
-(``core.pdf.reused_pdf``): these tests read the PDFs back with pypdf and check
-that the book served again is the fresh one page for page, that a changed
-answer or score is never served stale, that each member gets their own copy,
-and that the contents' page numbers and the pages' numbers stay right.
+A book (or a member's copy) is joined from parts kept under the digest of
+their HTML (``cms_pages.pdf.render_joined_pdf``): each dossier with its
+evaluations, the front matter (cover, criteria, contents, ranking), the page
+numbers. These tests read the PDFs back with pypdf and check that the book
+served again is the fresh one page for page, that a changed answer or score
+is never served stale and redraws only what shows it, that each member gets
+their own copy, and that the contents' page numbers and the pages' numbers
+stay right.
 """
 
 import io
@@ -31,15 +34,27 @@ def pages_text(content):
     return [EDITED.sub("", page.extract_text()) for page in reader.pages]
 
 
+class Draws(list):
+    """The HTML of each PDF the engine really drew, by kind of part."""
+
+    def dossiers(self):
+        return [html for html in self if '<section class="dossier"' in html]
+
+    def fronts(self):
+        return [html for html in self if "Sommaire" in html]
+
+    def numbers(self):
+        return [html for html in self if 'class="blank"' in html]
+
+
 @pytest.fixture
 def draws(monkeypatch):
-    """How many times the engine really drew a PDF."""
-    calls = []
+    calls = Draws()
     real = core.pdf.html_to_pdf
 
-    def counting(html):
+    def counting(html, **options):
         calls.append(html)
-        return real(html)
+        return real(html, **options)
 
     monkeypatch.setattr("cms_pages.pdf.html_to_pdf", counting)
     return calls
@@ -49,31 +64,40 @@ def test_the_book_served_again_is_the_fresh_one_page_for_page(
     round_with_dossiers,  # noqa: F811
     draws,
 ):
-    review_round, _dossiers, _alice, _bruno = round_with_dossiers
+    review_round, dossiers, _alice, _bruno = round_with_dossiers
     first = render_jury_book_pdf(review_round)
+    assert len(draws.dossiers()) == len(dossiers), "each dossier drawn apart"
+    assert draws.fronts() and len(draws.numbers()) == 1
+    drawn = len(draws)
     again = render_jury_book_pdf(review_round)
-    assert len(draws) == 1, "the second book is not drawn again"
+    assert len(draws) == drawn, "nothing drawn again"
     assert again == first
 
     core.pdf.cache.clear()
     fresh = render_jury_book_pdf(review_round)
-    assert len(draws) == 2
+    assert len(draws) > drawn
     assert pages_text(again) == pages_text(fresh)
 
 
 def test_a_changed_answer_is_never_served_stale(round_with_dossiers, draws):  # noqa: F811
     review_round, dossiers, _alice, _bruno = round_with_dossiers
     assert "Problème 1" in "".join(pages_text(render_jury_book_pdf(review_round)))
+    drawn = len(draws)
     dossiers[1].form_data = {**dossiers[1].form_data, "le_probleme": "Problème revu"}
     dossiers[1].save()
     text = "".join(pages_text(render_jury_book_pdf(review_round)))
-    assert len(draws) == 2, "drawn again"
     assert "Problème revu" in text and "Problème 1" not in text
+    again = draws[drawn:]
+    assert len(again) == 1 and "Problème revu" in again[0], (
+        "only the changed dossier is drawn again: the contents and the other "
+        "dossiers do not show the answer"
+    )
 
 
 def test_a_new_score_is_never_served_stale(round_with_dossiers, draws):  # noqa: F811
     review_round, dossiers, _alice, bruno = round_with_dossiers
     render_jury_book_pdf(review_round)
+    drawn = len(draws)
     Evaluation.objects.create(
         round=review_round,
         candidature=dossiers[1],
@@ -85,7 +109,9 @@ def test_a_new_score_is_never_served_stale(round_with_dossiers, draws):  # noqa:
     assert "Second avis de Bruno" in "".join(
         pages_text(render_jury_book_pdf(review_round))
     )
-    assert len(draws) == 2
+    again = Draws(draws[drawn:])
+    assert len(again.dossiers()) == 1 and "Second avis de Bruno" in again.dossiers()[0]
+    assert len(again.fronts()) == 1, "the ranking changed: the front drawn again"
 
 
 def test_each_member_gets_their_own_copy_and_it_is_reused(
@@ -96,13 +122,15 @@ def test_each_member_gets_their_own_copy_and_it_is_reused(
     book = "".join(pages_text(render_jury_book_pdf(review_round)))
     alices = render_jury_book_pdf(review_round, member=alice)
     brunos = "".join(pages_text(render_jury_book_pdf(review_round, member=bruno)))
+    drawn = len(draws)
     assert render_jury_book_pdf(review_round, member=alice) == alices
-    assert len(draws) == 3, "the book and two copies drawn, the copy again reused"
+    assert len(draws) == drawn, "the copy asked again is not drawn again"
     alices = "".join(pages_text(alices))
     assert "Avis de Bruno" in book and "Avis de Bruno" not in alices
     assert dossiers[2].reference in book and dossiers[2].reference not in alices
     assert "Avis d'Alice" not in brunos and "Avis de Bruno" in brunos
     assert "Exemplaire personnel pour Alice" in alices.replace("\n", " ")
+    assert re.search(r"Cahier du jury — .* — Alice", alices), "her name in the footer"
 
 
 def test_contents_and_page_numbers_are_right_in_the_book_served_again(
@@ -143,12 +171,15 @@ def test_an_anonymisation_deletes_every_book_kept(round_with_dossiers, draws):  
 
     review_round, dossiers, _alice, _bruno = round_with_dossiers
     render_jury_book_pdf(review_round)
-    kept = core.pdf.cache.get(core.pdf.REUSED_INDEX)
-    assert kept and core.pdf.cache.get(kept[0]) is not None
+    lists = core.pdf.cache.get_many(core.pdf._index_keys())
+    kept = [key for keys in lists.values() for key in keys]
+    assert len(kept) > len(dossiers), "the parts and the book kept"
+    assert all(core.pdf.cache.get(key) is not None for key in kept)
     with TestCase.captureOnCommitCallbacks(execute=True):
         anonymise(Candidature.objects.filter(pk=dossiers[0].pk))
-    assert core.pdf.cache.get(kept[0]) is None, "the kept book is deleted"
-    assert core.pdf.cache.get(core.pdf.REUSED_INDEX) is None
+    assert not any(core.pdf.cache.get(key) for key in kept), "every kept PDF deleted"
+    assert not core.pdf.cache.get_many(core.pdf._index_keys())
+    drawn = len(draws)
     text = "".join(pages_text(render_jury_book_pdf(review_round)))
-    assert len(draws) == 2, "drawn again, from the anonymised answers"
+    assert len(Draws(draws[drawn:]).dossiers()) == len(dossiers), "all drawn again"
     assert dossiers[0].applicant_name not in text

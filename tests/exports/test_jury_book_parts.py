@@ -1,0 +1,166 @@
+"""The jury book joined from parts drawn apart (``core.pdfjoin``), as a reader
+and a screen reader get it: each contents link lands on its dossier, each data
+cell names its own table's headers, and the parts the task worker prepared
+while the jury scored make a book that nothing has to draw.
+"""
+
+import io
+
+import pytest
+from django.test import TestCase
+from django.utils import timezone
+from pypdf import PdfReader
+
+import core.pdf
+from exports.pdf import render_jury_book_pdf
+from selection.models import Evaluation
+from tests.exports.test_jury_book_reuse import draws, pages_text  # noqa: F401 (a fixture)
+from tests.exports.test_pdf_accessibility import assert_accessible, structure
+from tests.exports.test_pdfs import round_with_dossiers  # noqa: F401 (a fixture)
+
+pytestmark = pytest.mark.django_db
+
+
+def score(review_round, dossier, member, comment):
+    return Evaluation.objects.create(
+        round=review_round,
+        candidature=dossier,
+        member=member,
+        scores={str(c.pk): c.scale_max for c in review_round.call.criteria.all()},
+        comment=comment,
+        submitted_at=timezone.now(),
+    )
+
+
+def test_each_link_of_the_contents_lands_on_its_dossier(round_with_dossiers):  # noqa: F811
+    review_round, dossiers, _alice, _bruno = round_with_dossiers
+    reader = PdfReader(io.BytesIO(render_jury_book_pdf(review_round)))
+    pages = [page.extract_text() for page in reader.pages]
+    contents = next(i for i, text in enumerate(pages) if "Sommaire" in text)
+    landing = {}
+    for annotation in reader.pages[contents].get("/Annots", []):
+        annotation = annotation.get_object()
+        if "/Dest" in annotation:
+            name = str(annotation["/Dest"])
+            destination = reader.named_destinations[name]
+            landing[name] = reader.get_destination_page_number(destination)
+    for dossier in dossiers:
+        page = landing[f"d{dossier.pk}"]
+        assert pages[page].lstrip().startswith(dossier.reference), (
+            f"the link to {dossier.reference} lands on page {page + 1}"
+        )
+    assert "Classement" in pages[landing["classement"]]
+
+
+def test_each_data_cell_names_the_header_cells_of_its_own_table(
+    round_with_dossiers,  # noqa: F811
+    tmp_path,
+):
+    """WeasyPrint numbers header cells from 1 in each part: joined, they are
+    renamed, or the second dossier's scores would be read under the first's."""
+    review_round, dossiers, _alice, bruno = round_with_dossiers
+    score(review_round, dossiers[1], bruno, "Avis de Bruno sur le deuxième")
+    content = render_jury_book_pdf(review_round)
+    elements = structure(PdfReader(io.BytesIO(content)))
+    ids = [str(node["/ID"]) for kind, node in elements if kind == "TH"]
+    assert len(ids) == len(set(ids)), "a header cell's id is unique in the book"
+    tables = [node for kind, node in elements if kind == "Table"]
+    assert len(tables) >= 4, "criteria, ranking and two evaluations tables"
+    for table in tables:
+        cells = [(kind, node) for kind, node in structure_under(table)]
+        own = {str(node["/ID"]) for kind, node in cells if kind == "TH"}
+        for kind, node in cells:
+            if kind == "TD":
+                headers = {str(h) for h in node["/A"]["/Headers"]}
+                assert headers and headers <= own, "its own table's headers"
+    assert_accessible(content, f"Cahier du jury — {review_round}", tmp_path)
+
+
+def structure_under(element):
+    found = []
+
+    def walk(node):
+        node = node.get_object() if hasattr(node, "get_object") else node
+        if not isinstance(node, dict):
+            return
+        if "/S" in node:
+            found.append((str(node["/S"])[1:], node))
+        kids = node.get("/K")
+        if kids is None:
+            return
+        kids = kids.get_object() if hasattr(kids, "get_object") else kids
+        for kid in kids if isinstance(kids, list) else [kids]:
+            walk(kid)
+
+    walk(element)
+    return found
+
+
+def test_the_book_prepared_while_the_jury_scores_is_joined_not_drawn(
+    round_with_dossiers,  # noqa: F811
+    draws,  # noqa: F811
+    settings,
+):
+    """After an evaluation, the task (``exports.preparation``, inline here)
+    draws what changed in the book and in each member's copy: the book asked
+    next draws nothing, and it is the one drawn from scratch, page for page."""
+    settings.AMORCE_JURY_BOOK_PREPARE = True
+    settings.AMORCE_JURY_BOOK_PREPARE_DELAY = 0
+    review_round, dossiers, alice, bruno = round_with_dossiers
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        score(review_round, dossiers[1], bruno, "Avis de Bruno, rendu la veille")
+    prepared = len(draws)
+    parts = draws.dossiers()
+    assert len(parts) >= len(dossiers), "the book's dossiers and the copies'"
+    assert len(parts) == len(set(parts)), (
+        "a part the same in two copies (a dossier without evaluation) drawn once"
+    )
+    assert prepared, "the task drew the parts"
+    book = render_jury_book_pdf(review_round)
+    copy = render_jury_book_pdf(review_round, member=alice)
+    assert len(draws) == prepared, "nothing drawn when the book is asked"
+    assert "Avis de Bruno, rendu la veille" in "".join(pages_text(book))
+
+    core.pdf.cache.clear()
+    assert pages_text(render_jury_book_pdf(review_round)) == pages_text(book)
+    assert pages_text(render_jury_book_pdf(review_round, member=alice)) == (
+        pages_text(copy)
+    )
+
+
+def test_nothing_is_prepared_when_tasks_run_inline(round_with_dossiers, draws):  # noqa: F811
+    """The tests' (and development's) tasks run in the request: an evaluation
+    saved there does not wait for books to be drawn."""
+    review_round, dossiers, _alice, bruno = round_with_dossiers
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        score(review_round, dossiers[1], bruno, "Avis")
+    assert draws == []
+
+
+def test_the_page_numbers_are_artifacts_and_carry_no_tag(round_with_dossiers):  # noqa: F811
+    """« Page n / N » is laid on each page as an artifact, once it is joined:
+    a screen reader skips it, and it brings no marked content the structure
+    tree would not know."""
+    import pikepdf
+
+    review_round, _dossiers, _alice, _bruno = round_with_dossiers
+    pdf = pikepdf.open(io.BytesIO(render_jury_book_pdf(review_round)))
+    for number, page in enumerate(pdf.pages, start=1):
+        instructions = [
+            (str(i.operator), list(i.operands))
+            for i in pikepdf.parse_content_stream(page)
+        ]
+        drawn = [
+            operands[0]
+            for operator, operands in instructions
+            if operator == "Do" and str(operands[0]).startswith("/Amorce")
+        ]
+        if number == 1:
+            assert drawn == [], "the cover is not numbered"
+            continue
+        assert len(drawn) == 1, f"page {number} numbered once"
+        assert instructions[-5] == ("BMC", [pikepdf.Name.Artifact])
+        assert instructions[-1][0] == "EMC"
+        stamp = page.Resources.XObject[drawn[0]]
+        operators = [str(i.operator) for i in pikepdf.parse_content_stream(stamp)]
+        assert "BDC" not in operators, "no tag inside the page number"
