@@ -447,6 +447,17 @@ AMORCE_PDF_SYNC_LIMIT = int(os.environ.get("AMORCE_PDF_SYNC_LIMIT", "30"))
 # Warm the PDF engine up when the process starts (set for web and worker in the
 # Procfile): the first PDF a worker draws does not pay for WeasyPrint's loading.
 AMORCE_PDF_WARM_UP = os.environ.get("AMORCE_PDF_WARM_UP", "0") == "1"
+# Keep the jury books' parts drawn while the jury scores, N seconds after an
+# evaluation (exports/preparation.py): "1" or "0"; unset, on whenever tasks go
+# to a queue (not inline, as in development and the tests).
+AMORCE_JURY_BOOK_PREPARE = (
+    env_bool("AMORCE_JURY_BOOK_PREPARE")
+    if os.environ.get("AMORCE_JURY_BOOK_PREPARE")
+    else None
+)
+AMORCE_JURY_BOOK_PREPARE_DELAY = int(
+    os.environ.get("AMORCE_JURY_BOOK_PREPARE_DELAY", "30")
+)
 # ZIPs of attachments past this many bytes of files (or past AMORCE_PDF_SYNC_LIMIT
 # dossiers, a PDF each) are made in the background.
 AMORCE_EXPORT_ZIP_SYNC_LIMIT = int(

@@ -1,0 +1,75 @@
+"""The jury books kept ready while the jury scores: drawn in the background.
+
+A jury book is joined from parts kept while they do not change (each
+dossier with its evaluations, the front matter, the page numbers:
+``cms_pages.pdf.render_joined_pdf``). After an evaluation is saved or
+deleted, a task draws, ``AMORCE_JURY_BOOK_PREPARE_DELAY`` seconds later, the
+parts of the round's book and of each member's copy that changed: the book
+asked at the meeting is then joined from kept parts, not drawn. Evaluations
+saved within the delay are prepared by one run; one saved while a run is
+under way asks for another. Nothing depends on it but speed: a part not
+prepared is drawn when the book is asked, from what the book shows then.
+
+On when a task worker runs (``AMORCE_JURY_BOOK_PREPARE``, by default
+whenever tasks are not run inline by the request, as in development and
+the tests).
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from django.utils import timezone
+from django_tasks import default_task_backend, task
+
+from selection.models import Evaluation, ReviewRound
+
+from .pdf import prepare_jury_books
+
+logger = logging.getLogger("amorce.exports")
+
+
+def enabled():
+    setting = getattr(settings, "AMORCE_JURY_BOOK_PREPARE", None)
+    if setting is not None:
+        return setting
+    return default_task_backend.supports_defer  # a queue, not inline
+
+
+def _queued_key(round_id):
+    return f"amorce:jury-books:queued:{round_id}"
+
+
+def request(round_id):
+    """Ask for the round's books to be prepared, once per delay (after commit)."""
+    delay = getattr(settings, "AMORCE_JURY_BOOK_PREPARE_DELAY", 30)
+    if not cache.add(_queued_key(round_id), True, delay + 3600):
+        return  # a run is queued and has not started: it will see this change
+    task = prepare_jury_books_task
+    if delay and default_task_backend.supports_defer:
+        task = task.using(run_after=timezone.now() + timedelta(seconds=delay))
+    task.enqueue(round_id)
+
+
+@task()
+def prepare_jury_books_task(round_id):
+    """What changed in the round's books drawn and kept."""
+    cache.delete(_queued_key(round_id))  # a change from now on queues another run
+    review_round = (
+        ReviewRound.objects.filter(pk=round_id).select_related("call").first()
+    )
+    if review_round is not None:
+        prepare_jury_books(review_round)
+
+
+@receiver(post_save, sender=Evaluation, dispatch_uid="exports.prepare_after_save")
+@receiver(post_delete, sender=Evaluation, dispatch_uid="exports.prepare_after_delete")
+def evaluation_changed(sender, instance, raw=False, **kwargs):
+    if raw or not enabled():
+        return
+    round_id = instance.round_id
+    transaction.on_commit(lambda: request(round_id))
