@@ -205,19 +205,29 @@ def seed_round(count):
 
 
 def run_pdf(what):
-    """``book``: the jury book with no PDF kept (a fresh one); ``bookagain``: the
-    same, once ``book`` has run (reused); ``member`` / ``memberagain``: the first
-    member's copy, fresh then reused; ``dossier``: one dossier in a worker that
-    warmed the engine up at start (``first``), then drawn again (``seconds``)."""
+    """``book``: the jury book with no PDF kept (drawn whole, part by part);
+    ``prepare``: nothing kept, then what the task worker draws after the
+    evaluations (``exports.preparation``: every part of the book and of each
+    member's copy); ``bookprepared``: the book asked after ``prepare`` (joined
+    from the kept parts); ``bookagain``: asked again (the joined book reused);
+    ``change``: one evaluation's comment changed, then the book, not prepared;
+    ``member`` / ``memberprepared`` / ``memberagain``: the first member's copy
+    likewise; ``dossier``: one dossier in a worker that warmed the engine up at
+    start (``first``), then drawn again (``seconds``)."""
     import io
     import statistics
 
     from django.core.cache import cache
     from pypdf import PdfReader
 
-    from exports.pdf import render_candidature_pdf, render_jury_book_pdf, warm_up
+    from exports.pdf import (
+        prepare_jury_books,
+        render_candidature_pdf,
+        render_jury_book_pdf,
+        warm_up,
+    )
     from forms.models import Candidature
-    from selection.models import ReviewRound
+    from selection.models import Evaluation, ReviewRound
 
     page = form_page()
     review_round = ReviewRound.objects.get(call=page.call, kind="selection")
@@ -251,10 +261,22 @@ def run_pdf(what):
     member = None
     if what.startswith("member"):
         member = review_round.memberships.order_by("pk").first().user
-    if what in ("book", "member"):
+    if what in ("book", "member", "prepare"):
         cache.clear()  # nothing kept from an earlier book: drawn afresh
+    if what == "change":
+        evaluation = Evaluation.objects.filter(round=review_round).order_by("pk")[50]
+        evaluation.comment += " Relu après la réunion de préparation."
+        evaluation.save(update_fields=["comment"])
     base = rss_mib()
     start = time.perf_counter()
+    if what == "prepare":
+        prepare_jury_books(review_round)
+        return {
+            "seconds": time.perf_counter() - start,
+            "peak_mib": rss_mib() - base,
+            "rows": review_round.candidatures.count(),
+            "copies": 1 + review_round.memberships.count(),
+        }
     content = render_jury_book_pdf(review_round, member=member)
     elapsed = time.perf_counter() - start
     peak = rss_mib() - base

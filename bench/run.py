@@ -488,34 +488,62 @@ def bench_pdfs(rows):
     worker(env, "seed", str(count))
     worker(env, "seedround", str(count))
     book = worker(env, "pdf", "book")  # the cache emptied first: drawn afresh
+    prepared = worker(env, "pdf", "prepare")  # emptied again, then the task's work
+    book_prepared = worker(env, "pdf", "bookprepared")
     again = worker(env, "pdf", "bookagain")
-    member = worker(env, "pdf", "member")
+    member_prepared = worker(env, "pdf", "memberprepared")
     member_again = worker(env, "pdf", "memberagain")
+    changed = worker(env, "pdf", "change")
+    member = worker(env, "pdf", "member")  # emptied first
     dossier = worker(env, "pdf", "dossier")
     fresh = "processus neuf, rien de gardé"
     for label, result, conditions in (
         (
-            "Cahier du jury, 100 dossiers, premier tirage",
+            f"Cahier du jury, {count} dossiers, tiré sans rien de gardé",
             book,
-            f"{book['pages']} pages, 3 membres, réponses longues ; {fresh} ; "
-            "tâche de fond au-delà de 30 dossiers",
+            f"{book['pages']} pages, 3 membres, réponses longues ; {fresh} : chaque "
+            "dossier, le début et les numéros tirés ; tâche de fond au-delà de 30 "
+            "dossiers",
         ),
         (
-            "Cahier du jury, 100 dossiers, tiré à nouveau",
+            f"Préparation par le worker après les évaluations, {count} dossiers",
+            prepared,
+            f"rien de gardé ; les parties du cahier et des {prepared['copies'] - 1} "
+            "exemplaires de membre (exports.preparation) ; processus neuf ; "
+            "personne ne l'attend",
+        ),
+        (
+            f"Cahier du jury, {count} dossiers, premier tirage après préparation",
+            book_prepared,
+            f"{book_prepared['pages']} pages ; processus neuf ; jamais joint : "
+            "HTML, parties reprises du cache, recollage par pikepdf",
+        ),
+        (
+            f"Cahier du jury, {count} dossiers, demandé à nouveau",
             again,
-            "rien n'a changé : le même PDF, repris du cache par l'empreinte de "
-            "son HTML ; processus neuf",
+            "rien n'a changé : le cahier joint repris du cache ; processus neuf",
         ),
         (
-            "Exemplaire d'un membre, premier tirage",
-            member,
-            f"{member['pages']} pages, ses seules notes, son nom en pied de page ; "
-            f"{fresh}",
+            f"Cahier du jury, {count} dossiers, une évaluation changée",
+            changed,
+            "sans préparation : le dossier et le début tirés à nouveau, le reste "
+            "repris, joint ; processus neuf",
         ),
         (
-            "Exemplaire d'un membre, tiré à nouveau",
+            "Exemplaire d'un membre, premier tirage après préparation",
+            member_prepared,
+            f"{member_prepared['pages']} pages, ses seules notes, son nom en pied "
+            "de page ; processus neuf",
+        ),
+        (
+            "Exemplaire d'un membre, demandé à nouveau",
             member_again,
             "repris du cache ; processus neuf",
+        ),
+        (
+            "Exemplaire d'un membre, tiré sans rien de gardé",
+            member,
+            f"{member['pages']} pages ; {fresh}",
         ),
     ):
         rows.append(
