@@ -11,15 +11,15 @@ under way asks for another. Nothing depends on it but speed: a part not
 prepared is drawn when the book is asked, from what the book shows then.
 
 On when a task worker runs (``AMORCE_JURY_BOOK_PREPARE``, by default
-whenever tasks are not run inline by the request, as in development and
-the tests).
+whenever tasks are not run inline by the request, as in development and the
+tests, and the cache is shared: Redis or the database, not a process's memory).
 """
 
-import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -30,14 +30,15 @@ from selection.models import Evaluation, ReviewRound
 
 from .pdf import prepare_jury_books
 
-logger = logging.getLogger("amorce.exports")
-
 
 def enabled():
     setting = getattr(settings, "AMORCE_JURY_BOOK_PREPARE", None)
     if setting is not None:
         return setting
-    return default_task_backend.supports_defer  # a queue, not inline
+    # A queue, not inline; and a cache the worker shares with the web nodes.
+    return default_task_backend.supports_defer and not isinstance(
+        caches["default"], LocMemCache
+    )
 
 
 def _queued_key(round_id):

@@ -164,3 +164,28 @@ def test_the_page_numbers_are_artifacts_and_carry_no_tag(round_with_dossiers):  
         stamp = page.Resources.XObject[drawn[0]]
         operators = [str(i.operator) for i in pikepdf.parse_content_stream(stamp)]
         assert "BDC" not in operators, "no tag inside the page number"
+
+
+@pytest.mark.parametrize(
+    ("tasks", "cache", "prepared"),
+    [
+        ("django_tasks_db.DatabaseBackend", "db.DatabaseCache", True),
+        ("django_tasks_db.DatabaseBackend", "locmem.LocMemCache", False),
+        ("django_tasks.backends.immediate.ImmediateBackend", "db.DatabaseCache", False),
+    ],
+)
+def test_books_are_prepared_by_default_only_for_a_worker_sharing_the_cache(
+    settings, tasks, cache, prepared
+):
+    """A worker's parts are of use only in a cache the web nodes read too."""
+    from exports.preparation import enabled
+
+    settings.AMORCE_JURY_BOOK_PREPARE = None
+    settings.TASKS = {"default": {"BACKEND": tasks}}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": f"django.core.cache.backends.{cache}",
+            "LOCATION": "amorce_test_cache",
+        }
+    }
+    assert enabled() is prepared
