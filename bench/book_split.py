@@ -8,12 +8,12 @@ Not the product: it measures what drawing the book on two cores would cost
 product's (``render_jury_book_pdf`` up to the engine). It is cut before the
 dossier that makes both halves the same length; each half is drawn by
 WeasyPrint in its own process (forked after the imports, as the whole book
-is), at the same time; then the second half's pages, structure elements
-(under the first half's ``Document``), parent tree (shifted), links and
-bookmarks are put after the first half's, and the result goes through the
-PDF/UA checker of the tests (pdfua). What a reader would still find wrong:
-the second half's page numbers and « / N », and the contents' numbers and
-links to the second half; that is the work left, not measured here.
+is), at the same time; then joined by ``core.pdfjoin`` (the product's
+join, since the book is drawn in parts), and the result goes through the
+PDF/UA checker of the tests (pdfua). What a reader would find wrong: the
+second half's page numbers and « / N », and the contents' numbers and links
+to the second half, which the product's book gets right by drawing its
+front matter last (``cms_pages.pdf.render_joined_pdf``).
 
 Prints one JSON line: the whole book in one process, the two halves (wall
 time of the pair, processor time of each), the join, pages, pdfua findings.
@@ -44,6 +44,7 @@ import pikepdf  # noqa: E402
 import weasyprint  # noqa: E402, F401 - imported once, before the processes fork
 
 from core import pdf as engine  # noqa: E402
+from core import pdfjoin  # noqa: E402
 
 
 def book_html():
@@ -86,53 +87,11 @@ def draw(html):
 
 
 def join(first, second):
-    """``second``'s pages after ``first``'s, its tags in ``first``'s structure tree."""
+    """``second``'s pages after ``first``'s, by the product's join (``core.pdfjoin``)."""
     start = time.process_time()
-    pdf, other = pikepdf.open(io.BytesIO(first)), pikepdf.open(io.BytesIO(second))
-    tree, other_tree = pdf.Root.StructTreeRoot, other.Root.StructTreeRoot
-    numbers, other_numbers = tree.ParentTree.Nums, other_tree.ParentTree.Nums
-    shift = max(int(numbers[i]) for i in range(0, len(numbers), 2)) + 1
-    kept = len(pdf.pages)
-    pdf.pages.extend(other.pages)  # the copies the tags below point to
-
-    def copied(obj):
-        return pdf.copy_foreign(obj if obj.is_indirect else other.make_indirect(obj))
-
-    document = tree.K[0]
-    for element in other_tree.K[0].K:
-        element = copied(element)
-        element.P = document
-        document.K.append(element)
-    for i in range(0, len(other_numbers), 2):
-        numbers.append(int(other_numbers[i]) + shift)
-        numbers.append(copied(other_numbers[i + 1]))
-    for page in pdf.pages[kept:]:
-        page.obj.StructParents = int(page.obj.StructParents) + shift
-        for annotation in page.obj.get("/Annots", []):
-            if "/StructParent" in annotation:
-                annotation.StructParent = int(annotation.StructParent) + shift
-    tree.ParentTreeNextKey = max(int(numbers[i]) for i in range(0, len(numbers), 2)) + 1
-    outlines, other_outlines = pdf.Root.Outlines, other.Root.Outlines
-    if "/First" in other_outlines:
-        first_item = copied(other_outlines.First)
-        item = first_item
-        while True:
-            item.Parent = outlines
-            if "/Next" not in item:
-                break
-            item = item.Next
-        if "/Last" in outlines:
-            outlines.Last.Next = first_item
-            first_item.Prev = outlines.Last
-        else:
-            outlines.First = first_item
-        outlines.Last = item
-        outlines.Count = int(outlines.get("/Count", 0)) + int(
-            other_outlines.get("/Count", 0)
-        )
-    output = io.BytesIO()
-    pdf.save(output, object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    return output.getvalue(), time.process_time() - start, len(pdf.pages)
+    joined = pdfjoin.join([first, second])
+    pages = len(pikepdf.open(io.BytesIO(joined)).pages)
+    return joined, time.process_time() - start, pages
 
 
 def main():
