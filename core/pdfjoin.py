@@ -14,15 +14,15 @@ document, as WeasyPrint would have drawn the whole:
 - table header cells keep ids unique in the whole document (WeasyPrint numbers
   them per document), their data cells' ``/Headers`` renamed alike;
 - a later part's bookmarks go under the document's title (the first part's
-  last top-level bookmark), as its headings would; named destinations are
-  merged, a later
-  part's replacing an earlier one's of the same name (a contents page drawn
-  apart links to anchors that stand in for the parts to come).
+  last top-level bookmark), as its headings would;
+- named destinations are merged, a later part's replacing an earlier one's
+  of the same name (a contents page drawn apart links to anchors that stand
+  in for the parts to come).
 
 ``overlay`` (an untagged PDF with as many pages) is then laid on each page
-as an artifact: the page numbers and running footer, which only the whole document
-knows. Pages are copied by pikepdf (qpdf): about a tenth of pypdf's time on a
-300-page book (docs/performance.md).
+as an artifact: the page numbers and running footer, which only the whole
+document knows. Pages are copied by pikepdf (qpdf): about a tenth of pypdf's
+time on a 300-page book (docs/performance.md).
 """
 
 import io
@@ -46,13 +46,39 @@ def _renamed_header_ids(pdf, prefix):
             )
 
 
+def page_count(content):
+    """How many pages a PDF has."""
+    with pikepdf.open(io.BytesIO(content)) as pdf:
+        return len(pdf.pages)
+
+
 def _named_destinations(pdf):
-    """The document's named destinations, flat as WeasyPrint writes them."""
+    """The document's named destinations (a name tree: flat as WeasyPrint
+    writes it, or in ``/Kids``)."""
     names = pdf.Root.get("/Names")
     if names is None or "/Dests" not in names:
         return {}
-    flat = names.Dests.get("/Names", Array())
-    return {str(flat[i]): flat[i + 1] for i in range(0, len(flat), 2)}
+    found = {}
+
+    def walk(node):
+        flat = node.get("/Names", Array())
+        for i in range(0, len(flat), 2):
+            found[str(flat[i])] = flat[i + 1]
+        for kid in node.get("/Kids", Array()):
+            walk(kid)
+
+    walk(names.Dests)
+    return found
+
+
+def _kids(element):
+    """An element's ``/K`` as an array (a lone kid may be written bare)."""
+    kids = element.get("/K")
+    if kids is None:
+        element.K = kids = Array()
+    elif not isinstance(kids, Array):
+        element.K = kids = Array([kids])
+    return kids
 
 
 def _parent_keys(numbers):
@@ -88,15 +114,17 @@ def _append_outlines(outlines, first_item, count):
 
 def _overlay(pdf, overlay, start):
     """Lay page i of ``overlay`` on page i of ``pdf`` from page ``start`` (0 the
-    first), marked as an artifact."""
+    first), marked as an artifact. The page's own drawing is closed first
+    (``q … Q``): WeasyPrint's turns the page upside down and leaves it so."""
     stamps = pikepdf.open(io.BytesIO(overlay))
     if len(stamps.pages) != len(pdf.pages):
         raise ValueError("the overlay has not as many pages as the document")
     for page, stamp in zip(pdf.pages[start:], stamps.pages[start:], strict=True):
         form = pdf.copy_foreign(stamp.as_form_xobject())
         name = page.add_resource(form, Name.XObject, prefix="Amorce")
+        page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
         page.contents_add(
-            pdf.make_stream(b"/Artifact BMC q " + bytes(name) + b" Do Q EMC"),
+            pdf.make_stream(b"\nQ /Artifact BMC q " + bytes(name) + b" Do Q EMC"),
             prepend=False,
         )
 
@@ -104,9 +132,11 @@ def _overlay(pdf, overlay, start):
 def join(parts, overlay=None, overlay_from=0):
     """``parts`` (tagged PDFs, as bytes) as one tagged PDF; see the module.
     ``overlay_from``: the first page ``overlay`` is laid on (1: not the cover)."""
+    if not parts:
+        raise ValueError("nothing to join")
     pdf = pikepdf.open(io.BytesIO(parts[0]))
     tree = pdf.Root.StructTreeRoot
-    document = tree.K[0] if isinstance(tree.K, Array) else tree.K
+    document = _kids(tree)[0]
     numbers = tree.ParentTree.Nums
     names = _named_destinations(pdf)
     outlines = pdf.Root.get("/Outlines")
@@ -124,13 +154,12 @@ def join(parts, overlay=None, overlay_from=0):
                 obj if obj.is_indirect else other.make_indirect(obj)
             )
 
-        other_document = (
-            other_tree.K[0] if isinstance(other_tree.K, Array) else other_tree.K
-        )
-        for element in other_document.K:
+        for element in _kids(_kids(other_tree)[0]):
+            if isinstance(element, int):
+                raise ValueError("content marked straight under a part's Document")
             element = copied(element)
             element.P = document
-            document.K.append(element)
+            _kids(document).append(element)
         for i in range(0, len(other_numbers), 2):
             numbers.append(int(other_numbers[i]) + shift)
             numbers.append(copied(other_numbers[i + 1]))
