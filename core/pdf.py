@@ -7,6 +7,7 @@ renders its own kinds of PDF with it (``cms_pages.pdf.render_pdf`` adds the
 site's identity and style).
 """
 
+import functools
 import hashlib
 import logging
 import threading
@@ -179,15 +180,31 @@ def html_to_pdf(html, tagged=True):
     )
 
 
-#: How long a drawn PDF is kept for reuse (``html_to_pdf(..., reuse_key=...)``):
-#: a day covers a jury's meeting; an entry is found only by the digest of
-#: exactly what it shows, so a change never meets an old one.
+#: How long a drawn PDF is kept for reuse (``reused_pdf``): a day covers a
+#: jury's meeting; an entry is found only by the digest of exactly what it
+#: shows, so a change never meets an old one.
 REUSE_SECONDS = 24 * 3600
 
 
+@functools.cache
+def _code_digest():
+    """Our own code that draws and joins PDFs, read once per process."""
+    code = hashlib.sha256()
+    for name in ("pdf.py", "pdfjoin.py"):
+        code.update(Path(__file__).with_name(name).read_bytes())
+    return code.hexdigest()
+
+
 def _engine_digest():
-    """What else than the HTML decides the PDF: the engine, its options, the fonts."""
-    parts = [version("weasyprint"), repr(sorted(PDF_OPTIONS.items()))]
+    """What else than the HTML decides the PDF: the engine, its options, the
+    fonts, and our own code that draws or joins it (a deployment that changes
+    it never serves a PDF made by the code before)."""
+    parts = [
+        version("weasyprint"),
+        version("pikepdf"),
+        _code_digest(),
+        repr(sorted(PDF_OPTIONS.items())),
+    ]
     for address in fonts().values():
         if address:
             stat = Path(url2pathname(urlsplit(address).path)).stat()
@@ -200,7 +217,7 @@ def _engine_digest():
 # generation in every key, so that one missed by a race is never served.
 REUSED_INDEX = "amorce:pdf:reused"
 REUSED_GENERATION = "amorce:pdf:generation"
-MAX_REUSED = 500  # keys per list, the oldest dropped (they expire anyway)
+MAX_REUSED = 4000  # keys per list, the oldest dropped (they expire anyway)
 #: How long a part of a longer document is kept (the jury book's dossiers,
 #: ``reused_pdfs``): a week covers a round's scoring, drawn as it goes.
 PARTS_SECONDS = 7 * 24 * 3600
@@ -243,7 +260,7 @@ def _keep(contents, seconds):
                 ]
                 for name, keys in by_list.items()
             },
-            max(seconds, REUSE_SECONDS),
+            PARTS_SECONDS,  # as long as the longest kept: none outlives its list
         )
     except Exception:  # noqa: BLE001 - a cache that refuses it only costs the next draw
         logger.warning(
