@@ -1,8 +1,10 @@
 """PDFs in a site's name: its identity on the page, the State's style or a neutral one."""
 
 import hashlib
-import io
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 
+from django.conf import settings
 from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -15,7 +17,7 @@ from core.pdf import (
     reused_pdf,
     reused_pdfs,
 )
-from core.pdfjoin import join
+from core.pdfjoin import join, page_count
 
 from .models import SiteIdentity, Theme
 
@@ -47,28 +49,9 @@ def pdf_context(context, site=None):
     }
 
 
-def render_pdf(template, context, site=None, reuse=False):
-    """``template`` (extending ``cms_pages/pdf/base.html``) as a PDF of ``site``.
-
-    With ``reuse``, a PDF already drawn from the very same HTML (all but the
-    hour of editing, ``generated_at``) is served again (``core.pdf.reused_pdf``):
-    it then says when that content was first drawn.
-    """
-    context = pdf_context(context, site)
-    if not reuse:
-        return html_to_pdf(render_to_string(template, context))
-    key_html = render_to_string(template, {**context, "generated_at": None})
-    return reused_pdf(
-        key_html, lambda: html_to_pdf(render_to_string(template, context))
-    )
-
-
-def page_count(content):
-    """How many pages a PDF drawn by WeasyPrint has (its page tree's ``/Count``)."""
-    import pikepdf  # lazy: only the long documents join parts
-
-    with pikepdf.open(io.BytesIO(content)) as pdf:
-        return len(pdf.pages)
+def render_pdf(template, context, site=None):
+    """``template`` (extending ``cms_pages/pdf/base.html``) as a PDF of ``site``."""
+    return html_to_pdf(render_to_string(template, pdf_context(context, site)))
 
 
 #: How many times the front matter may be drawn again because its own length
@@ -77,21 +60,73 @@ def page_count(content):
 FRONT_ATTEMPTS = 4
 
 
+#: Fewer parts to draw than this per process: drawn in this one (a process
+#: costs its start and the copies of the PDFs back).
+PARTS_PER_PROCESS = 8
+
+
+def draw_many(htmls):
+    """``htmls`` as tagged PDFs, in order: in ``AMORCE_PDF_PROCESSES`` processes
+    at once where there are enough of them, else one after the other.
+
+    The processes are forked from this one (Django and, once warmed up,
+    WeasyPrint and its fonts already loaded) and only draw: no database, no
+    cache. Set for the task
+    worker alone (Procfile), whose other thread only beats: a web worker's
+    threads could be inside the font library when it forks.
+    """
+    processes = min(
+        getattr(settings, "AMORCE_PDF_PROCESSES", 1),
+        len(htmls) // PARTS_PER_PROCESS,
+    )
+    if processes <= 1:
+        return [html_to_pdf(html) for html in htmls]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(processes, mp_context=context) as pool:
+        return list(pool.map(html_to_pdf, htmls))
+
+
+def _digest(*contents):
+    whole = hashlib.sha256()
+    for content in contents:
+        whole.update(hashlib.sha256(content).digest())
+    return whole.hexdigest()
+
+
+def _replace_in_slot(slot, keys):
+    """Keep ``keys`` (a document's front, numbers, joined whole) as the ones of
+    ``slot`` (one document: a round's book, a member's copy) and delete those
+    they replace: what is drawn anew after each change is kept once, not once
+    per change."""
+    slot_key = reuse_key(f"slot\0{slot}")
+    stale = [key for key in cache.get(slot_key, []) if key not in keys]
+    if stale:
+        cache.delete_many(stale)
+    cache.set(slot_key, keys, PARTS_SECONDS)
+
+
 def render_joined_pdf(
-    templates, context, items, site=None, cover=True, join_parts=True
+    templates, context, items, site=None, cover=True, join_parts=True, slot=None
 ):
     """A long document in parts, drawn apart, kept apart, joined (``core.pdfjoin``).
 
     ``templates``: ``front`` (cover, contents...), ``part`` (one per item of
     ``items``, given as ``item``, each starting on a new page) and ``numbers``
-    (extending ``cms_pages/pdf/page_numbers.html``: the running footer). Each
-    part and the front matter are kept by the digest of their HTML
-    (``core.pdf.reused_pdfs``), a week: a part whose content did not change is
-    never drawn again, whatever else changed. Before the front matter is drawn,
-    each item gets the ``page`` its part starts on, for the contents; the
-    pages are numbered once joined, « Page n / N » and the running footer laid
-    on each page but the cover. With ``join_parts=False``, only what WeasyPrint
-    draws is drawn and kept, nothing joined (``exports.pdf.prepare_jury_books``).
+    (extending ``cms_pages/pdf/page_numbers.html``: the running footer).
+
+    Each part is kept a week by the digest of its HTML (``core.pdf.reused_pdfs``):
+    a part whose content did not change is not drawn again, whatever else
+    changed, until it expires or personal data is erased. Before the front
+    matter is drawn, each item gets the ``page`` its part starts on, for the
+    contents; the front is kept under its HTML and the parts' (its hour of
+    editing is that of the newest content). The pages are numbered once
+    joined, « Page n / N » and the running footer laid on each page but the
+    cover; the joined document is kept a day. ``slot`` names the document
+    (a round's book, a member's copy): its front, numbers and joined whole
+    replace the previous ones in the cache instead of piling up.
+
+    With ``join_parts=False``, only what WeasyPrint draws is drawn and kept,
+    nothing joined (``exports.pdf.prepare_jury_books``).
     """
     context = pdf_context({**context, "bare_pages": True}, site)
     undated = {**context, "generated_at": None}
@@ -99,9 +134,10 @@ def render_joined_pdf(
         render_to_string(templates["part"], {**undated, "item": item}) for item in items
     ]
     parts = reused_pdfs(
-        part_htmls, lambda missing: [html_to_pdf(part_htmls[i]) for i in missing]
+        part_htmls, lambda missing: draw_many([part_htmls[i] for i in missing])
     )
     counts = [page_count(part) for part in parts]
+    parts_digest = _digest(*parts)
 
     for item in items:
         item["page"] = ""
@@ -118,8 +154,9 @@ def render_joined_pdf(
         for item, count in zip(items, counts, strict=True):
             item["page"] = page
             page += count
+        front_html = render_to_string(templates["front"], undated)
         front = reused_pdf(
-            render_to_string(templates["front"], undated),
+            f"front\0{parts_digest}\0{front_html}",
             lambda: html_to_pdf(render_to_string(templates["front"], context)),
             PARTS_SECONDS,
         )
@@ -136,18 +173,24 @@ def render_joined_pdf(
         templates["numbers"],
         {**undated, "bare_pages": False, "pages": range(total), "cover": cover},
     )
+    numbers_key_html = "untagged\0" + numbers_html
     numbers = reused_pdf(
-        "untagged\0" + numbers_html,
+        numbers_key_html,
         lambda: html_to_pdf(numbers_html, tagged=False),
         PARTS_SECONDS,
     )
-    if not join_parts:
-        return None
-
-    whole = hashlib.sha256()
-    for content in (front, *parts, numbers):
-        whole.update(hashlib.sha256(content).digest())
-    return reused_pdf(
-        "joined\0" + whole.hexdigest(),
-        lambda: join([front, *parts], numbers, overlay_from=1 if cover else 0),
-    )
+    kept = [
+        reuse_key(f"front\0{parts_digest}\0{front_html}"),
+        reuse_key(numbers_key_html),
+    ]
+    joined_key_html = "joined\0" + _digest(front, *parts, numbers)
+    kept.append(reuse_key(joined_key_html))  # prepared: one already joined stays
+    joined = None
+    if join_parts:
+        joined = reused_pdf(
+            joined_key_html,
+            lambda: join([front, *parts], numbers, overlay_from=1 if cover else 0),
+        )
+    if slot is not None:
+        _replace_in_slot(slot, kept)
+    return joined

@@ -148,6 +148,10 @@ def render_jury_book_pdf(
         dossiers,
         review_round.call.get_site(),
         join_parts=join_parts,
+        slot=(
+            f"jury book {review_round.pk} {member.pk if member else 'team'} "
+            f"{'attachments' if with_attachments else 'plain'}"
+        ),
     )
     if with_attachments and book is not None:
         return appendices.append_after_dossiers(book, dossiers)
@@ -159,7 +163,8 @@ def prepare_jury_books(review_round):
     that changed, so that the book asked next is joined, not drawn
     (``exports.preparation``, after each evaluation)."""
     render_jury_book_pdf(review_round, join_parts=False)
-    for membership in review_round.memberships.select_related("user").order_by("pk"):
+    members = review_round.memberships.filter(removed_at__isnull=True)
+    for membership in members.select_related("user").order_by("pk"):
         render_jury_book_pdf(review_round, member=membership.user, join_parts=False)
 
 
@@ -173,6 +178,8 @@ def warm_up():
         "forms/pdf/_answers.html",
         "exports/pdf/dossier.html",
         "exports/pdf/jury_book.html",
+        "exports/pdf/jury_book_dossier.html",
+        "exports/pdf/jury_book_numbers.html",
         "exports/pdf/investigation.html",
     ):
         get_template(name)

@@ -5,6 +5,7 @@ while the jury scored make a book that nothing has to draw.
 """
 
 import io
+import os
 
 import pytest
 from django.test import TestCase
@@ -189,3 +190,121 @@ def test_books_are_prepared_by_default_only_for_a_worker_sharing_the_cache(
         }
     }
     assert enabled() is prepared
+
+
+def test_the_page_numbers_stand_upright_at_the_bottom_right(
+    round_with_dossiers,  # noqa: F811
+    tmp_path,
+):
+    """Where poppler (``pdftotext -bbox``) reads them: « Page n / N » in the
+    bottom margin on the right, the running footer on the left, as a reader
+    sees them; not mirrored into the top margin by the page's own drawing."""
+    import shutil
+    import subprocess
+
+    from defusedxml import ElementTree
+
+    pdftotext = shutil.which("pdftotext")
+    if pdftotext is None:
+        if os.environ.get("AMORCE_REQUIRE_POPPLER"):
+            pytest.fail("pdftotext (poppler-utils) is required here (.ci/run)")
+        pytest.skip("poppler-utils (pdftotext) is not installed")
+    review_round, _dossiers, _alice, _bruno = round_with_dossiers
+    path = tmp_path / "cahier.pdf"
+    path.write_bytes(render_jury_book_pdf(review_round))
+    xhtml = subprocess.run(  # noqa: S603 - our file, a fixed command
+        [pdftotext, "-bbox", str(path), "-"], capture_output=True, check=True
+    ).stdout
+    pages = ElementTree.fromstring(xhtml).iter("{http://www.w3.org/1999/xhtml}page")
+    for number, page in enumerate(pages, start=1):
+        height, width = float(page.get("height")), float(page.get("width"))
+        words = [
+            (w.text, float(w.get("xMin")), float(w.get("yMin")))
+            for w in page.iter("{http://www.w3.org/1999/xhtml}word")
+        ]
+        footer = [w for w in words if w[0] == "Page" and w[2] > height * 0.9]
+        if number == 1:
+            assert not footer, "the cover is not numbered"
+            continue
+        assert len(footer) == 1, f"page {number}: « Page » once, in the bottom margin"
+        assert footer[0][1] > width / 2, "on the right"
+        assert any(
+            w[0] == "Cahier" and w[2] > height * 0.9 and w[1] < width / 2 for w in words
+        ), "the running footer at the bottom left"
+
+
+def test_a_run_under_way_makes_the_next_one_wait_its_turn(
+    round_with_dossiers,  # noqa: F811
+    draws,  # noqa: F811
+    settings,
+):
+    """Two workers never prepare the same round at once: a run that finds
+    another under way draws nothing and queues one for after the delay."""
+    from django.core.cache import cache
+    from django_tasks import default_task_backend
+
+    from exports import preparation
+
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}
+    }
+    settings.AMORCE_JURY_BOOK_PREPARE = True
+    review_round, _dossiers, _alice, _bruno = round_with_dossiers
+    cache.set(preparation._running_key(review_round.pk), True)
+    preparation.prepare_jury_books_task.call(review_round.pk)
+    assert draws == []
+    [queued] = default_task_backend.results
+    assert queued.args == [review_round.pk] and queued.task.run_after is not None
+
+    cache.delete(preparation._running_key(review_round.pk))
+    preparation.prepare_jury_books_task.call(review_round.pk)
+    assert draws.dossiers(), "its turn: drawn"
+    assert cache.get(preparation._running_key(review_round.pk)) is None
+
+
+def test_a_book_drawn_anew_replaces_its_front_and_whole_in_the_cache(
+    round_with_dossiers,  # noqa: F811
+):
+    """A week of scoring draws the front and the whole again after each
+    change: only the newest are kept (the dossiers, by their content)."""
+    from django.core.cache import cache
+
+    review_round, dossiers, _alice, bruno = round_with_dossiers
+    render_jury_book_pdf(review_round)
+    index = core.pdf.cache.get_many(core.pdf._index_keys())
+    before = {key for keys in index.values() for key in keys if cache.get(key)}
+    score(review_round, dossiers[1], bruno, "Un avis de plus")
+    render_jury_book_pdf(review_round)
+    index = core.pdf.cache.get_many(core.pdf._index_keys())
+    after = {key for keys in index.values() for key in keys if cache.get(key)}
+    gone, new = before - after, after - before
+    assert len(gone) == 2, "the old front and the old whole deleted"
+    assert len(new) == 3, "the new dossier, front and whole"
+
+
+def drawer_pid(html):
+    """Drawn in a forked process: which one (module level, so that it is sent by name)."""
+    return str(os.getpid()).encode()
+
+
+def test_many_parts_are_drawn_by_several_processes_in_order(settings, monkeypatch):
+    """The task worker draws the missing parts of a book on its cores
+    (``AMORCE_PDF_PROCESSES``): each PDF comes back in its place."""
+    from cms_pages.pdf import PARTS_PER_PROCESS, draw_many
+
+    settings.AMORCE_PDF_PROCESSES = 2
+    htmls = [
+        f'<!DOCTYPE html><html lang="fr"><title>Partie {i}</title><p>Partie {i}</p>'
+        for i in range(2 * PARTS_PER_PROCESS)
+    ]
+    contents = draw_many(htmls)
+    assert [
+        PdfReader(io.BytesIO(content)).pages[0].extract_text() for content in contents
+    ] == [f"Partie {i}" for i in range(len(htmls))]
+
+    monkeypatch.setattr("cms_pages.pdf.html_to_pdf", drawer_pid)
+    drawers = set(draw_many(htmls))
+    assert str(os.getpid()).encode() not in drawers and len(drawers) == 2
+    assert set(draw_many(htmls[: PARTS_PER_PROCESS + 1])) == {
+        str(os.getpid()).encode()
+    }, "too few for two processes: drawn here"

@@ -87,10 +87,12 @@ def test_a_changed_answer_is_never_served_stale(round_with_dossiers, draws):  # 
     dossiers[1].save()
     text = "".join(pages_text(render_jury_book_pdf(review_round)))
     assert "Problème revu" in text and "Problème 1" not in text
-    again = draws[drawn:]
-    assert len(again) == 1 and "Problème revu" in again[0], (
-        "only the changed dossier is drawn again: the contents and the other "
-        "dossiers do not show the answer"
+    again = Draws(draws[drawn:])
+    assert len(again.dossiers()) == 1 and "Problème revu" in again.dossiers()[0], (
+        "only the changed dossier is drawn again"
+    )
+    assert len(again.fronts()) == 1 and len(again) == 2, (
+        "and the cover, whose hour of editing is the newest content's"
     )
 
 

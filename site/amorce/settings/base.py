@@ -449,7 +449,11 @@ AMORCE_PDF_SYNC_LIMIT = int(os.environ.get("AMORCE_PDF_SYNC_LIMIT", "30"))
 AMORCE_PDF_WARM_UP = os.environ.get("AMORCE_PDF_WARM_UP", "0") == "1"
 # Keep the jury books' parts drawn while the jury scores, N seconds after an
 # evaluation (exports/preparation.py): "1" or "0"; unset, on whenever tasks go
-# to a queue (not inline, as in development and the tests).
+# to a queue (not inline, as in development and the tests) and the cache is
+# shared with the worker (Redis or the database, not a process's memory).
+# Processes a long PDF's missing parts are drawn in at once (cms_pages/pdf.py,
+# draw_many): the Procfile's task worker sets 2; keep 1 for web workers.
+AMORCE_PDF_PROCESSES = int(os.environ.get("AMORCE_PDF_PROCESSES", "1"))
 AMORCE_JURY_BOOK_PREPARE = (
     env_bool("AMORCE_JURY_BOOK_PREPARE")
     if os.environ.get("AMORCE_JURY_BOOK_PREPARE")
