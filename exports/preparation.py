@@ -7,7 +7,8 @@ deleted, a task draws, ``AMORCE_JURY_BOOK_PREPARE_DELAY`` seconds later, the
 parts of the round's book and of each member's copy that changed: the book
 asked at the meeting is then joined from kept parts, not drawn. Evaluations
 saved within the delay are prepared by one run; one saved while a run is
-under way asks for another. Nothing depends on it but speed: a part not
+under way asks for another, after it (one run at a time per round, below
+the exports on the queue). Nothing depends on it but speed: a part not
 prepared is drawn when the book is asked, from what the book shows then.
 
 On when a task worker runs (``AMORCE_JURY_BOOK_PREPARE``, by default
@@ -45,6 +46,10 @@ def _queued_key(round_id):
     return f"amorce:jury-books:queued:{round_id}"
 
 
+def _running_key(round_id):
+    return f"amorce:jury-books:running:{round_id}"
+
+
 def request(round_id):
     """Ask for the round's books to be prepared, once per delay (after commit)."""
     delay = getattr(settings, "AMORCE_JURY_BOOK_PREPARE_DELAY", 30)
@@ -56,15 +61,28 @@ def request(round_id):
     task.enqueue(round_id)
 
 
-@task()
+#: Below the exports a person waits for, on the same queue.
+PRIORITY = -10
+
+
+@task(priority=PRIORITY)
 def prepare_jury_books_task(round_id):
-    """What changed in the round's books drawn and kept."""
-    cache.delete(_queued_key(round_id))  # a change from now on queues another run
-    review_round = (
-        ReviewRound.objects.filter(pk=round_id).select_related("call").first()
-    )
-    if review_round is not None:
-        prepare_jury_books(review_round)
+    """What changed in the round's books drawn and kept; one run at a time per
+    round: a run that finds another under way asks for one after it."""
+    # From now on a change queues another run: this one may not see it.
+    cache.delete(_queued_key(round_id))
+    if not cache.add(_running_key(round_id), True, 3600):
+        if default_task_backend.supports_defer:  # inline, it would call itself
+            request(round_id)
+        return
+    try:
+        review_round = (
+            ReviewRound.objects.filter(pk=round_id).select_related("call").first()
+        )
+        if review_round is not None:
+            prepare_jury_books(review_round)
+    finally:
+        cache.delete(_running_key(round_id))
 
 
 @receiver(post_save, sender=Evaluation, dispatch_uid="exports.prepare_after_save")
@@ -73,4 +91,5 @@ def evaluation_changed(sender, instance, raw=False, **kwargs):
     if raw or not enabled():
         return
     round_id = instance.round_id
-    transaction.on_commit(lambda: request(round_id))
+    # robust: the evaluation is saved; a queue that fails only costs speed.
+    transaction.on_commit(lambda: request(round_id), robust=True)
