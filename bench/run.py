@@ -483,6 +483,9 @@ def bench_pdfs(rows):
     """The jury book of 100 dossiers (fresh, again, a member's copy), and one dossier."""
     count = int(os.environ.get("BENCH_BOOK_DOSSIERS", "100"))
     env = bench_env()
+    # As in the task worker, where a book of more than 30 dossiers and the
+    # preparation are drawn (Procfile).
+    env["AMORCE_PDF_PROCESSES"] = "2"
     (RESULTS / "bench.sqlite3").unlink(missing_ok=True)
     prepare_site(env)
     worker(env, "seed", str(count))
@@ -503,14 +506,14 @@ def bench_pdfs(rows):
             book,
             f"{book['pages']} pages, 3 membres, réponses longues ; {fresh} : chaque "
             "dossier, le début et les numéros tirés ; tâche de fond au-delà de 30 "
-            "dossiers",
+            "dossiers : les dossiers en 2 processus comme dans le worker",
         ),
         (
             f"Préparation par le worker après les évaluations, {count} dossiers",
             prepared,
             f"rien de gardé ; les parties du cahier et des {prepared['copies'] - 1} "
-            "exemplaires de membre (exports.preparation) ; processus neuf ; "
-            "personne ne l'attend",
+            "exemplaires de membre (exports.preparation), en 2 processus ; "
+            "processus neuf ; personne ne l'attend",
         ),
         (
             f"Cahier du jury, {count} dossiers, premier tirage après préparation",
@@ -543,7 +546,7 @@ def bench_pdfs(rows):
         (
             "Exemplaire d'un membre, tiré sans rien de gardé",
             member,
-            f"{member['pages']} pages ; {fresh}",
+            f"{member['pages']} pages ; {fresh} ; en 2 processus",
         ),
     ):
         rows.append(
