@@ -71,9 +71,9 @@ def draw_many(htmls):
 
     The processes are forked from this one (Django and, once warmed up,
     WeasyPrint and its fonts already loaded) and only draw: no database, no
-    cache. Set for the task
-    worker alone (Procfile), whose other thread only beats: a web worker's
-    threads could be inside the font library when it forks.
+    cache. Set for the task worker alone (Procfile), whose other thread only
+    beats: a web worker's threads could be inside the font library when it
+    forks.
     """
     processes = min(
         getattr(settings, "AMORCE_PDF_PROCESSES", 1),
