@@ -158,14 +158,18 @@ def render_jury_book_pdf(
     return book
 
 
-def prepare_jury_books(review_round):
+def prepare_jury_books(review_round, before_each=None):
     """Draw and keep the parts of the round's book and of each member's copy
     that changed, so that the book asked next is joined, not drawn
-    (``exports.preparation``, after each evaluation)."""
-    render_jury_book_pdf(review_round, join_parts=False)
+    (``exports.preparation``, after each evaluation); ``before_each()`` is
+    called before each of them (the task renews its lease)."""
     members = review_round.memberships.filter(removed_at__isnull=True)
-    for membership in members.select_related("user").order_by("pk"):
-        render_jury_book_pdf(review_round, member=membership.user, join_parts=False)
+    for member in [None] + [
+        m.user for m in members.select_related("user").order_by("pk")
+    ]:
+        if before_each is not None:
+            before_each()
+        render_jury_book_pdf(review_round, member=member, join_parts=False)
 
 
 def warm_up():

@@ -64,14 +64,22 @@ def request(round_id):
 #: Below the exports a person waits for, on the same queue.
 PRIORITY = -10
 
+#: How long a run's « under way » mark lasts unless renewed: it is renewed
+#: before each copy (the round's book, each member's), which takes seconds
+#: to a minute or two; a worker killed mid-run leaves a mark that lapses
+#: within this time, and the round is prepared again by the next request.
+LEASE_SECONDS = 600
+
 
 @task(priority=PRIORITY)
 def prepare_jury_books_task(round_id):
     """What changed in the round's books drawn and kept; one run at a time per
-    round: a run that finds another under way asks for one after it."""
+    round (``LEASE_SECONDS``): a run that finds another under way asks for one
+    after it."""
     # From now on a change queues another run: this one may not see it.
     cache.delete(_queued_key(round_id))
-    if not cache.add(_running_key(round_id), True, 3600):
+    running = _running_key(round_id)
+    if not cache.add(running, True, LEASE_SECONDS):
         if default_task_backend.supports_defer:  # inline, it would call itself
             request(round_id)
         return
@@ -80,9 +88,12 @@ def prepare_jury_books_task(round_id):
             ReviewRound.objects.filter(pk=round_id).select_related("call").first()
         )
         if review_round is not None:
-            prepare_jury_books(review_round)
+            prepare_jury_books(
+                review_round,
+                before_each=lambda: cache.touch(running, LEASE_SECONDS),
+            )
     finally:
-        cache.delete(_running_key(round_id))
+        cache.delete(running)
 
 
 @receiver(post_save, sender=Evaluation, dispatch_uid="exports.prepare_after_save")

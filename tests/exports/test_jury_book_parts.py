@@ -262,6 +262,46 @@ def test_a_run_under_way_makes_the_next_one_wait_its_turn(
     assert cache.get(preparation._running_key(review_round.pk)) is None
 
 
+def test_a_run_keeps_its_mark_while_it_draws_and_a_killed_one_lapses(
+    round_with_dossiers,  # noqa: F811
+    monkeypatch,
+    settings,
+):
+    """The « under way » mark is a lease renewed before each copy: a run
+    longer than the lease keeps it to the end; a run whose worker was killed
+    (its mark left behind) stops holding the round back once the lease is over,
+    not an hour later."""
+    import time
+
+    from django.core.cache import cache
+
+    import exports.pdf
+    from exports import preparation
+
+    settings.AMORCE_JURY_BOOK_PREPARE = True
+    review_round, _dossiers, _alice, _bruno = round_with_dossiers
+    running = preparation._running_key(review_round.pk)
+    monkeypatch.setattr(preparation, "LEASE_SECONDS", 1)
+    marked = []
+
+    def slow_copy(review_round, member=None, join_parts=True):
+        marked.append(cache.get(running))
+        time.sleep(0.6)  # the three copies take longer than the lease
+
+    monkeypatch.setattr(exports.pdf, "render_jury_book_pdf", slow_copy)
+    preparation.prepare_jury_books_task.call(review_round.pk)
+    assert marked == [True] * (1 + review_round.memberships.count()), (
+        "the book and each member's copy drawn under the mark"
+    )
+    assert cache.get(running) is None, "the mark taken off at the end"
+
+    cache.add(running, True, preparation.LEASE_SECONDS)  # a run killed at once
+    time.sleep(1.2)
+    marked.clear()
+    preparation.prepare_jury_books_task.call(review_round.pk)
+    assert marked, "the killed run's mark lapsed: this run prepared the round"
+
+
 def test_a_book_drawn_anew_replaces_its_front_and_whole_in_the_cache(
     round_with_dossiers,  # noqa: F811
 ):
