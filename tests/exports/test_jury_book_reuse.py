@@ -160,9 +160,16 @@ def test_contents_and_page_numbers_are_right_in_the_book_served_again(
 
 
 def test_the_warm_up_draws_a_page_without_a_warning(caplog):
-    """What a worker runs when it starts (``AMORCE_PDF_WARM_UP``) does not fail."""
+    """What a worker runs when it starts (``AMORCE_PDF_WARM_UP``) does not fail,
+    and leaves the URLs' reverse map built: a site's address (``get_site``),
+    read by the first PDF, no longer builds it."""
+    from django.urls import clear_url_caches, get_resolver
+    from django.utils.translation import get_language
+
+    clear_url_caches()  # as in a process that starts
     warm_up()
-    assert not [r for r in caplog.records if r.name == "amorce.pdf"]
+    assert not [r for r in caplog.records if r.name.startswith("amorce.")]
+    assert get_language() in get_resolver()._reverse_dict
 
 
 def test_an_anonymisation_deletes_every_book_kept(round_with_dossiers, draws):  # noqa: F811
