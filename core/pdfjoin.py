@@ -196,3 +196,135 @@ def join(parts, overlay=None, overlay_from=0):
     output = io.BytesIO()
     pdf.save(output, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     return output.getvalue()
+
+
+#: The characters a page label is made of, besides its prefix and separator.
+DIGITS = "0123456789"
+
+
+def sample_label(prefix, separator):
+    """The label the sample shows: every character a label may need, ending
+    with a digit as every label does (a trailing space would hang past the
+    right edge the labels end on)."""
+    return f"{prefix}{DIGITS}{separator}{DIGITS[0]}"
+
+
+def _cid_widths(font):
+    """A Type0 font's glyph widths by code, in thousandths of its size."""
+    descendant = font.DescendantFonts[0]
+    default = int(descendant.get("/DW", 1000))
+    widths = {}
+    entries = list(descendant.get("/W", []))
+    i = 0
+    while i < len(entries):
+        first = int(entries[i])
+        if isinstance(entries[i + 1], Array):
+            for offset, width in enumerate(entries[i + 1]):
+                widths[first + offset] = float(width)
+            i += 2
+        else:
+            for code in range(first, int(entries[i + 1]) + 1):
+                widths[code] = float(entries[i + 2])
+            i += 3
+    return widths, default
+
+
+def _codes(string):
+    raw = bytes(string)
+    return [int.from_bytes(raw[i : i + 2], "big") for i in range(0, len(raw), 2)]
+
+
+def numbered_overlay(sample, total, prefix, separator=" / ", cover=True):
+    """The page numbers and running footer of a ``total``-page document, built
+    from ``sample`` rather than drawn page by page (``cms_pages.pdf``).
+
+    ``sample``: an untagged PDF of three pages drawn by WeasyPrint: a blank
+    cover, the running footer alone, and the label box alone showing
+    ``sample_label(prefix, separator)`` on one line. Each page of the result lays the footer
+    (one form, the same on every page) and its own label, « Page 12 / 307 »:
+    the sample's label drawn again with the glyphs of its own characters,
+    ending where the sample's ends (the box is right-aligned). No page but
+    the cover when ``cover``. ``None`` when the sample is not drawn as this
+    reads it (one text run in one Type0 font, one glyph a character, no
+    spacing or scaling set): the caller then draws the numbers page by page.
+    """
+    pdf = pikepdf.open(io.BytesIO(sample))
+    if len(pdf.pages) != 3:
+        return None
+    footer, label = pdf.pages[1], pdf.pages[2]
+    operations = list(pikepdf.parse_content_stream(label))
+    texts = [i for i, op in enumerate(operations) if str(op.operator) in ("TJ", "Tj")]
+    matrices = [i for i, op in enumerate(operations) if str(op.operator) == "Tm"]
+    fonts = [op for op in operations if str(op.operator) == "Tf"]
+    unsupported = {"Tc", "Tw", "Tz", "TL", "Ts", "T*", "Td", "TD", "'", '"'}
+    if (
+        len(texts) != 1
+        or len(matrices) != 1
+        or len(fonts) != 1
+        or not matrices[0] < texts[0]
+        or any(str(op.operator) in unsupported for op in operations)
+    ):
+        return None
+    font_name, size = fonts[0].operands
+    font = label.Resources.Font.get(str(font_name))
+    if font is None or font.get("/Subtype") != Name.Type0:
+        return None
+    if str(font.get("/Encoding")) != "/Identity-H":
+        return None
+    widths, default = _cid_widths(font)
+    size = float(size)
+    shown = operations[texts[0]].operands[0]
+    pieces = shown if isinstance(shown, Array) else Array([shown])
+    codes, advance = [], 0.0
+    for piece in pieces:
+        if isinstance(piece, String):
+            for code in _codes(piece):
+                codes.append(code)
+                advance += widths.get(code, default) / 1000 * size
+        else:  # a kerning: moves the next glyph left by its thousandths
+            advance -= float(piece) / 1000 * size
+    text = sample_label(prefix, separator)
+    glyphs = {}
+    if len(codes) != len(text):
+        return None
+    for character, code in zip(text, codes, strict=True):
+        if glyphs.setdefault(character, code) != code:
+            return None  # a character drawn by two glyphs: shaped, not spelt
+    matrix = [float(value) for value in operations[matrices[0]].operands]
+    if matrix[0] != 1 or matrix[1] != 0:
+        return None
+    right = matrix[4] + advance
+
+    footer_form = footer.as_form_xobject()
+    resources = Dictionary(label.Resources)
+    resources.XObject = Dictionary(
+        {
+            **dict(label.Resources.get("/XObject", {}).items()),
+            "/AmorceFooter": footer_form,
+        }
+    )
+    resources = pdf.make_indirect(resources)
+    width, height = (float(value) for value in label.MediaBox[2:])
+    for index in range(total):
+        page = pdf.add_blank_page(page_size=(width, height))
+        if index == 0 and cover:
+            continue
+        number = f"{prefix}{index + 1}{separator}{total}"
+        drawn = [glyphs[character] for character in number]
+        span = sum(widths.get(code, default) for code in drawn) / 1000 * size
+        moved = list(operations)
+        moved[matrices[0]] = pikepdf.ContentStreamInstruction(
+            [*matrix[:4], right - span, matrix[5]], pikepdf.Operator("Tm")
+        )
+        moved[texts[0]] = pikepdf.ContentStreamInstruction(
+            [String(b"".join(code.to_bytes(2, "big") for code in drawn))],
+            pikepdf.Operator("Tj"),
+        )
+        page.Resources = resources
+        page.Contents = pdf.make_stream(
+            b"q /AmorceFooter Do Q q\n" + pikepdf.unparse_content_stream(moved) + b"\nQ"
+        )
+    del pdf.pages[:3]
+    output = io.BytesIO()
+    pdf.save(output, deterministic_id=True)
+    return output.getvalue()

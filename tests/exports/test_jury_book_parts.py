@@ -192,6 +192,150 @@ def test_books_are_prepared_by_default_only_for_a_worker_sharing_the_cache(
     assert enabled() is prepared
 
 
+def poppler_words(pdftotext_path, content, tmp_path):
+    """Each page's words as poppler reads them: (text, xMin, yMin, xMax, yMax)."""
+    import subprocess
+
+    from defusedxml import ElementTree
+
+    path = tmp_path / "numbers.pdf"
+    path.write_bytes(content)
+    xhtml = subprocess.run(  # noqa: S603 - our file, a fixed command
+        [pdftotext_path, "-bbox", str(path), "-"], capture_output=True, check=True
+    ).stdout
+    namespace = "{http://www.w3.org/1999/xhtml}"
+    return [
+        [
+            (w.text, *(float(w.get(k)) for k in ("xMin", "yMin", "xMax", "yMax")))
+            for w in page.iter(f"{namespace}word")
+        ]
+        for page in ElementTree.fromstring(xhtml).iter(f"{namespace}page")
+    ]
+
+
+def require_pdftotext():
+    import shutil
+
+    pdftotext = shutil.which("pdftotext")
+    if pdftotext is None:
+        if os.environ.get("AMORCE_REQUIRE_POPPLER"):
+            pytest.fail("pdftotext (poppler-utils) is required here (.ci/run)")
+        pytest.skip("poppler-utils (pdftotext) is not installed")
+    return pdftotext
+
+
+@pytest.mark.parametrize("theme", ["dsfr", "neutral"])
+def test_the_numbers_built_from_a_sample_read_as_the_numbers_drawn(theme, tmp_path):
+    """« Page n / N » and the running footer of 120 pages, built from the
+    three-page sample, read by poppler as the 120 pages WeasyPrint draws: the
+    same words on each page, each within two points of where WeasyPrint puts
+    it (the sample's glyphs are laid without their kerning: « Page 74 / 120 »
+    starts 1.2 pt further left in Marianne; it ends at the same place)."""
+    from django.template.loader import render_to_string
+
+    from cms_pages.models import SiteIdentity, Theme
+    from cms_pages.pdf import _numbers, pdf_context, pdf_style
+
+    pdftotext = require_pdftotext()
+    identity = SiteIdentity(theme=Theme.DSFR if theme == "dsfr" else Theme.NEUTRAL)
+    context = {
+        **pdf_context({"review_round": "Sélection — Appel 2026", "member": None}),
+        **pdf_style(identity),
+    }
+    template = "exports/pdf/jury_book_numbers.html"
+    built, _key = _numbers(template, context, 120, True)
+    drawn = core.pdf.html_to_pdf(
+        render_to_string(
+            template,
+            {**context, "bare_pages": False, "pages": range(120), "cover": True},
+        ),
+        tagged=False,
+    )
+    built_pages = poppler_words(pdftotext, built, tmp_path)
+    drawn_pages = poppler_words(pdftotext, drawn, tmp_path)
+    assert len(built_pages) == len(drawn_pages) == 120
+    assert built_pages[0] == drawn_pages[0] == [], "the cover left bare"
+    for number, (built_words, drawn_words) in enumerate(
+        zip(built_pages[1:], drawn_pages[1:], strict=True), start=2
+    ):
+        assert [w[0] for w in built_words] == [w[0] for w in drawn_words]
+        assert [w[0] for w in built_words][-4:] == ["Page", str(number), "/", "120"]
+        for built_word, drawn_word in zip(built_words, drawn_words, strict=True):
+            gap = max(
+                abs(a - b) for a, b in zip(built_word[1:], drawn_word[1:], strict=True)
+            )
+            assert gap < 2, f"page {number}: {built_word} drawn at {drawn_word}"
+
+
+def test_a_longer_book_draws_no_page_numbers_again(
+    round_with_dossiers,  # noqa: F811
+    draws,  # noqa: F811
+    tmp_path,
+):
+    """The numbers depend on the running footer, not on the book's length: a
+    comment that adds a page redraws its dossier and the front, and the
+    numbers count the new page."""
+    pdftotext = require_pdftotext()
+    review_round, dossiers, alice, _bruno = round_with_dossiers
+    before = render_jury_book_pdf(review_round)
+    assert len(draws.numbers()) == 1, "the sample drawn once"
+    evaluation = Evaluation.objects.get(
+        round=review_round, candidature=dossiers[0], member=alice
+    )
+    evaluation.comment = "Relu en commission, longuement.\n" * 120
+    evaluation.save(update_fields=["comment"])
+    after = render_jury_book_pdf(review_round)
+    total = len(PdfReader(io.BytesIO(after)).pages)
+    assert total > len(PdfReader(io.BytesIO(before)).pages), "a longer book"
+    assert len(draws.numbers()) == 1, "no numbers drawn again"
+    last = poppler_words(pdftotext, after, tmp_path)[-1]
+    assert [w[0] for w in last if w[2] > 780][-4:] == [
+        "Page",
+        str(total),
+        "/",
+        str(total),
+    ]
+
+
+def test_numbers_the_sample_cannot_give_are_drawn_page_by_page(
+    round_with_dossiers,  # noqa: F811
+    draws,  # noqa: F811
+    monkeypatch,
+):
+    """A label the sample's CSS string could not show as is (a quote in its
+    translation): the numbers are drawn by WeasyPrint page by page, as right."""
+    import cms_pages.pdf
+
+    review_round, _dossiers, _alice, _bruno = round_with_dossiers
+    monkeypatch.setattr(cms_pages.pdf, "gettext", lambda text: f'{text} "n"')
+    book = render_jury_book_pdf(review_round)
+    pages = len(PdfReader(io.BytesIO(book)).pages)
+    [numbers] = draws.numbers()
+    assert numbers.count('class="blank"') == pages, "one blank page a page"
+    assert f"Page 2 / {pages}" in pages_text(book)[1]
+
+
+def test_a_sample_drawn_otherwise_is_not_read():
+    """``numbered_overlay`` builds nothing from a sample whose label is not the
+    one it is told (its characters and glyphs do not match one to one)."""
+    from core.pdfjoin import numbered_overlay
+
+    blank = '<div style="height: 1px; break-after: page; page: {}"></div>'
+    html = (
+        '<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>t</title>'
+        "<style>@page label { @bottom-right { content: "
+        '"Page 0123456789 / 0"; white-space: nowrap; } }</style></head><body>'
+        + blank.format("auto")
+        + blank.format("auto")
+        + blank.format("label").replace("break-after: page; ", "")
+        + "</body></html>"
+    )
+    sample = core.pdf.html_to_pdf(html, tagged=False)
+    assert numbered_overlay(sample, 5, "Page ", " / ") is not None, "read as told"
+    assert numbered_overlay(sample, 5, "Folio ", " / ") is None
+    assert numbered_overlay(sample, 5, "Page ", " sur ") is None
+
+
 def test_the_page_numbers_stand_upright_at_the_bottom_right(
     round_with_dossiers,  # noqa: F811
     tmp_path,
