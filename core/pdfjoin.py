@@ -212,7 +212,7 @@ def sample_label(prefix, separator):
 def _cid_widths(font):
     """A Type0 font's glyph widths by code, in thousandths of its size."""
     descendant = font.DescendantFonts[0]
-    default = int(descendant.get("/DW", 1000))
+    default = float(descendant.get("/DW", 1000))
     widths = {}
     entries = list(descendant.get("/W", []))
     i = 0
@@ -234,97 +234,116 @@ def _codes(string):
     return [int.from_bytes(raw[i : i + 2], "big") for i in range(0, len(raw), 2)]
 
 
+def _glyph_runs(shown):
+    """The glyph codes of a ``TJ`` operand, each with the shift that follows it
+    (thousandths of the size: WeasyPrint's gap between the shaped advance and
+    the font's width, kerning included)."""
+    pieces = shown if isinstance(shown, Array) else Array([shown])
+    runs = []
+    for piece in pieces:
+        if isinstance(piece, String):
+            runs.extend([code, 0.0] for code in _codes(piece))
+        elif runs:
+            runs[-1][1] += float(piece)
+        else:
+            return None  # a shift before any glyph: not a label WeasyPrint wrote
+    return runs
+
+
+def _span(runs, widths, default, size):
+    return sum(widths.get(code, default) - shift for code, shift in runs) / 1000 * size
+
+
 def numbered_overlay(sample, total, prefix, separator=" / ", cover=True):
     """The page numbers and running footer of a ``total``-page document, built
     from ``sample`` rather than drawn page by page (``cms_pages.pdf``).
 
-    ``sample``: an untagged PDF of three pages drawn by WeasyPrint: a blank
-    cover, the running footer alone, and the label box alone showing
-    ``sample_label(prefix, separator)`` on one line. Each page of the result lays the footer
-    (one form, the same on every page) and its own label, « Page 12 / 307 »:
-    the sample's label drawn again with the glyphs of its own characters,
-    ending where the sample's ends (the box is right-aligned). No page but
-    the cover when ``cover``. ``None`` when the sample is not drawn as this
-    reads it (one text run in one Type0 font, one glyph a character, no
-    spacing or scaling set): the caller then draws the numbers page by page.
+    ``sample``: an untagged PDF of two pages drawn by WeasyPrint: the running
+    footer (beside the label box, hidden), then the label box alone showing
+    ``sample_label(prefix, separator)`` on one line. Each page of the result
+    lays the footer (one form, the same on every page) and its own label,
+    « Page 12 / 307 »: the sample's label drawn again with the glyphs of its
+    own characters, each followed by the shift it had in the sample, ending
+    where the sample's ends (the box is right-aligned). The first page has
+    no label when ``cover``, nor footer. ``None`` when the sample is not
+    drawn as this reads it (one text run in one Type0 font, one glyph a
+    character, no spacing or scaling set): the caller then draws the numbers
+    page by page.
     """
-    pdf = pikepdf.open(io.BytesIO(sample))
-    if len(pdf.pages) != 3:
-        return None
-    footer, label = pdf.pages[1], pdf.pages[2]
-    operations = list(pikepdf.parse_content_stream(label))
-    texts = [i for i, op in enumerate(operations) if str(op.operator) in ("TJ", "Tj")]
-    matrices = [i for i, op in enumerate(operations) if str(op.operator) == "Tm"]
-    fonts = [op for op in operations if str(op.operator) == "Tf"]
-    unsupported = {"Tc", "Tw", "Tz", "TL", "Ts", "T*", "Td", "TD", "'", '"'}
-    if (
-        len(texts) != 1
-        or len(matrices) != 1
-        or len(fonts) != 1
-        or not matrices[0] < texts[0]
-        or any(str(op.operator) in unsupported for op in operations)
-    ):
-        return None
-    font_name, size = fonts[0].operands
-    font = label.Resources.Font.get(str(font_name))
-    if font is None or font.get("/Subtype") != Name.Type0:
-        return None
-    if str(font.get("/Encoding")) != "/Identity-H":
-        return None
-    widths, default = _cid_widths(font)
-    size = float(size)
-    shown = operations[texts[0]].operands[0]
-    pieces = shown if isinstance(shown, Array) else Array([shown])
-    codes, advance = [], 0.0
-    for piece in pieces:
-        if isinstance(piece, String):
-            for code in _codes(piece):
-                codes.append(code)
-                advance += widths.get(code, default) / 1000 * size
-        else:  # a kerning: moves the next glyph left by its thousandths
-            advance -= float(piece) / 1000 * size
-    text = sample_label(prefix, separator)
-    glyphs = {}
-    if len(codes) != len(text):
-        return None
-    for character, code in zip(text, codes, strict=True):
-        if glyphs.setdefault(character, code) != code:
-            return None  # a character drawn by two glyphs: shaped, not spelt
-    matrix = [float(value) for value in operations[matrices[0]].operands]
-    if matrix[0] != 1 or matrix[1] != 0:
-        return None
-    right = matrix[4] + advance
+    with pikepdf.open(io.BytesIO(sample)) as pdf:
+        if len(pdf.pages) != 2:
+            return None
+        footer, label = pdf.pages
+        operations = list(pikepdf.parse_content_stream(label))
+        operators = [str(op.operator) for op in operations]
+        texts = [i for i, name in enumerate(operators) if name in ("TJ", "Tj")]
+        matrices = [i for i, name in enumerate(operators) if name == "Tm"]
+        fonts = [operations[i] for i, name in enumerate(operators) if name == "Tf"]
+        unsupported = {"Tc", "Tw", "Tz", "TL", "Ts", "T*", "Td", "TD", "'", '"', "Do"}
+        if (
+            len(texts) != 1
+            or len(matrices) != 1
+            or len(fonts) != 1
+            or not matrices[0] < texts[0]
+            or unsupported.intersection(operators)
+        ):
+            return None
+        font_name, size = fonts[0].operands
+        font = label.Resources.Font.get(str(font_name))
+        if font is None or font.get("/Subtype") != Name.Type0:
+            return None
+        if str(font.get("/Encoding")) != "/Identity-H":
+            return None
+        widths, default = _cid_widths(font)
+        size = float(size)
+        runs = _glyph_runs(operations[texts[0]].operands[0])
+        text = sample_label(prefix, separator)
+        if runs is None or len(runs) != len(text):
+            return None
+        glyphs = {}
+        for character, run in zip(text, runs, strict=True):
+            if glyphs.setdefault(character, run)[0] != run[0]:
+                return None  # a character drawn by two glyphs: shaped, not spelt
+        matrix = [float(value) for value in operations[matrices[0]].operands]
+        if matrix[0] != 1 or matrix[1] != 0:
+            return None
+        right = matrix[4] + _span(runs, widths, default, size)
 
-    footer_form = footer.as_form_xobject()
-    resources = Dictionary(label.Resources)
-    resources.XObject = Dictionary(
-        {
-            **dict(label.Resources.get("/XObject", {}).items()),
-            "/AmorceFooter": footer_form,
-        }
-    )
-    resources = pdf.make_indirect(resources)
-    width, height = (float(value) for value in label.MediaBox[2:])
-    for index in range(total):
-        page = pdf.add_blank_page(page_size=(width, height))
-        if index == 0 and cover:
-            continue
-        number = f"{prefix}{index + 1}{separator}{total}"
-        drawn = [glyphs[character] for character in number]
-        span = sum(widths.get(code, default) for code in drawn) / 1000 * size
-        moved = list(operations)
-        moved[matrices[0]] = pikepdf.ContentStreamInstruction(
-            [*matrix[:4], right - span, matrix[5]], pikepdf.Operator("Tm")
+        footer_form = footer.as_form_xobject()
+        resources = Dictionary(label.Resources)
+        resources.XObject = Dictionary(
+            {
+                **dict(label.Resources.get("/XObject", {}).items()),
+                "/AmorceFooter": footer_form,
+            }
         )
-        moved[texts[0]] = pikepdf.ContentStreamInstruction(
-            [String(b"".join(code.to_bytes(2, "big") for code in drawn))],
-            pikepdf.Operator("Tj"),
-        )
-        page.Resources = resources
-        page.Contents = pdf.make_stream(
-            b"q /AmorceFooter Do Q q\n" + pikepdf.unparse_content_stream(moved) + b"\nQ"
-        )
-    del pdf.pages[:3]
-    output = io.BytesIO()
-    pdf.save(output, deterministic_id=True)
-    return output.getvalue()
+        resources = pdf.make_indirect(resources)
+        width, height = (float(value) for value in label.MediaBox[2:])
+        for index in range(total):
+            page = pdf.add_blank_page(page_size=(width, height))
+            if index == 0 and cover:
+                continue
+            number = f"{prefix}{index + 1}{separator}{total}"
+            drawn = [glyphs[character] for character in number]
+            shown = Array()
+            for code, shift in drawn:
+                shown.append(String(code.to_bytes(2, "big")))
+                shown.append(shift)
+            moved = list(operations)
+            moved[matrices[0]] = pikepdf.ContentStreamInstruction(
+                [*matrix[:4], right - _span(drawn, widths, default, size), matrix[5]],
+                pikepdf.Operator("Tm"),
+            )
+            moved[texts[0]] = pikepdf.ContentStreamInstruction(
+                [shown], pikepdf.Operator("TJ")
+            )
+            page.Resources = resources
+            page.Contents = pdf.make_stream(
+                b"q /AmorceFooter Do Q q\n"
+                + pikepdf.unparse_content_stream(moved)
+                + b"\nQ"
+            )
+        del pdf.pages[:2]
+        output = io.BytesIO()
+        pdf.save(output, deterministic_id=True)
+        return output.getvalue()

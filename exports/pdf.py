@@ -8,7 +8,8 @@ applicant's receipt is the form app's (``forms.receipts``).
 
 import logging
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.template.loader import get_template
 from django.urls import get_resolver
 
@@ -181,14 +182,16 @@ def warm_up():
     """What a process's first PDF would otherwise pay for, paid when it starts
     (``AMORCE_PDF_WARM_UP``): the engine and its fonts, the PDF templates
     compiled, the URLs a site's address is read from (``Page.get_site``: the
-    URLconf and its reverse map, and the cache's client, where Wagtail keeps
-    the sites' root paths), each about 0.07 s of a first dossier of 0.2 to
-    0.3 s. No database query: it runs while the apps are loaded."""
+    URLconf and its reverse map, and Redis's client, where Wagtail keeps the
+    sites' root paths), each about 0.07 s of a first dossier of 0.2 to 0.3 s.
+    No database query (it runs while the apps are loaded): the database's
+    cache, when there is no Redis, is left to the first PDF."""
     warm_up_engine()
-    try:  # the client imported and connected (Redis: about 0.08 s to import)
-        cache.get("amorce:pdf:warm-up")
-    except Exception:  # noqa: BLE001 - a cache down now may be up for the first PDF
-        logger.warning("cache not reached while warming up", exc_info=True)
+    if isinstance(caches["default"], RedisCache):
+        try:  # the client imported and connected (about 0.08 s to import)
+            cache.get("amorce:pdf:warm-up")
+        except Exception:  # noqa: BLE001 - a cache down now may be up for the first PDF
+            logger.warning("cache not reached while warming up", exc_info=True)
     for name in (
         "cms_pages/pdf/base.html",  # what they extend and include, loaded on first use
         "forms/pdf/_answers.html",

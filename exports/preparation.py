@@ -16,6 +16,7 @@ whenever tasks are not run inline by the request, as in development and the
 tests, and the cache is shared: Redis or the database, not a process's memory).
 """
 
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -64,10 +65,16 @@ def request(round_id):
 #: Below the exports a person waits for, on the same queue.
 PRIORITY = -10
 
+
+class Superseded(Exception):
+    """Another run took the round over: this one stops."""
+
+
 #: How long a run's « under way » mark lasts unless renewed: it is renewed
 #: before each copy (the round's book, each member's), which takes seconds
 #: to a minute or two; a worker killed mid-run leaves a mark that lapses
 #: within this time, and the round is prepared again by the next request.
+#: The mark holds the run's own token: a run only renews or removes its own.
 LEASE_SECONDS = 600
 
 
@@ -78,22 +85,30 @@ def prepare_jury_books_task(round_id):
     after it."""
     # From now on a change queues another run: this one may not see it.
     cache.delete(_queued_key(round_id))
-    running = _running_key(round_id)
-    if not cache.add(running, True, LEASE_SECONDS):
+    running, mine = _running_key(round_id), uuid.uuid4().hex
+    if not cache.add(running, mine, LEASE_SECONDS):
         if default_task_backend.supports_defer:  # inline, it would call itself
             request(round_id)
         return
+
+    def renew():
+        # Another run took the round over (this one overran its lease): it
+        # draws all that changed; this one stops rather than draw it twice.
+        if cache.get(running) != mine:
+            raise Superseded
+        cache.touch(running, LEASE_SECONDS)
+
     try:
         review_round = (
             ReviewRound.objects.filter(pk=round_id).select_related("call").first()
         )
         if review_round is not None:
-            prepare_jury_books(
-                review_round,
-                before_each=lambda: cache.touch(running, LEASE_SECONDS),
-            )
+            prepare_jury_books(review_round, before_each=renew)
+    except Superseded:
+        pass
     finally:
-        cache.delete(running)
+        if cache.get(running) == mine:  # not another run's mark
+            cache.delete(running)
 
 
 @receiver(post_save, sender=Evaluation, dispatch_uid="exports.prepare_after_save")
