@@ -145,8 +145,11 @@ def _numbers(template, context, total, cover):
     prefix, separator = page_label()
     sample_html = render_to_string(
         template,
-        {**context, "bare_pages": False, "cover": cover}
-        | {"label_sample": css_string(sample_label(prefix, separator))},
+        {
+            **context,
+            "bare_pages": False,
+            "label_sample": css_string(sample_label(prefix, separator)),
+        },
     )
     sample = reused_pdf(
         "untagged\0" + sample_html,

@@ -21,7 +21,9 @@ document, as WeasyPrint would have drawn the whole:
 
 ``overlay`` (an untagged PDF with as many pages) is then laid on each page
 as an artifact: the page numbers and running footer, which only the whole
-document knows. Pages are copied by pikepdf (qpdf): about a tenth of pypdf's
+document knows. ``numbered_overlay`` builds it from a two-page sample drawn
+by WeasyPrint (its label's glyphs copied into each page), so that its cost
+does not grow with the pages. Pages are copied by pikepdf (qpdf): about a tenth of pypdf's
 time on a 300-page book (docs/performance.md).
 """
 
@@ -254,7 +256,7 @@ def _span(runs, widths, default, size):
     return sum(widths.get(code, default) - shift for code, shift in runs) / 1000 * size
 
 
-def numbered_overlay(sample, total, prefix, separator=" / ", cover=True):
+def numbered_overlay(sample, total, prefix, separator, cover=True):
     """The page numbers and running footer of a ``total``-page document, built
     from ``sample`` rather than drawn page by page (``cms_pages.pdf``).
 
