@@ -7,7 +7,6 @@ queries for ten dossiers or ten thousand: a page at a time.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,11 +19,13 @@ from .assignments import (
     assign,
     auto_assign,
     declared_conflicts,
+    load_by_member,
     member_name,
     readers_of,
+    submitted_by_member,
     unassign,
 )
-from .models import Assignment, Evaluation
+from .models import Assignment
 from .round_views import TeamRoundPage
 
 PER_PAGE = 100  # dossiers a page
@@ -79,22 +80,8 @@ class AssignmentsView(TeamRoundPage):
             removed_at__isnull=True
         ).select_related("user")
         memberships = list(members.order_by("sort_order", "pk"))
-        in_round = Q(candidature__review_rounds=review_round)
-        load = dict(  # every dossier given, a conflict declared since or not
-            Assignment.objects.filter(in_round, round=review_round)
-            .values_list("member_id")
-            .annotate(n=Count("pk"))
-        )
-        submitted = dict(
-            Evaluation.objects.filter(
-                in_round,
-                round=review_round,
-                submitted_at__isnull=False,
-                conflict_of_interest=False,
-            )
-            .values_list("member_id")
-            .annotate(n=Count("pk"))
-        )
+        load = load_by_member(review_round)
+        submitted = submitted_by_member(review_round)
         dossiers = review_round.candidatures.defer("form_data")
         incomplete = self.request.GET.get("incomplets") == "1"
         if incomplete:

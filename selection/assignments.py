@@ -18,14 +18,15 @@ conflict is refused too, unless the team confirms it knows and assigns anyway
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
-from .models import Assignment, Evaluation, ReviewRound
+from .models import Assignment, Evaluation, ReviewRound, RoundScores
 from .rules import started_evaluation
 from .scoring import ConflictCheck
 from .sync import touch_candidatures
@@ -45,6 +46,76 @@ def declared_conflicts(review_round, candidature_ids=None):
     if candidature_ids is not None:
         evaluations = evaluations.filter(candidature_id__in=candidature_ids)
     return set(evaluations.values_list("candidature_id", "member_id"))
+
+
+def _in_round(review_round):
+    """The round's dossiers, as a subquery on its list alone (no join to the
+    candidatures: a third of the time of a count at 10,000 dossiers)."""
+    return ReviewRound.candidatures.through.objects.filter(
+        reviewround_id=review_round.pk
+    ).values("candidature_id")
+
+
+def load_by_member(review_round):
+    """{member id: dossiers given to them} over the round's dossiers, a conflict
+    declared since or not (what the automatic assignment balances)."""
+    return dict(
+        Assignment.objects.filter(
+            round=review_round, candidature_id__in=_in_round(review_round)
+        )
+        .values_list("member_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
+#: How long a round's counts are kept for a version of its scores (they are
+#: found by the version only: a change never meets an old count).
+SUBMITTED_SECONDS = 24 * 3600
+
+
+def submitted_by_member(review_round):
+    """{member id: evaluations submitted, not declared a conflict} over the
+    round's dossiers.
+
+    Kept in the cache for the round's scores version (``ranking_models``),
+    which the database's triggers move on every write to an evaluation that
+    counts and to the round's list of dossiers: reading it is one query on a
+    row, where counting is a pass over every evaluation of the round (18 ms
+    at 10,000 dossiers). The round's creation instant is in the key too: a
+    round whose number is used again (SQLite) starts again at version 1.
+
+    Counted afresh inside a transaction on PostgreSQL: there the version
+    moves once a transaction, so its own later writes would not move it
+    again (a request is not one: Django commits each write).
+    """
+    version = None
+    if not (connection.vendor == "postgresql" and connection.in_atomic_block):
+        version = (
+            RoundScores.objects.filter(round_id=review_round.pk)
+            .values_list("version", flat=True)
+            .first()
+        )
+    key = (
+        f"amorce:selection:submitted:{review_round.pk}:"
+        f"{review_round.created_at.timestamp()}:{version}"
+    )
+    counts = cache.get(key) if version is not None else None
+    if counts is None:
+        counts = dict(
+            Evaluation.objects.filter(
+                round=review_round,
+                candidature_id__in=_in_round(review_round),
+                submitted_at__isnull=False,
+                conflict_of_interest=False,
+            )
+            .values_list("member_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        if version is not None:
+            cache.set(key, counts, SUBMITTED_SECONDS)
+    return counts
 
 
 def readers_of(review_round):

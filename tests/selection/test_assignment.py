@@ -379,6 +379,56 @@ def test_another_sites_team_does_not_find_the_round(review_round):
     assert not Assignment.objects.exists()
 
 
+def member_counts(client, review_round):
+    """{member's name: (dossiers given, evaluations submitted)} as the table shows them."""
+    soup = BeautifulSoup(client.get(url(review_round)).content, "html.parser")
+    rows = soup.select("table.amorce-load tbody tr")
+    return {
+        cells[0]: (int(cells[2]), int(cells[3]))
+        for cells in (
+            [td.get_text(strip=True) for td in row.select("td")] for row in rows
+        )
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_members_counts_follow_every_write_however_it_is_made(
+    programme_client, review_round, jurors, dossiers
+):
+    """The submitted counts are kept for the round's scores version: every write
+    that changes them moves it, through the app or not (each committed, as a
+    request's are: inside one transaction, PostgreSQL's counts are not kept)."""
+    alice = jurors[0]
+    name = alice.get_full_name() or alice.username
+    for dossier in dossiers[:3]:
+        add(programme_client, review_round, dossier, alice)
+    assert member_counts(programme_client, review_round)[name] == (3, 0)
+    evaluations = [
+        Evaluation.objects.create(
+            round=review_round,
+            candidature=dossier,
+            member=alice,
+            scores={},
+            submitted_at=timezone.now(),
+        )
+        for dossier in dossiers[:3]
+    ]
+    assert member_counts(programme_client, review_round)[name] == (3, 3)
+    # Reopened by raw SQL, behind the app's back.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE selection_evaluation SET submitted_at = NULL WHERE id = %s",
+            [evaluations[0].pk],
+        )
+    assert member_counts(programme_client, review_round)[name] == (3, 2)
+    # A conflict declared on a submitted one: no longer counted as submitted.
+    Evaluation.objects.filter(pk=evaluations[1].pk).update(conflict_of_interest=True)
+    assert member_counts(programme_client, review_round)[name] == (3, 1)
+    # A dossier taken out of the round: neither given nor submitted any more.
+    review_round.candidatures.remove(dossiers[2])
+    assert member_counts(programme_client, review_round)[name] == (2, 0)
+
+
 # Flat in queries -------------------------------------------------------------------
 
 
@@ -411,6 +461,7 @@ def test_the_table_takes_as_many_queries_for_many_dossiers_as_for_few(
     small = round_of(3, "preselection")
     large = round_of(120, "selection")  # more than a page
     programme_client.get(url(small))  # warm caches of the session and site
+    programme_client.get(url(large))  # and the large round's counts (kept a version)
     assert queries_for(programme_client, url(small)) == queries_for(
         programme_client, url(large)
     )
