@@ -129,7 +129,7 @@ def _replace_in_slot(slot, keys):
     cache.set(slot_key, keys, PARTS_SECONDS)
 
 
-def _numbers(template, context, total, cover):
+def _numbers(template, context, total, cover, renew=False):
     """The page numbers and running footer of a ``total``-page document, and
     the keys of what was kept for it alone (for its slot).
 
@@ -155,6 +155,7 @@ def _numbers(template, context, total, cover):
         "untagged\0" + sample_html,
         lambda: html_to_pdf(sample_html, tagged=False),
         PARTS_SECONDS,
+        renew=renew,
     )
     try:
         numbers = numbered_overlay(sample, total, prefix, separator, cover)
@@ -195,15 +196,21 @@ def render_joined_pdf(
     replace the previous ones in the cache instead of piling up.
 
     With ``join_parts=False``, only what WeasyPrint draws is drawn and kept,
-    nothing joined (``exports.pdf.prepare_jury_books``).
+    nothing joined, and what was already kept is kept a week more from now
+    (``exports.pdf.prepare_jury_books``).
     """
     context = pdf_context({**context, "bare_pages": True}, site)
     undated = {**context, "generated_at": None}
     part_htmls = [
         render_to_string(templates["part"], {**undated, "item": item}) for item in items
     ]
+    # Prepared (not joined): what is found is kept a week more, so that a
+    # round quiet for a week still has its book ready (``exports.preparation``).
+    renew = not join_parts
     parts = reused_pdfs(
-        part_htmls, lambda missing: draw_many([part_htmls[i] for i in missing])
+        part_htmls,
+        lambda missing: draw_many([part_htmls[i] for i in missing]),
+        renew=renew,
     )
     counts = [page_count(part) for part in parts]
     parts_digest = _digest(*parts)
@@ -228,6 +235,7 @@ def render_joined_pdf(
             f"front\0{parts_digest}\0{front_html}",
             lambda: html_to_pdf(render_to_string(templates["front"], context)),
             PARTS_SECONDS,
+            renew=renew,
         )
         drawn_length = page_count(front)
         if drawn_length == length:
@@ -237,7 +245,9 @@ def render_joined_pdf(
         raise RuntimeError("the front matter's length does not settle")
     cache.set_many({length_key: length, rough_key: length}, PARTS_SECONDS)
 
-    numbers, kept = _numbers(templates["numbers"], undated, length + sum(counts), cover)
+    numbers, kept = _numbers(
+        templates["numbers"], undated, length + sum(counts), cover, renew
+    )
     kept.append(reuse_key(f"front\0{parts_digest}\0{front_html}"))
     joined_key_html = "joined\0" + _digest(front, *parts, numbers)
     kept.append(reuse_key(joined_key_html))  # prepared: one already joined stays

@@ -270,7 +270,21 @@ def _keep(contents, seconds):
         )
 
 
-def reused_pdf(key_html, draw, seconds=REUSE_SECONDS):
+def _renew(keys, seconds):
+    """Kept PDFs found again, kept ``seconds`` more from now, and the lists
+    that name them as long (``forget_reused_pdfs`` still finds them)."""
+    if not keys:
+        return
+    try:
+        for key in keys:
+            cache.touch(key, seconds)
+        for name in {f"{REUSED_INDEX}:{key[-1]}" for key in keys}:
+            cache.touch(name, max(seconds, PARTS_SECONDS))
+    except Exception:  # noqa: BLE001 - a PDF not renewed is only drawn again
+        logger.warning("kept PDFs not renewed", exc_info=True)
+
+
+def reused_pdf(key_html, draw, seconds=REUSE_SECONDS, renew=False):
     """The PDF already drawn from the same ``key_html``, or ``draw()``'s, kept for next time.
 
     For long documents (the jury book) drawn again and again with nothing
@@ -278,24 +292,30 @@ def reused_pdf(key_html, draw, seconds=REUSE_SECONDS):
     member or template makes another key and the PDF is drawn afresh; what is
     reused is byte for byte what was drawn from the same HTML. The cache is
     the project's (Redis or the database in production), shared by the web
-    nodes and the task workers.
+    nodes and the task workers. ``renew``: found, it is kept ``seconds`` more
+    (the preparation of the jury books keeps a quiet round's parts).
     """
     key = reuse_key(key_html)
     content = cache.get(key)
     if content is not None:
+        if renew:
+            _renew([key], seconds)
         return content
     content = draw()
     _keep({key: content}, seconds)
     return content
 
 
-def reused_pdfs(key_htmls, draw, seconds=PARTS_SECONDS):
+def reused_pdfs(key_htmls, draw, seconds=PARTS_SECONDS, renew=False):
     """``reused_pdf`` for many documents at once (the parts of a longer one):
     read from the cache in one round trip; ``draw(indexes)`` draws those not
-    found (their positions in ``key_htmls``) and returns their PDFs, in order."""
+    found (their positions in ``key_htmls``) and returns their PDFs, in order.
+    ``renew``: those found are kept ``seconds`` more."""
     start = _key_start()
     keys = [reuse_key(key_html, start) for key_html in key_htmls]
     found = cache.get_many(keys)
+    if renew:
+        _renew(list(found), seconds)
     missing = [index for index, key in enumerate(keys) if key not in found]
     if missing:
         drawn = dict(

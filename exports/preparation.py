@@ -2,14 +2,21 @@
 
 A jury book is joined from parts kept while they do not change (each
 dossier with its evaluations, the front matter, the page numbers:
-``cms_pages.pdf.render_joined_pdf``). After an evaluation is saved or
-deleted, a task draws, ``AMORCE_JURY_BOOK_PREPARE_DELAY`` seconds later, the
-parts of the round's book and of each member's copy that changed: the book
-asked at the meeting is then joined from kept parts, not drawn. Evaluations
-saved within the delay are prepared by one run; one saved while a run is
-under way asks for another, after it (one run at a time per round, below
-the exports on the queue). Nothing depends on it but speed: a part not
-prepared is drawn when the book is asked, from what the book shows then.
+``cms_pages.pdf.render_joined_pdf``). After an evaluation, a member, an
+assignment, the round's settings or its list of dossiers change, a task
+draws, ``AMORCE_JURY_BOOK_PREPARE_DELAY`` seconds later, the parts of the
+round's book and of each member's copy that changed: the book asked at the
+meeting is then joined from kept parts, not drawn. Changes within the delay
+are prepared by one run; one made while a run is under way asks for another,
+after it (one run at a time per round, below the exports on the queue).
+
+Parts are kept a week; a run keeps those it finds a week more. Each day,
+``manage.py prepare_jury_books`` asks for a run for every round not closed:
+a round that stays quiet longer than a week (scores in, the meeting later)
+still has its book ready, and what changed without a signal (an applicant's
+correction, a bulk assignment) is drawn too. Nothing depends on it but
+speed: a part not prepared is drawn when the book is asked, from what the
+book shows then.
 
 On when a task worker runs (``AMORCE_JURY_BOOK_PREPARE``, by default
 whenever tasks are not run inline by the request, as in development and the
@@ -23,12 +30,12 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 from django_tasks import default_task_backend, task
 
-from selection.models import Evaluation, ReviewRound
+from selection.models import Assignment, Evaluation, ReviewRound, RoundMember
 
 from .pdf import prepare_jury_books
 
@@ -111,11 +118,46 @@ def prepare_jury_books_task(round_id):
             cache.delete(running)
 
 
+def _after_commit(*round_ids):
+    if not enabled():
+        return
+    for round_id in {pk for pk in round_ids if pk is not None}:
+        # robust: the change is saved; a queue that fails only costs speed.
+        transaction.on_commit(lambda round_id=round_id: request(round_id), robust=True)
+
+
 @receiver(post_save, sender=Evaluation, dispatch_uid="exports.prepare_after_save")
 @receiver(post_delete, sender=Evaluation, dispatch_uid="exports.prepare_after_delete")
-def evaluation_changed(sender, instance, raw=False, **kwargs):
-    if raw or not enabled():
-        return
-    round_id = instance.round_id
-    # robust: the evaluation is saved; a queue that fails only costs speed.
-    transaction.on_commit(lambda: request(round_id), robust=True)
+@receiver(post_save, sender=RoundMember, dispatch_uid="exports.prepare_member")
+@receiver(post_delete, sender=RoundMember, dispatch_uid="exports.prepare_member_gone")
+@receiver(post_save, sender=Assignment, dispatch_uid="exports.prepare_assignment")
+@receiver(
+    post_delete, sender=Assignment, dispatch_uid="exports.prepare_assignment_gone"
+)
+def round_part_changed(sender, instance, raw=False, **kwargs):
+    """An evaluation, a member or an assignment: the round's books change,
+    before the first evaluation as after (a book printed before scoring)."""
+    if not raw:
+        _after_commit(instance.round_id)
+
+
+@receiver(post_save, sender=ReviewRound, dispatch_uid="exports.prepare_round")
+def round_changed(sender, instance, raw=False, created=False, **kwargs):
+    """The round's own settings show on the cover (its kind, its meeting)."""
+    if not raw and not created:
+        _after_commit(instance.pk)
+
+
+@receiver(
+    m2m_changed,
+    sender=ReviewRound.candidatures.through,
+    dispatch_uid="exports.prepare_dossiers",
+)
+def round_dossiers_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """Dossiers put in the round or taken out, from either side."""
+    if action in ("post_add", "post_remove"):
+        _after_commit(*(pk_set if reverse else [instance.pk]))
+    elif action == "pre_clear" and reverse:  # the rounds, while they are known
+        _after_commit(*instance.review_rounds.values_list("pk", flat=True))
+    elif action == "post_clear" and not reverse:
+        _after_commit(instance.pk)

@@ -6,18 +6,22 @@ while the jury scored make a book that nothing has to draw.
 
 import io
 import os
+import time
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.test import TestCase
 from django.utils import timezone
 from pypdf import PdfReader
 
 import core.pdf
-from exports.pdf import render_jury_book_pdf
-from selection.models import Evaluation
+from exports.pdf import prepare_jury_books, render_jury_book_pdf
+from forms.factories import CandidatureFactory
+from selection.models import Evaluation, ReviewRound, RoundMember
 from tests.exports.test_jury_book_reuse import draws, pages_text  # noqa: F401 (a fixture)
 from tests.exports.test_pdf_accessibility import assert_accessible, structure
 from tests.exports.test_pdfs import round_with_dossiers  # noqa: F401 (a fixture)
+from tests.users import member_of
 
 pytestmark = pytest.mark.django_db
 
@@ -127,6 +131,126 @@ def test_the_book_prepared_while_the_jury_scores_is_joined_not_drawn(
     assert pages_text(render_jury_book_pdf(review_round, member=alice)) == (
         pages_text(copy)
     )
+
+
+def kept_keys():
+    """Every PDF kept for reuse, as the lists ``forget_reused_pdfs`` reads name them."""
+    lists = core.pdf.cache.get_many(core.pdf._index_keys())
+    return [key for keys in lists.values() for key in keys]
+
+
+def test_a_preparation_keeps_what_it_finds_a_week_more(
+    round_with_dossiers,  # noqa: F811
+    draws,  # noqa: F811
+):
+    """A round scored, then quiet until its meeting: the daily preparation
+    finds its parts kept and keeps them (and the lists that name them) a week
+    more, instead of letting them lapse a week after they were drawn."""
+    review_round, _dossiers, alice, _bruno = round_with_dossiers
+    prepare_jury_books(review_round)
+    drawn = len(draws)
+    assert drawn and kept_keys()
+    # A week later, everything is about to lapse.
+    for key in kept_keys() + core.pdf._index_keys():
+        core.pdf.cache.touch(key, 1)
+    prepare_jury_books(review_round)
+    assert len(draws) == drawn, "found, not drawn again"
+    renewed = set(kept_keys())
+    time.sleep(1.2)
+    render_jury_book_pdf(review_round)
+    render_jury_book_pdf(review_round, member=alice)
+    assert len(draws) == drawn, "the book asked at the meeting draws nothing"
+    # And an erasure still finds every one of them, by the lists renewed too.
+    alive = set(core.pdf.cache.get_many(list(renewed)))
+    assert alive and alive <= set(kept_keys()), "every PDF still kept is listed"
+    core.pdf.forget_reused_pdfs()
+    assert core.pdf.cache.get_many(list(alive)) == {}
+
+
+def test_without_a_preparation_what_is_kept_lapses(
+    round_with_dossiers,  # noqa: F811
+    draws,  # noqa: F811
+):
+    """The same round with no preparation meanwhile: its book is drawn again."""
+    review_round, _dossiers, _alice, _bruno = round_with_dossiers
+    prepare_jury_books(review_round)
+    drawn = len(draws.dossiers())
+    for key in kept_keys():
+        core.pdf.cache.touch(key, 1)
+    time.sleep(1.2)
+    render_jury_book_pdf(review_round)
+    assert len(draws.dossiers()) > drawn
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["dossiers", "member", "round"],
+)
+def test_a_book_is_prepared_before_the_first_evaluation(
+    call,
+    form_page,
+    draws,
+    settings,
+    change,  # noqa: F811
+):
+    """The programme team prints the book before scoring starts: the round's
+    dossiers, its members and its settings ask for a preparation too."""
+    settings.AMORCE_JURY_BOOK_PREPARE = True
+    settings.AMORCE_JURY_BOOK_PREPARE_DELAY = 0
+    review_round = ReviewRound.objects.create(call=call, kind="preselection")
+    dossiers = [CandidatureFactory(page=form_page, status="eligible") for _ in range(2)]
+    alice = member_of("Jury", "alice")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        if change == "dossiers":
+            RoundMember.objects.create(round=review_round, user=alice)
+            draws.clear()
+            review_round.candidatures.add(*dossiers)
+        elif change == "member":
+            review_round.candidatures.add(*dossiers)
+            draws.clear()
+            RoundMember.objects.create(round=review_round, user=alice)
+        else:
+            review_round.candidatures.add(*dossiers)
+            RoundMember.objects.create(round=review_round, user=alice)
+            draws.clear()
+            review_round.ends_on = timezone.localdate()
+            review_round.save()
+    assert draws.dossiers() or draws.fronts(), "prepared after the change"
+    prepared = len(draws)
+    render_jury_book_pdf(review_round)
+    render_jury_book_pdf(review_round, member=alice)
+    assert len(draws) == prepared, "nothing drawn when the book is asked"
+
+
+def test_the_daily_command_prepares_the_rounds_not_closed(
+    round_with_dossiers,  # noqa: F811
+    draws,  # noqa: F811
+    settings,
+):
+    review_round, _dossiers, _alice, _bruno = round_with_dossiers
+    settings.AMORCE_JURY_BOOK_PREPARE = True
+    settings.AMORCE_JURY_BOOK_PREPARE_DELAY = 0
+    out = io.StringIO()
+    call_command("prepare_jury_books", stdout=out)
+    assert "1 tour(s) non clos : préparation demandée." in out.getvalue()
+    prepared = len(draws)
+    assert draws.dossiers()
+    render_jury_book_pdf(review_round)
+    assert len(draws) == prepared
+
+    ReviewRound.objects.filter(pk=review_round.pk).update(closed_at=timezone.now())
+    core.pdf.cache.clear()
+    draws.clear()
+    out = io.StringIO()
+    call_command("prepare_jury_books", stdout=out)
+    assert "0 tour(s) non clos" in out.getvalue()
+    assert draws == []
+
+
+def test_the_daily_command_says_when_there_is_nothing_to_prepare_with(settings):
+    settings.AMORCE_JURY_BOOK_PREPARE = False
+    with pytest.raises(CommandError, match="n'est pas active"):
+        call_command("prepare_jury_books")
 
 
 def test_nothing_is_prepared_when_tasks_run_inline(round_with_dossiers, draws):  # noqa: F811

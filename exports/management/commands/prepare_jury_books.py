@@ -1,0 +1,41 @@
+"""Ask the task worker to prepare the jury books of every round not closed (each day)."""
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from exports import preparation
+from selection.models import ReviewRound
+
+
+class Command(BaseCommand):
+    help = _(
+        "Demande au worker de tâches de préparer le cahier du jury et "
+        "l'exemplaire de chaque membre de tous les tours non clos : ce qui a "
+        "changé est tiré, ce qui était gardé l'est une semaine de plus. À "
+        "lancer chaque jour."
+    )
+
+    def handle(self, *args, **options):
+        if not preparation.enabled():
+            raise CommandError(
+                _(
+                    "La préparation des cahiers du jury n'est pas active : il "
+                    "lui faut un worker de tâches et un cache partagé (Redis ou "
+                    "la base), voir AMORCE_JURY_BOOK_PREPARE."
+                )
+            )
+        rounds = (
+            ReviewRound.objects.filter(
+                closed_at__isnull=True, candidatures__isnull=False
+            )
+            .distinct()
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        count = 0
+        for round_id in rounds:
+            preparation.request(round_id)
+            count += 1
+        self.stdout.write(
+            _("%(count)s tour(s) non clos : préparation demandée.") % {"count": count}
+        )
