@@ -189,9 +189,9 @@ def test_without_a_preparation_what_is_kept_lapses(
 def test_a_book_is_prepared_before_the_first_evaluation(
     call,
     form_page,
-    draws,
+    draws,  # noqa: F811
     settings,
-    change,  # noqa: F811
+    change,
 ):
     """The programme team prints the book before scoring starts: the round's
     dossiers, its members and its settings ask for a preparation too."""

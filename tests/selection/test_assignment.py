@@ -391,7 +391,7 @@ def member_counts(client, review_round):
     }
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_members_counts_follow_every_write_however_it_is_made(
     programme_client, review_round, jurors, dossiers
 ):
