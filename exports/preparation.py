@@ -36,6 +36,7 @@ from django.utils import timezone
 from django_tasks import default_task_backend, task
 
 from selection.models import Assignment, Evaluation, ReviewRound, RoundMember
+from selection.sync import dossiers_change
 
 from .pdf import prepare_jury_books
 
@@ -155,9 +156,6 @@ def round_changed(sender, instance, raw=False, created=False, **kwargs):
 )
 def round_dossiers_changed(sender, instance, action, reverse, pk_set, **kwargs):
     """Dossiers put in the round or taken out, from either side."""
-    if action in ("post_add", "post_remove"):
-        _after_commit(*(pk_set if reverse else [instance.pk]))
-    elif action == "pre_clear" and reverse:  # the rounds, while they are known
-        _after_commit(*instance.review_rounds.values_list("pk", flat=True))
-    elif action == "post_clear" and not reverse:
-        _after_commit(instance.pk)
+    change = dossiers_change(instance, action, reverse, pk_set)
+    if change is not None:
+        _after_commit(*change[0])

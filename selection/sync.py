@@ -43,19 +43,30 @@ def _assignment_changed(sender, instance, raw=False, **kwargs):
         touch_candidatures(instance.candidature_id)
 
 
+def dossiers_change(instance, action, reverse, pk_set):
+    """(round ids, candidature ids) a change to the rounds' dossiers touches
+    (``m2m_changed`` on ``ReviewRound.candidatures``, from either side).
+
+    Read after an addition or a removal, and before a clearing (while what is
+    cleared is still known); None for the other signals of the change."""
+    if action in ("post_add", "post_remove"):
+        return (
+            (list(pk_set), [instance.pk]) if reverse else ([instance.pk], list(pk_set))
+        )
+    if action == "pre_clear":
+        if reverse:
+            rounds = instance.review_rounds.values_list("pk", flat=True)
+            return list(rounds), [instance.pk]
+        return [instance.pk], list(instance.candidatures.values_list("pk", flat=True))
+    return None
+
+
 @receiver(
     m2m_changed,
     sender=ReviewRound.candidatures.through,
     dispatch_uid="selection.sync.dossiers",
 )
 def _dossiers_changed(sender, instance, action, reverse, pk_set, **kwargs):
-    if action in ("post_add", "post_remove"):
-        if reverse:  # from a candidature's side
-            touch_candidatures(instance.pk)
-        else:
-            touch_candidatures(*pk_set)
-    elif action == "pre_clear":
-        if reverse:
-            touch_candidatures(instance.pk)
-        else:
-            touch_candidatures(*instance.candidatures.values_list("pk", flat=True))
+    change = dossiers_change(instance, action, reverse, pk_set)
+    if change is not None:
+        touch_candidatures(*change[1])

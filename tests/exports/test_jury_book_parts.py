@@ -184,7 +184,7 @@ def test_without_a_preparation_what_is_kept_lapses(
 
 @pytest.mark.parametrize(
     "change",
-    ["dossiers", "member", "round"],
+    ["dossiers", "a dossier's side", "member", "round"],
 )
 def test_a_book_is_prepared_before_the_first_evaluation(
     call,
@@ -205,6 +205,11 @@ def test_a_book_is_prepared_before_the_first_evaluation(
             RoundMember.objects.create(round=review_round, user=alice)
             draws.clear()
             review_round.candidatures.add(*dossiers)
+        elif change == "a dossier's side":
+            RoundMember.objects.create(round=review_round, user=alice)
+            draws.clear()
+            for dossier in dossiers:
+                dossier.review_rounds.add(review_round)
         elif change == "member":
             review_round.candidatures.add(*dossiers)
             draws.clear()
