@@ -170,13 +170,23 @@ def _numbers(template, context, total, cover, renew=False):
     )
     key_html = "untagged\0" + numbers_html
     numbers = reused_pdf(
-        key_html, lambda: html_to_pdf(numbers_html, tagged=False), PARTS_SECONDS
+        key_html,
+        lambda: html_to_pdf(numbers_html, tagged=False),
+        PARTS_SECONDS,
+        renew=renew,
     )
     return numbers, [reuse_key(key_html)]  # one a length: replaced in the slot
 
 
 def render_joined_pdf(
-    templates, context, items, site=None, cover=True, join_parts=True, slot=None
+    templates,
+    context,
+    items,
+    site=None,
+    cover=True,
+    join_parts=True,
+    slot=None,
+    renew=False,
 ):
     """A long document in parts, drawn apart, kept apart, joined (``core.pdfjoin``).
 
@@ -196,17 +206,15 @@ def render_joined_pdf(
     replace the previous ones in the cache instead of piling up.
 
     With ``join_parts=False``, only what WeasyPrint draws is drawn and kept,
-    nothing joined, and what was already kept is kept a week more from now
-    (``exports.pdf.prepare_jury_books``).
+    nothing joined (``exports.pdf.prepare_jury_books``). With ``renew``, what
+    was already kept is kept a week more from now (the nightly preparation:
+    a round quiet for a week still has its book ready).
     """
     context = pdf_context({**context, "bare_pages": True}, site)
     undated = {**context, "generated_at": None}
     part_htmls = [
         render_to_string(templates["part"], {**undated, "item": item}) for item in items
     ]
-    # Prepared (not joined): what is found is kept a week more, so that a
-    # round quiet for a week still has its book ready (``exports.preparation``).
-    renew = not join_parts
     parts = reused_pdfs(
         part_htmls,
         lambda missing: draw_many([part_htmls[i] for i in missing]),

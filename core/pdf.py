@@ -245,23 +245,26 @@ def reuse_key(key_html, start=None):
     return f"amorce:pdf:{digest.hexdigest()}"
 
 
+def _list(keys):
+    """Name ``keys`` last in the lists ``forget_reused_pdfs`` reads (the
+    oldest are dropped first), each list kept as long as the longest kept."""
+    by_list = {}
+    for key in keys:
+        by_list.setdefault(f"{REUSED_INDEX}:{key[-1]}", []).append(key)
+    lists = cache.get_many(list(by_list))
+    updated = {}
+    for name, named in by_list.items():
+        fresh = set(named)
+        kept = [key for key in lists.get(name, []) if key not in fresh]
+        updated[name] = (kept + named)[-MAX_REUSED:]
+    cache.set_many(updated, PARTS_SECONDS)  # none outlives its list
+
+
 def _keep(contents, seconds):
     """Keep ``contents`` (``{key: pdf}``) and list their keys for ``forget_reused_pdfs``."""
     try:
         cache.set_many(contents, seconds)
-        by_list = {}
-        for key in contents:
-            by_list.setdefault(f"{REUSED_INDEX}:{key[-1]}", []).append(key)
-        lists = cache.get_many(list(by_list))
-        cache.set_many(
-            {
-                name: ([k for k in lists.get(name, []) if k not in keys] + keys)[
-                    -MAX_REUSED:
-                ]
-                for name, keys in by_list.items()
-            },
-            PARTS_SECONDS,  # as long as the longest kept: none outlives its list
-        )
+        _list(list(contents))
     except Exception:  # noqa: BLE001 - a cache that refuses it only costs the next draw
         logger.warning(
             "PDF not kept for reuse (%s bytes)",
@@ -271,15 +274,16 @@ def _keep(contents, seconds):
 
 
 def _renew(keys, seconds):
-    """Kept PDFs found again, kept ``seconds`` more from now, and the lists
-    that name them as long (``forget_reused_pdfs`` still finds them)."""
+    """Kept PDFs found again, kept ``seconds`` more from now and listed again
+    (last: a list that lapsed or was evicted names them again, and they are
+    not the first its length drops), so that ``forget_reused_pdfs`` finds them.
+    One ``touch`` a key: the nightly preparation alone asks for it."""
     if not keys:
         return
     try:
         for key in keys:
             cache.touch(key, seconds)
-        for name in {f"{REUSED_INDEX}:{key[-1]}" for key in keys}:
-            cache.touch(name, max(seconds, PARTS_SECONDS))
+        _list(keys)
     except Exception:  # noqa: BLE001 - a PDF not renewed is only drawn again
         logger.warning("kept PDFs not renewed", exc_info=True)
 
@@ -293,7 +297,7 @@ def reused_pdf(key_html, draw, seconds=REUSE_SECONDS, renew=False):
     reused is byte for byte what was drawn from the same HTML. The cache is
     the project's (Redis or the database in production), shared by the web
     nodes and the task workers. ``renew``: found, it is kept ``seconds`` more
-    (the preparation of the jury books keeps a quiet round's parts).
+    (the nightly preparation of the jury books keeps a quiet round's parts).
     """
     key = reuse_key(key_html)
     content = cache.get(key)

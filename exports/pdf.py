@@ -62,7 +62,7 @@ JURY_BOOK_TEMPLATES = {
 
 
 def render_jury_book_pdf(
-    review_round, member=None, with_attachments=False, join_parts=True
+    review_round, member=None, with_attachments=False, join_parts=True, renew=False
 ):
     """Cover, criteria, contents, ranked table, then every dossier, pages numbered.
 
@@ -77,7 +77,8 @@ def render_jury_book_pdf(
 
     The book is drawn in parts kept while they do not change
     (``cms_pages.pdf.render_joined_pdf``): with ``join_parts=False``, they are
-    only drawn and kept, for the book asked next (``prepare_jury_books``).
+    only drawn and kept, for the book asked next (``prepare_jury_books``);
+    with ``renew``, what was kept already is kept a week more.
     """
     criteria = criteria_of(review_round.call)
     aggregates = round_aggregates(review_round)
@@ -154,6 +155,7 @@ def render_jury_book_pdf(
         dossiers,
         review_round.call.get_site(),
         join_parts=join_parts,
+        renew=renew,
         slot=(
             f"jury book {review_round.pk} {member.pk if member else 'team'} "
             f"{'attachments' if with_attachments else 'plain'}"
@@ -164,18 +166,19 @@ def render_jury_book_pdf(
     return book
 
 
-def prepare_jury_books(review_round, before_each=None):
+def prepare_jury_books(review_round, before_each=None, renew=False):
     """Draw and keep the parts of the round's book and of each member's copy
     that changed, so that the book asked next is joined, not drawn
     (``exports.preparation``, after each evaluation); ``before_each()`` is
-    called before each of them (the task renews its lease)."""
+    called before each of them (the task renews its lease); ``renew``: what
+    was kept already is kept a week more (the nightly run)."""
     members = review_round.memberships.filter(removed_at__isnull=True)
     for member in [None] + [
         m.user for m in members.select_related("user").order_by("pk")
     ]:
         if before_each is not None:
             before_each()
-        render_jury_book_pdf(review_round, member=member, join_parts=False)
+        render_jury_book_pdf(review_round, member=member, join_parts=False, renew=renew)
 
 
 def warm_up():

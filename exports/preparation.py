@@ -10,13 +10,14 @@ meeting is then joined from kept parts, not drawn. Changes within the delay
 are prepared by one run; one made while a run is under way asks for another,
 after it (one run at a time per round, below the exports on the queue).
 
-Parts are kept a week; a run keeps those it finds a week more. Each day,
-``manage.py prepare_jury_books`` asks for a run for every round not closed:
-a round that stays quiet longer than a week (scores in, the meeting later)
-still has its book ready, and what changed without a signal (an applicant's
-correction, a bulk assignment) is drawn too. Nothing depends on it but
-speed: a part not prepared is drawn when the book is asked, from what the
-book shows then.
+Parts are kept a week. Each night, ``manage.py prepare_jury_books`` asks for
+a run that also keeps what it finds a week more (``renew``), for every round
+not closed whose meeting is not a week past: a round that stays quiet longer
+than a week (scores in, the meeting later) still has its book ready, and
+what changed without a signal (an applicant's correction, a bulk
+assignment) is drawn too. A closed round is not prepared. Nothing depends
+on it but speed: a part not prepared is drawn when the book is asked, from
+what the book shows then.
 
 On when a task worker runs (``AMORCE_JURY_BOOK_PREPARE``, by default
 whenever tasks are not run inline by the request, as in development and the
@@ -51,23 +52,24 @@ def enabled():
     )
 
 
-def _queued_key(round_id):
-    return f"amorce:jury-books:queued:{round_id}"
+def _queued_key(round_id, renew=False):
+    return f"amorce:jury-books:queued:{round_id}{':renew' if renew else ''}"
 
 
 def _running_key(round_id):
     return f"amorce:jury-books:running:{round_id}"
 
 
-def request(round_id):
-    """Ask for the round's books to be prepared, once per delay (after commit)."""
+def request(round_id, renew=False):
+    """Ask for the round's books to be prepared, once per delay (after commit);
+    ``renew``: what was kept already is kept a week more (the nightly run)."""
     delay = getattr(settings, "AMORCE_JURY_BOOK_PREPARE_DELAY", 30)
-    if not cache.add(_queued_key(round_id), True, delay + 3600):
+    if not cache.add(_queued_key(round_id, renew), True, delay + 3600):
         return  # a run is queued and has not started: it will see this change
     task = prepare_jury_books_task
     if delay and default_task_backend.supports_defer:
         task = task.using(run_after=timezone.now() + timedelta(seconds=delay))
-    task.enqueue(round_id)
+    task.enqueue(round_id, renew)
 
 
 #: Below the exports a person waits for, on the same queue.
@@ -87,19 +89,20 @@ LEASE_SECONDS = 600
 
 
 @task(priority=PRIORITY)
-def prepare_jury_books_task(round_id):
-    """What changed in the round's books drawn and kept; one run at a time per
-    round (``LEASE_SECONDS``): a run that finds another under way asks for one
-    after it."""
+def prepare_jury_books_task(round_id, renew=False):
+    """What changed in the round's books drawn and kept (``renew``: and what
+    was kept, kept a week more); one run at a time per round
+    (``LEASE_SECONDS``): a run that finds another under way asks for one
+    after it. A closed round is not prepared: its parts lapse."""
     # From now on a change queues another run: this one may not see it.
-    cache.delete(_queued_key(round_id))
+    cache.delete(_queued_key(round_id, renew))
     running, mine = _running_key(round_id), uuid.uuid4().hex
     if not cache.add(running, mine, LEASE_SECONDS):
         if default_task_backend.supports_defer:  # inline, it would call itself
-            request(round_id)
+            request(round_id, renew)
         return
 
-    def renew():
+    def renew_lease():
         # Another run took the round over (this one overran its lease): it
         # draws all that changed; this one stops rather than draw it twice.
         if cache.get(running) != mine:
@@ -108,10 +111,12 @@ def prepare_jury_books_task(round_id):
 
     try:
         review_round = (
-            ReviewRound.objects.filter(pk=round_id).select_related("call").first()
+            ReviewRound.objects.filter(pk=round_id, closed_at__isnull=True)
+            .select_related("call")
+            .first()
         )
         if review_round is not None:
-            prepare_jury_books(review_round, before_each=renew)
+            prepare_jury_books(review_round, before_each=renew_lease, renew=renew)
     except Superseded:
         pass
     finally:
@@ -156,6 +161,8 @@ def round_changed(sender, instance, raw=False, created=False, **kwargs):
 )
 def round_dossiers_changed(sender, instance, action, reverse, pk_set, **kwargs):
     """Dossiers put in the round or taken out, from either side."""
+    if not enabled():  # the change read costs a query when a round is cleared
+        return
     change = dossiers_change(instance, action, reverse, pk_set)
     if change is not None:
         _after_commit(*change[0])

@@ -69,9 +69,10 @@ def load_by_member(review_round):
     )
 
 
-#: How long a round's counts are kept for a version of its scores (they are
-#: found by the version only: a change never meets an old count).
-SUBMITTED_SECONDS = 24 * 3600
+#: How long a round's counts are kept for a version of its scores (found by
+#: the version only, a change never meets an old count; an hour bounds what a
+#: database restored under a kept cache, its versions replayed, could show).
+SUBMITTED_SECONDS = 3600
 
 
 def submitted_by_member(review_round):
@@ -85,12 +86,15 @@ def submitted_by_member(review_round):
     at 10,000 dossiers). The round's creation instant is in the key too: a
     round whose number is used again (SQLite) starts again at version 1.
 
-    Counted afresh inside a transaction on PostgreSQL: there the version
-    moves once a transaction, so its own later writes would not move it
-    again (a request is not one: Django commits each write).
+    Counted afresh inside a transaction: on PostgreSQL the version moves
+    once a transaction, so its own later writes would not move it again; on
+    SQLite a transaction rolled back would give its version number to the
+    next write. A request is not one: Django commits each write. An
+    evaluation's member is not a column the triggers watch: the app never
+    changes it (an evaluation is its member's).
     """
     version = None
-    if not (connection.vendor == "postgresql" and connection.in_atomic_block):
+    if not connection.in_atomic_block:
         version = (
             RoundScores.objects.filter(round_id=review_round.pk)
             .values_list("version", flat=True)

@@ -4,6 +4,7 @@ cell names its own table's headers, and the parts the task worker prepared
 while the jury scored make a book that nothing has to draw.
 """
 
+import datetime as dt
 import io
 import os
 import time
@@ -139,45 +140,54 @@ def kept_keys():
     return [key for keys in lists.values() for key in keys]
 
 
-def test_a_preparation_keeps_what_it_finds_a_week_more(
+#: What is kept, made to lapse this soon: « a week later ».
+LAPSE_SECONDS = 4
+
+
+def test_the_nightly_preparation_keeps_what_it_finds_a_week_more(
     round_with_dossiers,  # noqa: F811
     draws,  # noqa: F811
 ):
-    """A round scored, then quiet until its meeting: the daily preparation
-    finds its parts kept and keeps them (and the lists that name them) a week
-    more, instead of letting them lapse a week after they were drawn."""
+    """A round scored, then quiet until its meeting: the nightly preparation
+    finds its parts kept and keeps them a week more, listed again for an
+    erasure (even if the lists lapsed or were evicted), instead of letting
+    them lapse a week after they were drawn."""
     review_round, _dossiers, alice, _bruno = round_with_dossiers
     prepare_jury_books(review_round)
     drawn = len(draws)
     assert drawn and kept_keys()
-    # A week later, everything is about to lapse.
-    for key in kept_keys() + core.pdf._index_keys():
-        core.pdf.cache.touch(key, 1)
-    prepare_jury_books(review_round)
-    assert len(draws) == drawn, "found, not drawn again"
+    # A week later, everything is about to lapse; the lists are gone.
+    for key in kept_keys():
+        core.pdf.cache.touch(key, LAPSE_SECONDS)
     renewed = set(kept_keys())
-    time.sleep(1.2)
+    core.pdf.cache.delete_many(core.pdf._index_keys())
+    prepare_jury_books(review_round, renew=True)
+    assert len(draws) == drawn, "found, not drawn again"
+    time.sleep(LAPSE_SECONDS + 0.2)
     render_jury_book_pdf(review_round)
     render_jury_book_pdf(review_round, member=alice)
     assert len(draws) == drawn, "the book asked at the meeting draws nothing"
-    # And an erasure still finds every one of them, by the lists renewed too.
+    # And an erasure still finds every one of them.
     alive = set(core.pdf.cache.get_many(list(renewed)))
     assert alive and alive <= set(kept_keys()), "every PDF still kept is listed"
     core.pdf.forget_reused_pdfs()
     assert core.pdf.cache.get_many(list(alive)) == {}
 
 
-def test_without_a_preparation_what_is_kept_lapses(
+def test_a_preparation_after_a_change_lets_what_it_finds_lapse(
     round_with_dossiers,  # noqa: F811
     draws,  # noqa: F811
 ):
-    """The same round with no preparation meanwhile: its book is drawn again."""
+    """The preparation after each change does not renew what it finds (a
+    touch a part, after every evaluation, would cost more than it saves):
+    without the nightly run, a week later the book is drawn again."""
     review_round, _dossiers, _alice, _bruno = round_with_dossiers
     prepare_jury_books(review_round)
     drawn = len(draws.dossiers())
     for key in kept_keys():
-        core.pdf.cache.touch(key, 1)
-    time.sleep(1.2)
+        core.pdf.cache.touch(key, LAPSE_SECONDS)
+    prepare_jury_books(review_round)
+    time.sleep(LAPSE_SECONDS + 0.2)
     render_jury_book_pdf(review_round)
     assert len(draws.dossiers()) > drawn
 
@@ -194,62 +204,68 @@ def test_a_book_is_prepared_before_the_first_evaluation(
     change,
 ):
     """The programme team prints the book before scoring starts: the round's
-    dossiers, its members and its settings ask for a preparation too."""
+    dossiers, its members and its settings each ask for a preparation."""
     settings.AMORCE_JURY_BOOK_PREPARE = True
     settings.AMORCE_JURY_BOOK_PREPARE_DELAY = 0
     review_round = ReviewRound.objects.create(call=call, kind="preselection")
     dossiers = [CandidatureFactory(page=form_page, status="eligible") for _ in range(2)]
     alice = member_of("Jury", "alice")
+    # Set up outside the capture: its own changes ask for nothing that runs.
+    if change != "member":
+        RoundMember.objects.create(round=review_round, user=alice)
+    if change not in ("dossiers", "a dossier's side"):
+        review_round.candidatures.add(*dossiers)
+    core.pdf.cache.clear()
     with TestCase.captureOnCommitCallbacks(execute=True):
         if change == "dossiers":
-            RoundMember.objects.create(round=review_round, user=alice)
-            draws.clear()
             review_round.candidatures.add(*dossiers)
         elif change == "a dossier's side":
-            RoundMember.objects.create(round=review_round, user=alice)
-            draws.clear()
             for dossier in dossiers:
                 dossier.review_rounds.add(review_round)
         elif change == "member":
-            review_round.candidatures.add(*dossiers)
-            draws.clear()
             RoundMember.objects.create(round=review_round, user=alice)
         else:
-            review_round.candidatures.add(*dossiers)
-            RoundMember.objects.create(round=review_round, user=alice)
-            draws.clear()
             review_round.ends_on = timezone.localdate()
             review_round.save()
-    assert draws.dossiers() or draws.fronts(), "prepared after the change"
+    assert draws.dossiers(), "prepared after the change"
     prepared = len(draws)
     render_jury_book_pdf(review_round)
     render_jury_book_pdf(review_round, member=alice)
     assert len(draws) == prepared, "nothing drawn when the book is asked"
 
 
-def test_the_daily_command_prepares_the_rounds_not_closed(
+def test_the_nightly_command_prepares_the_rounds_under_way(
     round_with_dossiers,  # noqa: F811
     draws,  # noqa: F811
     settings,
 ):
-    review_round, _dossiers, _alice, _bruno = round_with_dossiers
+    """Not closed, its meeting not a week past: prepared. Closed, or its
+    meeting long past: not prepared, by the command or by a change."""
+    review_round, dossiers, _alice, bruno = round_with_dossiers
     settings.AMORCE_JURY_BOOK_PREPARE = True
     settings.AMORCE_JURY_BOOK_PREPARE_DELAY = 0
     out = io.StringIO()
     call_command("prepare_jury_books", stdout=out)
-    assert "1 tour(s) non clos : préparation demandée." in out.getvalue()
+    assert "1 tour(s) en cours : préparation demandée." in out.getvalue()
     prepared = len(draws)
     assert draws.dossiers()
     render_jury_book_pdf(review_round)
     assert len(draws) == prepared
 
-    ReviewRound.objects.filter(pk=review_round.pk).update(closed_at=timezone.now())
-    core.pdf.cache.clear()
-    draws.clear()
-    out = io.StringIO()
-    call_command("prepare_jury_books", stdout=out)
-    assert "0 tour(s) non clos" in out.getvalue()
-    assert draws == []
+    for update in (
+        {"ends_on": timezone.localdate() - dt.timedelta(days=8)},
+        {"closed_at": timezone.now()},
+    ):
+        ReviewRound.objects.filter(pk=review_round.pk).update(**update)
+        core.pdf.cache.clear()
+        draws.clear()
+        out = io.StringIO()
+        call_command("prepare_jury_books", stdout=out)
+        assert "0 tour(s) en cours" in out.getvalue()
+        assert draws == []
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        score(review_round, dossiers[1], bruno, "Avis rendu après la clôture")
+    assert draws == [], "a closed round is not prepared"
 
 
 def test_the_daily_command_says_when_there_is_nothing_to_prepare_with(settings):
@@ -576,7 +592,8 @@ def test_a_run_under_way_makes_the_next_one_wait_its_turn(
     preparation.prepare_jury_books_task.call(review_round.pk)
     assert draws == []
     [queued] = default_task_backend.results
-    assert queued.args == [review_round.pk] and queued.task.run_after is not None
+    assert queued.args == [review_round.pk, False], "after an evaluation: no renewal"
+    assert queued.task.run_after is not None
 
     cache.delete(preparation._running_key(review_round.pk))
     preparation.prepare_jury_books_task.call(review_round.pk)
@@ -608,7 +625,7 @@ def test_a_run_keeps_its_mark_while_it_draws_and_a_killed_one_lapses(
     marked = []
     taken_over = []
 
-    def slow_copy(review_round, member=None, join_parts=True):
+    def slow_copy(review_round, member=None, join_parts=True, renew=False):
         marked.append(cache.get(running))
         if len(marked) == 2 and taken_over:
             cache.set(running, "another run", 60)

@@ -1,6 +1,10 @@
 """Ask the task worker to prepare the jury books of every round not closed (each day)."""
 
+from datetime import timedelta
+
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from exports import preparation
@@ -10,9 +14,10 @@ from selection.models import ReviewRound
 class Command(BaseCommand):
     help = _(
         "Demande au worker de tâches de préparer le cahier du jury et "
-        "l'exemplaire de chaque membre de tous les tours non clos : ce qui a "
-        "changé est tiré, ce qui était gardé l'est une semaine de plus. À "
-        "lancer chaque jour."
+        "l'exemplaire de chaque membre des tours non clos dont la réunion "
+        "n'est pas passée depuis plus d'une semaine : ce qui a changé est "
+        "tiré, ce qui était gardé l'est une semaine de plus. À lancer chaque "
+        "nuit, après anonymise_candidatures."
     )
 
     def handle(self, *args, **options):
@@ -24,9 +29,13 @@ class Command(BaseCommand):
                     "la base), voir AMORCE_JURY_BOOK_PREPARE."
                 )
             )
+        # A meeting a week past: the round is over, closed or not; its parts lapse.
+        week_ago = timezone.localdate() - timedelta(days=7)
         rounds = (
             ReviewRound.objects.filter(
-                closed_at__isnull=True, candidatures__isnull=False
+                Q(ends_on__isnull=True) | Q(ends_on__gte=week_ago),
+                closed_at__isnull=True,
+                candidatures__isnull=False,
             )
             .distinct()
             .order_by("pk")
@@ -34,8 +43,8 @@ class Command(BaseCommand):
         )
         count = 0
         for round_id in rounds:
-            preparation.request(round_id)
+            preparation.request(round_id, renew=True)
             count += 1
         self.stdout.write(
-            _("%(count)s tour(s) non clos : préparation demandée.") % {"count": count}
+            _("%(count)s tour(s) en cours : préparation demandée.") % {"count": count}
         )
