@@ -1,4 +1,4 @@
-"""Ask the task worker to prepare the jury books of every round not closed (each day)."""
+"""Ask the task worker to prepare the jury books of the rounds under way (nightly)."""
 
 from datetime import timedelta
 
